@@ -1,0 +1,244 @@
+"""Fixed-point money: prices, quantities, rates and asset amounts as integers at one scale.
+
+Every value is an ``int`` count of 10**-8 units (Binance reports its futures values at 8 decimal
+places). Values are built from ``str``, ``int`` or ``Decimal``; a binary ``float`` raises.
+Products and quotients are taken exactly as ``fractions.Fraction`` and come back to fixed point
+only through ``from_fraction(value, rounding)``, so every rounding is named where it happens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+from fractions import Fraction
+from typing import ClassVar, Self
+
+DECIMALS = 8
+SCALE = 10**DECIMALS
+#: Largest magnitude accepted from outside; keeps hostile input like "1e999999" out while
+#: admitting Binance's "no cap" bracket edges (9223372036854775807).
+MAX_MAGNITUDE = 10**20
+
+Number = str | int | Decimal
+
+
+class Rounding(Enum):
+    """How an exact value is brought to the fixed scale."""
+
+    FLOOR = "floor"  # toward -infinity: credits to an account
+    CEILING = "ceiling"  # toward +infinity: requirements and fees charged to an account
+    HALF_EVEN = "half_even"  # display-only values that are neither credit nor charge
+
+
+class PrecisionError(ValueError):
+    """A value has more decimal places than the fixed scale (or a field) allows."""
+
+
+def round_scaled(value: Fraction, rounding: Rounding) -> int:
+    """Return ``value * SCALE`` as an integer, rounded as named."""
+    scaled = value * SCALE
+    numerator, denominator = scaled.numerator, scaled.denominator
+    if rounding is Rounding.FLOOR:
+        return numerator // denominator
+    if rounding is Rounding.CEILING:
+        return -(-numerator // denominator)
+    return round(scaled)  # Fraction.__round__ rounds half to even, exactly
+
+
+def parse_raw(value: Number) -> int:
+    """Return the raw integer for an exact decimal ``value``; raise if it does not fit the scale."""
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        kind = type(value).__name__
+        raise TypeError(f"fixed-point values are built from str, int or Decimal, not {kind}")
+    if isinstance(value, int):
+        number = Decimal(value)
+    else:
+        try:
+            number = Decimal(value.strip()) if isinstance(value, str) else value
+        except InvalidOperation:
+            raise ValueError(f"{value!r} is not a decimal number") from None
+    if not number.is_finite():
+        raise ValueError(f"{value!r} is not a finite number")
+    if abs(number) >= MAX_MAGNITUDE:
+        raise ValueError(f"{value!r} is out of range (magnitude must be below 1e20)")
+    scaled = number.scaleb(DECIMALS)
+    if scaled != scaled.to_integral_value():
+        raise PrecisionError(f"{value!r} has more than {DECIMALS} decimal places")
+    return int(scaled)
+
+
+def format_raw(raw: int, places: int = DECIMALS) -> str:
+    """Return ``raw`` as a plain decimal string with exactly ``places`` decimals (half-even)."""
+    if places < DECIMALS:
+        step = 10 ** (DECIMALS - places)
+        raw = round(Fraction(raw, step)) * step
+    sign = "-" if raw < 0 else ""
+    whole, fraction = divmod(abs(raw), SCALE)
+    digits = f"{fraction:0{DECIMALS}d}"[:places]
+    return f"{sign}{whole}.{digits}" if places else f"{sign}{whole}"
+
+
+def trim_raw(raw: int) -> str:
+    """Return ``raw`` as the shortest exact decimal string ("60000", "0.004")."""
+    text = format_raw(raw)
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Fixed:
+    """A dimensioned fixed-point number; subclasses do not mix in arithmetic."""
+
+    raw: int
+    kind: ClassVar[str] = "value"
+
+    def __post_init__(self) -> None:
+        if type(self.raw) is not int:
+            raise TypeError(f"{self.kind} raw value must be int, got {type(self.raw).__name__}")
+
+    @classmethod
+    def of(cls, value: Number) -> Self:
+        """Build from an exact decimal (str, int or Decimal)."""
+        return cls(parse_raw(value))
+
+    @classmethod
+    def from_fraction(cls, value: Fraction, rounding: Rounding) -> Self:
+        """Bring an exact rational to the fixed scale, rounding as named."""
+        return cls(round_scaled(value, rounding))
+
+    @classmethod
+    def zero(cls) -> Self:
+        return cls(0)
+
+    @property
+    def fraction(self) -> Fraction:
+        """The exact value as a rational."""
+        return Fraction(self.raw, SCALE)
+
+    def to_decimal(self) -> Decimal:
+        return Decimal(self.raw).scaleb(-DECIMALS)
+
+    def sign(self) -> int:
+        return (self.raw > 0) - (self.raw < 0)
+
+    def is_zero(self) -> bool:
+        return self.raw == 0
+
+    def __add__(self, other: Self) -> Self:
+        self._check_same(other)
+        return type(self)(self.raw + other.raw)
+
+    def __sub__(self, other: Self) -> Self:
+        self._check_same(other)
+        return type(self)(self.raw - other.raw)
+
+    def __neg__(self) -> Self:
+        return type(self)(-self.raw)
+
+    def __abs__(self) -> Self:
+        return type(self)(abs(self.raw))
+
+    def __str__(self) -> str:
+        return trim_raw(self.raw)
+
+    def fixed(self, places: int = DECIMALS) -> str:
+        """Return the value with exactly ``places`` decimals, as Binance prints it."""
+        return format_raw(self.raw, places)
+
+    def _check_same(self, other: object) -> None:
+        if type(other) is not type(self):
+            raise TypeError(f"cannot combine {self.kind} with {type(other).__name__}")
+
+
+class Price(Fixed):
+    """A price in quote currency per unit of base (USD-M) or USD per coin (COIN-M)."""
+
+    kind = "price"
+
+
+class Qty(Fixed):
+    """A position or order quantity: base units (USD-M) or contracts (COIN-M)."""
+
+    kind = "quantity"
+
+
+class Rate(Fixed):
+    """A dimensionless rate (maintenance margin rate, fee rate, margin ratio): 0.004 = 0.4%."""
+
+    kind = "rate"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Amount:
+    """An amount of one asset (USDT, BTC, ...); amounts of different assets never mix."""
+
+    raw: int
+    asset: str
+
+    def __post_init__(self) -> None:
+        if type(self.raw) is not int:
+            raise TypeError(f"amount raw value must be int, got {type(self.raw).__name__}")
+        if not self.asset or not self.asset.isalnum() or not self.asset.isupper():
+            raise ValueError(f"asset must be an upper-case code, got {self.asset!r}")
+
+    @classmethod
+    def of(cls, value: Number, asset: str) -> Amount:
+        """Build from an exact decimal (str, int or Decimal) in ``asset``."""
+        return cls(parse_raw(value), asset)
+
+    @classmethod
+    def from_fraction(cls, value: Fraction, asset: str, rounding: Rounding) -> Amount:
+        """Bring an exact rational amount of ``asset`` to the fixed scale, rounding as named."""
+        return cls(round_scaled(value, rounding), asset)
+
+    @classmethod
+    def zero(cls, asset: str) -> Amount:
+        return cls(0, asset)
+
+    @property
+    def fraction(self) -> Fraction:
+        return Fraction(self.raw, SCALE)
+
+    def to_decimal(self) -> Decimal:
+        return Decimal(self.raw).scaleb(-DECIMALS)
+
+    def sign(self) -> int:
+        return (self.raw > 0) - (self.raw < 0)
+
+    def is_zero(self) -> bool:
+        return self.raw == 0
+
+    def __add__(self, other: Amount) -> Amount:
+        self._check_asset(other)
+        return Amount(self.raw + other.raw, self.asset)
+
+    def __sub__(self, other: Amount) -> Amount:
+        self._check_asset(other)
+        return Amount(self.raw - other.raw, self.asset)
+
+    def __neg__(self) -> Amount:
+        return Amount(-self.raw, self.asset)
+
+    def __abs__(self) -> Amount:
+        return Amount(abs(self.raw), self.asset)
+
+    def __str__(self) -> str:
+        return f"{trim_raw(self.raw)} {self.asset}"
+
+    def fixed(self, places: int = DECIMALS) -> str:
+        """Return the number alone with exactly ``places`` decimals, as Binance prints it."""
+        return format_raw(self.raw, places)
+
+    def _check_asset(self, other: Amount) -> None:
+        if not isinstance(other, Amount):
+            raise TypeError(f"cannot combine an amount with {type(other).__name__}")
+        if other.asset != self.asset:
+            raise ValueError(f"cannot combine {self.asset} with {other.asset}")
+
+
+def total(amounts: list[Amount] | tuple[Amount, ...], asset: str) -> Amount:
+    """Return the sum of ``amounts``, all in ``asset`` (zero if there are none)."""
+    result = Amount.zero(asset)
+    for amount in amounts:
+        result = result + amount
+    return result
