@@ -38,12 +38,17 @@ class PrecisionError(ValueError):
 def round_scaled(value: Fraction, rounding: Rounding) -> int:
     """Return ``value * SCALE`` as an integer, rounded as named."""
     scaled = value * SCALE
-    numerator, denominator = scaled.numerator, scaled.denominator
+    numerator: int = scaled.numerator
+    denominator: int = scaled.denominator
     if rounding is Rounding.FLOOR:
         return numerator // denominator
     if rounding is Rounding.CEILING:
         return -(-numerator // denominator)
-    return round(scaled)  # Fraction.__round__ rounds half to even, exactly
+    floor, remainder = divmod(numerator, denominator)
+    twice = 2 * remainder
+    if twice > denominator or (twice == denominator and floor % 2 == 1):
+        return floor + 1
+    return floor
 
 
 def parse_raw(value: Number) -> int:

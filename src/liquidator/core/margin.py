@@ -69,15 +69,26 @@ def position_margin(position: Position, table: BracketTable) -> PositionMargin:
     )
 
 
+def opening_margin(position: Position) -> Amount:
+    """Return ``notional at entry / leverage``, rounded up: the margin the opening locks."""
+    notional = exact_notional(position, position.entry_price.fraction)
+    return Amount.from_fraction(
+        notional / position.leverage, position.margin_asset, Rounding.CEILING
+    )
+
+
 def margin_ratio(maintenance_margin: Amount, margin_balance: Amount) -> Rate | None:
     """Return ``maintenance / balance`` rounded up; None when the balance is not positive.
 
-    A ratio of 1 or more (or None with a maintenance requirement) means liquidation.
+    With nothing to maintain the ratio is 0 (unless the balance is negative). A ratio of 1 or
+    more, or None, means liquidation.
     """
-    if margin_balance.raw <= 0:
-        return None
     if maintenance_margin.asset != margin_balance.asset:
         raise ValueError("maintenance margin and margin balance are in different assets")
+    if maintenance_margin.raw == 0 and margin_balance.raw >= 0:
+        return Rate.zero()
+    if margin_balance.raw <= 0:
+        return None
     return Rate.from_fraction(
         Fraction(maintenance_margin.raw, margin_balance.raw), Rounding.CEILING
     )

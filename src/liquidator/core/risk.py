@@ -93,8 +93,6 @@ class AccountRisk:
 
     def is_liquidatable(self) -> bool:
         """Tell whether the cross account has reached maintenance (ratio at or above 100%)."""
-        if self.cross_maintenance_margin.raw == 0 and self.cross_margin_balance.raw >= 0:
-            return False
         ratio = self.margin_ratio
         return ratio is None or ratio.raw >= Rate.of(1).raw
 

@@ -1,0 +1,152 @@
+"""Command line: ``liquidator risk FILE`` and ``liquidator liq-price``.
+
+Bad input prints one line, ``liquidator: error: <field>: <value> <reason>``, and exits with 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from rich.console import Console
+
+from liquidator import __version__
+from liquidator.adapters.binance.account_file import parse_account, parse_position
+from liquidator.adapters.binance.fields import InputError, load_json
+from liquidator.adapters.binance.risk_json import account_risk_json
+from liquidator.bootstrap import build_market
+from liquidator.console import render_account_risk
+from liquidator.core.margin import opening_margin
+from liquidator.core.market import Market
+from liquidator.core.risk import AccountRisk, assess_account
+
+EXIT_BAD_INPUT = 2
+
+#: liq-price flags, by the positionRisk field they fill (for error messages).
+FLAG_OF_FIELD = {
+    "symbol": "--symbol",
+    "positionAmt": "--quantity",
+    "entryPrice": "--entry",
+    "markPrice": "--mark",
+    "leverage": "--leverage",
+    "isolatedWallet": "--wallet",
+    "crossWalletBalance": "--wallet",
+    "marginType": "--margin-type",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="liquidator", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"liquidator {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    risk = commands.add_parser("risk", help="risk report of an account exported from Binance")
+    risk.add_argument("file", type=Path, help="account JSON: crossWalletBalance + positions")
+    _add_market_options(risk)
+
+    liq = commands.add_parser("liq-price", help="liquidation price of one position from flags")
+    liq.add_argument("--symbol", required=True, help="e.g. BTCUSDT or BTCUSD_PERP")
+    liq.add_argument("--side", required=True, type=str.upper, choices=["LONG", "SHORT"])
+    liq.add_argument("--quantity", required=True, help="base units (USD-M) or contracts (COIN-M)")
+    liq.add_argument("--entry", required=True, help="entry price")
+    liq.add_argument("--leverage", help="leverage; the wallet defaults to notional / leverage")
+    liq.add_argument(
+        "--wallet", help="isolated wallet, or the cross wallet with --margin-type cross"
+    )
+    liq.add_argument("--margin-type", default="isolated", choices=["isolated", "cross"])
+    liq.add_argument("--mark", help="mark price (default: the entry price)")
+    _add_market_options(liq)
+    return parser
+
+
+def _add_market_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--brackets", type=Path, help="leverageBracket JSON replacing the bundled")
+    parser.add_argument("--exchange-info", type=Path, help="exchangeInfo JSON adding contracts")
+    parser.add_argument("--json", action="store_true", help="print Binance-named JSON")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        market = build_market(args.exchange_info, args.brackets)
+        risk = _risk(args.file, market) if args.command == "risk" else _liq_price(args, market)
+    except InputError as error:
+        print(f"liquidator: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    _print(risk, as_json=args.json)
+    return 0
+
+
+def _risk(path: Path, market: Market) -> AccountRisk:
+    account = parse_account(load_json(path, "FILE"), market)
+    return assess_account(account, market.brackets)
+
+
+def _liq_price(args: argparse.Namespace, market: Market) -> AccountRisk:
+    quantity = args.quantity.strip()
+    if quantity.startswith("-") or not any(c in "123456789" for c in quantity):
+        raise InputError("--quantity", args.quantity, "must be positive (use --side for SHORT)")
+    row: dict[str, Any] = {
+        "symbol": args.symbol.upper(),
+        "positionSide": "BOTH",
+        "positionAmt": quantity if args.side == "LONG" else f"-{quantity}",
+        "entryPrice": args.entry,
+        "markPrice": args.mark if args.mark is not None else args.entry,
+        "marginType": args.margin_type,
+        "leverage": args.leverage if args.leverage is not None else "1",
+    }
+    document: dict[str, Any] = {"crossWalletBalance": "0", "positions": [row]}
+    if args.margin_type == "cross":
+        document["crossWalletBalance"] = _required_wallet(args)
+    elif args.wallet is not None:
+        row["isolatedWallet"] = args.wallet
+    try:
+        if args.margin_type == "isolated" and args.wallet is None:
+            row["isolatedWallet"] = _initial_margin(args, row, market)
+        account = parse_account(document, market)
+    except InputError as error:
+        raise _as_flag_error(error) from None
+    return assess_account(account, market.brackets)
+
+
+def _required_wallet(args: argparse.Namespace) -> str:
+    if args.wallet is None:
+        raise InputError("--wallet", None, "is required with --margin-type cross")
+    return str(args.wallet)
+
+
+def _initial_margin(args: argparse.Namespace, row: dict[str, Any], market: Market) -> str:
+    """Return the margin an isolated position opened at this leverage locks."""
+    if args.leverage is None:
+        raise InputError("--leverage", None, "or --wallet is required")
+    position = parse_position({**row, "marginType": "cross"}, "", market)
+    return opening_margin(position).fixed()
+
+
+def _as_flag_error(error: InputError) -> InputError:
+    field = error.field.rsplit(".", 1)[-1] if error.field else ""
+    flag = FLAG_OF_FIELD.get(field)
+    if flag is None:
+        return error
+    return InputError(flag, error.value, error.reason)
+
+
+def _print(risk: AccountRisk, *, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(account_risk_json(risk), indent=2) + "\n")
+        return
+    render_account_risk(risk, Console())
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
