@@ -12,7 +12,11 @@ from liquidator.bootstrap import bundled_market
 from liquidator.core.market import Market
 
 settings.register_profile(
-    "ci", derandomize=True, max_examples=200, deadline=None, print_blob=True,
+    "ci",
+    derandomize=True,
+    max_examples=200,
+    deadline=None,
+    print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("dev", max_examples=100, deadline=None)

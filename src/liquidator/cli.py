@@ -76,7 +76,10 @@ def _add_market_options(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:  # --help, --version, or a usage error already printed
+        return stop.code if isinstance(stop.code, int) else EXIT_BAD_INPUT
     try:
         market = build_market(args.exchange_info, args.brackets)
         risk = _risk(args.file, market) if args.command == "risk" else _liq_price(args, market)

@@ -1,0 +1,65 @@
+"""Builders for tests: accounts as Binance-export documents, and running the CLI in-process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from liquidator.cli import main
+
+
+def position_row(
+    symbol: str = "BTCUSDT",
+    amount: str = "1",
+    entry: str = "60000",
+    mark: str | None = None,
+    margin_type: str = "isolated",
+    wallet: str | None = "3000",
+    leverage: str = "20",
+    side: str = "BOTH",
+) -> dict[str, Any]:
+    """Return a ``positionRisk`` row with Binance's field names."""
+    row: dict[str, Any] = {
+        "symbol": symbol,
+        "positionSide": side,
+        "positionAmt": amount,
+        "entryPrice": entry,
+        "markPrice": mark if mark is not None else entry,
+        "marginType": margin_type,
+        "leverage": leverage,
+    }
+    if wallet is not None:
+        row["isolatedWallet"] = wallet
+    return row
+
+
+def write_account(
+    folder: Path, rows: list[dict[str, Any]], cross_wallet: str = "0", name: str = "account.json"
+) -> Path:
+    path = folder / name
+    document = {"crossWalletBalance": cross_wallet, "positions": rows}
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:
+    """Run ``liquidator ARGV --json`` in-process and return the parsed report."""
+    status = main([*argv, "--json"])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    report: dict[str, Any] = json.loads(captured.out)
+    return report
+
+
+def run_error(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    """Run ``liquidator ARGV`` in-process, expect exit status 2 and return the error line."""
+    status = main(list(argv))
+    captured = capsys.readouterr()
+    assert status == 2, captured.out
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    return lines[0]
