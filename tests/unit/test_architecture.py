@@ -1,0 +1,68 @@
+"""The dependency rule: core/ is pure (stdlib only) and imports nothing from the adapters."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import liquidator
+
+PACKAGE = Path(liquidator.__file__).parent
+FORBIDDEN_IN_CORE = (
+    "liquidator.app",
+    "liquidator.adapters",
+    "liquidator.cli",
+    "liquidator.console",
+    "liquidator.bootstrap",
+    "rich",
+    "fastapi",
+    "pydantic",
+)
+IMPURE_STDLIB = {
+    "time",
+    "datetime",
+    "random",
+    "logging",
+    "os",
+    "socket",
+    "sqlite3",
+    "threading",
+    "asyncio",
+    "subprocess",
+    "pathlib",
+    "io",
+    "secrets",
+    "uuid",
+}
+
+
+def imports_of(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_core_imports_only_the_standard_library_and_itself() -> None:
+    for path in sorted((PACKAGE / "core").glob("*.py")):
+        for name in imports_of(path):
+            top = name.split(".")[0]
+            assert not name.startswith(FORBIDDEN_IN_CORE), f"{path.name} imports {name}"
+            assert top in {"liquidator", "__future__"} or top in sys.stdlib_module_names, (
+                f"{path.name} imports the third-party {name}"
+            )
+            assert top not in IMPURE_STDLIB, f"{path.name} imports {name}: core has no clock or I/O"
+
+
+def test_core_holds_no_binary_float() -> None:
+    for path in sorted((PACKAGE / "core").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            assert not (isinstance(node, ast.Constant) and isinstance(node.value, float)), path.name
+            assert not (isinstance(node, ast.Name) and node.id == "float"), (
+                f"{path.name} uses float"
+            )
