@@ -1,4 +1,4 @@
-"""The liquidation-price vectors of ../shared/vectors, through the Python API and `liquidator risk`."""
+"""The liquidation-price vectors of ../shared/vectors, through the API and `liquidator risk`."""
 
 from __future__ import annotations
 
@@ -20,14 +20,13 @@ from liquidator.core.tiers import Bracket, BracketTable
 from tests.builders import position_row, run_json, write_account
 from tests.conftest import GOLDEN
 
-ROWS = [
-    row
-    for row in csv.DictReader(
+ROWS = list(
+    csv.DictReader(
         line
         for line in (GOLDEN / "usdm_liquidation_price.csv").read_text().splitlines()
         if not line.startswith("#")
     )
-]
+)
 ONE_UNIT = Fraction(1, 10**8)
 FREQTRADE = [r for r in ROWS if r["source"] == "freqtrade"]
 DERIVED = [r for r in ROWS if r["source"] != "freqtrade"]

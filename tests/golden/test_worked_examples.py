@@ -7,6 +7,7 @@ side·Q)`` (COIN-M: ``LP = N·CS·(MMR + side) / (WB + cum + side·N·CS/EP)``),
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal, getcontext
 from pathlib import Path
 from typing import Any
@@ -174,8 +175,6 @@ def test_coinm_calculator_case_c1(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def _cum(bracket: int, symbol: str) -> Decimal:
-    import json
-
     tables = json.loads(FAQ_BRACKETS.read_text())
     table = next(t for t in tables if t["symbol"] == symbol)
     return Decimal(str(next(b for b in table["brackets"] if b["bracket"] == bracket)["cum"]))

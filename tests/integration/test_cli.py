@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -147,8 +148,6 @@ def test_liq_price_short_inverse_fully_collateralised_is_never_liquidated(
 
 
 def float_free_greater(left: str, right: str) -> bool:
-    from decimal import Decimal
-
     return Decimal(left) > Decimal(right)
 
 
@@ -265,7 +264,8 @@ def test_cross_positions_in_two_margin_assets_cannot_share_one_wallet(
     line = run_error(capsys, "risk", str(account))
 
     assert "crossWalletBalance" in line
-    assert "BTC" in line and "USDT" in line
+    assert "BTC" in line
+    assert "USDT" in line
 
 
 def test_missing_file_and_bad_brackets_file(
@@ -304,9 +304,11 @@ def test_missing_file_and_bad_brackets_file(
     missing = run_error(capsys, "risk", str(tmp_path / "nope.json"))
     inconsistent = run_error(capsys, "risk", str(account), "--brackets", str(brackets))
 
-    assert "FILE: " in missing and "does not exist" in missing
+    assert "FILE: " in missing
+    assert "does not exist" in missing
     assert "--brackets[0].brackets" in inconsistent
-    assert "breaks the recurrence" in inconsistent and "= 50" in inconsistent
+    assert "breaks the recurrence" in inconsistent
+    assert "= 50" in inconsistent
 
 
 @pytest.mark.parametrize(

@@ -55,7 +55,8 @@ def as_untyped(value: object) -> Any:
 
 
 def is_representable(value: Fraction) -> bool:
-    return SCALE % value.denominator == 0
+    denominator: int = value.denominator
+    return SCALE % denominator == 0
 
 
 # --- parsing and printing round-trip ------------------------------------------------------------
@@ -196,16 +197,30 @@ def test_bool_input_is_refused(kind: type[Fixed], flag: bool) -> None:
         Amount.of(flag, "BTC")
 
 
+#: Decimal's default context keeps 28 significant digits; see the known-bug examples below.
+CONTEXT_DIGITS = 28
+
+
 @st.composite
 def over_precise_decimals(draw: st.DrawFn) -> str:
-    """A decimal string whose ninth or later decimal place is significant."""
+    """A decimal string whose ninth or later decimal place is significant (<= 28 digits)."""
     sign = draw(st.sampled_from(["", "-", "+"]))
-    whole = draw(st.integers(0, 10**19))
+    whole = draw(st.integers(0, 10**19 - 1))
+    room = CONTEXT_DIGITS - len(str(whole)) - 9
     first_eight = draw(st.text("0123456789", min_size=8, max_size=8))
-    middle = draw(st.text("0123456789", max_size=20))
+    middle = draw(st.text("0123456789", max_size=room))
     last = draw(st.sampled_from("123456789"))
     trailing_zeros = "0" * draw(st.integers(0, 5))
     return f"{sign}{whole}.{first_eight}{middle}{last}{trailing_zeros}"
+
+
+@st.composite
+def exact_decimals(draw: st.DrawFn) -> Decimal:
+    """A finite Decimal below 1e19 in magnitude with at most 28 significant digits."""
+    digits = draw(st.integers(1, CONTEXT_DIGITS))
+    coefficient = draw(st.integers(-(10**digits - 1), 10**digits - 1))
+    exponent = draw(st.integers(-40, 19 - digits))
+    return Decimal(f"{coefficient}E{exponent}")
 
 
 @pytest.mark.parametrize("kind", FIXED_KINDS)
@@ -222,9 +237,7 @@ def test_more_than_eight_significant_places_raise_instead_of_rounding(
         Amount.of(text, "USDT")
 
 
-@given(
-    value=st.decimals(min_value=-(10**19), max_value=10**19, allow_nan=False, allow_infinity=False)
-)
+@given(value=exact_decimals())
 def test_a_decimal_parses_exactly_or_raises_precision_error(value: Decimal) -> None:
     # Arrange
     exact = Fraction(value)
@@ -236,6 +249,29 @@ def test_a_decimal_parses_exactly_or_raises_precision_error(value: Decimal) -> N
     else:
         with pytest.raises(PrecisionError):
             Price.of(value)
+        with pytest.raises(PrecisionError):
+            Price.of(str(value))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "library bug: parse_raw scales with Decimal.scaleb under the default 28-digit context, "
+        "so digits past the 28th significant one are rounded away before the precision check"
+    ),
+)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1.00000000000000000000000000001",
+        "10000000000000000000.000000001",
+        "12345.123456780000000000000000000001",
+    ],
+)
+def test_long_decimal_string_with_a_ninth_place_digit_raises_precision_error(text: str) -> None:
+    # Act / Assert
+    with pytest.raises(PrecisionError):
+        Price.of(text)
 
 
 NON_FINITE = ["NaN", "nan", "-NaN", "sNaN", "Infinity", "-Infinity", "inf", "-inf", "+Inf"]

@@ -39,7 +39,8 @@ def test_faq_level_3_maintenance_amount_is_1300() -> None:
 
 
 def test_coinm_faq_level_5_maintenance_amount_is_1_81_btc() -> None:
-    # FAQ (COIN-M): "BTCUSD Maintenance Amount on Level 5 = 50 BTC × (5% − 2.5%) + 0.56 BTC = 1.81 BTC"
+    # FAQ (COIN-M): "BTCUSD Maintenance Amount on Level 5 = 50 BTC × (5% − 2.5%) + 0.56 BTC
+    # = 1.81 BTC"
     level_4 = bracket(4, "20", "50", "0.025", "0.56", asset="BTC")
 
     assert expected_maintenance_amount(
@@ -53,7 +54,8 @@ def test_bundled_tables_hold_the_recurrence_and_match_the_2024_10_copy(market: M
     assert [b.maintenance_amount for b in btc.brackets][:4] == [
         Amount.of(v, "USDT") for v in ("0", "50", "950", "11450")
     ]
-    assert len(btc.brackets) == 12 and len(market.brackets["ETHUSDT"].brackets) == 12
+    assert len(btc.brackets) == 12
+    assert len(market.brackets["ETHUSDT"].brackets) == 12
     assert market.brackets["BTCUSD_PERP"].margin_asset == "BTC"
 
 
@@ -76,7 +78,7 @@ def test_bracket_is_the_highest_whose_floor_is_at_or_below_the_notional(
 
 def test_maintenance_margin_is_continuous_at_every_floor(market: Market) -> None:
     for table in market.brackets.values():
-        for below, above in zip(table.brackets, table.brackets[1:]):
+        for below, above in zip(table.brackets, table.brackets[1:], strict=False):
             at_floor = above.floor.fraction
             assert below.maintenance_margin(at_floor) == above.maintenance_margin(at_floor)
 

@@ -121,18 +121,9 @@ def liquidation_price(
     if len(tables) != len(group.legs):
         raise ValueError("a liquidation group needs one bracket table per position")
     fixed = margin.wallet.fraction - margin.other_maintenance.fraction + margin.other_pnl.fraction
-    roots: list[tuple[Fraction, Fraction, tuple[Bracket, ...]]] = []
-    for start, end in _segments(group.legs, tables):
-        brackets = group.brackets_at(tables, start)
-        constant, slope = fixed, Fraction(0)
-        for leg, bracket in zip(group.legs, brackets, strict=True):
-            constant += leg.pnl_intercept + bracket.maintenance_amount.fraction
-            slope += leg.pnl_slope - leg.size * bracket.maintenance_margin_rate.fraction
-        if slope == 0:
-            continue
-        root = -constant / slope
-        if root > 0 and start <= root and (end is None or root < end):
-            roots.append((root, slope, brackets))
+    roots = _iterate(group, tables, fixed) if len(group.legs) == 1 else []
+    if not roots:
+        roots = _scan(group, tables, fixed)
     if not roots:
         return _without_root(group, tables, fixed)
     mark = group.positions[0].mark_price.fraction
@@ -140,6 +131,55 @@ def liquidation_price(
     direction = group.direction(slope)
     price = Price.from_fraction(group.to_price(root), direction.rounding)
     return LiquidationPrice(TriggerPrice(price, direction), brackets)
+
+
+_Root = tuple[Fraction, Fraction, tuple[Bracket, ...]]
+
+
+def _line(
+    group: _Group, brackets: tuple[Bracket, ...], fixed: Fraction
+) -> tuple[Fraction, Fraction]:
+    """Return (constant, slope) of the surplus ``f(v)`` with ``brackets`` in force."""
+    constant, slope = fixed, Fraction(0)
+    for leg, bracket in zip(group.legs, brackets, strict=True):
+        constant += leg.pnl_intercept + bracket.maintenance_amount.fraction
+        slope += leg.pnl_slope - leg.size * bracket.maintenance_margin_rate.fraction
+    return constant, slope
+
+
+def _iterate(group: _Group, tables: Sequence[BracketTable], fixed: Fraction) -> list[_Root]:
+    """Binance's re-check: solve with the brackets at the mark, then at the root, until stable.
+
+    A single position's surplus is strictly monotone in v, so a root whose own brackets produced
+    it is the only root. Returns [] when no such root shows within a few passes (the caller then
+    walks every segment).
+    """
+    mark = group.positions[0].mark_price.fraction
+    brackets = group.brackets_at(tables, 1 / mark if group.inverse else mark)
+    for _ in range(4):
+        constant, slope = _line(group, brackets, fixed)
+        root = -constant / slope
+        if root <= 0:
+            return []
+        at_root = group.brackets_at(tables, root)
+        if at_root == brackets:
+            return [(root, slope, brackets)]
+        brackets = at_root
+    return []
+
+
+def _scan(group: _Group, tables: Sequence[BracketTable], fixed: Fraction) -> list[_Root]:
+    """Walk every segment between bracket floors; keep the roots inside their own segment."""
+    roots: list[_Root] = []
+    for start, end in _segments(group.legs, tables):
+        brackets = group.brackets_at(tables, start)
+        constant, slope = _line(group, brackets, fixed)
+        if slope == 0:
+            continue
+        root = -constant / slope
+        if root > 0 and start <= root and (end is None or root < end):
+            roots.append((root, slope, brackets))
+    return roots
 
 
 def bankruptcy_price(positions: Sequence[Position], margin: SharedMargin) -> TriggerPrice | None:

@@ -14,7 +14,7 @@ recurrence is rejected: its maintenance margin would jump at a floor.
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
@@ -47,9 +47,11 @@ class BracketTable:
 
     symbol: str
     brackets: tuple[Bracket, ...]
+    _floors: tuple[Fraction, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _validate(self.symbol, self.brackets)
+        object.__setattr__(self, "_floors", tuple(b.floor.fraction for b in self.brackets))
 
     @property
     def margin_asset(self) -> str:
@@ -64,8 +66,7 @@ class BracketTable:
 
         Notionals at or beyond the last cap stay in the last bracket.
         """
-        floors = [bracket.floor.fraction for bracket in self.brackets]
-        index = bisect_right(floors, notional) - 1
+        index = bisect_right(self._floors, notional) - 1
         return self.brackets[max(index, 0)]
 
     def maintenance_margin(self, notional: Fraction) -> Fraction:
@@ -78,7 +79,7 @@ class BracketTable:
 
     def floors(self) -> tuple[Fraction, ...]:
         """Return the bracket floors above zero, where the maintenance rate changes."""
-        return tuple(b.floor.fraction for b in self.brackets if b.floor.raw > 0)
+        return self._floors[1:]
 
 
 def expected_maintenance_amount(previous: Bracket, floor: Amount, rate: Rate) -> Fraction:
