@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from liquidator.adapters.binance.exchange_info import parse_exchange_info
-from liquidator.adapters.binance.fields import load_json
+from liquidator.adapters.binance.fields import InputError, load_json
 from liquidator.adapters.binance.leverage_brackets import parse_leverage_brackets
 from liquidator.core.market import Market
 
@@ -37,14 +37,21 @@ def bundled_market() -> Market:
 def build_market(exchange_info: Path | None = None, brackets: Path | None = None) -> Market:
     """Return the bundled market, with contracts and brackets from the given files on top."""
     market = bundled_market()
-    if exchange_info is not None:
-        document = load_json(exchange_info, "--exchange-info")
-        market = market.with_instruments(parse_exchange_info(document, "--exchange-info"))
-    if brackets is not None:
-        document = load_json(brackets, "--brackets")
-        market = market.with_brackets(
-            parse_leverage_brackets(document, _asset_of(market), "--brackets")
-        )
+    try:
+        if exchange_info is not None:
+            document = load_json(exchange_info, "--exchange-info")
+            market = market.with_instruments(parse_exchange_info(document, "--exchange-info"))
+        if brackets is not None:
+            document = load_json(brackets, "--brackets")
+            market = market.with_brackets(
+                parse_leverage_brackets(document, _asset_of(market), "--brackets")
+            )
+    except InputError:
+        raise
+    except ValueError as error:  # a contract and its brackets that disagree
+        raise InputError(
+            "--brackets" if brackets else "--exchange-info", None, str(error)
+        ) from None
     return market
 
 

@@ -20,7 +20,7 @@ from dataclasses import replace
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import event, given
 from hypothesis import strategies as st
 
 from liquidator.core.account import Account
@@ -179,6 +179,7 @@ def test_isolated_position_revalued_at_its_liquidation_price_sits_on_maintenance
     bounded_loss = position.instrument.is_inverse != (direction > 0)
     loss_at_the_limit = abs(exact_value(position.instrument, position.quantity.fraction, entry))
     assert (trigger is None) == (bounded_loss and wallet >= loss_at_the_limit)
+    event("liquidation price", "none" if trigger is None else "found")
     if trigger is None:
         return
     assert trigger.direction is safe_direction(direction)
@@ -248,6 +249,7 @@ def test_adding_to_an_isolated_wallet_moves_the_liquidation_price_away(
         )
         >= 0
     )
+    event("one more unit of safety", str(gained_a_unit))
     if direction > 0:
         assert after.price <= before.price
         if gained_a_unit:
@@ -304,6 +306,7 @@ def test_bankruptcy_price_lies_beyond_the_liquidation_price(
 
     # Assert
     liquidation, bankruptcy = risk.liquidation.trigger, risk.bankruptcy
+    event("both prices exist", str(liquidation is not None and bankruptcy is not None))
     if liquidation is None or bankruptcy is None:
         return
     assert bankruptcy.direction is liquidation.direction is safe_direction(direction)
@@ -343,6 +346,7 @@ def test_cross_hedge_legs_share_a_liquidation_price_where_balance_meets_maintena
     assert long_risk.liquidation == short_risk.liquidation
     assert long_risk.bankruptcy == short_risk.bankruptcy
     trigger = long_risk.liquidation.trigger
+    event("hedge liquidation", "none" if trigger is None else trigger.direction.value)
     if trigger is None:
         return
     past = one_unit_past(trigger)

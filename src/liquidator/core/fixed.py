@@ -67,10 +67,18 @@ def parse_raw(value: Number) -> int:
         raise ValueError(f"{value!r} is not a finite number")
     if abs(number) >= MAX_MAGNITUDE:
         raise ValueError(f"{value!r} is out of range (magnitude must be below 1e20)")
-    scaled = number.scaleb(DECIMALS)
-    if scaled != scaled.to_integral_value():
-        raise PrecisionError(f"{value!r} has more than {DECIMALS} decimal places")
-    return int(scaled)
+    # Exact integer arithmetic on the digits: Decimal operations round to the context precision.
+    sign, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)  # finite, checked above
+    coefficient = int("".join(map(str, digits)) or "0")
+    shift = exponent + DECIMALS
+    if shift >= 0:
+        raw = coefficient * 10**shift
+    else:
+        raw, remainder = divmod(coefficient, 10**-shift)
+        if remainder:
+            raise PrecisionError(f"{value!r} has more than {DECIMALS} decimal places")
+    return -raw if sign else raw
 
 
 def format_raw(raw: int, places: int = DECIMALS) -> str:
