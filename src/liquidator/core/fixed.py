@@ -72,10 +72,12 @@ def parse_raw(value: Number) -> int:
     assert isinstance(exponent, int)  # finite, checked above
     coefficient = int("".join(map(str, digits)) or "0")
     shift = exponent + DECIMALS
+    raw: int
     if shift >= 0:
         raw = coefficient * 10**shift
     else:
-        raw, remainder = divmod(coefficient, 10**-shift)
+        divisor: int = 10 ** (-shift)
+        raw, remainder = divmod(coefficient, divisor)
         if remainder:
             raise PrecisionError(f"{value!r} has more than {DECIMALS} decimal places")
     return -raw if sign else raw
