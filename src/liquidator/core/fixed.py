@@ -100,8 +100,34 @@ def trim_raw(raw: int) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+class _Scaled:
+    """Readings shared by every fixed-point value: ``raw`` counts 10**-8 units."""
+
+    __slots__ = ()
+    raw: int
+
+    @property
+    def fraction(self) -> Fraction:
+        """The exact value as a rational."""
+        return Fraction(self.raw, SCALE)
+
+    def to_decimal(self) -> Decimal:
+        """The exact value as a Decimal (built from text, so no context rounding)."""
+        return Decimal(f"{self.raw}E-{DECIMALS}")
+
+    def sign(self) -> int:
+        return (self.raw > 0) - (self.raw < 0)
+
+    def is_zero(self) -> bool:
+        return self.raw == 0
+
+    def fixed(self, places: int = DECIMALS) -> str:
+        """Return the number with exactly ``places`` decimals, as Binance prints it."""
+        return format_raw(self.raw, places)
+
+
 @dataclass(frozen=True, slots=True, order=True)
-class Fixed:
+class Fixed(_Scaled):
     """A dimensioned fixed-point number; subclasses do not mix in arithmetic."""
 
     raw: int
@@ -125,20 +151,6 @@ class Fixed:
     def zero(cls) -> Self:
         return cls(0)
 
-    @property
-    def fraction(self) -> Fraction:
-        """The exact value as a rational."""
-        return Fraction(self.raw, SCALE)
-
-    def to_decimal(self) -> Decimal:
-        return Decimal(self.raw).scaleb(-DECIMALS)
-
-    def sign(self) -> int:
-        return (self.raw > 0) - (self.raw < 0)
-
-    def is_zero(self) -> bool:
-        return self.raw == 0
-
     def __add__(self, other: Self) -> Self:
         self._check_same(other)
         return type(self)(self.raw + other.raw)
@@ -156,10 +168,6 @@ class Fixed:
     def __str__(self) -> str:
         return trim_raw(self.raw)
 
-    def fixed(self, places: int = DECIMALS) -> str:
-        """Return the value with exactly ``places`` decimals, as Binance prints it."""
-        return format_raw(self.raw, places)
-
     def _check_same(self, other: object) -> None:
         if type(other) is not type(self):
             raise TypeError(f"cannot combine {self.kind} with {type(other).__name__}")
@@ -168,23 +176,26 @@ class Fixed:
 class Price(Fixed):
     """A price in quote currency per unit of base (USD-M) or USD per coin (COIN-M)."""
 
+    __slots__ = ()
     kind = "price"
 
 
 class Qty(Fixed):
     """A position or order quantity: base units (USD-M) or contracts (COIN-M)."""
 
+    __slots__ = ()
     kind = "quantity"
 
 
 class Rate(Fixed):
     """A dimensionless rate (maintenance margin rate, fee rate, margin ratio): 0.004 = 0.4%."""
 
+    __slots__ = ()
     kind = "rate"
 
 
 @dataclass(frozen=True, slots=True, order=True)
-class Amount:
+class Amount(_Scaled):
     """An amount of one asset (USDT, BTC, ...); amounts of different assets never mix."""
 
     raw: int
@@ -210,19 +221,6 @@ class Amount:
     def zero(cls, asset: str) -> Amount:
         return cls(0, asset)
 
-    @property
-    def fraction(self) -> Fraction:
-        return Fraction(self.raw, SCALE)
-
-    def to_decimal(self) -> Decimal:
-        return Decimal(self.raw).scaleb(-DECIMALS)
-
-    def sign(self) -> int:
-        return (self.raw > 0) - (self.raw < 0)
-
-    def is_zero(self) -> bool:
-        return self.raw == 0
-
     def __add__(self, other: Amount) -> Amount:
         self._check_asset(other)
         return Amount(self.raw + other.raw, self.asset)
@@ -239,10 +237,6 @@ class Amount:
 
     def __str__(self) -> str:
         return f"{trim_raw(self.raw)} {self.asset}"
-
-    def fixed(self, places: int = DECIMALS) -> str:
-        """Return the number alone with exactly ``places`` decimals, as Binance prints it."""
-        return format_raw(self.raw, places)
 
     def _check_asset(self, other: Amount) -> None:
         if not isinstance(other, Amount):
