@@ -352,3 +352,21 @@ def test_bad_input_in_a_real_process_gives_one_line_and_no_traceback(tmp_path: P
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1
     assert "Traceback" not in result.stderr
+
+
+def test_exchange_info_adds_contracts_that_then_need_their_brackets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], shared: Path
+) -> None:
+    info = shared / "data/binance-usdm/cryptofeed_binance_futures_exchangeInfo_20210721.json"
+    btc = write_account(
+        tmp_path, [position_row(amount="0.001", entry="30000.01", wallet="10")], name="btc.json"
+    )
+    xrp = write_account(
+        tmp_path, [position_row("XRPUSDT", "10", "0.6", wallet="1", leverage="10")], name="xrp.json"
+    )
+
+    report = run_json(capsys, "risk", str(btc), "--exchange-info", str(info))
+    line = run_error(capsys, "risk", str(xrp), "--exchange-info", str(info))
+
+    assert report["positions"][0]["entryPrice"] == "30000.01000000"
+    assert 'positions[0].symbol: "XRPUSDT" is unknown (no leverage brackets' in line
