@@ -44,3 +44,13 @@ def test_readme_example_numbers_are_what_the_tool_prints(
     assert "56790.36144579" in README
     assert report["marginRatio"] == "0.08852174"
     assert "8.85%" in README
+
+
+def test_readme_python_snippet_runs_and_prints_what_it_says(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    snippet = README.split("```python")[1].split("```")[0]
+
+    exec(compile(snippet, "README.md", "exec"), {})
+
+    assert capsys.readouterr().out.split() == ["48192.77108434", "1"]
