@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,12 +17,14 @@ from rich.console import Console
 
 from liquidator import __version__
 from liquidator.adapters.binance.account_file import parse_account, parse_position
-from liquidator.adapters.binance.fields import InputError, load_json
+from liquidator.adapters.binance.fields import InputError, decimal_raw, load_json
 from liquidator.adapters.binance.risk_json import account_risk_json
 from liquidator.bootstrap import build_market
 from liquidator.console import render_account_risk
-from liquidator.core.margin import opening_margin
+from liquidator.core.fixed import Amount
+from liquidator.core.margin import exact_notional, opening_margin
 from liquidator.core.market import Market
+from liquidator.core.position import Position
 from liquidator.core.risk import AccountRisk, assess_account
 
 EXIT_BAD_INPUT = 2
@@ -58,9 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
     liq.add_argument("--side", required=True, type=str.upper, choices=["LONG", "SHORT"])
     liq.add_argument("--quantity", required=True, help="base units (USD-M) or contracts (COIN-M)")
     liq.add_argument("--entry", required=True, help="entry price")
-    liq.add_argument("--leverage", help="leverage; the wallet defaults to notional / leverage")
     liq.add_argument(
-        "--wallet", help="isolated wallet, or the cross wallet with --margin-type cross"
+        "--leverage", help="leverage (default: notional / wallet, rounded down, within the bracket)"
+    )
+    liq.add_argument(
+        "--wallet",
+        help="isolated wallet (default: notional / leverage), or the cross wallet with "
+        "--margin-type cross",
     )
     liq.add_argument("--margin-type", default="isolated", choices=["isolated", "cross"])
     liq.add_argument("--mark", help="mark price (default: the entry price)")
@@ -96,44 +103,48 @@ def _risk(path: Path, market: Market) -> AccountRisk:
 
 
 def _liq_price(args: argparse.Namespace, market: Market) -> AccountRisk:
-    quantity = args.quantity.strip()
-    if quantity.startswith("-") or not any(c in "123456789" for c in quantity):
+    """Report one position given by flags, through the same checks as an account file."""
+    if decimal_raw(args.quantity, "--quantity") <= 0:
         raise InputError("--quantity", args.quantity, "must be positive (use --side for SHORT)")
+    if args.leverage is None and args.wallet is None:
+        raise InputError("--leverage", None, "or --wallet is required")
+    if args.margin_type == "cross" and args.wallet is None:
+        raise InputError("--wallet", None, "is required with --margin-type cross")
+    quantity = args.quantity.strip()
     row: dict[str, Any] = {
         "symbol": args.symbol.upper(),
-        "positionSide": "BOTH",
         "positionAmt": quantity if args.side == "LONG" else f"-{quantity}",
         "entryPrice": args.entry,
         "markPrice": args.mark if args.mark is not None else args.entry,
-        "marginType": args.margin_type,
+        "marginType": "cross",
         "leverage": args.leverage if args.leverage is not None else "1",
     }
-    document: dict[str, Any] = {"crossWalletBalance": "0", "positions": [row]}
-    if args.margin_type == "cross":
-        document["crossWalletBalance"] = _required_wallet(args)
-    elif args.wallet is not None:
-        row["isolatedWallet"] = args.wallet
     try:
-        if args.margin_type == "isolated" and args.wallet is None:
-            row["isolatedWallet"] = _initial_margin(args, row, market)
-        account = parse_account(document, market)
+        probe = parse_position(row, "", market)  # checks symbol, quantity, prices, leverage
+        if args.leverage is None:
+            row["leverage"] = str(_leverage_posting(probe, args.wallet, market))
+        cross_wallet = args.wallet if args.margin_type == "cross" else "0"
+        if args.margin_type == "isolated":
+            row["marginType"] = "isolated"
+            row["isolatedWallet"] = args.wallet or opening_margin(probe).fixed()
+        account = parse_account({"crossWalletBalance": cross_wallet, "positions": [row]}, market)
     except InputError as error:
         raise _as_flag_error(error) from None
     return assess_account(account, market.brackets)
 
 
-def _required_wallet(args: argparse.Namespace) -> str:
-    if args.wallet is None:
-        raise InputError("--wallet", None, "is required with --margin-type cross")
-    return str(args.wallet)
+def _leverage_posting(position: Position, wallet: str, market: Market) -> int:
+    """Return the leverage at which opening ``position`` locks no more than ``wallet``.
 
-
-def _initial_margin(args: argparse.Namespace, row: dict[str, Any], market: Market) -> str:
-    """Return the margin an isolated position opened at this leverage locks."""
-    if args.leverage is None:
-        raise InputError("--leverage", None, "or --wallet is required")
-    position = parse_position({**row, "marginType": "cross"}, "", market)
-    return opening_margin(position).fixed()
+    ``floor(notional at entry / wallet)``, kept between 1 and the bracket's maximum.
+    """
+    funds = Amount(decimal_raw(wallet, "--wallet"), position.margin_asset)
+    if funds.raw <= 0:
+        raise InputError("--wallet", wallet, "must be positive")
+    notional = exact_notional(position, position.entry_price.fraction)
+    table = market.brackets[position.symbol]
+    ceiling = table.max_leverage_at(notional)
+    return max(1, min(ceiling, math.floor(notional / funds.fraction)))
 
 
 def _as_flag_error(error: InputError) -> InputError:

@@ -370,3 +370,45 @@ def test_exchange_info_adds_contracts_that_then_need_their_brackets(
 
     assert report["positions"][0]["entryPrice"] == "30000.01000000"
     assert 'positions[0].symbol: "XRPUSDT" is unknown (no leverage brackets' in line
+
+
+def test_liq_price_with_a_wallet_alone_infers_the_leverage_that_posts_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    report = run_json(
+        capsys,
+        "liq-price",
+        "--symbol",
+        "BTCUSDT",
+        "--side",
+        "SHORT",
+        "--quantity",
+        "1",
+        "--entry",
+        "60000",
+        "--wallet",
+        "3000",
+    )
+
+    position = report["positions"][0]
+    assert position["leverage"] == "20"  # 60,000 / 3,000
+    assert position["liquidationPrice"] == "62736.31840796"  # vector X2
+
+
+def test_liq_price_quantity_that_is_not_a_number(capsys: pytest.CaptureFixture[str]) -> None:
+    line = run_error(
+        capsys,
+        "liq-price",
+        "--symbol",
+        "BTCUSDT",
+        "--side",
+        "LONG",
+        "--quantity",
+        "abc",
+        "--entry",
+        "60000",
+        "--leverage",
+        "20",
+    )
+
+    assert '--quantity: "abc" is not a decimal number' in line
