@@ -182,3 +182,50 @@ def _cum(bracket: int, symbol: str) -> Decimal:
 
 def _cents(text: str) -> Decimal:
     return Decimal(text).quantize(Decimal("0.01"))
+
+
+def test_binance_position_risk_doc_example_figures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], shared: Path
+) -> None:
+    """GET /fapi/v3/positionRisk doc example: ADAUSDT 30 @ 0.385, mark 0.41047590, cross.
+
+    Binance prints unRealizedProfit 0.76427700, notional 12.31427700, maintMargin 0.08004280 and
+    initialMargin 0.61571385 (20x, bracket 1: 0.65%).
+    """
+    info = shared / "data/binance-usdm/cryptofeed_binance_futures_exchangeInfo_20210721.json"
+    brackets = tmp_path / "ada.json"
+    brackets.write_text(
+        json.dumps(
+            {
+                "symbol": "ADAUSDT",
+                "brackets": [
+                    {
+                        "bracket": 1,
+                        "initialLeverage": 75,
+                        "notionalCap": 10000,
+                        "notionalFloor": 0,
+                        "maintMarginRatio": "0.0065",
+                        "cum": "0",
+                    }
+                ],
+            }
+        )
+    )
+    account = write_account(
+        tmp_path,
+        [position_row("ADAUSDT", "30", "0.385", "0.41047590", "cross", None, "20")],
+        cross_wallet="100",
+    )
+
+    report = run_json(
+        capsys, "risk", str(account), "--exchange-info", str(info), "--brackets", str(brackets)
+    )
+
+    position = report["positions"][0]
+    assert position["unRealizedProfit"] == "0.76427700"
+    assert position["notional"] == "12.31427700"
+    # exact 0.0800428005: Binance prints it cut to 8 places; our requirements round up.
+    assert position["maintMargin"] == "0.08004281"
+    assert Decimal(position["maintMargin"]) - Decimal("0.08004280") == ONE_UNIT
+    assert position["initialMargin"] == "0.61571385"
+    assert position["liquidationPrice"] == "0"  # 100 USDT covers 30 ADA: "--" on Binance
