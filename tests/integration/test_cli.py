@@ -16,10 +16,9 @@ from tests.conftest import GOLDEN
 
 
 def run_process(*argv: str) -> subprocess.CompletedProcess[str]:
-    """Run the installed console script in a real process."""
-    return subprocess.run(
-        [sys.executable, "-m", "liquidator.cli", *argv], capture_output=True, text=True, check=False
-    )
+    """Run the installed ``liquidator`` console script in a real process."""
+    script = Path(sys.executable).parent / "liquidator"
+    return subprocess.run([str(script), *argv], capture_output=True, text=True, check=False)
 
 
 def test_risk_prints_a_table_per_position_and_the_account() -> None:
