@@ -63,3 +63,23 @@ def run_error(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1, captured.err
     return lines[0]
+
+
+def liq_price_argv(**flags: str | None) -> list[str]:
+    """Return ``liq-price`` arguments: a 20x BTCUSDT long of 1 @ 60000, with ``flags`` changed.
+
+    Keys are flag names without dashes (``margin_type`` for ``--margin-type``); None drops a flag.
+    """
+    values: dict[str, str | None] = {
+        "symbol": "BTCUSDT",
+        "side": "LONG",
+        "quantity": "1",
+        "entry": "60000",
+        "leverage": "20",
+    }
+    values.update(flags)
+    argv = ["liq-price"]
+    for name, value in values.items():
+        if value is not None:
+            argv += [f"--{name.replace('_', '-')}", value]
+    return argv

@@ -10,7 +10,7 @@ from typing import Any
 
 from liquidator.adapters.binance.exchange_info import parse_exchange_info
 from liquidator.adapters.binance.fields import InputError, load_json
-from liquidator.adapters.binance.leverage_brackets import parse_leverage_brackets
+from liquidator.adapters.binance.leverage_brackets import AssetOf, parse_leverage_brackets
 from liquidator.core.market import Market
 
 #: Dated copies shipped with the package (see docs/formulas.md, "Bundled data").
@@ -55,7 +55,7 @@ def build_market(exchange_info: Path | None = None, brackets: Path | None = None
     return market
 
 
-def _asset_of(market: Market) -> Any:
+def _asset_of(market: Market) -> AssetOf:
     def margin_asset_of(symbol: str) -> str | None:
         instrument = market.instrument(symbol)
         return instrument.margin_asset if instrument else None

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.builders import position_row, run_error, run_json, write_account
+from tests.builders import liq_price_argv, position_row, run_error, run_json, write_account
 from tests.conftest import GOLDEN
 
 
@@ -76,20 +76,7 @@ def test_a_position_that_cannot_be_liquidated_shows_dashes_and_zero_in_json(
 def test_liq_price_from_flags_defaults_the_wallet_to_the_opening_margin(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    report = run_json(
-        capsys,
-        "liq-price",
-        "--symbol",
-        "BTCUSDT",
-        "--side",
-        "LONG",
-        "--quantity",
-        "1",
-        "--entry",
-        "60000",
-        "--leverage",
-        "20",
-    )
+    report = run_json(capsys, *liq_price_argv())
 
     position = report["positions"][0]
     assert position["isolatedWallet"] == "3000.00000000"
@@ -99,27 +86,21 @@ def test_liq_price_from_flags_defaults_the_wallet_to_the_opening_margin(
 def test_liq_price_cross_coinm_short(capsys: pytest.CaptureFixture[str]) -> None:
     report = run_json(
         capsys,
-        "liq-price",
-        "--symbol",
-        "BTCUSD_PERP",
-        "--side",
-        "SHORT",
-        "--quantity",
-        "100",
-        "--entry",
-        "50000",
-        "--leverage",
-        "10",
-        "--margin-type",
-        "cross",
-        "--wallet",
-        "0.05",
+        *liq_price_argv(
+            symbol="BTCUSD_PERP",
+            side="SHORT",
+            quantity="100",
+            entry="50000",
+            leverage="10",
+            margin_type="cross",
+            wallet="0.05",
+        ),
     )
 
     position = report["positions"][0]
     assert position["marginAsset"] == "BTC"
     assert position["positionAmt"] == "-100.00000000"
-    assert float_free_greater(position["liquidationPrice"], "50000")
+    assert Decimal(position["liquidationPrice"]) > Decimal("50000")
 
 
 def test_liq_price_short_inverse_fully_collateralised_is_never_liquidated(
@@ -128,26 +109,17 @@ def test_liq_price_short_inverse_fully_collateralised_is_never_liquidated(
     # 100 contracts × 100 USD at 50,000 = 0.2 BTC; a 0.2 BTC wallet hedges it completely.
     report = run_json(
         capsys,
-        "liq-price",
-        "--symbol",
-        "BTCUSD_PERP",
-        "--side",
-        "SHORT",
-        "--quantity",
-        "100",
-        "--entry",
-        "50000",
-        "--leverage",
-        "1",
-        "--wallet",
-        "0.2",
+        *liq_price_argv(
+            symbol="BTCUSD_PERP",
+            side="SHORT",
+            quantity="100",
+            entry="50000",
+            leverage="1",
+            wallet="0.2",
+        ),
     )
 
     assert report["positions"][0]["liquidationPrice"] == "0"
-
-
-def float_free_greater(left: str, right: str) -> bool:
-    return Decimal(left) > Decimal(right)
 
 
 BAD_ROWS: list[tuple[str, dict[str, Any], str]] = [
@@ -326,16 +298,10 @@ def test_missing_file_and_bad_brackets_file(
 def test_liq_price_bad_flags(
     capsys: pytest.CaptureFixture[str], flags: list[str], message: str
 ) -> None:
-    base = {
-        "--symbol": "BTCUSDT",
-        "--side": "LONG",
-        "--quantity": "1",
-        "--entry": "60000",
-        "--leverage": "20",
+    changes = {
+        flag.removeprefix("--"): value for flag, value in zip(flags[::2], flags[1::2], strict=True)
     }
-    for flag, value in zip(flags[::2], flags[1::2], strict=True):
-        base[flag] = value
-    argv = ["liq-price", *[item for pair in base.items() for item in pair]]
+    argv = liq_price_argv(**{name.replace("-", "_"): value for name, value in changes.items()})
 
     line = run_error(capsys, *argv)
 
@@ -374,20 +340,7 @@ def test_exchange_info_adds_contracts_that_then_need_their_brackets(
 def test_liq_price_with_a_wallet_alone_infers_the_leverage_that_posts_it(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    report = run_json(
-        capsys,
-        "liq-price",
-        "--symbol",
-        "BTCUSDT",
-        "--side",
-        "SHORT",
-        "--quantity",
-        "1",
-        "--entry",
-        "60000",
-        "--wallet",
-        "3000",
-    )
+    report = run_json(capsys, *liq_price_argv(side="SHORT", leverage=None, wallet="3000"))
 
     position = report["positions"][0]
     assert position["leverage"] == "20"  # 60,000 / 3,000
@@ -395,19 +348,6 @@ def test_liq_price_with_a_wallet_alone_infers_the_leverage_that_posts_it(
 
 
 def test_liq_price_quantity_that_is_not_a_number(capsys: pytest.CaptureFixture[str]) -> None:
-    line = run_error(
-        capsys,
-        "liq-price",
-        "--symbol",
-        "BTCUSDT",
-        "--side",
-        "LONG",
-        "--quantity",
-        "abc",
-        "--entry",
-        "60000",
-        "--leverage",
-        "20",
-    )
+    line = run_error(capsys, *liq_price_argv(quantity="abc"))
 
     assert '--quantity: "abc" is not a decimal number' in line

@@ -153,6 +153,14 @@ def cross_gap(risk: AccountRisk) -> Fraction:
     return (risk.cross_margin_balance - risk.cross_maintenance_margin).fraction
 
 
+def draw_position(
+    data: st.DataObject, market: Market, symbol: str, direction: int
+) -> tuple[BracketTable, Position]:
+    """Draw an opened isolated position of ``symbol``; return it with its bracket table."""
+    table = market.brackets[symbol]
+    return table, data.draw(opened_positions(market.instruments[symbol], table, direction))
+
+
 # --- a. the reported price is where balance meets maintenance -----------------------------------
 
 
@@ -162,8 +170,7 @@ def test_isolated_position_revalued_at_its_liquidation_price_sits_on_maintenance
     market: Market, symbol: str, direction: int, data: st.DataObject
 ) -> None:
     # Arrange
-    table = market.brackets[symbol]
-    position = data.draw(opened_positions(market.instruments[symbol], table, direction))
+    table, position = draw_position(data, market, symbol, direction)
     wallet = wallet_of(position).fraction
     entry = position.entry_price.fraction
 
@@ -206,8 +213,7 @@ def test_liquidation_price_lies_on_the_losing_side_of_the_entry(
     market: Market, symbol: str, direction: int, data: st.DataObject
 ) -> None:
     # Arrange
-    table = market.brackets[symbol]
-    position = data.draw(opened_positions(market.instruments[symbol], table, direction))
+    _table, position = draw_position(data, market, symbol, direction)
 
     # Act
     price = assess_isolated(position, market).liquidation.price
@@ -227,8 +233,7 @@ def test_adding_to_an_isolated_wallet_moves_the_liquidation_price_away(
     market: Market, symbol: str, direction: int, data: st.DataObject
 ) -> None:
     # Arrange
-    table = market.brackets[symbol]
-    position = data.draw(opened_positions(market.instruments[symbol], table, direction))
+    table, position = draw_position(data, market, symbol, direction)
     asset = position.margin_asset
     added = Amount(data.draw(st.integers(0, 10**8 * 10**4), label="added raw"), asset)
     topped_up = replace(position, isolated_wallet=wallet_of(position) + added)
@@ -298,8 +303,7 @@ def test_bankruptcy_price_lies_beyond_the_liquidation_price(
     market: Market, symbol: str, direction: int, data: st.DataObject
 ) -> None:
     # Arrange
-    table = market.brackets[symbol]
-    position = data.draw(opened_positions(market.instruments[symbol], table, direction))
+    _table, position = draw_position(data, market, symbol, direction)
 
     # Act
     risk = assess_isolated(position, market)

@@ -118,9 +118,6 @@ class _Scaled:
     def sign(self) -> int:
         return (self.raw > 0) - (self.raw < 0)
 
-    def is_zero(self) -> bool:
-        return self.raw == 0
-
     def fixed(self, places: int = DECIMALS) -> str:
         """Return the number with exactly ``places`` decimals, as Binance prints it."""
         return format_raw(self.raw, places)

@@ -51,10 +51,6 @@ class Instrument:
         """Tell whether ``quantity`` is a whole number of steps."""
         return quantity.raw % self.step_size.raw == 0
 
-    def is_on_tick(self, price: Price) -> bool:
-        """Tell whether ``price`` is a whole number of ticks."""
-        return price.raw % self.tick_size.raw == 0
-
     def value(self, quantity: Fraction, price: Fraction) -> Fraction:
         """Return the exact value of ``quantity`` at ``price`` in the margin asset.
 

@@ -27,7 +27,7 @@ class PositionRisk:
     margin: PositionMargin
     liquidation: LiquidationPrice
     bankruptcy: TriggerPrice | None
-    shared: SharedMargin
+    shared: SharedMargin  # the wallet and the frozen rest (TMM1, UPNL1) the prices were solved with
 
     @property
     def position(self) -> Position:
@@ -98,13 +98,23 @@ class AccountRisk:
 
 
 def assess_account(account: Account, tables: Mapping[str, BracketTable]) -> AccountRisk:
-    """Value every position at its mark and solve its liquidation and bankruptcy prices."""
+    """Value every position at its mark and solve its liquidation and bankruptcy prices.
+
+    Positions that share a liquidation price (a cross hedge pair) are solved once together.
+    """
     margins = tuple(position_margin(p, _table(tables, p)) for p in account.positions)
     asset = account.margin_asset
     cross = [m for m in margins if m.position.is_cross]
-    risks = tuple(_position_risk(account, margins, m, tables) for m in margins)
+    solved: dict[tuple[Position, ...], _GroupPrices] = {}
+    risks = []
+    for margin in margins:
+        group = account.liquidation_group(margin.position)
+        if group not in solved:
+            solved[group] = _solve_group(account, margins, group, tables)
+        liquidation, bankruptcy, shared = solved[group]
+        risks.append(PositionRisk(margin, liquidation, bankruptcy, shared))
     return AccountRisk(
-        positions=risks,
+        positions=tuple(risks),
         cross_wallet_balance=account.cross_wallet_balance,
         cross_unrealized_pnl=total([m.unrealized_pnl for m in cross], asset),
         cross_maintenance_margin=total([m.maintenance_margin for m in cross], asset),
@@ -112,16 +122,18 @@ def assess_account(account: Account, tables: Mapping[str, BracketTable]) -> Acco
     )
 
 
-def _position_risk(
+_GroupPrices = tuple[LiquidationPrice, TriggerPrice | None, SharedMargin]
+
+
+def _solve_group(
     account: Account,
     margins: tuple[PositionMargin, ...],
-    margin: PositionMargin,
+    group: tuple[Position, ...],
     tables: Mapping[str, BracketTable],
-) -> PositionRisk:
-    position = margin.position
-    group = account.liquidation_group(position)
-    if position.isolated_wallet is not None:
-        shared = SharedMargin.isolated(position.isolated_wallet)
+) -> _GroupPrices:
+    wallet = group[0].isolated_wallet
+    if wallet is not None:
+        shared = SharedMargin.isolated(wallet)
     else:
         others = [m for m in margins if m.position.is_cross and m.position not in group]
         asset = account.margin_asset
@@ -131,11 +143,10 @@ def _position_risk(
             other_pnl=total([m.unrealized_pnl for m in others], asset),
         )
     group_tables = [_table(tables, p) for p in group]
-    return PositionRisk(
-        margin=margin,
-        liquidation=liquidation_price(group, group_tables, shared),
-        bankruptcy=bankruptcy_price(group, shared),
-        shared=shared,
+    return (
+        liquidation_price(group, group_tables, shared),
+        bankruptcy_price(group, shared),
+        shared,
     )
 
 

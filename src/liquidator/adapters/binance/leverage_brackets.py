@@ -14,7 +14,7 @@ from typing import Any
 from liquidator.adapters.binance import fields
 from liquidator.adapters.binance.exchange_info import margin_asset_guess
 from liquidator.adapters.binance.fields import InputError
-from liquidator.core.fixed import Amount
+from liquidator.core.fixed import Amount, Rate
 from liquidator.core.tiers import (
     Bracket,
     BracketTable,
@@ -93,7 +93,7 @@ def _bracket(
     )
 
 
-def _derived_cum(previous: Bracket, floor: Amount, rate: Any, at: str) -> Amount:
+def _derived_cum(previous: Bracket, floor: Amount, rate: Rate, at: str) -> Amount:
     value = expected_maintenance_amount(previous, floor, rate)
     scaled = value * 10**8
     if scaled.denominator != 1:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from liquidator.core.fixed import Amount, Price, Rate
+from liquidator.core.fixed import Amount, Rate
 from liquidator.core.liquidation_price import TriggerPrice
 from liquidator.core.risk import AccountRisk, AssetTotals, PositionRisk
 
@@ -74,7 +74,7 @@ def _amount(value: Amount) -> str:
 
 
 def _price(trigger: TriggerPrice | None) -> str:
-    return trigger.price.fixed() if trigger else Price.zero().fixed(0)
+    return trigger.price.fixed() if trigger else "0"
 
 
 def _rate(value: Rate | None) -> str | None:
