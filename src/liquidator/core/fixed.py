@@ -15,7 +15,7 @@ from fractions import Fraction
 from typing import ClassVar, Self
 
 DECIMALS = 8
-SCALE = 10**DECIMALS
+SCALE: int = 10**DECIMALS
 #: Largest magnitude accepted from outside; keeps hostile input like "1e999999" out while
 #: admitting Binance's "no cap" bracket edges (9223372036854775807).
 MAX_MAGNITUDE = 10**20

@@ -14,6 +14,29 @@ from fractions import Fraction
 from liquidator.core.fixed import Amount, Price, Qty, Rate
 
 
+@dataclass(frozen=True, slots=True)
+class OrderFilters:
+    """Binance's symbol filters beyond tick and step; a 0 means "no such limit".
+
+    Raw values at the fixed scale. ``percent_up``/``percent_down`` are PERCENT_PRICE's
+    multipliers of the mark price (1.05 -> 105_000_000); ``market_take_bound`` is how far from the
+    mark a market order may trade (0.05); ``trigger_protect`` is the largest mark/last gap at which
+    a ``priceProtect`` order still triggers.
+    """
+
+    min_price: int = 0
+    max_price: int = 0
+    max_qty: int = 0
+    market_min_qty: int = 0
+    market_max_qty: int = 0
+    percent_up: int = 0
+    percent_down: int = 0
+    max_open_orders: int = 200
+    max_algo_orders: int = 10
+    market_take_bound: int = 0
+    trigger_protect: int = 0
+
+
 class ContractKind(Enum):
     LINEAR = "linear"
     INVERSE = "inverse"
@@ -34,6 +57,7 @@ class Instrument:
     min_notional: Amount | None
     liquidation_fee_rate: Rate
     contract_size: int = 1
+    filters: OrderFilters = OrderFilters()
 
     def __post_init__(self) -> None:
         if self.tick_size.raw <= 0 or self.step_size.raw <= 0:

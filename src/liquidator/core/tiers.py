@@ -77,6 +77,15 @@ class BracketTable:
         """Return the highest leverage allowed for a position of ``notional``."""
         return self.bracket_for(notional).initial_leverage
 
+    def max_notional_at_leverage(self, leverage: int) -> int | None:
+        """Return the largest notional (raw) a position may reach at ``leverage``.
+
+        That is the highest cap among the brackets allowing ``leverage``; None when no bracket
+        allows it (leverage above the table's maximum).
+        """
+        caps = [b.cap.raw for b in self.brackets if b.initial_leverage >= leverage]
+        return max(caps) if caps else None
+
     def floors(self) -> tuple[Fraction, ...]:
         """Return the bracket floors above zero, where the maintenance rate changes."""
         return self._floors[1:]

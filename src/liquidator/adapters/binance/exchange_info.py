@@ -13,7 +13,7 @@ from typing import Any
 from liquidator.adapters.binance import fields
 from liquidator.adapters.binance.fields import InputError
 from liquidator.core.fixed import Price, Qty
-from liquidator.core.instrument import ContractKind, Instrument
+from liquidator.core.instrument import ContractKind, Instrument, OrderFilters
 
 
 def parse_exchange_info(document: Any, name: str = "exchangeInfo") -> dict[str, Instrument]:
@@ -56,11 +56,45 @@ def parse_symbol(entry: Mapping[str, Any], where: str) -> Instrument:
             ),
             liquidation_fee_rate=fields.rate(entry, "liquidationFee", where),
             contract_size=fields.integer(entry, "contractSize", where) if inverse else 1,
+            filters=_order_filters(entry, filters, where),
         )
     except ValueError as error:
         if isinstance(error, InputError):
             raise
         raise InputError(where, symbol, str(error)) from None
+
+
+def _order_filters(
+    entry: Mapping[str, Any], filters: dict[str, Mapping[str, Any]], where: str
+) -> OrderFilters:
+    """Return the trading limits of PRICE_FILTER, LOT_SIZE, MARKET_LOT_SIZE, PERCENT_PRICE, ..."""
+
+    def value(kind: str, key: str, source: Mapping[str, Any] | None = None) -> int:
+        obj = filters.get(kind, {}) if source is None else source
+        if obj.get(key) is None:
+            return 0
+        raw = fields.decimal_raw(obj[key], f"{where}.{kind}.{key}")
+        if raw < 0:
+            raise InputError(f"{where}.{kind}.{key}", obj[key], "must not be negative")
+        return raw
+
+    def count(kind: str) -> int:
+        limit = filters.get(kind, {}).get("limit")
+        return limit if isinstance(limit, int) and not isinstance(limit, bool) else 0
+
+    return OrderFilters(
+        min_price=value("PRICE_FILTER", "minPrice"),
+        max_price=value("PRICE_FILTER", "maxPrice"),
+        max_qty=value("LOT_SIZE", "maxQty"),
+        market_min_qty=value("MARKET_LOT_SIZE", "minQty"),
+        market_max_qty=value("MARKET_LOT_SIZE", "maxQty"),
+        percent_up=value("PERCENT_PRICE", "multiplierUp"),
+        percent_down=value("PERCENT_PRICE", "multiplierDown"),
+        max_open_orders=count("MAX_NUM_ORDERS") or 200,
+        max_algo_orders=count("MAX_NUM_ALGO_ORDERS") or 10,
+        market_take_bound=value("", "marketTakeBound", entry),
+        trigger_protect=value("", "triggerProtect", entry),
+    )
 
 
 def _filters(entry: Mapping[str, Any], where: str) -> dict[str, Mapping[str, Any]]:

@@ -1,0 +1,165 @@
+"""Commands: what the outside world asks the engine to do. Frozen, validated for type at the edge.
+
+The engine validates every business rule and answers with events or a rejection; a command never
+carries a timestamp of its own: the time is the second argument of ``Engine.handle``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from liquidator.core.fixed import Amount, Price, Qty, Rate
+from liquidator.core.orders import OrderType, SelfTradePrevention, Side, TimeInForce, WorkingType
+from liquidator.core.position import MarginType, PositionSide
+
+
+@dataclass(frozen=True, slots=True)
+class OpenAccount:
+    account: str
+
+
+@dataclass(frozen=True, slots=True)
+class Deposit:
+    account: str
+    amount: Amount
+
+
+@dataclass(frozen=True, slots=True)
+class Withdraw:
+    account: str
+    amount: Amount
+
+
+@dataclass(frozen=True, slots=True)
+class SetLeverage:
+    account: str
+    symbol: str
+    leverage: int
+
+
+@dataclass(frozen=True, slots=True)
+class SetMarginType:
+    account: str
+    symbol: str
+    margin_type: MarginType
+
+
+@dataclass(frozen=True, slots=True)
+class SetPositionMode:
+    account: str
+    hedge: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ModifyIsolatedMargin:
+    """Add margin to (``add``) or remove it from an isolated position (Binance positionMargin)."""
+
+    account: str
+    symbol: str
+    position_side: PositionSide
+    amount: Amount
+    add: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceOrder:
+    """A new order with Binance's ``POST /fapi/v1/order`` parameters.
+
+    ``callback_rate`` is in percent like Binance's (``1`` = 1%).
+    """
+
+    account: str
+    symbol: str
+    side: Side
+    order_type: OrderType
+    quantity: Qty | None = None
+    price: Price | None = None
+    time_in_force: TimeInForce | None = None
+    stop_price: Price | None = None
+    reduce_only: bool = False
+    close_position: bool = False
+    position_side: PositionSide = PositionSide.BOTH
+    client_order_id: str | None = None
+    working_type: WorkingType = WorkingType.CONTRACT_PRICE
+    activation_price: Price | None = None
+    callback_rate: Rate | None = None
+    self_trade_prevention: SelfTradePrevention = SelfTradePrevention.NONE
+    price_protect: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CancelOrder:
+    """Cancel one order by ``order_id`` or by ``client_order_id``."""
+
+    account: str
+    symbol: str
+    order_id: int | None = None
+    client_order_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CancelAllOrders:
+    account: str
+    symbol: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetIndexPrice:
+    symbol: str
+    price: Price
+
+
+@dataclass(frozen=True, slots=True)
+class SetMarkPrice:
+    """A mark price from a feed; only accepted for symbols whose mark comes from a feed."""
+
+    symbol: str
+    price: Price
+
+
+@dataclass(frozen=True, slots=True)
+class SetFundingRate:
+    """A funding rate from a feed, used at the next settlement instead of the computed one."""
+
+    symbol: str
+    rate: Rate
+
+
+@dataclass(frozen=True, slots=True)
+class AdvanceTime:
+    """Let time pass (funding settlements, mark and premium samples happen as it does)."""
+
+
+Command = (
+    OpenAccount
+    | Deposit
+    | Withdraw
+    | SetLeverage
+    | SetMarginType
+    | SetPositionMode
+    | ModifyIsolatedMargin
+    | PlaceOrder
+    | CancelOrder
+    | CancelAllOrders
+    | SetIndexPrice
+    | SetMarkPrice
+    | SetFundingRate
+    | AdvanceTime
+)
+
+COMMAND_TYPES: tuple[type, ...] = (
+    OpenAccount,
+    Deposit,
+    Withdraw,
+    SetLeverage,
+    SetMarginType,
+    SetPositionMode,
+    ModifyIsolatedMargin,
+    PlaceOrder,
+    CancelOrder,
+    CancelAllOrders,
+    SetIndexPrice,
+    SetMarkPrice,
+    SetFundingRate,
+    AdvanceTime,
+)

@@ -1,0 +1,237 @@
+"""Events: what happened, in the past tense. Frozen; raw ints at the fixed scale (10**-8).
+
+Money movements are :class:`~liquidator.core.ledger.LedgerPosted` events; the rest describe
+orders, trades, positions, settings and prices. Projections (order history, income, the API's
+read models) are built from these alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from liquidator.core.ledger import LedgerPosted
+from liquidator.core.orders import ExpiryReason
+from liquidator.core.position import MarginType, PositionSide
+
+
+class RejectReason(Enum):
+    """Stable reasons a command is refused; the API maps them to Binance codes."""
+
+    UNKNOWN_ACCOUNT = "UNKNOWN_ACCOUNT"
+    ACCOUNT_EXISTS = "ACCOUNT_EXISTS"
+    INVALID_ACCOUNT = "INVALID_ACCOUNT"
+    UNKNOWN_SYMBOL = "UNKNOWN_SYMBOL"
+    UNKNOWN_ASSET = "UNKNOWN_ASSET"
+    INVALID_AMOUNT = "INVALID_AMOUNT"
+    INSUFFICIENT_BALANCE = "INSUFFICIENT_BALANCE"
+    INVALID_LEVERAGE = "INVALID_LEVERAGE"
+    MAX_NOTIONAL_EXCEEDED = "MAX_NOTIONAL_EXCEEDED"
+    NO_NEED_TO_CHANGE_MARGIN_TYPE = "NO_NEED_TO_CHANGE_MARGIN_TYPE"
+    MARGIN_TYPE_OPEN_ORDERS = "MARGIN_TYPE_OPEN_ORDERS"
+    MARGIN_TYPE_OPEN_POSITION = "MARGIN_TYPE_OPEN_POSITION"
+    NO_NEED_TO_CHANGE_POSITION_MODE = "NO_NEED_TO_CHANGE_POSITION_MODE"
+    POSITION_MODE_OPEN_ORDERS = "POSITION_MODE_OPEN_ORDERS"
+    POSITION_MODE_OPEN_POSITION = "POSITION_MODE_OPEN_POSITION"
+    NOT_ISOLATED = "NOT_ISOLATED"
+    NO_POSITION = "NO_POSITION"
+    ISOLATED_BALANCE_INSUFFICIENT = "ISOLATED_BALANCE_INSUFFICIENT"
+    MISSING_PARAMETER = "MISSING_PARAMETER"
+    UNNEEDED_PARAMETER = "UNNEEDED_PARAMETER"
+    INVALID_TIME_IN_FORCE = "INVALID_TIME_IN_FORCE"
+    INVALID_PRICE = "INVALID_PRICE"
+    PRICE_OFF_TICK = "PRICE_OFF_TICK"
+    QUANTITY_OFF_STEP = "QUANTITY_OFF_STEP"
+    QUANTITY_OUT_OF_RANGE = "QUANTITY_OUT_OF_RANGE"
+    NOTIONAL_TOO_SMALL = "NOTIONAL_TOO_SMALL"
+    PRICE_ABOVE_LIMIT = "PRICE_ABOVE_LIMIT"
+    PRICE_BELOW_LIMIT = "PRICE_BELOW_LIMIT"
+    POSITION_SIDE_MISMATCH = "POSITION_SIDE_MISMATCH"
+    REDUCE_ONLY_REJECTED = "REDUCE_ONLY_REJECTED"
+    INSUFFICIENT_MARGIN = "INSUFFICIENT_MARGIN"
+    WOULD_TRIGGER_IMMEDIATELY = "WOULD_TRIGGER_IMMEDIATELY"
+    POST_ONLY_WOULD_TAKE = "POST_ONLY_WOULD_TAKE"
+    FOK_NOT_FILLED = "FOK_NOT_FILLED"
+    DUPLICATE_CLIENT_ORDER_ID = "DUPLICATE_CLIENT_ORDER_ID"
+    INVALID_CLIENT_ORDER_ID = "INVALID_CLIENT_ORDER_ID"
+    TOO_MANY_OPEN_ORDERS = "TOO_MANY_OPEN_ORDERS"
+    TOO_MANY_ALGO_ORDERS = "TOO_MANY_ALGO_ORDERS"
+    UNKNOWN_ORDER = "UNKNOWN_ORDER"
+    NO_MARK_PRICE = "NO_MARK_PRICE"
+    INVALID_CALLBACK_RATE = "INVALID_CALLBACK_RATE"
+    PRICE_SOURCE_IS_COMPUTED = "PRICE_SOURCE_IS_COMPUTED"
+    INVALID_RATE = "INVALID_RATE"
+    INVALID_ORDER_TYPE = "INVALID_ORDER_TYPE"
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A refused command: nothing in state or ledger changed."""
+
+    reason: RejectReason
+    message: str
+
+
+class Rejected(Exception):  # noqa: N818 - a business outcome carried out of deep validation
+    """Raised by validation before any mutation; ``Engine.handle`` turns it into a Rejection."""
+
+    def __init__(self, reason: RejectReason, message: str) -> None:
+        super().__init__(message)
+        self.rejection = Rejection(reason, message)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountOpened:
+    account: str
+    ts_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class LeverageChanged:
+    account: str
+    symbol: str
+    leverage: int
+    max_notional: int
+    ts_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class MarginTypeChanged:
+    account: str
+    symbol: str
+    margin_type: MarginType
+    ts_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class PositionModeChanged:
+    account: str
+    hedge: bool
+    ts_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrderAccepted:
+    """A new order entered the engine (``fields`` is :meth:`Order.to_state`)."""
+
+    account: str
+    symbol: str
+    order_id: int
+    fields: tuple[object, ...]
+    ts_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrderTriggered:
+    """A conditional order's trigger fired; it now works as a LIMIT or MARKET order."""
+
+    account: str
+    symbol: str
+    order_id: int
+    trigger_price: int
+    ts_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrderTraded:
+    """One side of one fill: the order, the quantity, the price and the money it moved."""
+
+    account: str
+    symbol: str
+    order_id: int
+    trade_id: int
+    side: str
+    position_side: PositionSide
+    price: int
+    quantity: int
+    commission: int
+    commission_asset: str
+    realized_pnl: int
+    maker: bool
+    executed: int
+    cum_quote: int
+    ts_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrderClosed:
+    """An order left the book or the trigger list: canceled, expired or filled."""
+
+    account: str
+    symbol: str
+    order_id: int
+    status: str
+    expiry_reason: ExpiryReason
+    ts_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class TradeExecuted:
+    """The public print of a fill (trades, aggTrades and klines are built from it)."""
+
+    symbol: str
+    trade_id: int
+    price: int
+    quantity: int
+    buyer_is_maker: bool
+    ts_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class PositionChanged:
+    """A position after a fill, a funding payment or a margin change.
+
+    ``cost`` is the exact signed ``sum(qty * price)`` of the open quantity in 10**-16 units; the
+    entry price is ``cost / quantity``. ``isolated_wallet`` is 0 for cross positions.
+    """
+
+    account: str
+    symbol: str
+    position_side: PositionSide
+    quantity: int
+    cost: int
+    isolated_wallet: int
+    margin_type: MarginType
+    ts_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class PricesUpdated:
+    """The index, mark and last price of a symbol after a change."""
+
+    symbol: str
+    index_price: int
+    mark_price: int
+    last_price: int
+    funding_rate: int
+    next_funding_ms: int
+    ts_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class FundingSettled:
+    """A funding settlement: every open position paid or received ``notional * rate``."""
+
+    symbol: str
+    funding_rate: int
+    mark_price: int
+    funding_ms: int
+    positions: int
+    ts_ms: int
+
+
+Event = (
+    AccountOpened
+    | LeverageChanged
+    | MarginTypeChanged
+    | PositionModeChanged
+    | OrderAccepted
+    | OrderTriggered
+    | OrderTraded
+    | OrderClosed
+    | TradeExecuted
+    | PositionChanged
+    | PricesUpdated
+    | FundingSettled
+    | LedgerPosted
+)

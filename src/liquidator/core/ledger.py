@@ -1,0 +1,131 @@
+"""Double-entry ledger: every movement of money is an entry whose postings sum to zero.
+
+Balances are raw ints (10**-8) per (ledger account, asset). User wallets are ledger accounts
+(``<account>`` for the cross wallet, ``<account>/<symbol>/<side>`` for an isolated one); the venue
+keeps system accounts whose names start with ``@``. ``@external`` is the world outside the
+venue: a deposit moves money from it, a withdrawal back to it. Because every entry sums to zero,
+per asset ``sum(all balances) == 0``, i.e. wallets plus the other system accounts always equal
+deposits minus withdrawals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+EXTERNAL = "@external"
+FEES = "@fees"
+SETTLEMENT = "@settlement"  # counterpart of realized PnL: the clearing house
+FUNDING = "@funding"  # funding paid between accounts; keeps the rounding dust
+
+
+class EntryKind(Enum):
+    """Why money moved; the user-facing kinds are Binance's income types."""
+
+    DEPOSIT = "DEPOSIT"
+    WITHDRAW = "WITHDRAW"
+    REALIZED_PNL = "REALIZED_PNL"
+    COMMISSION = "COMMISSION"
+    FUNDING_FEE = "FUNDING_FEE"
+    ISOLATED_MARGIN = "ISOLATED_MARGIN"  # between a cross wallet and an isolated one
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerPosted:
+    """Event: one balanced ledger entry.
+
+    ``account``/``symbol`` say whose activity it was (income history); ``postings`` are
+    ``(ledger account, signed amount)`` pairs summing to zero.
+    """
+
+    entry_id: int
+    kind: EntryKind
+    asset: str
+    postings: tuple[tuple[str, int], ...]
+    account: str
+    symbol: str
+    ref: int  # trade id, order id or funding time: what caused it
+    ts_ms: int
+
+
+class LedgerError(AssertionError):
+    """An entry does not balance: a bug in the engine, which must stop."""
+
+
+class Ledger:
+    """Balances and the entry counter; entries themselves go out as events."""
+
+    __slots__ = ("balances", "entries")
+
+    def __init__(self) -> None:
+        self.balances: dict[tuple[str, str], int] = {}
+        self.entries = 0
+
+    def balance(self, ledger_account: str, asset: str) -> int:
+        return self.balances.get((ledger_account, asset), 0)
+
+    def transfer(
+        self,
+        kind: EntryKind,
+        asset: str,
+        source: str,
+        target: str,
+        amount: int,
+        *,
+        account: str,
+        symbol: str = "",
+        ref: int = 0,
+        ts_ms: int = 0,
+    ) -> LedgerPosted:
+        """Move ``amount`` of ``asset`` from ``source`` to ``target`` (a two-posting entry)."""
+        balances = self.balances
+        key = (source, asset)
+        balances[key] = balances.get(key, 0) - amount
+        key = (target, asset)
+        balances[key] = balances.get(key, 0) + amount
+        self.entries += 1
+        postings = ((source, -amount), (target, amount))
+        return LedgerPosted(self.entries, kind, asset, postings, account, symbol, ref, ts_ms)
+
+    def post(
+        self,
+        kind: EntryKind,
+        asset: str,
+        postings: tuple[tuple[str, int], ...],
+        *,
+        account: str,
+        symbol: str = "",
+        ref: int = 0,
+        ts_ms: int = 0,
+    ) -> LedgerPosted:
+        """Apply a multi-posting entry; raise :class:`LedgerError` unless it sums to zero."""
+        if sum(amount for _, amount in postings) != 0:
+            raise LedgerError(f"unbalanced {kind.value} entry {postings}")
+        for ledger_account, amount in postings:
+            key = (ledger_account, asset)
+            self.balances[key] = self.balances.get(key, 0) + amount
+        self.entries += 1
+        return LedgerPosted(self.entries, kind, asset, postings, account, symbol, ref, ts_ms)
+
+    def totals(self) -> dict[str, int]:
+        """Return the sum of all balances per asset (zero for a balanced ledger)."""
+        result: dict[str, int] = {}
+        for (_, asset), amount in self.balances.items():
+            result[asset] = result.get(asset, 0) + amount
+        return result
+
+    def to_state(self) -> dict[str, object]:
+        rows = sorted([k[0], k[1], v] for k, v in self.balances.items() if v != 0)
+        return {"entries": self.entries, "balances": rows}
+
+    @classmethod
+    def from_state(cls, state: dict[str, object]) -> Ledger:
+        ledger = cls()
+        entries = state["entries"]
+        rows = state["balances"]
+        if not isinstance(entries, int) or not isinstance(rows, list):
+            raise TypeError("bad ledger state")
+        ledger.entries = entries
+        for name, asset, amount in rows:
+            ledger.balances[(str(name), str(asset))] = int(amount)
+        return ledger

@@ -1,0 +1,80 @@
+"""The built-in market maker: a venue-owned account that re-quotes its ladder on each mark move.
+
+It holds capital deposited at start (a deposit like any other, so funds stay conserved), is
+exempt from margin checks, and never takes liquidity: a level that would cross the book is
+skipped. Turn it off (``VenueConfig.market_maker = None``) for tests and replayed books.
+"""
+
+from __future__ import annotations
+
+from liquidator.core.accounts import AccountState
+from liquidator.core.events import Event, OrderAccepted
+from liquidator.core.ledger import EXTERNAL, EntryKind
+from liquidator.core.market_maker import quotes
+from liquidator.core.order_entry import cancel_all_of, rest
+from liquidator.core.orders import ExpiryReason, Order, OrderType, Side, TimeInForce
+from liquidator.core.position import PositionSide
+from liquidator.core.venue import MARKET_MAKER, SymbolState, Venue
+
+
+def open_market_maker(venue: Venue, out: list[Event]) -> None:
+    """Create the market maker's account and fund it in every margin asset."""
+    if venue.config.market_maker is None or MARKET_MAKER in venue.accounts:
+        return
+    venue.accounts[MARKET_MAKER] = AccountState(MARKET_MAKER, is_system=True)
+    assets = sorted({state.instrument.margin_asset for state in venue.symbols.values()})
+    for asset in assets:
+        out.append(
+            venue.ledger.transfer(
+                EntryKind.DEPOSIT,
+                asset,
+                EXTERNAL,
+                MARKET_MAKER,
+                venue.config.market_maker_capital,
+                account=MARKET_MAKER,
+                ts_ms=venue.now_ms,
+            )
+        )
+
+
+def requote(venue: Venue, state: SymbolState, out: list[Event]) -> None:
+    """Replace the market maker's ladder in ``state``'s symbol around the current mark."""
+    config = venue.config.market_maker
+    account = venue.accounts.get(MARKET_MAKER)
+    if config is None or account is None or state.mark_price <= 0:
+        return
+    state.volatility.update(state.mark_price)
+    instrument = state.instrument
+    cancel_all_of(venue, account, instrument.symbol, ExpiryReason.NONE, out)
+    ladder = quotes(
+        mark_raw=state.mark_price,
+        tick_raw=instrument.tick_size.raw,
+        step_raw=instrument.step_size.raw,
+        min_qty_raw=instrument.min_qty.raw,
+        config=config,
+        volatility_bps=state.volatility.bps,
+    )
+    for quote in ladder:
+        side = Side(quote.side)
+        if state.book.crosses(side, quote.price_raw):
+            continue
+        order_id = venue.next_order_id()
+        order = Order(
+            order_id=order_id,
+            account=MARKET_MAKER,
+            symbol=instrument.symbol,
+            client_order_id=f"mm-{order_id}",
+            side=side,
+            position_side=PositionSide.BOTH,
+            order_type=OrderType.LIMIT,
+            time_in_force=TimeInForce.GTX,
+            quantity=quote.quantity_raw,
+            price=quote.price_raw,
+            created_ms=venue.now_ms,
+        )
+        out.append(
+            OrderAccepted(
+                MARKET_MAKER, instrument.symbol, order_id, tuple(order.to_state()), venue.now_ms
+            )
+        )
+        rest(state, account, order)

@@ -1,0 +1,309 @@
+"""Orders as Binance USD-M futures defines them: types, sides, time in force and their life cycle.
+
+An :class:`Order` is a mutable record owned by the engine (the only mutator); every change to it
+is reported as an event. Quantities and prices are raw ints at the fixed scale (10**-8);
+``cum_quote`` is the exact sum of ``qty * price`` over fills, in 10**-16 units.
+"""
+
+from __future__ import annotations
+
+from enum import Enum, IntEnum
+
+from liquidator.core.fixed import SCALE
+from liquidator.core.position import PositionSide
+
+
+class Side(Enum):
+    BUY = "BUY"
+    SELL = "SELL"
+
+    @property
+    def sign(self) -> int:
+        """+1 for a buy (adds to a long), -1 for a sell."""
+        return 1 if self is Side.BUY else -1
+
+    @property
+    def opposite(self) -> Side:
+        return Side.SELL if self is Side.BUY else Side.BUY
+
+
+class OrderType(Enum):
+    LIMIT = "LIMIT"
+    MARKET = "MARKET"
+    STOP = "STOP"
+    TAKE_PROFIT = "TAKE_PROFIT"
+    STOP_MARKET = "STOP_MARKET"
+    TAKE_PROFIT_MARKET = "TAKE_PROFIT_MARKET"
+    TRAILING_STOP_MARKET = "TRAILING_STOP_MARKET"
+    LIQUIDATION = "LIQUIDATION"
+
+    @property
+    def is_conditional(self) -> bool:
+        """Tell whether the order waits for a trigger price (Binance's algo orders)."""
+        return self in _CONDITIONAL
+
+    @property
+    def becomes(self) -> OrderType:
+        """Return the type a triggered conditional order is placed as."""
+        if self in (OrderType.STOP, OrderType.TAKE_PROFIT):
+            return OrderType.LIMIT
+        if self.is_conditional:
+            return OrderType.MARKET
+        return self
+
+
+_CONDITIONAL = frozenset(
+    {
+        OrderType.STOP,
+        OrderType.TAKE_PROFIT,
+        OrderType.STOP_MARKET,
+        OrderType.TAKE_PROFIT_MARKET,
+        OrderType.TRAILING_STOP_MARKET,
+    }
+)
+
+
+class TimeInForce(Enum):
+    GTC = "GTC"  # good till cancel
+    IOC = "IOC"  # immediate or cancel
+    FOK = "FOK"  # fill or kill
+    GTX = "GTX"  # good till crossing: post-only
+
+
+class WorkingType(Enum):
+    """Which price a conditional order watches."""
+
+    MARK_PRICE = "MARK_PRICE"
+    CONTRACT_PRICE = "CONTRACT_PRICE"
+
+
+class OrderStatus(Enum):
+    NEW = "NEW"
+    PARTIALLY_FILLED = "PARTIALLY_FILLED"
+    FILLED = "FILLED"
+    CANCELED = "CANCELED"
+    EXPIRED = "EXPIRED"
+
+    @property
+    def is_open(self) -> bool:
+        return self in (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED)
+
+
+class SelfTradePrevention(Enum):
+    """What happens when a taker would trade with its own account's resting order."""
+
+    NONE = "NONE"
+    EXPIRE_TAKER = "EXPIRE_TAKER"
+    EXPIRE_MAKER = "EXPIRE_MAKER"
+    EXPIRE_BOTH = "EXPIRE_BOTH"
+
+
+class ExpiryReason(IntEnum):
+    """Binance's ``er`` field of ORDER_TRADE_UPDATE."""
+
+    NONE = 0
+    SELF_TRADE = 1
+    IOC_UNFILLED = 2
+    IOC_SELF_TRADE = 3
+    REDUCE_ONLY = 4
+    LIQUIDATION = 5
+    GTE_UNSATISFIED = 6
+    DELISTED = 7
+    STOP_TRIGGERED = 8
+    MARKET_UNFILLED = 9
+    FOK_UNFILLED = 10
+    POST_ONLY = 11
+
+
+class Order:
+    """One order of one account, from acceptance to its final status."""
+
+    __slots__ = (
+        "account",
+        "activated",
+        "activation_price",
+        "callback_rate",
+        "client_order_id",
+        "close_position",
+        "created_ms",
+        "cum_quote",
+        "executed",
+        "expiry_reason",
+        "order_id",
+        "orig_type",
+        "position_side",
+        "price",
+        "price_protect",
+        "quantity",
+        "reduce_only",
+        "side",
+        "status",
+        "stop_price",
+        "stp",
+        "symbol",
+        "time_in_force",
+        "trail_extreme",
+        "type",
+        "updated_ms",
+        "working_type",
+    )
+
+    def __init__(
+        self,
+        *,
+        order_id: int,
+        account: str,
+        symbol: str,
+        client_order_id: str,
+        side: Side,
+        position_side: PositionSide,
+        order_type: OrderType,
+        time_in_force: TimeInForce,
+        quantity: int,
+        price: int,
+        stop_price: int = 0,
+        working_type: WorkingType = WorkingType.CONTRACT_PRICE,
+        reduce_only: bool = False,
+        close_position: bool = False,
+        activation_price: int = 0,
+        callback_rate: int = 0,
+        stp: SelfTradePrevention = SelfTradePrevention.NONE,
+        price_protect: bool = False,
+        created_ms: int = 0,
+    ) -> None:
+        self.order_id = order_id
+        self.account = account
+        self.symbol = symbol
+        self.client_order_id = client_order_id
+        self.side = side
+        self.position_side = position_side
+        self.type = order_type
+        self.orig_type = order_type
+        self.time_in_force = time_in_force
+        self.quantity = quantity
+        self.price = price
+        self.stop_price = stop_price
+        self.working_type = working_type
+        self.reduce_only = reduce_only
+        self.close_position = close_position
+        self.activation_price = activation_price
+        self.callback_rate = callback_rate
+        self.stp = stp
+        self.price_protect = price_protect
+        self.status = OrderStatus.NEW
+        self.executed = 0
+        self.cum_quote = 0
+        self.expiry_reason = ExpiryReason.NONE
+        self.activated = False
+        self.trail_extreme = 0
+        self.created_ms = created_ms
+        self.updated_ms = created_ms
+
+    @property
+    def remaining(self) -> int:
+        return self.quantity - self.executed
+
+    @property
+    def average_price(self) -> int:
+        """Return the average fill price (raw), half-even; 0 before any fill."""
+        if self.executed == 0:
+            return 0
+        quotient, remainder = divmod(self.cum_quote, self.executed)
+        twice = 2 * remainder
+        if twice > self.executed or (twice == self.executed and quotient % 2 == 1):
+            quotient += 1
+        return quotient
+
+    @property
+    def cum_quote_raw(self) -> int:
+        """Return the filled notional at the fixed scale, rounded half-even for display."""
+        quotient, remainder = divmod(self.cum_quote, SCALE)
+        if 2 * remainder > SCALE or (2 * remainder == SCALE and quotient % 2 == 1):
+            quotient += 1
+        return quotient
+
+    @property
+    def is_opening(self) -> bool:
+        """Tell whether filling this order can open or add to a position (needs margin)."""
+        if self.reduce_only or self.close_position:
+            return False
+        if self.position_side is PositionSide.LONG:
+            return self.side is Side.BUY
+        if self.position_side is PositionSide.SHORT:
+            return self.side is Side.SELL
+        return True
+
+    def to_state(self) -> list[object]:
+        """Return every field as JSON-ready values, for snapshots and the state hash."""
+        return [
+            self.order_id,
+            self.account,
+            self.symbol,
+            self.client_order_id,
+            self.side.value,
+            self.position_side.value,
+            self.type.value,
+            self.orig_type.value,
+            self.time_in_force.value,
+            self.quantity,
+            self.price,
+            self.stop_price,
+            self.working_type.value,
+            self.reduce_only,
+            self.close_position,
+            self.activation_price,
+            self.callback_rate,
+            self.stp.value,
+            self.price_protect,
+            self.status.value,
+            self.executed,
+            self.cum_quote,
+            int(self.expiry_reason),
+            self.activated,
+            self.trail_extreme,
+            self.created_ms,
+            self.updated_ms,
+        ]
+
+    @classmethod
+    def from_state(cls, state: list[object]) -> Order:
+        """Rebuild an order from :meth:`to_state`."""
+        (oid, account, symbol, cid, side, pside, otype, orig, tif, qty, price, stop, wt) = state[
+            :13
+        ]
+        order = cls(
+            order_id=_int(oid),
+            account=str(account),
+            symbol=str(symbol),
+            client_order_id=str(cid),
+            side=Side(side),
+            position_side=PositionSide(pside),
+            order_type=OrderType(otype),
+            time_in_force=TimeInForce(tif),
+            quantity=_int(qty),
+            price=_int(price),
+            stop_price=_int(stop),
+            working_type=WorkingType(wt),
+        )
+        order.orig_type = OrderType(orig)
+        (ro, cp, act, cb, stp, protect, status, executed, cum, er, activated, extreme) = state[
+            13:25
+        ]
+        order.reduce_only, order.close_position = bool(ro), bool(cp)
+        order.activation_price, order.callback_rate = _int(act), _int(cb)
+        order.stp, order.price_protect = SelfTradePrevention(stp), bool(protect)
+        order.status, order.executed, order.cum_quote = (
+            OrderStatus(status),
+            _int(executed),
+            _int(cum),
+        )
+        order.expiry_reason = ExpiryReason(_int(er))
+        order.activated, order.trail_extreme = bool(activated), _int(extreme)
+        order.created_ms, order.updated_ms = _int(state[25]), _int(state[26])
+        return order
+
+
+def _int(value: object) -> int:
+    if type(value) is not int:
+        raise TypeError(f"expected an int in an order state, got {value!r}")
+    return value

@@ -1,0 +1,126 @@
+"""Live margin figures of an account and the pre-trade check of a new order.
+
+Units: quantities and prices are raw (10**-8); ``*16`` values are exact products ``qty * price``
+in 10**-16 units. Rounding goes against the account: requirements (initial margin, fees) up,
+unrealized PnL down.
+
+* position initial margin = ``ceil(|qty| * mark / leverage)``
+* open-order initial margin, one-way mode: the side whose fills would open more, after the
+  opposite position absorbs what they close: ``max(buy excess, sell excess) / leverage``;
+  hedge mode: every opening order counts.
+* available balance = cross wallet + cross unrealized PnL - cross position IM - open-order IM
+  (isolated symbols' orders included: their margin comes from the cross wallet when they fill).
+* max withdrawal = ``min(cross wallet, available counting no unrealized profit)``, at least 0.
+"""
+
+from __future__ import annotations
+
+from liquidator.core.accounts import AccountState, PositionState, SymbolOrders
+from liquidator.core.fixed import SCALE
+from liquidator.core.position import MarginType, PositionSide
+from liquidator.core.venue import Venue
+
+SCALE2 = SCALE * SCALE
+
+
+def ceil_div(numerator: int, denominator: int) -> int:
+    """Return ``numerator / denominator`` rounded toward +infinity (denominator > 0)."""
+    return -(-numerator // denominator)
+
+
+def fee(cost16: int, rate: int) -> int:
+    """Return the commission on a notional of ``cost16``: ``ceil(notional * rate)`` (raw)."""
+    return ceil_div(cost16 * rate, SCALE2)
+
+
+def unrealized(position: PositionState, mark: int) -> int:
+    """Return ``floor(qty * mark - cost)`` at the fixed scale (a credit: rounded down)."""
+    return (position.quantity * mark - position.cost) // SCALE
+
+
+def position_margin(position: PositionState, mark: int, leverage: int) -> int:
+    """Return ``ceil(|qty| * mark / leverage)`` (raw)."""
+    return ceil_div(abs(position.quantity) * mark, SCALE * leverage)
+
+
+def open_order_cost(account: AccountState, symbol: str, orders: SymbolOrders) -> int:
+    """Return the notional (10**-16) the account's open orders in ``symbol`` could add."""
+    if account.hedge:
+        return orders.buy_cost + orders.sell_cost
+    position = account.positions.get((symbol, PositionSide.BOTH))
+    quantity = position.quantity if position is not None else 0
+    buy = _excess(orders.buy_qty, orders.buy_cost, max(0, -quantity))
+    sell = _excess(orders.sell_qty, orders.sell_cost, max(0, quantity))
+    return max(buy, sell)
+
+
+def _excess(total_qty: int, total_cost: int, absorbed: int) -> int:
+    """Return the cost of the part of ``total_qty`` beyond ``absorbed`` (pro rata, rounded up)."""
+    if total_qty <= absorbed:
+        return 0
+    return ceil_div(total_cost * (total_qty - absorbed), total_qty)
+
+
+def open_order_margin(account: AccountState, symbol: str, orders: SymbolOrders) -> int:
+    """Return the initial margin held by the open orders of ``symbol`` (raw, rounded up)."""
+    cost = open_order_cost(account, symbol, orders)
+    return ceil_div(cost, SCALE * account.leverage_of(symbol)) if cost else 0
+
+
+class Figures:
+    """The cross-margin figures of one account in one margin asset."""
+
+    __slots__ = ("order_margin", "position_margin", "unrealized", "unrealized_loss", "wallet")
+
+    def __init__(self, wallet: int) -> None:
+        self.wallet = wallet
+        self.unrealized = 0
+        self.unrealized_loss = 0
+        self.position_margin = 0
+        self.order_margin = 0
+
+    @property
+    def available(self) -> int:
+        return self.wallet + self.unrealized - self.position_margin - self.order_margin
+
+    @property
+    def max_withdraw(self) -> int:
+        free = self.wallet + self.unrealized_loss - self.position_margin - self.order_margin
+        return max(0, min(self.wallet, free))
+
+
+def figures(venue: Venue, account: AccountState, asset: str) -> Figures:
+    """Return the account's cross figures in ``asset``."""
+    result = Figures(venue.ledger.balances.get((account.account, asset), 0))
+    symbols = venue.symbols
+    for (symbol, _), position in account.positions.items():
+        state = symbols[symbol]
+        if position.quantity == 0 or state.instrument.margin_asset != asset:
+            continue
+        if account.margin_type.get(symbol) is MarginType.ISOLATED:
+            continue
+        pnl = unrealized(position, state.mark_price)
+        result.unrealized += pnl
+        result.unrealized_loss += min(pnl, 0)
+        result.position_margin += position_margin(
+            position, state.mark_price, account.leverage_of(symbol)
+        )
+    for symbol, orders in account.open_orders.items():
+        if (orders.buy_qty or orders.sell_qty) and symbols[symbol].instrument.margin_asset == asset:
+            result.order_margin += open_order_margin(account, symbol, orders)
+    return result
+
+
+def projected_cost(account: AccountState, symbol: str, orders: SymbolOrders, mark: int) -> int:
+    """Return the largest position notional (10**-16) the symbol could reach if orders fill."""
+    if account.hedge:
+        long = account.positions.get((symbol, PositionSide.LONG))
+        short = account.positions.get((symbol, PositionSide.SHORT))
+        long_qty = long.quantity if long is not None else 0
+        short_qty = -short.quantity if short is not None else 0
+        return max(long_qty * mark + orders.buy_cost, short_qty * mark + orders.sell_cost)
+    position = account.positions.get((symbol, PositionSide.BOTH))
+    quantity = position.quantity if position is not None else 0
+    buy = _excess(orders.buy_qty, orders.buy_cost, max(0, -quantity))
+    sell = _excess(orders.sell_qty, orders.sell_cost, max(0, quantity))
+    return max(max(0, quantity) * mark + buy, max(0, -quantity) * mark + sell)

@@ -1,0 +1,150 @@
+"""Index, mark and last prices, their samples, and funding settlement as time passes.
+
+The mark price is either fed (``SetMarkPrice``) or computed Binance's way (``mark_price``):
+``median(index * (1 + rate * time to funding / interval), index + MA(basis), last price)``.
+Every ``sample_interval`` the basis ``mid - index`` and the premium index from the book's impact
+bid and ask are sampled. At each funding time every open position pays
+``funding_payment_raw(qty, mark, rate)`` (payments rounded up, receipts down; the dust stays in
+``@funding``), from its cross wallet or its isolated wallet.
+"""
+
+from __future__ import annotations
+
+from liquidator.core import liquidity, triggers
+from liquidator.core.events import Event, FundingSettled, PricesUpdated
+from liquidator.core.funding import (
+    funding_payment_raw,
+    funding_rate_raw,
+    impact_notional_raw,
+    impact_price_raw,
+    next_funding_time_ms,
+    premium_index_raw,
+)
+from liquidator.core.ledger import FUNDING, EntryKind
+from liquidator.core.mark_price import basis_raw, mark_price_raw
+from liquidator.core.position import MarginType
+from liquidator.core.settlement import position_event
+from liquidator.core.venue import PriceSource, SymbolState, Venue
+
+MAX_PRICE_ROUNDS = 64  # a trigger cascade settles long before this
+
+
+def funding_rate(venue: Venue, state: SymbolState) -> int:
+    """Return the rate the next settlement will use (feed, or the premium average's)."""
+    if venue.config.funding_source is PriceSource.FEED and state.feed_funding_rate is not None:
+        return state.feed_funding_rate
+    return funding_rate_raw(state.premium.mean_raw() or 0, venue.config.funding)
+
+
+def computed_mark(venue: Venue, state: SymbolState) -> int:
+    """Return Binance's mark price now; the last price (or the old mark) without an index."""
+    if state.index_price == 0:
+        return state.last_price or state.mark_price
+    interval = venue.config.funding.interval_ms
+    until = max(0, state.next_funding_ms - venue.now_ms) if state.next_funding_ms else interval
+    return mark_price_raw(
+        index_raw=state.index_price,
+        funding_rate_raw=funding_rate(venue, state),
+        ms_until_funding=min(until, interval),
+        interval_ms=interval,
+        basis_mean_raw=state.basis.mean_raw(),
+        last_price_raw=state.last_price or None,
+    )
+
+
+def settle_prices(
+    venue: Venue, state: SymbolState, out: list[Event], *, mark_before: int, last_before: int
+) -> None:
+    """After a price input: recompute the mark, publish, re-quote and fire triggers until calm."""
+    for _ in range(MAX_PRICE_ROUNDS):
+        if venue.config.mark_source is PriceSource.COMPUTED:
+            state.mark_price = computed_mark(venue, state)
+        mark_moved = state.mark_price != mark_before
+        if not mark_moved and state.last_price == last_before:
+            return
+        out.append(prices_event(venue, state))
+        if mark_moved:
+            liquidity.requote(venue, state, out)
+        mark_before, last_before = state.mark_price, state.last_price
+        fired = triggers.run(venue, state, out)
+        if not fired and state.last_price == last_before:
+            return
+
+
+def prices_event(venue: Venue, state: SymbolState) -> PricesUpdated:
+    return PricesUpdated(
+        state.instrument.symbol,
+        state.index_price,
+        state.mark_price,
+        state.last_price,
+        funding_rate(venue, state),
+        state.next_funding_ms,
+        venue.now_ms,
+    )
+
+
+def advance(venue: Venue, now_ms: int, out: list[Event]) -> None:
+    """Move the clock to ``now_ms``: take due samples and settle due funding, per symbol."""
+    if now_ms <= venue.now_ms and venue.now_ms:
+        return
+    venue.now_ms = now_ms
+    interval = venue.config.funding.interval_ms
+    for state in venue.symbols.values():
+        if state.next_funding_ms == 0:
+            state.next_funding_ms = next_funding_time_ms(now_ms, interval)
+        while now_ms >= state.next_funding_ms:
+            settle_funding(venue, state, state.next_funding_ms, out)
+            state.next_funding_ms += interval
+        if now_ms - state.last_sample_ms >= venue.config.funding.sample_interval_ms:
+            _sample(venue, state, now_ms)
+            settle_prices(
+                venue, state, out, mark_before=state.mark_price, last_before=state.last_price
+            )
+
+
+def _sample(venue: Venue, state: SymbolState, now_ms: int) -> None:
+    step = venue.config.funding.sample_interval_ms
+    state.last_sample_ms = now_ms - now_ms % step
+    bid, ask, index = state.book.best_bid(), state.book.best_ask(), state.index_price
+    if bid is None or ask is None or index == 0:
+        return
+    state.basis.add(basis_raw(bid, ask, index))
+    notional = impact_notional_raw(venue.config.funding.impact_margin_raw, state.table.max_leverage)
+    impact_bid = impact_price_raw(state.book.bids.depth(), notional)
+    impact_ask = impact_price_raw(state.book.asks.depth(), notional)
+    if impact_bid is not None and impact_ask is not None:
+        state.premium.add(premium_index_raw(impact_bid, impact_ask, index))
+
+
+def settle_funding(venue: Venue, state: SymbolState, funding_ms: int, out: list[Event]) -> None:
+    """Pay funding between every open position of the symbol at ``funding_ms``."""
+    rate, mark = funding_rate(venue, state), state.mark_price
+    symbol, asset = state.instrument.symbol, state.instrument.margin_asset
+    ledger, now = venue.ledger, venue.now_ms
+    paid = 0
+    for (name, side), quantity in sorted(state.holders.items()):
+        account = venue.accounts[name]
+        position = account.positions[(symbol, side)]
+        isolated = account.margin_type.get(symbol) is MarginType.ISOLATED
+        wallet = position.ledger_key if isolated else name
+        payment = funding_payment_raw(quantity, mark, rate)
+        if payment:
+            source, target = (wallet, FUNDING) if payment > 0 else (FUNDING, wallet)
+            out.append(
+                ledger.transfer(
+                    EntryKind.FUNDING_FEE,
+                    asset,
+                    source,
+                    target,
+                    abs(payment),
+                    account=name,
+                    symbol=symbol,
+                    ref=funding_ms,
+                    ts_ms=now,
+                )
+            )
+            paid += 1
+            if isolated:
+                out.append(position_event(venue, account, position))
+    out.append(FundingSettled(symbol, rate, mark, funding_ms, paid, now))
+    state.premium.reset()

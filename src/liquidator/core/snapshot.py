@@ -1,0 +1,78 @@
+"""Rebuild a venue from its state (``Venue.to_state``): the inverse of a snapshot.
+
+Derived structures (each account's open-order exposure, the per-symbol position holders) are
+recomputed, not stored, so they can never disagree with the orders and positions they index.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from liquidator.core.accounts import AccountState, PositionState
+from liquidator.core.funding import PremiumAverage
+from liquidator.core.ledger import Ledger
+from liquidator.core.mark_price import BasisAverage
+from liquidator.core.market import Market
+from liquidator.core.market_maker import VolatilityEstimate
+from liquidator.core.orders import Order
+from liquidator.core.position import MarginType, PositionSide
+from liquidator.core.venue import SymbolState, Venue, VenueConfig
+
+
+def restore_venue(market: Market, config: VenueConfig, state: dict[str, Any]) -> Venue:
+    """Return a venue equal to the one ``state`` was taken from."""
+    venue = Venue(market, config)
+    venue.now_ms = int(state["now_ms"])
+    venue.order_id = int(state["order_id"])
+    venue.ledger = Ledger.from_state(state["ledger"])
+    for row in state["accounts"]:
+        account = _account(row)
+        venue.accounts[account.account] = account
+    for symbol, row in state["symbols"].items():
+        if symbol not in venue.symbols:
+            raise ValueError(f"the snapshot has symbol {symbol}, which this market lacks")
+        _symbol(venue, venue.symbols[symbol], row)
+    for account in venue.accounts.values():
+        for (symbol, side), position in account.positions.items():
+            venue.symbols[symbol].holders[(account.account, side)] = position.quantity
+    return venue
+
+
+def _account(row: dict[str, Any]) -> AccountState:
+    account = AccountState(str(row["account"]), is_system=bool(row["is_system"]))
+    account.hedge = bool(row["hedge"])
+    account.leverage = {str(s): int(v) for s, v in row["leverage"]}
+    account.margin_type = {str(s): MarginType(v) for s, v in row["margin_type"]}
+    for symbol, side, quantity, cost in row["positions"]:
+        position = PositionState(account.account, str(symbol), PositionSide(side))
+        position.quantity, position.cost = int(quantity), int(cost)
+        account.positions[(position.symbol, position.side)] = position
+    return account
+
+
+def _symbol(venue: Venue, state: SymbolState, row: dict[str, Any]) -> None:
+    state.index_price, state.mark_price = int(row["index"]), int(row["mark"])
+    state.last_price, state.trade_id = int(row["last"]), int(row["trade_id"])
+    state.next_funding_ms = int(row["next_funding_ms"])
+    state.last_sample_ms = int(row["last_sample_ms"])
+    rate = row["feed_funding_rate"]
+    state.feed_funding_rate = None if rate is None else int(rate)
+    state.basis = BasisAverage.from_state(venue.config.mark.basis_window, list(row["basis"]))
+    state.premium = PremiumAverage.from_state(list(row["premium"]))
+    state.volatility = VolatilityEstimate.from_state(
+        state.volatility.half_life, list(row["volatility"])
+    )
+    for key in ("bids", "asks"):
+        for fields in row[key]:
+            order = Order.from_state(list(fields))
+            state.book.side_of(order.side).add(order)
+            orders = venue.accounts[order.account].symbol_orders(order.symbol)
+            orders.orders[order.order_id] = order
+            if order.is_opening:
+                orders.add_exposure(order, order.remaining)
+    for fields in row["triggers"]:
+        order = Order.from_state(list(fields))
+        state.triggers[order.order_id] = order
+        orders = venue.accounts[order.account].symbol_orders(order.symbol)
+        orders.orders[order.order_id] = order
+        orders.algo += 1

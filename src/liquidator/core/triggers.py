@@ -1,0 +1,97 @@
+"""Conditional orders: fire STOP, TAKE_PROFIT and trailing stops when their price is reached.
+
+A fired order becomes a LIMIT (STOP, TAKE_PROFIT) or MARKET order, passes the margin check again
+(Binance checks at trigger time) and is worked like a new one. ``closePosition`` orders take the
+position's size at that moment. A trailing stop activates at its activation price (at once
+without one), then follows the best price and fires when the price comes back by the callback
+rate: a sell at ``extreme * (1 - rate)``, a buy at ``extreme * (1 + rate)``.
+"""
+
+from __future__ import annotations
+
+from liquidator.core.events import Event, OrderClosed, OrderTriggered, Rejected
+from liquidator.core.fixed import SCALE
+from liquidator.core.matching import closable
+from liquidator.core.order_entry import check_margin, work
+from liquidator.core.order_rules import is_triggered, watched_price
+from liquidator.core.orders import ExpiryReason, Order, OrderStatus, OrderType, Side
+from liquidator.core.venue import SymbolState, Venue
+
+PERCENT = 100 * SCALE
+
+
+def run(venue: Venue, state: SymbolState, out: list[Event]) -> bool:
+    """Fire every waiting order the current prices reach; return whether any fired."""
+    fired_any = False
+    while state.triggers:
+        fired = [order for order in state.triggers.values() if _reached(state, order)]
+        if not fired:
+            break
+        fired_any = True
+        for order in sorted(fired, key=lambda o: o.order_id):
+            if order.order_id in state.triggers:
+                _fire(venue, state, order, out)
+    return fired_any
+
+
+def _reached(state: SymbolState, order: Order) -> bool:
+    price = watched_price(state, order.working_type)
+    if price == 0 or _protected(state, order):
+        return False
+    if order.type is OrderType.TRAILING_STOP_MARKET:
+        return _trail(order, price)
+    return is_triggered(order.type, order.side, order.stop_price, price)
+
+
+def _protected(state: SymbolState, order: Order) -> bool:
+    """``priceProtect``: hold the trigger while mark and last price are too far apart."""
+    bound = state.instrument.filters.trigger_protect
+    if not order.price_protect or not bound or not state.last_price or not state.mark_price:
+        return False
+    return abs(state.mark_price - state.last_price) * SCALE > bound * state.mark_price
+
+
+def _trail(order: Order, price: int) -> bool:
+    is_buy = order.side is Side.BUY
+    if not order.activated:
+        activation = order.activation_price
+        if activation and (price > activation if is_buy else price < activation):
+            return False
+        order.activated = True
+        order.trail_extreme = price
+    if is_buy:
+        order.trail_extreme = min(order.trail_extreme, price)
+        return price * PERCENT >= order.trail_extreme * (PERCENT + order.callback_rate)
+    order.trail_extreme = max(order.trail_extreme, price)
+    return price * PERCENT <= order.trail_extreme * (PERCENT - order.callback_rate)
+
+
+def _fire(venue: Venue, state: SymbolState, order: Order, out: list[Event]) -> None:
+    account = venue.accounts[order.account]
+    orders = account.open_orders[order.symbol]
+    del state.triggers[order.order_id]
+    del orders.orders[order.order_id]
+    orders.algo -= 1
+    now = venue.now_ms
+    order.updated_ms = now
+    if order.close_position:
+        order.quantity = closable(account, order) or 0
+    room = closable(account, order)
+    if order.quantity == 0 or room == 0:
+        _expire(order, ExpiryReason.REDUCE_ONLY, out, now)
+        return
+    trigger_price = watched_price(state, order.working_type)
+    order.type = order.orig_type.becomes
+    out.append(OrderTriggered(order.account, order.symbol, order.order_id, trigger_price, now))
+    try:
+        check_margin(venue, account, state, order)
+    except Rejected:
+        _expire(order, ExpiryReason.NONE, out, now)
+        return
+    work(venue, state, account, order, out)
+
+
+def _expire(order: Order, reason: ExpiryReason, out: list[Event], now: int) -> None:
+    order.status = OrderStatus.EXPIRED
+    order.expiry_reason = reason
+    out.append(OrderClosed(order.account, order.symbol, order.order_id, "EXPIRED", reason, now))

@@ -1,0 +1,150 @@
+"""The whole state of a venue: configuration, accounts, books, prices and the ledger.
+
+The engine is the only thing that mutates a :class:`Venue`; the modules beside it (order entry,
+matching, settlement, pricing, triggers, liquidity) are functions over it that append events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from liquidator.core.accounts import AccountState
+from liquidator.core.book import Book
+from liquidator.core.funding import FundingConfig, PremiumAverage
+from liquidator.core.instrument import Instrument
+from liquidator.core.ledger import Ledger
+from liquidator.core.mark_price import BasisAverage, MarkPriceConfig
+from liquidator.core.market import Market
+from liquidator.core.market_maker import MarketMakerConfig, VolatilityEstimate
+from liquidator.core.orders import Order
+from liquidator.core.position import PositionSide
+from liquidator.core.tiers import BracketTable
+
+MARKET_MAKER = "@market-maker"
+
+
+class PriceSource(Enum):
+    """Where a symbol's mark price (or funding rate) comes from."""
+
+    COMPUTED = "computed"  # the Binance way, from index, book and trades
+    FEED = "feed"  # set by SetMarkPrice / SetFundingRate commands
+
+
+@dataclass(frozen=True, slots=True)
+class FeeSchedule:
+    """Maker and taker commission rates (raw; Binance USD-M VIP 0: 0.02% / 0.05%)."""
+
+    maker_rate: int = 20_000
+    taker_rate: int = 50_000
+
+    def __post_init__(self) -> None:
+        if self.maker_rate < 0 or self.taker_rate < 0:
+            raise ValueError("fee rates must not be negative")
+
+
+@dataclass(frozen=True, slots=True)
+class VenueConfig:
+    """How the venue runs; part of every snapshot's identity."""
+
+    fees: FeeSchedule = field(default_factory=FeeSchedule)
+    mark_source: PriceSource = PriceSource.COMPUTED
+    funding_source: PriceSource = PriceSource.COMPUTED
+    mark: MarkPriceConfig = field(default_factory=MarkPriceConfig)
+    funding: FundingConfig = field(default_factory=FundingConfig)
+    market_maker: MarketMakerConfig | None = None
+    market_maker_capital: int = 10**9 * 10**8  # a billion of each margin asset
+
+
+class SymbolState:
+    """Everything the venue tracks per symbol."""
+
+    __slots__ = (
+        "basis",
+        "book",
+        "feed_funding_rate",
+        "holders",
+        "index_price",
+        "instrument",
+        "last_price",
+        "last_sample_ms",
+        "mark_price",
+        "next_funding_ms",
+        "premium",
+        "table",
+        "trade_id",
+        "triggers",
+        "volatility",
+    )
+
+    def __init__(self, instrument: Instrument, table: BracketTable, config: VenueConfig) -> None:
+        self.instrument = instrument
+        self.table = table
+        self.book = Book(instrument.symbol)
+        self.index_price = 0
+        self.mark_price = 0
+        self.last_price = 0
+        self.trade_id = 0
+        self.next_funding_ms = 0  # set on the first clock reading
+        self.last_sample_ms = -1
+        self.feed_funding_rate: int | None = None
+        self.basis = BasisAverage(config.mark.basis_window)
+        self.premium = PremiumAverage()
+        half_life = config.market_maker.volatility_half_life if config.market_maker else 20
+        self.volatility = VolatilityEstimate(half_life)
+        self.triggers: dict[int, Order] = {}  # conditional orders waiting, by id
+        self.holders: dict[tuple[str, PositionSide], int] = {}  # open positions: signed qty
+
+    def to_state(self) -> dict[str, object]:
+        return {
+            "index": self.index_price,
+            "mark": self.mark_price,
+            "last": self.last_price,
+            "trade_id": self.trade_id,
+            "next_funding_ms": self.next_funding_ms,
+            "last_sample_ms": self.last_sample_ms,
+            "feed_funding_rate": self.feed_funding_rate,
+            "basis": self.basis.to_state(),
+            "premium": self.premium.to_state(),
+            "volatility": self.volatility.to_state(),
+            "bids": [o.to_state() for o in self.book.bids.orders()],
+            "asks": [o.to_state() for o in self.book.asks.orders()],
+            "triggers": [o.to_state() for o in self.triggers.values()],
+        }
+
+
+class Venue:
+    """Accounts, symbols, the ledger and the counters; read by the API, written by the engine."""
+
+    __slots__ = ("accounts", "config", "ledger", "market", "now_ms", "order_id", "symbols")
+
+    def __init__(self, market: Market, config: VenueConfig) -> None:
+        self.market = market
+        self.config = config
+        self.accounts: dict[str, AccountState] = {}
+        self.ledger = Ledger()
+        self.order_id = 0
+        self.now_ms = 0
+        self.symbols: dict[str, SymbolState] = {}
+        for symbol, instrument in sorted(market.instruments.items()):
+            table = market.bracket_table(symbol)
+            if table is not None and not instrument.is_inverse:
+                self.symbols[symbol] = SymbolState(instrument, table, config)
+
+    def next_order_id(self) -> int:
+        self.order_id += 1
+        return self.order_id
+
+    def order(self, account: AccountState, symbol: str, order_id: int) -> Order | None:
+        orders = account.open_orders.get(symbol)
+        return orders.orders.get(order_id) if orders is not None else None
+
+    def to_state(self) -> dict[str, object]:
+        """Return the whole state as JSON-ready values (sorted, so equal states hash equally)."""
+        return {
+            "now_ms": self.now_ms,
+            "order_id": self.order_id,
+            "ledger": self.ledger.to_state(),
+            "accounts": [self.accounts[name].to_state() for name in sorted(self.accounts)],
+            "symbols": {name: state.to_state() for name, state in sorted(self.symbols.items())},
+        }
