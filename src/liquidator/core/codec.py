@@ -1,0 +1,145 @@
+"""JSON-ready encoding of commands and events, and decoding back to the frozen dataclasses.
+
+``{"type": "PlaceOrder", "account": "alice", "quantity": "0.5", ...}``: fixed-point values as
+exact decimal strings, amounts as ``["12.5", "USDT"]``, enums by value, tuples as lists. Decoding
+reads each field's declared type, so a journal written today reads back the same objects.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from dataclasses import fields
+from enum import Enum
+from functools import cache
+from typing import Any
+
+from liquidator.core import commands, events
+from liquidator.core.fixed import Amount, Fixed, trim_raw
+from liquidator.core.ledger import LedgerPosted
+
+_COMMANDS: dict[str, type] = {cls.__name__: cls for cls in commands.COMMAND_TYPES}
+_EVENTS: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (
+        events.AccountOpened,
+        events.LeverageChanged,
+        events.MarginTypeChanged,
+        events.PositionModeChanged,
+        events.OrderAccepted,
+        events.OrderTriggered,
+        events.OrderTraded,
+        events.OrderClosed,
+        events.TradeExecuted,
+        events.PositionChanged,
+        events.PricesUpdated,
+        events.FundingSettled,
+        LedgerPosted,
+    )
+}
+
+
+class CodecError(ValueError):
+    """A journal record does not decode: wrong type name, missing field or bad value."""
+
+
+def encode(obj: object) -> dict[str, Any]:
+    """Return ``obj`` (a command or event dataclass) as a JSON-ready dict with its type name."""
+    result: dict[str, Any] = {"type": type(obj).__name__}
+    for name in _field_names(type(obj)):
+        result[name] = _value(getattr(obj, name))
+    return result
+
+
+def encode_events(items: list[events.Event]) -> list[dict[str, Any]]:
+    return [encode(item) for item in items]
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
+
+
+def _value(value: object) -> Any:
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Fixed):
+        return trim_raw(value.raw)
+    if isinstance(value, Amount):
+        return [trim_raw(value.raw), value.asset]
+    if isinstance(value, tuple | list):
+        return [_value(item) for item in value]
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def decode_command(data: dict[str, Any]) -> commands.Command:
+    """Return the command ``data`` encodes; raise :class:`CodecError` if it does not."""
+    return typing.cast(commands.Command, _decode(data, _COMMANDS))
+
+
+def decode_event(data: dict[str, Any]) -> events.Event:
+    return typing.cast(events.Event, _decode(data, _EVENTS))
+
+
+def _decode(data: dict[str, Any], registry: dict[str, type]) -> object:
+    if not isinstance(data, dict) or data.get("type") not in registry:
+        raise CodecError(
+            f"unknown record type {data.get('type') if isinstance(data, dict) else data!r}"
+        )
+    cls = registry[data["type"]]
+    hints = _hints(cls)
+    values: dict[str, Any] = {}
+    for name in _field_names(cls):
+        if name not in data:
+            raise CodecError(f"{cls.__name__} lacks {name}")
+        try:
+            values[name] = _read(hints[name], data[name])
+        except (TypeError, ValueError, KeyError) as error:
+            raise CodecError(f"{cls.__name__}.{name}: {error}") from None
+    return cls(**values)
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _read(hint: Any, raw: Any) -> Any:
+    origin = typing.get_origin(hint)
+    if origin in (types.UnionType, typing.Union):
+        options = typing.get_args(hint)
+        if raw is None and type(None) in options:
+            return None
+        (inner,) = [t for t in options if t is not type(None)]
+        return _read(inner, raw)
+    if origin is tuple:
+        args = typing.get_args(hint)
+        inner = args[0] if len(args) == 2 and args[1] is Ellipsis else Any
+        return tuple(_read(inner, item) for item in raw)
+    if hint is Any or hint is object:
+        return tuple(raw) if isinstance(raw, list) else raw
+    if isinstance(hint, type):
+        return _read_type(hint, raw)
+    raise TypeError(f"unsupported field type {hint!r}")
+
+
+def _read_type(hint: type, raw: Any) -> Any:
+    if issubclass(hint, Enum):
+        return hint(raw)
+    if issubclass(hint, Fixed):
+        return hint.of(str(raw))
+    if hint is Amount:
+        value, asset = raw
+        return Amount.of(str(value), str(asset))
+    if hint is bool or hint is int or hint is str:
+        if type(raw) is not hint:
+            raise TypeError(f"expected {hint.__name__}, got {raw!r}")
+        return raw
+    raise TypeError(f"unsupported field type {hint.__name__}")
