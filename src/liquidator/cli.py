@@ -1,4 +1,4 @@
-"""Command line: ``liquidator risk FILE`` and ``liquidator liq-price``.
+"""Command line: ``liquidator risk FILE``, ``liq-price``, ``simulate`` and ``journal``.
 
 Bad input prints one line, ``liquidator: error: <field>: <value> <reason>``, and exits with 2.
 """
@@ -8,19 +8,24 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 from rich.console import Console
+from rich.progress import Progress
 
 from liquidator import __version__
 from liquidator.adapters.binance.account_file import parse_account, parse_position
 from liquidator.adapters.binance.fields import InputError, decimal_raw, load_json
 from liquidator.adapters.binance.risk_json import account_risk_json
-from liquidator.bootstrap import build_market
-from liquidator.console import render_account_risk
+from liquidator.app.journal import JournalError
+from liquidator.app.session import SessionSummary, inspect, simulate
+from liquidator.app.workload import WorkloadConfig
+from liquidator.bootstrap import build_market, bundled_market
+from liquidator.console import render_account_risk, render_session, session_json
 from liquidator.core.fixed import Amount
 from liquidator.core.margin import exact_notional, opening_margin
 from liquidator.core.market import Market
@@ -72,7 +77,53 @@ def build_parser() -> argparse.ArgumentParser:
     liq.add_argument("--margin-type", default="isolated", choices=["isolated", "cross"])
     liq.add_argument("--mark", help="mark price (default: the entry price)")
     _add_market_options(liq)
+
+    sim = commands.add_parser(
+        "simulate", help="run a seeded trading session on the exchange core, journaled to SQLite"
+    )
+    sim.add_argument(
+        "--journal",
+        type=Path,
+        default=Path("liquidator.sqlite"),
+        help="SQLite journal, created or resumed (default: liquidator.sqlite)",
+    )
+    sim.add_argument(
+        "--commands", type=_positive_int, default=5_000, help="commands to run (default 5000)"
+    )
+    sim.add_argument("--seed", type=int, default=7, help="workload seed (default 7)")
+    sim.add_argument(
+        "--accounts", type=_positive_int, default=50, help="trading accounts (default 50)"
+    )
+    sim.add_argument(
+        "--snapshot-every",
+        type=_positive_int,
+        default=1_000,
+        help="commands between snapshots (default 1000)",
+    )
+    sim.add_argument(
+        "--batch",
+        type=_positive_int,
+        default=1,
+        help="commands per journal transaction (default 1: each durable)",
+    )
+    sim.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    journal = commands.add_parser(
+        "journal", help="restore a journal, verify its replay and describe the state"
+    )
+    journal.add_argument("path", type=Path, help="SQLite journal written by simulate")
+    journal.add_argument("--json", action="store_true", help="print the summary as JSON")
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} must be at least 1")
+    return value
 
 
 def _add_market_options(parser: argparse.ArgumentParser) -> None:
@@ -87,6 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as stop:  # --help, --version, or a usage error already printed
         return stop.code if isinstance(stop.code, int) else EXIT_BAD_INPUT
+    if args.command in ("simulate", "journal"):
+        return _run_session(args)
     try:
         market = build_market(args.exchange_info, args.brackets)
         risk = _risk(args.file, market) if args.command == "risk" else _liq_price(args, market)
@@ -95,6 +148,41 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     _print(risk, as_json=args.json)
     return 0
+
+
+def _run_session(args: argparse.Namespace) -> int:
+    market = bundled_market()
+    try:
+        if args.command == "journal":
+            if not args.path.exists():
+                raise JournalError(f"{args.path}: no such journal")
+            summary = inspect(market, args.path)
+        else:
+            config = WorkloadConfig(seed=args.seed, accounts=args.accounts)
+            summary = _simulate(args, market, config)
+    except (JournalError, sqlite3.Error, OSError) as error:
+        print(f"liquidator: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.json:
+        sys.stdout.write(json.dumps(session_json(summary), indent=2) + "\n")
+    else:
+        render_session(summary, Console())
+    return 0 if summary.ledger_balanced else 1
+
+
+def _simulate(args: argparse.Namespace, market: Market, config: WorkloadConfig) -> SessionSummary:
+    console = Console(stderr=True)
+    with Progress(console=console, disable=args.json or not console.is_terminal) as bar:
+        task = bar.add_task("simulating", total=args.commands)
+        return simulate(
+            market,
+            args.journal,
+            commands=args.commands,
+            workload=config,
+            snapshot_every=args.snapshot_every,
+            batch=args.batch,
+            progress=lambda done: bar.update(task, completed=done),
+        )
 
 
 def _risk(path: Path, market: Market) -> AccountRisk:

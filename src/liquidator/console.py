@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from liquidator.app.session import SessionSummary
 from liquidator.core.fixed import Amount, Rate, trim_raw
 from liquidator.core.liquidation_price import TriggerPrice
 from liquidator.core.risk import AccountRisk, PositionRisk
@@ -88,3 +89,51 @@ def _percent(rate: Rate | None) -> str:
     if rate is None:
         return NONE
     return f"{Rate(rate.raw * 100).fixed(2)}%"
+
+
+def session_json(summary: SessionSummary) -> dict[str, object]:
+    """Return a session summary as JSON-ready values (amounts as decimal strings)."""
+    return {
+        "journal": summary.journal,
+        "firstSeq": summary.first_seq,
+        "lastSeq": summary.last_seq,
+        "commands": summary.commands,
+        "accepted": summary.accepted,
+        "rejected": dict(sorted(summary.rejected.items())),
+        "trades": summary.trades,
+        "volume": {symbol: trim_raw(raw) for symbol, raw in sorted(summary.volume.items())},
+        "seconds": round(summary.seconds, 3),
+        "accounts": summary.accounts,
+        "openOrders": summary.open_orders,
+        "openPositions": summary.open_positions,
+        "systemBalances": {k: trim_raw(v) for k, v in summary.system_balances.items()},
+        "ledgerBalanced": summary.ledger_balanced,
+        "stateHash": summary.state_hash,
+    }
+
+
+def render_session(summary: SessionSummary, console: Console) -> None:
+    """Print what a simulated session did and the state its journal holds."""
+    table = _key_value_table(f"Session · {summary.journal}")
+    rate = summary.commands / summary.seconds if summary.seconds else 0.0
+    rows = [
+        ("Journal sequence", f"{summary.first_seq} -> {summary.last_seq}"),
+        ("Commands run", f"{summary.commands} ({rate:,.0f}/s)" if summary.seconds else "--"),
+        ("Accepted", str(summary.accepted)),
+        ("Rejected", ", ".join(f"{k} {v}" for k, v in summary.rejected.most_common()) or "0"),
+        ("Trades", str(summary.trades)),
+    ]
+    rows += [(f"Volume {s}", f"{trim_raw(v)} USDT") for s, v in sorted(summary.volume.items())]
+    rows += [
+        ("Accounts", str(summary.accounts)),
+        ("Open orders", str(summary.open_orders)),
+        ("Open positions", str(summary.open_positions)),
+    ]
+    rows += [(name, trim_raw(amount)) for name, amount in summary.system_balances.items()]
+    rows += [
+        ("Ledger balanced", "yes" if summary.ledger_balanced else "NO"),
+        ("State hash", summary.state_hash[:16]),
+    ]
+    for key, value in rows:
+        table.add_row(key, value)
+    console.print(table)
