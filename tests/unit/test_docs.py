@@ -21,7 +21,7 @@ def subcommands() -> dict[str, argparse.ArgumentParser]:
 
 def test_readme_opens_with_the_setup_and_test_commands() -> None:
     block = README.split("```")[1]
-    assert "scripts/bootstrap && .venv/bin/liquidator risk examples/account.json" in block
+    assert "scripts/bootstrap && .venv/bin/liquidator simulate" in block
     assert "scripts/check" in block
 
 
@@ -54,3 +54,13 @@ def test_readme_python_snippet_runs_and_prints_what_it_says(
     exec(compile(snippet, "README.md", "exec"), {})
 
     assert capsys.readouterr().out.split() == ["48192.77108434", "1"]
+
+
+def test_readme_engine_snippet_runs_and_prints_what_it_says(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    snippet = README.split("```python")[2].split("```")[0]
+
+    exec(compile(snippet, "README.md", "exec"), {})
+
+    assert capsys.readouterr().out.split() == ["50000000", "6000600000000"]
