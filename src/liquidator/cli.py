@@ -21,6 +21,7 @@ from liquidator import __version__
 from liquidator.adapters.binance.account_file import parse_account, parse_position
 from liquidator.adapters.binance.fields import InputError, decimal_raw, load_json
 from liquidator.adapters.binance.risk_json import account_risk_json
+from liquidator.adapters.sqlite.journal import SqliteJournal
 from liquidator.app.journal import JournalError
 from liquidator.app.session import SessionSummary, inspect, simulate
 from liquidator.app.workload import WorkloadConfig
@@ -154,9 +155,8 @@ def _run_session(args: argparse.Namespace) -> int:
     market = bundled_market()
     try:
         if args.command == "journal":
-            if not args.path.exists():
-                raise JournalError(f"{args.path}: no such journal")
-            summary = inspect(market, args.path)
+            with SqliteJournal.open_readonly(args.path) as journal:
+                summary = inspect(market, journal)
         else:
             config = WorkloadConfig(seed=args.seed, accounts=args.accounts)
             summary = _simulate(args, market, config)
@@ -174,15 +174,16 @@ def _simulate(args: argparse.Namespace, market: Market, config: WorkloadConfig) 
     console = Console(stderr=True)
     with Progress(console=console, disable=args.json or not console.is_terminal) as bar:
         task = bar.add_task("simulating", total=args.commands)
-        return simulate(
-            market,
-            args.journal,
-            commands=args.commands,
-            workload=config,
-            snapshot_every=args.snapshot_every,
-            batch=args.batch,
-            progress=lambda done: bar.update(task, completed=done),
-        )
+        with SqliteJournal(args.journal) as journal:
+            return simulate(
+                market,
+                journal,
+                commands=args.commands,
+                workload=config,
+                snapshot_every=args.snapshot_every,
+                batch=args.batch,
+                progress=lambda done: bar.update(task, completed=done),
+            )
 
 
 def _risk(path: Path, market: Market) -> AccountRisk:

@@ -13,9 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from liquidator.adapters.sqlite.journal import SqliteJournal
 from liquidator.app.exchange import Exchange
 from liquidator.app.journal import Journal, JournalError
 from liquidator.app.workload import Workload, WorkloadConfig
@@ -58,7 +56,7 @@ class SessionSummary:
 
 def simulate(
     market: Market,
-    path: Path,
+    journal: Journal,
     *,
     commands: int,
     workload: WorkloadConfig,
@@ -66,28 +64,24 @@ def simulate(
     batch: int = 1,
     progress: Callable[[int], None] | None = None,
 ) -> SessionSummary:
-    """Run ``commands`` more commands of the seeded workload against the journal at ``path``."""
-    journal = SqliteJournal(path)
-    try:
-        exchange = Exchange.open(
-            market, SESSION_CONFIG, journal, snapshot_every=snapshot_every, batch=batch
-        )
-        summary = SessionSummary(str(path), exchange.seq, exchange.seq)
-        stream = iter(Workload(market, workload))
-        _skip(stream, journal, exchange.seq)
-        started = time.perf_counter()
-        for done in range(commands):
-            now_ms, command = next(stream)
-            _tally(summary, exchange.submit(command, now_ms))
-            if progress is not None:
-                progress(done + 1)
-        exchange.flush()
-        summary.seconds = time.perf_counter() - started
-        summary.last_seq = exchange.seq
-        _describe(summary, exchange.engine)
-        return summary
-    finally:
-        journal.close()
+    """Run ``commands`` more commands of the seeded workload against ``journal``."""
+    exchange = Exchange.open(
+        market, SESSION_CONFIG, journal, snapshot_every=snapshot_every, batch=batch
+    )
+    summary = SessionSummary(str(journal), exchange.seq, exchange.seq)
+    stream = iter(Workload(market, workload))
+    _skip(stream, journal, exchange.seq)
+    started = time.perf_counter()
+    for done in range(commands):
+        now_ms, command = next(stream)
+        _tally(summary, exchange.submit(command, now_ms))
+        if progress is not None:
+            progress(done + 1)
+    exchange.flush()
+    summary.seconds = time.perf_counter() - started
+    summary.last_seq = exchange.seq
+    _describe(summary, exchange.engine)
+    return summary
 
 
 def _skip(stream: Iterator[tuple[int, Command]], journal: Journal, seq: int) -> None:
@@ -104,16 +98,12 @@ def _skip(stream: Iterator[tuple[int, Command]], journal: Journal, seq: int) -> 
         )
 
 
-def inspect(market: Market, path: Path) -> SessionSummary:
-    """Restore the journal at ``path`` (verifying the replay) and describe its state."""
-    journal = SqliteJournal.open_readonly(path)
-    try:
-        exchange = Exchange.open(market, SESSION_CONFIG, journal)
-        summary = SessionSummary(str(path), 0, exchange.seq)
-        _describe(summary, exchange.engine)
-        return summary
-    finally:
-        journal.close()
+def inspect(market: Market, journal: Journal) -> SessionSummary:
+    """Restore ``journal`` (verifying the replay) and describe its state."""
+    exchange = Exchange.open(market, SESSION_CONFIG, journal)
+    summary = SessionSummary(str(journal), 0, exchange.seq)
+    _describe(summary, exchange.engine)
+    return summary
 
 
 def _tally(summary: SessionSummary, outcome: Outcome) -> None:

@@ -53,6 +53,9 @@ class SqliteJournal:
             self._path, lambda connection: _prepare(connection, self._path, level)
         )
 
+    def __str__(self) -> str:
+        return str(self._path)
+
     @classmethod
     def open_readonly(cls, path: str | Path) -> Self:
         """Open an existing journal for reading; writes raise ``JournalError``."""
