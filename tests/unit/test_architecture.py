@@ -66,3 +66,23 @@ def test_core_holds_no_binary_float() -> None:
             assert not (isinstance(node, ast.Name) and node.id == "float"), (
                 f"{path.name} uses float"
             )
+
+
+def test_use_cases_reach_storage_only_through_their_ports() -> None:
+    for path in sorted((PACKAGE / "app").glob("*.py")):
+        for name in imports_of(path):
+            assert not name.startswith(("liquidator.adapters", "liquidator.cli", "sqlite3")), (
+                f"app/{path.name} imports {name}: use cases depend on ports, not adapters"
+            )
+
+
+def test_adapters_do_not_import_each_other() -> None:
+    adapters = sorted(p for p in (PACKAGE / "adapters").iterdir() if p.is_dir())
+    for adapter in adapters:
+        for path in adapter.rglob("*.py"):
+            for other in adapters:
+                if other != adapter:
+                    prefix = f"liquidator.adapters.{other.name}"
+                    assert not any(n.startswith(prefix) for n in imports_of(path)), (
+                        f"{path.name} in {adapter.name} imports {prefix}"
+                    )
