@@ -114,14 +114,14 @@ def set_leverage(venue: Venue, command: SetLeverage, out: list[Event]) -> None:
             RejectReason.MAX_NOTIONAL_EXCEEDED,
             "Exceeded the maximum allowable position at current leverage.",
         )
-    old = account.leverage_of(symbol)
+    previous = account.leverage.get(symbol)
     asset = state.instrument.margin_asset
     before = figures(venue, account, asset).available
     account.leverage[symbol] = leverage
     after = figures(venue, account, asset).available
     shortfall = _isolated_shortfall(venue, account, symbol)
     if (after < 0 and after < before) or shortfall:
-        account.leverage[symbol] = old  # restore: the command is refused
+        _restore_leverage(account, symbol, previous)  # the command is refused
         reason = (
             RejectReason.ISOLATED_BALANCE_INSUFFICIENT
             if shortfall
@@ -129,6 +129,13 @@ def set_leverage(venue: Venue, command: SetLeverage, out: list[Event]) -> None:
         )
         raise reject(reason, "Margin is insufficient.")
     out.append(LeverageChanged(account.account, symbol, leverage, cap, venue.now_ms))
+
+
+def _restore_leverage(account: AccountState, symbol: str, previous: int | None) -> None:
+    if previous is None:
+        account.leverage.pop(symbol, None)
+    else:
+        account.leverage[symbol] = previous
 
 
 def _isolated_shortfall(venue: Venue, account: AccountState, symbol: str) -> bool:

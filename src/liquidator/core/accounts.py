@@ -48,11 +48,12 @@ class SymbolOrders:
     that can open a position (not reduce-only, not hedge-mode closing orders).
     """
 
-    __slots__ = ("algo", "buy_cost", "buy_qty", "orders", "sell_cost", "sell_qty")
+    __slots__ = ("algo", "buy_cost", "buy_qty", "closing", "orders", "sell_cost", "sell_qty")
 
     def __init__(self) -> None:
         self.orders: dict[int, Order] = {}
         self.algo = 0  # conditional orders not yet triggered
+        self.closing = 0  # resting orders that may only close (reduce-only, hedge closes)
         self.buy_qty = 0
         self.buy_cost = 0
         self.sell_qty = 0

@@ -150,8 +150,12 @@ class Engine:
             )
         if abs(command.rate.raw) >= SCALE:
             raise Rejected(RejectReason.INVALID_RATE, "a funding rate must be within (-1, 1)")
+        mark, last = state.mark_price, state.last_price
         state.feed_funding_rate = command.rate.raw
-        out.append(pricing.prices_event(self.venue, state))
+        count = len(out)
+        pricing.settle_prices(self.venue, state, out, mark_before=mark, last_before=last)
+        if len(out) == count:
+            out.append(pricing.prices_event(self.venue, state))
 
 
 def _nothing(command: AdvanceTime, out: list[Event]) -> None:

@@ -106,6 +106,8 @@ def _fill(
     else:
         maker.status = OrderStatus.PARTIALLY_FILLED
     taker.status = OrderStatus.FILLED if taker.remaining == 0 else OrderStatus.PARTIALLY_FILLED
+    expire_stranded(venue, maker_account, maker.symbol, out)
+    expire_stranded(venue, taker_account, taker.symbol, out)
     state.last_price = price
     buyer_is_maker = maker.side is Side.BUY
     out.append(
@@ -115,11 +117,28 @@ def _fill(
     )
 
 
+def expire_stranded(venue: Venue, account: AccountState, symbol: str, out: list[Event]) -> None:
+    """Expire resting orders that may only close a position that is no longer there (er 4)."""
+    orders = account.open_orders.get(symbol)
+    if orders is None or not orders.closing:
+        return
+    state = venue.symbols[symbol]
+    stranded = [
+        o
+        for o in orders.orders.values()
+        if o.order_id not in state.triggers and closable(account, o) == 0
+    ]
+    for order in stranded:
+        close_resting(venue, account, order, OrderStatus.EXPIRED, ExpiryReason.REDUCE_ONLY, out)
+
+
 def _unlink(state: SymbolState, account: AccountState, order: Order) -> None:
     """Take a resting order out of the book and the account's open orders."""
     state.book.side_of(order.side).remove(order)
     orders = account.open_orders[order.symbol]
     del orders.orders[order.order_id]
+    if not order.is_opening:
+        orders.closing -= 1
 
 
 def close_resting(
@@ -151,10 +170,20 @@ def close_resting(
     )
 
 
-def fillable(state: SymbolState, taker: Order, limit: int | None) -> int:
-    """Return how much of ``taker`` the book could fill now (for fill-or-kill), without trading."""
+def fillable(venue: Venue, state: SymbolState, taker: Order, limit: int | None) -> int:
+    """Return how much of ``taker`` the book could fill now (for fill-or-kill), without trading.
+
+    Resting orders that may only close count for no more than their position allows, and a
+    taker that may only close for no more than its own.
+    """
+    accounts = venue.accounts
+    target = taker.remaining
+    taker_room = closable(accounts[taker.account], taker)
+    if taker_room is not None:
+        target = min(target, taker_room)
     opposite = state.book.opposite_of(taker.side)
     is_buy = taker.side is Side.BUY
+    rooms: dict[tuple[str, object], int] = {}
     total = 0
     for price in opposite.prices_best_first():
         if limit is not None and (price > limit if is_buy else price < limit):
@@ -164,10 +193,22 @@ def fillable(state: SymbolState, taker: Order, limit: int | None) -> int:
                 if taker.stp is not SelfTradePrevention.EXPIRE_MAKER:
                     return total
                 continue
-            total += maker.remaining
-            if total >= taker.quantity:
+            total += _maker_room(accounts[maker.account], maker, rooms)
+            if total >= target:
                 return total
     return total
+
+
+def _maker_room(account: AccountState, maker: Order, rooms: dict[tuple[str, object], int]) -> int:
+    """Return what ``maker`` can trade, sharing its position's room with its siblings."""
+    room = closable(account, maker)
+    if room is None:
+        return maker.remaining
+    key = (maker.account, maker.position_side)
+    left = rooms.get(key, room)
+    take = min(maker.remaining, left)
+    rooms[key] = left - take
+    return take
 
 
 def walk_cost(state: SymbolState, side: Side, quantity: int, limit: int | None) -> tuple[int, int]:

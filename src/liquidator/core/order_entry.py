@@ -60,7 +60,7 @@ def place_order(venue: Venue, command: PlaceOrder, out: list[Event]) -> Order:
     order = _validated(venue, account, state, command)
     order.order_id = venue.next_order_id()
     if not order.client_order_id:
-        order.client_order_id = f"liq-{order.order_id}"
+        order.client_order_id = _generated_id(account, order)
     out.append(
         OrderAccepted(
             account.account, order.symbol, order.order_id, tuple(order.to_state()), venue.now_ms
@@ -77,6 +77,17 @@ def place_order(venue: Venue, command: PlaceOrder, out: list[Event]) -> Order:
     else:
         work(venue, state, account, order, out)
     return order
+
+
+def _generated_id(account: AccountState, order: Order) -> str:
+    """Return ``liq-<orderId>``, suffixed if an open order already uses it."""
+    orders = account.open_orders.get(order.symbol)
+    taken = {o.client_order_id for o in orders.orders.values()} if orders else set()
+    name, suffix = f"liq-{order.order_id}", 0
+    while name in taken:
+        suffix += 1
+        name = f"liq-{order.order_id}-{suffix}"
+    return name
 
 
 def _validated(
@@ -133,7 +144,7 @@ def _validated(
         _check_trigger(state, order)
     _check_min_notional(state, order)
     if not kind.is_conditional:
-        _check_liquidity(state, order)
+        _check_liquidity(venue, state, order)
         check_margin(venue, account, state, order)
     return order
 
@@ -175,7 +186,7 @@ def _check_min_notional(state: SymbolState, order: Order) -> None:
         )
 
 
-def _check_liquidity(state: SymbolState, order: Order) -> None:
+def _check_liquidity(venue: Venue, state: SymbolState, order: Order) -> None:
     if order.type is not OrderType.LIMIT:
         return
     if order.time_in_force is TimeInForce.GTX and state.book.crosses(order.side, order.price):
@@ -185,7 +196,7 @@ def _check_liquidity(state: SymbolState, order: Order) -> None:
             "be rejected.",
         )
     if order.time_in_force is TimeInForce.FOK and (
-        fillable(state, order, order.price) < order.quantity
+        fillable(venue, state, order, order.price) < order.quantity
     ):
         raise reject(
             RejectReason.FOK_NOT_FILLED,
@@ -279,6 +290,8 @@ def rest(state: SymbolState, account: AccountState, order: Order) -> None:
     orders.orders[order.order_id] = order
     if order.is_opening:
         orders.add_exposure(order, order.remaining)
+    else:
+        orders.closing += 1
     state.book.side_of(order.side).add(order)
 
 

@@ -70,6 +70,8 @@ def _symbol(venue: Venue, state: SymbolState, row: dict[str, Any]) -> None:
             orders.orders[order.order_id] = order
             if order.is_opening:
                 orders.add_exposure(order, order.remaining)
+            else:
+                orders.closing += 1
     for fields in row["triggers"]:
         order = Order.from_state(list(fields))
         state.triggers[order.order_id] = order

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from liquidator.core.events import Event, OrderClosed, OrderTriggered, Rejected
 from liquidator.core.fixed import SCALE
-from liquidator.core.matching import closable
+from liquidator.core.matching import closable, fillable
 from liquidator.core.order_entry import check_margin, work
 from liquidator.core.order_rules import is_triggered, watched_price
-from liquidator.core.orders import ExpiryReason, Order, OrderStatus, OrderType, Side
+from liquidator.core.orders import ExpiryReason, Order, OrderStatus, OrderType, Side, TimeInForce
 from liquidator.core.venue import SymbolState, Venue
 
 PERCENT = 100 * SCALE
@@ -87,6 +87,11 @@ def _fire(venue: Venue, state: SymbolState, order: Order, out: list[Event]) -> N
         check_margin(venue, account, state, order)
     except Rejected:
         _expire(order, ExpiryReason.NONE, out, now)
+        return
+    if order.time_in_force is TimeInForce.FOK and (
+        fillable(venue, state, order, order.price) < order.remaining
+    ):
+        _expire(order, ExpiryReason.FOK_UNFILLED, out, now)
         return
     work(venue, state, account, order, out)
 
