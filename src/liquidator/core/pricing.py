@@ -22,7 +22,7 @@ from liquidator.core.funding import (
 )
 from liquidator.core.ledger import FUNDING, EntryKind
 from liquidator.core.mark_price import basis_raw, mark_price_raw
-from liquidator.core.position import MarginType
+from liquidator.core.position import MarginType, PositionSide
 from liquidator.core.settlement import position_event
 from liquidator.core.venue import PriceSource, SymbolState, Venue
 
@@ -116,13 +116,19 @@ def _sample(venue: Venue, state: SymbolState, now_ms: int) -> None:
         state.premium.add(premium_index_raw(impact_bid, impact_ask, index))
 
 
+def holder_order(item: tuple[tuple[str, PositionSide], int]) -> tuple[str, str]:
+    """Order holders by account, then position side (deterministic; the enum is not orderable)."""
+    (name, side), _ = item
+    return name, side.value
+
+
 def settle_funding(venue: Venue, state: SymbolState, funding_ms: int, out: list[Event]) -> None:
     """Pay funding between every open position of the symbol at ``funding_ms``."""
     rate, mark = funding_rate(venue, state), state.mark_price
     symbol, asset = state.instrument.symbol, state.instrument.margin_asset
     ledger, now = venue.ledger, venue.now_ms
     paid = 0
-    for (name, side), quantity in sorted(state.holders.items()):
+    for (name, side), quantity in sorted(state.holders.items(), key=holder_order):
         account = venue.accounts[name]
         position = account.positions[(symbol, side)]
         isolated = account.margin_type.get(symbol) is MarginType.ISOLATED
