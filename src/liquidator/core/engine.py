@@ -117,7 +117,9 @@ class Engine:
         state = self.venue.symbols.get(command.symbol)
         last, mark = (state.last_price, state.mark_price) if state else (0, 0)
         order_entry.place_order(self.venue, command, out)
-        if state is not None:
+        # Without a trade no price input moved: the mark follows the clock only at the sample
+        # ticks (``pricing.advance``), as Binance publishes it on a schedule, not per order.
+        if state is not None and state.last_price != last:
             pricing.settle_prices(self.venue, state, out, mark_before=mark, last_before=last)
 
     def _set_index(self, command: SetIndexPrice, out: list[Event]) -> None:

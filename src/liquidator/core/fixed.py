@@ -38,8 +38,14 @@ class PrecisionError(ValueError):
 def round_scaled(value: Fraction, rounding: Rounding) -> int:
     """Return ``value * SCALE`` as an integer, rounded as named."""
     scaled = value * SCALE
-    numerator: int = scaled.numerator
-    denominator: int = scaled.denominator
+    return divide(scaled.numerator, scaled.denominator, rounding)
+
+
+def divide(numerator: int, denominator: int, rounding: Rounding) -> int:
+    """Return ``numerator / denominator`` (denominator > 0) as an integer, rounded as named.
+
+    Integer-only, for hot paths: the same result as building the ``Fraction``.
+    """
     if rounding is Rounding.FLOOR:
         return numerator // denominator
     if rounding is Rounding.CEILING:

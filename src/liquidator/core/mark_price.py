@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from fractions import Fraction
 
-from liquidator.core.fixed import SCALE, Rounding, round_scaled
+from liquidator.core.fixed import SCALE, Rounding, divide
 
 _HALF_EVEN = Rounding.HALF_EVEN  # a mark price is neither credit nor charge
 
@@ -71,7 +70,7 @@ class BasisAverage:
         """
         if not self._samples:
             return None
-        return round_scaled(Fraction(sum(self._samples), len(self._samples) * SCALE), _HALF_EVEN)
+        return divide(sum(self._samples), len(self._samples), _HALF_EVEN)
 
     def to_state(self) -> list[int]:
         """Return the held samples, oldest first, for a snapshot."""
@@ -92,8 +91,7 @@ def basis_raw(best_bid_raw: int, best_ask_raw: int, index_raw: int) -> int:
 
     (Bid1 + Ask1)/2 − Price Index, in 1e-8 quote units, rounded half-even.
     """
-    exact = Fraction(best_bid_raw + best_ask_raw, 2 * SCALE) - Fraction(index_raw, SCALE)
-    return round_scaled(exact, _HALF_EVEN)
+    return divide(best_bid_raw + best_ask_raw - 2 * index_raw, 2, _HALF_EVEN)
 
 
 def price1_raw(
@@ -108,9 +106,8 @@ def price1_raw(
         raise ValueError(f"interval_ms must be positive, got {interval_ms}")
     if ms_until_funding < 0:
         raise ValueError(f"ms_until_funding cannot be negative, got {ms_until_funding}")
-    rate = Fraction(funding_rate_raw, SCALE)
-    exact = Fraction(index_raw, SCALE) * (1 + rate * Fraction(ms_until_funding, interval_ms))
-    return round_scaled(exact, _HALF_EVEN)
+    numerator = index_raw * (SCALE * interval_ms + funding_rate_raw * ms_until_funding)
+    return divide(numerator, SCALE * interval_ms, _HALF_EVEN)
 
 
 def price2_raw(index_raw: int, basis_mean_raw: int | None) -> int:
