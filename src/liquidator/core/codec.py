@@ -35,6 +35,11 @@ _EVENTS: dict[str, type] = {
         events.PricesUpdated,
         events.FundingSettled,
         LedgerPosted,
+        events.MarginCallIssued,
+        events.LiquidationTriggered,
+        events.PositionLiquidated,
+        events.AutoDeleveraged,
+        events.AdlQuantilesUpdated,
     )
 }
 

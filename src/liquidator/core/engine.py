@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from liquidator.core import account_settings, order_entry, pricing
+from liquidator.core import account_settings, order_entry, pricing, risk_sweep
 from liquidator.core.commands import (
     AdvanceTime,
     CancelAllOrders,
@@ -33,6 +33,7 @@ from liquidator.core.commands import (
 )
 from liquidator.core.events import Event, Rejected, Rejection, RejectReason
 from liquidator.core.fixed import SCALE
+from liquidator.core.insurance_fund import open_funds
 from liquidator.core.liquidity import open_market_maker
 from liquidator.core.market import Market
 from liquidator.core.snapshot import restore_venue
@@ -59,6 +60,7 @@ class Engine:
     def __init__(self, market: Market, config: VenueConfig | None = None) -> None:
         self.venue = Venue(market, config or VenueConfig())
         open_market_maker(self.venue, [])
+        open_funds(self.venue, [])
         self._handlers: dict[type, Callable[[Any, list[Event]], None]] = {
             OpenAccount: lambda c, out: account_settings.open_account(self.venue, c, out),
             Deposit: lambda c, out: account_settings.deposit(self.venue, c, out),
@@ -88,6 +90,7 @@ class Engine:
     def handle(self, command: Command, now_ms: int) -> Outcome:
         """Apply ``command`` at ``now_ms``; return its events, or a rejection and no change."""
         out: list[Event] = []
+        self.venue.risk.begin()
         pricing.advance(self.venue, now_ms, out)
         handler = self._handlers.get(type(command))
         if handler is None:
@@ -95,7 +98,9 @@ class Engine:
         try:
             handler(command, out)
         except Rejected as refused:
+            risk_sweep.sweep(self.venue, out)  # what the clock moved before the refusal
             return Outcome(out, refused.rejection)
+        risk_sweep.sweep(self.venue, out)
         return Outcome(out)
 
     def state(self) -> dict[str, Any]:

@@ -167,7 +167,11 @@ class OrderClosed:
 
 @dataclass(frozen=True, slots=True)
 class TradeExecuted:
-    """The public print of a fill (trades, aggTrades and klines are built from it)."""
+    """The public print of a fill (trades, aggTrades and klines are built from it).
+
+    ``kind`` is Binance's trade-stream ``X``: MARKET for the book, INSURANCE_FUND for a fund
+    takeover, ADL for auto-deleveraging (these two move no last price).
+    """
 
     symbol: str
     trade_id: int
@@ -175,6 +179,7 @@ class TradeExecuted:
     quantity: int
     buyer_is_maker: bool
     ts_ms: int
+    kind: str = "MARKET"
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +225,83 @@ class FundingSettled:
     ts_ms: int
 
 
+@dataclass(frozen=True, slots=True)
+class MarginCallIssued:
+    """A margin unit's margin ratio crossed the margin-call threshold (Binance MARGIN_CALL).
+
+    ``wallet`` names the unit (``alice``: cross in ``asset``; ``alice/BTCUSDT/LONG``: isolated).
+    """
+
+    account: str
+    wallet: str
+    asset: str
+    margin_balance: int
+    maintenance_margin: int
+    ts_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class LiquidationTriggered:
+    """A margin unit reached 100% margin ratio at the mark: its liquidation starts."""
+
+    account: str
+    wallet: str
+    asset: str
+    margin_balance: int
+    maintenance_margin: int
+    marks: tuple[tuple[str, int], ...]  # (symbol, mark) of the unit's positions
+    ts_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class PositionLiquidated:
+    """One liquidation order finished: what the book filled, what the fund and ADL took.
+
+    ``order_id`` is the LIQUIDATION order (client id ``autoclose-...``); prices raw; the
+    clearance fee went to the insurance fund. ``partial`` marks a reduction that kept the
+    rest of the position open.
+    """
+
+    account: str
+    symbol: str
+    position_side: PositionSide
+    order_id: int
+    side: str
+    quantity: int
+    filled: int
+    cum_quote: int  # filled qty x price, 10**-16
+    bankruptcy_price: int
+    clearance_fee: int
+    taken_over: int
+    deleveraged: int
+    partial: bool
+    ts_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class AutoDeleveraged:
+    """A position was closed against a bankrupt one at its bankruptcy price, without fee."""
+
+    account: str
+    symbol: str
+    position_side: PositionSide
+    order_id: int
+    side: str
+    quantity: int
+    price: int
+    counterparty: str
+    ts_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class AdlQuantilesUpdated:
+    """The ADL quantiles were recomputed (every ``adl_interval_ms``); held in the state."""
+
+    symbol: str
+    positions: int
+    ts_ms: int
+
+
 Event = (
     AccountOpened
     | LeverageChanged
@@ -234,4 +316,9 @@ Event = (
     | PricesUpdated
     | FundingSettled
     | LedgerPosted
+    | MarginCallIssued
+    | LiquidationTriggered
+    | PositionLiquidated
+    | AutoDeleveraged
+    | AdlQuantilesUpdated
 )

@@ -28,6 +28,8 @@ class EntryKind(Enum):
     COMMISSION = "COMMISSION"
     FUNDING_FEE = "FUNDING_FEE"
     ISOLATED_MARGIN = "ISOLATED_MARGIN"  # between a cross wallet and an isolated one
+    INSURANCE_CLEAR = "INSURANCE_CLEAR"  # a liquidation's clearance fee, to the insurance fund
+    INSURANCE_COVER = "INSURANCE_COVER"  # the fund bringing a bankrupt wallet back to zero
 
 
 @dataclass(frozen=True, slots=True)

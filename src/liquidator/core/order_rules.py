@@ -44,8 +44,8 @@ def reject(reason: RejectReason, message: str) -> Rejected:
 def check_parameters(command: PlaceOrder) -> TimeInForce:
     """Check which parameters the order type needs and refuses; return its time in force."""
     kind = command.order_type
-    if kind is OrderType.LIQUIDATION:
-        raise reject(RejectReason.INVALID_ORDER_TYPE, "LIQUIDATION orders are the venue's own")
+    if kind.is_venue_only:
+        raise reject(RejectReason.INVALID_ORDER_TYPE, f"{kind.value} orders are the venue's own")
     if kind in _NEEDS_PRICE and command.price is None:
         raise reject(RejectReason.MISSING_PARAMETER, f"price is mandatory for {kind.value}")
     if kind in _MARKET_TYPES and command.price is not None:

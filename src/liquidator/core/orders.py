@@ -35,7 +35,14 @@ class OrderType(Enum):
     STOP_MARKET = "STOP_MARKET"
     TAKE_PROFIT_MARKET = "TAKE_PROFIT_MARKET"
     TRAILING_STOP_MARKET = "TRAILING_STOP_MARKET"
-    LIQUIDATION = "LIQUIDATION"
+    LIQUIDATION = "LIQUIDATION"  # the venue's: a liquidated position's IOC at its bankruptcy price
+    ADL = "ADL"  # the venue's: a position closed by auto-deleveraging (Binance's adl_autoclose)
+    INSURANCE_FUND = "INSURANCE_FUND"  # the venue's: the fund's side of a takeover or unwind
+
+    @property
+    def is_venue_only(self) -> bool:
+        """Tell whether only the venue places orders of this type (never a user)."""
+        return self in _VENUE_ONLY
 
     @property
     def is_conditional(self) -> bool:
@@ -51,6 +58,8 @@ class OrderType(Enum):
             return OrderType.MARKET
         return self
 
+
+_VENUE_ONLY = frozenset({OrderType.LIQUIDATION, OrderType.ADL, OrderType.INSURANCE_FUND})
 
 _CONDITIONAL = frozenset(
     {

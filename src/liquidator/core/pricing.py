@@ -10,7 +10,8 @@ bid and ask are sampled. At each funding time every open position pays
 
 from __future__ import annotations
 
-from liquidator.core import liquidity, triggers
+from liquidator.core import insurance_fund, liquidity, risk_sweep, triggers
+from liquidator.core.adl_quantiles import update_quantiles
 from liquidator.core.events import Event, FundingSettled, PricesUpdated
 from liquidator.core.funding import (
     funding_payment_raw,
@@ -66,7 +67,8 @@ def settle_prices(
         if mark_moved:
             liquidity.requote(venue, state, out)
         mark_before, last_before = state.mark_price, state.last_price
-        fired = triggers.run(venue, state, out)
+        fired = triggers.run(venue, state, out)  # stop-losses go before liquidations
+        risk_sweep.sweep(venue, out)
         if not fired and state.last_price == last_before:
             return
 
@@ -100,6 +102,15 @@ def advance(venue: Venue, now_ms: int, out: list[Event]) -> None:
             settle_prices(
                 venue, state, out, mark_before=state.mark_price, last_before=state.last_price
             )
+            last = state.last_price
+            insurance_fund.unwind(venue, state, out)
+            if state.last_price != last:
+                settle_prices(venue, state, out, mark_before=state.mark_price, last_before=last)
+    interval = venue.config.adl_interval_ms
+    if interval and now_ms >= venue.next_adl_ms:
+        for state in venue.symbols.values():
+            update_quantiles(venue, state, out)
+        venue.next_adl_ms = now_ms - now_ms % interval + interval
 
 
 def _sample(venue: Venue, state: SymbolState, now_ms: int) -> None:

@@ -9,9 +9,12 @@ A fill of signed quantity ``d`` at price ``P`` against a position ``(Q, C)`` (``
   account ``@settlement`` books the other side, so no money appears or vanishes;
 * whatever of ``d`` is left after a close opens the other way (one-way mode flips).
 
-Commission ``ceil(|d| * P * rate)`` goes from the cross wallet to ``@fees``. An isolated position
-receives ``ceil(opened * P / leverage)`` from the cross wallet when it opens, keeps its realized
-PnL, and hands back ``floor(wallet * c / |Q|)`` when it closes ``c`` (everything when flat).
+Commission ``ceil(|d| * P * rate)`` goes from the cross wallet to ``@fees``; the venue's own
+orders (liquidation, ADL, insurance fund) pay none. A LIQUIDATION order leaves the isolated
+wallet where it is: the waterfall charges the clearance fee from it first and settles it after.
+An isolated position receives ``ceil(opened * P / leverage)`` from the cross wallet when it
+opens, keeps its realized PnL, and hands back ``floor(wallet * c / |Q|)`` when it closes ``c``
+(everything when flat).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from liquidator.core.accounts import AccountState, PositionState
 from liquidator.core.events import Event, OrderTraded, PositionChanged
 from liquidator.core.fixed import SCALE
 from liquidator.core.ledger import FEES, SETTLEMENT, EntryKind
-from liquidator.core.orders import Order
+from liquidator.core.orders import Order, OrderType
 from liquidator.core.position import MarginType
 from liquidator.core.pretrade import ceil_div, fee
 from liquidator.core.venue import SymbolState, Venue
@@ -52,7 +55,7 @@ def settle_fill(
     rates = venue.config.fees
     commission = (
         0
-        if account.is_system
+        if account.is_system or order.type.is_venue_only
         else fee(quantity * price, rates.maker_rate if maker else rates.taker_rate)
     )
     asset = state.instrument.margin_asset
@@ -86,7 +89,7 @@ def settle_fill(
                 ts_ms=now,
             )
         )
-    if isolated:
+    if isolated and order.type is not OrderType.LIQUIDATION:
         _move_isolated_margin(venue, account, position, before, closed, opened, price, out)
     _track_holder(state, account, position)
     out.append(

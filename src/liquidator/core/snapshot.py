@@ -32,9 +32,17 @@ def restore_venue(market: Market, config: VenueConfig, state: dict[str, Any]) ->
         if symbol not in venue.symbols:
             raise ValueError(f"the snapshot has symbol {symbol}, which this market lacks")
         _symbol(venue, venue.symbols[symbol], row)
+    venue.margin_called = {(str(w), str(a)) for w, a in state["margin_called"]}
+    venue.next_adl_ms = int(state["next_adl_ms"])
     for account in venue.accounts.values():
         for (symbol, side), position in account.positions.items():
             venue.symbols[symbol].holders[(account.account, side)] = position.quantity
+            key = (
+                position.ledger_key
+                if account.margin_type_of(symbol) is MarginType.ISOLATED
+                else account.account
+            )
+            venue.risk.dirty.add((key, venue.assets[symbol]))
     return venue
 
 
@@ -72,6 +80,7 @@ def _symbol(venue: Venue, state: SymbolState, row: dict[str, Any]) -> None:
                 orders.add_exposure(order, order.remaining)
             else:
                 orders.closing += 1
+    state.adl_quantiles = {(str(a), str(s)): int(q) for a, s, q in row["adl"]}
     for fields in row["triggers"]:
         order = Order.from_state(list(fields))
         state.triggers[order.order_id] = order

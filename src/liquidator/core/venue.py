@@ -10,15 +10,19 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from liquidator.core.accounts import AccountState
+from liquidator.core.adl import AdlPolicy
 from liquidator.core.book import Book
 from liquidator.core.funding import FundingConfig, PremiumAverage
 from liquidator.core.instrument import Instrument
+from liquidator.core.insurance import InsuranceConfig
 from liquidator.core.ledger import Ledger
+from liquidator.core.margin_unit import IntTiers
 from liquidator.core.mark_price import BasisAverage, MarkPriceConfig
 from liquidator.core.market import Market
 from liquidator.core.market_maker import MarketMakerConfig, VolatilityEstimate
 from liquidator.core.orders import Order
 from liquidator.core.position import PositionSide
+from liquidator.core.risk_index import RiskIndex
 from liquidator.core.tiers import BracketTable
 
 MARKET_MAKER = "@market-maker"
@@ -54,12 +58,17 @@ class VenueConfig:
     funding: FundingConfig = field(default_factory=FundingConfig)
     market_maker: MarketMakerConfig | None = None
     market_maker_capital: int = 10**9 * 10**8  # a billion of each margin asset
+    insurance: InsuranceConfig = field(default_factory=InsuranceConfig)
+    margin_call_threshold: int = 80 * 10**6  # margin ratio (raw; 80%) that issues MARGIN_CALL
+    adl_policy: AdlPolicy = AdlPolicy.RANKED
+    adl_interval_ms: int = 30_000  # how often ADL quantiles are recomputed (0: never)
 
 
 class SymbolState:
     """Everything the venue tracks per symbol."""
 
     __slots__ = (
+        "adl_quantiles",
         "basis",
         "book",
         "feed_funding_rate",
@@ -72,6 +81,7 @@ class SymbolState:
         "next_funding_ms",
         "premium",
         "table",
+        "tiers",
         "trade_id",
         "triggers",
         "volatility",
@@ -80,6 +90,7 @@ class SymbolState:
     def __init__(self, instrument: Instrument, table: BracketTable, config: VenueConfig) -> None:
         self.instrument = instrument
         self.table = table
+        self.tiers = IntTiers(table)
         self.book = Book(instrument.symbol)
         self.index_price = 0
         self.mark_price = 0
@@ -94,6 +105,7 @@ class SymbolState:
         self.volatility = VolatilityEstimate(half_life)
         self.triggers: dict[int, Order] = {}  # conditional orders waiting, by id
         self.holders: dict[tuple[str, PositionSide], int] = {}  # open positions: signed qty
+        self.adl_quantiles: dict[tuple[str, str], int] = {}  # (account, side) -> 0..4
 
     def to_state(self) -> dict[str, object]:
         return {
@@ -110,13 +122,26 @@ class SymbolState:
             "bids": [o.to_state() for o in self.book.bids.orders()],
             "asks": [o.to_state() for o in self.book.asks.orders()],
             "triggers": [o.to_state() for o in self.triggers.values()],
+            "adl": sorted([a, s, q] for (a, s), q in self.adl_quantiles.items()),
         }
 
 
 class Venue:
     """Accounts, symbols, the ledger and the counters; read by the API, written by the engine."""
 
-    __slots__ = ("accounts", "config", "ledger", "market", "now_ms", "order_id", "symbols")
+    __slots__ = (
+        "accounts",
+        "assets",
+        "config",
+        "ledger",
+        "margin_called",
+        "market",
+        "next_adl_ms",
+        "now_ms",
+        "order_id",
+        "risk",
+        "symbols",
+    )
 
     def __init__(self, market: Market, config: VenueConfig) -> None:
         self.market = market
@@ -130,6 +155,10 @@ class Venue:
             table = market.bracket_table(symbol)
             if table is not None and not instrument.is_inverse:
                 self.symbols[symbol] = SymbolState(instrument, table, config)
+        self.assets = {s: state.instrument.margin_asset for s, state in self.symbols.items()}
+        self.risk = RiskIndex(list(self.symbols))  # derived: rebuilt on restore
+        self.margin_called: set[tuple[str, str]] = set()  # units past the margin-call threshold
+        self.next_adl_ms = 0
 
     def next_order_id(self) -> int:
         self.order_id += 1
@@ -147,4 +176,6 @@ class Venue:
             "ledger": self.ledger.to_state(),
             "accounts": [self.accounts[name].to_state() for name in sorted(self.accounts)],
             "symbols": {name: state.to_state() for name, state in sorted(self.symbols.items())},
+            "margin_called": sorted([w, a] for w, a in self.margin_called),
+            "next_adl_ms": self.next_adl_ms,
         }

@@ -1,0 +1,120 @@
+"""Auto-deleveraging: who is closed against a bankrupt position, and the ADL quantile.
+
+Binance's current ranking (binance-mechanics §7, FAQ-ADL):
+
+    PnL%              = unrealized PnL / |notional|                  (the position, at its mark)
+    effective leverage = |notional| / (wallet + unrealized PnL)        (its margin unit)
+    score             = PnL% x effective leverage   when PnL% >= 0
+                      = PnL% / effective leverage   otherwise
+
+A unit with no margin balance left ranks as infinitely leveraged. Scores are exact
+``Fraction``s; ties go to the larger position, then the account name (deterministic). The
+quantile 0-4 is the position's place among the positions of its side (long or short) in the
+symbol: ``ceil(5 * rank / count) - 1``, the highest scores in 4.
+
+Two allocations of a quantity to deleverage (``AdlPolicy``):
+
+* ``RANKED`` (Binance): the opposite positions in score order, each closed as far as needed;
+* ``PRO_RATA``: shared among the profitable opposite positions in proportion to their
+  unrealized profit (rounded down to the step, the rest in score order), then, if profit runs
+  out, by score like ``RANKED``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from fractions import Fraction
+
+QUANTILES = 5
+
+
+class AdlPolicy(Enum):
+    """How a bankrupt remainder is shared among the opposite positions."""
+
+    RANKED = "RANKED"
+    PRO_RATA = "PRO_RATA"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An opposite position that can be deleveraged, with what ranks it."""
+
+    account: str
+    side: str  # its PositionSide value
+    size: int  # |quantity| (raw)
+    unrealized: int  # at its mark (raw)
+    notional: int  # |quantity| x mark (raw)
+    unit_balance: int  # wallet + unrealized PnL of its margin unit (raw)
+
+    @property
+    def score(self) -> Fraction:
+        """Binance's ranking: PnL% times (or, at a loss, divided by) effective leverage."""
+        if self.notional == 0:
+            return Fraction(0)
+        pnl = Fraction(self.unrealized, self.notional)
+        if self.unit_balance <= 0:
+            return Fraction(10**30) if pnl >= 0 else Fraction(0)
+        leverage = Fraction(self.notional, self.unit_balance)
+        return pnl * leverage if pnl >= 0 else pnl / leverage
+
+    def sort_key(self) -> tuple[Fraction, int, str, str]:
+        """Highest score first; then larger positions; then by name."""
+        return (-self.score, -self.size, self.account, self.side)
+
+
+def ranked(candidates: list[Candidate]) -> list[Candidate]:
+    """Return ``candidates`` in deleveraging order (highest score first)."""
+    return sorted(candidates, key=Candidate.sort_key)
+
+
+def allocate(
+    candidates: list[Candidate], quantity: int, step: int, policy: AdlPolicy
+) -> list[tuple[Candidate, int]]:
+    """Return (candidate, quantity) pairs that close ``quantity`` among ``candidates``.
+
+    Quantities are whole steps; the total is ``min(quantity, sum of sizes)``.
+    """
+    order = ranked(candidates)
+    taken: dict[tuple[str, str], int] = {}
+    left = quantity
+    if policy is AdlPolicy.PRO_RATA:
+        left = _pro_rata(order, quantity, step, taken)
+    for candidate in order:
+        if left <= 0:
+            break
+        key = (candidate.account, candidate.side)
+        room = candidate.size - taken.get(key, 0)
+        take = min(room, left)
+        if take > 0:
+            taken[key] = taken.get(key, 0) + take
+            left -= take
+    return [(c, taken[(c.account, c.side)]) for c in order if taken.get((c.account, c.side))]
+
+
+def _pro_rata(
+    order: list[Candidate], quantity: int, step: int, taken: dict[tuple[str, str], int]
+) -> int:
+    """Share ``quantity`` by unrealized profit (floored to steps); return what is left."""
+    winners = [c for c in order if c.unrealized > 0]
+    profit = sum(c.unrealized for c in winners)
+    if profit <= 0:
+        return quantity
+    target = min(quantity, sum(c.size for c in winners))
+    left = quantity
+    for candidate in winners:
+        share = target * candidate.unrealized // profit
+        share = min(candidate.size, share - share % step)
+        if share > 0:
+            taken[(candidate.account, candidate.side)] = share
+            left -= share
+    return left
+
+
+def quantiles(candidates: list[Candidate]) -> dict[tuple[str, str], int]:
+    """Return the ADL quantile (0-4) of each of one side's positions."""
+    order = sorted(candidates, key=Candidate.sort_key, reverse=True)  # lowest score first
+    count = len(order)
+    return {
+        (c.account, c.side): -(-QUANTILES * (rank + 1) // count) - 1 for rank, c in enumerate(order)
+    }

@@ -1,0 +1,239 @@
+"""A margin unit, what one liquidation decision is about, and its exact figures in integers.
+
+A unit is a cross wallet with every cross position margined in its asset (one account, one
+asset), or one isolated position with its isolated wallet. It is named by its wallet's ledger
+account (``alice`` or ``alice/BTCUSDT/LONG``) and asset. All values are raw ints (10**-8);
+``*16`` values are exact ``qty * price`` products (10**-16). Rounding goes against the account:
+
+* unrealized PnL  = ``floor((qty * mark - cost) / 10**8)`` per position;
+* maintenance     = ``ceil(|qty| * mark * rate / 10**16) - cum`` per position, with the bracket
+                    holding the notional ``|qty| * mark`` (Binance: ``notional * mmr - cum``);
+* margin balance  = wallet + the sum of unrealized PnL;
+* breached        = the unit holds a position and margin balance <= maintenance (margin ratio
+                    ``maintenance / margin balance`` at or above 100%, or no balance at all).
+
+The trigger price of a one-position unit (the liquidation price, or the margin-call price at a
+lower threshold) solves ``wallet + (q * P - C) / 10**8 = t * (|q| * P * r / 10**16 - cum)``
+bracket by bracket; the engine only uses it to index units, and confirms every breach with
+:func:`figures`. The bankruptcy price of a position is where the unit's margin balance is zero
+with every other position at its mark.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from liquidator.core.accounts import AccountState, PositionState
+from liquidator.core.fixed import SCALE
+from liquidator.core.position import MarginType
+from liquidator.core.tiers import BracketTable
+
+SCALE2 = SCALE * SCALE
+
+
+class IntTiers:
+    """A bracket table as integers, for the hot path: floors (10**-16), rates and cums (raw)."""
+
+    __slots__ = ("caps16", "cums", "floors16", "rates")
+
+    def __init__(self, table: BracketTable) -> None:
+        self.floors16 = [b.floor.raw * SCALE for b in table.brackets]
+        self.caps16 = [b.cap.raw * SCALE for b in table.brackets]
+        self.rates = [b.maintenance_margin_rate.raw for b in table.brackets]
+        self.cums = [b.maintenance_amount.raw for b in table.brackets]
+
+    def index_for(self, notional16: int) -> int:
+        """Return the bracket (0-based) holding ``notional16``: the last with floor <= it."""
+        return max(0, bisect_right(self.floors16, notional16) - 1)
+
+    def maintenance(self, notional16: int) -> int:
+        """Return ``ceil(notional * rate) - cum`` (raw) for a notional of ``notional16``."""
+        index = self.index_for(notional16)
+        return -(-notional16 * self.rates[index] // SCALE2) - self.cums[index]
+
+
+@dataclass(slots=True)
+class Unit:
+    """The wallet and positions of one margin unit (a view, built on demand)."""
+
+    account: AccountState
+    wallet_key: str  # ledger account of the wallet
+    asset: str
+    isolated: bool
+    positions: list[PositionState]
+
+    @property
+    def name(self) -> str:
+        return self.wallet_key
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """A unit's margin figures at the mark prices (raw)."""
+
+    wallet: int
+    unrealized: int
+    maintenance: int
+
+    @property
+    def margin_balance(self) -> int:
+        return self.wallet + self.unrealized
+
+    @property
+    def is_breached(self) -> bool:
+        """Margin ratio at or above 100%: balance no more than maintenance (with a position)."""
+        return self.maintenance > 0 and self.margin_balance <= self.maintenance
+
+    def ratio_at_least(self, threshold: int) -> bool:
+        """Tell whether maintenance / margin balance >= ``threshold`` (raw rate; 1.0 = SCALE)."""
+        if self.maintenance <= 0:
+            return False
+        balance = self.margin_balance
+        return balance <= 0 or self.maintenance * SCALE >= threshold * balance
+
+    def ratio(self) -> int | None:
+        """Return maintenance / margin balance (raw, rounded up); None without a balance."""
+        balance = self.margin_balance
+        if balance <= 0:
+            return None
+        return -(-self.maintenance * SCALE // balance)
+
+
+def unit_of(
+    account: AccountState, wallet_key: str, asset: str, positions: list[PositionState]
+) -> Unit:
+    return Unit(account, wallet_key, asset, wallet_key != account.account, positions)
+
+
+def cross_positions(
+    account: AccountState, asset: str, assets: dict[str, str]
+) -> list[PositionState]:
+    """Return the account's open cross positions margined in ``asset`` (``assets``: symbol ->
+    margin asset), in a stable order."""
+    return [
+        p
+        for key, p in sorted(account.positions.items(), key=_position_order)
+        if p.quantity
+        and assets[key[0]] == asset
+        and account.margin_type.get(key[0]) is not MarginType.ISOLATED
+    ]
+
+
+def _position_order(item: tuple[tuple[str, object], PositionState]) -> tuple[str, str]:
+    return item[1].symbol, item[1].side.value
+
+
+def position_figures(position: PositionState, mark: int, tiers: IntTiers) -> tuple[int, int]:
+    """Return (unrealized PnL, maintenance margin) of one position at ``mark`` (raw)."""
+    quantity = position.quantity
+    unrealized = (quantity * mark - position.cost) // SCALE
+    return unrealized, tiers.maintenance(abs(quantity) * mark)
+
+
+def figures(
+    wallet: int, positions: list[PositionState], marks: dict[str, int], tiers: dict[str, IntTiers]
+) -> Figures:
+    """Return the figures of a unit with ``wallet`` and ``positions`` at ``marks``."""
+    unrealized = maintenance = 0
+    for position in positions:
+        symbol = position.symbol
+        pnl, mm = position_figures(position, marks[symbol], tiers[symbol])
+        unrealized += pnl
+        maintenance += mm
+    return Figures(wallet, unrealized, maintenance)
+
+
+def trigger_price(
+    wallet: int,
+    quantity: int,
+    cost: int,
+    tiers: IntTiers,
+    *,
+    threshold: int = SCALE,
+    other_balance: int = 0,
+) -> int:
+    """Return the mark at which a one-position unit reaches ``threshold`` (raw rate).
+
+    Solves ``B + (q * P - C) / 10**8 = (|q| * P * r / 10**16 - cum) / t`` for P, where
+    ``B = wallet + other_balance``, in the bracket that holds ``|q| * P``. A long is at or past
+    the threshold when the mark is at or below the price returned, a short when at or above.
+    The price is widened toward the mark by the integer roundings of the exact check, so that
+    it never flags later than :func:`figures`; 0 means a long never gets there, and a short
+    always has some price. Raw price units, the result clamped at 0.
+    """
+    q, size = quantity, abs(quantity)
+    balance = wallet + other_balance
+    long = q > 0
+    # scaled by S**2 * t: B*S**2*t + (q*P - C)*S*t = |q|*P*r*S - cum*S**2*S  (t raw, r raw)
+    t = threshold
+    for index in range(len(tiers.rates)):
+        rate, cum = tiers.rates[index], tiers.cums[index]
+        slope = q * SCALE * t - size * rate * SCALE  # coefficient of P
+        constant = cost * SCALE * t - balance * SCALE2 * t - cum * SCALE2 * SCALE
+        if slope == 0:
+            continue
+        # slope * P <= constant (long: slope > 0) / slope * P >= constant (short: slope < 0)
+        root = constant // slope if long else -(-constant // slope)
+        notional = size * root
+        if notional < tiers.floors16[index] and index > 0:
+            continue
+        if index + 1 < len(tiers.rates) and notional > tiers.floors16[index + 1]:
+            continue
+        return _widen(root, slope, long)
+    # no bracket held its root (a rounding at a boundary): bisect the exact condition
+    return _bisect(balance, q, cost, tiers, t)
+
+
+def _widen(root: int, slope: int, long: bool) -> int:
+    """Move ``root`` toward the mark by the price the check's roundings can be worth."""
+    margin = -(-3 * SCALE2 * SCALE // abs(slope)) + 1
+    if long:
+        return max(0, root + margin)
+    return max(1, root - margin)
+
+
+MAX_PRICE = 10**20  # far beyond any price a filter admits
+
+
+def _bisect(balance: int, q: int, cost: int, tiers: IntTiers, threshold: int) -> int:
+    """Return the trigger price by bisection over the exact integer condition."""
+    long = q > 0
+    low, high = 0, MAX_PRICE
+    if long:  # the largest P that is reached (0 when none is)
+        while low < high:
+            middle = (low + high + 1) // 2
+            low, high = (
+                (middle, high)
+                if _reached(balance, q, cost, tiers, threshold, middle)
+                else (low, middle - 1)
+            )
+        return low + 1
+    while low < high:  # the smallest P that is reached
+        middle = (low + high) // 2
+        low, high = (
+            (low, middle)
+            if _reached(balance, q, cost, tiers, threshold, middle)
+            else (middle + 1, high)
+        )
+    return max(1, low - 1)
+
+
+def _reached(balance: int, q: int, cost: int, tiers: IntTiers, threshold: int, price: int) -> bool:
+    """Tell whether a one-position unit is at ``threshold`` at ``price`` (the exact check)."""
+    unrealized = (q * price - cost) // SCALE
+    return Figures(balance, unrealized, tiers.maintenance(abs(q) * price)).ratio_at_least(threshold)
+
+
+def bankruptcy_price(balance_without: int, quantity: int, cost: int) -> int:
+    """Return the price at which a position leaves its unit with zero margin balance.
+
+    ``balance_without`` is the unit's margin balance without this position's unrealized PnL
+    (its wallet plus the others' PnL at their marks). Solves ``B + (q * P - C) / 10**8 = 0``:
+    ``P = (C - B * 10**8) / q``, rounded toward the mark (a long's up, a short's down) so the
+    unit is not left below zero by the rounding. Clamped to at least one raw unit.
+    """
+    numerator = cost - balance_without * SCALE
+    if quantity > 0:
+        return max(1, -(-numerator // quantity))
+    return max(1, numerator // quantity)

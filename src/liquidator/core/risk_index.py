@@ -1,0 +1,178 @@
+"""Where every margin unit's liquidation and margin-call prices sit, so a tick is not a scan.
+
+A unit with one position (an isolated position, or a cross account holding one position in its
+asset) has a liquidation price and a margin-call price in one symbol (``margin_unit.trigger_
+price``). They sit in two heaps per symbol: *falling* (a long: reached when the mark falls to
+the price; a max-heap) and *rising* (a short; a min-heap). A mark-price tick pops what it
+reached, ``O(log n + k)`` for the ``k`` units it reaches; once a unit's margin call has fired,
+a *re-arm* entry on the other side notices its recovery.
+
+Units holding several positions (multi-symbol cross, a hedge pair, an insurance fund) have no
+single price; they are re-evaluated exactly whenever the mark of one of their symbols moves.
+
+Entries are never removed: a unit whose wallet or positions change gets a new version, and
+popped entries of an older version are dropped. The engine marks units dirty from its events
+(ledger postings, position changes) and :meth:`RiskIndex.refresh` re-indexes them before each
+sweep. Every hit is a candidate only: the sweep confirms it with the exact figures.
+"""
+
+from __future__ import annotations
+
+import heapq
+from enum import IntEnum
+
+from liquidator.core.events import Event, PositionChanged
+from liquidator.core.insurance import is_fund
+from liquidator.core.ledger import LedgerPosted
+from liquidator.core.margin_unit import IntTiers, trigger_price
+from liquidator.core.position import MarginType
+
+UnitKey = tuple[str, str]  # (wallet ledger account, asset)
+
+
+class Hit(IntEnum):
+    """What a popped entry asks the sweep to check."""
+
+    LIQUIDATION = 0
+    MARGIN_CALL = 1
+    REARM = 2  # a called unit may have recovered below the threshold
+
+
+Entry = tuple[int, int, UnitKey, int, Hit]  # (heap price, seq, unit, version, hit)
+
+
+class RiskIndex:
+    """The per-symbol heaps, the multi-position units and the dirty set (all derived state)."""
+
+    __slots__ = (
+        "cursor",
+        "dirty",
+        "falling",
+        "multi",
+        "multi_symbols",
+        "rising",
+        "seq",
+        "swept_marks",
+        "versions",
+    )
+
+    def __init__(self, symbols: list[str]) -> None:
+        self.falling: dict[str, list[Entry]] = {s: [] for s in symbols}  # key: -price
+        self.rising: dict[str, list[Entry]] = {s: [] for s in symbols}
+        self.multi: dict[str, set[UnitKey]] = {s: set() for s in symbols}
+        self.multi_symbols: dict[UnitKey, tuple[str, ...]] = {}
+        self.versions: dict[UnitKey, int] = {}
+        self.dirty: set[UnitKey] = set()
+        self.swept_marks: dict[str, int] = {}
+        self.seq = 0
+        self.cursor = 0  # events of the command being handled already absorbed
+
+    # --- what changed ----------------------------------------------------------------------------
+
+    def begin(self) -> None:
+        """Start a new command: its event list starts empty."""
+        self.cursor = 0
+
+    def absorb(self, out: list[Event], assets: dict[str, str]) -> None:
+        """Mark dirty every unit whose wallet or positions the new events in ``out`` changed."""
+        dirty = self.dirty
+        for index in range(self.cursor, len(out)):
+            event = out[index]
+            if type(event) is LedgerPosted:
+                for name, _ in event.postings:
+                    if name[0] != "@" or is_fund(name):
+                        dirty.add((name, event.asset))
+            elif type(event) is PositionChanged:
+                wallet = (
+                    f"{event.account}/{event.symbol}/{event.position_side.value}"
+                    if event.margin_type is MarginType.ISOLATED
+                    else event.account
+                )
+                dirty.add((wallet, assets[event.symbol]))
+        self.cursor = len(out)
+
+    # --- indexing --------------------------------------------------------------------------------
+
+    def drop(self, key: UnitKey) -> None:
+        """Forget ``key``'s entries (a new version) and its multi-unit membership."""
+        self.versions[key] = self.versions.get(key, 0) + 1
+        for symbol in self.multi_symbols.pop(key, ()):
+            self.multi[symbol].discard(key)
+
+    def add_multi(self, key: UnitKey, symbols: tuple[str, ...]) -> None:
+        self.multi_symbols[key] = symbols
+        for symbol in symbols:
+            self.multi[symbol].add(key)
+
+    def add_single(
+        self,
+        key: UnitKey,
+        symbol: str,
+        *,
+        wallet: int,
+        quantity: int,
+        cost: int,
+        tiers: IntTiers,
+        call_threshold: int,
+        called: bool,
+    ) -> None:
+        """Index a one-position unit's liquidation price and its margin-call (or re-arm) price."""
+        version = self.versions.get(key, 0)
+        long = quantity > 0
+        liquidation = trigger_price(wallet, quantity, cost, tiers)
+        self._push(symbol, long, liquidation, key, version, Hit.LIQUIDATION)
+        call = trigger_price(wallet, quantity, cost, tiers, threshold=call_threshold)
+        if called:  # watch the way back: the mark moving away past the call price
+            self._push(symbol, not long, _unwiden(call, long), key, version, Hit.REARM)
+        else:
+            self._push(symbol, long, call, key, version, Hit.MARGIN_CALL)
+
+    def _push(
+        self, symbol: str, falling: bool, price: int, key: UnitKey, version: int, hit: Hit
+    ) -> None:
+        self.seq += 1
+        if falling:
+            heapq.heappush(self.falling[symbol], (-price, self.seq, key, version, hit))
+        else:
+            heapq.heappush(self.rising[symbol], (price, self.seq, key, version, hit))
+
+    def restore(self, entries: list[tuple[str, bool, Entry]]) -> None:
+        """Put back entries popped by :meth:`reached` that the exact check did not confirm."""
+        for symbol, falling, entry in entries:
+            heapq.heappush((self.falling if falling else self.rising)[symbol], entry)
+
+    # --- a tick ---------------------------------------------------------------------------------
+
+    def reached(self, symbol: str, mark: int) -> list[tuple[str, bool, Entry]]:
+        """Pop every live entry of ``symbol`` that ``mark`` reaches (stale ones are dropped)."""
+        hits: list[tuple[str, bool, Entry]] = []
+        versions = self.versions
+        heap = self.falling[symbol]
+        while heap and -heap[0][0] >= mark:
+            entry = heapq.heappop(heap)
+            if versions.get(entry[2], 0) == entry[3]:
+                hits.append((symbol, True, entry))
+        heap = self.rising[symbol]
+        while heap and heap[0][0] <= mark:
+            entry = heapq.heappop(heap)
+            if versions.get(entry[2], 0) == entry[3]:
+                hits.append((symbol, False, entry))
+        return hits
+
+    def moved(self, symbol: str, mark: int) -> bool:
+        """Tell whether ``symbol``'s mark moved since the last sweep (and remember it)."""
+        if self.swept_marks.get(symbol) == mark:
+            return False
+        self.swept_marks[symbol] = mark
+        return True
+
+    def size(self) -> int:
+        """Return the number of heap entries, stale ones included (for reports)."""
+        return sum(len(h) for h in self.falling.values()) + sum(
+            len(h) for h in self.rising.values()
+        )
+
+
+def _unwiden(price: int, long: bool) -> int:
+    """The re-arm side of a call price: a long recovers above it, a short below it."""
+    return price + 1 if long else max(1, price - 1)

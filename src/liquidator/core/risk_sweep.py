@@ -1,0 +1,95 @@
+"""The risk check that runs inside every command: margin calls and liquidations, from the index.
+
+After each command (and after each price move inside one) the engine calls :func:`sweep`:
+
+1. units whose wallet or positions changed are re-indexed (``units.refresh``);
+2. each symbol's heaps give up the units the mark reached; multi-position units of a symbol
+   whose mark moved, and dirty ones, are taken as they are;
+3. every candidate is checked with the exact figures: a unit at 100% is liquidated
+   (``liquidation.liquidate``), after a MARGIN_CALL if it had none; a unit past the margin-call
+   threshold gets one MARGIN_CALL per crossing; a called unit back below it is re-armed;
+4. entries the exact check did not confirm go back; liquidations change other units (the
+   book's makers, the fund, ADL counterparties), so it repeats until nothing is left to do.
+
+Candidates are handled in name order, so the outcome does not depend on heap order.
+"""
+
+from __future__ import annotations
+
+from liquidator.core.events import Event, MarginCallIssued
+from liquidator.core.insurance import is_fund
+from liquidator.core.liquidation import is_breached, liquidate
+from liquidator.core.margin_unit import Figures, Unit
+from liquidator.core.risk_index import UnitKey
+from liquidator.core.units import refresh, unit, unit_figures
+from liquidator.core.venue import Venue
+
+MAX_ROUNDS = 10_000  # every round liquidates or calls someone; a venue runs out long before
+
+
+def sweep(venue: Venue, out: list[Event]) -> None:
+    """Issue due margin calls and liquidate every breached unit (see the module docstring)."""
+    index = venue.risk
+    for _ in range(MAX_ROUNDS):
+        index.absorb(out, venue.assets)
+        keys = set(refresh(venue))
+        popped = []
+        for symbol, state in venue.symbols.items():
+            mark = state.mark_price
+            if mark <= 0:
+                continue
+            popped.extend(index.reached(symbol, mark))
+            if index.multi[symbol] and index.moved(symbol, mark):
+                keys.update(index.multi[symbol])
+        keys.update(entry[2] for _, _, entry in popped)
+        acted, unconfirmed = _act(venue, sorted(keys), out)
+        index.restore([p for p in popped if p[2][2] in unconfirmed])
+        if not acted:
+            return
+    raise RuntimeError("the risk sweep did not settle")  # a broken invariant: stop
+
+
+def _act(venue: Venue, keys: list[UnitKey], out: list[Event]) -> tuple[bool, set[UnitKey]]:
+    """Check each unit exactly and act; return (anything done, units left as they were)."""
+    threshold = venue.config.margin_call_threshold
+    acted = False
+    untouched: set[UnitKey] = set()
+    for key in keys:
+        target = unit(venue, key)
+        if target is None or not target.positions:
+            continue
+        current = unit_figures(venue, target)
+        called = key in venue.margin_called
+        if is_breached(target, current):
+            if not called and not is_fund(key[0]):
+                _call(venue, key, target, current, out)
+            liquidate(venue, key, out)
+            acted = True
+        elif current.ratio_at_least(threshold) and not is_fund(key[0]):
+            if not called:
+                _call(venue, key, target, current, out)
+                acted = True
+            else:
+                untouched.add(key)
+        elif called:
+            venue.margin_called.discard(key)
+            venue.risk.dirty.add(key)  # index its margin-call price again
+            acted = True
+        else:
+            untouched.add(key)
+    return acted, untouched
+
+
+def _call(venue: Venue, key: UnitKey, target: Unit, current: Figures, out: list[Event]) -> None:
+    venue.margin_called.add(key)
+    venue.risk.dirty.add(key)  # swap its margin-call entry for a re-arm entry
+    out.append(
+        MarginCallIssued(
+            target.account.account,
+            target.wallet_key,
+            target.asset,
+            current.margin_balance,
+            current.maintenance,
+            venue.now_ms,
+        )
+    )

@@ -1,0 +1,84 @@
+"""Margin units of a live venue: find them, read their figures at the marks, re-index them."""
+
+from __future__ import annotations
+
+from liquidator.core.accounts import AccountState, PositionState
+from liquidator.core.insurance import is_fund
+from liquidator.core.margin_unit import Figures, Unit, cross_positions, figures
+from liquidator.core.position import MarginType, PositionSide
+from liquidator.core.risk_index import UnitKey
+from liquidator.core.venue import Venue
+
+
+def unit_key(venue: Venue, account: AccountState, position: PositionState) -> UnitKey:
+    """Return the key of the unit ``position`` belongs to."""
+    asset = venue.assets[position.symbol]
+    if account.margin_type.get(position.symbol) is MarginType.ISOLATED:
+        return position.ledger_key, asset
+    return account.account, asset
+
+
+def unit(venue: Venue, key: UnitKey) -> Unit | None:
+    """Return the unit named ``key`` as it is now; None for a venue account or a missing one."""
+    wallet, asset = key
+    name, _, rest = wallet.partition("/")
+    account = venue.accounts.get(name)
+    if account is None or (account.is_system and not is_fund(name)):
+        return None
+    if not rest:
+        return Unit(account, wallet, asset, False, cross_positions(account, asset, venue.assets))
+    symbol, _, side = rest.partition("/")
+    position = account.positions.get((symbol, PositionSide(side)))
+    held = (
+        position is not None
+        and position.quantity != 0
+        and account.margin_type.get(symbol) is MarginType.ISOLATED
+    )
+    return Unit(account, wallet, asset, True, [position] if held and position else [])
+
+
+def unit_figures(venue: Venue, target: Unit) -> Figures:
+    """Return the unit's figures at the current marks."""
+    marks = {p.symbol: venue.symbols[p.symbol].mark_price for p in target.positions}
+    tiers = {p.symbol: venue.symbols[p.symbol].tiers for p in target.positions}
+    wallet = venue.ledger.balances.get((target.wallet_key, target.asset), 0)
+    return figures(wallet, target.positions, marks, tiers)
+
+
+def balance_without(venue: Venue, target: Unit, position: PositionState) -> int:
+    """Return the unit's margin balance leaving out ``position``'s unrealized PnL (raw)."""
+    wallet = venue.ledger.balances.get((target.wallet_key, target.asset), 0)
+    others = [p for p in target.positions if p is not position and p.quantity]
+    marks = {p.symbol: venue.symbols[p.symbol].mark_price for p in others}
+    tiers = {p.symbol: venue.symbols[p.symbol].tiers for p in others}
+    return figures(wallet, others, marks, tiers).margin_balance
+
+
+def refresh(venue: Venue) -> list[UnitKey]:
+    """Re-index every dirty unit; return the dirty multi-position units (to check at once)."""
+    index = venue.risk
+    threshold = venue.config.margin_call_threshold
+    checks: list[UnitKey] = []
+    for key in sorted(index.dirty):
+        index.drop(key)
+        target = unit(venue, key)
+        if target is None or not target.positions:
+            venue.margin_called.discard(key)
+            continue
+        if len(target.positions) > 1 or is_fund(target.account.account):
+            index.add_multi(key, tuple(sorted({p.symbol for p in target.positions})))
+            checks.append(key)
+            continue
+        position = target.positions[0]
+        index.add_single(
+            key,
+            position.symbol,
+            wallet=venue.ledger.balances.get((target.wallet_key, target.asset), 0),
+            quantity=position.quantity,
+            cost=position.cost,
+            tiers=venue.symbols[position.symbol].tiers,
+            call_threshold=threshold,
+            called=key in venue.margin_called,
+        )
+    index.dirty.clear()
+    return checks
