@@ -25,6 +25,7 @@ from liquidator.core.commands import (
     OpenAccount,
     PlaceOrder,
     SetIndexPrice,
+    SetMarkPrice,
 )
 from liquidator.core.engine import Engine, Outcome
 from liquidator.core.events import (
@@ -192,6 +193,10 @@ class Exchange:
 
     def set_index(self, price: str, symbol: str = BTC) -> Outcome:
         return self.accept(SetIndexPrice(symbol, Price.of(price)))
+
+    def set_mark(self, price: str, symbol: str = BTC) -> Outcome:
+        """Feed a mark price (the venue's ``mark_source`` must be FEED)."""
+        return self.accept(SetMarkPrice(symbol, Price.of(price)))
 
     def place(self, command: PlaceOrder) -> Outcome:
         """Place an order (the outcome may be a rejection: check it)."""

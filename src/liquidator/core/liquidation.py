@@ -48,7 +48,7 @@ from liquidator.core.insurance_fund import (
 )
 from liquidator.core.ledger import EntryKind
 from liquidator.core.margin_unit import SCALE2, Figures, Unit, bankruptcy_price, position_figures
-from liquidator.core.matching import match
+from liquidator.core.matching import match, walk_cost
 from liquidator.core.order_entry import cancel_all_of
 from liquidator.core.orders import ExpiryReason, Order, OrderStatus, OrderType, Side, TimeInForce
 from liquidator.core.position import PositionSide
@@ -139,7 +139,13 @@ def _largest(venue: Venue, target: Unit) -> PositionState:
 
 
 def _partial_quantity(venue: Venue, current: Figures, position: PositionState) -> int:
-    """Return the quantity of the next partial step (0: go to full liquidation)."""
+    """Return the quantity of the next partial step (0: go to full liquidation).
+
+    ``surplus(r)`` is margin balance minus maintenance after selling (a short: buying) ``r``
+    into the book as it stands, down to the bankruptcy price: the fills' shortfall against the
+    mark and their clearance fee come off the balance, and the rest of the position is
+    maintained at its new bracket.
+    """
     state = venue.symbols[position.symbol]
     tiers, mark = state.tiers, state.mark_price
     size, step = abs(position.quantity), state.instrument.step_size.raw
@@ -153,11 +159,20 @@ def _partial_quantity(venue: Venue, current: Figures, position: PositionState) -
         return 0
     fee_rate = state.instrument.liquidation_fee_rate.raw
     maintenance_now = tiers.maintenance(size * mark)
+    long = position.quantity > 0
+    side = Side.SELL if long else Side.BUY
+    bound = bankruptcy_price(
+        current.margin_balance - (position.quantity * mark - position.cost) // SCALE,
+        position.quantity,
+        position.cost,
+    )
 
     def surplus(reduce: int) -> int:
-        fee = -(-reduce * mark * fee_rate // SCALE2)
-        after = current.maintenance - maintenance_now + tiers.maintenance((size - reduce) * mark)
-        return current.margin_balance - fee - after
+        taken, cost16 = walk_cost(state, side, reduce, bound)
+        shortfall16 = taken * mark - cost16 if long else cost16 - taken * mark
+        fee = -(-cost16 * fee_rate // SCALE2)
+        after = current.maintenance - maintenance_now + tiers.maintenance((size - taken) * mark)
+        return current.margin_balance + (-shortfall16 // SCALE) - fee - after
 
     if surplus(limit) > 0:
         low, high = 1, limit // step  # least number of steps with a positive surplus
