@@ -1,4 +1,4 @@
-"""Command line: ``liquidator risk FILE``, ``liq-price``, ``simulate`` and ``journal``.
+"""Command line: ``liquidator risk FILE``, ``liq-price``, ``simulate``, ``journal``, ``explain``.
 
 Bad input prints one line, ``liquidator: error: <field>: <value> <reason>``, and exits with 2.
 """
@@ -11,6 +11,8 @@ import math
 import sqlite3
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -22,11 +24,13 @@ from liquidator.adapters.binance.account_file import parse_account, parse_positi
 from liquidator.adapters.binance.fields import InputError, decimal_raw, load_json
 from liquidator.adapters.binance.risk_json import account_risk_json
 from liquidator.adapters.sqlite.journal import SqliteJournal
+from liquidator.app.explain import ExplainError, episodes, explain_lines, journal_events
 from liquidator.app.journal import JournalError
 from liquidator.app.session import SessionSummary, inspect, simulate
 from liquidator.app.workload import WorkloadConfig
 from liquidator.bootstrap import build_market, bundled_market
 from liquidator.console import render_account_risk, render_session, session_json
+from liquidator.core.codec import CodecError
 from liquidator.core.fixed import Amount
 from liquidator.core.margin import exact_notional, opening_margin
 from liquidator.core.market import Market
@@ -107,6 +111,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=1,
         help="commands per journal transaction (default 1: each durable)",
     )
+    sim.add_argument(
+        "--crash",
+        type=_percent_bps,
+        default=0,
+        help="drop every index by this percent at once, after --crash-after commands",
+    )
+    sim.add_argument(
+        "--crash-after",
+        type=_positive_int,
+        default=2_000,
+        help="commands before the crash (default 2000)",
+    )
     sim.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     journal = commands.add_parser(
@@ -114,7 +130,44 @@ def build_parser() -> argparse.ArgumentParser:
     )
     journal.add_argument("path", type=Path, help="SQLite journal written by simulate")
     journal.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    explain = commands.add_parser(
+        "explain", help="tell an account's liquidations in a journal, line by line"
+    )
+    explain.add_argument("path", type=Path, help="SQLite journal")
+    explain.add_argument("--account", required=True, help="the liquidated account")
+    explain.add_argument("--symbol", help="only liquidations involving this symbol")
+    explain.add_argument(
+        "--from", dest="start_ms", type=_time_ms, default=0, help="start: epoch ms or ISO time"
+    )
+    explain.add_argument(
+        "--to", dest="end_ms", type=_time_ms, default=2**63, help="end: epoch ms or ISO time"
+    )
     return parser
+
+
+def _time_ms(text: str) -> int:
+    """Read epoch milliseconds or an ISO 8601 time (UTC unless it says otherwise)."""
+    if text.isdigit():
+        return int(text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is neither epoch ms nor an ISO time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1000)
+
+
+def _percent_bps(text: str) -> int:
+    """Read a crash size like ``15`` or ``15%`` (0 to 99.99) as basis points."""
+    try:
+        value = Decimal(text.rstrip("%"))
+    except ArithmeticError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a percentage") from None
+    if not value.is_finite() or not 0 <= value < 100 or (value * 100) % 1:
+        raise argparse.ArgumentTypeError(f"{text} must be a percentage from 0 to 99.99")
+    return int(value * 100)
 
 
 def _positive_int(text: str) -> int:
@@ -141,6 +194,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return stop.code if isinstance(stop.code, int) else EXIT_BAD_INPUT
     if args.command in ("simulate", "journal"):
         return _run_session(args)
+    if args.command == "explain":
+        return _explain(args)
     try:
         market = build_market(args.exchange_info, args.brackets)
         risk = _risk(args.file, market) if args.command == "risk" else _liq_price(args, market)
@@ -158,7 +213,12 @@ def _run_session(args: argparse.Namespace) -> int:
             with SqliteJournal.open_readonly(args.path) as journal:
                 summary = inspect(market, journal)
         else:
-            config = WorkloadConfig(seed=args.seed, accounts=args.accounts)
+            config = WorkloadConfig(
+                seed=args.seed,
+                accounts=args.accounts,
+                crash_bps=args.crash,
+                crash_after=args.crash_after,
+            )
             summary = _simulate(args, market, config)
     except (JournalError, sqlite3.Error, OSError) as error:
         print(f"liquidator: error: {error}", file=sys.stderr)
@@ -168,6 +228,28 @@ def _run_session(args: argparse.Namespace) -> int:
     else:
         render_session(summary, Console())
     return 0 if summary.ledger_balanced else 1
+
+
+def _explain(args: argparse.Namespace) -> int:
+    market = bundled_market()
+    try:
+        with SqliteJournal.open_readonly(args.path) as journal:
+            found = episodes(
+                journal_events(journal),
+                args.account,
+                symbol=args.symbol,
+                start_ms=args.start_ms,
+                end_ms=args.end_ms,
+            )
+    except (ExplainError, JournalError, CodecError, sqlite3.Error, OSError) as error:
+        print(f"liquidator: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    for number, episode in enumerate(found):
+        if number:
+            print()
+        for line in explain_lines(episode, market):
+            print(line)
+    return 0
 
 
 def _simulate(args: argparse.Namespace, market: Market, config: WorkloadConfig) -> SessionSummary:

@@ -41,8 +41,9 @@ from liquidator.core.commands import (
     Withdraw,
 )
 from liquidator.core.engine import Engine, Outcome
-from liquidator.core.events import FundingSettled, OrderAccepted
+from liquidator.core.events import FundingSettled, LiquidationTriggered, OrderAccepted
 from liquidator.core.fixed import SCALE, Amount, Price, Qty, Rate
+from liquidator.core.insurance import is_fund
 from liquidator.core.ledger import EXTERNAL, FEES, FUNDING
 from liquidator.core.market import Market
 from liquidator.core.market_maker import MarketMakerConfig
@@ -54,6 +55,7 @@ from liquidator.core.orders import (
     WorkingType,
 )
 from liquidator.core.position import MarginType, PositionSide
+from liquidator.core.units import unit, unit_figures, unit_key
 from liquidator.core.venue import VenueConfig
 
 T0_MS = 1_700_000_000_000
@@ -159,6 +161,9 @@ class EngineMachine(RuleBasedStateMachine):
         for item in outcome.events:
             if isinstance(item, OrderAccepted):
                 self.order_ids.append(item.order_id)
+            elif isinstance(item, LiquidationTriggered) and not is_fund(item.account):
+                # nobody is liquidated below 100% margin ratio
+                assert item.margin_balance <= item.maintenance_margin, item
         if outcome.rejection is not None:
             if before is not None:
                 after = self.engine.state_hash()
@@ -675,9 +680,23 @@ class EngineMachine(RuleBasedStateMachine):
 
     @invariant()
     def system_accounts_never_negative(self) -> None:
+        """Fees, funding dust and the insurance funds never go below zero."""
         for (name, asset), amount in self.engine.venue.ledger.balances.items():
-            if name in (FEES, FUNDING):
+            if name in (FEES, FUNDING) or is_fund(name):
                 assert amount >= 0, (name, asset, amount)
+
+    @invariant()
+    def nobody_is_left_past_liquidation(self) -> None:
+        """After every command no margin unit is at 100% margin ratio at the marks."""
+        venue = self.engine.venue
+        for account in venue.accounts.values():
+            if account.is_system:
+                continue
+            for position in account.open_positions():
+                target = unit(venue, unit_key(venue, account, position))
+                assert target is not None
+                figures = unit_figures(venue, target)
+                assert not figures.is_breached, (target.wallet_key, figures)
 
     @invariant()
     def isolated_wallets_belong_to_open_isolated_positions(self) -> None:

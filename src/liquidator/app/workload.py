@@ -37,12 +37,16 @@ class WorkloadConfig:
     accounts: int = 50
     step_ms: int = 250
     start_ms: int = DEFAULT_START_MS
-    deposit: int = 100_000 * SCALE  # USDT per account
+    deposit: int = 100_000 * SCALE  # USDT per account (every fourth: 2% of it)
     volatility_bps: int = 8  # per index move
+    crash_bps: int = 0  # a flash crash: every index falls this much at once (0: none)
+    crash_after: int = 2_000  # commands after the setup before the crash
 
     def __post_init__(self) -> None:
         if self.accounts < 1 or self.step_ms < 1 or self.deposit <= 0 or self.volatility_bps < 0:
             raise ValueError("accounts, step_ms and deposit must be positive")
+        if not 0 <= self.crash_bps < 10_000 or self.crash_after < 0:
+            raise ValueError("a crash falls by 0 to 99.99% after a non-negative count")
 
 
 class Workload:
@@ -57,6 +61,8 @@ class Workload:
         self.random = random.Random(config.seed)
         self.index = {s: START_PRICES[s] for s in self.symbols}
         self.sent = 0
+        self.count = 0  # commands after the setup
+        self.pending: list[Command] = []
 
     def __iter__(self) -> Iterator[tuple[int, Command]]:
         now = self.config.start_ms
@@ -73,12 +79,20 @@ class Workload:
         for number in range(self.config.accounts):
             name = f"trader-{number:04d}"
             yield OpenAccount(name)
-            yield Deposit(name, Amount(self.config.deposit, "USDT"))
+            # every fourth trader is small: 2% of the deposit, so its orders run leveraged
+            small = number % 4 == 3
+            deposit = self.config.deposit // 50 if small else self.config.deposit
+            yield Deposit(name, Amount(deposit, "USDT"))
 
     def _account(self) -> str:
         return f"trader-{self.random.randrange(self.config.accounts):04d}"
 
     def _next(self) -> Command:
+        self.count += 1
+        if self.config.crash_bps and self.count == self.config.crash_after:
+            self.pending = [self._crash(symbol) for symbol in self.symbols]
+        if self.pending:
+            return self.pending.pop(0)
         roll = self.random.random()
         symbol = self.random.choice(self.symbols)
         if roll < 0.15:
@@ -99,6 +113,12 @@ class Workload:
     def _move(self, symbol: str) -> Command:
         bps = self.random.gauss(0, self.config.volatility_bps)
         price = self.index[symbol] * (10_000 + round(bps)) // 10_000
+        self.index[symbol] = max(price, SCALE)
+        return SetIndexPrice(symbol, Price(self._tick(symbol, self.index[symbol])))
+
+    def _crash(self, symbol: str) -> Command:
+        """Drop ``symbol``'s index by ``crash_bps`` in one move."""
+        price = self.index[symbol] * (10_000 - self.config.crash_bps) // 10_000
         self.index[symbol] = max(price, SCALE)
         return SetIndexPrice(symbol, Price(self._tick(symbol, self.index[symbol])))
 

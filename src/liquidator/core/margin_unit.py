@@ -197,26 +197,35 @@ MAX_PRICE = 10**20  # far beyond any price a filter admits
 
 
 def _bisect(balance: int, q: int, cost: int, tiers: IntTiers, threshold: int) -> int:
-    """Return the trigger price by bisection over the exact integer condition."""
-    long = q > 0
+    """Return the trigger price by bisection, widened by one unit toward the mark."""
+    price = boundary_price(balance, q, cost, tiers, threshold=threshold)
+    return price + 1 if q > 0 else max(1, price - 1)
+
+
+def boundary_price(
+    balance: int, quantity: int, cost: int, tiers: IntTiers, *, threshold: int = SCALE
+) -> int:
+    """Return the exact trigger price: the last mark (raw) at which the check still fires.
+
+    A long is at ``threshold`` at every mark up to the price returned (0: at none); a short
+    at every mark from it up. Bisection over the exact integer condition (:class:`Figures`).
+    """
     low, high = 0, MAX_PRICE
-    if long:  # the largest P that is reached (0 when none is)
+    if quantity > 0:
         while low < high:
             middle = (low + high + 1) // 2
-            low, high = (
-                (middle, high)
-                if _reached(balance, q, cost, tiers, threshold, middle)
-                else (low, middle - 1)
-            )
-        return low + 1
-    while low < high:  # the smallest P that is reached
+            if _reached(balance, quantity, cost, tiers, threshold, middle):
+                low = middle
+            else:
+                high = middle - 1
+        return low
+    while low < high:
         middle = (low + high) // 2
-        low, high = (
-            (low, middle)
-            if _reached(balance, q, cost, tiers, threshold, middle)
-            else (middle + 1, high)
-        )
-    return max(1, low - 1)
+        if _reached(balance, quantity, cost, tiers, threshold, middle):
+            high = middle
+        else:
+            low = middle + 1
+    return low
 
 
 def _reached(balance: int, q: int, cost: int, tiers: IntTiers, threshold: int, price: int) -> bool:

@@ -1,0 +1,121 @@
+"""The risk index finds exactly the units a brute-force scan finds, on random populations.
+
+A population of traders holds random positions (long or short, isolated or cross, one symbol or
+both, leverage 1-125) against a house account too rich to fall. Then the mark prices walk. Before
+each tick every unit is checked by brute force at the new marks; the tick must liquidate exactly
+those (the book is empty, so each liquidation goes to the insurance fund and touches nobody
+else), and afterwards no unit is breached.
+"""
+
+from __future__ import annotations
+
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+
+from liquidator.core.commands import CancelAllOrders, SetLeverage, SetMarginType
+from liquidator.core.events import LiquidationTriggered
+from liquidator.core.fixed import SCALE
+from liquidator.core.insurance import InsuranceConfig
+from liquidator.core.margin_unit import figures
+from liquidator.core.orders import OrderType, Side
+from liquidator.core.position import MarginType
+from liquidator.core.risk_index import UnitKey
+from liquidator.core.units import unit, unit_key
+from liquidator.core.venue import PriceSource, VenueConfig
+from tests.scenarios.venue import BTC, Exchange, of_type, order
+
+ETH = "ETHUSDT"
+START = {BTC: 30_000, ETH: 2_000}
+PER_UNIT = {BTC: 1000, ETH: 100}  # steps per coin: 0.001 BTC, 0.01 ETH
+
+TRADER = st.fixed_dictionaries(
+    {
+        "deposit": st.integers(100, 20_000),
+        "isolated": st.booleans(),
+        "leverage": st.integers(1, 125),
+        BTC: st.integers(-300, 300),
+        ETH: st.integers(-300, 300),
+    }
+)
+TICKS = st.lists(
+    st.tuples(st.integers(-1500, 1500), st.integers(-1500, 1500)), min_size=1, max_size=8
+)  # moves of each mark, in basis points
+
+
+def build(traders: list[dict[str, int | bool]]) -> Exchange:
+    config = VenueConfig(
+        mark_source=PriceSource.FEED,
+        insurance=InsuranceConfig(seed=10**9 * SCALE),
+    )
+    venue = Exchange(config)
+    for symbol, price in START.items():
+        venue.set_index(str(price), symbol)
+        venue.set_mark(str(price), symbol)
+    venue.open("house", "1000000000")
+    for number, trader in enumerate(traders):
+        name = f"t{number:02d}"
+        venue.open(name, str(trader["deposit"]))
+        for symbol in START:
+            venue.accept(SetLeverage(name, symbol, int(trader["leverage"])))
+            if trader["isolated"]:
+                venue.accept(SetMarginType(name, symbol, MarginType.ISOLATED))
+            open_position(venue, name, symbol, int(trader[symbol]))
+    return venue
+
+
+def open_position(venue: Exchange, name: str, symbol: str, steps: int) -> None:
+    """Trade ``steps`` step sizes with the house at the mark, if the trader's margin allows."""
+    if steps == 0:
+        return
+    size = f"{abs(steps) / PER_UNIT[symbol]:.3f}"
+    price = str(START[symbol])
+    house, trader = (Side.SELL, Side.BUY) if steps > 0 else (Side.BUY, Side.SELL)
+    venue.accept(order("house", house, OrderType.LIMIT, size, price, symbol=symbol))
+    venue.place(order(name, trader, OrderType.LIMIT, size, price, symbol=symbol))
+    venue.accept(CancelAllOrders("house", symbol))  # whatever the trader could not take
+    venue.accept(CancelAllOrders(name, symbol))
+
+
+def breached_at(venue: Exchange, marks: dict[str, int]) -> set[UnitKey]:
+    """Brute force: every trader unit at 100% margin ratio at ``marks``."""
+    engine = venue.engine.venue
+    found: set[UnitKey] = set()
+    for account in engine.accounts.values():
+        if account.is_system:
+            continue
+        for position in account.open_positions():
+            key = unit_key(engine, account, position)
+            target = unit(engine, key)
+            assert target is not None
+            tiers = {p.symbol: engine.symbols[p.symbol].tiers for p in target.positions}
+            wallet = engine.ledger.balance(key[0], key[1])
+            if figures(wallet, target.positions, marks, tiers).is_breached:
+                found.add(key)
+    return found
+
+
+@settings(max_examples=150, deadline=None)
+@given(traders=st.lists(TRADER, min_size=1, max_size=12), ticks=TICKS)
+def test_index_liquidates_exactly_what_a_full_scan_finds(
+    traders: list[dict[str, int | bool]], ticks: list[tuple[int, int]]
+) -> None:
+    venue = build(traders)
+    held = sum(len(a.open_positions()) for a in venue.engine.venue.accounts.values())
+    event(f"open positions {min(held, 10) // 5 * 5}+")
+    marks = {symbol: venue.mark(symbol) for symbol in START}
+    for btc_bps, eth_bps in ticks:
+        for symbol, bps in ((BTC, btc_bps), (ETH, eth_bps)):
+            tick = venue.engine.venue.symbols[symbol].instrument.tick_size.raw
+            moved = marks[symbol] * (10_000 + bps) // 10_000
+            marks[symbol] = max(tick, moved - moved % tick)
+            expected = breached_at(venue, {**marks})
+            outcome = venue.set_mark(_decimal(marks[symbol]), symbol)
+            liquidated = {(e.wallet, e.asset) for e in of_type(outcome, LiquidationTriggered)}
+            assert liquidated == expected
+            event(f"liquidated {min(len(liquidated), 3)}+ in a tick")
+            assert breached_at(venue, marks) == set()
+
+
+def _decimal(raw: int) -> str:
+    whole, fraction = divmod(raw, SCALE)
+    return f"{whole}.{fraction:08d}"
