@@ -130,6 +130,10 @@ class AccountState:
             "hedge": self.hedge,
             "leverage": sorted(self.leverage.items()),
             "margin_type": sorted((s, m.value) for s, m in self.margin_type.items()),
-            "positions": [p.to_state() for p in self.positions.values() if p.quantity != 0],
+            "positions": [
+                p.to_state()
+                for _, p in sorted(self.positions.items(), key=lambda i: (i[0][0], i[0][1].value))
+                if p.quantity != 0
+            ],
             "orders": sorted(o for so in self.open_orders.values() for o in so.orders),
         }
