@@ -70,7 +70,9 @@ def open_position(venue: Exchange, name: str, symbol: str, steps: int) -> None:
     size = f"{abs(steps) / PER_UNIT[symbol]:.3f}"
     price = str(START[symbol])
     house, trader = (Side.SELL, Side.BUY) if steps > 0 else (Side.BUY, Side.SELL)
-    venue.accept(order("house", house, OrderType.LIMIT, size, price, symbol=symbol))
+    resting = venue.place(order("house", house, OrderType.LIMIT, size, price, symbol=symbol))
+    if resting.rejection is not None:  # below the minimum notional: no position
+        return
     venue.place(order(name, trader, OrderType.LIMIT, size, price, symbol=symbol))
     venue.accept(CancelAllOrders("house", symbol))  # whatever the trader could not take
     venue.accept(CancelAllOrders(name, symbol))
