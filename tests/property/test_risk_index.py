@@ -1,10 +1,10 @@
 """The risk index finds exactly the units a brute-force scan finds, on random populations.
 
 A population of traders holds random positions (long or short, isolated or cross, one symbol or
-both, leverage 1-125) against a house account too rich to fall. Then the mark prices walk. Before
-each tick every unit is checked by brute force at the new marks; the tick must liquidate exactly
-those (the book is empty, so each liquidation goes to the insurance fund and touches nobody
-else), and afterwards no unit is breached.
+both or a hedge pair, leverage 1-125) against a house account too rich to fall. Then the mark
+prices walk. Before each tick every unit is checked by brute force at the new marks; the tick
+must liquidate exactly those (the book is empty, so each liquidation goes to the insurance fund
+and touches nobody else), and afterwards no unit is breached.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from __future__ import annotations
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from liquidator.core.commands import CancelAllOrders, SetLeverage, SetMarginType
+from liquidator.core.commands import CancelAllOrders, SetLeverage, SetMarginType, SetPositionMode
 from liquidator.core.events import LiquidationTriggered
 from liquidator.core.fixed import SCALE
 from liquidator.core.insurance import InsuranceConfig
 from liquidator.core.margin_unit import figures
 from liquidator.core.orders import OrderType, Side
-from liquidator.core.position import MarginType
+from liquidator.core.position import MarginType, PositionSide
 from liquidator.core.risk_index import UnitKey
 from liquidator.core.units import unit, unit_key
 from liquidator.core.venue import PriceSource, VenueConfig
@@ -32,6 +32,7 @@ TRADER = st.fixed_dictionaries(
     {
         "deposit": st.integers(100, 20_000),
         "isolated": st.booleans(),
+        "hedge": st.booleans(),
         "leverage": st.integers(1, 125),
         BTC: st.integers(-300, 300),
         ETH: st.integers(-300, 300),
@@ -59,11 +60,19 @@ def build(traders: list[dict[str, int | bool]]) -> Exchange:
             venue.accept(SetLeverage(name, symbol, int(trader["leverage"])))
             if trader["isolated"]:
                 venue.accept(SetMarginType(name, symbol, MarginType.ISOLATED))
+        if trader["hedge"]:  # both legs in BTCUSDT, margined apart
+            venue.accept(SetPositionMode(name, hedge=True))
+            open_position(venue, name, BTC, abs(int(trader[BTC])), PositionSide.LONG)
+            open_position(venue, name, BTC, -abs(int(trader[ETH])), PositionSide.SHORT)
+            continue
+        for symbol in START:
             open_position(venue, name, symbol, int(trader[symbol]))
     return venue
 
 
-def open_position(venue: Exchange, name: str, symbol: str, steps: int) -> None:
+def open_position(
+    venue: Exchange, name: str, symbol: str, steps: int, side: PositionSide = PositionSide.BOTH
+) -> None:
     """Trade ``steps`` step sizes with the house at the mark, if the trader's margin allows."""
     if steps == 0:
         return
@@ -73,7 +82,9 @@ def open_position(venue: Exchange, name: str, symbol: str, steps: int) -> None:
     resting = venue.place(order("house", house, OrderType.LIMIT, size, price, symbol=symbol))
     if resting.rejection is not None:  # below the minimum notional: no position
         return
-    venue.place(order(name, trader, OrderType.LIMIT, size, price, symbol=symbol))
+    venue.place(
+        order(name, trader, OrderType.LIMIT, size, price, symbol=symbol, position_side=side)
+    )
     venue.accept(CancelAllOrders("house", symbol))  # whatever the trader could not take
     venue.accept(CancelAllOrders(name, symbol))
 

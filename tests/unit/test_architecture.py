@@ -47,12 +47,18 @@ def imports_of(path: Path) -> set[str]:
     return names
 
 
+#: The float screen of the risk sweep: numpy over floats, only to pick candidates that the
+#: exact integer maths then confirms (the project standard: a float screen may speed up the sweep).
+FLOAT_SCREEN = "risk_screen.py"
+
+
 def test_core_imports_only_the_standard_library_and_itself() -> None:
     for path in sorted((PACKAGE / "core").glob("*.py")):
+        allowed = {"liquidator", "__future__"} | ({"numpy"} if path.name == FLOAT_SCREEN else set())
         for name in imports_of(path):
             top = name.split(".")[0]
             assert not name.startswith(FORBIDDEN_IN_CORE), f"{path.name} imports {name}"
-            assert top in {"liquidator", "__future__"} or top in sys.stdlib_module_names, (
+            assert top in allowed or top in sys.stdlib_module_names, (
                 f"{path.name} imports the third-party {name}"
             )
             assert top not in IMPURE_STDLIB, f"{path.name} imports {name}: core has no clock or I/O"
@@ -60,6 +66,8 @@ def test_core_imports_only_the_standard_library_and_itself() -> None:
 
 def test_core_holds_no_binary_float() -> None:
     for path in sorted((PACKAGE / "core").glob("*.py")):
+        if path.name == FLOAT_SCREEN:
+            continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             assert not (isinstance(node, ast.Constant) and isinstance(node.value, float)), path.name

@@ -8,7 +8,8 @@ reached, ``O(log n + k)`` for the ``k`` units it reaches; once a unit's margin c
 a *re-arm* entry on the other side notices its recovery.
 
 Units holding several positions (multi-symbol cross, a hedge pair, an insurance fund) have no
-single price; they are re-evaluated exactly whenever the mark of one of their symbols moves.
+single price: a float screen (``risk_screen``) recomputes them all, vectorised, whenever a mark
+moves, and returns the few near a threshold; dirty ones are checked exactly at once.
 
 Entries are never removed: a unit whose wallet or positions change gets a new version, and
 popped entries of an older version are dropped. The engine marks units dirty from its events
@@ -26,6 +27,7 @@ from liquidator.core.insurance import is_fund
 from liquidator.core.ledger import LedgerPosted
 from liquidator.core.margin_unit import IntTiers, trigger_price
 from liquidator.core.position import MarginType
+from liquidator.core.risk_screen import MultiScreen
 
 UnitKey = tuple[str, str]  # (wallet ledger account, asset)
 
@@ -48,19 +50,18 @@ class RiskIndex:
         "cursor",
         "dirty",
         "falling",
-        "multi",
-        "multi_symbols",
         "rising",
+        "screen",
         "seq",
         "swept_marks",
         "versions",
     )
 
-    def __init__(self, symbols: list[str]) -> None:
+    def __init__(self, tiers: dict[str, IntTiers]) -> None:
+        symbols = sorted(tiers)
         self.falling: dict[str, list[Entry]] = {s: [] for s in symbols}  # key: -price
         self.rising: dict[str, list[Entry]] = {s: [] for s in symbols}
-        self.multi: dict[str, set[UnitKey]] = {s: set() for s in symbols}
-        self.multi_symbols: dict[UnitKey, tuple[str, ...]] = {}
+        self.screen = MultiScreen(tiers)
         self.versions: dict[UnitKey, int] = {}
         self.dirty: set[UnitKey] = set()
         self.swept_marks: dict[str, int] = {}
@@ -94,15 +95,21 @@ class RiskIndex:
     # --- indexing --------------------------------------------------------------------------------
 
     def drop(self, key: UnitKey) -> None:
-        """Forget ``key``'s entries (a new version) and its multi-unit membership."""
+        """Forget ``key``'s entries (a new version) and its row in the screen."""
         self.versions[key] = self.versions.get(key, 0) + 1
-        for symbol in self.multi_symbols.pop(key, ()):
-            self.multi[symbol].discard(key)
+        self.screen.remove(key)
 
-    def add_multi(self, key: UnitKey, symbols: tuple[str, ...]) -> None:
-        self.multi_symbols[key] = symbols
-        for symbol in symbols:
-            self.multi[symbol].add(key)
+    def add_multi(
+        self,
+        key: UnitKey,
+        wallet: int,
+        positions: list[tuple[str, str, int, int]],
+        *,
+        called: bool,
+        fund: bool,
+    ) -> None:
+        """Put a multi-position unit in the float screen."""
+        self.screen.put(key, wallet, positions, called=called, fund=fund)
 
     def add_single(
         self,
@@ -159,12 +166,13 @@ class RiskIndex:
                 hits.append((symbol, False, entry))
         return hits
 
-    def moved(self, symbol: str, mark: int) -> bool:
-        """Tell whether ``symbol``'s mark moved since the last sweep (and remember it)."""
-        if self.swept_marks.get(symbol) == mark:
-            return False
-        self.swept_marks[symbol] = mark
-        return True
+    def screened(self, marks: dict[str, int], call_threshold: int) -> list[UnitKey]:
+        """Return the multi-position units worth an exact check, if a mark moved since the last
+        screen (none otherwise: dirty ones are checked on their own)."""
+        if marks == self.swept_marks:
+            return []
+        self.swept_marks = dict(marks)
+        return self.screen.candidates(marks, call_threshold)
 
     def size(self) -> int:
         """Return the number of heap entries, stale ones included (for reports)."""

@@ -3,8 +3,8 @@
 After each command (and after each price move inside one) the engine calls :func:`sweep`:
 
 1. units whose wallet or positions changed are re-indexed (``units.refresh``);
-2. each symbol's heaps give up the units the mark reached; multi-position units of a symbol
-   whose mark moved, and dirty ones, are taken as they are;
+2. each symbol's heaps give up the units the mark reached; when a mark moved, the float screen
+   names the multi-position units near a threshold; dirty multi-position units come too;
 3. every candidate is checked with the exact figures: a unit at 100% is liquidated
    (``liquidation.liquidate``), after a MARGIN_CALL if it had none; a unit past the margin-call
    threshold gets one MARGIN_CALL per crossing; a called unit back below it is re-armed;
@@ -34,13 +34,12 @@ def sweep(venue: Venue, out: list[Event]) -> None:
         index.absorb(out, venue.assets)
         keys = set(refresh(venue))
         popped = []
+        marks = {}
         for symbol, state in venue.symbols.items():
-            mark = state.mark_price
-            if mark <= 0:
-                continue
-            popped.extend(index.reached(symbol, mark))
-            if index.multi[symbol] and index.moved(symbol, mark):
-                keys.update(index.multi[symbol])
+            mark = marks[symbol] = state.mark_price
+            if mark > 0:
+                popped.extend(index.reached(symbol, mark))
+        keys.update(index.screened(marks, venue.config.margin_call_threshold))
         keys.update(entry[2] for _, _, entry in popped)
         acted, unconfirmed = _act(venue, sorted(keys), out)
         index.restore([p for p in popped if p[2][2] in unconfirmed])

@@ -65,15 +65,22 @@ def refresh(venue: Venue) -> list[UnitKey]:
         if target is None or not target.positions:
             venue.margin_called.discard(key)
             continue
+        wallet = venue.ledger.balances.get((target.wallet_key, target.asset), 0)
         if len(target.positions) > 1 or is_fund(target.account.account):
-            index.add_multi(key, tuple(sorted({p.symbol for p in target.positions})))
+            index.add_multi(
+                key,
+                wallet,
+                [(p.symbol, p.side.value, p.quantity, p.cost) for p in target.positions],
+                called=key in venue.margin_called,
+                fund=is_fund(target.account.account),
+            )
             checks.append(key)
             continue
         position = target.positions[0]
         index.add_single(
             key,
             position.symbol,
-            wallet=venue.ledger.balances.get((target.wallet_key, target.asset), 0),
+            wallet=wallet,
             quantity=position.quantity,
             cost=position.cost,
             tiers=venue.symbols[position.symbol].tiers,

@@ -156,7 +156,7 @@ class Venue:
             if table is not None and not instrument.is_inverse:
                 self.symbols[symbol] = SymbolState(instrument, table, config)
         self.assets = {s: state.instrument.margin_asset for s, state in self.symbols.items()}
-        self.risk = RiskIndex(list(self.symbols))  # derived: rebuilt on restore
+        self.risk = RiskIndex({s: state.tiers for s, state in self.symbols.items()})  # derived
         self.margin_called: set[tuple[str, str]] = set()  # units past the margin-call threshold
         self.next_adl_ms = 0
 
