@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from liquidator.core import adl
 from liquidator.core.accounts import AccountState, PositionState
+from liquidator.core.adl import AdlPolicy
 from liquidator.core.events import (
     AutoDeleveraged,
     Event,
@@ -334,12 +335,14 @@ def deleverage(
     """Close ``order``'s remainder against the opposite positions at its price; return it."""
     symbol = state.instrument.symbol
     selling = order.side is Side.SELL  # the bankrupt side is long: shorts are closed
-    candidates = _candidates(venue, state, account.account, want_short=selling)
-    step = state.instrument.step_size.raw
+    if venue.config.adl_policy is AdlPolicy.RANKED:
+        allocation = _ranked_allocation(venue, state, account.account, order.remaining, selling)
+    else:
+        candidates = _candidates(venue, state, account.account, want_short=selling)
+        step = state.instrument.step_size.raw
+        allocation = adl.allocate(candidates, order.remaining, step, venue.config.adl_policy)
     done = 0
-    for candidate, quantity in adl.allocate(
-        candidates, order.remaining, step, venue.config.adl_policy
-    ):
+    for candidate, quantity in allocation:
         other = venue.accounts[candidate.account]
         side = PositionSide(candidate.side)
         cancel_all_of(venue, other, symbol, ExpiryReason.NONE, out)
@@ -383,6 +386,38 @@ def deleverage(
         )
         done += quantity
     return done
+
+
+def _ranked_allocation(
+    venue: Venue, state: SymbolState, excluded: str, quantity: int, selling: bool
+) -> list[tuple[adl.Candidate, int]]:
+    """Walk the side's ranking (taken once per sweep) down to ``quantity``, at current sizes.
+
+    Ranking every opposite position costs a pass over the symbol's holders; a crash that
+    deleverages thousands of bankruptcies in one tick ranks once and walks the same list, each
+    position at its current size (our reading: Binance too ranks on a schedule, not per fill).
+    """
+    symbol = state.instrument.symbol
+    cache = venue.risk.adl_rankings
+    ranking = cache.get((symbol, selling))
+    if ranking is None:
+        ranking = cache[(symbol, selling)] = adl.ranked(
+            _candidates(venue, state, "", want_short=selling)
+        )
+    result = []
+    left = quantity
+    for candidate in ranking:
+        if left <= 0:
+            break
+        if candidate.account == excluded:
+            continue
+        held = state.holders.get((candidate.account, PositionSide(candidate.side)), 0)
+        size = -held if selling else held
+        if size > 0:
+            take = min(size, left)
+            result.append((candidate, take))
+            left -= take
+    return result
 
 
 def _candidates(

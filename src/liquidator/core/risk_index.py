@@ -22,6 +22,7 @@ from __future__ import annotations
 import heapq
 from enum import IntEnum
 
+from liquidator.core.adl import Candidate
 from liquidator.core.events import Event, PositionChanged
 from liquidator.core.insurance import is_fund
 from liquidator.core.ledger import LedgerPosted
@@ -47,6 +48,7 @@ class RiskIndex:
     """The per-symbol heaps, the multi-position units and the dirty set (all derived state)."""
 
     __slots__ = (
+        "adl_rankings",
         "cursor",
         "dirty",
         "falling",
@@ -62,6 +64,7 @@ class RiskIndex:
         self.falling: dict[str, list[Entry]] = {s: [] for s in symbols}  # key: -price
         self.rising: dict[str, list[Entry]] = {s: [] for s in symbols}
         self.screen = MultiScreen(tiers)
+        self.adl_rankings: dict[tuple[str, bool], list[Candidate]] = {}  # per sweep
         self.versions: dict[UnitKey, int] = {}
         self.dirty: set[UnitKey] = set()
         self.swept_marks: dict[str, int] = {}

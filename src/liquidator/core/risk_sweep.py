@@ -30,6 +30,7 @@ MAX_ROUNDS = 10_000  # every round liquidates or calls someone; a venue runs out
 def sweep(venue: Venue, out: list[Event]) -> None:
     """Issue due margin calls and liquidate every breached unit (see the module docstring)."""
     index = venue.risk
+    index.adl_rankings.clear()  # ADL ranks once per sweep, at the marks it runs at
     for _ in range(MAX_ROUNDS):
         index.absorb(out, venue.assets)
         keys = set(refresh(venue))
