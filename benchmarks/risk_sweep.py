@@ -57,7 +57,7 @@ class Mix:
 
     isolated: float = 0.4
     two_symbol: float = 0.2  # positions held by accounts with one in each symbol
-    hot: float = 0.012  # share of accounts leveraged 12-50x long in BTC: a 10% fall takes them
+    hot: float = 0.026  # share of accounts leveraged 12-50x long in BTC: a 10% fall takes them
 
 
 def build(count: int, mix: Mix, seed: int) -> tuple[Engine, int]:

@@ -32,18 +32,28 @@ SIDES = ("BOTH", "LONG", "SHORT")
 
 
 class MultiScreen:
-    """Rows of (wallet, quantity and cost per symbol) for the multi-position units."""
+    """Rows of (wallet, quantity and cost per column) for the multi-position units.
+
+    A column is a (symbol, position side). Each column's unrealized PnL, notional and
+    maintenance are cached at the mark they were computed at: a tick recomputes only the
+    columns of the symbols whose mark moved and that hold anything, then sums the columns.
+    """
 
     __slots__ = (
         "called",
+        "column_marks",
         "columns",
         "cost",
         "cums",
         "floors",
         "free",
         "fund",
+        "held",
         "keys",
         "live",
+        "maintenance",
+        "notional",
+        "pnl",
         "quantity",
         "rates",
         "rows",
@@ -65,9 +75,14 @@ class MultiScreen:
         self.keys: list[UnitKey | None] = []
         self.free: list[int] = []
         width = len(self.symbols)
+        self.held = [0] * width  # live rows with a position in each column
+        self.column_marks = [0.0] * width
         self.wallet: Floats = np.zeros(0)
-        self.quantity: Floats = np.zeros((0, width))
-        self.cost: Floats = np.zeros((0, width))
+        self.quantity: Floats = np.zeros((width, 0))  # column-major: a column is contiguous
+        self.cost: Floats = np.zeros((width, 0))
+        self.pnl: Floats = np.zeros((width, 0))
+        self.notional: Floats = np.zeros((width, 0))
+        self.maintenance: Floats = np.zeros((width, 0))
         self.live = np.zeros(0, dtype=bool)
         self.called = np.zeros(0, dtype=bool)
         self.fund = np.zeros(0, dtype=bool)
@@ -88,21 +103,47 @@ class MultiScreen:
         row = self.rows.get(key)
         if row is None:
             row = self._new_row(key)
+        else:
+            self._count(row, -1)
         self.wallet[row] = wallet / RAW
-        self.quantity[row] = 0.0
-        self.cost[row] = 0.0
+        self.quantity[:, row] = 0.0
+        self.cost[:, row] = 0.0
         for symbol, side, quantity, cost in positions:
             column = self.columns[symbol, side]
-            self.quantity[row, column] = quantity / RAW
-            self.cost[row, column] = cost / RAW16
+            self.quantity[column, row] = quantity / RAW
+            self.cost[column, row] = cost / RAW16
         self.live[row], self.called[row], self.fund[row] = True, called, fund
+        self._count(row, 1)
+        for column in range(len(self.symbols)):
+            self._figure(column, row)
 
     def remove(self, key: UnitKey) -> None:
         row = self.rows.pop(key, None)
         if row is not None:
+            self._count(row, -1)
             self.live[row] = False
             self.keys[row] = None
+            self.quantity[:, row] = 0.0
+            self.cost[:, row] = 0.0
+            self.pnl[:, row] = self.notional[:, row] = self.maintenance[:, row] = 0.0
             self.free.append(row)
+
+    def _count(self, row: int, sign: int) -> None:
+        for column in np.flatnonzero(self.quantity[:, row]):
+            self.held[column] += sign
+
+    def _figure(self, column: int, row: int) -> None:
+        """Compute one cell's PnL, notional and maintenance at the column's cached mark."""
+        mark = self.column_marks[column]
+        quantity = self.quantity[column, row]
+        notional = abs(quantity) * mark
+        floors = self.floors[column]
+        bracket = max(0, int(np.searchsorted(floors, notional, side="right")) - 1)
+        self.pnl[column, row] = quantity * mark - self.cost[column, row]
+        self.notional[column, row] = notional
+        self.maintenance[column, row] = (
+            notional * self.rates[column][bracket] - self.cums[column][bracket] if quantity else 0.0
+        )
 
     def _new_row(self, key: UnitKey) -> int:
         if not self.free:
@@ -116,37 +157,58 @@ class MultiScreen:
         size = len(self.keys)
         grown = max(1024, 2 * size)
         extra = grown - size
-        width = len(self.symbols)
+
+        def wider(block: Floats) -> Floats:
+            return np.concatenate([block, np.zeros((block.shape[0], extra))], axis=1)
+
+        self.quantity, self.cost = wider(self.quantity), wider(self.cost)
+        self.pnl, self.notional = wider(self.pnl), wider(self.notional)
+        self.maintenance = wider(self.maintenance)
         self.wallet = np.concatenate([self.wallet, np.zeros(extra)])
-        self.quantity = np.concatenate([self.quantity, np.zeros((extra, width))])
-        self.cost = np.concatenate([self.cost, np.zeros((extra, width))])
         self.live = np.concatenate([self.live, np.zeros(extra, dtype=bool)])
         self.called = np.concatenate([self.called, np.zeros(extra, dtype=bool)])
         self.fund = np.concatenate([self.fund, np.zeros(extra, dtype=bool)])
         self.keys.extend([None] * extra)
         self.free.extend(range(grown - 1, size - 1, -1))
 
+    def _refresh_column(self, column: int, mark: float) -> None:
+        """Recompute a whole column at ``mark`` and move the row sums by the difference."""
+        quantity = self.quantity[column]
+        notional = np.abs(quantity) * mark
+        bracket = np.searchsorted(self.floors[column], notional, side="right") - 1
+        np.clip(bracket, 0, len(self.floors[column]) - 1, out=bracket)
+        maintenance = notional * self.rates[column][bracket] - self.cums[column][bracket]
+        maintenance[quantity == 0] = 0.0
+        pnl = quantity * mark - self.cost[column]
+        self.pnl[column], self.notional[column] = pnl, notional
+        self.maintenance[column] = maintenance
+        self.column_marks[column] = mark
+
     def candidates(self, marks: dict[str, int], call_threshold: int) -> list[UnitKey]:
         """Return the units near liquidation, a margin call or a recovery at ``marks`` (raw)."""
         if not self.rows:
             return []
-        mark = np.array([marks.get(s, 0) / RAW for s in self.symbols])
-        notional = np.abs(self.quantity) * mark
-        balance = self.wallet + (self.quantity * mark - self.cost).sum(axis=1)
-        maintenance = np.zeros_like(balance)
-        for column in range(len(self.symbols)):
-            value = notional[:, column]
-            bracket = np.searchsorted(self.floors[column], value, side="right") - 1
-            bracket = np.clip(bracket, 0, len(self.floors[column]) - 1)
-            maintenance += value * self.rates[column][bracket] - self.cums[column][bracket]
-        tolerance = (np.abs(self.wallet) + notional.sum(axis=1)) * RELATIVE_TOLERANCE
-        tolerance += ABSOLUTE_TOLERANCE
-        threshold = call_threshold / RAW
-        holds = notional.sum(axis=1) > 0
-        trader = self.live & ~self.fund & holds
-        near = trader & (balance - maintenance <= tolerance)
-        calls = maintenance - threshold * balance
-        near |= trader & ~self.called & (calls >= -tolerance)
-        near |= trader & self.called & (calls <= tolerance)
+        for column, symbol in enumerate(self.symbols):
+            mark = marks.get(symbol, 0) / RAW
+            if mark != self.column_marks[column]:
+                if self.held[column]:
+                    self._refresh_column(column, mark)
+                else:
+                    self.column_marks[column] = mark
+        # sums afresh each time (no running totals: float drift must never hide a unit)
+        used = [column for column in range(len(self.symbols)) if self.held[column]] or [0]
+        pnl, notional = self.pnl[used[0]].copy(), self.notional[used[0]].copy()
+        maintenance = self.maintenance[used[0]].copy()
+        for column in used[1:]:
+            pnl += self.pnl[column]
+            notional += self.notional[column]
+            maintenance += self.maintenance[column]
+        balance = self.wallet + pnl
+        tolerance = (np.abs(self.wallet) + notional) * RELATIVE_TOLERANCE + ABSOLUTE_TOLERANCE
+        calls = maintenance - (call_threshold / RAW) * balance
+        trader = self.live & ~self.fund
+        near = (balance - maintenance <= tolerance) | (calls >= -tolerance)
+        near &= trader & ~self.called
+        near |= trader & self.called & ((calls <= tolerance) | (balance - maintenance <= tolerance))
         near |= self.live & self.fund & (balance <= tolerance)
         return [key for key in (self.keys[row] for row in np.flatnonzero(near)) if key]
