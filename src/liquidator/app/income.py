@@ -3,7 +3,8 @@
 Each ledger entry that touches a user's wallets becomes one income row for that user, with the
 net amount it moved into them (cross and isolated wallets together; a move between the two is not
 income and is left out, as Binance does). Types: TRANSFER (deposits and withdrawals),
-REALIZED_PNL, COMMISSION, FUNDING_FEE.
+REALIZED_PNL, COMMISSION, FUNDING_FEE, INSURANCE_CLEAR (a liquidation's clearance fee, negative;
+the insurance fund covering a bankrupt wallet, positive).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ INCOME_TYPES = {
     EntryKind.REALIZED_PNL: "REALIZED_PNL",
     EntryKind.COMMISSION: "COMMISSION",
     EntryKind.FUNDING_FEE: "FUNDING_FEE",
+    EntryKind.INSURANCE_CLEAR: "INSURANCE_CLEAR",  # the clearance fee of a liquidation
+    EntryKind.INSURANCE_COVER: "INSURANCE_CLEAR",  # the fund bringing a bankrupt wallet to zero
 }
 
 

@@ -1,0 +1,75 @@
+"""forceOrders rows and the forceOrder feed, from the events of real liquidations."""
+
+from __future__ import annotations
+
+from liquidator.app.force_orders import ADL, LIQUIDATION, ForceOrders
+from liquidator.app.income import IncomeHistory
+from liquidator.core.orders import Side
+from tests.scenarios.test_liquidation import feed_venue, isolated_long
+from tests.scenarios.venue import raw
+
+
+def test_liquidation_order_row_counts_book_fills_and_the_fund_takeover() -> None:
+    venue = feed_venue()
+    isolated_long(venue)
+    venue.set_mark("27500")
+    venue.open("bidder", "100000")
+    venue.limit("bidder", Side.BUY, "0.4", "27100")
+    orders = ForceOrders()
+
+    orders.apply(venue.set_mark("27100").events)
+
+    (row,) = orders.query("trader")
+    assert (row.auto_close_type, row.status, row.side) == (LIQUIDATION, "FILLED", "SELL")
+    assert row.client_order_id.startswith("autoclose-")
+    assert (row.quantity, row.executed, row.price) == (raw("1"), raw("1"), raw("27000"))
+    assert row.average_price == raw("27040")  # 0.4 at 27,100 and 0.6 taken over at 27,000
+    body = row.to_binance()
+    assert (body["type"], body["timeInForce"]) == ("LIMIT", "IOC")
+    assert (body["avgPrice"], body["executedQty"], body["cumQuote"]) == ("27040", "1", "27040")
+    (message,) = orders.feed
+    assert message["e"] == "forceOrder"
+    assert message["o"] == {
+        "s": "BTCUSDT",
+        "S": "SELL",
+        "o": "LIMIT",
+        "f": "IOC",
+        "q": "1",
+        "p": "27000",
+        "ap": "27040",
+        "X": "FILLED",
+        "l": "1",
+        "z": "1",
+        "T": message["E"],
+    }
+
+
+def test_adl_rows_belong_to_the_deleveraged_accounts() -> None:
+    venue = feed_venue(seed="0")
+    isolated_long(venue)
+    venue.open("bold", "1000")
+    venue.open("buyer", "100000")
+    venue.trade("buyer", "bold", "0.5", "30000")
+    orders = ForceOrders()
+
+    orders.apply(venue.set_mark("26000").events)
+
+    (row,) = orders.query("bold", auto_close_type=ADL)
+    assert (row.client_order_id, row.side, row.status) == ("adl_autoclose", "BUY", "FILLED")
+    assert (row.executed, row.average_price) == (raw("0.5"), raw("27000"))
+    assert orders.query("bold", auto_close_type=LIQUIDATION) == []
+    assert [r.auto_close_type for r in orders.query("trader")] == [LIQUIDATION]
+
+
+def test_clearance_fee_is_income_of_type_insurance_clear() -> None:
+    venue = feed_venue()
+    isolated_long(venue)
+    venue.set_mark("27500")
+    venue.open("bidder", "100000")
+    venue.limit("bidder", Side.BUY, "1", "27100")
+    history = IncomeHistory()
+
+    history.apply(venue.set_mark("27100").events)
+
+    (fee,) = history.query("trader", income_type="INSURANCE_CLEAR")
+    assert (fee.income, fee.symbol) == (-raw("100"), "BTCUSDT")
