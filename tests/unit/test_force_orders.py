@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from liquidator.app.force_orders import ADL, LIQUIDATION, ForceOrders
 from liquidator.app.income import IncomeHistory
+from liquidator.app.insurance import FundHistory, adl_quantiles, insurance_balance
 from liquidator.core.orders import Side
-from tests.scenarios.test_liquidation import feed_venue, isolated_long
+from tests.scenarios.test_liquidation import FUND, feed_venue, isolated_long
 from tests.scenarios.venue import raw
 
 
@@ -73,3 +74,42 @@ def test_clearance_fee_is_income_of_type_insurance_clear() -> None:
 
     (fee,) = history.query("trader", income_type="INSURANCE_CLEAR")
     assert (fee.income, fee.symbol) == (-raw("100"), "BTCUSDT")
+
+
+def test_fund_history_and_insurance_balance_follow_the_clearance_fee() -> None:
+    venue = feed_venue()
+    isolated_long(venue)
+    venue.set_mark("27500")
+    venue.open("bidder", "100000")
+    venue.limit("bidder", Side.BUY, "1", "27100")
+    history = FundHistory()
+
+    history.apply(venue.set_mark("27100").events)
+
+    (fee,) = history.movements
+    assert (fee.fund, fee.kind, fee.change, fee.account) == (
+        FUND,
+        "INSURANCE_CLEAR",
+        raw("100"),
+        "trader",
+    )
+    groups = insurance_balance(venue.engine.venue, 1)
+    assert [g["symbols"] for g in groups] == [["BTCUSDT"], ["ETHUSDT"]]
+    assert groups[0]["assets"] == [{"asset": "USDT", "marginBalance": "1000100", "updateTime": 1}]
+
+
+def test_adl_quantiles_put_the_most_profitable_most_leveraged_short_in_4() -> None:
+    venue = feed_venue()
+    isolated_long(venue)  # seller: short 1 at 30,000 with 100,000
+    venue.open("bold", "1000")
+    venue.open("buyer", "100000")
+    venue.trade("buyer", "bold", "0.5", "30000")
+    venue.set_mark("29000")
+    venue.advance_to(venue.engine.venue.next_adl_ms)
+
+    bold = adl_quantiles(venue.engine.venue, "bold")
+    seller = adl_quantiles(venue.engine.venue, "seller")
+
+    assert bold == [{"symbol": "BTCUSDT", "adlQuantile": {"LONG": 0, "SHORT": 4, "BOTH": 4}}]
+    # two shorts: ranks 1 and 2 of 2 -> ceil(5 x 1/2) - 1 = 2 and ceil(5 x 2/2) - 1 = 4
+    assert seller[0]["adlQuantile"] == {"LONG": 0, "SHORT": 2, "BOTH": 2}

@@ -4,7 +4,8 @@ Derived from the events alone: a LIQUIDATION order (client id ``autoclose-…``)
 (``adl_autoclose``) is announced by ``OrderAccepted``, filled by ``OrderTraded`` (the book, the
 insurance fund's takeover and auto-deleveraging all fill it, at their prices), and finished by
 ``PositionLiquidated`` or ``AutoDeleveraged``. Binance shows these orders as ``type`` LIMIT,
-``timeInForce`` IOC (liquidation) or GTC (ADL), reduce-only; so does :meth:`ForceOrder.to_binance`.
+``timeInForce`` IOC (liquidation) or GTC (ADL), ``reduceOnly`` false (as in Binance's example); so
+does :meth:`ForceOrder.to_binance`.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ class ForceOrder:
             "cumQuote": trim_raw(self.cum_quote // SCALE),
             "timeInForce": "IOC" if self.auto_close_type == LIQUIDATION else "GTC",
             "type": "LIMIT",
-            "reduceOnly": True,
+            "reduceOnly": False,  # as in Binance's own forceOrders example
             "closePosition": False,
             "side": self.side,
             "positionSide": self.position_side,

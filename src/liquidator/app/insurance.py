@@ -1,0 +1,123 @@
+"""Read models of the insurance funds and the ADL queue, in Binance's shapes.
+
+* :class:`FundHistory`: each fund's balance after every movement (clearance fees in, bankrupt
+  wallets covered, realized PnL of what it took over), from the ledger's events;
+* :func:`insurance_balance`: ``GET /fapi/v1/insuranceBalance`` (one object per fund group);
+* :func:`adl_quantiles`: ``GET /fapi/v1/adlQuantile`` for one account, from the quantiles the
+  engine last computed (one-way: ``BOTH`` and the position's direction; hedge: ``LONG`` and
+  ``SHORT``; cross hedge marks the pair with ``HEDGE``, LONG and SHORT showing the same value).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from liquidator.core.events import Event
+from liquidator.core.fixed import trim_raw
+from liquidator.core.insurance import is_fund
+from liquidator.core.ledger import LedgerPosted
+from liquidator.core.position import MarginType, PositionSide
+from liquidator.core.venue import Venue
+
+
+@dataclass(frozen=True, slots=True)
+class FundMovement:
+    """One change of a fund's wallet: why, by how much, and the balance after (raw)."""
+
+    fund: str
+    asset: str
+    kind: str
+    change: int
+    balance: int
+    account: str  # whose liquidation or bankruptcy it was
+    symbol: str
+    ts_ms: int
+
+
+class FundHistory:
+    """Every fund's wallet over time."""
+
+    def __init__(self) -> None:
+        self.balances: dict[tuple[str, str], int] = {}
+        self.movements: list[FundMovement] = []
+
+    def apply(self, events: Iterable[Event]) -> None:
+        for event in events:
+            if not isinstance(event, LedgerPosted):
+                continue
+            for name, amount in event.postings:
+                if not is_fund(name):
+                    continue
+                key = (name, event.asset)
+                balance = self.balances[key] = self.balances.get(key, 0) + amount
+                self.movements.append(
+                    FundMovement(
+                        name,
+                        event.asset,
+                        event.kind.value,
+                        amount,
+                        balance,
+                        event.account,
+                        event.symbol,
+                        event.ts_ms,
+                    )
+                )
+
+    def low_water(self, fund: str, asset: str) -> int | None:
+        """Return the lowest balance the fund had, or None if it never moved."""
+        seen = [m.balance for m in self.movements if (m.fund, m.asset) == (fund, asset)]
+        return min(seen) if seen else None
+
+
+def insurance_balance(venue: Venue, updated_ms: int) -> list[dict[str, object]]:
+    """Return ``/fapi/v1/insuranceBalance`` without ``symbol``: one object per fund group."""
+    config = venue.config.insurance
+    groups: dict[str, list[str]] = {}
+    for symbol in sorted(venue.symbols):
+        groups.setdefault(config.fund_of(symbol), []).append(symbol)
+    result: list[dict[str, object]] = []
+    for fund, symbols in sorted(groups.items()):
+        assets = sorted({venue.assets[s] for s in symbols})
+        result.append(
+            {
+                "symbols": symbols,
+                "assets": [
+                    {
+                        "asset": asset,
+                        "marginBalance": trim_raw(venue.ledger.balance(fund, asset)),
+                        "updateTime": updated_ms,
+                    }
+                    for asset in assets
+                ],
+            }
+        )
+    return result
+
+
+def adl_quantiles(venue: Venue, account: str) -> list[dict[str, object]]:
+    """Return ``/fapi/v1/adlQuantile`` for ``account``: a row per symbol it holds."""
+    state = venue.accounts[account]
+    rows: list[dict[str, object]] = []
+    for symbol in sorted({p.symbol for p in state.open_positions()}):
+        quantiles = venue.symbols[symbol].adl_quantiles
+        held = {
+            p.side: quantiles.get((account, p.side.value), 0)
+            for p in state.open_positions()
+            if p.symbol == symbol
+        }
+        if not state.hedge:
+            value = held.get(PositionSide.BOTH, 0)
+            long = state.positions[(symbol, PositionSide.BOTH)].quantity > 0
+            shape = {"LONG": value if long else 0, "SHORT": 0 if long else value, "BOTH": value}
+        elif state.margin_type_of(symbol) is MarginType.CROSS:
+            value = max(held.values())
+            shape = {"LONG": value, "SHORT": value, "HEDGE": 0}
+        else:
+            shape = {
+                "LONG": held.get(PositionSide.LONG, 0),
+                "SHORT": held.get(PositionSide.SHORT, 0),
+                "BOTH": 0,
+            }
+        rows.append({"symbol": symbol, "adlQuantile": shape})
+    return rows
