@@ -178,10 +178,11 @@ def main() -> None:
     start = time.perf_counter()
     refresh(venue)
     index_seconds = time.perf_counter() - start
-    screened = len(venue.risk.screen)
+    multi = sum(1 for key in keys if len(getattr(unit(venue, key), "positions", ())) > 1)
+    hot = len(venue.risk.hot_symbols)
     console.print(
-        f"{args.positions:,} positions in {unit_count:,} margin units ({screened:,} multi-position,"
-        f" in the float screen); built in {built:.1f} s, indexed in {index_seconds:.1f} s"
+        f"{args.positions:,} positions in {unit_count:,} margin units ({multi:,} multi-position:"
+        f" banded, {hot} hot); built in {built:.1f} s, indexed in {index_seconds:.1f} s"
     )
     rng = random.Random(args.seed)
     now = START_MS + 1_000

@@ -47,14 +47,9 @@ def imports_of(path: Path) -> set[str]:
     return names
 
 
-#: The float screen of the risk sweep: numpy over floats, only to pick candidates that the
-#: exact integer maths then confirms (the project standard: a float screen may speed up the sweep).
-FLOAT_SCREEN = "risk_screen.py"
-
-
 def test_core_imports_only_the_standard_library_and_itself() -> None:
     for path in sorted((PACKAGE / "core").glob("*.py")):
-        allowed = {"liquidator", "__future__"} | ({"numpy"} if path.name == FLOAT_SCREEN else set())
+        allowed = {"liquidator", "__future__"}
         for name in imports_of(path):
             top = name.split(".")[0]
             assert not name.startswith(FORBIDDEN_IN_CORE), f"{path.name} imports {name}"
@@ -66,8 +61,6 @@ def test_core_imports_only_the_standard_library_and_itself() -> None:
 
 def test_core_holds_no_binary_float() -> None:
     for path in sorted((PACKAGE / "core").glob("*.py")):
-        if path.name == FLOAT_SCREEN:
-            continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             assert not (isinstance(node, ast.Constant) and isinstance(node.value, float)), path.name

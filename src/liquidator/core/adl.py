@@ -7,8 +7,9 @@ Binance's current ranking (binance-mechanics §7, FAQ-ADL):
     score             = PnL% x effective leverage   when PnL% >= 0
                       = PnL% / effective leverage   otherwise
 
-A unit with no margin balance left ranks as infinitely leveraged. Scores are exact
-``Fraction``s; ties go to the larger position, then the account name (deterministic). The
+A unit with no margin balance left ranks as infinitely leveraged. Positions sort by the score
+scaled by 2**64 and floored (an integer: scores closer than 2**-64 tie); ties go to the larger
+position, then the account name (deterministic). The
 quantile 0-4 is the position's place among the positions of its side (long or short) in the
 symbol: ``ceil(5 * rank / count) - 1``, the highest scores in 4.
 
@@ -27,6 +28,8 @@ from enum import Enum
 from fractions import Fraction
 
 QUANTILES = 5
+INFINITE = Fraction(10**30)  # a unit with no balance left: leverage without bound
+INFINITE_KEY = 1 << 256
 
 
 class AdlPolicy(Enum):
@@ -49,18 +52,32 @@ class Candidate:
 
     @property
     def score(self) -> Fraction:
-        """Binance's ranking: PnL% times (or, at a loss, divided by) effective leverage."""
+        """Binance's ranking: PnL% times (or, at a loss, divided by) effective leverage.
+
+        With ``u`` the unrealized PnL, ``N`` the notional and ``B`` the unit's balance:
+        ``(u/N) x (N/B) = u/B`` in profit and ``(u/N) / (N/B) = u x B / N**2`` at a loss.
+        """
         if self.notional == 0:
             return Fraction(0)
-        pnl = Fraction(self.unrealized, self.notional)
         if self.unit_balance <= 0:
-            return Fraction(10**30) if pnl >= 0 else Fraction(0)
-        leverage = Fraction(self.notional, self.unit_balance)
-        return pnl * leverage if pnl >= 0 else pnl / leverage
+            return INFINITE if self.unrealized >= 0 else Fraction(0)
+        if self.unrealized >= 0:
+            return Fraction(self.unrealized, self.unit_balance)
+        return Fraction(self.unrealized * self.unit_balance, self.notional * self.notional)
 
-    def sort_key(self) -> tuple[Fraction, int, str, str]:
+    def score_key(self) -> int:
+        """The score scaled by 2**64 and floored: an integer that sorts like it (fast)."""
+        if self.notional == 0:
+            return 0
+        if self.unit_balance <= 0:
+            return INFINITE_KEY if self.unrealized >= 0 else 0
+        if self.unrealized >= 0:
+            return (self.unrealized << 64) // self.unit_balance
+        return ((self.unrealized * self.unit_balance) << 64) // (self.notional * self.notional)
+
+    def sort_key(self) -> tuple[int, int, str, str]:
         """Highest score first; then larger positions; then by name."""
-        return (-self.score, -self.size, self.account, self.side)
+        return (-self.score_key(), -self.size, self.account, self.side)
 
 
 def ranked(candidates: list[Candidate]) -> list[Candidate]:

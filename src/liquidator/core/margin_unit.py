@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from liquidator.core.accounts import AccountState, PositionState
 from liquidator.core.fixed import SCALE
-from liquidator.core.position import MarginType
+from liquidator.core.position import MarginType, PositionSide
 from liquidator.core.tiers import BracketTable
 
 SCALE2 = SCALE * SCALE
@@ -110,18 +110,24 @@ def cross_positions(
     account: AccountState, asset: str, assets: dict[str, str]
 ) -> list[PositionState]:
     """Return the account's open cross positions margined in ``asset`` (``assets``: symbol ->
-    margin asset), in a stable order."""
-    return [
+    margin asset), ordered by symbol then side (BOTH, LONG, SHORT)."""
+    margin_type = account.margin_type
+    held = [
         p
-        for key, p in sorted(account.positions.items(), key=_position_order)
-        if p.quantity
-        and assets[key[0]] == asset
-        and account.margin_type.get(key[0]) is not MarginType.ISOLATED
+        for (symbol, _), p in account.positions.items()
+        if p.quantity and assets[symbol] == asset and margin_type.get(symbol) is not ISOLATED
     ]
+    if len(held) > 1:
+        held.sort(key=_position_order)
+    return held
 
 
-def _position_order(item: tuple[tuple[str, object], PositionState]) -> tuple[str, str]:
-    return item[1].symbol, item[1].side.value
+ISOLATED = MarginType.ISOLATED
+_SIDE_ORDER = {side: number for number, side in enumerate(PositionSide)}
+
+
+def _position_order(position: PositionState) -> tuple[str, int]:
+    return position.symbol, _SIDE_ORDER[position.side]
 
 
 def position_figures(position: PositionState, mark: int, tiers: IntTiers) -> tuple[int, int]:
@@ -246,3 +252,56 @@ def bankruptcy_price(balance_without: int, quantity: int, cost: int) -> int:
     if quantity > 0:
         return max(1, -(-numerator // quantity))
     return max(1, numerator // quantity)
+
+
+def bands(
+    current: Figures,
+    positions: list[PositionState],
+    marks: dict[str, int],
+    tiers: dict[str, IntTiers],
+    *,
+    call_threshold: int,
+    called: bool,
+    fund: bool,
+) -> dict[str, int]:
+    """Return, per symbol, how far (raw price) its mark may move before a re-check is due.
+
+    For a unit with several positions: while every symbol's mark stays within its band around
+    the mark of this evaluation, no threshold can be reached (liquidation, the margin call, or
+    a called unit's recovery; for a fund, zero balance). With ``f = t x balance - S x
+    maintenance`` (``S`` = 10**8, ``t`` the threshold; reached when ``f <= 0``), one raw price
+    unit of symbol ``s`` moves ``f`` by at most ``Q_s x (t + r_s) / S``, where ``Q_s`` is the
+    size held in ``s`` and ``r_s`` the highest maintenance rate of a bracket below twice the
+    notional held. The budget ``f`` (less the integer roundings) is shared equally by the
+    symbols. A band of 0 means: re-check on every move. Bands are capped at half the mark.
+    """
+    held: dict[str, int] = {}
+    for position in positions:
+        held[position.symbol] = held.get(position.symbol, 0) + abs(position.quantity)
+    count = len(held)
+    balance, maintenance = current.margin_balance, current.maintenance
+    slack = 4 * len(positions) + 4  # raw units the exact check's roundings can be worth
+    if fund:
+        budgets = [(SCALE * (balance - slack), SCALE)]  # reached below zero balance
+    else:
+        budgets = [(SCALE * (balance - maintenance - slack), SCALE)]
+        call = call_threshold * balance - SCALE * maintenance
+        recovery_slack = (call_threshold + SCALE) * slack
+        if called:
+            budgets.append((-call - recovery_slack, call_threshold))
+        else:
+            budgets.append((call - recovery_slack, call_threshold))
+    result: dict[str, int] = {}
+    for symbol, size in held.items():
+        mark = marks[symbol]
+        table = tiers[symbol]
+        ceiling = table.index_for(2 * size * mark)
+        rate = max(table.rates[: ceiling + 1]) if not fund else 0
+        room = mark // 2
+        for budget, threshold in budgets:
+            if budget <= 0:
+                room = 0
+                break
+            room = min(room, budget * SCALE // (count * size * (threshold + rate)))
+        result[symbol] = room
+    return result

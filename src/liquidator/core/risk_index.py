@@ -8,8 +8,11 @@ reached, ``O(log n + k)`` for the ``k`` units it reaches; once a unit's margin c
 a *re-arm* entry on the other side notices its recovery.
 
 Units holding several positions (multi-symbol cross, a hedge pair, an insurance fund) have no
-single price: a float screen (``risk_screen``) recomputes them all, vectorised, whenever a mark
-moves, and returns the few near a threshold; dirty ones are checked exactly at once.
+single price. Each gets a *band* per symbol it holds (``margin_unit.bands``): as long as every
+mark stays within its band, no threshold can be reached; the band's two edges sit in the same
+heaps (a BAND hit), so a tick pops only the units whose band it left, which are checked exactly
+and re-banded. A unit too close to a threshold for any band is *hot*: checked on every move of
+its symbols.
 
 Entries are never removed: a unit whose wallet or positions change gets a new version, and
 popped entries of an older version are dropped. The engine marks units dirty from its events
@@ -28,7 +31,6 @@ from liquidator.core.insurance import is_fund
 from liquidator.core.ledger import LedgerPosted
 from liquidator.core.margin_unit import IntTiers, trigger_price
 from liquidator.core.position import MarginType
-from liquidator.core.risk_screen import MultiScreen
 
 UnitKey = tuple[str, str]  # (wallet ledger account, asset)
 
@@ -39,6 +41,7 @@ class Hit(IntEnum):
     LIQUIDATION = 0
     MARGIN_CALL = 1
     REARM = 2  # a called unit may have recovered below the threshold
+    BAND = 3  # a multi-position unit's mark left the band where nothing can happen
 
 
 Entry = tuple[int, int, UnitKey, int, Hit]  # (heap price, seq, unit, version, hit)
@@ -52,8 +55,9 @@ class RiskIndex:
         "cursor",
         "dirty",
         "falling",
+        "hot",
+        "hot_symbols",
         "rising",
-        "screen",
         "seq",
         "swept_marks",
         "versions",
@@ -63,7 +67,8 @@ class RiskIndex:
         symbols = sorted(tiers)
         self.falling: dict[str, list[Entry]] = {s: [] for s in symbols}  # key: -price
         self.rising: dict[str, list[Entry]] = {s: [] for s in symbols}
-        self.screen = MultiScreen(tiers)
+        self.hot: dict[str, set[UnitKey]] = {s: set() for s in symbols}
+        self.hot_symbols: dict[UnitKey, tuple[str, ...]] = {}
         self.adl_rankings: dict[tuple[str, bool], list[Candidate]] = {}  # per sweep
         self.versions: dict[UnitKey, int] = {}
         self.dirty: set[UnitKey] = set()
@@ -98,21 +103,23 @@ class RiskIndex:
     # --- indexing --------------------------------------------------------------------------------
 
     def drop(self, key: UnitKey) -> None:
-        """Forget ``key``'s entries (a new version) and its row in the screen."""
+        """Forget ``key``'s entries (a new version) and its place among the hot units."""
         self.versions[key] = self.versions.get(key, 0) + 1
-        self.screen.remove(key)
+        for symbol in self.hot_symbols.pop(key, ()):
+            self.hot[symbol].discard(key)
 
-    def add_multi(
-        self,
-        key: UnitKey,
-        wallet: int,
-        positions: list[tuple[str, str, int, int]],
-        *,
-        called: bool,
-        fund: bool,
-    ) -> None:
-        """Put a multi-position unit in the float screen."""
-        self.screen.put(key, wallet, positions, called=called, fund=fund)
+    def add_bands(self, key: UnitKey, marks: dict[str, int], rooms: dict[str, int]) -> None:
+        """Index a multi-position unit by the band around each of its symbols' marks."""
+        if any(room <= 0 for room in rooms.values()):
+            self.hot_symbols[key] = tuple(rooms)
+            for symbol in rooms:
+                self.hot[symbol].add(key)
+            return
+        version = self.versions.get(key, 0)
+        for symbol, room in rooms.items():
+            mark = marks[symbol]
+            self._push(symbol, True, mark - room, key, version, Hit.BAND)
+            self._push(symbol, False, mark + room, key, version, Hit.BAND)
 
     def add_single(
         self,
@@ -169,13 +176,12 @@ class RiskIndex:
                 hits.append((symbol, False, entry))
         return hits
 
-    def screened(self, marks: dict[str, int], call_threshold: int) -> list[UnitKey]:
-        """Return the multi-position units worth an exact check, if a mark moved since the last
-        screen (none otherwise: dirty ones are checked on their own)."""
-        if marks == self.swept_marks:
-            return []
-        self.swept_marks = dict(marks)
-        return self.screen.candidates(marks, call_threshold)
+    def moved(self, symbol: str, mark: int) -> bool:
+        """Tell whether ``symbol``'s mark moved since the last sweep (and remember it)."""
+        if self.swept_marks.get(symbol) == mark:
+            return False
+        self.swept_marks[symbol] = mark
+        return True
 
     def size(self) -> int:
         """Return the number of heap entries, stale ones included (for reports)."""

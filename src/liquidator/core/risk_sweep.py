@@ -3,8 +3,9 @@
 After each command (and after each price move inside one) the engine calls :func:`sweep`:
 
 1. units whose wallet or positions changed are re-indexed (``units.refresh``);
-2. each symbol's heaps give up the units the mark reached; when a mark moved, the float screen
-   names the multi-position units near a threshold; dirty multi-position units come too;
+2. each symbol's heaps give up the units the mark reached (liquidation and margin-call prices,
+   the bands of multi-position units); hot units of a symbol whose mark moved, and dirty
+   multi-position units, come too;
 3. every candidate is checked with the exact figures: a unit at 100% is liquidated
    (``liquidation.liquidate``), after a MARGIN_CALL if it had none; a unit past the margin-call
    threshold gets one MARGIN_CALL per crossing; a called unit back below it is re-armed;
@@ -20,7 +21,7 @@ from liquidator.core.events import Event, MarginCallIssued
 from liquidator.core.insurance import is_fund
 from liquidator.core.liquidation import is_breached, liquidate
 from liquidator.core.margin_unit import Figures, Unit
-from liquidator.core.risk_index import UnitKey
+from liquidator.core.risk_index import Hit, UnitKey
 from liquidator.core.units import refresh, unit, unit_figures
 from liquidator.core.venue import Venue
 
@@ -35,15 +36,17 @@ def sweep(venue: Venue, out: list[Event]) -> None:
         index.absorb(out, venue.assets)
         keys = set(refresh(venue))
         popped = []
-        marks = {}
         for symbol, state in venue.symbols.items():
-            mark = marks[symbol] = state.mark_price
+            mark = state.mark_price
             if mark > 0:
                 popped.extend(index.reached(symbol, mark))
-        keys.update(index.screened(marks, venue.config.margin_call_threshold))
+                if index.hot[symbol] and index.moved(symbol, mark):
+                    keys.update(index.hot[symbol])
         keys.update(entry[2] for _, _, entry in popped)
         acted, unconfirmed = _act(venue, sorted(keys), out)
-        index.restore([p for p in popped if p[2][2] in unconfirmed])
+        # a unit left as it was keeps its entries, except a band left behind: it is re-banded
+        index.restore([p for p in popped if p[2][2] in unconfirmed and p[2][4] is not Hit.BAND])
+        index.dirty.update(p[2][2] for p in popped if p[2][4] is Hit.BAND)
         if not acted:
             return
     raise RuntimeError("the risk sweep did not settle")  # a broken invariant: stop

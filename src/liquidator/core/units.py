@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from liquidator.core.accounts import AccountState, PositionState
 from liquidator.core.insurance import is_fund
-from liquidator.core.margin_unit import Figures, Unit, cross_positions, figures
+from liquidator.core.margin_unit import Figures, Unit, bands, cross_positions, figures
 from liquidator.core.position import MarginType, PositionSide
 from liquidator.core.risk_index import UnitKey
 from liquidator.core.venue import Venue
@@ -67,13 +67,19 @@ def refresh(venue: Venue) -> list[UnitKey]:
             continue
         wallet = venue.ledger.balances.get((target.wallet_key, target.asset), 0)
         if len(target.positions) > 1 or is_fund(target.account.account):
-            index.add_multi(
-                key,
-                wallet,
-                [(p.symbol, p.side.value, p.quantity, p.cost) for p in target.positions],
+            marks = {p.symbol: venue.symbols[p.symbol].mark_price for p in target.positions}
+            tiers = {p.symbol: venue.symbols[p.symbol].tiers for p in target.positions}
+            current = figures(wallet, target.positions, marks, tiers)
+            rooms = bands(
+                current,
+                target.positions,
+                marks,
+                tiers,
+                call_threshold=threshold,
                 called=key in venue.margin_called,
                 fund=is_fund(target.account.account),
             )
+            index.add_bands(key, marks, rooms)
             checks.append(key)
             continue
         position = target.positions[0]
