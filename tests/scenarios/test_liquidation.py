@@ -15,6 +15,7 @@ from liquidator.core.events import (
     LiquidationTriggered,
     MarginCallIssued,
     OrderClosed,
+    OrderTraded,
     OrderTriggered,
     PositionLiquidated,
     TradeExecuted,
@@ -308,3 +309,41 @@ def test_user_cannot_place_the_venues_own_order_types() -> None:
     for kind in (OrderType.LIQUIDATION, OrderType.ADL, OrderType.INSURANCE_FUND):
         outcome = venue.place(order("trader", Side.SELL, kind, "1", "30000"))
         assert outcome.rejection is not None
+
+
+def test_fund_unwinds_what_it_took_over_into_the_book_never_below_the_mark() -> None:
+    venue = feed_venue()
+    isolated_long(venue)
+    venue.set_mark("27100")  # nobody bids: the fund takes 1 BTC over at 27,000
+    assert venue.position(FUND) == (raw("1"), raw("27000"))
+    venue.set_mark("27200")
+    venue.open("bidder", "100000")
+    venue.limit("bidder", Side.BUY, "1", "27250")
+
+    outcome = venue.advance_to(venue.clock_ms + 5_000)  # the next sample tick
+
+    fund_fills = [(t.price, t.quantity) for t in of_type(outcome, OrderTraded) if t.account == FUND]
+    assert fund_fills == [(raw("27250"), raw("0.1"))]  # 10% per tick, at the bid above the mark
+    assert venue.position(FUND)[0] == raw("0.9")
+    assert fund_wallet(venue) == raw(SEED) + raw("25")  # 0.1 x (27,250 - 27,000)
+
+
+def test_fund_below_zero_balance_is_deleveraged_at_its_bankruptcy_price() -> None:
+    config = VenueConfig(
+        mark_source=PriceSource.FEED,
+        insurance=InsuranceConfig(seed=raw("2000"), capacity_rate=raw("5")),
+    )
+    venue = Exchange(config)
+    venue.set_index("30000")
+    venue.set_mark("30000")
+    isolated_long(venue, quantity="0.3")  # seller: short 0.3
+    venue.set_mark("27100")  # taken over: 0.3 at 27,000 (8,100 within 5 x 2,000)
+    assert venue.position(FUND) == (raw("0.3"), raw("27000"))
+
+    outcome = venue.set_mark("20000")  # the fund is worth 2,000 - 0.3 x 7,000 < 0
+
+    (adl,) = of_type(outcome, AutoDeleveraged)
+    # the fund's bankruptcy price: 27,000 - 2,000 / 0.3 = 20,333.33333334 (rounded up)
+    assert (adl.account, adl.quantity, adl.price) == ("seller", raw("0.3"), raw("20333.33333334"))
+    assert venue.position(FUND) == (0, 0)
+    assert fund_wallet(venue) >= 0
