@@ -6,7 +6,9 @@ nobody in at most 5 ms (median), and a 10% crash in one tick that liquidates abo
 accounts through the whole waterfall in at most 2 s. Runs on an installed checkout
 (``python benchmarks/risk_sweep.py``).
 
-The population is written straight into a venue, as a snapshot restore would (accounts,
+Quiet ticks walk each mark randomly (steps up to 0.1%, within 0.5% of the start): the bands of
+the multi-position units are crossed and re-drawn, nobody is liquidated. The population is
+written straight into a venue, as a snapshot restore would (accounts,
 positions, wallets in the ledger, a house account on the other side of every position so they
 net to zero), then indexed by the engine's own refresh (timed: that is a restart's cost). Marks
 come from a feed; the book is empty, so every liquidation order goes unfilled and the insurance
@@ -187,9 +189,11 @@ def main() -> None:
     rng = random.Random(args.seed)
     now = START_MS + 1_000
     quiet: list[float] = []
+    walk = dict.fromkeys(MARKS, 0)  # basis points from the start: a random walk within +/-0.5%
     for number in range(args.ticks):
         symbol = ("BTCUSDT", "ETHUSDT")[number % 2]
-        price = MARKS[symbol] * (10_000 + rng.randint(-5, 5)) // 10_000
+        walk[symbol] = max(-50, min(50, walk[symbol] + rng.randint(-10, 10)))
+        price = MARKS[symbol] * (10_000 + walk[symbol]) // 10_000
         seconds, counts = tick(engine, symbol, price - price % 10**6, now)
         now += 1_000
         if counts["LiquidationTriggered"]:

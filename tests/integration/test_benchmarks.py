@@ -1,0 +1,41 @@
+"""The benchmarks still run and agree with themselves, at a tiny size (no timing asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def run(name: str, *argv: str) -> dict[str, object]:
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / name), *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    headline: dict[str, object] = json.loads(result.stdout.strip().splitlines()[-1])
+    return headline
+
+
+def test_risk_sweep_liquidates_what_a_full_scan_finds() -> None:
+    headline = run("risk_sweep.py", "--positions", "3000", "--ticks", "20", "--naive-ticks", "1")
+
+    assert headline["benchmark"] == "risk_sweep"
+    assert headline["crash_liquidations"] == headline["crash_breached_by_full_scan"]
+    assert isinstance(headline["crash_liquidations"], int)
+    assert headline["crash_liquidations"] > 0
+    assert headline["crash_left_breached"] == 0
+
+
+def test_matching_benchmark_runs_its_workload_without_rejections() -> None:
+    headline = run("matching.py", "--commands", "3000", "--accounts", "200", "--prefill", "200")
+
+    assert headline["benchmark"] == "matching"
+    assert headline["commands"] == 3000
+    assert headline["rejections"] == 0
