@@ -233,12 +233,12 @@ def report(
         table.add_column(name, justify="left" if name == "what" else "right")
     table.add_row(
         "quiet tick, median",
-        f"{median_ms:.2f} ms",
+        f"{median_ms * 1000:,.1f} µs",
         f"{naive_ms:,.0f} ms",
         f"{TARGET_TICK_MS:.0f} ms",
         f"{naive_ms / median_ms:,.0f}x",
     )
-    table.add_row("quiet tick, p99", f"{p99_ms:.2f} ms", "", "", "")
+    table.add_row("quiet tick, p99", f"{p99_ms * 1000:,.1f} µs", "", "", "")
     table.add_row(
         f"10% crash: {liquidated:,} accounts liquidated",
         f"{crash_seconds:.2f} s",
