@@ -3,6 +3,9 @@
 Each position's place among its side's positions in the symbol by ``adl.Candidate.score``
 (0: the last to be deleveraged, 4: the first). Held in the state (``SymbolState.adl_quantiles``)
 so that ``/fapi/v1/adlQuantile`` and positionRisk's ``adl`` show the last computed values.
+
+One pass over the accounts gives every margin unit's balance (wallet plus unrealized PnL at the
+marks), then each symbol's positions are ranked.
 """
 
 from __future__ import annotations
@@ -10,35 +13,50 @@ from __future__ import annotations
 from liquidator.core import adl
 from liquidator.core.events import AdlQuantilesUpdated, Event
 from liquidator.core.fixed import SCALE
-from liquidator.core.risk_index import UnitKey
-from liquidator.core.units import unit, unit_figures, unit_key
-from liquidator.core.venue import SymbolState, Venue
+from liquidator.core.position import MarginType
+from liquidator.core.venue import Venue
 
 
-def update_quantiles(venue: Venue, state: SymbolState, out: list[Event]) -> None:
-    """Recompute the quantiles of ``state``'s symbol from its positions at the mark."""
-    symbol, mark = state.instrument.symbol, state.mark_price
-    longs: list[adl.Candidate] = []
-    shorts: list[adl.Candidate] = []
-    balances: dict[UnitKey, int] = {}
-    for (name, side), quantity in state.holders.items():
-        account = venue.accounts[name]
-        if account.is_system:
+def update_quantiles(venue: Venue, out: list[Event]) -> None:
+    """Recompute the quantiles of every symbol from the positions at the marks."""
+    marks = {symbol: state.mark_price for symbol, state in venue.symbols.items()}
+    balances = venue.ledger.balances
+    sides: dict[str, tuple[list[adl.Candidate], list[adl.Candidate]]] = {
+        symbol: ([], []) for symbol in venue.symbols
+    }
+    for account in venue.accounts.values():
+        if account.is_system or not account.positions:
             continue
-        position = account.positions[(symbol, side)]
-        key = unit_key(venue, account, position)
-        if key not in balances:
-            target = unit(venue, key)
-            balances[key] = unit_figures(venue, target).margin_balance if target else 0
-        candidate = adl.Candidate(
-            name,
-            side.value,
-            abs(quantity),
-            (quantity * mark - position.cost) // SCALE,
-            abs(quantity) * mark // SCALE,
-            balances[key],
-        )
-        (longs if quantity > 0 else shorts).append(candidate)
-    state.adl_quantiles = {**adl.quantiles(longs), **adl.quantiles(shorts)}
-    if state.adl_quantiles:
-        out.append(AdlQuantilesUpdated(symbol, len(state.adl_quantiles), venue.now_ms))
+        held = [p for p in account.positions.values() if p.quantity]
+        if not held:
+            continue
+        cross: dict[str, int] = {}  # margin asset -> cross unrealized PnL
+        unrealized = {}
+        for position in held:
+            pnl = (position.quantity * marks[position.symbol] - position.cost) // SCALE
+            unrealized[id(position)] = pnl
+            if account.margin_type.get(position.symbol) is not MarginType.ISOLATED:
+                asset = venue.assets[position.symbol]
+                cross[asset] = cross.get(asset, 0) + pnl
+        for position in held:
+            symbol, pnl = position.symbol, unrealized[id(position)]
+            asset = venue.assets[symbol]
+            if account.margin_type.get(symbol) is MarginType.ISOLATED:
+                balance = balances.get((position.ledger_key, asset), 0) + pnl
+            else:
+                balance = balances.get((account.account, asset), 0) + cross[asset]
+            size = abs(position.quantity)
+            candidate = adl.Candidate(
+                account.account,
+                position.side.value,
+                size,
+                pnl,
+                size * marks[symbol] // SCALE,
+                balance,
+            )
+            sides[symbol][0 if position.quantity > 0 else 1].append(candidate)
+    for symbol, (longs, shorts) in sides.items():
+        state = venue.symbols[symbol]
+        state.adl_quantiles = {**adl.quantiles(longs), **adl.quantiles(shorts)}
+        if state.adl_quantiles:
+            out.append(AdlQuantilesUpdated(symbol, len(state.adl_quantiles), venue.now_ms))

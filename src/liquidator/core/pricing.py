@@ -108,8 +108,7 @@ def advance(venue: Venue, now_ms: int, out: list[Event]) -> None:
                 settle_prices(venue, state, out, mark_before=state.mark_price, last_before=last)
     interval = venue.config.adl_interval_ms
     if interval and now_ms >= venue.next_adl_ms:
-        for state in venue.symbols.values():
-            update_quantiles(venue, state, out)
+        update_quantiles(venue, out)
         venue.next_adl_ms = now_ms - now_ms % interval + interval
 
 
