@@ -1,0 +1,1 @@
+"""The local Binance-compatible futures exchange: a FastAPI adapter over the engine."""

@@ -1,0 +1,302 @@
+"""The FastAPI application, built by a factory (no global state at import).
+
+``create_app(settings)`` opens the journal (SQLite by default), restores the engine, and serves
+Binance's REST paths (``routes_*``), the admin API and every WebSocket path the clients use.
+Background tasks, all feeding commands through the same single loop: a heartbeat that lets time
+pass (funding, samples, the insurance funds' unwinding), a seeded random walk of the index
+prices (the default price source), and the expiry of listen keys.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import math
+import random
+import secrets
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, WebSocket, WebSocketDisconnect
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from liquidator.adapters.sqlite.journal import SqliteJournal
+from liquidator.adapters.sqlite.keys import SqliteKeyStore
+from liquidator.api import routes_account, routes_admin, routes_market, routes_trade
+from liquidator.api.routing import Route, endpoint
+from liquidator.api.server import Server
+from liquidator.api.streams import Subscriber
+from liquidator.app.exchange import Exchange
+from liquidator.app.journal import Journal, MemoryJournal
+from liquidator.app.keys import KeyStore, MemoryKeyStore
+from liquidator.app.live_exchange import Clock, LiveExchange, SimulatedClock
+from liquidator.core.commands import AdvanceTime, SetIndexPrice
+from liquidator.core.fixed import SCALE, Price
+from liquidator.core.market import Market
+from liquidator.core.market_maker import MarketMakerConfig
+from liquidator.core.venue import VenueConfig
+
+log = logging.getLogger("liquidator.api")
+
+ROUTES: tuple[Route, ...] = (
+    *routes_market.ROUTES,
+    *routes_trade.ROUTES,
+    *routes_account.ROUTES,
+    *routes_admin.ROUTES,
+)
+WS_PATHS = (
+    "/ws",
+    "/ws/{rest:path}",
+    "/stream",
+    "/stream/{rest:path}",
+    *(f"/{scope}/{kind}" for scope in ("market", "public", "private") for kind in ("ws", "stream")),
+    *(
+        f"/{scope}/{kind}/{{rest:path}}"
+        for scope in ("market", "public", "private")
+        for kind in ("ws", "stream")
+    ),
+)
+START_PRICES = {"BTCUSDT": 60_000 * SCALE, "ETHUSDT": 3_000 * SCALE}
+
+
+class WallClock:
+    def now_ms(self) -> int:
+        return int(time.time() * 1000)
+
+
+@dataclass
+class Settings:
+    """How a server runs (``liquidator serve`` fills it from its options)."""
+
+    market: Market
+    database: Path | None = None  # None: an in-memory journal and key store
+    venue: VenueConfig = field(
+        default_factory=lambda: VenueConfig(market_maker=MarketMakerConfig())
+    )
+    admin_key: str = field(default_factory=lambda: secrets.token_hex(16))
+    simulated_start_ms: int | None = None  # simulated time from here; None: the wall clock
+    check_timestamp: bool = True
+    weight_limit: int = 2400
+    heartbeat_ms: int = 1000
+    price_walk: bool = True
+    walk_seed: int = 7
+    walk_interval_ms: int = 1000
+    walk_bps: float = 5.0  # standard deviation of a step, in basis points
+    start_prices: dict[str, int] = field(default_factory=lambda: dict(START_PRICES))
+    snapshot_every: int = 10_000
+    synchronous: str = "NORMAL"
+
+
+def create_app(settings: Settings, keys: KeyStore | None = None) -> FastAPI:
+    """Build the application; the engine opens when the app starts (its lifespan)."""
+    holder: dict[str, Server] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        server, journal = _open(settings, keys)
+        holder["server"] = server
+        app.state.server = server
+        tasks = [asyncio.create_task(_heartbeat(server, settings))]
+        if settings.price_walk:
+            tasks.append(asyncio.create_task(_walk(server, settings)))
+        tasks.append(asyncio.create_task(_expire(server)))
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            server.live.exchange.snapshot()
+            server.live.close()
+            del journal
+
+    app = FastAPI(
+        title="liquidator: a local Binance USDⓈ-M futures exchange",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    proxy = _Proxy(holder)
+    for route in ROUTES:
+        app.add_api_route(
+            route.path,
+            endpoint(proxy, route),  # type: ignore[arg-type]
+            methods=[route.method],
+            openapi_extra=route.openapi_extra(),
+            summary=route.summary or f"{route.method} {route.path}",
+            response_model=None,
+        )
+    for path in WS_PATHS:
+        app.add_api_websocket_route(path, _websocket(holder))
+    _error_handlers(app)
+    return app
+
+
+class _Proxy:
+    """Routes are bound before the server opens (in the lifespan): look it up per request."""
+
+    def __init__(self, holder: dict[str, Server]) -> None:
+        self._holder = holder
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._holder["server"], name)
+
+
+def _open(settings: Settings, keys: KeyStore | None) -> tuple[Server, Journal]:
+    journal: Journal
+    if settings.database is None:
+        journal = MemoryJournal()
+        store: KeyStore = keys or MemoryKeyStore()
+    else:
+        journal = SqliteJournal(settings.database, synchronous=settings.synchronous)
+        store = keys or SqliteKeyStore(settings.database)
+    exchange = Exchange.open(
+        settings.market, settings.venue, journal, snapshot_every=settings.snapshot_every
+    )
+    clock: Clock = (
+        SimulatedClock(max(settings.simulated_start_ms, exchange.engine.venue.now_ms))
+        if settings.simulated_start_ms is not None
+        else WallClock()
+    )
+    live = LiveExchange(exchange, clock)
+    server = Server(
+        live,
+        settings.market,
+        store,
+        admin_key=settings.admin_key,
+        weight_limit=settings.weight_limit,
+        check_timestamp=settings.check_timestamp and settings.simulated_start_ms is None,
+    )
+    for symbol, state in live.venue.symbols.items():
+        if state.index_price == 0 and symbol in settings.start_prices:
+            live.submit(SetIndexPrice(symbol, Price(settings.start_prices[symbol])))
+    return server, journal
+
+
+async def _heartbeat(server: Server, settings: Settings) -> None:
+    """Let time pass on the wall clock: funding, samples, the funds' unwinding."""
+    if settings.simulated_start_ms is not None or settings.heartbeat_ms <= 0:
+        return
+    while True:
+        await asyncio.sleep(settings.heartbeat_ms / 1000)
+        try:
+            server.live.submit(AdvanceTime())
+        except Exception:  # a broken invariant stops the engine: log it, stop the loop
+            log.exception("the engine failed on a heartbeat")
+            raise
+
+
+async def _walk(server: Server, settings: Settings) -> None:
+    """A seeded geometric random walk of every index price (the default price source)."""
+    rng = random.Random(settings.walk_seed)
+    while True:
+        await asyncio.sleep(settings.walk_interval_ms / 1000)
+        for symbol, state in sorted(server.live.venue.symbols.items()):
+            if state.index_price <= 0:
+                continue
+            step = math.exp(rng.gauss(0.0, settings.walk_bps / 10_000))
+            tick = state.instrument.tick_size.raw
+            target = int(state.index_price * step)
+            target = max(tick, target - target % tick)
+            server.live.submit(SetIndexPrice(symbol, Price(target)))
+
+
+async def _expire(server: Server) -> None:
+    while True:
+        await asyncio.sleep(30)
+        server.hub.expire_listen_keys()
+
+
+def _websocket(holder: dict[str, Server]) -> Any:
+    async def serve(websocket: WebSocket) -> None:
+        server = holder["server"]
+        path = websocket.url.path
+        combined = "/stream" in path
+        subscriber = Subscriber(combined)
+        await websocket.accept()
+        hub = server.hub
+        hub.add(subscriber)
+        names = [n for n in websocket.query_params.get("streams", "").split("/") if n]
+        listen_key = websocket.query_params.get("listenKey")
+        if listen_key:
+            names.append(listen_key)
+        if path.startswith("/ws/") and path.count("/") == 2 and not path.endswith("/ws/"):
+            tail = path.rsplit("/", 1)[-1]
+            if not tail.isdigit():
+                names.append(tail)
+        hub.subscribe(subscriber, names)
+        sender = asyncio.create_task(_send(websocket, subscriber))
+        try:
+            while True:
+                text = await websocket.receive_text()
+                reply = _frame(hub, subscriber, text)
+                if reply is not None:
+                    await websocket.send_text(reply)
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        finally:
+            hub.remove(subscriber)
+            sender.cancel()
+
+    return serve
+
+
+async def _send(websocket: WebSocket, subscriber: Subscriber) -> None:
+    with contextlib.suppress(Exception):
+        while not subscriber.closed:
+            message = await subscriber.queue.get()
+            await websocket.send_text(message)
+    with contextlib.suppress(Exception):
+        await websocket.close()
+
+
+def _frame(hub: Any, subscriber: Subscriber, text: str) -> str | None:
+    """Answer a SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS frame."""
+    try:
+        frame = json.loads(text)
+        method, ident = frame.get("method"), frame.get("id")
+        params = frame.get("params") or []
+        if not isinstance(params, list) or not all(isinstance(p, str) for p in params):
+            raise ValueError
+    except (ValueError, AttributeError):
+        return json.dumps({"error": {"code": 2, "msg": "Invalid request"}, "id": None})
+    if method == "SUBSCRIBE":
+        hub.subscribe(subscriber, params)
+        return json.dumps({"result": None, "id": ident})
+    if method == "UNSUBSCRIBE":
+        hub.unsubscribe(subscriber, params)
+        return json.dumps({"result": None, "id": ident})
+    if method == "LIST_SUBSCRIPTIONS":
+        streams = sorted(subscriber.streams) + sorted(subscriber.accounts.values())
+        return json.dumps({"result": streams, "id": ident})
+    return json.dumps({"error": {"code": 1, "msg": f"Unknown method {method!r}"}, "id": ident})
+
+
+def _error_handlers(app: FastAPI) -> None:
+    async def not_found(request: Request, error: Exception) -> JSONResponse:
+        status = error.status_code if isinstance(error, HTTPException) else 500
+        if status in (404, 405):
+            return JSONResponse(
+                {
+                    "code": -5000,
+                    "msg": f"Path {request.url.path}, Method {request.method} is invalid",
+                },
+                status_code=status,
+            )
+        return JSONResponse({"code": -1000, "msg": str(getattr(error, "detail", error))}, status)
+
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:  # noqa: ARG001
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return JSONResponse(
+            {"code": -1000, "msg": "An unknown error occurred while processing the request."},
+            status_code=500,
+        )
+
+    app.add_exception_handler(HTTPException, not_found)
+    app.add_exception_handler(Exception, unexpected)

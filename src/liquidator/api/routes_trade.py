@@ -1,0 +1,422 @@
+"""Trading: orders (``/fapi/v1/order`` and ``/fapi/v1/algoOrder``), leverage, margin settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from liquidator.api import views
+from liquidator.api.errors import (
+    NO_SUCH_ORDER,
+    UNKNOWN_ORDER_SENT,
+    BinanceError,
+    invalid,
+    mandatory,
+)
+from liquidator.api.routes_market import LIMIT, RANGE, SYMBOL, limit, symbol_state
+from liquidator.api.routing import Call, Param, Route, Security
+from liquidator.core.commands import (
+    CancelAllOrders,
+    CancelOrder,
+    ModifyIsolatedMargin,
+    PlaceOrder,
+    SetLeverage,
+    SetMarginType,
+    SetPositionMode,
+)
+from liquidator.core.events import OrderAccepted
+from liquidator.core.fixed import Amount, Price, Qty, Rate
+from liquidator.core.orders import (
+    Order,
+    OrderType,
+    SelfTradePrevention,
+    Side,
+    TimeInForce,
+    WorkingType,
+)
+from liquidator.core.position import MarginType, PositionSide
+
+SIDE = Param("side", required=True, enum=("BUY", "SELL"))
+POSITION_SIDE = Param("positionSide", enum=("BOTH", "LONG", "SHORT"))
+ORDER_PARAMS = (
+    SYMBOL,
+    SIDE,
+    POSITION_SIDE,
+    Param("type", required=True, enum=tuple(t.value for t in OrderType if not t.is_venue_only)),
+    Param("timeInForce", enum=("GTC", "IOC", "FOK", "GTX")),
+    Param("quantity", "number"),
+    Param("reduceOnly", "boolean"),
+    Param("price", "number"),
+    Param("newClientOrderId"),
+    Param("stopPrice", "number"),
+    Param("closePosition", "boolean"),
+    Param("activationPrice", "number"),
+    Param("callbackRate", "number"),
+    Param("workingType", enum=("MARK_PRICE", "CONTRACT_PRICE")),
+    Param("priceProtect", "boolean"),
+    Param("newOrderRespType", enum=("ACK", "RESULT")),
+    Param("selfTradePreventionMode", enum=tuple(m.value for m in SelfTradePrevention)),
+)
+ALGO_PARAMS = (
+    SYMBOL,
+    SIDE,
+    POSITION_SIDE,
+    Param("algoType", required=True, enum=("CONDITIONAL",)),
+    Param("type", required=True, enum=tuple(t.value for t in OrderType if t.is_conditional)),
+    Param("timeInForce", enum=("GTC", "IOC", "FOK", "GTX")),
+    Param("quantity", "number"),
+    Param("price", "number"),
+    Param("triggerPrice", "number"),
+    Param("workingType", enum=("MARK_PRICE", "CONTRACT_PRICE")),
+    Param("priceProtect", "boolean"),
+    Param("reduceOnly", "boolean"),
+    Param("closePosition", "boolean"),
+    Param("activatePrice", "number"),
+    Param("callbackRate", "number"),
+    Param("clientAlgoId"),
+)
+ORDER_ID = (SYMBOL, Param("orderId", "integer"), Param("origClientOrderId"))
+
+
+def _order_command(call: Call, *, algo: bool) -> PlaceOrder:
+    p = call.params
+    state = symbol_state(call)
+    kind = p.choice("type", OrderType, required=True)
+    assert kind is not None
+    if kind.is_venue_only or (algo and not kind.is_conditional):
+        raise BinanceError(-1116, "Invalid orderType.")
+    if p.text("priceMatch") not in (None, "NONE") or p.text("goodTillDate"):
+        raise BinanceError(-1130, "priceMatch and GTD orders are not supported by this venue.")
+    side = p.choice("side", Side, required=True)
+    assert side is not None
+    return PlaceOrder(
+        account=call.account,
+        symbol=state.instrument.symbol,
+        side=side,
+        order_type=kind,
+        quantity=p.fixed("quantity", Qty.of),
+        price=p.fixed("price", Price.of),
+        time_in_force=p.choice("timeInForce", TimeInForce),
+        stop_price=p.fixed("triggerPrice" if algo else "stopPrice", Price.of),
+        reduce_only=p.boolean("reduceOnly"),
+        close_position=p.boolean("closePosition"),
+        position_side=p.choice("positionSide", PositionSide, default=PositionSide.BOTH)
+        or PositionSide.BOTH,
+        client_order_id=p.text("clientAlgoId" if algo else "newClientOrderId"),
+        working_type=p.choice("workingType", WorkingType, default=WorkingType.CONTRACT_PRICE)
+        or WorkingType.CONTRACT_PRICE,
+        activation_price=p.fixed("activatePrice" if algo else "activationPrice", Price.of),
+        callback_rate=p.fixed("callbackRate", Rate.of),
+        self_trade_prevention=p.choice(
+            "selfTradePreventionMode", SelfTradePrevention, default=SelfTradePrevention.NONE
+        )
+        or SelfTradePrevention.NONE,
+        price_protect=p.boolean("priceProtect"),
+    )
+
+
+def _placed(call: Call, command: PlaceOrder) -> Order:
+    outcome = call.server.submit(command)
+    accepted = next(
+        e for e in outcome.events if isinstance(e, OrderAccepted) and e.account == command.account
+    )
+    order = call.server.live.orders.order(command.account, accepted.order_id)
+    assert order is not None
+    return order
+
+
+def new_order(call: Call) -> dict[str, Any]:
+    order = _placed(call, _order_command(call, algo=False))
+    return views.order_json(order)
+
+
+def new_algo_order(call: Call) -> dict[str, Any]:
+    order = _placed(call, _order_command(call, algo=True))
+    return views.algo_json(order, False)
+
+
+def _find(call: Call, *, algo: bool = False) -> Order:
+    p = call.params
+    history = call.server.live.orders
+    if algo:
+        algo_id = p.integer("algoId")
+        client = p.text("clientAlgoId")
+        if algo_id is None and client is None:
+            raise mandatory("algoId")
+        found = (
+            history.order(call.account, algo_id)
+            if algo_id is not None
+            else _by_client(call, client or "")
+        )
+        if found is None or not found.orig_type.is_conditional:
+            raise BinanceError(NO_SUCH_ORDER, "Order does not exist.")
+        return found
+    state = symbol_state(call)
+    order_id, client = p.integer("orderId"), p.text("origClientOrderId")
+    if order_id is None and client is None:
+        raise mandatory("orderId")
+    found = (
+        history.order(call.account, order_id)
+        if order_id is not None
+        else history.by_client_id(call.account, state.instrument.symbol, client or "")
+    )
+    if found is None or found.symbol != state.instrument.symbol:
+        raise BinanceError(NO_SUCH_ORDER, "Order does not exist.")
+    return found
+
+
+def _by_client(call: Call, client: str) -> Order | None:
+    for order in reversed(call.server.live.orders.of(call.account)):
+        if order.client_order_id == client and order.orig_type.is_conditional:
+            return order
+    return None
+
+
+def query_order(call: Call) -> dict[str, Any]:
+    return views.order_json(_find(call))
+
+
+def cancel_order(call: Call) -> dict[str, Any]:
+    try:
+        order = _find(call)
+    except BinanceError:
+        raise BinanceError(UNKNOWN_ORDER_SENT, "Unknown order sent.") from None
+    call.server.submit(CancelOrder(call.account, order.symbol, order_id=order.order_id))
+    return views.order_json(order)
+
+
+def cancel_algo_order(call: Call) -> dict[str, Any]:
+    try:
+        order = _find(call, algo=True)
+    except BinanceError:
+        raise BinanceError(UNKNOWN_ORDER_SENT, "Unknown order sent.") from None
+    call.server.submit(CancelOrder(call.account, order.symbol, order_id=order.order_id))
+    return {
+        "algoId": order.order_id,
+        "clientAlgoId": order.client_order_id,
+        "code": "200",
+        "msg": "success",
+    }
+
+
+def cancel_all(call: Call) -> dict[str, Any]:
+    state = symbol_state(call)
+    call.server.submit(CancelAllOrders(call.account, state.instrument.symbol))
+    return {"code": 200, "msg": "The operation of cancel all open order is done."}
+
+
+def _open_orders(call: Call) -> list[Order]:
+    venue = call.server.live.venue
+    account = venue.accounts[call.account]
+    symbol = symbol_state(call).instrument.symbol if "symbol" in call.params else None
+    return sorted(
+        (
+            order
+            for s, orders in account.open_orders.items()
+            if symbol in (None, s)
+            for order in orders.orders.values()
+        ),
+        key=lambda o: o.order_id,
+    )
+
+
+def open_orders(call: Call) -> list[dict[str, Any]]:
+    """Every open order, conditional ones waiting for their trigger included (as Binance's
+    classic endpoint lists them; ``openAlgoOrders`` lists only those)."""
+    return [views.order_json(o) for o in _open_orders(call)]
+
+
+def open_algo_orders(call: Call) -> list[dict[str, Any]]:
+    venue = call.server.live.venue
+    return [
+        views.algo_json(o, False)
+        for o in _open_orders(call)
+        if o.order_id in venue.symbols[o.symbol].triggers
+    ]
+
+
+def open_order(call: Call) -> dict[str, Any]:
+    order = _find(call)
+    if not order.status.is_open:
+        raise BinanceError(NO_SUCH_ORDER, "Order does not exist.")
+    return views.order_json(order)
+
+
+def all_orders(call: Call) -> list[dict[str, Any]]:
+    state = symbol_state(call)
+    size = limit(call, 500, 1000)
+    p = call.params
+    start, end, from_id = p.integer("startTime"), p.integer("endTime"), p.integer("orderId")
+    orders = [
+        o
+        for o in call.server.live.orders.of(call.account, state.instrument.symbol)
+        if (from_id is None or o.order_id >= from_id)
+        and (start is None or o.created_ms >= start)
+        and (end is None or o.created_ms <= end)
+    ]
+    return [views.order_json(o) for o in orders[-size:]]
+
+
+def user_trades(call: Call) -> list[dict[str, Any]]:
+    state = symbol_state(call)
+    size = limit(call, 500, 1000)
+    p = call.params
+    start, end, from_id = p.integer("startTime"), p.integer("endTime"), p.integer("fromId")
+    fills = [
+        f
+        for f in call.server.live.orders.fills_of(call.account, state.instrument.symbol)
+        if (from_id is None or f.trade_id >= from_id)
+        and (start is None or f.ts_ms >= start)
+        and (end is None or f.ts_ms <= end)
+    ]
+    return [
+        {
+            "buyer": f.side == "BUY",
+            "commission": views.d(f.commission),
+            "commissionAsset": f.commission_asset,
+            "id": f.trade_id,
+            "maker": f.maker,
+            "orderId": f.order_id,
+            "price": views.d(f.price),
+            "qty": views.d(f.quantity),
+            "quoteQty": views.d16(f.price * f.quantity),
+            "realizedPnl": views.d(f.realized_pnl),
+            "side": f.side,
+            "positionSide": f.position_side,
+            "symbol": f.symbol,
+            "time": f.ts_ms,
+        }
+        for f in fills[-size:]
+    ]
+
+
+def leverage(call: Call) -> dict[str, Any]:
+    state = symbol_state(call)
+    value = call.params.integer("leverage", required=True)
+    assert value is not None
+    symbol = state.instrument.symbol
+    call.server.submit(SetLeverage(call.account, symbol, value))
+    cap = state.table.max_notional_at_leverage(value) or 0
+    return {"leverage": value, "maxNotionalValue": views.d(cap), "symbol": symbol}
+
+
+def margin_type(call: Call) -> dict[str, Any]:
+    state = symbol_state(call)
+    text = call.params.need("marginType").upper()
+    kinds = {
+        "ISOLATED": MarginType.ISOLATED,
+        "CROSSED": MarginType.CROSS,
+        "CROSS": MarginType.CROSS,
+    }
+    if text not in kinds:
+        raise invalid("marginType")
+    call.server.submit(SetMarginType(call.account, state.instrument.symbol, kinds[text]))
+    return {"code": 200, "msg": "success"}
+
+
+def position_mode(call: Call) -> dict[str, Any]:
+    hedge = call.params.text("dualSidePosition", required=True)
+    if hedge is None or hedge.lower() not in ("true", "false"):
+        raise invalid("dualSidePosition")
+    call.server.submit(SetPositionMode(call.account, hedge.lower() == "true"))
+    return {"code": 200, "msg": "success"}
+
+
+def get_position_mode(call: Call) -> dict[str, Any]:
+    return {"dualSidePosition": call.server.live.venue.accounts[call.account].hedge}
+
+
+def position_margin(call: Call) -> dict[str, Any]:
+    state = symbol_state(call)
+    p = call.params
+    amount = p.fixed(
+        "amount", lambda text: Amount.of(text, state.instrument.margin_asset), required=True
+    )
+    kind = p.integer("type", required=True)
+    if kind not in (1, 2):
+        raise invalid("type")
+    side = p.choice("positionSide", PositionSide, default=PositionSide.BOTH) or PositionSide.BOTH
+    assert amount is not None
+    call.server.submit(
+        ModifyIsolatedMargin(call.account, state.instrument.symbol, side, amount, kind == 1)
+    )
+    return {
+        "amount": float(amount.to_decimal()),
+        "code": 200,
+        "msg": "Successfully modify position margin.",
+        "type": kind,
+    }
+
+
+SIGNED = Security.SIGNED
+ROUTES = (
+    Route("POST", "/fapi/v1/order", new_order, SIGNED, 1, ORDER_PARAMS),
+    Route("GET", "/fapi/v1/order", query_order, SIGNED, 1, ORDER_ID),
+    Route("DELETE", "/fapi/v1/order", cancel_order, SIGNED, 1, ORDER_ID),
+    Route("POST", "/fapi/v1/algoOrder", new_algo_order, SIGNED, 1, ALGO_PARAMS),
+    Route(
+        "DELETE",
+        "/fapi/v1/algoOrder",
+        cancel_algo_order,
+        SIGNED,
+        1,
+        (Param("algoId", "integer"), Param("clientAlgoId")),
+    ),
+    Route("GET", "/fapi/v1/openAlgoOrders", open_algo_orders, SIGNED, 1, (Param("symbol"),)),
+    Route("DELETE", "/fapi/v1/allOpenOrders", cancel_all, SIGNED, 1, (SYMBOL,)),
+    Route("GET", "/fapi/v1/openOrders", open_orders, SIGNED, 1, (Param("symbol"),)),
+    Route("GET", "/fapi/v1/openOrder", open_order, SIGNED, 1, ORDER_ID),
+    Route(
+        "GET",
+        "/fapi/v1/allOrders",
+        all_orders,
+        SIGNED,
+        5,
+        (SYMBOL, LIMIT, *RANGE, Param("orderId", "integer")),
+    ),
+    Route(
+        "GET",
+        "/fapi/v1/userTrades",
+        user_trades,
+        SIGNED,
+        5,
+        (SYMBOL, LIMIT, *RANGE, Param("fromId", "integer")),
+    ),
+    Route(
+        "POST",
+        "/fapi/v1/leverage",
+        leverage,
+        SIGNED,
+        1,
+        (SYMBOL, Param("leverage", "integer", True)),
+    ),
+    Route(
+        "POST",
+        "/fapi/v1/marginType",
+        margin_type,
+        SIGNED,
+        1,
+        (SYMBOL, Param("marginType", required=True, enum=("ISOLATED", "CROSSED"))),
+    ),
+    Route(
+        "POST",
+        "/fapi/v1/positionSide/dual",
+        position_mode,
+        SIGNED,
+        1,
+        (Param("dualSidePosition", required=True, enum=("true", "false")),),
+    ),
+    Route("GET", "/fapi/v1/positionSide/dual", get_position_mode, SIGNED, 30),
+    Route(
+        "POST",
+        "/fapi/v1/positionMargin",
+        position_margin,
+        SIGNED,
+        1,
+        (
+            SYMBOL,
+            POSITION_SIDE,
+            Param("amount", "number", True),
+            Param("type", "integer", True, ("1", "2")),
+        ),
+    ),
+)

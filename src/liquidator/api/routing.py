@@ -1,0 +1,128 @@
+"""Routes as data: method, path, security, weight, documented parameters, and a handler.
+
+Handlers are plain functions of a :class:`Call` that return JSON-ready values or raise
+:class:`BinanceError`; :func:`endpoint` wraps one into an ASGI endpoint that reads the raw
+query and body, checks security and weight, runs it, and answers in Binance's shape. The
+parameters are declared for the OpenAPI schema (so schemathesis can fuzz them); values are read
+by :class:`Params` from the query and the body alike, whatever the Content-Type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from liquidator.api.auth import Caller
+from liquidator.api.errors import BinanceError
+from liquidator.api.params import Params
+
+if TYPE_CHECKING:
+    from liquidator.api.server import Server
+
+
+class Security(Enum):
+    NONE = "NONE"  # public market data
+    USER_STREAM = "USER_STREAM"  # API key header only (listenKey)
+    SIGNED = "SIGNED"  # API key, timestamp and signature
+    ADMIN = "ADMIN"  # the server's admin key (X-ADMIN-KEY), off Binance's paths
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str
+    kind: str = "string"  # string | integer | number | boolean
+    required: bool = False
+    enum: tuple[str, ...] = ()
+
+    def schema(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"type": self.kind}
+        if self.enum:
+            body["enum"] = list(self.enum)
+        return {"name": self.name, "in": "query", "required": self.required, "schema": body}
+
+
+@dataclass(slots=True)
+class Call:
+    """One request as a handler sees it."""
+
+    server: Server
+    params: Params
+    now_ms: int
+    caller: Caller | None = None
+
+    @property
+    def account(self) -> str:
+        if self.caller is None:  # a route declared SIGNED always has one
+            raise BinanceError(-2015, "Invalid API-key, IP, or permissions for action.", 401)
+        return self.caller.account
+
+
+Handler = Callable[[Call], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    method: str
+    path: str
+    handler: Handler
+    security: Security = Security.NONE
+    weight: int = 1
+    params: tuple[Param, ...] = field(default_factory=tuple)
+    summary: str = ""
+
+    def openapi_extra(self) -> dict[str, Any]:
+        parameters = [p.schema() for p in self.params]
+        if self.security is Security.SIGNED:
+            parameters += [
+                Param("timestamp", "integer", True).schema(),
+                Param("recvWindow", "integer").schema(),
+                Param("signature", "string", True).schema(),
+            ]
+        if self.security in (Security.SIGNED, Security.USER_STREAM):
+            parameters.append(
+                {
+                    "name": "X-MBX-APIKEY",
+                    "in": "header",
+                    "required": True,
+                    "schema": {"type": "string"},
+                }
+            )
+        if self.security is Security.ADMIN:
+            parameters.append(
+                {
+                    "name": "X-ADMIN-KEY",
+                    "in": "header",
+                    "required": True,
+                    "schema": {"type": "string"},
+                }
+            )
+        return {"parameters": parameters}
+
+
+def endpoint(server: Server, route: Route) -> Callable[[Request], Any]:
+    """Return the ASGI endpoint serving ``route``."""
+
+    async def serve(request: Request) -> Response:
+        host = request.client.host if request.client else "local"
+        try:
+            used = server.limiter.spend(host, route.weight, server.wall_ms())
+        except BinanceError as error:
+            return JSONResponse(error.body(), status_code=error.status)
+        headers = {"X-MBX-USED-WEIGHT-1M": str(used)}
+        try:
+            body = await request.body()
+            params = Params(request.url.query, body)
+            call = Call(server, params, server.live.now_ms())
+            call.caller = server.authorize(route.security, request, params)
+            result = route.handler(call)
+        except BinanceError as error:
+            return JSONResponse(error.body(), status_code=error.status, headers=headers)
+        return JSONResponse(result, headers=headers)
+
+    serve.__name__ = f"{route.method.lower()}_{route.path.strip('/').replace('/', '_')}"
+    return serve
