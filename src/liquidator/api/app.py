@@ -37,11 +37,11 @@ from liquidator.app.exchange import Exchange
 from liquidator.app.journal import Journal, MemoryJournal
 from liquidator.app.keys import KeyStore, MemoryKeyStore
 from liquidator.app.live_exchange import Clock, LiveExchange, SimulatedClock
-from liquidator.core.commands import AdvanceTime, SetIndexPrice
+from liquidator.core.commands import AdvanceTime, SetIndexPrice, SetMarkPrice
 from liquidator.core.fixed import SCALE, Price
 from liquidator.core.market import Market
 from liquidator.core.market_maker import MarketMakerConfig
-from liquidator.core.venue import VenueConfig
+from liquidator.core.venue import PriceSource, VenueConfig
 
 log = logging.getLogger("liquidator.api")
 
@@ -173,9 +173,15 @@ def _open(settings: Settings, keys: KeyStore | None) -> tuple[Server, Journal]:
         weight_limit=settings.weight_limit,
         check_timestamp=settings.check_timestamp and settings.simulated_start_ms is None,
     )
+    feed = settings.venue.mark_source is PriceSource.FEED
     for symbol, state in live.venue.symbols.items():
-        if state.index_price == 0 and symbol in settings.start_prices:
-            live.submit(SetIndexPrice(symbol, Price(settings.start_prices[symbol])))
+        start = settings.start_prices.get(symbol)
+        if start is None:
+            continue
+        if state.index_price == 0:
+            live.submit(SetIndexPrice(symbol, Price(start)))
+        if feed and state.mark_price == 0:
+            live.submit(SetMarkPrice(symbol, Price(start)))
     return server, journal
 
 

@@ -1,0 +1,73 @@
+"""The story through binance-futures-connector 4.2.0 (UMFutures and its websocket client)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from binance.um_futures import UMFutures
+from binance.websocket.um_futures.websocket_client import UMFuturesWebsocketClient
+from story import BASE, SYMBOL, WS, admin, new_account, report, wait_for
+
+key, secret = new_account("connector")
+client = UMFutures(key, secret, base_url=BASE)
+result: dict[str, Any] = {}
+info = client.exchange_info()
+result["symbols"] = [s["symbol"] for s in info["symbols"]]
+result["leverage"] = client.change_leverage(symbol=SYMBOL, leverage=20)
+result["margin_type"] = client.change_margin_type(symbol=SYMBOL, marginType="ISOLATED")
+messages: list[Any] = []
+listen_key = client.new_listen_key()["listenKey"]
+stream = UMFuturesWebsocketClient(
+    stream_url=WS, on_message=lambda _, text: messages.append(json.loads(text))
+)
+stream.user_data(listen_key=listen_key, id=1)
+stream.liquidation_order(symbol=SYMBOL.lower(), id=2)
+opened = client.new_order(symbol=SYMBOL, side="BUY", type="MARKET", quantity="0.05")
+result["opened"] = opened
+mark = float(client.mark_price(symbol=SYMBOL)["markPrice"])
+stop = client.new_order(
+    symbol=SYMBOL,
+    side="SELL",
+    type="STOP_MARKET",
+    stopPrice=f"{mark * 0.98:.1f}",
+    closePosition="true",
+    workingType="MARK_PRICE",
+)
+result["stop"] = stop
+result["stop_cancelled"] = client.cancel_order(symbol=SYMBOL, orderId=stop["orderId"])
+algo = client.sign_request(
+    "POST",
+    "/fapi/v1/algoOrder",
+    {
+        "algoType": "CONDITIONAL",
+        "symbol": SYMBOL,
+        "side": "SELL",
+        "type": "STOP_MARKET",
+        "triggerPrice": f"{mark * 0.97:.1f}",
+        "quantity": "0.05",
+        "reduceOnly": "true",
+    },
+)
+result["algo"] = algo
+result["open_algo"] = client.sign_request("GET", "/fapi/v1/openAlgoOrders", {"symbol": SYMBOL})
+result["algo_cancelled"] = client.sign_request(
+    "DELETE", "/fapi/v1/algoOrder", {"algoId": algo["algoId"]}
+)
+result["position_before"] = client.get_position_risk(symbol=SYMBOL)
+result["crash"] = admin("/admin/crash", symbol=SYMBOL, percent="-20")
+result["ws_seen"] = wait_for(
+    lambda: (
+        any(m.get("e") == "forceOrder" for m in messages)
+        and any(
+            m.get("e") == "ORDER_TRADE_UPDATE" and m["o"]["o"] == "LIQUIDATION" for m in messages
+        )
+    )
+)
+result["force_orders"] = client.force_orders(symbol=SYMBOL, autoCloseType="LIQUIDATION")
+result["positions"] = client.get_position_risk(symbol=SYMBOL)
+result["balance"] = client.balance()
+result["income"] = client.get_income_history(symbol=SYMBOL)
+result["messages"] = messages
+stream.stop()
+report(result)

@@ -1,0 +1,47 @@
+"""The three real clients, each in its own venv, drive the same story against a live server.
+
+Load markets, deposit (admin), set leverage and margin type, open a position with a market
+order, place and cancel a stop-loss both ways (``/fapi/v1/order`` STOP_MARKET and
+``/fapi/v1/algoOrder``), crash the price (admin), see the position liquidated, and read it back
+through the client's own calls (forced orders, positions, balance, income); a WebSocket client
+receives the liquidation's ORDER_TRADE_UPDATE and the forceOrder event.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from tests.e2e.conftest import LiveServer, run_story
+
+
+def test_binance_futures_connector_story(server: LiveServer) -> None:
+    story = run_story("futures-connector", "futures_connector_story.py", server)
+
+    assert "BTCUSDT" in story["symbols"]
+    assert story["leverage"]["leverage"] == 20
+    assert story["margin_type"] == {"code": 200, "msg": "success"}
+    assert story["opened"]["status"] == "FILLED"
+    assert Decimal(story["opened"]["executedQty"]) == Decimal("0.05")
+    assert story["stop"]["type"] == "STOP_MARKET"
+    assert story["stop_cancelled"]["status"] == "CANCELED"
+    assert story["algo"]["algoStatus"] == "NEW"
+    assert [o["algoId"] for o in story["open_algo"]] == [story["algo"]["algoId"]]
+    assert story["algo_cancelled"]["code"] == "200"
+    (before,) = story["position_before"]
+    assert Decimal(before["positionAmt"]) == Decimal("0.05")
+    assert Decimal(before["liquidationPrice"]) > 0
+    assert_liquidated(story)
+
+
+def assert_liquidated(story: dict[str, Any]) -> None:
+    (forced,) = story["force_orders"]
+    assert forced["clientOrderId"].startswith("autoclose-")
+    assert (forced["side"], forced["status"]) == ("SELL", "FILLED")
+    assert Decimal(forced["executedQty"]) == Decimal("0.05")
+    assert all(Decimal(p["positionAmt"]) == 0 for p in story["positions"])
+    assert story["ws_seen"], [m.get("e") for m in story["messages"]]
+    kinds = {row["incomeType"] for row in story["income"]}
+    assert {"COMMISSION", "REALIZED_PNL"} <= kinds
+    (usdt,) = [row for row in story["balance"] if row["asset"] == "USDT"]
+    assert Decimal(usdt["balance"]) < Decimal("10000")
