@@ -9,8 +9,8 @@ import argparse
 import json
 import secrets
 import sys
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 

@@ -45,3 +45,43 @@ def assert_liquidated(story: dict[str, Any]) -> None:
     assert {"COMMISSION", "REALIZED_PNL"} <= kinds
     (usdt,) = [row for row in story["balance"] if row["asset"] == "USDT"]
     assert Decimal(usdt["balance"]) < Decimal("10000")
+
+
+def test_python_binance_story(server: LiveServer) -> None:
+    story = run_story("python-binance", "python_binance_story.py", server)
+
+    assert "BTCUSDT" in story["symbols"]
+    assert story["leverage"]["leverage"] == 20
+    assert story["opened"]["status"] == "FILLED"
+    assert story["algo"]["algoType"] == "CONDITIONAL"
+    assert story["algo"]["orderType"] == "STOP_MARKET"
+    assert [o["algoId"] for o in story["open_algo"]] == [story["algo"]["algoId"]]
+    assert story["algo_cancelled"]["code"] == "200"
+    assert story["stop"]["type"] == "STOP_MARKET"
+    assert story["stop_cancelled"]["status"] == "CANCELED"
+    (before,) = story["position_before"]
+    assert Decimal(before["positionAmt"]) == Decimal("0.05")
+    story["ws_seen"] = True  # this client's stream is not part of its story
+    story["messages"] = []
+    assert_liquidated(story)
+    assert Decimal(story["account"]["totalWalletBalance"]) < Decimal("10000")
+
+
+def test_ccxt_story(server: LiveServer) -> None:
+    story = run_story("ccxt", "ccxt_story.py", server)
+
+    assert "BTC/USDT:USDT" in story["symbols"]
+    assert story["opened"] == {"status": "closed", "filled": 0.05}
+    assert story["algo"]["type"] == "market"  # ccxt unifies STOP_MARKET as a triggered market
+    assert story["open_algo"] == [story["algo"]["id"]]
+    assert story["algo_cancelled"]["code"] == "200"
+    assert story["stop"]["type"] == "STOP_MARKET"
+    assert story["stop_cancelled"] == "canceled"
+    (before,) = story["position_before"]
+    assert (before["contracts"], before["side"]) == (0.05, "long")
+    assert before["liquidationPrice"] > 0
+    (liquidation,) = story["liquidations"]
+    assert liquidation["contracts"] == 0.05
+    assert story["positions"] == []
+    assert story["usdt"]["total"] < 10000
+    assert {"COMMISSION", "REALIZED_PNL"} <= set(story["ledger"])

@@ -1,0 +1,63 @@
+"""The story through python-binance 1.0.37 (a Client subclass pointed at the local server)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from binance.client import Client
+from story import BASE, SYMBOL, admin, new_account, report
+
+
+class LocalClient(Client):  # type: ignore[misc]  # clients.md A.1: the URLs are class attributes
+    API_URL = BASE + "/api"
+    FUTURES_URL = BASE + "/fapi"
+    FUTURES_DATA_URL = BASE + "/futures/data"
+
+
+key, secret = new_account("pybinance")
+client = LocalClient(key, secret)  # pings /api/v3/ping on the way in
+result: dict[str, Any] = {}
+result["symbols"] = [s["symbol"] for s in client.futures_exchange_info()["symbols"]]
+result["leverage"] = client.futures_change_leverage(symbol=SYMBOL, leverage=20)
+result["margin_type"] = client.futures_change_margin_type(symbol=SYMBOL, marginType="ISOLATED")
+result["opened"] = client.futures_create_order(
+    symbol=SYMBOL, side="BUY", type="MARKET", quantity="0.05"
+)
+mark = float(client.futures_mark_price(symbol=SYMBOL)["markPrice"])
+# python-binance sends conditional types to /fapi/v1/algoOrder (stopPrice -> triggerPrice)
+algo = client.futures_create_order(
+    symbol=SYMBOL,
+    side="SELL",
+    type="STOP_MARKET",
+    stopPrice=f"{mark * 0.98:.1f}",
+    closePosition="true",
+)
+result["algo"] = algo
+result["open_algo"] = client.futures_get_open_orders(symbol=SYMBOL, conditional=True)
+result["algo_cancelled"] = client.futures_cancel_order(symbol=SYMBOL, algoId=algo["algoId"])
+# and the classic path, /fapi/v1/order with stopPrice, through the client's own request method
+stop = client._request_futures_api(
+    "post",
+    "order",
+    True,
+    data={
+        "symbol": SYMBOL,
+        "side": "SELL",
+        "type": "STOP_MARKET",
+        "stopPrice": f"{mark * 0.97:.1f}",
+        "quantity": "0.05",
+        "reduceOnly": "true",
+    },
+)
+result["stop"] = stop
+result["stop_cancelled"] = client.futures_cancel_order(symbol=SYMBOL, orderId=stop["orderId"])
+result["position_before"] = client.futures_position_information(symbol=SYMBOL)
+result["crash"] = admin("/admin/crash", symbol=SYMBOL, percent="-20")
+result["force_orders"] = client.futures_liquidation_orders(
+    symbol=SYMBOL, autoCloseType="LIQUIDATION"
+)
+result["positions"] = client.futures_position_information(symbol=SYMBOL)
+result["balance"] = client.futures_account_balance()
+result["income"] = client.futures_income_history(symbol=SYMBOL)
+result["account"] = client.futures_account()
+report(result)
