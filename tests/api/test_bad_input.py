@@ -1,0 +1,200 @@
+"""Malformed, unsigned, stale, replayed and cross-account requests: Binance's codes, no change."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+import urllib.parse
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import ADMIN, Account
+
+
+def ledger(client: TestClient) -> object:
+    """What a refused request must not change: balances, positions and open orders.
+
+    (A refused command is journaled, and the clock moves: the state hash may change.)
+    """
+    body = client.get("/admin/ledger", headers=ADMIN).json()
+    venue = client.app.state.server.live.venue  # type: ignore[attr-defined]
+    orders = sorted(
+        o for a in venue.accounts.values() for s in a.open_orders.values() for o in s.orders
+    )
+    positions = sorted(
+        (a.account, p.symbol, p.quantity)
+        for a in venue.accounts.values()
+        for p in a.open_positions()
+    )
+    return body["systemAccounts"], sorted(venue.ledger.balances.items()), orders, positions
+
+
+def order(account: Account, **extra: object) -> Any:
+    params: dict[str, Any] = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT"}
+    params |= {"timeInForce": "GTC", "quantity": "0.01", "price": "59000"} | extra
+    return account.signed("POST", "/fapi/v1/order", **params)
+
+
+def test_a_valid_signed_order_is_accepted_in_query_or_body(alice: Account) -> None:
+    in_query = alice.signed(
+        "POST",
+        "/fapi/v1/order",
+        symbol="BTCUSDT",
+        side="BUY",
+        type="LIMIT",
+        timeInForce="GTC",
+        quantity="0.01",
+        price="59000",
+    )
+    in_body = alice.signed(
+        "POST",
+        "/fapi/v1/order",
+        body=True,
+        symbol="BTCUSDT",
+        side="BUY",
+        type="LIMIT",
+        timeInForce="GTC",
+        quantity="0.01",
+        price="59000",
+    )
+
+    assert in_query.status_code == 200, in_query.json()
+    assert in_body.status_code == 200, in_body.json()
+    assert in_query.headers["X-MBX-USED-WEIGHT-1M"].isdigit()
+
+
+def test_missing_or_unknown_key_is_refused(client: TestClient, alice: Account) -> None:
+    before = ledger(client)
+    no_key = client.post("/fapi/v1/order?symbol=BTCUSDT&timestamp=1&signature=00")
+    unknown = client.post(
+        "/fapi/v1/order?symbol=BTCUSDT&timestamp=1&signature=00",
+        headers={"X-MBX-APIKEY": "A" * 64},
+    )
+
+    assert (no_key.status_code, no_key.json()["code"]) == (401, -2014)
+    assert (unknown.status_code, unknown.json()["code"]) == (401, -2015)
+    assert ledger(client) == before
+
+
+def test_bad_signature_missing_timestamp_and_stale_timestamp(
+    client: TestClient, alice: Account
+) -> None:
+    before = ledger(client)
+    text = "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01&timestamp=" + str(
+        int(time.time() * 1000)
+    )
+    forged = client.post(
+        f"/fapi/v1/order?{text}&signature={'0' * 64}", headers={"X-MBX-APIKEY": alice.key}
+    )
+    unsigned = client.post(f"/fapi/v1/order?{text}", headers={"X-MBX-APIKEY": alice.key})
+    stale = alice.signed(
+        "POST",
+        "/fapi/v1/order",
+        symbol="BTCUSDT",
+        side="BUY",
+        type="MARKET",
+        quantity="0.01",
+        timestamp=int(time.time() * 1000) - 60_000,
+    )
+    future = alice.signed(
+        "POST",
+        "/fapi/v1/order",
+        symbol="BTCUSDT",
+        side="BUY",
+        type="MARKET",
+        quantity="0.01",
+        timestamp=int(time.time() * 1000) + 5_000,
+    )
+    no_timestamp = client.post(
+        "/fapi/v1/order?symbol=BTCUSDT&signature=00", headers={"X-MBX-APIKEY": alice.key}
+    )
+
+    assert forged.json() == {"code": -1022, "msg": "Signature for this request is not valid."}
+    assert unsigned.json()["code"] == -1102
+    assert stale.json()["code"] == -1021
+    assert future.json()["code"] == -1021
+    assert no_timestamp.json()["code"] == -1102
+    assert ledger(client) == before
+
+
+def test_a_replayed_request_changes_nothing(client: TestClient, alice: Account) -> None:
+    params = {
+        "symbol": "BTCUSDT",
+        "side": "BUY",
+        "type": "LIMIT",
+        "timeInForce": "GTC",
+        "quantity": "0.01",
+        "price": "59000",
+        "timestamp": int(time.time() * 1000),
+    }
+    text = urllib.parse.urlencode(params)
+    signature = hmac.new(alice.secret.encode(), text.encode(), hashlib.sha256).hexdigest()
+    url = f"/fapi/v1/order?{text}&signature={signature}"
+    first = client.post(url, headers={"X-MBX-APIKEY": alice.key})
+    state = ledger(client)
+
+    again = client.post(url, headers={"X-MBX-APIKEY": alice.key})
+
+    assert first.status_code == 200
+    assert again.json()["code"] == -1022
+    assert ledger(client) == state
+    open_orders = alice.signed("GET", "/fapi/v1/openOrders", symbol="BTCUSDT").json()
+    assert len(open_orders) == 1
+
+
+def test_one_account_cannot_see_or_cancel_anothers_order(alice: Account, bob: Account) -> None:
+    placed = order(alice).json()
+
+    seen = bob.signed("GET", "/fapi/v1/order", symbol="BTCUSDT", orderId=placed["orderId"])
+    cancelled = bob.signed("DELETE", "/fapi/v1/order", symbol="BTCUSDT", orderId=placed["orderId"])
+
+    assert seen.json()["code"] == -2013
+    assert cancelled.json()["code"] == -2011
+    assert bob.signed("GET", "/fapi/v1/openOrders").json() == []
+    mine = alice.signed("GET", "/fapi/v1/openOrders").json()
+    assert [o["orderId"] for o in mine] == [placed["orderId"]]
+
+
+def test_malformed_parameters_get_binance_codes(client: TestClient, alice: Account) -> None:
+    before = ledger(client)
+    cases = {
+        "quantity=abc": (order(alice, quantity="abc"), -1130),
+        "9 decimals": (order(alice, quantity="0.000000001"), -1111),
+        "unknown symbol": (order(alice, symbol="NOPEUSDT"), -1121),
+        "bad side": (order(alice, side="UP"), -1130),
+        "bad type": (order(alice, type="LIQUIDATION"), -1116),
+        "off tick": (order(alice, price="59000.05"), -4014),
+        "too small": (order(alice, quantity="0.001", price="59000"), -4164),
+        "no price": (order(alice, price=""), -1102),
+    }
+    for name, (response, code) in cases.items():
+        body = response.json()
+        assert body["code"] == code, (name, body)
+        assert response.status_code == 400, name
+    assert ledger(client) == before
+
+
+def test_unknown_path_and_method(client: TestClient) -> None:
+    missing = client.get("/fapi/v1/nothing")
+    wrong = client.put("/fapi/v1/order")
+
+    assert missing.status_code == 404
+    assert missing.json()["code"] == -5000
+    assert wrong.status_code == 405
+
+
+def test_admin_api_needs_its_key(client: TestClient) -> None:
+    response = client.post("/admin/deposit", params={"account": "x", "amount": "1"})
+
+    assert (response.status_code, response.json()["code"]) == (401, -2015)
+
+
+def test_weight_limit_answers_429(client: TestClient) -> None:
+    client.app.state.server.limiter.limit = 10  # type: ignore[attr-defined]
+    answers = [
+        client.get("/fapi/v1/depth", params={"symbol": "BTCUSDT"}).status_code for _ in range(3)
+    ]
+
+    assert answers == [200, 200, 429]
