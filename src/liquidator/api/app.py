@@ -123,12 +123,13 @@ def create_app(settings: Settings, keys: KeyStore | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     proxy = _Proxy(holder)
+    symbols = tuple(sorted(s for s, i in settings.market.instruments.items() if not i.is_inverse))
     for route in ROUTES:
         app.add_api_route(
             route.path,
             endpoint(proxy, route),  # type: ignore[arg-type]
             methods=[route.method],
-            openapi_extra=route.openapi_extra(),
+            openapi_extra=route.openapi_extra(symbols),
             summary=route.summary or f"{route.method} {route.path}",
             response_model=None,
         )

@@ -39,10 +39,14 @@ class Param:
     required: bool = False
     enum: tuple[str, ...] = ()
 
-    def schema(self) -> dict[str, Any]:
+    def schema(self, symbols: tuple[str, ...] = ()) -> dict[str, Any]:
         body: dict[str, Any] = {"type": self.kind}
-        if self.enum:
-            body["enum"] = list(self.enum)
+        if self.name == "symbol" and symbols:
+            body["enum"] = list(symbols)  # the venue's own list: documents it, and aims fuzzing
+        elif self.enum:
+            body["enum"] = (
+                [int(v) for v in self.enum] if self.kind == "integer" else list(self.enum)
+            )
         return {"name": self.name, "in": "query", "required": self.required, "schema": body}
 
 
@@ -75,8 +79,8 @@ class Route:
     params: tuple[Param, ...] = field(default_factory=tuple)
     summary: str = ""
 
-    def openapi_extra(self) -> dict[str, Any]:
-        parameters = [p.schema() for p in self.params]
+    def openapi_extra(self, symbols: tuple[str, ...] = ()) -> dict[str, Any]:
+        parameters = [p.schema(symbols) for p in self.params]
         if self.security is Security.SIGNED:
             parameters += [
                 Param("timestamp", "integer", True).schema(),
