@@ -1,0 +1,375 @@
+"""Benchmark: signed order placement over loopback, and 1,000 WebSocket mark-price subscribers.
+
+Issue 5's targets on this 2-core machine: at least 1,500 signed orders/s sustained for 60 s with
+p99 latency under 50 ms; 1,000 concurrent subscribers to ``btcusdt@markPrice`` each receiving
+every update. Runs on an installed checkout (``python benchmarks/api_orders.py``).
+
+A real ``liquidator serve`` (uvicorn, SQLite journal, synchronous NORMAL) runs in its own
+process. Load: ``--processes`` client processes, each with threads holding keep-alive
+connections, send HMAC-signed ``POST /fapi/v1/order`` (GTC limit orders a few ticks away from
+the mark, on both sides, spread over 1,000 funded accounts so no account reaches its open-order
+limit) at a fixed total rate (open loop: a request is sent on schedule whether or not the
+previous answered). Latency is send to last byte, per request. Baseline in the same run: the
+same load on ``GET /fapi/v1/ping`` (no engine, no journal, no signature): what the HTTP stack
+alone costs. Then the WebSocket part: ``--subscribers`` connections subscribe to the mark price
+and the admin API moves it ``--updates`` times; each subscriber must see every update.
+Prints tables and, last, one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import http.client
+import json
+import multiprocessing
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import websockets
+from rich.console import Console
+from rich.table import Table
+
+ADMIN_KEY = "benchmark-admin-key-0123456789"
+TARGET_RATE = 1_500
+TARGET_P99_MS = 50.0
+TARGET_SUBSCRIBERS = 1_000
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def start_server(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    script = Path(sys.executable).parent / "liquidator"
+    process = subprocess.Popen(
+        [
+            str(script),
+            "serve",
+            "--db",
+            str(folder / "exchange.sqlite"),
+            "--port",
+            str(port),
+            "--admin-key",
+            ADMIN_KEY,
+            "--no-price-walk",
+            "--mark-source",
+            "feed",
+            "--weight-limit",
+            "0",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            with urllib.request.urlopen(url + "/fapi/v1/ping", timeout=1):
+                return process, url
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the server did not start")
+
+
+def admin(url: str, path: str, **params: str) -> Any:
+    request = urllib.request.Request(
+        f"{url}{path}?{urllib.parse.urlencode(params)}",
+        method="POST",
+        headers={"X-ADMIN-KEY": ADMIN_KEY},
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return json.loads(answer.read())
+
+
+def make_accounts(url: str, count: int) -> list[tuple[str, str]]:
+    keys = []
+    for number in range(count):
+        name = f"bench-{number:04d}"
+        key = admin(url, "/admin/keys", account=name)
+        admin(url, "/admin/deposit", account=name, amount="1000000")
+        keys.append((key["apiKey"], key["secretKey"]))
+    return keys
+
+
+def order_path(key: tuple[str, str], number: int) -> str:
+    """A signed GTC limit order 1-50 ticks from 60,000 on its side (it rests in the book)."""
+    side = "BUY" if number % 2 else "SELL"
+    ticks = 1 + number % 50
+    price = 60_000 - ticks * 0.1 if side == "BUY" else 60_000 + ticks * 0.1
+    query = urllib.parse.urlencode(
+        {
+            "symbol": "BTCUSDT",
+            "side": side,
+            "type": "LIMIT",
+            "timeInForce": "GTC",
+            "quantity": "0.002",
+            "price": f"{price:.1f}",
+            "newOrderRespType": "ACK",
+            "timestamp": int(time.time() * 1000),
+        }
+    )
+    signature = hmac.new(key[1].encode(), query.encode(), hashlib.sha256).hexdigest()
+    return f"/fapi/v1/order?{query}&signature={signature}"
+
+
+def client_process(
+    port: int,
+    keys: list[tuple[str, str]],
+    start: float,
+    rate: float,
+    seconds: float,
+    threads: int,
+    offset: int,
+    stride: int,
+    kind: str,
+    results: Any,
+) -> None:
+    """Send requests on a fixed schedule from ``threads`` connections; report latencies."""
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+
+    def worker(thread: int) -> None:
+        """Request g of the whole schedule is due at start + g / rate; this process sends the
+        g with g % stride == offset, this thread every threads-th of those."""
+        nonlocal errors
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine: list[float] = []
+        failed = 0
+        step = 0
+        while True:
+            number = stride * (thread + step * threads) + offset
+            due = start + number / rate
+            if due - start > seconds:
+                break
+            step += 1
+            delay = due - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            key = keys[number % len(keys)]
+            if kind == "order":
+                path, method, headers = order_path(key, number), "POST", {"X-MBX-APIKEY": key[0]}
+            else:
+                path, method, headers = "/fapi/v1/ping", "GET", {}
+            try:
+                connection.request(method, path, headers=headers)
+                response = connection.getresponse()
+                body = response.read()
+                if response.status != 200:
+                    failed += 1
+                    if failed < 3:
+                        sys.stderr.write(body.decode()[:200] + "\n")
+            except (OSError, http.client.HTTPException):
+                failed += 1
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            # latency from the scheduled time: waiting behind a slow answer counts
+            mine.append(time.perf_counter() - due)
+        with lock:
+            latencies.extend(mine)
+            errors += failed
+
+    pool = [threading.Thread(target=worker, args=(t,)) for t in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    results.put((latencies, errors))
+
+
+def load(
+    port: int,
+    keys: list[tuple[str, str]],
+    rate: float,
+    seconds: float,
+    args: argparse.Namespace,
+    kind: str,
+) -> dict[str, float]:
+    queue: Any = multiprocessing.Queue()
+    start = time.perf_counter() + 1.0
+    processes = [
+        multiprocessing.Process(
+            target=client_process,
+            args=(port, keys, start, rate, seconds, args.threads, p, args.processes, kind, queue),
+        )
+        for p in range(args.processes)
+    ]
+    for process in processes:
+        process.start()
+    latencies: list[float] = []
+    errors = 0
+    for _ in processes:
+        part, failed = queue.get()
+        latencies.extend(part)
+        errors += failed
+    for process in processes:
+        process.join()
+    elapsed = max(seconds, 1e-9)
+    ordered = sorted(latencies)
+
+    def pct(share: float) -> float:
+        return ordered[min(len(ordered) - 1, int(len(ordered) * share))] * 1000 if ordered else 0.0
+
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "rate": len(latencies) / elapsed,
+        "p50_ms": pct(0.50),
+        "p99_ms": pct(0.99),
+        "p999_ms": pct(0.999),
+        "max_ms": ordered[-1] * 1000 if ordered else 0.0,
+        "mean_ms": statistics.fmean(ordered) * 1000 if ordered else 0.0,
+    }
+
+
+async def subscribers(url: str, count: int, updates: int) -> dict[str, float]:
+    """Connect ``count`` mark-price subscribers; move the mark ``updates`` times; count."""
+    ws_url = url.replace("http://", "ws://") + "/ws/btcusdt@markPrice"
+    received = [0] * count
+    delays: list[float] = []
+    connections = []
+    for _ in range(count):
+        connections.append(await websockets.connect(ws_url, max_queue=None, open_timeout=30))
+
+    async def reader(index: int, connection: Any) -> None:
+        while received[index] < updates:
+            message = json.loads(await asyncio.wait_for(connection.recv(), 60))
+            if message.get("e") == "markPriceUpdate":
+                received[index] += 1
+                delays.append(time.time() * 1000 - message["E"])
+
+    tasks = [asyncio.create_task(reader(i, c)) for i, c in enumerate(connections)]
+    loop = asyncio.get_running_loop()
+    start = time.perf_counter()
+    for number in range(updates):
+        price = f"{60_001 + (number % 2) * 10 + number * 0.1:.1f}"  # every one a change
+        await loop.run_in_executor(
+            None, lambda p=price: admin(url, "/admin/price", symbol="BTCUSDT", mark=p)
+        )
+        await asyncio.sleep(0.05)
+    _, pending = await asyncio.wait(tasks, timeout=60)
+    elapsed = time.perf_counter() - start
+    for task in pending:
+        task.cancel()
+    for connection in connections:
+        await connection.close()
+    ordered = sorted(delays) or [0.0]
+    return {
+        "subscribers": count,
+        "updates": updates,
+        "complete": sum(1 for r in received if r >= updates),
+        "messages": sum(received),
+        "seconds": elapsed,
+        "delivery_p50_ms": ordered[len(ordered) // 2],
+        "delivery_p99_ms": ordered[int(len(ordered) * 0.99) - 1],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--rate", type=float, default=1_600.0, help="orders per second offered")
+    parser.add_argument("--accounts", type=int, default=1_000)
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=16, help="connections per process")
+    parser.add_argument("--subscribers", type=int, default=1_000)
+    parser.add_argument("--updates", type=int, default=50)
+    args = parser.parse_args()
+    console = Console(width=110)
+    with tempfile.TemporaryDirectory() as folder:
+        server, url = start_server(Path(folder))
+        try:
+            port = int(url.rsplit(":", 1)[1])
+            keys = make_accounts(url, args.accounts)
+            baseline = load(port, keys, args.rate, min(args.seconds, 10.0), args, "ping")
+            orders = load(port, keys, args.rate, args.seconds, args, "order")
+            stream = asyncio.run(subscribers(url, args.subscribers, args.updates))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    report(console, args, baseline, orders, stream)
+
+
+def report(
+    console: Console,
+    args: argparse.Namespace,
+    baseline: dict[str, float],
+    orders: dict[str, float],
+    stream: dict[str, float],
+) -> None:
+    table = Table(title=f"Signed orders over loopback, offered {args.rate:,.0f}/s (open loop)")
+    for name in (
+        "what",
+        "requests",
+        "errors",
+        "per second",
+        "p50 ms",
+        "p99 ms",
+        "p99.9 ms",
+        "max ms",
+    ):
+        table.add_column(name, justify="left" if name == "what" else "right")
+    for label, row in (
+        (f"POST /fapi/v1/order, {args.seconds:.0f} s", orders),
+        ("baseline: GET /fapi/v1/ping, 10 s", baseline),
+    ):
+        table.add_row(
+            label,
+            f"{row['requests']:,.0f}",
+            f"{row['errors']:,.0f}",
+            f"{row['rate']:,.0f}",
+            f"{row['p50_ms']:.1f}",
+            f"{row['p99_ms']:.1f}",
+            f"{row['p999_ms']:.1f}",
+            f"{row['max_ms']:.1f}",
+        )
+    console.print(table)
+    console.print(
+        f"WebSocket: {stream['complete']:,.0f} of {stream['subscribers']:,.0f} subscribers saw all "
+        f"{stream['updates']:,.0f} mark updates ({stream['messages']:,.0f} messages); delivery "
+        f"p50 {stream['delivery_p50_ms']:.1f} ms, p99 {stream['delivery_p99_ms']:.1f} ms"
+    )
+    print(
+        json.dumps(
+            {
+                "benchmark": "api_orders",
+                "seconds": args.seconds,
+                "offered_per_s": args.rate,
+                "orders_per_s": round(orders["rate"]),
+                "order_errors": orders["errors"],
+                "p50_ms": round(orders["p50_ms"], 2),
+                "p99_ms": round(orders["p99_ms"], 2),
+                "p999_ms": round(orders["p999_ms"], 2),
+                "ping_per_s": round(baseline["rate"]),
+                "ping_p99_ms": round(baseline["p99_ms"], 2),
+                "ws_subscribers": stream["subscribers"],
+                "ws_complete": stream["complete"],
+                "ws_updates": stream["updates"],
+                "ws_delivery_p99_ms": round(stream["delivery_p99_ms"], 1),
+                "target_orders_per_s": TARGET_RATE,
+                "target_p99_ms": TARGET_P99_MS,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main()
