@@ -239,6 +239,10 @@ def load(
     }
 
 
+def move_mark(url: str, price: str) -> None:
+    admin(url, "/admin/price", symbol="BTCUSDT", mark=price)
+
+
 async def subscribers(url: str, count: int, updates: int) -> dict[str, float]:
     """Connect ``count`` mark-price subscribers; move the mark ``updates`` times; count."""
     ws_url = url.replace("http://", "ws://") + "/ws/btcusdt@markPrice"
@@ -260,9 +264,7 @@ async def subscribers(url: str, count: int, updates: int) -> dict[str, float]:
     start = time.perf_counter()
     for number in range(updates):
         price = f"{60_001 + (number % 2) * 10 + number * 0.1:.1f}"  # every one a change
-        await loop.run_in_executor(
-            None, lambda p=price: admin(url, "/admin/price", symbol="BTCUSDT", mark=p)
-        )
+        await loop.run_in_executor(None, move_mark, url, price)
         await asyncio.sleep(0.05)
     _, pending = await asyncio.wait(tasks, timeout=60)
     elapsed = time.perf_counter() - start
