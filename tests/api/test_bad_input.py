@@ -198,3 +198,25 @@ def test_weight_limit_answers_429(client: TestClient) -> None:
     ]
 
     assert answers == [200, 200, 429]
+
+
+def test_algo_order_query_and_cancel_all(alice: Account) -> None:
+    placed = alice.signed(
+        "POST",
+        "/fapi/v1/algoOrder",
+        algoType="CONDITIONAL",
+        symbol="BTCUSDT",
+        side="BUY",
+        type="STOP_MARKET",
+        triggerPrice="65000",
+        quantity="0.01",
+    ).json()
+
+    queried = alice.signed("GET", "/fapi/v1/algoOrder", algoId=placed["algoId"]).json()
+    cancelled = alice.signed("DELETE", "/fapi/v1/algoOpenOrders", symbol="BTCUSDT").json()
+    after = alice.signed("GET", "/fapi/v1/algoOrder", algoId=placed["algoId"]).json()
+
+    assert (queried["algoStatus"], queried["triggerPrice"]) == ("NEW", "65000")
+    assert cancelled["code"] == 200
+    assert after["algoStatus"] == "CANCELED"
+    assert alice.signed("GET", "/fapi/v1/openAlgoOrders").json() == []

@@ -198,6 +198,24 @@ def cancel_algo_order(call: Call) -> dict[str, Any]:
     }
 
 
+def query_algo_order(call: Call) -> dict[str, Any]:
+    order = _find(call, algo=True)
+    return views.algo_json(order, order.order_id in call.server.live.orders.triggered)
+
+
+def cancel_all_algo(call: Call) -> dict[str, Any]:
+    """Cancel every conditional order of the symbol still waiting for its trigger."""
+    state = symbol_state(call)
+    waiting = [
+        o.order_id
+        for o in _open_orders(call)
+        if o.symbol == state.instrument.symbol and o.order_id in state.triggers
+    ]
+    for order_id in waiting:
+        call.server.submit(CancelOrder(call.account, state.instrument.symbol, order_id=order_id))
+    return {"code": 200, "msg": "The operation of cancel all open order is done."}
+
+
 def cancel_all(call: Call) -> dict[str, Any]:
     state = symbol_state(call)
     call.server.submit(CancelAllOrders(call.account, state.instrument.symbol))
@@ -362,6 +380,15 @@ ROUTES = (
         (Param("algoId", "integer"), Param("clientAlgoId")),
     ),
     Route("GET", "/fapi/v1/openAlgoOrders", open_algo_orders, SIGNED, 1, (Param("symbol"),)),
+    Route(
+        "GET",
+        "/fapi/v1/algoOrder",
+        query_algo_order,
+        SIGNED,
+        1,
+        (Param("algoId", "integer"), Param("clientAlgoId")),
+    ),
+    Route("DELETE", "/fapi/v1/algoOpenOrders", cancel_all_algo, SIGNED, 1, (SYMBOL,)),
     Route("DELETE", "/fapi/v1/allOpenOrders", cancel_all, SIGNED, 1, (SYMBOL,)),
     Route("GET", "/fapi/v1/openOrders", open_orders, SIGNED, 1, (Param("symbol"),)),
     Route("GET", "/fapi/v1/openOrder", open_order, SIGNED, 1, ORDER_ID),
