@@ -48,6 +48,12 @@ def add_commands(commands: Any) -> None:
     serve.add_argument("--no-market-maker", action="store_true", help="no built-in liquidity")
     serve.add_argument("--weight-limit", type=int, default=2400, help="request weight a minute")
     serve.add_argument("--no-timestamp-check", action="store_true", help="accept any timestamp")
+    serve.add_argument(
+        "--snapshot-every",
+        type=int,
+        default=200_000,
+        help="commands between snapshots (default 200000; one is taken at shutdown too)",
+    )
     keys = commands.add_parser("keys", help="manage the local exchange's API keys")
     actions = keys.add_subparsers(dest="keys_command", required=True, parser_class=type(keys))
     create = actions.add_parser("create", help="create an API key for an account")
@@ -98,6 +104,7 @@ def _serve(args: argparse.Namespace) -> int:
         price_walk=not args.no_price_walk,
         walk_seed=args.walk_seed,
         walk_bps=args.walk_bps,
+        snapshot_every=max(1, args.snapshot_every),
     )
     try:
         app = create_app(settings)

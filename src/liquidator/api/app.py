@@ -90,7 +90,7 @@ class Settings:
     walk_interval_ms: int = 1000
     walk_bps: float = 5.0  # standard deviation of a step, in basis points
     start_prices: dict[str, int] = field(default_factory=lambda: dict(START_PRICES))
-    snapshot_every: int = 10_000
+    snapshot_every: int = 200_000  # a snapshot blocks the loop: rare, and one at shutdown
     synchronous: str = "NORMAL"
 
 

@@ -62,8 +62,8 @@ def depth(call: Call) -> dict[str, Any]:
         "lastUpdateId": call.server.live.exchange.seq,
         "E": call.now_ms,
         "T": call.now_ms,
-        "bids": [[d(p), d(q)] for p, q in book.bids.depth()[:size]],
-        "asks": [[d(p), d(q)] for p, q in book.asks.depth()[:size]],
+        "bids": [[d(p), d(q)] for p, q in book.bids.depth(size)],
+        "asks": [[d(p), d(q)] for p, q in book.asks.depth(size)],
     }
 
 

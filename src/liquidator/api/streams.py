@@ -236,7 +236,7 @@ class Hub:
         state = self.server.live.venue.symbols[symbol]
         lower = symbol.lower()
         now, seq = self.server.live.now_ms(), self.server.live.exchange.seq
-        bids, asks = state.book.bids.depth()[:20], state.book.asks.depth()[:20]
+        bids, asks = state.book.bids.depth(20), state.book.asks.depth(20)
         if self.by_stream.get(f"{lower}@bookticker") or self.by_stream.get("!bookticker"):
             ticker = {
                 "e": "bookTicker",

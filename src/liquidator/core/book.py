@@ -57,6 +57,11 @@ class BookSide:
             result.append((price, sum(o.remaining for o in self.levels[price].values())))
         return result
 
+    def levels_best_first(self) -> Iterator[tuple[int, int]]:
+        """Yield ``(price, total remaining quantity)`` per level, best first, lazily."""
+        for price in self.prices_best_first():
+            yield price, sum(o.remaining for o in self.levels[price].values())
+
     def orders(self) -> Iterator[Order]:
         for price in self.prices_best_first():
             yield from self.levels[price].values()

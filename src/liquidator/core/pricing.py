@@ -120,8 +120,9 @@ def _sample(venue: Venue, state: SymbolState, now_ms: int) -> None:
         return
     state.basis.add(basis_raw(bid, ask, index))
     notional = impact_notional_raw(venue.config.funding.impact_margin_raw, state.table.max_leverage)
-    impact_bid = impact_price_raw(state.book.bids.depth(), notional)
-    impact_ask = impact_price_raw(state.book.asks.depth(), notional)
+    # lazily: a deep book is read only as far as the impact notional reaches
+    impact_bid = impact_price_raw(state.book.bids.levels_best_first(), notional)
+    impact_ask = impact_price_raw(state.book.asks.levels_best_first(), notional)
     if impact_bid is not None and impact_ask is not None:
         state.premium.add(premium_index_raw(impact_bid, impact_ask, index))
 
