@@ -46,6 +46,15 @@ def add_commands(commands: Any) -> None:
     serve.add_argument(
         "--mark-source", choices=("computed", "feed"), default="computed", help="mark price source"
     )
+    serve.add_argument(
+        "--price-file",
+        type=Path,
+        help="a Binance 1m kline CSV (plain or zipped) replayed as the index price",
+    )
+    serve.add_argument("--price-symbol", default="BTCUSDT", help="the symbol the file prices")
+    serve.add_argument(
+        "--price-speed", type=float, default=1.0, help="replay speed, times real time"
+    )
     serve.add_argument("--no-market-maker", action="store_true", help="no built-in liquidity")
     serve.add_argument("--weight-limit", type=int, default=2400, help="request weight a minute")
     serve.add_argument("--no-timestamp-check", action="store_true", help="accept any timestamp")
@@ -102,11 +111,23 @@ def _serve(args: argparse.Namespace) -> int:
         simulated_start_ms=args.simulated_time,
         check_timestamp=not args.no_timestamp_check,
         weight_limit=args.weight_limit,
-        price_walk=not args.no_price_walk,
+        price_walk=not args.no_price_walk and args.price_file is None,
+        price_file=args.price_file,
+        price_symbol=args.price_symbol.upper(),
+        price_speed=args.price_speed,
         walk_seed=args.walk_seed,
         walk_bps=args.walk_bps,
         snapshot_every=max(1, args.snapshot_every),
     )
+    if args.price_file is not None and not args.price_file.is_file():
+        print(f"liquidator: error: --price-file: {args.price_file} does not exist", file=sys.stderr)
+        return 2
+    if settings.price_symbol not in ("BTCUSDT", "ETHUSDT") or args.price_speed <= 0:
+        print(
+            "liquidator: error: --price-symbol/--price-speed: a listed symbol, a positive speed",
+            file=sys.stderr,
+        )
+        return 2
     try:
         app = create_app(settings)
     except (JournalError, OSError) as error:

@@ -27,6 +27,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from liquidator.adapters.marketdata.klines import read_klines
 from liquidator.adapters.sqlite.journal import SqliteJournal
 from liquidator.adapters.sqlite.keys import SqliteKeyStore
 from liquidator.api import routes_account, routes_admin, routes_market, routes_trade
@@ -41,6 +42,7 @@ from liquidator.core.commands import AdvanceTime, SetIndexPrice, SetMarkPrice
 from liquidator.core.fixed import SCALE, Price
 from liquidator.core.market import Market
 from liquidator.core.market_maker import MarketMakerConfig
+from liquidator.core.price_path import kline_path
 from liquidator.core.venue import PriceSource, VenueConfig
 
 log = logging.getLogger("liquidator.api")
@@ -90,6 +92,9 @@ class Settings:
     walk_interval_ms: int = 1000
     walk_bps: float = 5.0  # standard deviation of a step, in basis points
     start_prices: dict[str, int] = field(default_factory=lambda: dict(START_PRICES))
+    price_file: Path | None = None  # a Binance kline CSV replayed as the index (and fed mark)
+    price_symbol: str = "BTCUSDT"
+    price_speed: float = 1.0  # times real time
     snapshot_every: int = 200_000  # a snapshot blocks the loop: rare, and one at shutdown
     synchronous: str = "NORMAL"
 
@@ -104,6 +109,8 @@ def create_app(settings: Settings, keys: KeyStore | None = None) -> FastAPI:
         holder["server"] = server
         app.state.server = server
         tasks = [asyncio.create_task(_heartbeat(server, settings))]
+        if settings.price_file is not None:
+            tasks.append(asyncio.create_task(_replay(server, settings)))
         if settings.price_walk:
             tasks.append(asyncio.create_task(_walk(server, settings)))
         tasks.append(asyncio.create_task(_expire(server)))
@@ -212,6 +219,29 @@ async def _walk(server: Server, settings: Settings) -> None:
             target = int(state.index_price * step)
             target = max(tick, target - target % tick)
             server.live.submit(SetIndexPrice(symbol, Price(target)))
+
+
+async def _replay(server: Server, settings: Settings) -> None:
+    """Replay a recorded kline file as ``price_symbol``'s index, ``price_speed`` times real
+    time, each minute along its open-high-low-close path (``core.price_path``)."""
+    assert settings.price_file is not None
+    symbol = settings.price_symbol
+    state = server.live.venue.symbols[symbol]
+    feed = settings.venue.mark_source is PriceSource.FEED
+    tick = state.instrument.tick_size.raw
+    began, first_ms = time.perf_counter(), None
+    for bar in read_klines(settings.price_file):
+        path = kline_path(bar.open_ms, 60_000, (bar.open, bar.high, bar.low, bar.close))
+        for moment, raw in path:
+            first_ms = moment if first_ms is None else first_ms
+            wait = began + (moment - first_ms) / 1000 / settings.price_speed - time.perf_counter()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            price = Price(max(tick, raw - raw % tick))
+            server.live.submit(SetIndexPrice(symbol, price))
+            if feed:
+                server.live.submit(SetMarkPrice(symbol, price))
+    log.info("the price file %s has been replayed", settings.price_file)
 
 
 async def _expire(server: Server) -> None:

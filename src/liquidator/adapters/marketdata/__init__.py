@@ -1,0 +1,1 @@
+"""Market data from files and feeds: Binance's public-data CSVs, captures, live streams."""
