@@ -39,3 +39,15 @@ def test_matching_benchmark_runs_its_workload_without_rejections() -> None:
     assert headline["benchmark"] == "matching"
     assert headline["commands"] == 3000
     assert headline["rejections"] == 0
+
+
+def test_api_orders_benchmark_places_every_order_and_feeds_every_subscriber() -> None:
+    headline = run(
+        "api_orders.py",
+        *("--seconds", "2", "--rate", "200", "--accounts", "20"),
+        *("--processes", "1", "--threads", "4", "--subscribers", "20", "--updates", "5"),
+    )
+
+    assert headline["order_errors"] == 0
+    assert headline["orders_per_s"] == 200
+    assert headline["ws_complete"] == headline["ws_subscribers"] == 20
