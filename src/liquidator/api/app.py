@@ -105,7 +105,7 @@ def create_app(settings: Settings, keys: KeyStore | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        server, journal = _open(settings, keys)
+        server = _open(settings, keys)
         holder["server"] = server
         app.state.server = server
         tasks = [asyncio.create_task(_heartbeat(server, settings))]
@@ -122,7 +122,6 @@ def create_app(settings: Settings, keys: KeyStore | None = None) -> FastAPI:
             await asyncio.gather(*tasks, return_exceptions=True)
             server.live.exchange.snapshot()
             server.live.close()
-            del journal
 
     app = FastAPI(
         title="liquidator: a local Binance USDⓈ-M futures exchange",
@@ -156,7 +155,8 @@ class _Proxy:
         return getattr(self._holder["server"], name)
 
 
-def _open(settings: Settings, keys: KeyStore | None) -> tuple[Server, Journal]:
+def _open(settings: Settings, keys: KeyStore | None) -> Server:
+    """Open the journal and keys, restore the engine, and seed the start prices."""
     journal: Journal
     if settings.database is None:
         journal = MemoryJournal()
@@ -190,7 +190,7 @@ def _open(settings: Settings, keys: KeyStore | None) -> tuple[Server, Journal]:
             live.submit(SetIndexPrice(symbol, Price(start)))
         if feed and state.mark_price == 0:
             live.submit(SetMarkPrice(symbol, Price(start)))
-    return server, journal
+    return server
 
 
 async def _heartbeat(server: Server, settings: Settings) -> None:

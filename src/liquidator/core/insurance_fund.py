@@ -120,15 +120,17 @@ def venue_order(
 def transfer_fill(
     venue: Venue,
     state: SymbolState,
+    bankrupt: tuple[AccountState, Order],
+    other: tuple[AccountState, Order],
     *,
-    seller: tuple[AccountState, Order],
-    buyer: tuple[AccountState, Order],
     quantity: int,
-    price: int,
     kind: str,
     out: list[Event],
 ) -> None:
-    """Fill ``quantity`` between two venue orders at ``price``, no fee, a ``kind`` print."""
+    """Fill ``quantity`` between a bankrupt position's order and the fund's or an ADL
+    counterparty's, at the bankrupt order's price: no fee, a ``kind`` print."""
+    seller, buyer = (bankrupt, other) if bankrupt[1].side is Side.SELL else (other, bankrupt)
+    price = bankrupt[1].price
     state.trade_id += 1
     trade_id = state.trade_id
     for (account, order), maker in ((seller, True), (buyer, False)):
@@ -163,15 +165,12 @@ def take_over(
         reduce_only=False,
         out=out,
     )
-    pair = ((account, order), (fund, fund_order))
-    seller, buyer = pair if order.side is Side.SELL else pair[::-1]
     transfer_fill(
         venue,
         state,
-        seller=seller,
-        buyer=buyer,
+        (account, order),
+        (fund, fund_order),
         quantity=quantity,
-        price=order.price,
         kind="INSURANCE_FUND",
         out=out,
     )

@@ -359,15 +359,12 @@ def deleverage(
             time_in_force=TimeInForce.GTC,
             out=out,
         )
-        pair = ((account, order), (other, closing))
-        seller, buyer = pair if selling else pair[::-1]
         transfer_fill(
             venue,
             state,
-            seller=seller,
-            buyer=buyer,
+            (account, order),
+            (other, closing),
             quantity=quantity,
-            price=order.price,
             kind="ADL",
             out=out,
         )
