@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 from rich.console import Console
 from rich.progress import Progress
 
-from liquidator import __version__, serve
+from liquidator import __version__, replay_cli, serve
 from liquidator.adapters.binance.account_file import parse_account, parse_position
 from liquidator.adapters.binance.fields import InputError, decimal_raw, load_json
 from liquidator.adapters.binance.risk_json import account_risk_json
@@ -144,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--to", dest="end_ms", type=_time_ms, default=2**63, help="end: epoch ms or ISO time"
     )
     serve.add_commands(commands)
+    replay_cli.add_commands(commands)
     return parser
 
 
@@ -199,6 +200,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _explain(args)
     if args.command in ("serve", "keys"):
         return serve.run(args)
+    if args.command in ("replay", "scenarios"):
+        return replay_cli.run(args)
     try:
         market = build_market(args.exchange_info, args.brackets)
         risk = _risk(args.file, market) if args.command == "risk" else _liq_price(args, market)

@@ -1,0 +1,220 @@
+"""``liquidator replay`` and ``liquidator scenarios``: crashes through a population of traders."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from liquidator.adapters.marketdata.funding_file import FundingFileError, read_funding
+from liquidator.adapters.marketdata.klines import KlineFileError, read_klines
+from liquidator.app import scenarios
+from liquidator.app.population import PopulationConfig
+from liquidator.app.replay import Replay, ReplayConfig, ReplayResult, kline_ticks
+from liquidator.app.report_html import render
+from liquidator.bootstrap import bundled_market
+from liquidator.core.fixed import trim_raw
+
+
+def add_commands(commands: Any) -> None:
+    replay = commands.add_parser("replay", help="replay a crash through a population of traders")
+    replay.add_argument("file", type=Path, nargs="?", help="a Binance 1m kline CSV (plain or zip)")
+    replay.add_argument("--symbol", default="BTCUSDT", help="the symbol the file prices")
+    replay.add_argument("--funding", type=Path, help="a Binance fundingRate CSV for the symbol")
+    replay.add_argument("--scenario", choices=scenarios.names(), help="a synthetic crash instead")
+    replay.add_argument("--drop", type=float, default=0.15, help="scenario: the fall (0.15 = 15%%)")
+    replay.add_argument("--minutes", type=int, default=60, help="scenario: how long it lasts")
+    replay.add_argument("--traders", type=int, default=1_000, help="population size")
+    replay.add_argument("--seed", type=int, default=7, help="population (and scenario) seed")
+    replay.add_argument("--max-leverage", type=int, default=100)
+    replay.add_argument("--isolated-share", type=float, default=0.5)
+    replay.add_argument("--long-share", type=float, default=0.6)
+    replay.add_argument("--stop-share", type=float, default=0.2, help="share with a stop-loss")
+    replay.add_argument("--report", type=Path, default=Path("replay-report.html"))
+    replay.add_argument("--events", type=Path, help="write the liquidations and ADL as CSV")
+    replay.add_argument("--json", action="store_true", help="print the summary as JSON")
+    listing = commands.add_parser("scenarios", help="list the synthetic crash scenarios")
+    listing.add_argument("--json", action="store_true")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.command == "scenarios":
+        return _list(args)
+    try:
+        population = PopulationConfig(
+            count=args.traders,
+            seed=args.seed,
+            max_leverage=args.max_leverage,
+            isolated_share=args.isolated_share,
+            long_share=args.long_share,
+            stop_loss_share=args.stop_share,
+        )
+        ticks, symbols, title = _source(args)
+        funding = _funding(args)
+        result = _replay(ticks, symbols, funding, population, args)
+    except (ValueError, KlineFileError, FundingFileError, OSError) as error:
+        print(f"liquidator: error: {error}", file=sys.stderr)
+        return 2
+    args.report.write_text(render(result, title), encoding="utf-8")
+    if args.events is not None:
+        _write_events(result, args.events)
+    summary = result.summary()
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        _print(summary, title, args)
+    return 0
+
+
+def _source(args: argparse.Namespace) -> tuple[Iterable[tuple[int, str, int]], list[str], str]:
+    if args.scenario and args.file:
+        raise ValueError("give a kline file or --scenario, not both")
+    if args.scenario:
+        config = scenarios.ScenarioConfig(drop=args.drop, minutes=args.minutes, seed=args.seed)
+        title = f"Scenario {args.scenario}: {args.drop:.0%} over {args.minutes} min"
+        return scenarios.ticks(args.scenario, config), scenarios.symbols_of(args.scenario), title
+    if args.file is None:
+        raise ValueError("give a kline file or --scenario NAME (see liquidator scenarios)")
+    if not args.file.is_file():
+        raise ValueError(f"{args.file}: no such file")
+    symbol = args.symbol.upper()
+    return (
+        kline_ticks(read_klines(args.file), symbol),
+        [symbol],
+        f"{symbol} replay of {args.file.name}",
+    )
+
+
+def _funding(args: argparse.Namespace) -> list[tuple[int, str, int]]:
+    if args.funding is None:
+        return []
+    return [(ms, args.symbol.upper(), rate) for ms, rate in read_funding(args.funding)]
+
+
+def _replay(
+    ticks: Iterable[tuple[int, str, int]],
+    symbols: list[str],
+    funding: list[tuple[int, str, int]],
+    population: PopulationConfig,
+    args: argparse.Namespace,
+) -> ReplayResult:
+    replay = Replay(bundled_market(), ReplayConfig(population=population))
+    console = Console(stderr=True)
+    with Progress(console=console, disable=args.json or not console.is_terminal) as bar:
+        task = bar.add_task("replaying", total=None)
+        return replay.run(ticks, symbols, funding, progress=lambda _: bar.advance(task))
+
+
+def _write_events(result: ReplayResult, path: Path) -> None:
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(
+            [
+                "time_ms",
+                "kind",
+                "account",
+                "symbol",
+                "side",
+                "quantity",
+                "price",
+                "notional",
+                "fee",
+                "taken_over",
+                "deleveraged",
+                "partial",
+            ]
+        )
+        for item in result.liquidations:
+            writer.writerow(
+                [
+                    item.ts_ms,
+                    "LIQUIDATION",
+                    item.account,
+                    item.symbol,
+                    item.side,
+                    _d(item.quantity),
+                    _d(item.bankruptcy_price),
+                    _d(item.notional),
+                    _d(item.fee),
+                    _d(item.taken_over),
+                    _d(item.deleveraged),
+                    item.partial,
+                ]
+            )
+        for adl in result.adl:
+            writer.writerow(
+                [
+                    adl.ts_ms,
+                    "ADL",
+                    adl.account,
+                    adl.symbol,
+                    adl.position_side.value,
+                    _d(adl.quantity),
+                    _d(adl.price),
+                    _d(adl.quantity * adl.price // 10**8),
+                    "0",
+                    "0",
+                    _d(adl.quantity),
+                    False,
+                ]
+            )
+
+
+def _d(raw: int) -> str:
+    return trim_raw(raw)
+
+
+def _print(summary: dict[str, Any], title: str, args: argparse.Namespace) -> None:
+    console = Console()
+    table = Table(title=title)
+    table.add_column("what", justify="left")
+    table.add_column("value", justify="right")
+    rows = [
+        ("Traders (positions opened)", f"{summary['traders']} ({summary['opened']})"),
+        ("Liquidations, long / short", "{LONG} / {SHORT}".format(**summary["liquidations"])),
+        (
+            "Liquidated notional, long / short",
+            "{LONG} / {SHORT}".format(**summary["liquidated_notional"]),
+        ),
+        ("Partial / full", f"{summary['partial']} / {summary['full']}"),
+        ("Clearance fees to the funds", summary["clearance_fees"]),
+        (
+            "Insurance funds: low-water / end",
+            f"{summary['fund_low_water']} / {summary['fund_end']}",
+        ),
+        ("Bankruptcies (past bankruptcy at trigger)", str(summary["bankruptcies"])),
+        ("Taken over by a fund", str(summary["taken_over"])),
+        ("ADL events / notional", f"{summary['adl_events']} / {summary['adl_notional']}"),
+        ("Accounts wiped out (< 1% left)", str(summary["wiped_out"])),
+    ]
+    rows += [
+        (f"P&L of {bucket} traders ({n})", loss)
+        for bucket, (n, loss) in summary["loss_by_leverage"].items()
+    ]
+    rows.append(("State hash", str(summary["state_hash"])[:16]))
+    for key, value in rows:
+        table.add_row(key, value)
+    console.print(table)
+    console.print(f"report: {args.report}" + (f"; events: {args.events}" if args.events else ""))
+
+
+def _list(args: argparse.Namespace) -> int:
+    items = {name: scenarios.describe(name) for name in scenarios.names()}
+    if args.json:
+        print(json.dumps(items, indent=2))
+        return 0
+    table = Table(title="Scenarios (liquidator replay --scenario NAME --drop 0.2 --minutes 60)")
+    table.add_column("name")
+    table.add_column("shape")
+    for name, text in items.items():
+        table.add_row(name, text)
+    Console().print(table)
+    return 0
