@@ -33,6 +33,7 @@ from liquidator.core.engine import Engine
 from liquidator.core.events import (
     AutoDeleveraged,
     Event,
+    FundingSettled,
     LiquidationTriggered,
     PositionLiquidated,
     TradeExecuted,
@@ -103,6 +104,7 @@ class ReplayResult:
     liquidations: list[Liquidation] = field(default_factory=list)
     adl: list[AutoDeleveraged] = field(default_factory=list)
     triggered: list[LiquidationTriggered] = field(default_factory=list)
+    funding: list[FundingSettled] = field(default_factory=list)
     fund: list[tuple[int, int]] = field(default_factory=list)  # ms, balance of all funds
     open_interest: list[tuple[int, int]] = field(default_factory=list)  # ms, raw qty (longs)
     samples: list[Sample] = field(default_factory=list)
@@ -263,6 +265,8 @@ class Replay:
                 self.result.adl.append(event)
             elif isinstance(event, LiquidationTriggered):
                 self.result.triggered.append(event)
+            elif isinstance(event, FundingSettled):
+                self.result.funding.append(event)
             elif isinstance(event, TradeExecuted):
                 priced = True
         self.funds.apply(events)
