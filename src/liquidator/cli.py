@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 from rich.console import Console
 from rich.progress import Progress
 
-from liquidator import __version__, replay_cli, serve
+from liquidator import __version__, replay_cli, serve, tools_cli
 from liquidator.adapters.binance.account_file import parse_account, parse_position
 from liquidator.adapters.binance.fields import InputError, decimal_raw, load_json
 from liquidator.adapters.binance.risk_json import account_risk_json
@@ -145,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_commands(commands)
     replay_cli.add_commands(commands)
+    tools_cli.add_commands(commands)
     return parser
 
 
@@ -190,6 +191,7 @@ def _add_market_options(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
+    argv = _joined_negative_values(list(sys.argv[1:] if argv is None else argv))
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as stop:  # --help, --version, or a usage error already printed
@@ -202,6 +204,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve.run(args)
     if args.command in ("replay", "scenarios"):
         return replay_cli.run(args)
+    if args.command in ("stress", "probability"):
+        return tools_cli.run(args)
     try:
         market = build_market(args.exchange_info, args.brackets)
         risk = _risk(args.file, market) if args.command == "risk" else _liq_price(args, market)
@@ -210,6 +214,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     _print(risk, as_json=args.json)
     return 0
+
+
+def _joined_negative_values(argv: list[str]) -> list[str]:
+    """Let ``--shock -20%`` mean ``--shock=-20%`` (argparse would take -20% for an option)."""
+    joined: list[str] = []
+    for item in argv:
+        if joined and joined[-1] == "--shock" and item.startswith("-") and item[1:2].isdigit():
+            joined[-1] = f"--shock={item}"
+        else:
+            joined.append(item)
+    return joined
 
 
 def _run_session(args: argparse.Namespace) -> int:

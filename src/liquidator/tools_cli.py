@@ -1,0 +1,200 @@
+"""``liquidator stress`` and ``liquidator probability``: tools for a trader's positions."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from liquidator.adapters.binance.account_file import parse_account
+from liquidator.adapters.binance.fields import InputError, load_json
+from liquidator.adapters.marketdata.klines import KlineFileError, read_klines
+from liquidator.app.probability import first_passage, volatility
+from liquidator.bootstrap import bundled_market
+from liquidator.core.account import Account, AccountError
+from liquidator.core.fixed import Amount, Price, Qty, Rounding
+from liquidator.core.position import MarginType, Position, PositionSide
+from liquidator.core.risk import assess_account
+from liquidator.core.stress import stress
+
+HORIZON_UNITS = {"m": 60_000, "h": 3_600_000, "d": 86_400_000}
+
+
+def add_commands(commands: Any) -> None:
+    shock = commands.add_parser("stress", help="what price shocks do to an account file")
+    shock.add_argument("file", type=Path, help="an account file (as for liquidator risk)")
+    shock.add_argument("--shock", required=True, help="the largest shock, e.g. -20%% or 0.15")
+    shock.add_argument("--steps", type=int, default=10, help="steps from 0 to the shock")
+    shock.add_argument("--json", action="store_true")
+    chance = commands.add_parser(
+        "probability", help="the chance of reaching the liquidation price within a horizon"
+    )
+    chance.add_argument("--symbol", default="BTCUSDT")
+    chance.add_argument("--side", choices=("LONG", "SHORT"), default="LONG")
+    chance.add_argument("--entry", required=True, help="entry price (also the mark)")
+    chance.add_argument("--leverage", type=int, default=20, help="isolated leverage")
+    chance.add_argument("--volatility", type=float, help="annualised, e.g. 0.6 for 60%%")
+    chance.add_argument("--klines", type=Path, help="estimate the volatility from 1m klines")
+    chance.add_argument("--horizon", default="24h", help="e.g. 30m, 8h, 7d")
+    chance.add_argument("--target", type=float, default=0.01, help="for the safe leverage")
+    chance.add_argument("--json", action="store_true")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        body = _stress(args) if args.command == "stress" else _probability(args)
+    except (InputError, AccountError, KlineFileError, ValueError, OSError) as error:
+        print(f"liquidator: error: {error}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(body, indent=2))
+    return 0
+
+
+def _fraction(text: str) -> Fraction:
+    value = text.strip()
+    try:
+        number = Fraction(value.rstrip("%")) / (100 if value.endswith("%") else 1)
+    except (ValueError, ZeroDivisionError):
+        raise ValueError(f"--shock: {text!r} is not a number or a percentage") from None
+    return number
+
+
+def _stress(args: argparse.Namespace) -> dict[str, Any]:
+    market = bundled_market()
+    account = parse_account(load_json(args.file, "FILE"), market)
+    steps = stress(account, market.brackets, _fraction(args.shock), args.steps)
+    rows: list[dict[str, Any]] = [
+        {
+            "shock": f"{float(step.shock):.2%}",
+            "marginRatio": step.margin_ratio.fixed(4) if step.margin_ratio else None,
+            "liquidated": list(step.liquidated),
+            "surviving": step.surviving,
+            "equity": step.equity.fixed(2),
+        }
+        for step in steps
+    ]
+    if not args.json:
+        table = Table(title=f"Stress of {args.file.name} (every mark moves together)")
+        for name in (
+            "shock",
+            "cross margin ratio",
+            "liquidated at this step",
+            "positions left",
+            "equity left",
+        ):
+            table.add_column(name, justify="left" if name.startswith("liq") else "right")
+        for row in rows:
+            ratio = "gone" if row["marginRatio"] is None else f"{float(row['marginRatio']):.2%}"
+            table.add_row(
+                row["shock"],
+                ratio,
+                ", ".join(row["liquidated"]) or "-",
+                str(row["surviving"]),
+                row["equity"],
+            )
+        Console().print(table)
+    return {"file": str(args.file), "steps": rows}
+
+
+def _horizon(text: str) -> int:
+    unit = text[-1:]
+    if unit not in HORIZON_UNITS or not text[:-1].replace(".", "", 1).isdigit():
+        raise ValueError(f"--horizon: {text!r} is not like 30m, 8h or 7d")
+    return int(float(text[:-1]) * HORIZON_UNITS[unit])
+
+
+def _sigma(args: argparse.Namespace) -> float:
+    if args.volatility is not None:
+        if not 0 < args.volatility < 20:
+            raise ValueError("--volatility: an annualised volatility within (0, 20)")
+        return float(args.volatility)
+    if args.klines is None:
+        raise ValueError("give --volatility or --klines to estimate it")
+    closes = [bar.close / 10**8 for bar in read_klines(args.klines)]
+    return volatility(closes, 60_000)
+
+
+def _liquidation(args: argparse.Namespace, leverage: int) -> float | None:
+    market = bundled_market()
+    instrument = market.instrument(args.symbol.upper())
+    table = market.bracket_table(args.symbol.upper())
+    if table is not None and leverage > table.max_leverage:
+        raise ValueError(f"--leverage: {leverage} is above {args.symbol}'s maximum")
+    if instrument is None or table is None or instrument.is_inverse:
+        raise ValueError(f"--symbol: {args.symbol!r} is not a USDⓈ-M symbol of the market")
+    entry = Price.of(args.entry)
+    step = instrument.step_size
+    quantity = Qty.of("1") if args.side == "LONG" else Qty.of("-1")
+    quantity = Qty(quantity.raw - quantity.raw % step.raw)
+    wallet = Amount.from_fraction(
+        abs(quantity.fraction) * entry.fraction / leverage,
+        instrument.margin_asset,
+        Rounding.CEILING,
+    )
+    position = Position(
+        instrument,
+        PositionSide.BOTH,
+        quantity,
+        entry,
+        entry,
+        MarginType.ISOLATED,
+        leverage,
+        isolated_wallet=wallet,
+    )
+    risk = assess_account(
+        Account(Amount.zero(instrument.margin_asset), (position,)), market.brackets
+    )
+    price = risk.positions[0].liquidation.price
+    return float(price.fraction) if price is not None else None
+
+
+def _probability(args: argparse.Namespace) -> dict[str, Any]:
+    sigma = _sigma(args)
+    horizon = _horizon(args.horizon)
+    entry = float(Price.of(args.entry).fraction)
+    if not 1 <= args.leverage <= 125 or not 0 < args.target < 1:
+        raise ValueError("--leverage within 1..125 and --target within (0, 1)")
+    liquidation = _liquidation(args, args.leverage)
+    chance = first_passage(entry, liquidation, sigma, horizon) if liquidation else 0.0
+    safe = None
+    for leverage in range(125, 0, -1):
+        try:
+            price = _liquidation(args, leverage)
+        except ValueError:
+            continue  # above the bracket's maximum
+        if price is None or first_passage(entry, price, sigma, horizon) <= args.target:
+            safe = leverage
+            break
+    body = {
+        "symbol": args.symbol.upper(),
+        "side": args.side,
+        "entry": args.entry,
+        "leverage": args.leverage,
+        "liquidationPrice": f"{liquidation:.2f}" if liquidation else None,
+        "volatility": round(sigma, 4),
+        "horizon": args.horizon,
+        "probability": round(chance, 6),
+        "target": args.target,
+        "safeLeverage": safe,
+    }
+    if not args.json:
+        table = Table(
+            title=f"{body['symbol']} {args.side} at {args.entry}, {args.leverage}x isolated"
+        )
+        table.add_column("what")
+        table.add_column("value", justify="right")
+        table.add_row("Liquidation price", body["liquidationPrice"] or "--")
+        table.add_row("Volatility (annualised)", f"{sigma:.2%}")
+        table.add_row(f"P(liquidated within {args.horizon})", f"{chance:.4%}")
+        table.add_row(
+            f"Highest leverage with P <= {args.target:.2%}", f"{safe}x" if safe else "none"
+        )
+        Console().print(table)
+    return body
