@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from liquidator.core.commands import (
-    CancelAllOrders,
     Command,
     Deposit,
     OpenAccount,
@@ -134,7 +133,6 @@ def opening_commands(trader: Trader, instrument: Instrument, price: int) -> Iter
         HOUSE, symbol, side.opposite, OrderType.LIMIT, Qty(quantity), at, TimeInForce.GTC
     )
     yield PlaceOrder(trader.name, symbol, side, OrderType.LIMIT, Qty(quantity), at, TimeInForce.IOC)
-    yield CancelAllOrders(HOUSE, symbol)  # what a refused trader did not take
     if trader.stop_distance is not None:
         factor = 1 - trader.stop_distance if trader.long else 1 + trader.stop_distance
         stop = int(price * factor)

@@ -28,14 +28,22 @@ from liquidator.app.population import (
     house_commands,
     opening_commands,
 )
-from liquidator.core.commands import Command, SetFundingRate, SetIndexPrice, SetMarkPrice
+from liquidator.core.commands import (
+    CancelAllOrders,
+    Command,
+    SetFundingRate,
+    SetIndexPrice,
+    SetMarkPrice,
+)
 from liquidator.core.engine import Engine
 from liquidator.core.events import (
     AutoDeleveraged,
     Event,
     FundingSettled,
     LiquidationTriggered,
+    PositionChanged,
     PositionLiquidated,
+    PricesUpdated,
     TradeExecuted,
 )
 from liquidator.core.fixed import SCALE, Price, Rate
@@ -54,9 +62,13 @@ LEVERAGE_BUCKETS = ((1, 5), (6, 10), (11, 25), (26, 50), (51, 125))
 @dataclass(frozen=True, slots=True)
 class ReplayConfig:
     population: PopulationConfig = field(default_factory=PopulationConfig)
-    market_maker: MarketMakerConfig | None = field(default_factory=MarketMakerConfig)
+    market_maker: MarketMakerConfig | None = field(
+        default_factory=lambda: MarketMakerConfig(requote_bps=5)  # a refresh when 5 bps off
+    )
     insurance: InsuranceConfig = field(default_factory=InsuranceConfig)
     sample_every_ms: int = 60_000
+    sample_units: int = 5_000  # at most this many units in a sample (an even stride)
+    index_every_ms: int = 60_000  # the index is fed this often (the mark every tick)
 
     def venue(self) -> VenueConfig:
         return VenueConfig(
@@ -64,6 +76,7 @@ class ReplayConfig:
             funding_source=PriceSource.FEED,
             market_maker=self.market_maker,
             insurance=self.insurance,
+            adl_interval_ms=self.sample_every_ms,  # the ADL queue is sampled as often
         )
 
 
@@ -174,6 +187,10 @@ class Replay:
         self.result = ReplayResult()
         self.funds = FundHistory()
         self.last_sample = -1
+        self.last_index: dict[str, int] = {}
+        self.held: dict[tuple[str, str, str], int] = {}  # open quantity per position
+        self.open_interest = 0
+        self.fund_names = sorted({config.insurance.fund_of(s) for s in self.engine.venue.symbols})
 
     def handle(self, command: Command, now_ms: int) -> list[Event]:
         outcome = self.engine.handle(command, now_ms)
@@ -209,16 +226,30 @@ class Replay:
                 _, rated, rate = rates.pop(0)
                 if rated in self.engine.venue.symbols:
                     self.handle(SetFundingRate(rated, Rate(rate)), now)
-            self.handle(SetIndexPrice(symbol, Price(price)), now)
+            if now - self.last_index.get(symbol, -(10**15)) >= self.config.index_every_ms:
+                self.last_index[symbol] = now
+                self.handle(SetIndexPrice(symbol, Price(price)), now)
             self.handle(SetMarkPrice(symbol, Price(price)), now)
-            while pending and self.result.start_ms + pending[0].entry_offset_ms <= now:
-                self._open(pending.pop(0), now)
+            if pending and self.result.start_ms + pending[0].entry_offset_ms <= now:
+                pending = self._open_due(pending, now)
             self.result.ticks += 1
             self.result.end_ms = now
             if progress is not None:
                 progress(now)
         self._finish()
         return self.result
+
+    def _open_due(self, pending: list[Trader], now: int) -> list[Trader]:
+        """Open the traders whose time has come and whose symbol has a price; keep the rest."""
+        due_until = now - self.result.start_ms
+        waiting = []
+        for trader in pending:
+            state = self.engine.venue.symbols[trader.symbol]
+            if trader.entry_offset_ms <= due_until and state.mark_price > 0:
+                self._open(trader, now)
+            else:
+                waiting.append(trader)
+        return waiting
 
     def _open(self, trader: Trader, now: int) -> None:
         state = self.engine.venue.symbols.get(trader.symbol)
@@ -227,6 +258,9 @@ class Replay:
         before = self.engine.venue.accounts.get(trader.name)
         for command in opening_commands(trader, state.instrument, state.mark_price):
             self.handle(command, now)
+        house = self.engine.venue.accounts[HOUSE].open_orders.get(trader.symbol)
+        if house is not None and house.orders:  # what a refused trader did not take
+            self.handle(CancelAllOrders(HOUSE, trader.symbol), now)
         account = self.engine.venue.accounts.get(trader.name)
         if before is None and account is not None and account.open_positions():
             self.result.opened += 1
@@ -269,15 +303,22 @@ class Replay:
                 self.result.funding.append(event)
             elif isinstance(event, TradeExecuted):
                 priced = True
+            elif isinstance(event, PositionChanged):
+                key = (event.account, event.symbol, event.position_side.value)
+                before = self.held.get(key, 0)
+                self.held[key] = event.quantity
+                self.open_interest += max(0, event.quantity) - max(0, before)
+            elif isinstance(event, PricesUpdated):
+                priced = True
         self.funds.apply(events)
-        if priced or any(type(e).__name__ == "PricesUpdated" for e in events):
+        if priced:
             for symbol, state in venue.symbols.items():
                 series = self.result.prices.setdefault(symbol, [])
                 point = (now, state.mark_price, state.index_price, state.last_price)
                 if not series or series[-1][1:] != point[1:]:
                     series.append(point)
             self.result.fund.append((now, self._fund_balance()))
-            self.result.open_interest.append((now, _open_interest(venue)))
+            self.result.open_interest.append((now, self.open_interest))
         if now - self.last_sample >= self.config.sample_every_ms:
             self.last_sample = now
             self.result.samples.append(self._sample(now))
@@ -286,12 +327,11 @@ class Replay:
         """The insurance funds' margin balance: wallets and what their positions are worth."""
         venue = self.engine.venue
         total = 0
-        for (name, _), amount in venue.ledger.balances.items():
-            if name.startswith("@insurance:"):
-                total += amount
-                for position in venue.accounts[name].open_positions():
-                    mark = venue.symbols[position.symbol].mark_price
-                    total += (position.quantity * mark - position.cost) // SCALE
+        for name in self.fund_names:
+            total += venue.ledger.balance(name, "USDT")
+            for position in venue.accounts[name].open_positions():
+                mark = venue.symbols[position.symbol].mark_price
+                total += (position.quantity * mark - position.cost) // SCALE
         return total
 
     def _sample(self, now: int) -> Sample:
@@ -300,8 +340,11 @@ class Replay:
         prices: list[int] = []
         seen = set()
         adl: Counter[int] = Counter()
-        for name, account in venue.accounts.items():
-            if account.is_system or name == HOUSE:
+        names = [t.name for t in self.result.traders]
+        stride = max(1, len(names) // self.config.sample_units)
+        for name in names[::stride]:
+            account = venue.accounts.get(name)
+            if account is None:
                 continue
             for position in account.open_positions():
                 key = unit_key(venue, account, position)
@@ -340,13 +383,6 @@ class Replay:
         lows = [balance for _, balance in self.result.fund]
         self.result.fund_low = min(lows) if lows else self.result.fund_end
         self.result.state_hash = self.engine.state_hash()
-
-
-def _open_interest(venue: object) -> int:
-    total = 0
-    for state in venue.symbols.values():  # type: ignore[attr-defined]
-        total += sum(q for q in state.holders.values() if q > 0)
-    return total
 
 
 def kline_ticks(bars: Iterable[object], symbol: str) -> Iterable[Tick]:

@@ -37,6 +37,19 @@ def open_market_maker(venue: Venue, out: list[Event]) -> None:
         )
 
 
+def _still_fresh(account: AccountState, state: SymbolState, levels: int, requote_bps: int) -> bool:
+    """Tell whether the ladder is whole and centred within ``requote_bps`` of the mark."""
+    orders = account.open_orders.get(state.instrument.symbol)
+    if orders is None:
+        return False
+    bids = [o.price for o in orders.orders.values() if o.side is Side.BUY]
+    asks = [o.price for o in orders.orders.values() if o.side is Side.SELL]
+    if len(bids) < levels or len(asks) < levels:
+        return False
+    middle = (max(bids) + min(asks)) // 2
+    return abs(state.mark_price - middle) * 10_000 < requote_bps * state.mark_price
+
+
 def requote(venue: Venue, state: SymbolState, out: list[Event]) -> None:
     """Replace the market maker's ladder in ``state``'s symbol around the current mark."""
     config = venue.config.market_maker
@@ -45,6 +58,8 @@ def requote(venue: Venue, state: SymbolState, out: list[Event]) -> None:
         return
     state.volatility.update(state.mark_price)
     instrument = state.instrument
+    if config.requote_bps and _still_fresh(account, state, config.levels, config.requote_bps):
+        return
     cancel_all_of(venue, account, instrument.symbol, ExpiryReason.NONE, out)
     ladder = quotes(
         mark_raw=state.mark_price,

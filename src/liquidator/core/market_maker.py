@@ -39,6 +39,9 @@ class MarketMakerConfig:
     volatility_reference_bps: int = 20
     min_depth_pct: int = 10
     volatility_half_life: int = 20
+    requote_bps: int = (
+        0  # keep a full ladder until the mark is this far from its middle (0: always)
+    )
 
     def __post_init__(self) -> None:
         if not 0 <= self.spread_bps < 2 * BPS:

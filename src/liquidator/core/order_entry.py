@@ -71,6 +71,7 @@ def place_order(venue: Venue, command: PlaceOrder, out: list[Event]) -> Order:
         orders.orders[order.order_id] = order
         orders.algo += 1
         state.triggers[order.order_id] = order
+        state.trigger_index.add(order)
         if order.type is OrderType.TRAILING_STOP_MARKET and not order.activation_price:
             order.activated = True
             order.trail_extreme = watched_price(state, order.working_type)

@@ -84,6 +84,7 @@ def _symbol(venue: Venue, state: SymbolState, row: dict[str, Any]) -> None:
     for fields in row["triggers"]:
         order = Order.from_state(list(fields))
         state.triggers[order.order_id] = order
+        state.trigger_index.add(order)
         orders = venue.accounts[order.account].symbol_orders(order.symbol)
         orders.orders[order.order_id] = order
         orders.algo += 1

@@ -14,7 +14,15 @@ from liquidator.core.fixed import SCALE
 from liquidator.core.matching import closable, fillable
 from liquidator.core.order_entry import check_margin, work
 from liquidator.core.order_rules import is_triggered, watched_price
-from liquidator.core.orders import ExpiryReason, Order, OrderStatus, OrderType, Side, TimeInForce
+from liquidator.core.orders import (
+    ExpiryReason,
+    Order,
+    OrderStatus,
+    OrderType,
+    Side,
+    TimeInForce,
+    WorkingType,
+)
 from liquidator.core.venue import SymbolState, Venue
 
 PERCENT = 100 * SCALE
@@ -24,7 +32,7 @@ def run(venue: Venue, state: SymbolState, out: list[Event]) -> bool:
     """Fire every waiting order the current prices reach; return whether any fired."""
     fired_any = False
     while state.triggers:
-        fired = [order for order in state.triggers.values() if _reached(state, order)]
+        fired = _due(state)
         if not fired:
             break
         fired_any = True
@@ -32,6 +40,34 @@ def run(venue: Venue, state: SymbolState, out: list[Event]) -> bool:
             if order.order_id in state.triggers:
                 _fire(venue, state, order, out)
     return fired_any
+
+
+def _due(state: SymbolState) -> list[Order]:
+    """Return the waiting orders the prices reach (the index's candidates, checked one by one).
+
+    A candidate held back by ``priceProtect`` goes back in the index; trailing stops are looked
+    at on every move (they follow the price).
+    """
+    index = state.trigger_index
+    due: list[Order] = []
+    for working in WorkingType:
+        price = watched_price(state, working)
+        if price == 0:
+            continue
+        for order_id in index.pop_reached(working, price):
+            order = state.triggers.get(order_id)
+            if order is None:
+                continue  # no longer waiting
+            if _reached(state, order):
+                due.append(order)
+            else:
+                index.add(order)  # held by priceProtect: wait for the next move
+    for order_id, order in list(index.trailing.items()):
+        if order_id not in state.triggers:
+            del index.trailing[order_id]
+        elif _reached(state, order):
+            due.append(order)
+    return due
 
 
 def _reached(state: SymbolState, order: Order) -> bool:

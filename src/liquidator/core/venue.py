@@ -24,6 +24,7 @@ from liquidator.core.orders import Order
 from liquidator.core.position import PositionSide
 from liquidator.core.risk_index import RiskIndex
 from liquidator.core.tiers import BracketTable
+from liquidator.core.trigger_index import TriggerIndex
 
 MARKET_MAKER = "@market-maker"
 
@@ -83,6 +84,7 @@ class SymbolState:
         "table",
         "tiers",
         "trade_id",
+        "trigger_index",
         "triggers",
         "volatility",
     )
@@ -104,6 +106,7 @@ class SymbolState:
         half_life = config.market_maker.volatility_half_life if config.market_maker else 20
         self.volatility = VolatilityEstimate(half_life)
         self.triggers: dict[int, Order] = {}  # conditional orders waiting, by id
+        self.trigger_index = TriggerIndex()  # derived from ``triggers``
         self.holders: dict[tuple[str, PositionSide], int] = {}  # open positions: signed qty
         self.adl_quantiles: dict[tuple[str, str], int] = {}  # (account, side) -> 0..4
 
