@@ -26,28 +26,30 @@ from liquidator.app.scenarios import ScenarioConfig, ticks
 from liquidator.bootstrap import bundled_market
 
 TARGET_S = 60.0
-DAY_MINUTES = 24 * 60
 
 
-def day(seed: int) -> ScenarioConfig:
+def day(seed: int, hours: float = 24) -> ScenarioConfig:
+    """The day: flat until 48% of it, the hour of the crash and its rebound, flat again."""
+    total = int(hours * 60)
+    lead = max(1, total * 48 // 100)
     return ScenarioConfig(
         drop=0.15,
-        minutes=60,
-        lead_minutes=11 * 60 + 30,
-        tail_minutes=DAY_MINUTES - (11 * 60 + 30) - 60,
+        minutes=min(60, max(2, total // 4)),
+        lead_minutes=lead,
+        tail_minutes=max(1, total - lead - min(60, max(2, total // 4))),
         step_ms=1_000,
         seed=seed,
     )
 
 
-def run(traders: int, seed: int) -> tuple[float, ReplayResult]:
+def run(traders: int, seed: int, hours: float) -> tuple[float, ReplayResult]:
     config = ReplayConfig(
         population=PopulationConfig(count=traders, seed=seed),
         sample_every_ms=15 * 60_000,
     )
     replay = Replay(bundled_market(), config)
     start = time.perf_counter()
-    result = replay.run(ticks("correlated", day(seed)), ["BTCUSDT", "ETHUSDT"])
+    result = replay.run(ticks("correlated", day(seed, hours)), ["BTCUSDT", "ETHUSDT"])
     return time.perf_counter() - start, result
 
 
@@ -55,10 +57,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--traders", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--hours", type=float, default=24.0, help="the day's length (smoke runs)")
     args = parser.parse_args()
     console = Console(width=110)
-    baseline_seconds, baseline = run(0, args.seed)
-    seconds, result = run(args.traders, args.seed)
+    baseline_seconds, baseline = run(0, args.seed, args.hours)
+    seconds, result = run(args.traders, args.seed, args.hours)
     summary = result.summary()
     table = Table(title=f"24-hour replay, {result.ticks:,} ticks, {args.traders:,} traders")
     for name in ("what", "seconds", "ticks/s", "target"):

@@ -51,3 +51,11 @@ def test_api_orders_benchmark_places_every_order_and_feeds_every_subscriber() ->
     assert headline["order_errors"] == 0
     assert headline["orders_per_s"] == 200
     assert headline["ws_complete"] == headline["ws_subscribers"] == 20
+
+
+def test_replay_day_benchmark_runs_a_short_day() -> None:
+    headline = run("replay_day.py", "--traders", "300", "--hours", "0.5")
+
+    assert headline["opened"] == 300
+    assert isinstance(headline["liquidations"], dict)
+    assert headline["liquidations"]["LONG"] > 0
