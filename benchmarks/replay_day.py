@@ -5,8 +5,9 @@ ETHUSDT each priced every second for 24 hours (86,401 ticks each), flat but for 
 until 11:30, a 15% fall (ETHUSDT 19.5%) over 15 minutes with an 80% rebound (the wick), then
 flat. 100,000 seeded traders (one position each, both symbols, isolated and cross, 2-100x, 20%
 with a stop-loss) open at the start against the house; the market maker quotes around the mark
-and refreshes its ladder when the mark is 5 bps off its middle. The insurance funds, ADL and
-everything else run as in any replay. Baseline in the same run: the same day with no traders
+and refreshes its ladder when the mark is 5 bps off its middle. The insurance funds are seeded
+with a billion USDT each (the order of Binance's), so they, not ADL, take most bankruptcies;
+everything else runs as in any replay. Baseline in the same run: the same day with no traders
 (the engine, the market maker and the price feed alone). Prints a table and, last, one JSON
 line.
 """
@@ -23,9 +24,11 @@ from rich.table import Table
 from liquidator.app.population import PopulationConfig
 from liquidator.app.replay import Replay, ReplayConfig, ReplayResult
 from liquidator.app.scenarios import ScenarioConfig, ticks
+from liquidator.core.insurance import InsuranceConfig
 from liquidator.bootstrap import bundled_market
 
 TARGET_S = 60.0
+FUND_SEED = 10**9 * 10**8  # a billion USDT per fund, the order of Binance's own
 
 
 def day(seed: int, hours: float = 24) -> ScenarioConfig:
@@ -45,6 +48,7 @@ def day(seed: int, hours: float = 24) -> ScenarioConfig:
 def run(traders: int, seed: int, hours: float) -> tuple[float, ReplayResult]:
     config = ReplayConfig(
         population=PopulationConfig(count=traders, seed=seed),
+        insurance=InsuranceConfig(seed=FUND_SEED),
         sample_every_ms=15 * 60_000,
     )
     replay = Replay(bundled_market(), config)

@@ -54,7 +54,7 @@ from liquidator.core.order_entry import cancel_all_of
 from liquidator.core.orders import ExpiryReason, Order, OrderStatus, OrderType, Side, TimeInForce
 from liquidator.core.position import PositionSide
 from liquidator.core.risk_index import UnitKey
-from liquidator.core.units import balance_without, unit, unit_figures, unit_key
+from liquidator.core.units import balance_without, margin_balance, unit, unit_figures, unit_key
 from liquidator.core.venue import SymbolState, Venue
 
 MAX_PARTIAL_STEPS = 32  # a table has at most a few dozen brackets
@@ -420,19 +420,22 @@ def _ranked_allocation(
 def _candidates(
     venue: Venue, state: SymbolState, excluded: str, *, want_short: bool
 ) -> list[adl.Candidate]:
-    """Return the symbol's positions on one side (other accounts), with what ranks them."""
+    """Return the symbol's positions on one side (other accounts), with what ranks them.
+
+    (In no particular order: ``adl.ranked`` sorts them, ties broken by account and side.)
+    """
     symbol, mark = state.instrument.symbol, state.mark_price
     balances: dict[UnitKey, int] = {}
     result = []
-    for (name, side), quantity in sorted(state.holders.items(), key=_holder_order):
+    for (name, side), quantity in state.holders.items():
         if name == excluded or (quantity < 0) != want_short:
             continue
         account = venue.accounts[name]
         position = account.positions[(symbol, side)]
         key = unit_key(venue, account, position)
-        if key not in balances:
-            target = unit(venue, key)
-            balances[key] = unit_figures(venue, target).margin_balance if target else 0
+        balance = balances.get(key)
+        if balance is None:
+            balance = balances[key] = margin_balance(venue, account, key)
         result.append(
             adl.Candidate(
                 name,
@@ -440,14 +443,10 @@ def _candidates(
                 abs(quantity),
                 (quantity * mark - position.cost) // SCALE,
                 abs(quantity) * mark // SCALE,
-                balances[key],
+                balance,
             )
         )
     return result
-
-
-def _holder_order(item: tuple[tuple[str, PositionSide], int]) -> tuple[str, str]:
-    return item[0][0], item[0][1].value
 
 
 def _deleverage_fund(venue: Venue, target: Unit, out: list[Event]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from liquidator.core.accounts import AccountState, PositionState
+from liquidator.core.fixed import SCALE
 from liquidator.core.insurance import is_fund
 from liquidator.core.margin_unit import Figures, Unit, bands, cross_positions, figures
 from liquidator.core.position import MarginType, PositionSide
@@ -43,6 +44,26 @@ def unit_figures(venue: Venue, target: Unit) -> Figures:
     tiers = {p.symbol: venue.symbols[p.symbol].tiers for p in target.positions}
     wallet = venue.ledger.balances.get((target.wallet_key, target.asset), 0)
     return figures(wallet, target.positions, marks, tiers)
+
+
+def margin_balance(venue: Venue, account: AccountState, key: UnitKey) -> int:
+    """Return the margin balance (wallet + unrealized PnL) of ``account``'s unit ``key`` fast.
+
+    The same figure as ``unit_figures(...).margin_balance``, without building the unit or its
+    maintenance margin (ADL ranks thousands of positions at once).
+    """
+    wallet, asset = key
+    total = venue.ledger.balances.get(key, 0)
+    isolated = wallet != account.account
+    for (symbol, _), position in account.positions.items():
+        if not position.quantity or venue.assets[symbol] != asset:
+            continue
+        is_isolated = account.margin_type.get(symbol) is MarginType.ISOLATED
+        if is_isolated != isolated or (isolated and position.ledger_key != wallet):
+            continue
+        mark = venue.symbols[symbol].mark_price
+        total += (position.quantity * mark - position.cost) // SCALE
+    return total
 
 
 def balance_without(venue: Venue, target: Unit, position: PositionState) -> int:
