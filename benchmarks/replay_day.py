@@ -24,8 +24,8 @@ from rich.table import Table
 from liquidator.app.population import PopulationConfig
 from liquidator.app.replay import Replay, ReplayConfig, ReplayResult
 from liquidator.app.scenarios import ScenarioConfig, ticks
-from liquidator.core.insurance import InsuranceConfig
 from liquidator.bootstrap import bundled_market
+from liquidator.core.insurance import InsuranceConfig
 
 TARGET_S = 60.0
 FUND_SEED = 10**9 * 10**8  # a billion USDT per fund, the order of Binance's own

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from liquidator.adapters.marketdata.klines import KlineFileError, read_klines
+from liquidator.adapters.marketdata.trades_file import read_trades
 from liquidator.core.fixed import parse_raw
 from liquidator.core.price_path import kline_path
 from tests.conftest import SHARED
@@ -66,3 +67,24 @@ def test_a_broken_row_names_its_file_and_row(tmp_path: Path) -> None:
 
     with pytest.raises(KlineFileError, match=r"bad\.csv: row 1"):
         list(read_klines(path))
+
+
+def test_trades_and_agg_trades_files_with_or_without_header(tmp_path: Path) -> None:
+    trades = tmp_path / "BTCUSDT-trades.csv"
+    trades.write_text(
+        "id,price,qty,quote_qty,time,is_buyer_maker\n"
+        "1,60000.10,0.005,300.0005,1722816000000,true\n"
+        "2,59990.00,0.010,599.9,1722816000100,false\n"
+    )
+    aggregated = tmp_path / "BTCUSDT-aggTrades.zip"
+    with zipfile.ZipFile(aggregated, "w") as bundle:
+        bundle.writestr("a.csv", "7,59980.5,0.2,10,12,1722816000200,False\n")
+
+    rows = list(read_trades(trades, "BTCUSDT")) + list(read_trades(aggregated, "BTCUSDT"))
+
+    assert [(t.trade_id, t.price, t.quantity, t.buyer_is_maker) for t in rows] == [
+        (1, raw("60000.1"), raw("0.005"), True),
+        (2, raw("59990"), raw("0.01"), False),
+        (7, raw("59980.5"), raw("0.2"), False),
+    ]
+    assert [t.ts_ms for t in rows] == [1722816000000, 1722816000100, 1722816000200]

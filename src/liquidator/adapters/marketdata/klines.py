@@ -35,7 +35,7 @@ class Kline:
 
 def read_klines(path: Path) -> Iterator[Kline]:
     """Yield the klines of ``path`` in file order (never loading the whole file)."""
-    with _text(path) as stream:
+    with open_text(path) as stream:
         for number, row in enumerate(csv.reader(stream), start=1):
             if not row or (number == 1 and not row[0].strip().isdigit()):
                 continue  # an empty line, or the header row
@@ -55,7 +55,8 @@ def read_klines(path: Path) -> Iterator[Kline]:
                 raise KlineFileError(f"{path}: row {number}: {error}") from None
 
 
-def _text(path: Path) -> io.TextIOBase:
+def open_text(path: Path) -> io.TextIOBase:
+    """Open a plain or zipped (first member) text file for reading."""
     if not path.is_file():
         raise KlineFileError(f"{path}: no such file")
     if zipfile.is_zipfile(path):
