@@ -6,6 +6,7 @@ import argparse
 import csv
 import json
 import sys
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,9 @@ def add_commands(commands: Any) -> None:
     replay.add_argument("--scenario", choices=scenarios.names(), help="a synthetic crash instead")
     replay.add_argument("--drop", type=float, default=0.15, help="scenario: the fall (0.15 = 15%%)")
     replay.add_argument("--minutes", type=int, default=60, help="scenario: how long it lasts")
+    replay.add_argument(
+        "--speed", type=float, help="N times real time (default: as fast as it goes)"
+    )
     replay.add_argument("--traders", type=int, default=1_000, help="population size")
     replay.add_argument("--seed", type=int, default=7, help="population (and scenario) seed")
     replay.add_argument("--max-leverage", type=int, default=100)
@@ -108,9 +112,36 @@ def _replay(
 ) -> ReplayResult:
     replay = Replay(bundled_market(), ReplayConfig(population=population))
     console = Console(stderr=True)
+    if args.speed is not None and args.speed <= 0:
+        raise ValueError("--speed must be positive")
+    pace = Pace(args.speed)
     with Progress(console=console, disable=args.json or not console.is_terminal) as bar:
         task = bar.add_task("replaying", total=None)
-        return replay.run(ticks, symbols, funding, progress=lambda _: bar.advance(task))
+
+        def progress(now_ms: int) -> None:
+            bar.advance(task)
+            pace.wait(now_ms)
+
+        return replay.run(ticks, symbols, funding, progress=progress)
+
+
+class Pace:
+    """Hold each tick until its time, ``speed`` times faster than the data (None: no wait)."""
+
+    def __init__(self, speed: float | None) -> None:
+        self.speed = speed
+        self.first_ms: int | None = None
+        self.started = time.perf_counter()
+
+    def wait(self, now_ms: int) -> None:
+        if self.speed is None:
+            return
+        if self.first_ms is None:
+            self.first_ms, self.started = now_ms, time.perf_counter()
+        due = self.started + (now_ms - self.first_ms) / 1000 / self.speed
+        delay = due - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
 
 
 def _write_events(result: ReplayResult, path: Path) -> None:
