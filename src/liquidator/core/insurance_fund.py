@@ -7,7 +7,7 @@ with Binance's trade kind (``INSURANCE_FUND``, ``ADL``) and moving no last price
 
 from __future__ import annotations
 
-from liquidator.core.accounts import AccountState, PositionState
+from liquidator.core.accounts import AccountState
 from liquidator.core.events import Event, OrderAccepted, OrderClosed, TradeExecuted
 from liquidator.core.fixed import SCALE
 from liquidator.core.ledger import EXTERNAL, EntryKind
@@ -115,6 +115,24 @@ def venue_order(
         )
     )
     return order
+
+
+def expire_rest(venue: Venue, order: Order, out: list[Event]) -> None:
+    """Expire what an IOC venue order left unfilled (``er`` 2)."""
+    if not order.remaining:
+        return
+    order.status = OrderStatus.EXPIRED
+    order.expiry_reason = ExpiryReason.IOC_UNFILLED
+    out.append(
+        OrderClosed(
+            order.account,
+            order.symbol,
+            order.order_id,
+            "EXPIRED",
+            ExpiryReason.IOC_UNFILLED,
+            venue.now_ms,
+        )
+    )
 
 
 def transfer_fill(
@@ -249,21 +267,4 @@ def unwind(venue: Venue, state: SymbolState, out: list[Event]) -> None:
         out=out,
     )
     match(venue, state, order, price, out)
-    if order.remaining:
-        order.status = OrderStatus.EXPIRED
-        order.expiry_reason = ExpiryReason.IOC_UNFILLED
-        out.append(
-            OrderClosed(
-                fund.account,
-                symbol,
-                order.order_id,
-                "EXPIRED",
-                ExpiryReason.IOC_UNFILLED,
-                venue.now_ms,
-            )
-        )
-
-
-def held_position(fund: AccountState, symbol: str) -> PositionState | None:
-    position = fund.positions.get((symbol, PositionSide.BOTH))
-    return position if position is not None and position.quantity else None
+    expire_rest(venue, order, out)

@@ -35,13 +35,13 @@ from liquidator.core.events import (
     AutoDeleveraged,
     Event,
     LiquidationTriggered,
-    OrderClosed,
     PositionLiquidated,
 )
 from liquidator.core.fixed import SCALE
 from liquidator.core.insurance import is_fund
 from liquidator.core.insurance_fund import (
     cover,
+    expire_rest,
     take_over,
     takeover_room,
     transfer_fill,
@@ -51,7 +51,7 @@ from liquidator.core.ledger import EntryKind
 from liquidator.core.margin_unit import SCALE2, Figures, Unit, bankruptcy_price, position_figures
 from liquidator.core.matching import match, walk_cost
 from liquidator.core.order_entry import cancel_all_of
-from liquidator.core.orders import ExpiryReason, Order, OrderStatus, OrderType, Side, TimeInForce
+from liquidator.core.orders import ExpiryReason, Order, OrderType, Side, TimeInForce
 from liquidator.core.position import PositionSide
 from liquidator.core.risk_index import UnitKey
 from liquidator.core.units import balance_without, margin_balance, unit, unit_figures, unit_key
@@ -232,19 +232,7 @@ def _liquidation_order(
     taken = deleveraged = 0
     if order.remaining and not partial:
         taken, deleveraged = _bankrupt_remainder(venue, state, account, order, out)
-    if order.remaining:
-        order.status = OrderStatus.EXPIRED
-        order.expiry_reason = ExpiryReason.IOC_UNFILLED
-        out.append(
-            OrderClosed(
-                account.account,
-                order.symbol,
-                order.order_id,
-                "EXPIRED",
-                ExpiryReason.IOC_UNFILLED,
-                venue.now_ms,
-            )
-        )
+    expire_rest(venue, order, out)
     out.append(
         PositionLiquidated(
             account.account,
