@@ -21,7 +21,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from liquidator.api.views import d, d16
+from liquidator.api.payloads import algo_update, kline, order_update
+from liquidator.api.views import d
 from liquidator.app.force_orders import force_order_event
 from liquidator.app.market_history import INTERVALS_MS
 from liquidator.core.events import (
@@ -38,7 +39,6 @@ from liquidator.core.events import (
 )
 from liquidator.core.ledger import EntryKind, LedgerPosted
 from liquidator.core.margin_unit import position_figures
-from liquidator.core.orders import Order, OrderType
 from liquidator.core.position import MarginType
 
 if TYPE_CHECKING:
@@ -230,7 +230,7 @@ class Hub:
             bars = self.server.live.market.klines(event.symbol, ms, limit=1)
             if bars:
                 bar = bars[-1]
-                self._emit(name, _kline(event, bar, interval, ms))
+                self._emit(name, kline(event, bar, interval, ms))
 
     def _book(self, symbol: str) -> None:
         state = self.server.live.venue.symbols[symbol]
@@ -308,14 +308,14 @@ class Hub:
             isinstance(event, OrderAccepted) and order.orig_type.is_conditional
         ):
             status = "TRIGGERED" if isinstance(event, OrderTriggered) else "NEW"
-            return [_algo_update(order, status, now)]
+            return [algo_update(order, status, now)]
         if (
             isinstance(event, OrderClosed)
             and order.orig_type.is_conditional
             and order.order_id not in self.server.live.orders.triggered
         ):
-            return [_algo_update(order, event.status, now)]
-        return [_order_update(order, event, now)]
+            return [algo_update(order, event.status, now)]
+        return [order_update(order, event, now)]
 
     def _margin_call(self, event: MarginCallIssued) -> dict[str, Any]:
         venue = self.server.live.venue
@@ -403,129 +403,3 @@ class Hub:
 def normalise(name: str) -> str:
     """Market stream names are case-insensitive (Binance lower-cases them)."""
     return name.strip().lower()
-
-
-def _kline(event: TradeExecuted, bar: Any, interval: str, ms: int) -> dict[str, Any]:
-    return {
-        "e": "kline",
-        "E": event.ts_ms,
-        "s": event.symbol,
-        "k": {
-            "t": bar.open_ms,
-            "T": bar.open_ms + ms - 1,
-            "s": event.symbol,
-            "i": interval,
-            "f": event.trade_id,
-            "L": event.trade_id,
-            "o": d(bar.open),
-            "c": d(bar.close),
-            "h": d(bar.high),
-            "l": d(bar.low),
-            "v": d(bar.volume),
-            "n": bar.trades,
-            "x": False,
-            "q": d16(bar.quote),
-            "V": d(bar.taker_buy_volume),
-            "Q": d16(bar.taker_buy_quote),
-            "B": "0",
-        },
-    }
-
-
-def _order_update(order: Order, event: Event, now: int) -> dict[str, Any]:
-    liquidation = order.orig_type is OrderType.LIQUIDATION
-    adl = order.orig_type is OrderType.ADL
-    kind = (
-        "LIQUIDATION"
-        if liquidation
-        else ("LIMIT" if order.type.is_venue_only else order.type.value)
-    )
-    last_qty = last_price = commission = realized = trade_id = 0
-    maker = False
-    executed, cum = order.executed, order.cum_quote
-    if isinstance(event, OrderAccepted):
-        execution, status = "NEW", "NEW"
-        executed = cum = 0
-    elif isinstance(event, OrderTraded):
-        execution = "CALCULATED" if liquidation or adl else "TRADE"
-        executed, cum = event.executed, event.cum_quote
-        status = "FILLED" if executed >= order.quantity else "PARTIALLY_FILLED"
-        last_qty, last_price, commission = event.quantity, event.price, event.commission
-        realized, trade_id, maker = event.realized_pnl, event.trade_id, event.maker
-    else:
-        assert isinstance(event, OrderClosed)
-        status = event.status
-        execution = "CANCELED" if status == "CANCELED" else "EXPIRED"
-    average = cum // executed if executed else 0
-    return {
-        "e": "ORDER_TRADE_UPDATE",
-        "E": now,
-        "T": now,
-        "o": {
-            "s": order.symbol,
-            "c": order.client_order_id,
-            "S": order.side.value,
-            "o": kind,
-            "f": order.time_in_force.value,
-            "q": d(order.quantity),
-            "p": d(order.price),
-            "ap": d(average),
-            "sp": d(order.stop_price),
-            "x": execution,
-            "X": status,
-            "i": order.order_id,
-            "l": d(last_qty),
-            "z": d(executed),
-            "L": d(last_price),
-            "N": "USDT",
-            "n": d(commission),
-            "T": now,
-            "t": trade_id,
-            "b": "0",
-            "a": "0",
-            "m": maker,
-            "R": order.reduce_only,
-            "wt": order.working_type.value,
-            "ot": "LIQUIDATION" if liquidation else order.orig_type.value if not adl else "LIMIT",
-            "ps": order.position_side.value,
-            "cp": order.close_position,
-            "pP": order.price_protect,
-            "si": 0,
-            "ss": 0,
-            "rp": d(realized),
-            "V": order.stp.value,
-            "pm": "NONE",
-            "gtd": 0,
-            "er": str(int(order.expiry_reason)),
-        },
-    }
-
-
-def _algo_update(order: Order, status: str, now: int) -> dict[str, Any]:
-    return {
-        "e": "ALGO_UPDATE",
-        "T": now,
-        "E": now,
-        "o": {
-            "caid": order.client_order_id,
-            "aid": order.order_id,
-            "at": "CONDITIONAL",
-            "o": order.orig_type.value,
-            "s": order.symbol,
-            "S": order.side.value,
-            "ps": order.position_side.value,
-            "f": order.time_in_force.value,
-            "q": d(order.quantity),
-            "X": status,
-            "tp": d(order.stop_price),
-            "p": d(order.price),
-            "V": order.stp.value,
-            "wt": order.working_type.value,
-            "pm": "NONE",
-            "cp": order.close_position,
-            "pP": order.price_protect,
-            "R": order.reduce_only,
-            "tt": now if status == "TRIGGERED" else 0,
-            "gtd": 0,
-        },
-    }
