@@ -67,9 +67,13 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, KlineFileError, FundingFileError, OSError) as error:
         print(f"liquidator: error: {error}", file=sys.stderr)
         return 2
-    args.report.write_text(render(result, title), encoding="utf-8")
-    if args.events is not None:
-        _write_events(result, args.events)
+    try:
+        args.report.write_text(render(result, title), encoding="utf-8")
+        if args.events is not None:
+            _write_events(result, args.events)
+    except OSError as error:
+        print(f"liquidator: error: cannot write the report: {error}", file=sys.stderr)
+        return 2
     summary = result.summary()
     if args.json:
         print(json.dumps(summary, indent=2))

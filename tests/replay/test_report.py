@@ -149,6 +149,24 @@ def test_replay_and_scenarios_commands(tmp_path: Path) -> None:
     assert summary["liquidations"]["LONG"] > 0
     assert report.read_text(encoding="utf-8").startswith("<!doctype html>")
     assert events.read_text(encoding="utf-8").splitlines()[0].startswith("time_ms,kind,account")
-    assert bad.returncode == 2
-    assert bad.stderr.startswith("liquidator: error:")
-    assert "Traceback" not in bad.stderr
+    unwritable = subprocess.run(
+        [
+            str(script),
+            "replay",
+            "--scenario",
+            "gap",
+            "--minutes",
+            "2",
+            "--traders",
+            "10",
+            "--report",
+            str(tmp_path / "missing" / "r.html"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    for refused in (bad, unwritable):
+        assert refused.returncode == 2
+        assert refused.stderr.startswith("liquidator: error:")
+        assert "Traceback" not in refused.stderr
