@@ -119,6 +119,11 @@ def _serve(args: argparse.Namespace) -> int:
         walk_bps=args.walk_bps,
         snapshot_every=max(1, args.snapshot_every),
     )
+    try:
+        SqliteJournal(args.db).close()  # a usable journal (or a new one) before the server starts
+    except (JournalError, OSError) as error:
+        print(f"liquidator: error: --db: {error}", file=sys.stderr)
+        return 2
     if args.price_file is not None and not args.price_file.is_file():
         print(f"liquidator: error: --price-file: {args.price_file} does not exist", file=sys.stderr)
         return 2

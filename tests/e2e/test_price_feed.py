@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 import urllib.request
 from decimal import Decimal
@@ -42,3 +44,16 @@ def test_a_recorded_kline_file_moves_the_index_along_its_path(tmp_path: Path) ->
     moved = [price for price in seen if price != Decimal("60000")]
     assert len(set(moved)) >= 5
     assert set(moved) <= points
+
+
+def test_serve_refuses_an_unusable_database_in_one_line(tmp_path: Path) -> None:
+    foreign = tmp_path / "foreign.sqlite"
+    foreign.write_text("not a database")
+    script = Path(sys.executable).parent / "liquidator"
+    result = subprocess.run(
+        [str(script), "serve", "--db", str(foreign)], capture_output=True, text=True, check=False
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.startswith("liquidator: error: --db:")
+    assert "Traceback" not in result.stderr
