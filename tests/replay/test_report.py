@@ -28,7 +28,8 @@ CHARTS = (
     "chart-fund",
     "chart-open-interest",
     "chart-margin-ratio",
-    "chart-heatmap",
+    "chart-heatmap-btcusdt",
+    "chart-heatmap-ethusdt",
     "chart-adl",
 )
 FLAGS = (

@@ -101,7 +101,7 @@ class Sample:
 
     ts_ms: int
     ratios: list[float]  # maintenance / margin balance, per unit (float: a chart's input)
-    liquidation_prices: list[int]
+    liquidation_prices: dict[str, list[int]]  # per symbol
     adl: Counter[int]
 
 
@@ -337,7 +337,7 @@ class Replay:
     def _sample(self, now: int) -> Sample:
         venue = self.engine.venue
         ratios: list[float] = []
-        prices: list[int] = []
+        prices: dict[str, list[int]] = {}
         seen = set()
         adl: Counter[int] = Counter()
         names = [t.name for t in self.result.traders]
@@ -361,7 +361,7 @@ class Replay:
                 ratios.append(figures.maintenance / balance if balance > 0 else 1.0)
                 if len(target.positions) == 1:
                     wallet = venue.ledger.balance(key[0], key[1])
-                    prices.append(
+                    prices.setdefault(position.symbol, []).append(
                         trigger_price(wallet, position.quantity, position.cost, state.tiers)
                     )
         return Sample(now, ratios, prices, adl)

@@ -34,7 +34,7 @@ def render(result: ReplayResult, title: str) -> str:
         _summary_table(summary),
     ]
     for symbol, series in sorted(result.prices.items()):
-        if any(mark for _, mark, _, _ in series):  # symbols the replay priced
+        if _priced(result, symbol):
             parts.append(_price_chart(result, symbol, series))
     parts += [
         _liquidation_bars(result),
@@ -49,11 +49,16 @@ def render(result: ReplayResult, title: str) -> str:
             [("open interest", [(t, v / SCALE) for t, v in result.open_interest])],
         ),
         _ratio_chart(result),
-        _heatmap(result),
+        *(_heatmap(result, symbol) for symbol in sorted(result.prices) if _priced(result, symbol)),
         _adl_chart(result),
         "</body></html>",
     ]
     return "\n".join(parts)
+
+
+def _priced(result: ReplayResult, symbol: str) -> bool:
+    """Tell whether the replay priced ``symbol`` (others only sit in the venue)."""
+    return any(mark for _, mark, _, _ in result.prices.get(symbol, []))
 
 
 def _summary_table(summary: dict[str, object]) -> str:
@@ -217,12 +222,13 @@ def _ratio_chart(result: ReplayResult) -> str:
     return _line_figure("chart-margin-ratio", "Margin ratio of the population (%)", series)
 
 
-def _heatmap(result: ReplayResult) -> str:
-    samples = [s for s in result.samples if s.liquidation_prices]
-    prices = [p / SCALE for s in samples for p in s.liquidation_prices if p > 0]
+def _heatmap(result: ReplayResult, symbol: str) -> str:
+    chart_id = f"chart-heatmap-{symbol.lower()}"
+    samples = [s for s in result.samples if s.liquidation_prices.get(symbol)]
+    prices = [p / SCALE for s in samples for p in s.liquidation_prices[symbol] if p > 0]
     if not samples or not prices:
         return _frame(
-            "chart-heatmap", "Where the liquidation prices sit (none yet)", "", (0, 0), (0.0, 0.0)
+            chart_id, f"{symbol}: where the liquidation prices sit (none)", "", (0, 0), (0.0, 0.0)
         )
     low, high = _percentile(prices, 0.02), _percentile(prices, 0.98)
     rows = 40
@@ -235,7 +241,7 @@ def _heatmap(result: ReplayResult) -> str:
     grid: list[dict[int, int]] = []
     for sample in samples:
         counts: dict[int, int] = {}
-        for raw in sample.liquidation_prices:
+        for raw in sample.liquidation_prices[symbol]:
             row = int((raw / SCALE - low) / step)
             if 0 <= row < rows:
                 counts[row] = counts.get(row, 0) + 1
@@ -250,8 +256,8 @@ def _heatmap(result: ReplayResult) -> str:
                 f"<title>{n} positions liquidated at {low + row * step:,.1f}-{low + (row + 1) * step:,.1f}</title></rect>"
             )
     return _frame(
-        "chart-heatmap",
-        "Liquidation prices of the open positions over time (darker: more)",
+        chart_id,
+        f"{symbol}: liquidation prices of the open positions over time (darker: more)",
         "".join(cells),
         (samples[0].ts_ms, samples[-1].ts_ms),
         (low, high),
