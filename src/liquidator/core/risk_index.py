@@ -57,6 +57,7 @@ class RiskIndex:
         "falling",
         "hot",
         "hot_symbols",
+        "quiet_marks",
         "rising",
         "seq",
         "swept_marks",
@@ -73,6 +74,7 @@ class RiskIndex:
         self.versions: dict[UnitKey, int] = {}
         self.dirty: set[UnitKey] = set()
         self.swept_marks: dict[str, int] = {}
+        self.quiet_marks: tuple[int, ...] = ()  # every mark when a sweep last found nothing to do
         self.seq = 0
         self.cursor = 0  # events of the command being handled already absorbed
 

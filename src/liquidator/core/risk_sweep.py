@@ -12,6 +12,10 @@ After each command (and after each price move inside one) the engine calls :func
 4. entries the exact check did not confirm go back; liquidations change other units (the
    book's makers, the fund, ADL counterparties), so it repeats until nothing is left to do.
 
+A sweep that finds no unit changed and every mark where the last sweep left them with nothing to
+do returns at once: the same units at the same marks give the same answers (most commands, a
+resting order or a cancel, change no margin unit).
+
 Candidates are handled in name order, so the outcome does not depend on heap order.
 """
 
@@ -32,6 +36,10 @@ def sweep(venue: Venue, out: list[Event]) -> None:
     """Issue due margin calls and liquidate every breached unit (see the module docstring)."""
     index = venue.risk
     index.adl_rankings.clear()  # ADL ranks once per sweep, at the marks it runs at
+    index.absorb(out, venue.assets)
+    marks = tuple(state.mark_price for state in venue.symbols.values())
+    if not index.dirty and marks == index.quiet_marks:
+        return  # nothing changed since a sweep that found nothing to do: it would find it again
     for _ in range(MAX_ROUNDS):
         index.absorb(out, venue.assets)
         keys = set(refresh(venue))
@@ -48,6 +56,7 @@ def sweep(venue: Venue, out: list[Event]) -> None:
         index.restore([p for p in popped if p[2][2] in unconfirmed and p[2][4] is not Hit.BAND])
         index.dirty.update(p[2][2] for p in popped if p[2][4] is Hit.BAND)
         if not acted:
+            index.quiet_marks = tuple(state.mark_price for state in venue.symbols.values())
             return
     raise RuntimeError("the risk sweep did not settle")  # a broken invariant: stop
 
