@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -72,7 +73,7 @@ def _stress(args: argparse.Namespace) -> dict[str, Any]:
     steps = stress(account, market.brackets, _fraction(args.shock), args.steps)
     rows: list[dict[str, Any]] = [
         {
-            "shock": f"{float(step.shock):.2%}",
+            "shock": f"{Decimal(step.shock.numerator) / step.shock.denominator:.2%}",
             "marginRatio": step.margin_ratio.fixed(4) if step.margin_ratio else None,
             "liquidated": list(step.liquidated),
             "surviving": step.surviving,
@@ -91,7 +92,7 @@ def _stress(args: argparse.Namespace) -> dict[str, Any]:
         ):
             table.add_column(name, justify="left" if name.startswith("liq") else "right")
         for row in rows:
-            ratio = "gone" if row["marginRatio"] is None else f"{float(row['marginRatio']):.2%}"
+            ratio = "gone" if row["marginRatio"] is None else f"{Decimal(row['marginRatio']):.2%}"
             table.add_row(
                 row["shock"],
                 ratio,
@@ -107,7 +108,7 @@ def _horizon(text: str) -> int:
     unit = text[-1:]
     if unit not in HORIZON_UNITS or not text[:-1].replace(".", "", 1).isdigit():
         raise ValueError(f"--horizon: {text!r} is not like 30m, 8h or 7d")
-    return int(float(text[:-1]) * HORIZON_UNITS[unit])
+    return int(Decimal(text[:-1]) * HORIZON_UNITS[unit])
 
 
 def _sigma(args: argparse.Namespace) -> float:
@@ -121,7 +122,7 @@ def _sigma(args: argparse.Namespace) -> float:
     return volatility(closes, 60_000)
 
 
-def _liquidation(args: argparse.Namespace, leverage: int) -> float | None:
+def _liquidation(args: argparse.Namespace, leverage: int) -> Price | None:
     market = bundled_market()
     instrument = market.instrument(args.symbol.upper())
     table = market.bracket_table(args.symbol.upper())
@@ -151,25 +152,31 @@ def _liquidation(args: argparse.Namespace, leverage: int) -> float | None:
     risk = assess_account(
         Account(Amount.zero(instrument.margin_asset), (position,)), market.brackets
     )
-    price = risk.positions[0].liquidation.price
-    return float(price.fraction) if price is not None else None
+    return risk.positions[0].liquidation.price
+
+
+def _chance(entry: Price, liquidation: Price | None, sigma: float, horizon_ms: int) -> float:
+    """The model's probability of reaching ``liquidation`` (a float estimate, not money)."""
+    if liquidation is None:
+        return 0.0
+    return first_passage(float(entry.fraction), float(liquidation.fraction), sigma, horizon_ms)
 
 
 def _probability(args: argparse.Namespace) -> dict[str, Any]:
     sigma = _sigma(args)
     horizon = _horizon(args.horizon)
-    entry = float(Price.of(args.entry).fraction)
+    entry = Price.of(args.entry)
     if not 1 <= args.leverage <= 125 or not 0 < args.target < 1:
         raise ValueError("--leverage within 1..125 and --target within (0, 1)")
     liquidation = _liquidation(args, args.leverage)
-    chance = first_passage(entry, liquidation, sigma, horizon) if liquidation else 0.0
+    chance = _chance(entry, liquidation, sigma, horizon)
     safe = None
     for leverage in range(125, 0, -1):
         try:
             price = _liquidation(args, leverage)
         except ValueError:
             continue  # above the bracket's maximum
-        if price is None or first_passage(entry, price, sigma, horizon) <= args.target:
+        if _chance(entry, price, sigma, horizon) <= args.target:
             safe = leverage
             break
     body = {
@@ -177,7 +184,7 @@ def _probability(args: argparse.Namespace) -> dict[str, Any]:
         "side": args.side,
         "entry": args.entry,
         "leverage": args.leverage,
-        "liquidationPrice": f"{liquidation:.2f}" if liquidation else None,
+        "liquidationPrice": liquidation.fixed(2) if liquidation else None,
         "volatility": round(sigma, 4),
         "horizon": args.horizon,
         "probability": round(chance, 6),

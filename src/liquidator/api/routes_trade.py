@@ -358,7 +358,7 @@ def position_margin(call: Call) -> dict[str, Any]:
         ModifyIsolatedMargin(call.account, state.instrument.symbol, side, amount, kind == 1)
     )
     return {
-        "amount": float(amount.to_decimal()),
+        "amount": views.number(amount.raw),
         "code": 200,
         "msg": "Successfully modify position margin.",
         "type": kind,

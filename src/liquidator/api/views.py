@@ -5,6 +5,7 @@ Every number is a decimal string, as Binance sends them; times are epoch millise
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 from liquidator.app.live_exchange import LiveExchange
@@ -42,6 +43,16 @@ def d(raw: int) -> str:
 def d16(value16: int) -> str:
     """A ``qty x price`` product (10**-16) as a decimal (rounded down to 10**-8)."""
     return trim_raw(value16 // SCALE)
+
+
+def number(raw: int) -> float:
+    """A raw value for the few fields Binance sends as a JSON number, not a string.
+
+    ``positionMargin``'s ``amount`` is one (``"amount": 100.0``). Every client decodes a JSON number
+    to the nearest binary double, which is what this returns (a correctly rounded conversion of the
+    exact value), so the wire loses nothing a client would keep; nothing reads it back.
+    """
+    return float(Fraction(raw, SCALE))
 
 
 # --- market -------------------------------------------------------------------------------------
