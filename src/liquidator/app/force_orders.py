@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from liquidator.app.history_filter import select
 from liquidator.core.events import (
     AutoDeleveraged,
     Event,
@@ -167,20 +168,14 @@ class ForceOrders:
         limit: int = 50,
     ) -> list[ForceOrder]:
         """Return up to ``limit`` of the account's forced orders, newest first, filtered."""
-        result = []
-        for row in reversed(self.rows.get(account, [])):
-            if symbol is not None and row.symbol != symbol:
-                continue
-            if auto_close_type is not None and row.auto_close_type != auto_close_type:
-                continue
-            if (start_ms is not None and row.time_ms < start_ms) or (
-                end_ms is not None and row.time_ms > end_ms
-            ):
-                continue
-            result.append(row)
-            if len(result) >= limit:
-                break
-        return result
+        return select(
+            reversed(self.rows.get(account, [])),
+            symbol=symbol,
+            start_ms=start_ms,
+            end_ms=end_ms,
+            limit=limit,
+            keep=lambda row: auto_close_type is None or row.auto_close_type == auto_close_type,
+        )
 
 
 def _int(value: object) -> int:

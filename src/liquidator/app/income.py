@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from liquidator.app.history_filter import select
 from liquidator.app.journal import Journal
 from liquidator.core.codec import decode_event
 from liquidator.core.events import Event
@@ -107,17 +108,11 @@ class IncomeHistory:
         limit: int = 100,
     ) -> list[IncomeRow]:
         """Return up to ``limit`` rows, oldest first, filtered like Binance's parameters."""
-        result: list[IncomeRow] = []
-        for row in self.rows.get(account, []):
-            if symbol is not None and row.symbol != symbol:
-                continue
-            if income_type is not None and row.income_type != income_type:
-                continue
-            if (start_ms is not None and row.time_ms < start_ms) or (
-                end_ms is not None and row.time_ms > end_ms
-            ):
-                continue
-            result.append(row)
-            if len(result) >= limit:
-                break
-        return result
+        return select(
+            self.rows.get(account, []),
+            symbol=symbol,
+            start_ms=start_ms,
+            end_ms=end_ms,
+            limit=limit,
+            keep=lambda row: income_type is None or row.income_type == income_type,
+        )

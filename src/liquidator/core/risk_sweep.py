@@ -41,7 +41,6 @@ def sweep(venue: Venue, out: list[Event]) -> None:
     if not index.dirty and marks == index.quiet_marks:
         return  # nothing changed since a sweep that found nothing to do: it would find it again
     for _ in range(MAX_ROUNDS):
-        index.absorb(out, venue.assets)
         keys = set(refresh(venue))
         popped = []
         for symbol, state in venue.symbols.items():
@@ -58,6 +57,7 @@ def sweep(venue: Venue, out: list[Event]) -> None:
         if not acted:
             index.quiet_marks = tuple(state.mark_price for state in venue.symbols.values())
             return
+        index.absorb(out, venue.assets)  # what acting changed, for the next round
     raise RuntimeError("the risk sweep did not settle")  # a broken invariant: stop
 
 
