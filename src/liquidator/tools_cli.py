@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -19,7 +20,9 @@ from liquidator.adapters.marketdata.klines import KlineFileError, read_klines
 from liquidator.app.probability import first_passage, volatility
 from liquidator.bootstrap import bundled_market
 from liquidator.core.account import Account, AccountError
-from liquidator.core.fixed import Amount, Price, Qty, Rounding
+from liquidator.core.fixed import Amount, Price, Qty
+from liquidator.core.margin import opening_margin
+from liquidator.core.market import Market
 from liquidator.core.position import MarginType, Position, PositionSide
 from liquidator.core.risk import assess_account
 from liquidator.core.stress import stress
@@ -122,8 +125,8 @@ def _sigma(args: argparse.Namespace) -> float:
     return volatility(closes, 60_000)
 
 
-def _liquidation(args: argparse.Namespace, leverage: int) -> Price | None:
-    market = bundled_market()
+def _liquidation(market: Market, args: argparse.Namespace, leverage: int) -> Price | None:
+    """The exact liquidation price of 1 unit at ``--entry``, isolated with its opening margin."""
     instrument = market.instrument(args.symbol.upper())
     table = market.bracket_table(args.symbol.upper())
     if table is not None and leverage > table.max_leverage:
@@ -131,23 +134,12 @@ def _liquidation(args: argparse.Namespace, leverage: int) -> Price | None:
     if instrument is None or table is None or instrument.is_inverse:
         raise ValueError(f"--symbol: {args.symbol!r} is not a USDⓈ-M symbol of the market")
     entry = Price.of(args.entry)
-    step = instrument.step_size
     quantity = Qty.of("1") if args.side == "LONG" else Qty.of("-1")
-    quantity = Qty(quantity.raw - quantity.raw % step.raw)
-    wallet = Amount.from_fraction(
-        abs(quantity.fraction) * entry.fraction / leverage,
-        instrument.margin_asset,
-        Rounding.CEILING,
+    probe = Position(
+        instrument, PositionSide.BOTH, quantity, entry, entry, MarginType.CROSS, leverage
     )
-    position = Position(
-        instrument,
-        PositionSide.BOTH,
-        quantity,
-        entry,
-        entry,
-        MarginType.ISOLATED,
-        leverage,
-        isolated_wallet=wallet,
+    position = replace(
+        probe, margin_type=MarginType.ISOLATED, isolated_wallet=opening_margin(probe)
     )
     risk = assess_account(
         Account(Amount.zero(instrument.margin_asset), (position,)), market.brackets
@@ -168,12 +160,13 @@ def _probability(args: argparse.Namespace) -> dict[str, Any]:
     entry = Price.of(args.entry)
     if not 1 <= args.leverage <= 125 or not 0 < args.target < 1:
         raise ValueError("--leverage within 1..125 and --target within (0, 1)")
-    liquidation = _liquidation(args, args.leverage)
+    market = bundled_market()
+    liquidation = _liquidation(market, args, args.leverage)
     chance = _chance(entry, liquidation, sigma, horizon)
     safe = None
     for leverage in range(125, 0, -1):
         try:
-            price = _liquidation(args, leverage)
+            price = _liquidation(market, args, leverage)
         except ValueError:
             continue  # above the bracket's maximum
         if _chance(entry, price, sigma, horizon) <= args.target:

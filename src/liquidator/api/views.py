@@ -16,7 +16,7 @@ from liquidator.core.instrument import Instrument
 from liquidator.core.margin_unit import boundary_price, position_figures
 from liquidator.core.orders import Order, OrderType
 from liquidator.core.position import MarginType, PositionSide
-from liquidator.core.pretrade import figures, open_order_margin, position_margin
+from liquidator.core.pretrade import Figures, figures, open_order_margin, position_margin
 from liquidator.core.pricing import funding_rate
 from liquidator.core.units import balance_without, unit, unit_key
 from liquidator.core.venue import SymbolState, Venue
@@ -53,6 +53,18 @@ def number(raw: int) -> float:
     exact value), so the wire loses nothing a client would keep; nothing reads it back.
     """
     return float(Fraction(raw, SCALE))
+
+
+def _cross_wallet(f: Figures, live: LiveExchange) -> dict[str, Any]:
+    """The cross-wallet fields a balance row and an account asset row share."""
+    return {
+        "crossWalletBalance": d(f.wallet),
+        "crossUnPnl": d(f.unrealized),
+        "availableBalance": d(max(0, f.available)),
+        "maxWithdrawAmount": d(f.max_withdraw),
+        "marginAvailable": True,
+        "updateTime": live.last_ms or 1,
+    }
 
 
 # --- market -------------------------------------------------------------------------------------
@@ -361,12 +373,7 @@ def balances(live: LiveExchange, account: AccountState) -> list[dict[str, Any]]:
                 "accountAlias": account.account[:4],
                 "asset": asset,
                 "balance": d(wallet),
-                "crossWalletBalance": d(f.wallet),
-                "crossUnPnl": d(f.unrealized),
-                "availableBalance": d(max(0, f.available)),
-                "maxWithdrawAmount": d(f.max_withdraw),
-                "marginAvailable": True,
-                "updateTime": live.last_ms or 1,
+                **_cross_wallet(f, live),
             }
         )
     return rows
@@ -416,12 +423,7 @@ def account_json(live: LiveExchange, account: AccountState, version: int) -> dic
                 "initialMargin": d(position_im + f.order_margin),
                 "positionInitialMargin": d(position_im),
                 "openOrderInitialMargin": d(f.order_margin),
-                "crossWalletBalance": d(f.wallet),
-                "crossUnPnl": d(f.unrealized),
-                "availableBalance": d(max(0, f.available)),
-                "maxWithdrawAmount": d(f.max_withdraw),
-                "marginAvailable": True,
-                "updateTime": live.last_ms or 1,
+                **_cross_wallet(f, live),
             }
         )
         for name, value in (
