@@ -130,9 +130,18 @@ def _read(hint: Any, raw: Any) -> Any:
         return tuple(_read(inner, item) for item in raw)
     if hint is Any or hint is object:
         return tuple(raw) if isinstance(raw, list) else raw
+    if hint is tuple:  # a compiled (mypyc) dataclass keeps only the bare type of its tuples
+        return _tuples(raw)
     if isinstance(hint, type):
         return _read_type(hint, raw)
     raise TypeError(f"unsupported field type {hint!r}")
+
+
+def _tuples(raw: Any) -> Any:
+    """Return ``raw`` with every JSON list turned into a tuple, at every depth."""
+    if not isinstance(raw, list):
+        raise TypeError(f"expected a list, got {raw!r}")
+    return tuple(_tuples(item) if isinstance(item, list) else item for item in raw)
 
 
 def _read_type(hint: type, raw: Any) -> Any:

@@ -50,8 +50,9 @@ class LedgerPosted:
     ts_ms: int
 
 
-class LedgerError(AssertionError):
-    """An entry does not balance: a bug in the engine, which must stop."""
+class LedgerError(Exception):
+    """An entry does not balance: a bug in the engine, which must stop (an ``Exception``: the
+    compiled core cannot subclass ``AssertionError``)."""
 
 
 class Ledger:
