@@ -15,7 +15,10 @@ What is timed is the engine alone: every command is built, and every cancel give
 order open at that moment, by an untimed first pass over its own engine (``Resolver``); each
 measured run then feeds the same commands to a fresh engine, with the same setup and clock
 (command ``i`` at ``START_MS + 1 + i`` ms), and must end in the same state hash. The garbage
-collector is kept off the pre-built commands (``collector_frozen``). Throughput is
+collector runs with the engine's policy (``liquidator.app.collector``: rare collections, as
+``serve``, ``simulate`` and ``replay`` run it) and is kept off the pre-built commands
+(``collector_frozen``). The core runs compiled (mypyc, setup.py) when the checkout was built so;
+the JSON line says which. Throughput is
 ``time.perf_counter`` around the loop; latency is ``time.perf_counter_ns`` around each command,
 in a separate run.
 """
@@ -40,8 +43,10 @@ from rich.console import Console
 from rich.table import Table
 
 from liquidator.adapters.sqlite.journal import SqliteJournal
+from liquidator.app.collector import tune_collector
 from liquidator.app.journal import JournalRecord
 from liquidator.bootstrap import bundled_market
+from liquidator.core import engine as engine_module
 from liquidator.core.codec import encode, encode_events
 from liquidator.core.commands import (
     CancelOrder,
@@ -577,6 +582,7 @@ def headline(results: Results, workload: Resolved, args: argparse.Namespace) -> 
             "benchmark": "matching",
             "commands": results.commands,
             "accounts": args.accounts,
+            "compiled_core": Path(engine_module.__file__ or "").suffix != ".py",
             "commands_per_s": round(results.rate(results.seconds)),
             "baseline_commands_per_s": round(results.rate(results.naive_seconds)),
             "slowdown_vs_baseline": round(results.seconds / results.naive_seconds, 1),
@@ -609,6 +615,7 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    tune_collector(freeze=False)
     console = Console(width=120)
     market = bundled_market()
     maker = OrderMaker(

@@ -24,6 +24,7 @@ from liquidator.adapters.binance.account_file import parse_account, parse_positi
 from liquidator.adapters.binance.fields import InputError, decimal_raw, load_json
 from liquidator.adapters.binance.risk_json import account_risk_json
 from liquidator.adapters.sqlite.journal import SqliteJournal
+from liquidator.app.collector import tune_collector
 from liquidator.app.explain import ExplainError, episodes, explain_lines, journal_events
 from liquidator.app.journal import JournalError
 from liquidator.app.session import SessionSummary, inspect, simulate
@@ -275,6 +276,7 @@ def _explain(args: argparse.Namespace) -> int:
 
 def _simulate(args: argparse.Namespace, market: Market, config: WorkloadConfig) -> SessionSummary:
     console = Console(stderr=True)
+    tune_collector()
     with Progress(console=console, disable=args.json or not console.is_terminal) as bar:
         task = bar.add_task("simulating", total=args.commands)
         with SqliteJournal(args.journal) as journal:

@@ -18,6 +18,7 @@ from rich.table import Table
 from liquidator.adapters.marketdata.funding_file import FundingFileError, read_funding
 from liquidator.adapters.marketdata.klines import KlineFileError, read_klines
 from liquidator.app import scenarios
+from liquidator.app.collector import tune_collector
 from liquidator.app.population import PopulationConfig
 from liquidator.app.replay import Replay, ReplayConfig, ReplayResult, kline_ticks
 from liquidator.app.report_html import render
@@ -119,6 +120,7 @@ def _replay(
     if args.speed is not None and args.speed <= 0:
         raise ValueError("--speed must be positive")
     pace = Pace(args.speed)
+    tune_collector()
     with Progress(console=console, disable=args.json or not console.is_terminal) as bar:
         task = bar.add_task("replaying", total=None)
 

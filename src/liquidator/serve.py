@@ -6,7 +6,6 @@ Composition only: options become :class:`liquidator.api.app.Settings`, uvicorn s
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import secrets
 import sys
@@ -18,6 +17,7 @@ import uvicorn
 from liquidator.adapters.sqlite.journal import SqliteJournal
 from liquidator.adapters.sqlite.keys import SqliteKeyStore
 from liquidator.api.app import Settings, create_app
+from liquidator.app.collector import tune_collector
 from liquidator.app.journal import JournalError
 from liquidator.bootstrap import bundled_market
 from liquidator.core.market_maker import MarketMakerConfig
@@ -144,9 +144,6 @@ def _serve(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
-    # Long-lived engine state (books, orders, positions) would make every full collection of
-    # the cyclic garbage collector scan it all: a stall of tens of milliseconds. The engine's
-    # records hold no cycles worth collecting often, so collections are made rare.
-    gc.set_threshold(100_000, 50, 1_000)
+    tune_collector(freeze=False)  # rare collections: no stall scanning the engine's state
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", ws="websockets")
     return 0

@@ -67,17 +67,22 @@ class Candidate:
 
     def score_key(self) -> int:
         """The score scaled by 2**64 and floored: an integer that sorts like it (fast)."""
-        if self.notional == 0:
-            return 0
-        if self.unit_balance <= 0:
-            return INFINITE_KEY if self.unrealized >= 0 else 0
-        if self.unrealized >= 0:
-            return (self.unrealized << 64) // self.unit_balance
-        return ((self.unrealized * self.unit_balance) << 64) // (self.notional * self.notional)
+        return score_key(self.unrealized, self.notional, self.unit_balance)
 
     def sort_key(self) -> tuple[int, int, str, str]:
         """Highest score first; then larger positions; then by name."""
         return (-self.score_key(), -self.size, self.account, self.side)
+
+
+def score_key(unrealized: int, notional: int, unit_balance: int) -> int:
+    """Return :attr:`Candidate.score` scaled by 2**64 and floored: an integer that sorts like it."""
+    if notional == 0:
+        return 0
+    if unit_balance <= 0:
+        return INFINITE_KEY if unrealized >= 0 else 0
+    if unrealized >= 0:
+        return (unrealized << 64) // unit_balance
+    return ((unrealized * unit_balance) << 64) // (notional * notional)
 
 
 def ranked(candidates: list[Candidate]) -> list[Candidate]:
@@ -128,10 +133,13 @@ def _pro_rata(
     return left
 
 
-def quantiles(candidates: list[Candidate]) -> dict[tuple[str, str], int]:
-    """Return the ADL quantile (0-4) of each of one side's positions."""
-    order = sorted(candidates, key=Candidate.sort_key, reverse=True)  # lowest score first
-    count = len(order)
+RankKey = tuple[int, int, str, str]  # Candidate.sort_key: (-score key, -size, account, side)
+
+
+def quantiles(keys: list[RankKey]) -> dict[tuple[str, str], int]:
+    """Return the ADL quantile (0-4) of each of one side's positions, given their sort keys."""
+    keys.sort(reverse=True)  # lowest score first
+    count = len(keys)
     return {
-        (c.account, c.side): -(-QUANTILES * (rank + 1) // count) - 1 for rank, c in enumerate(order)
+        (key[2], key[3]): -(-QUANTILES * (rank + 1) // count) - 1 for rank, key in enumerate(keys)
     }

@@ -21,7 +21,7 @@ def update_quantiles(venue: Venue, out: list[Event]) -> None:
     """Recompute the quantiles of every symbol from the positions at the marks."""
     marks = {symbol: state.mark_price for symbol, state in venue.symbols.items()}
     balances = venue.ledger.balances
-    sides: dict[str, tuple[list[adl.Candidate], list[adl.Candidate]]] = {
+    sides: dict[str, tuple[list[adl.RankKey], list[adl.RankKey]]] = {
         symbol: ([], []) for symbol in venue.symbols
     }
     for account in venue.accounts.values():
@@ -46,15 +46,9 @@ def update_quantiles(venue: Venue, out: list[Event]) -> None:
             else:
                 balance = balances.get((account.account, asset), 0) + cross[asset]
             size = abs(position.quantity)
-            candidate = adl.Candidate(
-                account.account,
-                position.side.value,
-                size,
-                pnl,
-                size * marks[symbol] // SCALE,
-                balance,
-            )
-            sides[symbol][0 if position.quantity > 0 else 1].append(candidate)
+            score = adl.score_key(pnl, size * marks[symbol] // SCALE, balance)
+            key = (-score, -size, account.account, position.side.value)  # Candidate.sort_key
+            sides[symbol][0 if position.quantity > 0 else 1].append(key)
     for symbol, (longs, shorts) in sides.items():
         state = venue.symbols[symbol]
         state.adl_quantiles = {**adl.quantiles(longs), **adl.quantiles(shorts)}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from liquidator.core import account_settings, order_entry, pricing, risk_sweep
@@ -40,12 +40,18 @@ from liquidator.core.snapshot import restore_venue
 from liquidator.core.venue import PriceSource, Venue, VenueConfig
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, init=False)
 class Outcome:
     """What handling one command produced."""
 
-    events: list[Event] = field(default_factory=list)
-    rejection: Rejection | None = None
+    events: list[Event]
+    rejection: Rejection | None
+
+    def __init__(
+        self, events: list[Event] | None = None, rejection: Rejection | None = None
+    ) -> None:
+        self.events = [] if events is None else events
+        self.rejection = rejection
 
     @property
     def accepted(self) -> bool:

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
-from liquidator.core.fixed import SCALE, Rounding, round_scaled
+from liquidator.core.fixed import SCALE, Rounding, divide, round_scaled
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,13 +97,17 @@ def premium_index_raw(impact_bid_raw: int, impact_ask_raw: int, index_raw: int) 
 
 
 class PremiumAverage:
-    """The equal-weight average of the premium samples of one funding interval."""
+    """The equal-weight average of the premium samples of one funding interval.
 
-    __slots__ = ("_count", "_sum")
+    The mean is kept up to date as samples come (the mark price reads it on every trade).
+    """
+
+    __slots__ = ("_count", "_mean", "_sum")
 
     def __init__(self) -> None:
         self._sum = 0
         self._count = 0
+        self._mean: int | None = None
 
     @property
     def count(self) -> int:
@@ -114,17 +118,17 @@ class PremiumAverage:
         """Record one premium sample (a raw 1e-8 rate)."""
         self._sum += premium_raw
         self._count += 1
+        self._mean = divide(self._sum, self._count, Rounding.HALF_EVEN)
 
     def mean_raw(self) -> int | None:
         """Return Σ P_i / n as a raw 1e-8 rate, rounded half-even; None without samples."""
-        if self._count == 0:
-            return None
-        return round_scaled(Fraction(self._sum, self._count * SCALE), Rounding.HALF_EVEN)
+        return self._mean
 
     def reset(self) -> None:
         """Forget every sample (at each funding time)."""
         self._sum = 0
         self._count = 0
+        self._mean = None
 
     def to_state(self) -> list[int]:
         """Return [sum, count] for a snapshot."""
@@ -137,6 +141,8 @@ class PremiumAverage:
             raise ValueError(f"premium state must be [sum, count >= 0], got {state!r}")
         average = cls()
         average._sum, average._count = state
+        if average._count:
+            average._mean = divide(average._sum, average._count, Rounding.HALF_EVEN)
         return average
 
 

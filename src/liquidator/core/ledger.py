@@ -32,7 +32,7 @@ class EntryKind(Enum):
     INSURANCE_COVER = "INSURANCE_COVER"  # the fund bringing a bankrupt wallet back to zero
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, init=False)
 class LedgerPosted:
     """Event: one balanced ledger entry.
 
@@ -48,6 +48,26 @@ class LedgerPosted:
     symbol: str
     ref: int  # trade id, order id or funding time: what caused it
     ts_ms: int
+
+    def __init__(
+        self,
+        entry_id: int,
+        kind: EntryKind,
+        asset: str,
+        postings: tuple[tuple[str, int], ...],
+        account: str,
+        symbol: str,
+        ref: int,
+        ts_ms: int,
+    ) -> None:
+        self.entry_id = entry_id
+        self.kind = kind
+        self.asset = asset
+        self.postings = postings
+        self.account = account
+        self.symbol = symbol
+        self.ref = ref
+        self.ts_ms = ts_ms
 
 
 class LedgerError(Exception):

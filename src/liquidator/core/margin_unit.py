@@ -53,7 +53,7 @@ class IntTiers:
         return -(-notional16 * self.rates[index] // SCALE2) - self.cums[index]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Unit:
     """The wallet and positions of one margin unit (a view, built on demand)."""
 
@@ -63,18 +63,37 @@ class Unit:
     isolated: bool
     positions: list[PositionState]
 
+    def __init__(
+        self,
+        account: AccountState,
+        wallet_key: str,
+        asset: str,
+        isolated: bool,
+        positions: list[PositionState],
+    ) -> None:
+        self.account = account
+        self.wallet_key = wallet_key
+        self.asset = asset
+        self.isolated = isolated
+        self.positions = positions
+
     @property
     def name(self) -> str:
         return self.wallet_key
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, init=False)
 class Figures:
     """A unit's margin figures at the mark prices (raw)."""
 
     wallet: int
     unrealized: int
     maintenance: int
+
+    def __init__(self, wallet: int, unrealized: int, maintenance: int) -> None:
+        self.wallet = wallet
+        self.unrealized = unrealized
+        self.maintenance = maintenance
 
     @property
     def margin_balance(self) -> int:

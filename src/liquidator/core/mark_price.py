@@ -38,14 +38,18 @@ class MarkPriceConfig:
 
 
 class BasisAverage:
-    """The moving average of the last ``window`` basis samples (raw, 1e-8 quote units)."""
+    """The moving average of the last ``window`` basis samples (raw, 1e-8 quote units).
 
-    __slots__ = ("_samples",)
+    The mean is kept up to date as samples come (the mark price reads it on every trade).
+    """
+
+    __slots__ = ("_mean", "_samples")
 
     def __init__(self, window: int) -> None:
         if window <= 0:
             raise ValueError(f"window must be positive, got {window}")
         self._samples: deque[int] = deque(maxlen=window)
+        self._mean: int | None = None
 
     @property
     def window(self) -> int:
@@ -62,15 +66,14 @@ class BasisAverage:
     def add(self, basis_raw: int) -> None:
         """Record a basis sample, dropping the oldest once ``window`` samples are held."""
         self._samples.append(basis_raw)
+        self._mean = divide(sum(self._samples), len(self._samples), _HALF_EVEN)
 
     def mean_raw(self) -> int | None:
         """Return the mean of the held samples, or None when there are none.
 
         Σ basis_i / n, in 1e-8 quote units, rounded half-even.
         """
-        if not self._samples:
-            return None
-        return divide(sum(self._samples), len(self._samples), _HALF_EVEN)
+        return self._mean
 
     def to_state(self) -> list[int]:
         """Return the held samples, oldest first, for a snapshot."""
@@ -83,6 +86,8 @@ class BasisAverage:
             raise ValueError(f"state holds {len(state)} samples, more than the window {window}")
         average = cls(window)
         average._samples.extend(state)
+        if state:
+            average._mean = divide(sum(state), len(state), _HALF_EVEN)
         return average
 
 
