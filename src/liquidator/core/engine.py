@@ -59,32 +59,19 @@ class Outcome:
 
 
 class Engine:
-    """A venue and the loop that changes it."""
+    """A venue and the loop that changes it.
 
-    __slots__ = ("_handlers", "venue")
+    The handlers are module functions of ``(venue, command, out)``, looked up by command type:
+    an engine holds no reference to itself, so a dropped engine is freed at once rather than
+    left to the cyclic garbage collector.
+    """
+
+    __slots__ = ("venue",)
 
     def __init__(self, market: Market, config: VenueConfig | None = None) -> None:
         self.venue = Venue(market, config or VenueConfig())
         open_market_maker(self.venue, [])
         open_funds(self.venue, [])
-        self._handlers: dict[type, Callable[[Any, list[Event]], None]] = {
-            OpenAccount: lambda c, out: account_settings.open_account(self.venue, c, out),
-            Deposit: lambda c, out: account_settings.deposit(self.venue, c, out),
-            Withdraw: lambda c, out: account_settings.withdraw(self.venue, c, out),
-            SetLeverage: lambda c, out: account_settings.set_leverage(self.venue, c, out),
-            SetMarginType: lambda c, out: account_settings.set_margin_type(self.venue, c, out),
-            SetPositionMode: lambda c, out: account_settings.set_position_mode(self.venue, c, out),
-            ModifyIsolatedMargin: lambda c, out: account_settings.modify_isolated_margin(
-                self.venue, c, out
-            ),
-            PlaceOrder: self._place,
-            CancelOrder: self._cancel,
-            CancelAllOrders: self._cancel_all,
-            SetIndexPrice: self._set_index,
-            SetMarkPrice: self._set_mark,
-            SetFundingRate: self._set_funding_rate,
-            AdvanceTime: _nothing,
-        }
 
     @classmethod
     def restore(cls, market: Market, config: VenueConfig, state: dict[str, Any]) -> Engine:
@@ -96,17 +83,18 @@ class Engine:
     def handle(self, command: Command, now_ms: int) -> Outcome:
         """Apply ``command`` at ``now_ms``; return its events, or a rejection and no change."""
         out: list[Event] = []
-        self.venue.risk.begin()
-        pricing.advance(self.venue, now_ms, out)
-        handler = self._handlers.get(type(command))
+        venue = self.venue
+        venue.risk.begin()
+        pricing.advance(venue, now_ms, out)
+        handler = _HANDLERS.get(type(command))
         if handler is None:
             raise TypeError(f"not a command: {command!r}")
         try:
-            handler(command, out)
+            handler(venue, command, out)
         except Rejected as refused:
-            risk_sweep.sweep(self.venue, out)  # what the clock moved before the refusal
+            risk_sweep.sweep(venue, out)  # what the clock moved before the refusal
             return Outcome(out, refused.rejection)
-        risk_sweep.sweep(self.venue, out)
+        risk_sweep.sweep(venue, out)
         return Outcome(out)
 
     def state(self) -> dict[str, Any]:
@@ -118,63 +106,79 @@ class Engine:
         text = json.dumps(self.state(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 
-    def _cancel(self, command: CancelOrder, out: list[Event]) -> None:
-        order_entry.cancel_order(self.venue, command, out)
 
-    def _cancel_all(self, command: CancelAllOrders, out: list[Event]) -> None:
-        order_entry.cancel_all(self.venue, command, out)
-
-    def _place(self, command: PlaceOrder, out: list[Event]) -> None:
-        state = self.venue.symbols.get(command.symbol)
-        last, mark = (state.last_price, state.mark_price) if state else (0, 0)
-        order_entry.place_order(self.venue, command, out)
-        # Without a trade no price input moved: the mark follows the clock only at the sample
-        # ticks (``pricing.advance``), as Binance publishes it on a schedule, not per order.
-        if state is not None and state.last_price != last:
-            pricing.settle_prices(self.venue, state, out, mark_before=mark, last_before=last)
-
-    def _set_index(self, command: SetIndexPrice, out: list[Event]) -> None:
-        state = order_entry.require_symbol(self.venue, command.symbol)
-        _positive(command.price.raw, "index price")
-        mark, last = state.mark_price, state.last_price
-        state.index_price = command.price.raw
-        count = len(out)
-        pricing.settle_prices(self.venue, state, out, mark_before=mark, last_before=last)
-        if len(out) == count:
-            out.append(pricing.prices_event(self.venue, state))
-
-    def _set_mark(self, command: SetMarkPrice, out: list[Event]) -> None:
-        state = order_entry.require_symbol(self.venue, command.symbol)
-        if self.venue.config.mark_source is not PriceSource.FEED:
-            raise Rejected(
-                RejectReason.PRICE_SOURCE_IS_COMPUTED,
-                "this venue computes its mark price; it takes index prices",
-            )
-        _positive(command.price.raw, "mark price")
-        mark, last = state.mark_price, state.last_price
-        state.mark_price = command.price.raw
-        pricing.settle_prices(self.venue, state, out, mark_before=mark, last_before=last)
-
-    def _set_funding_rate(self, command: SetFundingRate, out: list[Event]) -> None:
-        state = order_entry.require_symbol(self.venue, command.symbol)
-        if self.venue.config.funding_source is not PriceSource.FEED:
-            raise Rejected(
-                RejectReason.PRICE_SOURCE_IS_COMPUTED, "this venue computes its funding rates"
-            )
-        if abs(command.rate.raw) >= SCALE:
-            raise Rejected(RejectReason.INVALID_RATE, "a funding rate must be within (-1, 1)")
-        mark, last = state.mark_price, state.last_price
-        state.feed_funding_rate = command.rate.raw
-        count = len(out)
-        pricing.settle_prices(self.venue, state, out, mark_before=mark, last_before=last)
-        if len(out) == count:
-            out.append(pricing.prices_event(self.venue, state))
+def _place(venue: Venue, command: PlaceOrder, out: list[Event]) -> None:
+    state = venue.symbols.get(command.symbol)
+    last, mark = (state.last_price, state.mark_price) if state else (0, 0)
+    order_entry.place_order(venue, command, out)
+    # Without a trade no price input moved: the mark follows the clock only at the sample
+    # ticks (``pricing.advance``), as Binance publishes it on a schedule, not per order.
+    if state is not None and state.last_price != last:
+        pricing.settle_prices(venue, state, out, mark_before=mark, last_before=last)
 
 
-def _nothing(command: AdvanceTime, out: list[Event]) -> None:
+def _set_index(venue: Venue, command: SetIndexPrice, out: list[Event]) -> None:
+    state = order_entry.require_symbol(venue, command.symbol)
+    _positive(command.price.raw, "index price")
+    mark, last = state.mark_price, state.last_price
+    state.index_price = command.price.raw
+    count = len(out)
+    pricing.settle_prices(venue, state, out, mark_before=mark, last_before=last)
+    if len(out) == count:
+        out.append(pricing.prices_event(venue, state))
+
+
+def _set_mark(venue: Venue, command: SetMarkPrice, out: list[Event]) -> None:
+    state = order_entry.require_symbol(venue, command.symbol)
+    if venue.config.mark_source is not PriceSource.FEED:
+        raise Rejected(
+            RejectReason.PRICE_SOURCE_IS_COMPUTED,
+            "this venue computes its mark price; it takes index prices",
+        )
+    _positive(command.price.raw, "mark price")
+    mark, last = state.mark_price, state.last_price
+    state.mark_price = command.price.raw
+    pricing.settle_prices(venue, state, out, mark_before=mark, last_before=last)
+
+
+def _set_funding_rate(venue: Venue, command: SetFundingRate, out: list[Event]) -> None:
+    state = order_entry.require_symbol(venue, command.symbol)
+    if venue.config.funding_source is not PriceSource.FEED:
+        raise Rejected(
+            RejectReason.PRICE_SOURCE_IS_COMPUTED, "this venue computes its funding rates"
+        )
+    if abs(command.rate.raw) >= SCALE:
+        raise Rejected(RejectReason.INVALID_RATE, "a funding rate must be within (-1, 1)")
+    mark, last = state.mark_price, state.last_price
+    state.feed_funding_rate = command.rate.raw
+    count = len(out)
+    pricing.settle_prices(venue, state, out, mark_before=mark, last_before=last)
+    if len(out) == count:
+        out.append(pricing.prices_event(venue, state))
+
+
+def _nothing(venue: Venue, command: AdvanceTime, out: list[Event]) -> None:
     """Time has already moved before any command is handled."""
 
 
 def _positive(raw: int, name: str) -> None:
     if raw <= 0:
         raise Rejected(RejectReason.INVALID_PRICE, f"the {name} must be positive")
+
+
+_HANDLERS: dict[type, Callable[[Venue, Any, list[Event]], object]] = {
+    OpenAccount: account_settings.open_account,
+    Deposit: account_settings.deposit,
+    Withdraw: account_settings.withdraw,
+    SetLeverage: account_settings.set_leverage,
+    SetMarginType: account_settings.set_margin_type,
+    SetPositionMode: account_settings.set_position_mode,
+    ModifyIsolatedMargin: account_settings.modify_isolated_margin,
+    PlaceOrder: _place,
+    CancelOrder: order_entry.cancel_order,
+    CancelAllOrders: order_entry.cancel_all,
+    SetIndexPrice: _set_index,
+    SetMarkPrice: _set_mark,
+    SetFundingRate: _set_funding_rate,
+    AdvanceTime: _nothing,
+}
