@@ -42,12 +42,12 @@ class OrderType(Enum):
     @property
     def is_venue_only(self) -> bool:
         """Tell whether only the venue places orders of this type (never a user)."""
-        return self in _VENUE_ONLY
+        return self._value_ in _VENUE_ONLY  # by value: an Enum member hashes in Python
 
     @property
     def is_conditional(self) -> bool:
         """Tell whether the order waits for a trigger price (Binance's algo orders)."""
-        return self in _CONDITIONAL
+        return self._value_ in _CONDITIONAL
 
     @property
     def becomes(self) -> OrderType:
@@ -59,16 +59,10 @@ class OrderType(Enum):
         return self
 
 
-_VENUE_ONLY = frozenset({OrderType.LIQUIDATION, OrderType.ADL, OrderType.INSURANCE_FUND})
+_VENUE_ONLY = frozenset({"LIQUIDATION", "ADL", "INSURANCE_FUND"})  # OrderType values
 
 _CONDITIONAL = frozenset(
-    {
-        OrderType.STOP,
-        OrderType.TAKE_PROFIT,
-        OrderType.STOP_MARKET,
-        OrderType.TAKE_PROFIT_MARKET,
-        OrderType.TRAILING_STOP_MARKET,
-    }
+    {"STOP", "TAKE_PROFIT", "STOP_MARKET", "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET"}
 )
 
 
@@ -243,28 +237,32 @@ class Order:
         return True
 
     def to_state(self) -> list[object]:
-        """Return every field as JSON-ready values, for snapshots and the state hash."""
+        """Return every field as JSON-ready values, for snapshots and the state hash.
+
+        Enums by ``_value_``, their plain attribute: ``.value`` is a Python-level descriptor,
+        and every accepted order is described this way.
+        """
         return [
             self.order_id,
             self.account,
             self.symbol,
             self.client_order_id,
-            self.side.value,
-            self.position_side.value,
-            self.type.value,
-            self.orig_type.value,
-            self.time_in_force.value,
+            self.side._value_,
+            self.position_side._value_,
+            self.type._value_,
+            self.orig_type._value_,
+            self.time_in_force._value_,
             self.quantity,
             self.price,
             self.stop_price,
-            self.working_type.value,
+            self.working_type._value_,
             self.reduce_only,
             self.close_position,
             self.activation_price,
             self.callback_rate,
-            self.stp.value,
+            self.stp._value_,
             self.price_protect,
-            self.status.value,
+            self.status._value_,
             self.executed,
             self.cum_quote,
             int(self.expiry_reason),

@@ -27,6 +27,7 @@ from enum import IntEnum
 
 from liquidator.core.adl import Candidate
 from liquidator.core.events import Event, PositionChanged
+from liquidator.core.fixed import SCALE
 from liquidator.core.insurance import is_fund
 from liquidator.core.ledger import LedgerPosted
 from liquidator.core.margin_unit import IntTiers, trigger_price
@@ -135,12 +136,22 @@ class RiskIndex:
         call_threshold: int,
         called: bool,
     ) -> None:
-        """Index a one-position unit's liquidation price and its margin-call (or re-arm) price."""
+        """Index a one-position unit's margin-call price, and its liquidation price once called.
+
+        A unit not yet called needs only its margin-call entry when the call threshold is at most
+        100%: the mark reaches the call price no later than the liquidation price (a unit past
+        100% is past the threshold, and each price never flags later than the exact check), and
+        the sweep's exact check of a popped unit liquidates it if it is past 100%. A called unit
+        gets its liquidation entry and a re-arm entry that watches the way back.
+        """
         version = self.versions.get(key, 0)
         long = quantity > 0
+        call = trigger_price(wallet, quantity, cost, tiers, threshold=call_threshold)
+        if not called and call_threshold <= SCALE:
+            self._push(symbol, long, call, key, version, Hit.MARGIN_CALL)
+            return
         liquidation = trigger_price(wallet, quantity, cost, tiers)
         self._push(symbol, long, liquidation, key, version, Hit.LIQUIDATION)
-        call = trigger_price(wallet, quantity, cost, tiers, threshold=call_threshold)
         if called:  # watch the way back: the mark moving away past the call price
             self._push(symbol, not long, _unwiden(call, long), key, version, Hit.REARM)
         else:

@@ -48,10 +48,14 @@ class BracketTable:
     symbol: str
     brackets: tuple[Bracket, ...]
     _floors: tuple[Fraction, ...] = field(init=False, repr=False, compare=False)
+    _caps: tuple[int | None, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _validate(self.symbol, self.brackets)
         object.__setattr__(self, "_floors", tuple(b.floor.fraction for b in self.brackets))
+        top = self.brackets[0].initial_leverage
+        caps = tuple(self._cap_at(leverage) for leverage in range(top + 1))
+        object.__setattr__(self, "_caps", caps)  # every order's check reads it: computed once
 
     @property
     def margin_asset(self) -> str:
@@ -83,6 +87,11 @@ class BracketTable:
         That is the highest cap among the brackets allowing ``leverage``; None when no bracket
         allows it (leverage above the table's maximum).
         """
+        if leverage >= len(self._caps):
+            return None
+        return self._caps[max(leverage, 0)]
+
+    def _cap_at(self, leverage: int) -> int | None:
         caps = [b.cap.raw for b in self.brackets if b.initial_leverage >= leverage]
         return max(caps) if caps else None
 
