@@ -8,7 +8,12 @@ from typing import Any
 
 import pytest
 
+from liquidator.app.session import SESSION_CONFIG
+from liquidator.app.workload import Workload, WorkloadConfig
+from liquidator.bootstrap import bundled_market
 from liquidator.cli import main
+from liquidator.core.engine import Engine
+from liquidator.core.events import Event
 
 
 def position_row(
@@ -83,3 +88,15 @@ def liq_price_argv(**flags: str | None) -> list[str]:
         if value is not None:
             argv += [f"--{name.replace('_', '-')}", value]
     return argv
+
+
+def crash_session_events(commands: int = 3000) -> list[Event]:
+    """Return every event of ``simulate``'s seeded session (20% crash after 1,500 commands)."""
+    market = bundled_market()
+    engine = Engine(market, SESSION_CONFIG)
+    stream = iter(Workload(market, WorkloadConfig(crash_bps=2_000, crash_after=1_500)))
+    events: list[Event] = []
+    for _ in range(commands):
+        now_ms, command = next(stream)
+        events.extend(engine.handle(command, now_ms).events)
+    return events

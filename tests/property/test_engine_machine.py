@@ -23,6 +23,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from liquidator.app.exchange import Exchange
 from liquidator.app.journal import MemoryJournal
 from liquidator.bootstrap import bundled_market
+from liquidator.core.codec import decode_event, record_type
 from liquidator.core.commands import (
     AdvanceTime,
     CancelAllOrders,
@@ -44,7 +45,7 @@ from liquidator.core.engine import Engine, Outcome
 from liquidator.core.events import FundingSettled, LiquidationTriggered, OrderAccepted
 from liquidator.core.fixed import SCALE, Amount, Price, Qty, Rate
 from liquidator.core.insurance import is_fund
-from liquidator.core.ledger import EXTERNAL, FEES, FUNDING
+from liquidator.core.ledger import EXTERNAL, FEES, FUNDING, LedgerPosted
 from liquidator.core.market import Market
 from liquidator.core.market_maker import MarketMakerConfig
 from liquidator.core.orders import (
@@ -757,12 +758,14 @@ class EngineMachine(RuleBasedStateMachine):
         for record in self.journal.records_after(self.checked_seq):
             self.checked_seq = record.seq
             for item in json.loads(record.events):
-                if item["type"] != "LedgerPosted":
+                if record_type(item) != "LedgerPosted":
                     continue
-                for ledger_account, _ in item["postings"]:
+                entry = decode_event(item)
+                assert isinstance(entry, LedgerPosted)
+                for ledger_account, _ in entry.postings:
                     owner = ledger_owner(ledger_account)
                     if owner in accounts and not owner.startswith("@"):
-                        assert owner == item["account"], item
+                        assert owner == entry.account, item
 
     @invariant()
     def restore_gives_the_same_state(self) -> None:

@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from liquidator.app.journal import Journal, JournalError, JournalRecord
-from liquidator.core.codec import decode_command, encode
+from liquidator.core.codec import decode_command, encode, encode_events
 from liquidator.core.commands import Command
 from liquidator.core.engine import Engine, Outcome
 from liquidator.core.market import Market
@@ -26,12 +26,10 @@ def _dumps(value: Any) -> str:
 
 def outcome_record(outcome: Outcome) -> list[Any]:
     """Return the journal form of an outcome: its events, then the rejection if any."""
-    body: list[Any] = [encode(event) for event in outcome.events]
+    body: list[Any] = encode_events(outcome.events)
     if outcome.rejection is not None:
         rejection = outcome.rejection
-        body.append(
-            {"type": "Rejected", "reason": rejection.reason.value, "message": rejection.message}
-        )
+        body.append(["Rejected", rejection.reason.value, rejection.message])
     return body
 
 

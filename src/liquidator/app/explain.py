@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from liquidator.app.journal import Journal
-from liquidator.core.codec import decode_event
+from liquidator.core.codec import decode_event, record_type
 from liquidator.core.events import (
     AutoDeleveraged,
     Event,
@@ -219,7 +219,7 @@ def _same_unit(wallet: str, position: Position, account: str) -> bool:
 
 
 def episodes(
-    records: Iterable[list[dict[str, Any]]],
+    records: Iterable[list[Any]],
     account: str,
     *,
     symbol: str | None = None,
@@ -230,7 +230,7 @@ def episodes(
     reader = _Reader(account, symbol, start_ms, end_ms)
     for items in records:
         for item in items:
-            if item.get("type") != "Rejected":
+            if record_type(item) != "Rejected":
                 reader.feed(decode_event(item))
         reader.end_command()
     if not reader.seen_account:
@@ -241,7 +241,7 @@ def episodes(
     return reader.episodes
 
 
-def journal_events(journal: Journal) -> Iterator[list[dict[str, Any]]]:
+def journal_events(journal: Journal) -> Iterator[list[Any]]:
     for record in journal.records_after(0):
         yield json.loads(record.events)
 

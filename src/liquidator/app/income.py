@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from liquidator.app.history_filter import select
 from liquidator.app.journal import Journal
-from liquidator.core.codec import decode_event
+from liquidator.core.codec import decode_event, record_type
 from liquidator.core.events import Event
 from liquidator.core.fixed import trim_raw
 from liquidator.core.ledger import EntryKind, LedgerPosted
@@ -93,7 +93,7 @@ class IncomeHistory:
         history = cls()
         for record in journal.records_after(0):
             for item in json.loads(record.events):
-                if item.get("type") == "LedgerPosted":
+                if record_type(item) == "LedgerPosted":
                     history.apply([decode_event(item)])
         return history
 

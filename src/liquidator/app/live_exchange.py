@@ -19,7 +19,7 @@ from liquidator.app.income import IncomeHistory
 from liquidator.app.insurance import FundHistory
 from liquidator.app.market_history import MarketHistory
 from liquidator.app.order_history import OrderHistory
-from liquidator.core.codec import decode_event
+from liquidator.core.codec import decode_event, record_type
 from liquidator.core.commands import Command
 from liquidator.core.engine import Outcome
 from liquidator.core.events import Event
@@ -89,7 +89,7 @@ class LiveExchange:
     def _rebuild(self) -> None:
         for record in self.exchange.journal.records_after(0):
             items = json.loads(record.events)
-            self._apply([decode_event(item) for item in items if item.get("type") != "Rejected"])
+            self._apply([decode_event(item) for item in items if record_type(item) != "Rejected"])
 
     def close(self) -> None:
         self.exchange.close()

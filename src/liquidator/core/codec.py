@@ -1,8 +1,14 @@
-"""JSON-ready encoding of commands and events, and decoding back to the frozen dataclasses.
+"""JSON-ready encoding of commands and events, and decoding back to the dataclasses.
 
-``{"type": "PlaceOrder", "account": "alice", "quantity": "0.5", ...}``: fixed-point values as
-exact decimal strings, amounts as ``["12.5", "USDT"]``, enums by value, tuples as lists. Decoding
-reads each field's declared type, so a journal written today reads back the same objects.
+A command is a dict, ``{"type": "PlaceOrder", "account": "alice", "quantity": "0.5", ...}``:
+fixed-point values as exact decimal strings, amounts as ``["12.5", "USDT"]``, enums by value.
+
+An event is a row, ``["OrderTraded", "alice", "BTCUSDT", 12, ...]``: its type name, then its
+fields in declaration order (raw ints, strings, enums by value, tuples as lists). Commands are
+few and read by people; events are most of a journal's bytes and of its encoding time, so they
+go without field names (the hot events build their row natively, ``row()``). Decoding reads each
+field's declared type, so a journal written today reads back the same objects; event dicts (the
+form journals had before rows) still decode.
 """
 
 from __future__ import annotations
@@ -49,15 +55,80 @@ class CodecError(ValueError):
 
 
 def encode(obj: object) -> dict[str, Any]:
-    """Return ``obj`` (a command or event dataclass) as a JSON-ready dict with its type name."""
+    """Return ``obj`` (a command) as a JSON-ready dict with its type name.
+
+    A field left at its declared default (None, False, a default enum member) is left out; it
+    reads back as that default.
+    """
     result: dict[str, Any] = {"type": type(obj).__name__}
-    for name in _field_names(type(obj)):
-        result[name] = _value(getattr(obj, name))
+    for name, default in _field_defaults(type(obj)):
+        value = getattr(obj, name)
+        if value is not default:
+            result[name] = _value(value)
     return result
 
 
-def encode_events(items: list[events.Event]) -> list[dict[str, Any]]:
-    return [encode(item) for item in items]
+_NO_DEFAULT = object()
+_DEFAULTS: dict[type, tuple[tuple[str, object], ...]] = {}
+
+
+def _field_defaults(cls: type) -> tuple[tuple[str, object], ...]:
+    """Return ``(name, default)`` per field; ``_NO_DEFAULT`` where the field has none.
+
+    Only singleton defaults (None, True/False, enum members) count: a value is left out when it
+    *is* its default.
+    """
+    pairs = _DEFAULTS.get(cls)
+    if pairs is None:
+        pairs = _DEFAULTS[cls] = tuple(
+            (f.name, f.default if _is_singleton(f.default) else _NO_DEFAULT) for f in fields(cls)
+        )
+    return pairs
+
+
+def _is_singleton(value: object) -> bool:
+    return value is None or isinstance(value, bool | Enum)
+
+
+def encode_event(event: object) -> list[Any]:
+    """Return ``event`` as a journal row: ``[type name, field, field, ...]``."""
+    if type(event) in _ROWS:
+        return typing.cast(_Rowed, event).row()
+    row: list[Any] = [type(event).__name__]
+    for name in _field_names(type(event)):
+        row.append(_value(getattr(event, name)))
+    return row
+
+
+def encode_events(items: list[events.Event]) -> list[list[Any]]:
+    return [encode_event(item) for item in items]
+
+
+def record_type(item: Any) -> str | None:
+    """Return the type name of a journaled event (a row, or a dict from older journals)."""
+    if isinstance(item, list):
+        return item[0] if item and isinstance(item[0], str) else None
+    if isinstance(item, dict):
+        kind = item.get("type")
+        return kind if isinstance(kind, str) else None
+    return None
+
+
+class _Rowed(typing.Protocol):
+    def row(self) -> list[object]: ...
+
+
+_ROWS: frozenset[type] = frozenset(
+    {
+        events.OrderAccepted,
+        events.OrderTraded,
+        events.OrderClosed,
+        events.TradeExecuted,
+        events.PositionChanged,
+        events.PricesUpdated,
+        LedgerPosted,
+    }
+)
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
@@ -89,8 +160,23 @@ def decode_command(data: dict[str, Any]) -> commands.Command:
     return typing.cast(commands.Command, _decode(data, _COMMANDS))
 
 
-def decode_event(data: dict[str, Any]) -> events.Event:
+def decode_event(data: list[Any] | dict[str, Any]) -> events.Event:
+    """Return the event a journal row (or an older journal's dict) encodes."""
+    if isinstance(data, list):
+        return typing.cast(events.Event, _decode_row(data))
     return typing.cast(events.Event, _decode(data, _EVENTS))
+
+
+def _decode_row(row: list[Any]) -> object:
+    kind = record_type(row)
+    if kind not in _EVENTS:
+        raise CodecError(f"unknown record type {kind!r}")
+    cls = _EVENTS[kind]
+    names = _field_names(cls)
+    if len(row) != len(names) + 1:
+        raise CodecError(f"{kind} has {len(names)} fields, the row {len(row) - 1}")
+    data: dict[str, Any] = {"type": kind, **dict(zip(names, row[1:], strict=True))}
+    return _decode(data, _EVENTS)
 
 
 def _decode(data: dict[str, Any], registry: dict[str, type]) -> object:
@@ -101,9 +187,12 @@ def _decode(data: dict[str, Any], registry: dict[str, type]) -> object:
     cls = registry[data["type"]]
     hints = _hints(cls)
     values: dict[str, Any] = {}
-    for name in _field_names(cls):
+    for name, default in _field_defaults(cls):
         if name not in data:
-            raise CodecError(f"{cls.__name__} lacks {name}")
+            if default is _NO_DEFAULT:
+                raise CodecError(f"{cls.__name__} lacks {name}")
+            values[name] = default
+            continue
         try:
             values[name] = _read(hints[name], data[name])
         except (TypeError, ValueError, KeyError) as error:

@@ -139,6 +139,17 @@ class OrderAccepted:
         self.fields = fields
         self.ts_ms = ts_ms
 
+    def row(self) -> list[object]:
+        """Return the journal row: the type name, then every field in order (see ``codec``)."""
+        return [
+            "OrderAccepted",
+            self.account,
+            self.symbol,
+            self.order_id,
+            self.fields,
+            self.ts_ms,
+        ]
+
 
 @dataclass(slots=True, init=False)
 class OrderTriggered:
@@ -219,6 +230,27 @@ class OrderTraded:
         self.cum_quote = cum_quote
         self.ts_ms = ts_ms
 
+    def row(self) -> list[object]:
+        """Return the journal row: the type name, then every field in order (see ``codec``)."""
+        return [
+            "OrderTraded",
+            self.account,
+            self.symbol,
+            self.order_id,
+            self.trade_id,
+            self.side,
+            self.position_side._value_,
+            self.price,
+            self.quantity,
+            self.commission,
+            self.commission_asset,
+            self.realized_pnl,
+            self.maker,
+            self.executed,
+            self.cum_quote,
+            self.ts_ms,
+        ]
+
 
 @dataclass(slots=True, init=False)
 class OrderClosed:
@@ -246,6 +278,18 @@ class OrderClosed:
         self.status = status
         self.expiry_reason = expiry_reason
         self.ts_ms = ts_ms
+
+    def row(self) -> list[object]:
+        """Return the journal row: the type name, then every field in order (see ``codec``)."""
+        return [
+            "OrderClosed",
+            self.account,
+            self.symbol,
+            self.order_id,
+            self.status,
+            int(self.expiry_reason),
+            self.ts_ms,
+        ]
 
 
 @dataclass(slots=True, init=False)
@@ -281,6 +325,19 @@ class TradeExecuted:
         self.buyer_is_maker = buyer_is_maker
         self.ts_ms = ts_ms
         self.kind = kind
+
+    def row(self) -> list[object]:
+        """Return the journal row: the type name, then every field in order (see ``codec``)."""
+        return [
+            "TradeExecuted",
+            self.symbol,
+            self.trade_id,
+            self.price,
+            self.quantity,
+            self.buyer_is_maker,
+            self.ts_ms,
+            self.kind,
+        ]
 
 
 @dataclass(slots=True, init=False)
@@ -320,6 +377,20 @@ class PositionChanged:
         self.margin_type = margin_type
         self.ts_ms = ts_ms
 
+    def row(self) -> list[object]:
+        """Return the journal row: the type name, then every field in order (see ``codec``)."""
+        return [
+            "PositionChanged",
+            self.account,
+            self.symbol,
+            self.position_side._value_,
+            self.quantity,
+            self.cost,
+            self.isolated_wallet,
+            self.margin_type._value_,
+            self.ts_ms,
+        ]
+
 
 @dataclass(slots=True, init=False)
 class PricesUpdated:
@@ -350,6 +421,19 @@ class PricesUpdated:
         self.funding_rate = funding_rate
         self.next_funding_ms = next_funding_ms
         self.ts_ms = ts_ms
+
+    def row(self) -> list[object]:
+        """Return the journal row: the type name, then every field in order (see ``codec``)."""
+        return [
+            "PricesUpdated",
+            self.symbol,
+            self.index_price,
+            self.mark_price,
+            self.last_price,
+            self.funding_rate,
+            self.next_funding_ms,
+            self.ts_ms,
+        ]
 
 
 @dataclass(frozen=True, slots=True)

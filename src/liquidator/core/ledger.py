@@ -69,6 +69,20 @@ class LedgerPosted:
         self.ref = ref
         self.ts_ms = ts_ms
 
+    def row(self) -> list[object]:
+        """Return the journal row: the type name, then every field in order (see ``codec``)."""
+        return [
+            "LedgerPosted",
+            self.entry_id,
+            self.kind._value_,
+            self.asset,
+            self.postings,
+            self.account,
+            self.symbol,
+            self.ref,
+            self.ts_ms,
+        ]
+
 
 class LedgerError(Exception):
     """An entry does not balance: a bug in the engine, which must stop (an ``Exception``: the
