@@ -26,12 +26,12 @@ from liquidator.core.events import (
     PositionModeChanged,
     RejectReason,
 )
-from liquidator.core.fixed import SCALE, trim_raw
 from liquidator.core.ledger import EXTERNAL, EntryKind
 from liquidator.core.order_entry import require_account, require_symbol
 from liquidator.core.order_rules import reject
 from liquidator.core.position import MarginType
 from liquidator.core.pretrade import figures, position_margin, projected_cost, unrealized
+from liquidator.core.scaled import SCALE, trim_raw
 from liquidator.core.settlement import position_event
 from liquidator.core.venue import Venue
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from liquidator.core import adl
 from liquidator.core.events import AdlQuantilesUpdated, Event
-from liquidator.core.fixed import SCALE
 from liquidator.core.position import MarginType
+from liquidator.core.scaled import SCALE
 from liquidator.core.venue import Venue
 
 

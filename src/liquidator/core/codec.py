@@ -21,8 +21,9 @@ from functools import cache
 from typing import Any
 
 from liquidator.core import commands, events
-from liquidator.core.fixed import Amount, Fixed, trim_raw
+from liquidator.core.fixed import Amount, Fixed
 from liquidator.core.ledger import LedgerPosted
+from liquidator.core.scaled import trim_raw
 
 _COMMANDS: dict[str, type] = {cls.__name__: cls for cls in commands.COMMAND_TYPES}
 _EVENTS: dict[str, type] = {

@@ -13,13 +13,13 @@ from liquidator.core import adl
 from liquidator.core.accounts import AccountState
 from liquidator.core.adl import AdlPolicy
 from liquidator.core.events import AutoDeleveraged, Event
-from liquidator.core.fixed import SCALE
 from liquidator.core.insurance_fund import transfer_fill, venue_order
 from liquidator.core.margin_unit import Unit, bankruptcy_price
 from liquidator.core.order_entry import cancel_all_of
 from liquidator.core.orders import ExpiryReason, Order, OrderType, Side, TimeInForce
 from liquidator.core.position import PositionSide
 from liquidator.core.risk_index import UnitKey
+from liquidator.core.scaled import SCALE
 from liquidator.core.units import balance_without, margin_balance, unit_key
 from liquidator.core.venue import SymbolState, Venue
 

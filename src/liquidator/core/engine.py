@@ -32,10 +32,10 @@ from liquidator.core.commands import (
     Withdraw,
 )
 from liquidator.core.events import Event, Rejected, Rejection, RejectReason
-from liquidator.core.fixed import SCALE
 from liquidator.core.insurance_fund import open_funds
 from liquidator.core.liquidity import open_market_maker
 from liquidator.core.market import Market
+from liquidator.core.scaled import SCALE
 from liquidator.core.snapshot import restore_venue
 from liquidator.core.venue import PriceSource, Venue, VenueConfig
 

@@ -10,12 +10,41 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from enum import Enum
 from fractions import Fraction
 from typing import ClassVar, Self
 
-DECIMALS = 8
-SCALE: int = 10**DECIMALS
+from liquidator.core.scaled import (  # the scale and its integer operations (compiled)
+    DECIMALS,
+    SCALE,
+    SCALE2,
+    Rounding,
+    divide,
+    format_raw,
+    round_scaled,
+    trim_raw,
+)
+
+__all__ = [
+    "DECIMALS",
+    "MAX_MAGNITUDE",
+    "SCALE",
+    "SCALE2",
+    "Amount",
+    "Fixed",
+    "Number",
+    "PrecisionError",
+    "Price",
+    "Qty",
+    "Rate",
+    "Rounding",
+    "divide",
+    "format_raw",
+    "parse_raw",
+    "round_scaled",
+    "total",
+    "trim_raw",
+]
+
 #: Largest magnitude accepted from outside; keeps hostile input like "1e999999" out while
 #: admitting Binance's "no cap" bracket edges (9223372036854775807).
 MAX_MAGNITUDE = 10**20
@@ -23,38 +52,8 @@ MAX_MAGNITUDE = 10**20
 Number = str | int | Decimal
 
 
-class Rounding(Enum):
-    """How an exact value is brought to the fixed scale."""
-
-    FLOOR = "floor"  # toward -infinity: credits to an account
-    CEILING = "ceiling"  # toward +infinity: requirements and fees charged to an account
-    HALF_EVEN = "half_even"  # display-only values that are neither credit nor charge
-
-
 class PrecisionError(ValueError):
     """A value has more decimal places than the fixed scale (or a field) allows."""
-
-
-def round_scaled(value: Fraction, rounding: Rounding) -> int:
-    """Return ``value * SCALE`` as an integer, rounded as named."""
-    scaled = value * SCALE
-    return divide(scaled.numerator, scaled.denominator, rounding)
-
-
-def divide(numerator: int, denominator: int, rounding: Rounding) -> int:
-    """Return ``numerator / denominator`` (denominator > 0) as an integer, rounded as named.
-
-    Integer-only, for hot paths: the same result as building the ``Fraction``.
-    """
-    if rounding is Rounding.FLOOR:
-        return numerator // denominator
-    if rounding is Rounding.CEILING:
-        return -(-numerator // denominator)
-    floor, remainder = divmod(numerator, denominator)
-    twice = 2 * remainder
-    if twice > denominator or (twice == denominator and floor % 2 == 1):
-        return floor + 1
-    return floor
 
 
 def parse_raw(value: Number) -> int:
@@ -87,23 +86,6 @@ def parse_raw(value: Number) -> int:
         if remainder:
             raise PrecisionError(f"{value!r} has more than {DECIMALS} decimal places")
     return -raw if sign else raw
-
-
-def format_raw(raw: int, places: int = DECIMALS) -> str:
-    """Return ``raw`` as a plain decimal string with exactly ``places`` decimals (half-even)."""
-    if places < DECIMALS:
-        step = 10 ** (DECIMALS - places)
-        raw = round(Fraction(raw, step)) * step
-    sign = "-" if raw < 0 else ""
-    whole, fraction = divmod(abs(raw), SCALE)
-    digits = f"{fraction:0{DECIMALS}d}"[:places]
-    return f"{sign}{whole}.{digits}" if places else f"{sign}{whole}"
-
-
-def trim_raw(raw: int) -> str:
-    """Return ``raw`` as the shortest exact decimal string ("60000", "0.004")."""
-    text = format_raw(raw)
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 class _Scaled:

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
-from liquidator.core.fixed import SCALE, Rounding, divide, round_scaled
+from liquidator.core.scaled import SCALE, Rounding, divide, round_scaled
 
 
 @dataclass(frozen=True, slots=True)

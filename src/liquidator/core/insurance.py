@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from liquidator.core.fixed import SCALE
+from liquidator.core.scaled import SCALE
 
 FUND_PREFIX = "@insurance:"
 SHARED_GROUP = "shared"

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from liquidator.core.accounts import AccountState
 from liquidator.core.events import Event, OrderAccepted, OrderClosed, TradeExecuted
-from liquidator.core.fixed import SCALE
 from liquidator.core.ledger import EXTERNAL, EntryKind
 from liquidator.core.margin_unit import cross_positions, figures
 from liquidator.core.matching import match
 from liquidator.core.orders import ExpiryReason, Order, OrderStatus, OrderType, Side, TimeInForce
 from liquidator.core.position import PositionSide
+from liquidator.core.scaled import SCALE
 from liquidator.core.settlement import settle_fill
 from liquidator.core.venue import SymbolState, Venue
 

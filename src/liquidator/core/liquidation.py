@@ -35,7 +35,6 @@ from liquidator.core.events import (
     LiquidationTriggered,
     PositionLiquidated,
 )
-from liquidator.core.fixed import SCALE
 from liquidator.core.insurance import is_fund
 from liquidator.core.insurance_fund import (
     cover,
@@ -45,11 +44,12 @@ from liquidator.core.insurance_fund import (
     venue_order,
 )
 from liquidator.core.ledger import EntryKind
-from liquidator.core.margin_unit import SCALE2, Figures, Unit, bankruptcy_price, position_figures
+from liquidator.core.margin_unit import Figures, Unit, bankruptcy_price, position_figures
 from liquidator.core.matching import match, walk_cost
 from liquidator.core.order_entry import cancel_all_of
 from liquidator.core.orders import ExpiryReason, Order, OrderType, Side, TimeInForce
 from liquidator.core.risk_index import UnitKey
+from liquidator.core.scaled import SCALE, SCALE2
 from liquidator.core.units import balance_without, unit, unit_figures, unit_key
 from liquidator.core.venue import SymbolState, Venue
 

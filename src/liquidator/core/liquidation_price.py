@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
 
-from liquidator.core.fixed import Amount, Price, Rounding
+from liquidator.core.fixed import Amount, Price
 from liquidator.core.margin import exact_maintenance_margin, exact_unrealized_pnl
 from liquidator.core.position import Position
+from liquidator.core.scaled import Rounding
 from liquidator.core.tiers import Bracket, BracketTable
 
 

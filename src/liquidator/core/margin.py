@@ -16,8 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from liquidator.core.fixed import Amount, Rate, Rounding
+from liquidator.core.fixed import Amount, Rate
 from liquidator.core.position import Position
+from liquidator.core.scaled import Rounding
 from liquidator.core.tiers import Bracket, BracketTable
 
 

@@ -25,11 +25,9 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from liquidator.core.accounts import AccountState, PositionState
-from liquidator.core.fixed import SCALE
 from liquidator.core.position import MarginType, PositionSide
+from liquidator.core.scaled import SCALE, SCALE2
 from liquidator.core.tiers import BracketTable
-
-SCALE2 = SCALE * SCALE
 
 
 class IntTiers:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from liquidator.core.fixed import SCALE, Rounding, divide
+from liquidator.core.scaled import SCALE, Rounding, divide
 
 _HALF_EVEN = Rounding.HALF_EVEN  # a mark price is neither credit nor charge
 

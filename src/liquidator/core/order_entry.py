@@ -13,7 +13,6 @@ from __future__ import annotations
 from liquidator.core.accounts import AccountState, SymbolOrders
 from liquidator.core.commands import CancelAllOrders, CancelOrder, PlaceOrder
 from liquidator.core.events import Event, OrderAccepted, OrderClosed, RejectReason
-from liquidator.core.fixed import SCALE
 from liquidator.core.matching import close_resting, fillable, match, walk_cost
 from liquidator.core.order_rules import (
     check_callback,
@@ -36,6 +35,7 @@ from liquidator.core.pretrade import (
     open_order_margin,
     projected_cost,
 )
+from liquidator.core.scaled import SCALE
 from liquidator.core.venue import SymbolState, Venue
 
 
@@ -83,8 +83,10 @@ def place_order(venue: Venue, command: PlaceOrder, out: list[Event]) -> Order:
 def _generated_id(account: AccountState, order: Order) -> str:
     """Return ``liq-<orderId>``, suffixed if an open order already uses it."""
     orders = account.open_orders.get(order.symbol)
-    taken = {o.client_order_id for o in orders.orders.values()} if orders else set()
     name, suffix = f"liq-{order.order_id}", 0
+    if orders is None or not orders.orders:
+        return name
+    taken = {o.client_order_id for o in orders.orders.values()}
     while name in taken:
         suffix += 1
         name = f"liq-{order.order_id}-{suffix}"

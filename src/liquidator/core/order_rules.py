@@ -11,10 +11,10 @@ import re
 from liquidator.core.accounts import AccountState
 from liquidator.core.commands import PlaceOrder
 from liquidator.core.events import Rejected, RejectReason
-from liquidator.core.fixed import SCALE, trim_raw
 from liquidator.core.instrument import Instrument
 from liquidator.core.orders import OrderType, Side, TimeInForce, WorkingType
 from liquidator.core.position import PositionSide
+from liquidator.core.scaled import SCALE, trim_raw
 from liquidator.core.venue import SymbolState
 
 CLIENT_ORDER_ID = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,36}$")

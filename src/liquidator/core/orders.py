@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from enum import Enum, IntEnum
 
-from liquidator.core.fixed import SCALE
 from liquidator.core.position import PositionSide
+from liquidator.core.scaled import SCALE
 
 
 class Side(Enum):

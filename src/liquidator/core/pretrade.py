@@ -16,11 +16,9 @@ unrealized PnL down.
 from __future__ import annotations
 
 from liquidator.core.accounts import AccountState, PositionState, SymbolOrders
-from liquidator.core.fixed import SCALE
 from liquidator.core.position import MarginType, PositionSide
+from liquidator.core.scaled import SCALE, SCALE2
 from liquidator.core.venue import Venue
-
-SCALE2 = SCALE * SCALE
 
 
 def ceil_div(numerator: int, denominator: int) -> int:

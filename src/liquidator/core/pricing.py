@@ -90,6 +90,8 @@ def advance(venue: Venue, now_ms: int, out: list[Event]) -> None:
     if now_ms <= venue.now_ms and venue.now_ms:
         return
     venue.now_ms = now_ms
+    if now_ms < venue.next_due_ms:
+        return  # no funding time, sample tick or ADL recompute before then
     interval = venue.config.funding.interval_ms
     for state in venue.symbols.values():
         if state.next_funding_ms == 0:
@@ -110,6 +112,16 @@ def advance(venue: Venue, now_ms: int, out: list[Event]) -> None:
     if interval and now_ms >= venue.next_adl_ms:
         update_quantiles(venue, out)
         venue.next_adl_ms = now_ms - now_ms % interval + interval
+    venue.next_due_ms = _next_due(venue)
+
+
+def _next_due(venue: Venue) -> int:
+    """Return the first time anything falls due on the clock: funding, a sample, ADL quantiles."""
+    step = venue.config.funding.sample_interval_ms
+    due = venue.next_adl_ms if venue.config.adl_interval_ms else 2**63
+    for state in venue.symbols.values():
+        due = min(due, state.next_funding_ms, state.last_sample_ms + step)
+    return due
 
 
 def _sample(venue: Venue, state: SymbolState, now_ms: int) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from liquidator.core.account import Account
-from liquidator.core.fixed import Amount, Rate, Rounding, total
+from liquidator.core.fixed import Amount, Rate, total
 from liquidator.core.liquidation_price import (
     Direction,
     LiquidationPrice,
@@ -17,6 +17,7 @@ from liquidator.core.liquidation_price import (
 )
 from liquidator.core.margin import PositionMargin, margin_ratio, position_margin
 from liquidator.core.position import Position
+from liquidator.core.scaled import Rounding
 from liquidator.core.tiers import BracketTable
 
 

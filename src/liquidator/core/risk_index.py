@@ -27,11 +27,11 @@ from enum import IntEnum
 
 from liquidator.core.adl import Candidate
 from liquidator.core.events import Event, PositionChanged
-from liquidator.core.fixed import SCALE
 from liquidator.core.insurance import is_fund
 from liquidator.core.ledger import LedgerPosted
 from liquidator.core.margin_unit import IntTiers, trigger_price
 from liquidator.core.position import MarginType
+from liquidator.core.scaled import SCALE
 
 UnitKey = tuple[str, str]  # (wallet ledger account, asset)
 

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 from liquidator.core.accounts import AccountState, PositionState
 from liquidator.core.events import Event, OrderTraded, PositionChanged
-from liquidator.core.fixed import SCALE
 from liquidator.core.ledger import FEES, SETTLEMENT, EntryKind
 from liquidator.core.orders import Order, OrderType
 from liquidator.core.position import MarginType
 from liquidator.core.pretrade import ceil_div, fee
+from liquidator.core.scaled import SCALE
 from liquidator.core.venue import SymbolState, Venue
 
 

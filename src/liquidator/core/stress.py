@@ -15,9 +15,10 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from liquidator.core.account import Account
-from liquidator.core.fixed import Amount, Price, Rate, Rounding
+from liquidator.core.fixed import Amount, Price, Rate
 from liquidator.core.position import Position
 from liquidator.core.risk import assess_account
+from liquidator.core.scaled import Rounding
 from liquidator.core.tiers import BracketTable
 
 

@@ -10,7 +10,6 @@ rate: a sell at ``extreme * (1 - rate)``, a buy at ``extreme * (1 + rate)``.
 from __future__ import annotations
 
 from liquidator.core.events import Event, OrderClosed, OrderTriggered, Rejected
-from liquidator.core.fixed import SCALE
 from liquidator.core.matching import closable, fillable
 from liquidator.core.order_entry import check_margin, work
 from liquidator.core.order_rules import is_triggered, watched_price
@@ -23,6 +22,7 @@ from liquidator.core.orders import (
     TimeInForce,
     WorkingType,
 )
+from liquidator.core.scaled import SCALE
 from liquidator.core.venue import SymbolState, Venue
 
 PERCENT = 100 * SCALE

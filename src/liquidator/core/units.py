@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from liquidator.core.accounts import AccountState, PositionState
-from liquidator.core.fixed import SCALE
 from liquidator.core.insurance import is_fund
 from liquidator.core.margin_unit import Figures, Unit, bands, cross_positions, figures
 from liquidator.core.position import MarginType, PositionSide
 from liquidator.core.risk_index import UnitKey
+from liquidator.core.scaled import SCALE
 from liquidator.core.venue import Venue
 
 

@@ -140,6 +140,7 @@ class Venue:
         "margin_called",
         "market",
         "next_adl_ms",
+        "next_due_ms",
         "now_ms",
         "order_id",
         "risk",
@@ -162,6 +163,7 @@ class Venue:
         self.risk = RiskIndex({s: state.tiers for s, state in self.symbols.items()})  # derived
         self.margin_called: set[tuple[str, str]] = set()  # units past the margin-call threshold
         self.next_adl_ms = 0
+        self.next_due_ms = 0  # derived: nothing falls due on the clock before it (``pricing``)
 
     def next_order_id(self) -> int:
         self.order_id += 1

@@ -1,0 +1,64 @@
+"""The fixed scale and the integer operations on raw values (10**-8 units).
+
+Everything here is plain integers and text, so the compiled core (mypyc) runs it natively:
+``SCALE`` and ``SCALE2`` are ``Final`` literals that compile to constants, where a name imported
+from a plain-Python module is a dictionary lookup on every use. ``fixed`` re-exports all of it
+next to the value types built on it.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from fractions import Fraction
+from typing import Final
+
+DECIMALS: Final = 8
+SCALE: Final = 100_000_000  # 10**DECIMALS
+SCALE2: Final = 10_000_000_000_000_000  # SCALE**2: a product of two raw values
+
+
+class Rounding(Enum):
+    """How an exact value is brought to the fixed scale."""
+
+    FLOOR = "floor"  # toward -infinity: credits to an account
+    CEILING = "ceiling"  # toward +infinity: requirements and fees charged to an account
+    HALF_EVEN = "half_even"  # display-only values that are neither credit nor charge
+
+
+def round_scaled(value: Fraction, rounding: Rounding) -> int:
+    """Return ``value * SCALE`` as an integer, rounded as named."""
+    scaled = value * SCALE
+    return divide(scaled.numerator, scaled.denominator, rounding)
+
+
+def divide(numerator: int, denominator: int, rounding: Rounding) -> int:
+    """Return ``numerator / denominator`` (denominator > 0) as an integer, rounded as named.
+
+    Integer-only, for hot paths: the same result as building the ``Fraction``.
+    """
+    if rounding is Rounding.FLOOR:
+        return numerator // denominator
+    if rounding is Rounding.CEILING:
+        return -(-numerator // denominator)
+    floor, remainder = divmod(numerator, denominator)
+    twice = 2 * remainder
+    if twice > denominator or (twice == denominator and floor % 2 == 1):
+        return floor + 1
+    return floor
+
+
+def format_raw(raw: int, places: int = DECIMALS) -> str:
+    """Return ``raw`` as a plain decimal string with exactly ``places`` decimals (half-even)."""
+    if places < DECIMALS:
+        step = 10 ** (DECIMALS - places)
+        raw = round(Fraction(raw, step)) * step
+    sign = "-" if raw < 0 else ""
+    whole, fraction = divmod(abs(raw), SCALE)
+    digits = f"{fraction:0{DECIMALS}d}"[:places]
+    return f"{sign}{whole}.{digits}" if places else f"{sign}{whole}"
+
+
+def trim_raw(raw: int) -> str:
+    """Return ``raw`` as the shortest exact decimal string ("60000", "0.004")."""
+    text = format_raw(raw)
+    return text.rstrip("0").rstrip(".") if "." in text else text
