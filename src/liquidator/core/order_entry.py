@@ -231,8 +231,9 @@ def check_margin(venue: Venue, account: AccountState, state: SymbolState, order:
         if quantity == 0:
             return
     orders = account.symbol_orders(symbol)
-    before = figures(venue, account, state.instrument.margin_asset)
-    held = open_order_margin(account, symbol, orders)
+    others = figures(venue, account, state.instrument.margin_asset, orders_except=symbol)
+    held = open_order_margin(account, symbol, orders) if orders.buy_qty or orders.sell_qty else 0
+    available = others.available - held
     _add(orders, order.side, quantity, cost)
     try:
         extra = open_order_margin(account, symbol, orders) - held
@@ -241,7 +242,7 @@ def check_margin(venue: Venue, account: AccountState, state: SymbolState, order:
         _add(orders, order.side, -quantity, -cost)
     open_loss = cost - quantity * mark if order.side is Side.BUY else quantity * mark - cost
     charge = extra + max(0, ceil_div(open_loss, SCALE)) + fee(cost, venue.config.fees.taker_rate)
-    if charge > 0 and before.available - charge < 0:
+    if charge > 0 and available - charge < 0:
         raise reject(RejectReason.INSUFFICIENT_MARGIN, "Margin is insufficient.")
     cap = state.table.max_notional_at_leverage(account.leverage_of(symbol))
     if cap is not None and projected > cap * SCALE:

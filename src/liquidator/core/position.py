@@ -12,6 +12,10 @@ from liquidator.core.instrument import Instrument
 class PositionSide(Enum):
     """Binance ``positionSide``: BOTH in one-way mode, LONG or SHORT in hedge mode."""
 
+    # Identity hash: members are singletons, and Enum's own ``__hash__`` hashes the name in
+    # Python on every lookup of a position by ``(symbol, side)``, the core's hottest key.
+    __hash__ = object.__hash__
+
     BOTH = "BOTH"
     LONG = "LONG"
     SHORT = "SHORT"

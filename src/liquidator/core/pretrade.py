@@ -87,8 +87,12 @@ class Figures:
         return max(0, min(self.wallet, free))
 
 
-def figures(venue: Venue, account: AccountState, asset: str) -> Figures:
-    """Return the account's cross figures in ``asset``."""
+def figures(venue: Venue, account: AccountState, asset: str, *, orders_except: str = "") -> Figures:
+    """Return the account's cross figures in ``asset``.
+
+    ``orders_except`` leaves out the open-order margin of that symbol (the pre-trade check
+    works it out itself, before and after the new order).
+    """
     result = Figures(venue.ledger.balances.get((account.account, asset), 0))
     symbols = venue.symbols
     for (symbol, _), position in account.positions.items():
@@ -104,7 +108,11 @@ def figures(venue: Venue, account: AccountState, asset: str) -> Figures:
             position, state.mark_price, account.leverage_of(symbol)
         )
     for symbol, orders in account.open_orders.items():
-        if (orders.buy_qty or orders.sell_qty) and symbols[symbol].instrument.margin_asset == asset:
+        if (
+            (orders.buy_qty or orders.sell_qty)
+            and symbol != orders_except
+            and symbols[symbol].instrument.margin_asset == asset
+        ):
             result.order_margin += open_order_margin(account, symbol, orders)
     return result
 

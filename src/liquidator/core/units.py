@@ -76,7 +76,8 @@ def balance_without(venue: Venue, target: Unit, position: PositionState) -> int:
 
 
 def refresh(venue: Venue) -> list[UnitKey]:
-    """Re-index every dirty unit; return the dirty multi-position units (to check at once)."""
+    """Re-index every dirty unit; return the multi-position units the sweep must check at once
+    (at or past a threshold, called, or a fund)."""
     index = venue.risk
     threshold = venue.config.margin_call_threshold
     checks: list[UnitKey] = []
@@ -87,7 +88,9 @@ def refresh(venue: Venue) -> list[UnitKey]:
             venue.margin_called.discard(key)
             continue
         wallet = venue.ledger.balances.get((target.wallet_key, target.asset), 0)
-        if len(target.positions) > 1 or is_fund(target.account.account):
+        fund = is_fund(target.account.account)
+        called = key in venue.margin_called
+        if len(target.positions) > 1 or fund:
             marks = {p.symbol: venue.symbols[p.symbol].mark_price for p in target.positions}
             tiers = {p.symbol: venue.symbols[p.symbol].tiers for p in target.positions}
             current = figures(wallet, target.positions, marks, tiers)
@@ -97,11 +100,14 @@ def refresh(venue: Venue) -> list[UnitKey]:
                 marks,
                 tiers,
                 call_threshold=threshold,
-                called=key in venue.margin_called,
-                fund=is_fund(target.account.account),
+                called=called,
+                fund=fund,
             )
             index.add_bands(key, marks, rooms)
-            checks.append(key)
+            # the sweep's exact check could only act on a unit at or past a threshold, or one
+            # called that may have recovered: the rest is left as it is (``risk_sweep._act``)
+            if fund or called or current.is_breached or current.ratio_at_least(threshold):
+                checks.append(key)
             continue
         position = target.positions[0]
         index.add_single(
@@ -112,7 +118,7 @@ def refresh(venue: Venue) -> list[UnitKey]:
             cost=position.cost,
             tiers=venue.symbols[position.symbol].tiers,
             call_threshold=threshold,
-            called=key in venue.margin_called,
+            called=called,
         )
     index.dirty.clear()
     return checks
