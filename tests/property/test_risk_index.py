@@ -12,14 +12,15 @@ from __future__ import annotations
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from liquidator.bootstrap import bundled_market
 from liquidator.core.commands import CancelAllOrders, SetLeverage, SetMarginType, SetPositionMode
 from liquidator.core.events import LiquidationTriggered
 from liquidator.core.fixed import SCALE
 from liquidator.core.insurance import InsuranceConfig
-from liquidator.core.margin_unit import figures
+from liquidator.core.margin_unit import IntTiers, figures
 from liquidator.core.orders import OrderType, Side
 from liquidator.core.position import MarginType, PositionSide
-from liquidator.core.risk_index import UnitKey
+from liquidator.core.risk_index import COMPACT_GROWTH, COMPACT_SLACK, RiskIndex, UnitKey
 from liquidator.core.units import unit, unit_key
 from liquidator.core.venue import PriceSource, VenueConfig
 from tests.scenarios.venue import BTC, Exchange, of_type, order
@@ -132,3 +133,33 @@ def test_index_liquidates_exactly_what_a_full_scan_finds(
 def _decimal(raw: int) -> str:
     whole, fraction = divmod(raw, SCALE)
     return f"{whole}.{fraction:08d}"
+
+
+def test_heaps_are_compacted_and_keep_every_live_entry() -> None:
+    index = RiskIndex({"BTCUSDT": btc_tiers()})
+    key = ("alice", "USDT")
+    for round_ in range(5_000):  # re-index one unit again and again: one live entry at a time
+        index.drop(key)
+        index.add_single(
+            key,
+            "BTCUSDT",
+            wallet=1_000 * SCALE,
+            quantity=SCALE,
+            cost=(30_000 + round_ % 7) * SCALE * SCALE,
+            tiers=btc_tiers(),
+            call_threshold=80 * 10**6,
+            called=False,
+        )
+
+    heap = index.falling["BTCUSDT"]
+    assert len(heap) <= COMPACT_GROWTH * 1 + COMPACT_SLACK + 1
+    live = [entry for entry in heap if index.versions[entry[2]] == entry[3]]
+    assert len(live) == 1
+    hits = index.reached("BTCUSDT", 1)  # a mark far below: the live entry comes out
+    assert [entry[2] for _, _, entry in hits] == [key]
+
+
+def btc_tiers() -> IntTiers:
+    table = bundled_market().bracket_table("BTCUSDT")
+    assert table is not None
+    return IntTiers(table)

@@ -33,13 +33,14 @@ from liquidator.core.tiers import BracketTable
 class IntTiers:
     """A bracket table as integers, for the hot path: floors (10**-16), rates and cums (raw)."""
 
-    __slots__ = ("caps16", "cums", "floors16", "rates")
+    __slots__ = ("caps16", "cums", "floors16", "max_rate", "rates")
 
     def __init__(self, table: BracketTable) -> None:
         self.floors16 = [b.floor.raw * SCALE for b in table.brackets]
         self.caps16 = [b.cap.raw * SCALE for b in table.brackets]
         self.rates = [b.maintenance_margin_rate.raw for b in table.brackets]
         self.cums = [b.maintenance_amount.raw for b in table.brackets]
+        self.max_rate = max(self.rates)
 
     def index_for(self, notional16: int) -> int:
         """Return the bracket (0-based) holding ``notional16``: the last with floor <= it."""
@@ -269,6 +270,27 @@ def bankruptcy_price(balance_without: int, quantity: int, cost: int) -> int:
     if quantity > 0:
         return max(1, -(-numerator // quantity))
     return max(1, numerator // quantity)
+
+
+def safe_directions(
+    positions: list[PositionState], tiers: dict[str, IntTiers], call_threshold: int
+) -> dict[str, int]:
+    """Return, per symbol, the way its mark can only make the unit safer: +1 up, -1 down, 0 none.
+
+    Where every position the unit holds in a symbol is long, a rising mark adds ``q`` to the
+    margin balance per unit of price and at most ``q x r`` to the maintenance margin (``r`` the
+    table's highest rate): the liquidation budget grows by ``q x (1 - r)`` and the margin-call
+    budget by ``q x (t - r)``, so neither threshold can come nearer while ``t >= r``. Likewise a
+    falling mark for shorts only. A called unit watches its recovery both ways; a fund, too.
+    """
+    signs: dict[str, int] = {}
+    for position in positions:
+        sign = 1 if position.quantity > 0 else -1
+        signs[position.symbol] = sign if signs.get(position.symbol, sign) == sign else 0
+    return {
+        symbol: sign if call_threshold >= tiers[symbol].max_rate else 0
+        for symbol, sign in signs.items()
+    }
 
 
 def bands(

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from liquidator.core.accounts import AccountState, PositionState
 from liquidator.core.insurance import is_fund
-from liquidator.core.margin_unit import Figures, Unit, bands, cross_positions, figures
+from liquidator.core.margin_unit import (
+    Figures,
+    Unit,
+    bands,
+    cross_positions,
+    figures,
+    safe_directions,
+)
 from liquidator.core.position import MarginType, PositionSide
 from liquidator.core.risk_index import UnitKey
 from liquidator.core.scaled import SCALE
@@ -103,7 +110,8 @@ def refresh(venue: Venue) -> list[UnitKey]:
                 called=called,
                 fund=fund,
             )
-            index.add_bands(key, marks, rooms)
+            safe = None if fund or called else safe_directions(target.positions, tiers, threshold)
+            index.add_bands(key, marks, rooms, safe)
             # the sweep's exact check could only act on a unit at or past a threshold, or one
             # called that may have recovered: the rest is left as it is (``risk_sweep._act``)
             if fund or called or current.is_breached or current.ratio_at_least(threshold):
