@@ -13,8 +13,15 @@ in exchange-core's layout and, last, one JSON line with the headline figures.
 
 What is timed is the engine alone: every command is built, and every cancel given the id of an
 order open at that moment, by an untimed first pass over its own engine (``Resolver``); each
-measured run then feeds the same commands to a fresh engine, with the same setup and clock
-(command ``i`` at ``START_MS + 1 + i`` ms), and must end in the same state hash. The garbage
+measured run then feeds the same commands to a fresh engine, with the same setup and the same
+timestamps, and must end in the same state hash.
+
+The clock runs at the rate being claimed: ``--per-ms`` commands share each millisecond (150 by
+default: 150,000 commands/s), so what falls due on the clock (mark and premium samples every
+5 s, ADL quantiles over every position every 30 s, funding) comes as often per command as it
+would on a venue running at that rate. A second run puts each command 1 ms after the last (the
+clock of a venue doing 1,000 commands/s, the time-driven work 150 times as often per command)
+and is reported beside it. The garbage
 collector runs with the engine's policy (``liquidator.app.collector``: rare collections, as
 ``serve``, ``simulate`` and ``replay`` run it) and is kept off the pre-built commands
 (``collector_frozen``). The core runs compiled (mypyc, setup.py) when the checkout was built so;
@@ -68,6 +75,7 @@ TARGET_JOURNALED_PER_S = 50_000
 # A minute after the 2023-11-15 00:00 UTC funding time: the next settlement is 8 h of commands
 # (1 ms each) away, so no run pays funding; mark and premium samples still fall every 5 s.
 START_MS = 1_700_006_400_000 + 60_000
+PER_MS = TARGET_PER_S // 1000  # commands per millisecond of the clock: the target rate
 LIMIT_SHARE, CANCEL_SHARE = 0.50, 0.35  # the rest (0.15) are market orders
 MEAN_OFFSET_TICKS, MAX_OFFSET_TICKS = 10, 200  # limit prices: mid -/+ 1 + exponential(mean 10)
 DEPOSIT = Amount.of("100000", "USDT")
@@ -155,6 +163,7 @@ class Resolved:
     """The workload as concrete commands, and what the resolving engine made of it."""
 
     commands: list[Command]
+    stamps: list[int]  # the clock (ms) each command is handled at
     kinds: list[str]
     outcomes: list[Outcome]
     rejections: Counter[str]
@@ -182,13 +191,16 @@ class Resolver:
             for order in side.orders()
         ]
 
-    def resolve(self, count: int) -> Resolved:
-        result = Resolved([], [], [], Counter(), 0, 0, "")
-        for now_ms in range(START_MS + 1, START_MS + 1 + count):
+    def resolve(self, count: int, per_ms: int = PER_MS) -> Resolved:
+        """Make ``count`` commands, ``per_ms`` of them in each millisecond of the clock."""
+        result = Resolved([], [], [], [], Counter(), 0, 0, "")
+        for index in range(count):
+            now_ms = START_MS + 1 + index // per_ms
             kind, command = self._next()
             outcome = self.engine.handle(command, now_ms)
             self._record(command, outcome, result)
             result.commands.append(command)
+            result.stamps.append(now_ms)
             result.kinds.append(kind)
             result.outcomes.append(outcome)
         result.state_hash = self.engine.state_hash()
@@ -244,21 +256,20 @@ def collector_frozen() -> Iterator[None]:
         gc.unfreeze()
 
 
-def timed_run(engine: Engine, commands: Sequence[Command]) -> float:
-    """Return the seconds ``engine`` takes to handle ``commands``, 1 ms of clock apart."""
+def timed_run(engine: Engine, workload: Resolved) -> float:
+    """Return the seconds ``engine`` takes to handle the workload's commands at their stamps."""
     handle = engine.handle
     start = time.perf_counter()
-    for now_ms, command in enumerate(commands, start=START_MS + 1):
+    for now_ms, command in zip(workload.stamps, workload.commands, strict=True):
         handle(command, now_ms)
     return time.perf_counter() - start
 
 
-def latency_run(engine: Engine, commands: Sequence[Command]) -> list[int]:
+def latency_run(engine: Engine, workload: Resolved) -> list[int]:
     """Return each command's handling time in ns (a separate run: timing each one costs)."""
     handle, clock = engine.handle, time.perf_counter_ns
-    samples = [0] * len(commands)
-    for index, command in enumerate(commands):
-        now_ms = START_MS + 1 + index
+    samples = [0] * len(workload.commands)
+    for index, (now_ms, command) in enumerate(zip(workload.stamps, workload.commands, strict=True)):
         begin = clock()
         handle(command, now_ms)
         samples[index] = clock() - begin
@@ -279,18 +290,16 @@ def journaled_run(
     engine: Engine,
     journal: SqliteJournal,
     commands: Sequence[Command],
+    stamps: Sequence[int],
     *,
     first_seq: int,
-    first_ms: int,
-    step_ms: int,
     batch: int,
 ) -> float:
     """Handle, encode and journal ``commands`` in appends of ``batch``; return the seconds."""
     handle, dumps, append = engine.handle, _JSON.encode, journal.append
     records: list[JournalRecord] = []
     start = time.perf_counter()
-    for offset, command in enumerate(commands):
-        now_ms = first_ms + offset * step_ms
+    for offset, (now_ms, command) in enumerate(zip(stamps, commands, strict=True)):
         outcome = handle(command, now_ms)
         records.append(
             JournalRecord(
@@ -322,17 +331,14 @@ def journaled_engine_run(
         tempfile.TemporaryDirectory() as folder,
         SqliteJournal(Path(folder) / "journal.sqlite", synchronous=synchronous) as journal,
     ):
-        journaled_run(
-            engine, journal, setup, first_seq=1, first_ms=START_MS, step_ms=0, batch=batch
-        )
+        journaled_run(engine, journal, setup, [START_MS] * len(setup), first_seq=1, batch=batch)
         with collector_frozen():
             seconds = journaled_run(
                 engine,
                 journal,
                 workload.commands,
+                workload.stamps,
                 first_seq=len(setup) + 1,
-                first_ms=START_MS + 1,
-                step_ms=1,
                 batch=batch,
             )
         if journal.last_seq() != total:
@@ -348,14 +354,12 @@ def journal_parts(workload: Resolved, batch: int) -> tuple[float, float, int]:
     text of all the workload's records (commands and events).
     """
     dumps = _JSON.encode
-    items = zip(workload.commands, workload.outcomes, strict=True)
+    items = zip(workload.stamps, workload.commands, workload.outcomes, strict=True)
     with collector_frozen():
         start = time.perf_counter()
         records = [
-            JournalRecord(
-                seq, START_MS + seq, dumps(encode(command)), dumps(encode_events(o.events))
-            )
-            for seq, (command, o) in enumerate(items, start=1)
+            JournalRecord(seq, now_ms, dumps(encode(command)), dumps(encode_events(o.events)))
+            for seq, (now_ms, command, o) in enumerate(items, start=1)
         ]
         encode_seconds = time.perf_counter() - start
     with (
@@ -474,6 +478,7 @@ class Results:
 
     commands: int
     seconds: float
+    slow_clock_seconds: float  # the same workload with each command 1 ms after the last
     latency_seconds: float
     samples_ns: list[int]
     naive_seconds: float
@@ -487,9 +492,16 @@ class Results:
         return self.commands / seconds
 
 
-def measure(market: Market, setup: list[Command], workload: Resolved, batch: int) -> Results:
-    """Run the workload through fresh engines (timed, latency, journaled) and the baseline."""
+def measure(
+    market: Market, setup: list[Command], workload: Resolved, slow_clock: Resolved, batch: int
+) -> Results:
+    """Run the workload through fresh engines (timed, latency, journaled) and the baseline;
+    ``slow_clock`` (the same workload resolved at 1 ms per command) through one timed run."""
     seconds, latency_seconds, samples = engine_runs(market, setup, workload)
+    engine = build_engine(market, setup)
+    with collector_frozen():
+        slow_clock_seconds = timed_run(engine, slow_clock)
+    check_same_state("1 ms clock", engine, slow_clock)
     naive_seconds, naive_trades = naive_run(setup, workload.commands)
     journaled = {}
     for level in ("NORMAL", "FULL"):
@@ -500,6 +512,7 @@ def measure(market: Market, setup: list[Command], workload: Resolved, batch: int
     return Results(
         len(workload.commands),
         seconds,
+        slow_clock_seconds,
         latency_seconds,
         samples,
         naive_seconds,
@@ -517,12 +530,12 @@ def engine_runs(
     """Return the timed run's seconds, the latency run's seconds and its samples (ns)."""
     engine = build_engine(market, setup)
     with collector_frozen():
-        seconds = timed_run(engine, workload.commands)
+        seconds = timed_run(engine, workload)
     check_same_state("timed", engine, workload)
     engine = build_engine(market, setup)
     with collector_frozen():
         start = time.perf_counter()
-        samples = latency_run(engine, workload.commands)
+        samples = latency_run(engine, workload)
         latency_seconds = time.perf_counter() - start
     check_same_state("latency", engine, workload)
     return seconds, latency_seconds, samples
@@ -539,6 +552,7 @@ def rate_table(results: Results, batch: int) -> Table:
         table.add_column(name, justify="left" if name == "what" else "right")
     rows = [
         ("engine, in memory", results.seconds, TARGET_PER_S),
+        ("  the same, clock at 1 ms per command", results.slow_clock_seconds, None),
         ("baseline: naive list matcher, no checks", results.naive_seconds, None),
     ]
     for level, seconds in results.journaled.items():
@@ -584,6 +598,8 @@ def headline(results: Results, workload: Resolved, args: argparse.Namespace) -> 
             "accounts": args.accounts,
             "compiled_core": Path(engine_module.__file__ or "").suffix != ".py",
             "commands_per_s": round(results.rate(results.seconds)),
+            "commands_per_ms_of_clock": args.per_ms,
+            "commands_per_s_at_1ms_clock": round(results.rate(results.slow_clock_seconds)),
             "baseline_commands_per_s": round(results.rate(results.naive_seconds)),
             "slowdown_vs_baseline": round(results.seconds / results.naive_seconds, 1),
             "journaled_commands_per_s": round(results.rate(results.journaled["NORMAL"])),
@@ -610,7 +626,24 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--accounts", type=int, default=10_000)
     parser.add_argument("--prefill", type=int, default=5_000, help="resting orders per book")
     parser.add_argument("--batch", type=int, default=1_000, help="records per journal append")
-    return parser.parse_args()
+    parser.add_argument(
+        "--per-ms", type=int, default=PER_MS, help="commands per millisecond of the clock"
+    )
+    args = parser.parse_args()
+    if args.per_ms < 1:
+        parser.error("--per-ms must be at least 1")
+    return args
+
+
+def resolve(
+    market: Market, args: argparse.Namespace, per_ms: int
+) -> tuple[list[Command], Resolved]:
+    """Return the setup and the workload of ``args``, resolved at ``per_ms`` commands per ms."""
+    maker = OrderMaker(
+        market, [f"acct-{i:05d}" for i in range(args.accounts)], random.Random(args.seed)
+    )
+    setup = setup_commands(maker, args.prefill)
+    return setup, Resolver(build_engine(market, setup), maker).resolve(args.commands, per_ms)
 
 
 def main() -> None:
@@ -618,14 +651,15 @@ def main() -> None:
     tune_collector(freeze=False)
     console = Console(width=120)
     market = bundled_market()
-    maker = OrderMaker(
-        market, [f"acct-{i:05d}" for i in range(args.accounts)], random.Random(args.seed)
-    )
-    setup = setup_commands(maker, args.prefill)
     started = time.perf_counter()
-    workload = Resolver(build_engine(market, setup), maker).resolve(args.commands)
-    console.print(f"resolved {args.commands:,} commands in {time.perf_counter() - started:.1f} s")
-    results = measure(market, setup, workload, args.batch)
+    setup, workload = resolve(market, args, args.per_ms)
+    _, slow_clock = resolve(market, args, 1)
+    console.print(
+        f"resolved {args.commands:,} commands twice (at {args.per_ms} and at 1 per ms) in "
+        f"{time.perf_counter() - started:.1f} s; the same commands both times: "
+        f"{slow_clock.commands == workload.commands}"
+    )
+    results = measure(market, setup, workload, slow_clock, args.batch)
     if results.naive_trades != workload.trades:
         console.print(
             f"[yellow]baseline made {results.naive_trades:,} trades, engine {workload.trades:,}"

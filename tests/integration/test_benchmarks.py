@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -39,6 +40,9 @@ def test_matching_benchmark_runs_its_workload_without_rejections() -> None:
     assert headline["benchmark"] == "matching"
     assert headline["commands"] == 3000
     assert headline["rejections"] == 0
+    assert headline["commands_per_ms_of_clock"] == 150
+    assert headline["commands_per_s_at_1ms_clock"] > 0
+    assert headline["compiled_core"] is (os.environ.get("LIQUIDATOR_PURE_PYTHON") != "1")
 
 
 def test_api_orders_benchmark_places_every_order_and_feeds_every_subscriber() -> None:
