@@ -51,10 +51,10 @@ from rich.table import Table
 
 from liquidator.adapters.sqlite.journal import SqliteJournal
 from liquidator.app.collector import tune_collector
+from liquidator.app.exchange import journal_record
 from liquidator.app.journal import JournalRecord
 from liquidator.bootstrap import bundled_market
 from liquidator.core import engine as engine_module
-from liquidator.core.codec import encode, encode_events
 from liquidator.core.commands import (
     CancelOrder,
     Command,
@@ -87,7 +87,6 @@ PERCENTILES = (
     ("99.9%", 0.999),
     ("99.99%", 0.9999),
 )
-_JSON = json.JSONEncoder(separators=(",", ":"))  # built once: json.dumps(..., separators) is not
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,20 +294,15 @@ def journaled_run(
     first_seq: int,
     batch: int,
 ) -> float:
-    """Handle, encode and journal ``commands`` in appends of ``batch``; return the seconds."""
-    handle, dumps, append = engine.handle, _JSON.encode, journal.append
+    """Handle, encode and journal ``commands`` in appends of ``batch``; return the seconds.
+
+    Each record is made as ``Exchange.submit`` makes it (``journal_record``).
+    """
+    handle, append = engine.handle, journal.append
     records: list[JournalRecord] = []
     start = time.perf_counter()
     for offset, (now_ms, command) in enumerate(zip(stamps, commands, strict=True)):
-        outcome = handle(command, now_ms)
-        records.append(
-            JournalRecord(
-                first_seq + offset,
-                now_ms,
-                dumps(encode(command)),
-                dumps(encode_events(outcome.events)),
-            )
-        )
+        records.append(journal_record(first_seq + offset, now_ms, command, handle(command, now_ms)))
         if len(records) == batch:
             append(records)
             records = []
@@ -353,13 +347,12 @@ def journal_parts(workload: Resolved, batch: int) -> tuple[float, float, int]:
     the records to a fresh journal (NORMAL) in batches of ``batch``. The bytes are the JSON
     text of all the workload's records (commands and events).
     """
-    dumps = _JSON.encode
     items = zip(workload.stamps, workload.commands, workload.outcomes, strict=True)
     with collector_frozen():
         start = time.perf_counter()
         records = [
-            JournalRecord(seq, now_ms, dumps(encode(command)), dumps(encode_events(o.events)))
-            for seq, (now_ms, command, o) in enumerate(items, start=1)
+            journal_record(seq, now_ms, command, outcome)
+            for seq, (now_ms, command, outcome) in enumerate(items, start=1)
         ]
         encode_seconds = time.perf_counter() - start
     with (

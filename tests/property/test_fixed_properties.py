@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from fractions import Fraction
 from typing import Any
 
@@ -20,6 +20,8 @@ from liquidator.core.fixed import (
     Qty,
     Rate,
     Rounding,
+    format_raw,
+    trim_raw,
 )
 
 MAX_RAW = MAX_MAGNITUDE * SCALE - 1
@@ -355,3 +357,24 @@ def test_values_of_different_dimensions_do_not_mix(left: int, right: int) -> Non
         _ = amount + as_untyped(price)
     with pytest.raises(TypeError):
         _ = price + as_untyped(amount)
+
+
+def _reference_text(raw: int, places: int) -> str:
+    """``raw`` at ``places`` decimals through Decimal (exact scaleb, half-even quantize)."""
+    with localcontext(prec=80):
+        value = Decimal(raw).scaleb(-8)
+        value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    text = f"{value:f}"
+    return text[1:] if text.startswith("-") and value == 0 else text
+
+
+@given(st.integers(min_value=-(10**30), max_value=10**30), st.integers(min_value=0, max_value=8))
+def test_format_raw_prints_the_exact_value_at_its_places(raw: int, places: int) -> None:
+    assert format_raw(raw, places) == _reference_text(raw, places)
+
+
+@given(st.integers(min_value=-(10**30), max_value=10**30))
+def test_trim_raw_prints_the_shortest_exact_decimal(raw: int) -> None:
+    expected = _reference_text(raw, 8).rstrip("0").rstrip(".")
+
+    assert trim_raw(raw) == (expected if raw % SCALE else str(raw // SCALE))

@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from liquidator.app.journal import Journal, JournalError, JournalRecord
+from liquidator.app.json_text import compact
 from liquidator.core.codec import decode_command, encode, encode_events
 from liquidator.core.commands import Command
 from liquidator.core.engine import Engine, Outcome
@@ -20,8 +21,9 @@ from liquidator.core.market import Market
 from liquidator.core.venue import VenueConfig
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))
+def journal_record(seq: int, now_ms: int, command: Command, outcome: Outcome) -> JournalRecord:
+    """Return the journal record of ``command`` handled at ``now_ms`` with ``outcome``."""
+    return JournalRecord(seq, now_ms, compact(encode(command)), compact(outcome_record(outcome)))
 
 
 def outcome_record(outcome: Outcome) -> list[Any]:
@@ -73,7 +75,7 @@ class Exchange:
             engine = Engine.restore(market, config, json.loads(text))
         for record in journal.records_after(seq):
             outcome = engine.handle(decode_command(json.loads(record.command)), record.ts_ms)
-            if verify and _dumps(outcome_record(outcome)) != record.events:
+            if verify and compact(outcome_record(outcome)) != record.events:
                 raise JournalError(f"replay of command {record.seq} diverged from the journal")
         return cls(engine, journal, snapshot_every=snapshot_every, batch=batch)
 
@@ -81,10 +83,7 @@ class Exchange:
         """Handle ``command`` at ``now_ms`` and journal it (flushed per ``batch``)."""
         outcome = self.engine.handle(command, now_ms)
         self.seq += 1
-        record = JournalRecord(
-            self.seq, now_ms, _dumps(encode(command)), _dumps(outcome_record(outcome))
-        )
-        self._pending.append(record)
+        self._pending.append(journal_record(self.seq, now_ms, command, outcome))
         if len(self._pending) >= self.batch:
             self.flush()
         if self.seq % self.snapshot_every == 0:
@@ -100,7 +99,7 @@ class Exchange:
     def snapshot(self) -> None:
         """Save the whole state at the current sequence number."""
         self.flush()
-        self.journal.save_snapshot(self.seq, _dumps(self.engine.state()))
+        self.journal.save_snapshot(self.seq, compact(self.engine.state()))
 
     def close(self) -> None:
         self.flush()

@@ -143,15 +143,16 @@ def _field_names(cls: type) -> tuple[str, ...]:
 
 
 def _value(value: object) -> Any:
-    if value is None or isinstance(value, bool | int | str):
+    # tuples of types, not ``bool | int``: compiled, a union would be built on every call
+    if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, Enum):
-        return value.value
+        return value._value_
     if isinstance(value, Fixed):
         return trim_raw(value.raw)
     if isinstance(value, Amount):
         return [trim_raw(value.raw), value.asset]
-    if isinstance(value, tuple | list):
+    if isinstance(value, (tuple, list)):
         return [_value(item) for item in value]
     raise TypeError(f"cannot encode {type(value).__name__}")
 

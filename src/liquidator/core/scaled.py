@@ -54,11 +54,14 @@ def format_raw(raw: int, places: int = DECIMALS) -> str:
         raw = round(Fraction(raw, step)) * step
     sign = "-" if raw < 0 else ""
     whole, fraction = divmod(abs(raw), SCALE)
-    digits = f"{fraction:0{DECIMALS}d}"[:places]
+    digits = str(SCALE + fraction)[1 : places + 1]  # the 8 digits, zero-padded, cut to places
     return f"{sign}{whole}.{digits}" if places else f"{sign}{whole}"
 
 
 def trim_raw(raw: int) -> str:
     """Return ``raw`` as the shortest exact decimal string ("60000", "0.004")."""
-    text = format_raw(raw)
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    sign = "-" if raw < 0 else ""
+    whole, fraction = divmod(abs(raw), SCALE)
+    if fraction == 0:
+        return f"{sign}{whole}"
+    return f"{sign}{whole}.{str(SCALE + fraction)[1:].rstrip('0')}"
