@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gc
 
-YOUNG, MIDDLE, OLD = 100_000, 50, 1_000
+YOUNG, MIDDLE, OLD = 10_000, 50, 1_000
 
 
 def tune_collector(*, freeze: bool = True) -> None:

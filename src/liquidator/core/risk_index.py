@@ -14,9 +14,10 @@ heaps (a BAND hit), so a tick pops only the units whose band it left, which are 
 and re-banded. A unit too close to a threshold for any band is *hot*: checked on every move of
 its symbols.
 
-Entries are not removed one by one: a unit whose wallet or positions change gets a new version,
-popped entries of an older version are dropped, and a heap grown to four times its live
-entries is compacted. The engine marks units dirty from its events
+Entries are not removed one by one: a unit whose wallet or positions change is indexed afresh,
+and its old entries go stale together (they share one cell, flipped to False: no lookup to
+tell), popped stale entries are dropped, and a heap grown to four times its live entries is
+compacted. The engine marks units dirty from its events
 (ledger postings, position changes) and :meth:`RiskIndex.refresh` re-indexes them before each
 sweep. Every hit is a candidate only: the sweep confirms it with the exact figures.
 """
@@ -47,7 +48,8 @@ class Hit(IntEnum):
     BAND = 3  # a multi-position unit's mark left the band where nothing can happen
 
 
-Entry = tuple[int, int, UnitKey, int, Hit]  # (heap price, seq, unit, version, hit)
+Live = list[bool]  # one cell per indexing of a unit, shared by its entries; False once stale
+Entry = tuple[int, int, UnitKey, Live, Hit]  # (heap price, seq, unit, live cell, hit)
 
 
 class RiskIndex:
@@ -55,6 +57,7 @@ class RiskIndex:
 
     __slots__ = (
         "adl_rankings",
+        "cells",
         "cursor",
         "dirty",
         "falling",
@@ -66,7 +69,6 @@ class RiskIndex:
         "rising_cap",
         "seq",
         "swept_marks",
-        "versions",
     )
 
     def __init__(self, tiers: dict[str, IntTiers]) -> None:
@@ -78,7 +80,7 @@ class RiskIndex:
         self.hot: dict[str, set[UnitKey]] = {s: set() for s in symbols}
         self.hot_symbols: dict[UnitKey, tuple[str, ...]] = {}
         self.adl_rankings: dict[tuple[str, bool], list[Candidate]] = {}  # per sweep
-        self.versions: dict[UnitKey, int] = {}
+        self.cells: dict[UnitKey, Live] = {}  # each unit's current cell
         self.dirty: set[UnitKey] = set()
         self.swept_marks: dict[str, int] = {}
         self.quiet_marks: tuple[int, ...] = ()  # every mark when a sweep last found nothing to do
@@ -112,8 +114,10 @@ class RiskIndex:
     # --- indexing --------------------------------------------------------------------------------
 
     def drop(self, key: UnitKey) -> None:
-        """Forget ``key``'s entries (a new version) and its place among the hot units."""
-        self.versions[key] = self.versions.get(key, 0) + 1
+        """Forget ``key``'s entries (their cell goes stale) and its place among the hot units."""
+        cell = self.cells.pop(key, None)
+        if cell is not None:
+            cell[0] = False
         for symbol in self.hot_symbols.pop(key, ()):
             self.hot[symbol].discard(key)
 
@@ -134,14 +138,14 @@ class RiskIndex:
             for symbol in rooms:
                 self.hot[symbol].add(key)
             return
-        version = self.versions.get(key, 0)
+        cell = self._cell(key)
         for symbol, room in rooms.items():
             mark = marks[symbol]
             direction = safe.get(symbol, 0) if safe is not None else 0
             if direction >= 0:  # a fall can hurt
-                self._push(symbol, True, mark - room, key, version, Hit.BAND)
+                self._push(symbol, True, mark - room, key, cell, Hit.BAND)
             if direction <= 0:  # a rise can hurt
-                self._push(symbol, False, mark + room, key, version, Hit.BAND)
+                self._push(symbol, False, mark + room, key, cell, Hit.BAND)
 
     def add_single(
         self,
@@ -163,31 +167,38 @@ class RiskIndex:
         the sweep's exact check of a popped unit liquidates it if it is past 100%. A called unit
         gets its liquidation entry and a re-arm entry that watches the way back.
         """
-        version = self.versions.get(key, 0)
+        cell = self._cell(key)
         long = quantity > 0
         call = trigger_price(wallet, quantity, cost, tiers, threshold=call_threshold)
         if not called and call_threshold <= SCALE:
-            self._push(symbol, long, call, key, version, Hit.MARGIN_CALL)
+            self._push(symbol, long, call, key, cell, Hit.MARGIN_CALL)
             return
         liquidation = trigger_price(wallet, quantity, cost, tiers)
-        self._push(symbol, long, liquidation, key, version, Hit.LIQUIDATION)
+        self._push(symbol, long, liquidation, key, cell, Hit.LIQUIDATION)
         if called:  # watch the way back: the mark moving away past the call price
-            self._push(symbol, not long, _unwiden(call, long), key, version, Hit.REARM)
+            self._push(symbol, not long, _unwiden(call, long), key, cell, Hit.REARM)
         else:
-            self._push(symbol, long, call, key, version, Hit.MARGIN_CALL)
+            self._push(symbol, long, call, key, cell, Hit.MARGIN_CALL)
+
+    def _cell(self, key: UnitKey) -> Live:
+        """Return the cell ``key``'s new entries share (made live on first use)."""
+        cell = self.cells.get(key)
+        if cell is None:
+            cell = self.cells[key] = [True]
+        return cell
 
     def _push(
-        self, symbol: str, falling: bool, price: int, key: UnitKey, version: int, hit: Hit
+        self, symbol: str, falling: bool, price: int, key: UnitKey, cell: Live, hit: Hit
     ) -> None:
         self.seq += 1
         if falling:
             heap = self.falling[symbol]
-            heapq.heappush(heap, (-price, self.seq, key, version, hit))
+            heapq.heappush(heap, (-price, self.seq, key, cell, hit))
             if len(heap) > self.falling_cap[symbol]:
                 self.falling[symbol] = self._compacted(heap, self.falling_cap, symbol)
         else:
             heap = self.rising[symbol]
-            heapq.heappush(heap, (price, self.seq, key, version, hit))
+            heapq.heappush(heap, (price, self.seq, key, cell, hit))
             if len(heap) > self.rising_cap[symbol]:
                 self.rising[symbol] = self._compacted(heap, self.rising_cap, symbol)
 
@@ -198,8 +209,7 @@ class RiskIndex:
         grow without bound (six stale entries to one live after 200,000 orders, and a server
         runs for days). Amortized O(1) per push: a scan of at most 4/3 entries per push.
         """
-        versions = self.versions
-        live = [entry for entry in heap if versions.get(entry[2], 0) == entry[3]]
+        live = [entry for entry in heap if entry[3][0]]
         heapq.heapify(live)
         caps[symbol] = COMPACT_GROWTH * len(live) + COMPACT_SLACK
         return live
@@ -214,16 +224,15 @@ class RiskIndex:
     def reached(self, symbol: str, mark: int) -> list[tuple[str, bool, Entry]]:
         """Pop every live entry of ``symbol`` that ``mark`` reaches (stale ones are dropped)."""
         hits: list[tuple[str, bool, Entry]] = []
-        versions = self.versions
         heap = self.falling[symbol]
         while heap and -heap[0][0] >= mark:
             entry = heapq.heappop(heap)
-            if versions.get(entry[2], 0) == entry[3]:
+            if entry[3][0]:
                 hits.append((symbol, True, entry))
         heap = self.rising[symbol]
         while heap and heap[0][0] <= mark:
             entry = heapq.heappop(heap)
-            if versions.get(entry[2], 0) == entry[3]:
+            if entry[3][0]:
                 hits.append((symbol, False, entry))
         return hits
 
