@@ -33,7 +33,7 @@ from liquidator.core.tiers import BracketTable
 class IntTiers:
     """A bracket table as integers, for the hot path: floors (10**-16), rates and cums (raw)."""
 
-    __slots__ = ("caps16", "cums", "floors16", "max_rate", "rates")
+    __slots__ = ("caps16", "cums", "floors16", "max_rate", "rates", "rates_up_to")
 
     def __init__(self, table: BracketTable) -> None:
         self.floors16 = [b.floor.raw * SCALE for b in table.brackets]
@@ -41,6 +41,8 @@ class IntTiers:
         self.rates = [b.maintenance_margin_rate.raw for b in table.brackets]
         self.cums = [b.maintenance_amount.raw for b in table.brackets]
         self.max_rate = max(self.rates)
+        # the highest rate of brackets 0..i, per i (bands read it on every re-index)
+        self.rates_up_to = [max(self.rates[: index + 1]) for index in range(len(self.rates))]
 
     def index_for(self, notional16: int) -> int:
         """Return the bracket (0-based) holding ``notional16``: the last with floor <= it."""
@@ -334,8 +336,7 @@ def bands(
     for symbol, size in held.items():
         mark = marks[symbol]
         table = tiers[symbol]
-        ceiling = table.index_for(2 * size * mark)
-        rate = max(table.rates[: ceiling + 1]) if not fund else 0
+        rate = table.rates_up_to[table.index_for(2 * size * mark)] if not fund else 0
         room = mark // 2
         for budget, threshold in budgets:
             if budget <= 0:
