@@ -77,9 +77,8 @@ class SqliteJournal:
         with _transaction(self._writable()) as connection:
             check_continuation(_last_seq(connection), records)
             connection.executemany(
-                "INSERT INTO journal (seq, ts_ms, command, events) VALUES (?, ?, ?, ?)",
-                [(r.seq, r.ts_ms, r.command, r.events) for r in records],
-            )
+                "INSERT INTO journal (seq, ts_ms, command, events) VALUES (?, ?, ?, ?)", records
+            )  # a record is the row: (seq, ts_ms, command, events)
 
     def last_seq(self) -> int:
         """Return the seq of the last appended record, 0 when the journal is empty."""
