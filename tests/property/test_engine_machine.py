@@ -728,7 +728,7 @@ class EngineMachine(RuleBasedStateMachine):
 
     @invariant()
     def derived_order_indexes_agree(self) -> None:
-        """Open-order exposure and counts, and the book, match the orders they index."""
+        """Open-order exposure, counts and client ids, and the book, match the orders."""
         venue = self.engine.venue
         for account in venue.accounts.values():
             for symbol, orders in account.open_orders.items():
@@ -743,6 +743,7 @@ class EngineMachine(RuleBasedStateMachine):
                 assert orders.sell_qty == sum(o.remaining for o in sells)
                 assert orders.sell_cost == sum(o.remaining * o.price for o in sells)
                 assert orders.algo == sum(o in state.triggers for o in orders.orders)
+                assert orders.by_client == {o.client_order_id: o for o in orders.orders.values()}
         for state in venue.symbols.values():
             bid, ask = state.book.best_bid(), state.book.best_ask()
             assert bid is None or ask is None or bid < ask, (state.instrument.symbol, bid, ask)

@@ -48,16 +48,37 @@ class SymbolOrders:
     that can open a position (not reduce-only, not hedge-mode closing orders).
     """
 
-    __slots__ = ("algo", "buy_cost", "buy_qty", "closing", "orders", "sell_cost", "sell_qty")
+    __slots__ = (
+        "algo",
+        "buy_cost",
+        "buy_qty",
+        "by_client",
+        "closing",
+        "orders",
+        "sell_cost",
+        "sell_qty",
+    )
 
     def __init__(self) -> None:
         self.orders: dict[int, Order] = {}
+        self.by_client: dict[str, Order] = {}  # the same orders by client order id (unique)
         self.algo = 0  # conditional orders not yet triggered
         self.closing = 0  # resting orders that may only close (reduce-only, hedge closes)
         self.buy_qty = 0
         self.buy_cost = 0
         self.sell_qty = 0
         self.sell_cost = 0
+
+    def put(self, order: Order) -> None:
+        """Hold ``order`` as open (by id and by client order id)."""
+        self.orders[order.order_id] = order
+        self.by_client[order.client_order_id] = order
+
+    def take(self, order: Order) -> None:
+        """Forget the open ``order``."""
+        del self.orders[order.order_id]
+        if self.by_client.get(order.client_order_id) is order:
+            del self.by_client[order.client_order_id]
 
     def add_exposure(self, order: Order, quantity: int) -> None:
         """Count ``quantity`` of a resting ``order`` (negative to release it)."""

@@ -136,7 +136,7 @@ def _unlink(state: SymbolState, account: AccountState, order: Order) -> None:
     """Take a resting order out of the book and the account's open orders."""
     state.book.side_of(order.side).remove(order)
     orders = account.open_orders[order.symbol]
-    del orders.orders[order.order_id]
+    orders.take(order)
     if not order.is_opening:
         orders.closing -= 1
 
@@ -154,7 +154,7 @@ def close_resting(
     orders = account.open_orders[order.symbol]
     if order.order_id in state.triggers:
         del state.triggers[order.order_id]
-        del orders.orders[order.order_id]
+        orders.take(order)
         orders.algo -= 1
     else:
         if order.is_opening:

@@ -30,10 +30,10 @@ from liquidator.core.order_rules import (
 from liquidator.core.orders import ExpiryReason, Order, OrderStatus, OrderType, Side, TimeInForce
 from liquidator.core.pretrade import (
     ceil_div,
+    exposure,
     fee,
     figures,
     open_order_margin,
-    projected_cost,
 )
 from liquidator.core.scaled import SCALE
 from liquidator.core.venue import SymbolState, Venue
@@ -68,7 +68,7 @@ def place_order(venue: Venue, command: PlaceOrder, out: list[Event]) -> Order:
     )
     if order.type.is_conditional:
         orders = account.symbol_orders(order.symbol)
-        orders.orders[order.order_id] = order
+        orders.put(order)
         orders.algo += 1
         state.triggers[order.order_id] = order
         state.trigger_index.add(order)
@@ -84,9 +84,9 @@ def _generated_id(account: AccountState, order: Order) -> str:
     """Return ``liq-<orderId>``, suffixed if an open order already uses it."""
     orders = account.open_orders.get(order.symbol)
     name, suffix = f"liq-{order.order_id}", 0
-    if orders is None or not orders.orders:
+    if orders is None:
         return name
-    taken = {o.client_order_id for o in orders.orders.values()}
+    taken = orders.by_client
     while name in taken:
         suffix += 1
         name = f"liq-{order.order_id}-{suffix}"
@@ -231,20 +231,21 @@ def check_margin(venue: Venue, account: AccountState, state: SymbolState, order:
         if quantity == 0:
             return
     orders = account.symbol_orders(symbol)
+    leverage = account.leverage_of(symbol)
     others = figures(venue, account, state.instrument.margin_asset, orders_except=symbol)
     held = open_order_margin(account, symbol, orders) if orders.buy_qty or orders.sell_qty else 0
     available = others.available - held
     _add(orders, order.side, quantity, cost)
     try:
-        extra = open_order_margin(account, symbol, orders) - held
-        projected = projected_cost(account, symbol, orders, mark)
+        order_cost, projected = exposure(account, symbol, orders, mark)
     finally:
         _add(orders, order.side, -quantity, -cost)
+    extra = (ceil_div(order_cost, SCALE * leverage) if order_cost else 0) - held
     open_loss = cost - quantity * mark if order.side is Side.BUY else quantity * mark - cost
     charge = extra + max(0, ceil_div(open_loss, SCALE)) + fee(cost, venue.config.fees.taker_rate)
     if charge > 0 and available - charge < 0:
         raise reject(RejectReason.INSUFFICIENT_MARGIN, "Margin is insufficient.")
-    cap = state.table.max_notional_at_leverage(account.leverage_of(symbol))
+    cap = state.table.max_notional_at_leverage(leverage)
     if cap is not None and projected > cap * SCALE:
         raise reject(
             RejectReason.MAX_NOTIONAL_EXCEEDED,
@@ -291,7 +292,7 @@ def work(
 
 def rest(state: SymbolState, account: AccountState, order: Order) -> None:
     orders = account.symbol_orders(order.symbol)
-    orders.orders[order.order_id] = order
+    orders.put(order)
     if order.is_opening:
         orders.add_exposure(order, order.remaining)
     else:
@@ -312,11 +313,8 @@ def cancel_order(venue: Venue, command: CancelOrder, out: list[Event]) -> Order:
     if orders is not None:
         if command.order_id is not None:
             found = orders.orders.get(command.order_id)
-        else:
-            found = next(
-                (o for o in orders.orders.values() if o.client_order_id == command.client_order_id),
-                None,
-            )
+        elif command.client_order_id is not None:
+            found = orders.by_client.get(command.client_order_id)
     if found is None:
         raise reject(RejectReason.UNKNOWN_ORDER, "Unknown order sent.")
     close_resting(venue, account, found, OrderStatus.CANCELED, ExpiryReason.NONE, out)

@@ -168,7 +168,7 @@ def check_client_order_id(account: AccountState, symbol: str, client_order_id: s
     if not CLIENT_ORDER_ID.match(client_order_id) or client_order_id.startswith(RESERVED_PREFIXES):
         raise reject(RejectReason.INVALID_CLIENT_ORDER_ID, "newClientOrderId is not valid")
     orders = account.open_orders.get(symbol)
-    if orders and any(o.client_order_id == client_order_id for o in orders.orders.values()):
+    if orders and client_order_id in orders.by_client:
         raise reject(RejectReason.DUPLICATE_CLIENT_ORDER_ID, "ClientOrderId is duplicated")
 
 

@@ -56,6 +56,8 @@ def _excess(total_qty: int, total_cost: int, absorbed: int) -> int:
     """Return the cost of the part of ``total_qty`` beyond ``absorbed`` (pro rata, rounded up)."""
     if total_qty <= absorbed:
         return 0
+    if absorbed == 0:  # nothing to close: all of it (the general case, exactly)
+        return total_cost
     return ceil_div(total_cost * (total_qty - absorbed), total_qty)
 
 
@@ -119,14 +121,23 @@ def figures(venue: Venue, account: AccountState, asset: str, *, orders_except: s
 
 def projected_cost(account: AccountState, symbol: str, orders: SymbolOrders, mark: int) -> int:
     """Return the largest position notional (10**-16) the symbol could reach if orders fill."""
+    return exposure(account, symbol, orders, mark)[1]
+
+
+def exposure(
+    account: AccountState, symbol: str, orders: SymbolOrders, mark: int
+) -> tuple[int, int]:
+    """Return ``(open_order_cost, projected_cost)`` of the symbol in one pass (10**-16 each)."""
     if account.hedge:
         long = account.positions.get((symbol, PositionSide.LONG))
         short = account.positions.get((symbol, PositionSide.SHORT))
         long_qty = long.quantity if long is not None else 0
         short_qty = -short.quantity if short is not None else 0
-        return max(long_qty * mark + orders.buy_cost, short_qty * mark + orders.sell_cost)
+        projected = max(long_qty * mark + orders.buy_cost, short_qty * mark + orders.sell_cost)
+        return orders.buy_cost + orders.sell_cost, projected
     position = account.positions.get((symbol, PositionSide.BOTH))
     quantity = position.quantity if position is not None else 0
     buy = _excess(orders.buy_qty, orders.buy_cost, max(0, -quantity))
     sell = _excess(orders.sell_qty, orders.sell_cost, max(0, quantity))
-    return max(max(0, quantity) * mark + buy, max(0, -quantity) * mark + sell)
+    projected = max(max(0, quantity) * mark + buy, max(0, -quantity) * mark + sell)
+    return max(buy, sell), projected

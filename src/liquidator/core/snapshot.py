@@ -75,7 +75,7 @@ def _symbol(venue: Venue, state: SymbolState, row: dict[str, Any]) -> None:
             order = Order.from_state(list(fields))
             state.book.side_of(order.side).add(order)
             orders = venue.accounts[order.account].symbol_orders(order.symbol)
-            orders.orders[order.order_id] = order
+            orders.put(order)
             if order.is_opening:
                 orders.add_exposure(order, order.remaining)
             else:
@@ -86,5 +86,5 @@ def _symbol(venue: Venue, state: SymbolState, row: dict[str, Any]) -> None:
         state.triggers[order.order_id] = order
         state.trigger_index.add(order)
         orders = venue.accounts[order.account].symbol_orders(order.symbol)
-        orders.orders[order.order_id] = order
+        orders.put(order)
         orders.algo += 1

@@ -106,7 +106,7 @@ def _fire(venue: Venue, state: SymbolState, order: Order, out: list[Event]) -> N
     account = venue.accounts[order.account]
     orders = account.open_orders[order.symbol]
     del state.triggers[order.order_id]
-    del orders.orders[order.order_id]
+    orders.take(order)
     orders.algo -= 1
     now = venue.now_ms
     order.updated_ms = now
