@@ -37,7 +37,7 @@ from liquidator.core.liquidity import open_market_maker
 from liquidator.core.market import Market
 from liquidator.core.scaled import SCALE
 from liquidator.core.snapshot import restore_venue
-from liquidator.core.venue import PriceSource, Venue, VenueConfig
+from liquidator.core.venue import PriceSource, SymbolState, Venue, VenueConfig
 
 
 @dataclass(slots=True, init=False)
@@ -122,10 +122,7 @@ def _set_index(venue: Venue, command: SetIndexPrice, out: list[Event]) -> None:
     _positive(command.price.raw, "index price")
     mark, last = state.mark_price, state.last_price
     state.index_price = command.price.raw
-    count = len(out)
-    pricing.settle_prices(venue, state, out, mark_before=mark, last_before=last)
-    if len(out) == count:
-        out.append(pricing.prices_event(venue, state))
+    _settle_and_publish(venue, state, out, mark, last)
 
 
 def _set_mark(venue: Venue, command: SetMarkPrice, out: list[Event]) -> None:
@@ -151,6 +148,13 @@ def _set_funding_rate(venue: Venue, command: SetFundingRate, out: list[Event]) -
         raise Rejected(RejectReason.INVALID_RATE, "a funding rate must be within (-1, 1)")
     mark, last = state.mark_price, state.last_price
     state.feed_funding_rate = command.rate.raw
+    _settle_and_publish(venue, state, out, mark, last)
+
+
+def _settle_and_publish(
+    venue: Venue, state: SymbolState, out: list[Event], mark: int, last: int
+) -> None:
+    """Settle the prices after an input changed; publish them even when none of them moved."""
     count = len(out)
     pricing.settle_prices(venue, state, out, mark_before=mark, last_before=last)
     if len(out) == count:
