@@ -23,7 +23,7 @@ class PositionState:
         self.side = side
         self.quantity = 0  # signed raw: long > 0
         self.cost = 0  # signed, 10**-16 units
-        self.ledger_key = f"{account}/{symbol}/{side.value}"  # its isolated wallet
+        self.ledger_key = f"{account}/{symbol}/{side._value_}"  # its isolated wallet
 
     def entry_price(self) -> int:
         """Return ``cost / quantity`` (raw), half-even; 0 when flat."""

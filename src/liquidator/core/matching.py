@@ -165,7 +165,7 @@ def close_resting(
     order.updated_ms = venue.now_ms
     out.append(
         OrderClosed(
-            account.account, order.symbol, order.order_id, status.value, reason, venue.now_ms
+            account.account, order.symbol, order.order_id, status._value_, reason, venue.now_ms
         )
     )
 

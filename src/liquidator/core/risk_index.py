@@ -104,7 +104,7 @@ class RiskIndex:
                         dirty.add((name, event.asset))
             elif type(event) is PositionChanged:
                 wallet = (
-                    f"{event.account}/{event.symbol}/{event.position_side.value}"
+                    f"{event.account}/{event.symbol}/{event.position_side._value_}"
                     if event.margin_type is MarginType.ISOLATED
                     else event.account
                 )

@@ -37,8 +37,7 @@ def sweep(venue: Venue, out: list[Event]) -> None:
     index = venue.risk
     index.adl_rankings.clear()  # ADL ranks once per sweep, at the marks it runs at
     index.absorb(out, venue.assets)
-    marks = tuple(state.mark_price for state in venue.symbols.values())
-    if not index.dirty and marks == index.quiet_marks:
+    if not index.dirty and _marks_are(venue, index.quiet_marks):
         return  # nothing changed since a sweep that found nothing to do: it would find it again
     for _ in range(MAX_ROUNDS):
         keys = set(refresh(venue))
@@ -59,6 +58,16 @@ def sweep(venue: Venue, out: list[Event]) -> None:
             return
         index.absorb(out, venue.assets)  # what acting changed, for the next round
     raise RuntimeError("the risk sweep did not settle")  # a broken invariant: stop
+
+
+def _marks_are(venue: Venue, marks: tuple[int, ...]) -> bool:
+    """Tell whether every symbol's mark is ``marks`` (in symbol order), building nothing."""
+    if len(marks) != len(venue.symbols):
+        return False
+    for position, state in enumerate(venue.symbols.values()):
+        if state.mark_price != marks[position]:
+            return False
+    return True
 
 
 def _act(venue: Venue, keys: list[UnitKey], out: list[Event]) -> tuple[bool, set[UnitKey]]:

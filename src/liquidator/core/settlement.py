@@ -98,7 +98,7 @@ def settle_fill(
             symbol,
             order.order_id,
             trade_id,
-            order.side.value,
+            order.side._value_,
             order.position_side,
             price,
             quantity,
