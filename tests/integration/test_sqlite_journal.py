@@ -335,3 +335,22 @@ def test_every_append_acknowledged_before_a_sigkill_survives_it(tmp_path: Path) 
         assert reopened.last_seq() >= acknowledged[-1]
         assert list(reopened.records_after(0)) == records(1, reopened.last_seq())
     assert raw_rows(path, "PRAGMA integrity_check") == [("ok",)]
+
+
+def test_a_new_journal_has_16_kib_pages_and_an_older_one_keeps_its_own(tmp_path: Path) -> None:
+    with SqliteJournal(tmp_path / "new.db") as journal:
+        journal.append(records(1, 3))
+    older = tmp_path / "older.db"
+    with closing(sqlite3.connect(older)) as connection:
+        connection.execute("PRAGMA page_size = 4096")
+        connection.execute("CREATE TABLE scratch (x)")  # the file now exists with 4 KiB pages
+        connection.execute("DROP TABLE scratch")
+    with SqliteJournal(older) as journal:
+        journal.append(records(1, 3))
+        assert [r.seq for r in journal.records_after(0)] == [1, 2, 3]
+
+    sizes = {}
+    for path in (tmp_path / "new.db", older):
+        with closing(sqlite3.connect(path)) as connection:
+            sizes[path.name] = connection.execute("PRAGMA page_size").fetchone()[0]
+    assert sizes == {"new.db": 16_384, "older.db": 4096}
