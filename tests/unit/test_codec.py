@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from liquidator.core import codec
+from liquidator.core import commands as commands_module
 from liquidator.core.codec import (
     CodecError,
     decode_command,
@@ -16,7 +19,7 @@ from liquidator.core.codec import (
     encode_event,
     record_type,
 )
-from liquidator.core.commands import CancelOrder, PlaceOrder
+from liquidator.core.commands import OPTIONAL_FIELD_TYPES, CancelOrder, PlaceOrder
 from liquidator.core.events import Event, OrderTraded, PositionChanged
 from liquidator.core.fixed import Price, Qty
 from liquidator.core.orders import OrderType, Side
@@ -168,3 +171,27 @@ def test_a_command_written_with_every_field_still_decodes() -> None:
 def test_a_command_without_a_required_field_is_refused() -> None:
     with pytest.raises(CodecError, match="CancelOrder lacks symbol"):
         decode_command({"type": "CancelOrder", "account": "alice"})
+
+
+def test_declared_types_are_read_the_same_compiled_or_not() -> None:
+    hints = codec._hints(PlaceOrder)
+
+    assert hints["quantity"] == Qty | None
+    assert hints["side"] is Side
+    assert hints["reduce_only"] is bool
+    assert codec._hints(CancelOrder)["order_id"] == int | None
+
+
+def test_the_optional_field_table_matches_every_commands_declarations() -> None:
+    """Read the declarations from the source: a compiled class no longer carries them."""
+    source = Path(commands_module.__file__ or "").with_name("commands.py").read_text()
+    declared: dict[str, str] = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.ClassDef):
+            for statement in node.body:
+                if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+                    text = ast.unparse(statement.annotation)
+                    if text.endswith(" | None"):
+                        declared[statement.target.id] = text.removesuffix(" | None")
+
+    assert {name: kind.__name__ for name, kind in OPTIONAL_FIELD_TYPES.items()} == declared

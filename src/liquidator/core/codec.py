@@ -204,7 +204,17 @@ def _decode(data: dict[str, Any], registry: dict[str, type]) -> object:
 
 @cache
 def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+    """Return the declared field types of ``cls``.
+
+    A class compiled by mypyc keeps its optional fields' annotations only as a bare ``type``;
+    those are the command fields ``commands.OPTIONAL_FIELD_TYPES`` names, read back as
+    ``X | None``.
+    """
+    hints = typing.get_type_hints(cls)
+    for name, hint in hints.items():
+        if hint is type and name in commands.OPTIONAL_FIELD_TYPES:
+            hints[name] = commands.OPTIONAL_FIELD_TYPES[name] | None
+    return hints
 
 
 def _read(hint: Any, raw: Any) -> Any:
@@ -221,7 +231,7 @@ def _read(hint: Any, raw: Any) -> Any:
         return tuple(_read(inner, item) for item in raw)
     if hint is Any or hint is object:
         return tuple(raw) if isinstance(raw, list) else raw
-    if hint is tuple:  # a compiled (mypyc) dataclass keeps only the bare type of its tuples
+    if hint is tuple:  # a bare ``tuple``: every list read as a tuple
         return _tuples(raw)
     if isinstance(hint, type):
         return _read_type(hint, raw)

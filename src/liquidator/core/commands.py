@@ -147,6 +147,20 @@ Command = (
     | AdvanceTime
 )
 
+#: The type of each optional command field, by name. A compiled (mypyc) class keeps an optional
+#: field's annotation only as a bare ``type``; the journal codec reads these instead
+#: (tests/unit/test_codec.py checks them against the declarations).
+OPTIONAL_FIELD_TYPES: dict[str, type] = {
+    "quantity": Qty,
+    "price": Price,
+    "time_in_force": TimeInForce,
+    "stop_price": Price,
+    "client_order_id": str,
+    "activation_price": Price,
+    "callback_rate": Rate,
+    "order_id": int,
+}
+
 COMMAND_TYPES: tuple[type, ...] = (
     OpenAccount,
     Deposit,
