@@ -110,9 +110,7 @@ def venue_order(
         created_ms=venue.now_ms,
     )
     out.append(
-        OrderAccepted(
-            account.account, order.symbol, order.order_id, tuple(order.to_state()), venue.now_ms
-        )
+        OrderAccepted(account.account, order.symbol, order.order_id, order.fields(), venue.now_ms)
     )
     return order
 

@@ -88,8 +88,6 @@ def requote(venue: Venue, state: SymbolState, out: list[Event]) -> None:
             created_ms=venue.now_ms,
         )
         out.append(
-            OrderAccepted(
-                MARKET_MAKER, instrument.symbol, order_id, tuple(order.to_state()), venue.now_ms
-            )
+            OrderAccepted(MARKET_MAKER, instrument.symbol, order_id, order.fields(), venue.now_ms)
         )
         rest(state, account, order)

@@ -62,9 +62,7 @@ def place_order(venue: Venue, command: PlaceOrder, out: list[Event]) -> Order:
     if not order.client_order_id:
         order.client_order_id = _generated_id(account, order)
     out.append(
-        OrderAccepted(
-            account.account, order.symbol, order.order_id, tuple(order.to_state()), venue.now_ms
-        )
+        OrderAccepted(account.account, order.symbol, order.order_id, order.fields(), venue.now_ms)
     )
     if order.type.is_conditional:
         orders = account.symbol_orders(order.symbol)

@@ -236,13 +236,13 @@ class Order:
             return self.side is Side.SELL
         return True
 
-    def to_state(self) -> list[object]:
-        """Return every field as JSON-ready values, for snapshots and the state hash.
+    def fields(self) -> tuple[object, ...]:
+        """Return every field as JSON-ready values (``OrderAccepted.fields``, snapshots).
 
         Enums by ``_value_``, their plain attribute: ``.value`` is a Python-level descriptor,
         and every accepted order is described this way.
         """
-        return [
+        return (
             self.order_id,
             self.account,
             self.symbol,
@@ -270,7 +270,11 @@ class Order:
             self.trail_extreme,
             self.created_ms,
             self.updated_ms,
-        ]
+        )
+
+    def to_state(self) -> list[object]:
+        """Return every field as JSON-ready values, for snapshots and the state hash."""
+        return list(self.fields())
 
     @classmethod
     def from_state(cls, state: list[object]) -> Order:
