@@ -53,6 +53,13 @@ def client() -> Iterator[TestClient]:
         yield test_client
 
 
+def limit_order(account: Account, **extra: object) -> Any:
+    """POST a GTC limit buy of 0.01 BTCUSDT at 59,000 (``extra`` overrides any parameter)."""
+    params: dict[str, Any] = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT"}
+    params |= {"timeInForce": "GTC", "quantity": "0.01", "price": "59000"} | extra
+    return account.signed("POST", "/fapi/v1/order", **params)
+
+
 def open_account(client: TestClient, name: str, deposit: str = "10000") -> Account:
     key = client.post("/admin/keys", params={"account": name}, headers=ADMIN).json()
     client.post("/admin/deposit", params={"account": name, "amount": deposit}, headers=ADMIN)

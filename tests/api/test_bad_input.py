@@ -6,11 +6,10 @@ import hashlib
 import hmac
 import time
 import urllib.parse
-from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import ADMIN, Account
+from tests.api.conftest import ADMIN, Account, limit_order
 
 
 def ledger(client: TestClient) -> object:
@@ -29,12 +28,6 @@ def ledger(client: TestClient) -> object:
         for p in a.open_positions()
     )
     return body["systemAccounts"], sorted(venue.ledger.balances.items()), orders, positions
-
-
-def order(account: Account, **extra: object) -> Any:
-    params: dict[str, Any] = {"symbol": "BTCUSDT", "side": "BUY", "type": "LIMIT"}
-    params |= {"timeInForce": "GTC", "quantity": "0.01", "price": "59000"} | extra
-    return account.signed("POST", "/fapi/v1/order", **params)
 
 
 def test_a_valid_signed_order_is_accepted_in_query_or_body(alice: Account) -> None:
@@ -145,7 +138,7 @@ def test_a_replayed_request_changes_nothing(client: TestClient, alice: Account) 
 
 
 def test_one_account_cannot_see_or_cancel_anothers_order(alice: Account, bob: Account) -> None:
-    placed = order(alice).json()
+    placed = limit_order(alice).json()
 
     seen = bob.signed("GET", "/fapi/v1/order", symbol="BTCUSDT", orderId=placed["orderId"])
     cancelled = bob.signed("DELETE", "/fapi/v1/order", symbol="BTCUSDT", orderId=placed["orderId"])
@@ -160,14 +153,14 @@ def test_one_account_cannot_see_or_cancel_anothers_order(alice: Account, bob: Ac
 def test_malformed_parameters_get_binance_codes(client: TestClient, alice: Account) -> None:
     before = ledger(client)
     cases = {
-        "quantity=abc": (order(alice, quantity="abc"), -1130),
-        "9 decimals": (order(alice, quantity="0.000000001"), -1111),
-        "unknown symbol": (order(alice, symbol="NOPEUSDT"), -1121),
-        "bad side": (order(alice, side="UP"), -1130),
-        "bad type": (order(alice, type="LIQUIDATION"), -1116),
-        "off tick": (order(alice, price="59000.05"), -4014),
-        "too small": (order(alice, quantity="0.001", price="59000"), -4164),
-        "no price": (order(alice, price=""), -1102),
+        "quantity=abc": (limit_order(alice, quantity="abc"), -1130),
+        "9 decimals": (limit_order(alice, quantity="0.000000001"), -1111),
+        "unknown symbol": (limit_order(alice, symbol="NOPEUSDT"), -1121),
+        "bad side": (limit_order(alice, side="UP"), -1130),
+        "bad type": (limit_order(alice, type="LIQUIDATION"), -1116),
+        "off tick": (limit_order(alice, price="59000.05"), -4014),
+        "too small": (limit_order(alice, quantity="0.001", price="59000"), -4164),
+        "no price": (limit_order(alice, price=""), -1102),
     }
     for name, (response, code) in cases.items():
         body = response.json()

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from liquidator.api.errors import REASON_CODES
 from liquidator.core.events import RejectReason
-from tests.api.conftest import ADMIN, Account
+from tests.api.conftest import ADMIN, Account, limit_order
 
 
 def test_every_engine_refusal_has_a_binance_code() -> None:
@@ -52,16 +52,7 @@ def test_user_stream_by_listen_key_query_carries_orders_and_account(
     ]
 
     with client.websocket_connect(f"/private/ws?listenKey={listen_key}") as socket:
-        alice.signed(
-            "POST",
-            "/fapi/v1/order",
-            symbol="BTCUSDT",
-            side="BUY",
-            type="LIMIT",
-            timeInForce="GTC",
-            quantity="0.01",
-            price="59000",
-        )
+        limit_order(alice)
         update = json.loads(socket.receive_text())
         client.post("/admin/deposit", params={"account": "alice", "amount": "5"}, headers=ADMIN)
         account = json.loads(socket.receive_text())
@@ -79,16 +70,7 @@ def test_another_accounts_listen_key_sees_nothing_of_mine(
     bobs = client.post("/fapi/v1/listenKey", headers={"X-MBX-APIKEY": bob.key}).json()["listenKey"]
 
     with client.websocket_connect(f"/ws/{bobs}") as socket:
-        alice.signed(
-            "POST",
-            "/fapi/v1/order",
-            symbol="BTCUSDT",
-            side="BUY",
-            type="LIMIT",
-            timeInForce="GTC",
-            quantity="0.01",
-            price="59000",
-        )
+        limit_order(alice)
         client.post("/admin/deposit", params={"account": "bob", "amount": "5"}, headers=ADMIN)
         first = json.loads(socket.receive_text())
 

@@ -102,11 +102,7 @@ def encode_event(event: object) -> list[Any]:
 
 
 def encode_events(items: list[events.Event]) -> list[list[Any]]:
-    rows = _ROWS
-    return [
-        typing.cast(_Rowed, item).row() if type(item) in rows else encode_event(item)
-        for item in items
-    ]
+    return [encode_event(item) for item in items]
 
 
 def record_type(item: Any) -> str | None:

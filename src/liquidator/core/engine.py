@@ -86,16 +86,11 @@ class Engine:
         venue = self.venue
         venue.risk.begin()
         pricing.advance(venue, now_ms, out)
+        handler = _HANDLERS.get(type(command))
+        if handler is None:
+            raise TypeError(f"not a command: {command!r}")
         try:
-            if isinstance(command, PlaceOrder):  # most commands: called directly
-                _place(venue, command, out)
-            elif isinstance(command, CancelOrder):
-                order_entry.cancel_order(venue, command, out)
-            else:
-                handler = _HANDLERS.get(type(command))
-                if handler is None:
-                    raise TypeError(f"not a command: {command!r}")
-                handler(venue, command, out)
+            handler(venue, command, out)
         except Rejected as refused:
             risk_sweep.sweep(venue, out)  # what the clock moved before the refusal
             return Outcome(out, refused.rejection)

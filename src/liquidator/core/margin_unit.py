@@ -33,14 +33,13 @@ from liquidator.core.tiers import BracketTable
 class IntTiers:
     """A bracket table as integers, for the hot path: floors (10**-16), rates and cums (raw)."""
 
-    __slots__ = ("caps16", "cums", "floors16", "max_rate", "rates", "rates_up_to")
+    __slots__ = ("caps16", "cums", "floors16", "rates", "rates_up_to")
 
     def __init__(self, table: BracketTable) -> None:
         self.floors16 = [b.floor.raw * SCALE for b in table.brackets]
         self.caps16 = [b.cap.raw * SCALE for b in table.brackets]
         self.rates = [b.maintenance_margin_rate.raw for b in table.brackets]
         self.cums = [b.maintenance_amount.raw for b in table.brackets]
-        self.max_rate = max(self.rates)
         # the highest rate of brackets 0..i, per i (bands read it on every re-index)
         self.rates_up_to = [max(self.rates[: index + 1]) for index in range(len(self.rates))]
 
@@ -290,7 +289,7 @@ def safe_directions(
         sign = 1 if position.quantity > 0 else -1
         signs[position.symbol] = sign if signs.get(position.symbol, sign) == sign else 0
     return {
-        symbol: sign if call_threshold >= tiers[symbol].max_rate else 0
+        symbol: sign if call_threshold >= tiers[symbol].rates_up_to[-1] else 0
         for symbol, sign in signs.items()
     }
 

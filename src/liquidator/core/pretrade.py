@@ -45,11 +45,19 @@ def open_order_cost(account: AccountState, symbol: str, orders: SymbolOrders) ->
     """Return the notional (10**-16) the account's open orders in ``symbol`` could add."""
     if account.hedge:
         return orders.buy_cost + orders.sell_cost
+    _, buy, sell = _one_way_excesses(account, symbol, orders)
+    return max(buy, sell)
+
+
+def _one_way_excesses(
+    account: AccountState, symbol: str, orders: SymbolOrders
+) -> tuple[int, int, int]:
+    """Return (position quantity, buy excess cost, sell excess cost) in one-way mode."""
     position = account.positions.get((symbol, PositionSide.BOTH))
     quantity = position.quantity if position is not None else 0
     buy = _excess(orders.buy_qty, orders.buy_cost, max(0, -quantity))
     sell = _excess(orders.sell_qty, orders.sell_cost, max(0, quantity))
-    return max(buy, sell)
+    return quantity, buy, sell
 
 
 def _excess(total_qty: int, total_cost: int, absorbed: int) -> int:
@@ -135,9 +143,6 @@ def exposure(
         short_qty = -short.quantity if short is not None else 0
         projected = max(long_qty * mark + orders.buy_cost, short_qty * mark + orders.sell_cost)
         return orders.buy_cost + orders.sell_cost, projected
-    position = account.positions.get((symbol, PositionSide.BOTH))
-    quantity = position.quantity if position is not None else 0
-    buy = _excess(orders.buy_qty, orders.buy_cost, max(0, -quantity))
-    sell = _excess(orders.sell_qty, orders.sell_cost, max(0, quantity))
+    quantity, buy, sell = _one_way_excesses(account, symbol, orders)
     projected = max(max(0, quantity) * mark + buy, max(0, -quantity) * mark + sell)
     return max(buy, sell), projected

@@ -191,16 +191,13 @@ class RiskIndex:
         self, symbol: str, falling: bool, price: int, key: UnitKey, cell: Live, hit: Hit
     ) -> None:
         self.seq += 1
-        if falling:
-            heap = self.falling[symbol]
-            heapq.heappush(heap, (-price, self.seq, key, cell, hit))
-            if len(heap) > self.falling_cap[symbol]:
-                self.falling[symbol] = self._compacted(heap, self.falling_cap, symbol)
-        else:
-            heap = self.rising[symbol]
-            heapq.heappush(heap, (price, self.seq, key, cell, hit))
-            if len(heap) > self.rising_cap[symbol]:
-                self.rising[symbol] = self._compacted(heap, self.rising_cap, symbol)
+        heaps, caps = (
+            (self.falling, self.falling_cap) if falling else (self.rising, self.rising_cap)
+        )
+        heap = heaps[symbol]
+        heapq.heappush(heap, (-price if falling else price, self.seq, key, cell, hit))
+        if len(heap) > caps[symbol]:
+            heaps[symbol] = self._compacted(heap, caps, symbol)
 
     def _compacted(self, heap: list[Entry], caps: dict[str, int], symbol: str) -> list[Entry]:
         """Return ``heap`` without its stale entries; let it grow to 4x that before the next.

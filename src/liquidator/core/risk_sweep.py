@@ -49,7 +49,7 @@ def sweep(venue: Venue, out: list[Event]) -> None:
                 if index.hot[symbol] and index.moved(symbol, mark):
                     keys.update(index.hot[symbol])
         keys.update(entry[2] for _, _, entry in popped)
-        acted, unconfirmed = _act(venue, sorted(keys) if len(keys) > 1 else list(keys), out)
+        acted, unconfirmed = _act(venue, sorted(keys), out)
         # a unit left as it was keeps its entries, except a band left behind: it is re-banded
         index.restore([p for p in popped if p[2][2] in unconfirmed and p[2][4] is not Hit.BAND])
         index.dirty.update(p[2][2] for p in popped if p[2][4] is Hit.BAND)

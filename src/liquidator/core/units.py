@@ -88,8 +88,7 @@ def refresh(venue: Venue) -> list[UnitKey]:
     index = venue.risk
     threshold = venue.config.margin_call_threshold
     checks: list[UnitKey] = []
-    dirty = index.dirty
-    for key in sorted(dirty) if len(dirty) > 1 else list(dirty):  # in name order
+    for key in sorted(index.dirty):
         index.drop(key)
         target = unit(venue, key)
         if target is None or not target.positions:
