@@ -20,7 +20,7 @@ from liquidator.core.insurance import InsuranceConfig
 from liquidator.core.margin_unit import IntTiers, figures
 from liquidator.core.orders import OrderType, Side
 from liquidator.core.position import MarginType, PositionSide
-from liquidator.core.risk_index import COMPACT_GROWTH, COMPACT_SLACK, RiskIndex, UnitKey
+from liquidator.core.risk_index import COMPACT_GROWTH, COMPACT_SLACK, Hit, RiskIndex, UnitKey
 from liquidator.core.units import unit, unit_key
 from liquidator.core.venue import PriceSource, VenueConfig
 from tests.scenarios.venue import BTC, Exchange, of_type, order
@@ -153,10 +153,12 @@ def test_heaps_are_compacted_and_keep_every_live_entry() -> None:
 
     heap = index.falling["BTCUSDT"]
     assert len(heap) <= COMPACT_GROWTH * 1 + COMPACT_SLACK + 1
-    live = [entry for entry in heap if entry[3][0]]
-    assert len(live) == 1
+    assert index.live_entries("BTCUSDT", falling=True) == [(key, Hit.MARGIN_CALL)]
+    assert len(index.owner) == 1  # a dropped unit's entries are forgotten with it
     hits = index.reached("BTCUSDT", 1)  # a mark far below: the live entry comes out
-    assert [entry[2] for _, _, entry in hits] == [key]
+    assert [(p[3], p[4]) for p in hits] == [(key, Hit.MARGIN_CALL)]
+    assert index.falling["BTCUSDT"] == []
+    assert index.owner == {}
 
 
 def btc_tiers() -> IntTiers:

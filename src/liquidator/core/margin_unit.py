@@ -273,38 +273,10 @@ def bankruptcy_price(balance_without: int, quantity: int, cost: int) -> int:
     return max(1, numerator // quantity)
 
 
-def safe_directions(
-    positions: list[PositionState], tiers: dict[str, IntTiers], call_threshold: int
-) -> dict[str, int]:
-    """Return, per symbol, the way its mark can only make the unit safer: +1 up, -1 down, 0 none.
-
-    Where every position the unit holds in a symbol is long, a rising mark adds ``q`` to the
-    margin balance per unit of price and at most ``q x r`` to the maintenance margin (``r`` the
-    table's highest rate): the liquidation budget grows by ``q x (1 - r)`` and the margin-call
-    budget by ``q x (t - r)``, so neither threshold can come nearer while ``t >= r``. Likewise a
-    falling mark for shorts only. A called unit watches its recovery both ways; a fund, too.
-    """
-    signs: dict[str, int] = {}
-    for position in positions:
-        sign = 1 if position.quantity > 0 else -1
-        signs[position.symbol] = sign if signs.get(position.symbol, sign) == sign else 0
-    return {
-        symbol: sign if call_threshold >= tiers[symbol].rates_up_to[-1] else 0
-        for symbol, sign in signs.items()
-    }
-
-
-def bands(
-    current: Figures,
-    positions: list[PositionState],
-    marks: dict[str, int],
-    tiers: dict[str, IntTiers],
-    *,
-    call_threshold: int,
-    called: bool,
-    fund: bool,
-) -> dict[str, int]:
-    """Return, per symbol, how far (raw price) its mark may move before a re-check is due.
+def band_budgets(
+    current: Figures, positions: int, *, call_threshold: int, called: bool, fund: bool
+) -> list[tuple[int, int]]:
+    """Return the ``(budget, threshold)`` pairs a multi-position unit's bands share.
 
     For a unit with several positions: while every symbol's mark stays within its band around
     the mark of this evaluation, no threshold can be reached (liquidation, the margin call, or
@@ -312,35 +284,50 @@ def bands(
     maintenance`` (``S`` = 10**8, ``t`` the threshold; reached when ``f <= 0``), one raw price
     unit of symbol ``s`` moves ``f`` by at most ``Q_s x (t + r_s) / S``, where ``Q_s`` is the
     size held in ``s`` and ``r_s`` the highest maintenance rate of a bracket below twice the
-    notional held. The budget ``f`` (less the integer roundings) is shared equally by the
-    symbols. A band of 0 means: re-check on every move. Bands are capped at half the mark.
+    notional held. The budget ``f`` (less the integer roundings, a few raw units per position)
+    is shared equally by the symbols (:func:`band_room`).
     """
-    held: dict[str, int] = {}
-    for position in positions:
-        held[position.symbol] = held.get(position.symbol, 0) + abs(position.quantity)
-    count = len(held)
     balance, maintenance = current.margin_balance, current.maintenance
-    slack = 4 * len(positions) + 4  # raw units the exact check's roundings can be worth
+    slack = 4 * positions + 4  # raw units the exact check's roundings can be worth
     if fund:
-        budgets = [(SCALE * (balance - slack), SCALE)]  # reached below zero balance
-    else:
-        budgets = [(SCALE * (balance - maintenance - slack), SCALE)]
-        call = call_threshold * balance - SCALE * maintenance
-        recovery_slack = (call_threshold + SCALE) * slack
-        if called:
-            budgets.append((-call - recovery_slack, call_threshold))
-        else:
-            budgets.append((call - recovery_slack, call_threshold))
-    result: dict[str, int] = {}
-    for symbol, size in held.items():
-        mark = marks[symbol]
-        table = tiers[symbol]
-        rate = table.rates_up_to[table.index_for(2 * size * mark)] if not fund else 0
-        room = mark // 2
-        for budget, threshold in budgets:
-            if budget <= 0:
-                room = 0
-                break
-            room = min(room, budget * SCALE // (count * size * (threshold + rate)))
-        result[symbol] = room
-    return result
+        return [(SCALE * (balance - slack), SCALE)]  # reached below zero balance
+    call = call_threshold * balance - SCALE * maintenance
+    recovery_slack = (call_threshold + SCALE) * slack
+    return [
+        (SCALE * (balance - maintenance - slack), SCALE),
+        (-call - recovery_slack if called else call - recovery_slack, call_threshold),
+    ]
+
+
+def band_room(budgets: list[tuple[int, int]], symbols: int, size: int, mark: int, rate: int) -> int:
+    """Return how far (raw price) one symbol's mark may move before a re-check is due.
+
+    The ``symbols`` held share the budgets equally; ``size`` is held in this one at ``mark``,
+    ``rate`` is its ``r_s`` (0 for a fund). A band of 0 means: re-check on every move. Bands
+    are capped at half the mark.
+    """
+    room = mark // 2
+    for budget, threshold in budgets:
+        if budget <= 0:
+            return 0
+        room = min(room, budget * SCALE // (symbols * size * (threshold + rate)))
+    return room
+
+
+def band_rate(tiers: IntTiers, size: int, mark: int) -> int:
+    """Return ``r_s``: the highest maintenance rate of a bracket below twice the notional held."""
+    return tiers.rates_up_to[tiers.index_for(2 * size * mark)]
+
+
+def safe_direction(sign: int, tiers: IntTiers, call_threshold: int) -> int:
+    """Return the way a symbol's mark can only make the unit safer: +1 up, -1 down, 0 none.
+
+    ``sign`` is +1 where every position the unit holds in the symbol is long, -1 where every
+    one is short, 0 for both. For longs a rising mark adds ``q`` to the margin balance per unit
+    of price and at most ``q x r`` to the maintenance margin (``r`` the table's highest rate):
+    the liquidation budget grows by ``q x (1 - r)`` and the margin-call budget by ``q x (t -
+    r)``, so neither threshold can come nearer while ``t >= r``. Likewise a falling mark for
+    shorts only. A called unit watches its recovery both ways, and a fund its balance: the
+    caller passes no direction for them.
+    """
+    return sign if call_threshold >= tiers.rates_up_to[-1] else 0

@@ -15,11 +15,14 @@ and re-banded. A unit too close to a threshold for any band is *hot*: checked on
 its symbols.
 
 Entries are not removed one by one: a unit whose wallet or positions change is indexed afresh,
-and its old entries go stale together (they share one cell, flipped to False: no lookup to
-tell), popped stale entries are dropped, and a heap grown to four times its live entries is
-compacted. The engine marks units dirty from its events
-(ledger postings, position changes) and :meth:`RiskIndex.refresh` re-indexes them before each
-sweep. Every hit is a candidate only: the sweep confirms it with the exact figures.
+and its old entries go stale together (an entry is live while ``owner`` names its unit by its
+sequence number; a unit's entries have consecutive numbers, ``span``, forgotten together),
+popped stale entries are dropped, and a heap grown to four times its live entries is
+compacted. An entry is one integer, ``(heap price << 50) | (seq << 2) | hit``: pushing one
+allocates no object for the cyclic garbage collector to walk (a tuple per push was half of
+what its young collections scanned). The engine marks units dirty from its events (ledger
+postings, position changes) and ``units.refresh`` re-indexes them before each sweep. Every hit
+is a candidate only: the sweep confirms it with the exact figures.
 """
 
 from __future__ import annotations
@@ -48,8 +51,11 @@ class Hit(IntEnum):
     BAND = 3  # a multi-position unit's mark left the band where nothing can happen
 
 
-Live = list[bool]  # one cell per indexing of a unit, shared by its entries; False once stale
-Entry = tuple[int, int, UnitKey, Live, Hit]  # (heap price, seq, unit, live cell, hit)
+PRICE_SHIFT, SEQ_SHIFT = 50, 2  # an entry: (heap price << 50) | (seq << 2) | hit
+SEQ_MASK = (1 << (PRICE_SHIFT - SEQ_SHIFT)) - 1  # 2**48 pushes before the numbers wrap
+FALLING_FLIP = 1 << 80  # a falling heap's price is stored as FALLING_FLIP - price (min-heap)
+Popped = tuple[str, bool, int, UnitKey, Hit]  # (symbol, falling heap, entry, unit, hit)
+Band = tuple[str, int, int, int]  # (symbol, mark, room, safe direction: +1 up, -1 down, 0)
 
 
 class RiskIndex:
@@ -57,30 +63,34 @@ class RiskIndex:
 
     __slots__ = (
         "adl_rankings",
-        "cells",
         "cursor",
         "dirty",
         "falling",
         "falling_cap",
         "hot",
         "hot_symbols",
+        "keys",
+        "owner",
         "quiet_marks",
         "rising",
         "rising_cap",
         "seq",
+        "span",
         "swept_marks",
     )
 
     def __init__(self, tiers: dict[str, IntTiers]) -> None:
         symbols = sorted(tiers)
-        self.falling: dict[str, list[Entry]] = {s: [] for s in symbols}  # key: -price
-        self.rising: dict[str, list[Entry]] = {s: [] for s in symbols}
+        self.falling: dict[str, list[int]] = {s: [] for s in symbols}  # by FALLING_FLIP - price
+        self.rising: dict[str, list[int]] = {s: [] for s in symbols}
         self.falling_cap = dict.fromkeys(symbols, COMPACT_SLACK)  # compact a heap past this
         self.rising_cap = dict.fromkeys(symbols, COMPACT_SLACK)
         self.hot: dict[str, set[UnitKey]] = {s: set() for s in symbols}
         self.hot_symbols: dict[UnitKey, tuple[str, ...]] = {}
         self.adl_rankings: dict[tuple[str, bool], list[Candidate]] = {}  # per sweep
-        self.cells: dict[UnitKey, Live] = {}  # each unit's current cell
+        self.span: dict[UnitKey, int] = {}  # a unit's entries: (first seq << 3) | count
+        self.owner: dict[int, UnitKey] = {}  # the unit of each live entry, by seq
+        self.keys: dict[UnitKey, UnitKey] = {}  # one key object per unit, for ``owner`` to hold
         self.dirty: set[UnitKey] = set()
         self.swept_marks: dict[str, int] = {}
         self.quiet_marks: tuple[int, ...] = ()  # every mark when a sweep last found nothing to do
@@ -114,38 +124,33 @@ class RiskIndex:
     # --- indexing --------------------------------------------------------------------------------
 
     def drop(self, key: UnitKey) -> None:
-        """Forget ``key``'s entries (their cell goes stale) and its place among the hot units."""
-        cell = self.cells.pop(key, None)
-        if cell is not None:
-            cell[0] = False
+        """Forget ``key``'s entries (they go stale) and its place among the hot units."""
+        span = self.span.pop(key, None)
+        if span is not None:
+            first = span >> 3
+            for seq in range(first, first + (span & 7)):
+                self.owner.pop(seq & SEQ_MASK, None)
         for symbol in self.hot_symbols.pop(key, ()):
             self.hot[symbol].discard(key)
 
-    def add_bands(
-        self,
-        key: UnitKey,
-        marks: dict[str, int],
-        rooms: dict[str, int],
-        safe: dict[str, int] | None = None,
-    ) -> None:
+    def add_bands(self, key: UnitKey, bands: list[Band]) -> None:
         """Index a multi-position unit by the band around each of its symbols' marks.
 
-        ``safe`` (``margin_unit.safe_directions``) names, per symbol, the way the mark can only
-        make the unit safer: that edge of the band is left out.
+        A band's direction (``margin_unit.safe_direction``) names the way the mark can only
+        make the unit safer: that edge is left out. A band of no room makes the unit hot.
         """
-        if any(room <= 0 for room in rooms.values()):
-            self.hot_symbols[key] = tuple(rooms)
-            for symbol in rooms:
-                self.hot[symbol].add(key)
-            return
-        cell = self._cell(key)
-        for symbol, room in rooms.items():
-            mark = marks[symbol]
-            direction = safe.get(symbol, 0) if safe is not None else 0
+        for band in bands:
+            if band[2] <= 0:
+                symbols = self.hot_symbols[key] = tuple(band[0] for band in bands)
+                for symbol in symbols:
+                    self.hot[symbol].add(key)
+                return
+        key = self._begin(key)
+        for symbol, mark, room, direction in bands:
             if direction >= 0:  # a fall can hurt
-                self._push(symbol, True, mark - room, key, cell, Hit.BAND)
+                self._push(symbol, True, mark - room, key, Hit.BAND)
             if direction <= 0:  # a rise can hurt
-                self._push(symbol, False, mark + room, key, cell, Hit.BAND)
+                self._push(symbol, False, mark + room, key, Hit.BAND)
 
     def add_single(
         self,
@@ -167,70 +172,89 @@ class RiskIndex:
         the sweep's exact check of a popped unit liquidates it if it is past 100%. A called unit
         gets its liquidation entry and a re-arm entry that watches the way back.
         """
-        cell = self._cell(key)
+        key = self._begin(key)
         long = quantity > 0
         call = trigger_price(wallet, quantity, cost, tiers, threshold=call_threshold)
         if not called and call_threshold <= SCALE:
-            self._push(symbol, long, call, key, cell, Hit.MARGIN_CALL)
+            self._push(symbol, long, call, key, Hit.MARGIN_CALL)
             return
         liquidation = trigger_price(wallet, quantity, cost, tiers)
-        self._push(symbol, long, liquidation, key, cell, Hit.LIQUIDATION)
+        self._push(symbol, long, liquidation, key, Hit.LIQUIDATION)
         if called:  # watch the way back: the mark moving away past the call price
-            self._push(symbol, not long, _unwiden(call, long), key, cell, Hit.REARM)
+            self._push(symbol, not long, _unwiden(call, long), key, Hit.REARM)
         else:
-            self._push(symbol, long, call, key, cell, Hit.MARGIN_CALL)
+            self._push(symbol, long, call, key, Hit.MARGIN_CALL)
 
-    def _cell(self, key: UnitKey) -> Live:
-        """Return the cell ``key``'s new entries share (made live on first use)."""
-        cell = self.cells.get(key)
-        if cell is None:
-            cell = self.cells[key] = [True]
-        return cell
+    def _begin(self, key: UnitKey) -> UnitKey:
+        """Start a new indexing of ``key`` (its older entries go stale); return its one key.
 
-    def _push(
-        self, symbol: str, falling: bool, price: int, key: UnitKey, cell: Live, hit: Hit
-    ) -> None:
-        self.seq += 1
+        The events name a unit with a new tuple each time; the entries hold one per unit, so
+        that a push leaves no new object alive.
+        """
+        key = self.keys.setdefault(key, key)
+        self.span[key] = (self.seq + 1) << 3
+        return key
+
+    def _push(self, symbol: str, falling: bool, price: int, key: UnitKey, hit: Hit) -> None:
+        seq = self.seq = self.seq + 1
+        self.owner[seq & SEQ_MASK] = key
+        self.span[key] += 1
         heaps, caps = (
             (self.falling, self.falling_cap) if falling else (self.rising, self.rising_cap)
         )
         heap = heaps[symbol]
-        heapq.heappush(heap, (-price if falling else price, self.seq, key, cell, hit))
+        heapq.heappush(heap, _entry(price, falling, seq, hit))
         if len(heap) > caps[symbol]:
             heaps[symbol] = self._compacted(heap, caps, symbol)
 
-    def _compacted(self, heap: list[Entry], caps: dict[str, int], symbol: str) -> list[Entry]:
+    def _compacted(self, heap: list[int], caps: dict[str, int], symbol: str) -> list[int]:
         """Return ``heap`` without its stale entries; let it grow to 4x that before the next.
 
         Every re-index leaves the unit's old entries behind; without this a busy venue's heaps
         grow without bound (six stale entries to one live after 200,000 orders, and a server
         runs for days). Amortized O(1) per push: a scan of at most 4/3 entries per push.
         """
-        live = [entry for entry in heap if entry[3][0]]
+        owner = self.owner
+        live = [entry for entry in heap if (entry >> SEQ_SHIFT) & SEQ_MASK in owner]
         heapq.heapify(live)
         caps[symbol] = COMPACT_GROWTH * len(live) + COMPACT_SLACK
         return live
 
-    def restore(self, entries: list[tuple[str, bool, Entry]]) -> None:
+    def live_entries(self, symbol: str, falling: bool) -> list[tuple[UnitKey, Hit]]:
+        """Return the unit and hit of each live entry of one heap (for tests and reports)."""
+        heap = (self.falling if falling else self.rising)[symbol]
+        owner = self.owner
+        return [
+            (owner[seq], Hit(entry & 3))
+            for entry in heap
+            if (seq := (entry >> SEQ_SHIFT) & SEQ_MASK) in owner
+        ]
+
+    def restore(self, popped: list[Popped]) -> None:
         """Put back entries popped by :meth:`reached` that the exact check did not confirm."""
-        for symbol, falling, entry in entries:
+        for symbol, falling, entry, key, _ in popped:
+            self.owner[(entry >> SEQ_SHIFT) & SEQ_MASK] = key
             heapq.heappush((self.falling if falling else self.rising)[symbol], entry)
 
     # --- a tick ---------------------------------------------------------------------------------
 
-    def reached(self, symbol: str, mark: int) -> list[tuple[str, bool, Entry]]:
+    def reached(self, symbol: str, mark: int) -> list[Popped]:
         """Pop every live entry of ``symbol`` that ``mark`` reaches (stale ones are dropped)."""
-        hits: list[tuple[str, bool, Entry]] = []
+        hits: list[Popped] = []
         heap = self.falling[symbol]
-        while heap and -heap[0][0] >= mark:
+        bound = (FALLING_FLIP - mark + 1) << PRICE_SHIFT  # below it: a price at or above mark
+        while heap and heap[0] < bound:
             entry = heapq.heappop(heap)
-            if entry[3][0]:
-                hits.append((symbol, True, entry))
+            key = self.owner.pop((entry >> SEQ_SHIFT) & SEQ_MASK, None)
+            if key is not None:
+                hits.append((symbol, True, entry, key, Hit(entry & 3)))
         heap = self.rising[symbol]
-        while heap and heap[0][0] <= mark:
+        bound = (mark + 1) << PRICE_SHIFT  # below it: a price at or below mark
+        while heap and heap[0] < bound:
             entry = heapq.heappop(heap)
-            if entry[3][0]:
-                hits.append((symbol, False, entry))
+            key = self.owner.pop((entry >> SEQ_SHIFT) & SEQ_MASK, None)
+            if key is not None:
+                hits.append((symbol, False, entry, key, Hit(entry & 3)))
         return hits
 
     def moved(self, symbol: str, mark: int) -> bool:
@@ -245,6 +269,12 @@ class RiskIndex:
         return sum(len(h) for h in self.falling.values()) + sum(
             len(h) for h in self.rising.values()
         )
+
+
+def _entry(price: int, falling: bool, seq: int, hit: Hit) -> int:
+    """Encode one heap entry: ordered by price (a falling heap's highest first), then seq."""
+    stored = FALLING_FLIP - min(max(price, 0), FALLING_FLIP - 1) if falling else max(price, 0)
+    return (stored << PRICE_SHIFT) | ((seq & SEQ_MASK) << SEQ_SHIFT) | hit._value_
 
 
 def _unwiden(price: int, long: bool) -> int:

@@ -48,11 +48,11 @@ def sweep(venue: Venue, out: list[Event]) -> None:
                 popped.extend(index.reached(symbol, mark))
                 if index.hot[symbol] and index.moved(symbol, mark):
                     keys.update(index.hot[symbol])
-        keys.update(entry[2] for _, _, entry in popped)
+        keys.update(p[3] for p in popped)
         acted, unconfirmed = _act(venue, sorted(keys), out)
         # a unit left as it was keeps its entries, except a band left behind: it is re-banded
-        index.restore([p for p in popped if p[2][2] in unconfirmed and p[2][4] is not Hit.BAND])
-        index.dirty.update(p[2][2] for p in popped if p[2][4] is Hit.BAND)
+        index.restore([p for p in popped if p[3] in unconfirmed and p[4] is not Hit.BAND])
+        index.dirty.update(p[3] for p in popped if p[4] is Hit.BAND)
         if not acted:
             index.quiet_marks = tuple(state.mark_price for state in venue.symbols.values())
             return

@@ -7,13 +7,15 @@ from liquidator.core.insurance import is_fund
 from liquidator.core.margin_unit import (
     Figures,
     Unit,
-    bands,
+    band_budgets,
+    band_rate,
+    band_room,
     cross_positions,
     figures,
-    safe_directions,
+    safe_direction,
 )
 from liquidator.core.position import MarginType, PositionSide
-from liquidator.core.risk_index import UnitKey
+from liquidator.core.risk_index import Band, UnitKey
 from liquidator.core.scaled import SCALE
 from liquidator.core.venue import Venue
 
@@ -94,27 +96,11 @@ def refresh(venue: Venue) -> list[UnitKey]:
         if target is None or not target.positions:
             venue.margin_called.discard(key)
             continue
-        wallet = venue.ledger.balances.get((target.wallet_key, target.asset), 0)
+        wallet = venue.ledger.balances.get(key, 0)  # the key is the wallet's (account, asset)
         fund = is_fund(target.account.account)
         called = key in venue.margin_called
         if len(target.positions) > 1 or fund:
-            marks = {p.symbol: venue.symbols[p.symbol].mark_price for p in target.positions}
-            tiers = {p.symbol: venue.symbols[p.symbol].tiers for p in target.positions}
-            current = figures(wallet, target.positions, marks, tiers)
-            rooms = bands(
-                current,
-                target.positions,
-                marks,
-                tiers,
-                call_threshold=threshold,
-                called=called,
-                fund=fund,
-            )
-            safe = None if fund or called else safe_directions(target.positions, tiers, threshold)
-            index.add_bands(key, marks, rooms, safe)
-            # the sweep's exact check could only act on a unit at or past a threshold, or one
-            # called that may have recovered: the rest is left as it is (``risk_sweep._act``)
-            if fund or called or current.is_breached or current.ratio_at_least(threshold):
+            if _index_bands(venue, key, target.positions, wallet, called, fund):
                 checks.append(key)
             continue
         position = target.positions[0]
@@ -130,3 +116,46 @@ def refresh(venue: Venue) -> list[UnitKey]:
         )
     index.dirty.clear()
     return checks
+
+
+def _index_bands(
+    venue: Venue,
+    key: UnitKey,
+    positions: list[PositionState],
+    wallet: int,
+    called: bool,
+    fund: bool,
+) -> bool:
+    """Index a multi-position unit (or a fund) by its bands, in one pass over its positions.
+
+    Return whether the sweep must check it at once: the exact check could only act on a unit
+    at or past a threshold, a called one that may have recovered, or a fund (the rest is left
+    as it is: ``risk_sweep._act``).
+    """
+    symbols, threshold = venue.symbols, venue.config.margin_call_threshold
+    unrealized = maintenance = 0
+    held: dict[str, int] = {}  # size held per symbol
+    signs: dict[str, int] = {}  # +1 all long, -1 all short, 0 both
+    for position in positions:
+        symbol, quantity = position.symbol, position.quantity
+        state = symbols[symbol]
+        mark = state.mark_price
+        unrealized += (quantity * mark - position.cost) // SCALE
+        maintenance += state.tiers.maintenance(abs(quantity) * mark)
+        held[symbol] = held.get(symbol, 0) + abs(quantity)
+        sign = 1 if quantity > 0 else -1
+        signs[symbol] = sign if signs.get(symbol, sign) == sign else 0
+    current = Figures(wallet, unrealized, maintenance)
+    budgets = band_budgets(
+        current, len(positions), call_threshold=threshold, called=called, fund=fund
+    )
+    bands: list[Band] = []
+    for symbol, size in held.items():
+        state = symbols[symbol]
+        mark, tiers = state.mark_price, state.tiers
+        rate = 0 if fund else band_rate(tiers, size, mark)
+        room = band_room(budgets, len(held), size, mark, rate)
+        direction = 0 if fund or called else safe_direction(signs[symbol], tiers, threshold)
+        bands.append((symbol, mark, room, direction))
+    venue.risk.add_bands(key, bands)
+    return fund or called or current.is_breached or current.ratio_at_least(threshold)
