@@ -17,7 +17,7 @@ from liquidator.core.commands import CancelAllOrders, SetLeverage, SetMarginType
 from liquidator.core.events import LiquidationTriggered
 from liquidator.core.fixed import SCALE
 from liquidator.core.insurance import InsuranceConfig
-from liquidator.core.margin_unit import IntTiers, figures
+from liquidator.core.margin_unit import IntTiers, figures, screen_price, trigger_price
 from liquidator.core.orders import OrderType, Side
 from liquidator.core.position import MarginType, PositionSide
 from liquidator.core.risk_index import COMPACT_GROWTH, COMPACT_SLACK, Hit, RiskIndex, UnitKey
@@ -165,3 +165,38 @@ def btc_tiers() -> IntTiers:
     table = bundled_market().bracket_table("BTCUSDT")
     assert table is not None
     return IntTiers(table)
+
+
+def test_a_unit_banded_in_many_symbols_is_forgotten_whole() -> None:
+    symbols = [f"S{number}USDT" for number in range(6)]
+    index = RiskIndex(dict.fromkeys(symbols, btc_tiers()))
+    key = ("alice", "USDT")
+    index.add_bands(key, [(symbol, 1_000 * SCALE, 10 * SCALE, 0) for symbol in symbols])
+    assert len(index.owner) == 12  # both edges of six bands
+    assert index.reached("S5USDT", 989 * SCALE) != []  # a fall past the lower edge
+    index.drop(key)
+    assert index.owner == {}
+    assert all(
+        index.live_entries(symbol, falling) == [] for symbol in symbols for falling in (True, False)
+    )
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    wallet=st.integers(min_value=-(10**14), max_value=10**16),
+    quantity=st.integers(min_value=-(10**12), max_value=10**12).filter(bool),
+    entry=st.integers(min_value=10**6, max_value=10**14),
+    threshold=st.sampled_from([SCALE, 80 * 10**6, 50 * 10**6, 120 * 10**6]),
+)
+def test_the_float_screen_never_flags_later_than_the_exact_trigger(
+    wallet: int, quantity: int, entry: int, threshold: int
+) -> None:
+    tiers = btc_tiers()
+    cost = quantity * entry
+    exact = trigger_price(wallet, quantity, cost, tiers, threshold=threshold)
+    screened = screen_price(wallet, quantity, cost, tiers, threshold=threshold)
+    if quantity > 0:  # a long flags at or below its price: the screen's is no lower
+        assert screened >= exact
+    else:  # a short flags at or above it: the screen's is no higher
+        assert screened <= exact
+    assert abs(screened - exact) <= abs(exact) // 10**8 + 10**4  # and a hair away, no more

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from liquidator.core.accounts import AccountState
 from liquidator.core.events import Event, OrderClosed, TradeExecuted
-from liquidator.core.orders import ExpiryReason, Order, OrderStatus, SelfTradePrevention, Side
+from liquidator.core.orders import (
+    ExpiryReason,
+    Order,
+    OrderStatus,
+    SelfTradePrevention,
+    Side,
+    value,
+)
 from liquidator.core.settlement import settle_fill
 from liquidator.core.venue import SymbolState, Venue
 
@@ -165,7 +172,7 @@ def close_resting(
     order.updated_ms = venue.now_ms
     out.append(
         OrderClosed(
-            account.account, order.symbol, order.order_id, status._value_, reason, venue.now_ms
+            account.account, order.symbol, order.order_id, value(status), reason, venue.now_ms
         )
     )
 

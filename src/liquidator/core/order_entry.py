@@ -27,7 +27,15 @@ from liquidator.core.order_rules import (
     reject,
     watched_price,
 )
-from liquidator.core.orders import ExpiryReason, Order, OrderStatus, OrderType, Side, TimeInForce
+from liquidator.core.orders import (
+    ExpiryReason,
+    Order,
+    OrderStatus,
+    OrderType,
+    Side,
+    TimeInForce,
+    is_conditional,
+)
 from liquidator.core.pretrade import (
     ceil_div,
     exposure,
@@ -64,7 +72,7 @@ def place_order(venue: Venue, command: PlaceOrder, out: list[Event]) -> Order:
     out.append(
         OrderAccepted(account.account, order.symbol, order.order_id, order.fields(), venue.now_ms)
     )
-    if order.type.is_conditional:
+    if is_conditional(order.type):
         orders = account.symbol_orders(order.symbol)
         orders.put(order)
         orders.algo += 1
@@ -118,7 +126,7 @@ def _validated(
         check_callback(callback)
     if command.client_order_id is not None:
         check_client_order_id(account, instrument.symbol, command.client_order_id)
-    check_order_count(account, state, kind.is_conditional)
+    check_order_count(account, state, is_conditional(kind))
     order = Order(
         order_id=0,
         account=account.account,
@@ -141,10 +149,10 @@ def _validated(
         created_ms=venue.now_ms,
     )
     _check_closing(account, order)
-    if kind.is_conditional:
+    if is_conditional(kind):
         _check_trigger(state, order)
     _check_min_notional(state, order)
-    if not kind.is_conditional:
+    if not is_conditional(kind):
         _check_liquidity(venue, state, order)
         check_margin(venue, account, state, order)
     return order

@@ -12,7 +12,7 @@ from liquidator.core.accounts import AccountState
 from liquidator.core.commands import PlaceOrder
 from liquidator.core.events import Rejected, RejectReason
 from liquidator.core.instrument import Instrument
-from liquidator.core.orders import OrderType, Side, TimeInForce, WorkingType
+from liquidator.core.orders import OrderType, Side, TimeInForce, WorkingType, is_venue_only
 from liquidator.core.position import PositionSide
 from liquidator.core.scaled import SCALE, trim_raw
 from liquidator.core.venue import SymbolState
@@ -44,7 +44,7 @@ def reject(reason: RejectReason, message: str) -> Rejected:
 def check_parameters(command: PlaceOrder) -> TimeInForce:
     """Check which parameters the order type needs and refuses; return its time in force."""
     kind = command.order_type
-    if kind.is_venue_only:
+    if is_venue_only(kind):
         raise reject(RejectReason.INVALID_ORDER_TYPE, f"{kind.value} orders are the venue's own")
     if kind in _NEEDS_PRICE and command.price is None:
         raise reject(RejectReason.MISSING_PARAMETER, f"price is mandatory for {kind.value}")

@@ -28,13 +28,13 @@ is a candidate only: the sweep confirms it with the exact figures.
 from __future__ import annotations
 
 import heapq
-from enum import IntEnum
+from typing import Final
 
 from liquidator.core.adl import Candidate
 from liquidator.core.events import Event, PositionChanged
 from liquidator.core.insurance import is_fund
 from liquidator.core.ledger import LedgerPosted
-from liquidator.core.margin_unit import IntTiers, trigger_price
+from liquidator.core.margin_unit import IntTiers, screen_price, trigger_price
 from liquidator.core.position import MarginType
 from liquidator.core.scaled import SCALE
 
@@ -42,19 +42,21 @@ UnitKey = tuple[str, str]  # (wallet ledger account, asset)
 COMPACT_GROWTH, COMPACT_SLACK = 4, 1024  # compact a heap past 4x its live entries + 1024
 
 
-class Hit(IntEnum):
-    """What a popped entry asks the sweep to check."""
+class Hit:
+    """What a popped entry asks the sweep to check (plain ints: they are packed into entries)."""
 
-    LIQUIDATION = 0
-    MARGIN_CALL = 1
-    REARM = 2  # a called unit may have recovered below the threshold
-    BAND = 3  # a multi-position unit's mark left the band where nothing can happen
+    LIQUIDATION: Final = 0
+    MARGIN_CALL: Final = 1
+    REARM: Final = 2  # a called unit may have recovered below the threshold
+    BAND: Final = 3  # a multi-position unit's mark left the band where nothing can happen
 
 
 PRICE_SHIFT, SEQ_SHIFT = 50, 2  # an entry: (heap price << 50) | (seq << 2) | hit
 SEQ_MASK = (1 << (PRICE_SHIFT - SEQ_SHIFT)) - 1  # 2**48 pushes before the numbers wrap
+SPAN_SHIFT = 16  # a unit's span: (first seq << 16) | count (two entries per symbol at most)
+SPAN_MASK = (1 << SPAN_SHIFT) - 1
 FALLING_FLIP = 1 << 80  # a falling heap's price is stored as FALLING_FLIP - price (min-heap)
-Popped = tuple[str, bool, int, UnitKey, Hit]  # (symbol, falling heap, entry, unit, hit)
+Popped = tuple[str, bool, int, UnitKey, int]  # (symbol, falling heap, entry, unit, hit)
 Band = tuple[str, int, int, int]  # (symbol, mark, room, safe direction: +1 up, -1 down, 0)
 
 
@@ -88,7 +90,7 @@ class RiskIndex:
         self.hot: dict[str, set[UnitKey]] = {s: set() for s in symbols}
         self.hot_symbols: dict[UnitKey, tuple[str, ...]] = {}
         self.adl_rankings: dict[tuple[str, bool], list[Candidate]] = {}  # per sweep
-        self.span: dict[UnitKey, int] = {}  # a unit's entries: (first seq << 3) | count
+        self.span: dict[UnitKey, int] = {}  # a unit's entries: (first seq << 16) | count
         self.owner: dict[int, UnitKey] = {}  # the unit of each live entry, by seq
         self.keys: dict[UnitKey, UnitKey] = {}  # one key object per unit, for ``owner`` to hold
         self.dirty: set[UnitKey] = set()
@@ -125,13 +127,17 @@ class RiskIndex:
 
     def drop(self, key: UnitKey) -> None:
         """Forget ``key``'s entries (they go stale) and its place among the hot units."""
-        span = self.span.pop(key, None)
-        if span is not None:
-            first = span >> 3
-            for seq in range(first, first + (span & 7)):
-                self.owner.pop(seq & SEQ_MASK, None)
+        self._forget(key)
         for symbol in self.hot_symbols.pop(key, ()):
             self.hot[symbol].discard(key)
+
+    def _forget(self, key: UnitKey) -> None:
+        """Make ``key``'s entries stale: their owners go, the heaps drop them when met."""
+        span = self.span.pop(key, None)
+        if span is not None:
+            first = span >> SPAN_SHIFT
+            for seq in range(first, first + (span & SPAN_MASK)):
+                self.owner.pop(seq & SEQ_MASK, None)
 
     def add_bands(self, key: UnitKey, bands: list[Band]) -> None:
         """Index a multi-position unit by the band around each of its symbols' marks.
@@ -145,12 +151,13 @@ class RiskIndex:
                 for symbol in symbols:
                     self.hot[symbol].add(key)
                 return
-        key = self._begin(key)
+        key, first = self._begin(key)
         for symbol, mark, room, direction in bands:
             if direction >= 0:  # a fall can hurt
                 self._push(symbol, True, mark - room, key, Hit.BAND)
             if direction <= 0:  # a rise can hurt
                 self._push(symbol, False, mark + room, key, Hit.BAND)
+        self._seal(key, first)
 
     def add_single(
         self,
@@ -172,33 +179,38 @@ class RiskIndex:
         the sweep's exact check of a popped unit liquidates it if it is past 100%. A called unit
         gets its liquidation entry and a re-arm entry that watches the way back.
         """
-        key = self._begin(key)
+        key, first = self._begin(key)
         long = quantity > 0
-        call = trigger_price(wallet, quantity, cost, tiers, threshold=call_threshold)
         if not called and call_threshold <= SCALE:
+            call = screen_price(wallet, quantity, cost, tiers, threshold=call_threshold)
             self._push(symbol, long, call, key, Hit.MARGIN_CALL)
-            return
-        liquidation = trigger_price(wallet, quantity, cost, tiers)
-        self._push(symbol, long, liquidation, key, Hit.LIQUIDATION)
-        if called:  # watch the way back: the mark moving away past the call price
-            self._push(symbol, not long, _unwiden(call, long), key, Hit.REARM)
-        else:
-            self._push(symbol, long, call, key, Hit.MARGIN_CALL)
+        else:  # rare: a called unit, or a threshold past 100%; the way back needs the exact call
+            liquidation = screen_price(wallet, quantity, cost, tiers)
+            self._push(symbol, long, liquidation, key, Hit.LIQUIDATION)
+            call = trigger_price(wallet, quantity, cost, tiers, threshold=call_threshold)
+            if called:  # watch the way back: the mark moving away past the call price
+                self._push(symbol, not long, _unwiden(call, long), key, Hit.REARM)
+            else:
+                self._push(symbol, long, call, key, Hit.MARGIN_CALL)
+        self._seal(key, first)
 
-    def _begin(self, key: UnitKey) -> UnitKey:
-        """Start a new indexing of ``key`` (its older entries go stale); return its one key.
+    def _begin(self, key: UnitKey) -> tuple[UnitKey, int]:
+        """Start a new indexing of ``key``; return its one key and its first sequence number.
 
-        The events name a unit with a new tuple each time; the entries hold one per unit, so
-        that a push leaves no new object alive.
+        Its older entries go stale. The events name a unit with a new tuple each time; the
+        entries hold one per unit, so that a push leaves no new object alive.
         """
         key = self.keys.setdefault(key, key)
-        self.span[key] = (self.seq + 1) << 3
-        return key
+        self._forget(key)
+        return key, self.seq + 1
 
-    def _push(self, symbol: str, falling: bool, price: int, key: UnitKey, hit: Hit) -> None:
+    def _seal(self, key: UnitKey, first: int) -> None:
+        """Record the span of the entries pushed for ``key`` since ``first``."""
+        self.span[key] = (first << SPAN_SHIFT) | (self.seq + 1 - first)
+
+    def _push(self, symbol: str, falling: bool, price: int, key: UnitKey, hit: int) -> None:
         seq = self.seq = self.seq + 1
         self.owner[seq & SEQ_MASK] = key
-        self.span[key] += 1
         heaps, caps = (
             (self.falling, self.falling_cap) if falling else (self.rising, self.rising_cap)
         )
@@ -220,12 +232,12 @@ class RiskIndex:
         caps[symbol] = COMPACT_GROWTH * len(live) + COMPACT_SLACK
         return live
 
-    def live_entries(self, symbol: str, falling: bool) -> list[tuple[UnitKey, Hit]]:
+    def live_entries(self, symbol: str, falling: bool) -> list[tuple[UnitKey, int]]:
         """Return the unit and hit of each live entry of one heap (for tests and reports)."""
         heap = (self.falling if falling else self.rising)[symbol]
         owner = self.owner
         return [
-            (owner[seq], Hit(entry & 3))
+            (owner[seq], entry & 3)
             for entry in heap
             if (seq := (entry >> SEQ_SHIFT) & SEQ_MASK) in owner
         ]
@@ -247,14 +259,14 @@ class RiskIndex:
             entry = heapq.heappop(heap)
             key = self.owner.pop((entry >> SEQ_SHIFT) & SEQ_MASK, None)
             if key is not None:
-                hits.append((symbol, True, entry, key, Hit(entry & 3)))
+                hits.append((symbol, True, entry, key, entry & 3))
         heap = self.rising[symbol]
         bound = (mark + 1) << PRICE_SHIFT  # below it: a price at or below mark
         while heap and heap[0] < bound:
             entry = heapq.heappop(heap)
             key = self.owner.pop((entry >> SEQ_SHIFT) & SEQ_MASK, None)
             if key is not None:
-                hits.append((symbol, False, entry, key, Hit(entry & 3)))
+                hits.append((symbol, False, entry, key, entry & 3))
         return hits
 
     def moved(self, symbol: str, mark: int) -> bool:
@@ -271,10 +283,10 @@ class RiskIndex:
         )
 
 
-def _entry(price: int, falling: bool, seq: int, hit: Hit) -> int:
+def _entry(price: int, falling: bool, seq: int, hit: int) -> int:
     """Encode one heap entry: ordered by price (a falling heap's highest first), then seq."""
     stored = FALLING_FLIP - min(max(price, 0), FALLING_FLIP - 1) if falling else max(price, 0)
-    return (stored << PRICE_SHIFT) | ((seq & SEQ_MASK) << SEQ_SHIFT) | hit._value_
+    return (stored << PRICE_SHIFT) | ((seq & SEQ_MASK) << SEQ_SHIFT) | hit
 
 
 def _unwiden(price: int, long: bool) -> int:

@@ -51,8 +51,8 @@ def sweep(venue: Venue, out: list[Event]) -> None:
         keys.update(p[3] for p in popped)
         acted, unconfirmed = _act(venue, sorted(keys), out)
         # a unit left as it was keeps its entries, except a band left behind: it is re-banded
-        index.restore([p for p in popped if p[3] in unconfirmed and p[4] is not Hit.BAND])
-        index.dirty.update(p[3] for p in popped if p[4] is Hit.BAND)
+        index.restore([p for p in popped if p[3] in unconfirmed and p[4] != Hit.BAND])
+        index.dirty.update(p[3] for p in popped if p[4] == Hit.BAND)
         if not acted:
             index.quiet_marks = tuple(state.mark_price for state in venue.symbols.values())
             return

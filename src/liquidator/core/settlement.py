@@ -22,7 +22,7 @@ from __future__ import annotations
 from liquidator.core.accounts import AccountState, PositionState
 from liquidator.core.events import Event, OrderTraded, PositionChanged
 from liquidator.core.ledger import FEES, SETTLEMENT, EntryKind
-from liquidator.core.orders import Order, OrderType
+from liquidator.core.orders import Order, OrderType, is_venue_only, value
 from liquidator.core.position import MarginType
 from liquidator.core.pretrade import ceil_div, fee
 from liquidator.core.scaled import SCALE
@@ -55,7 +55,7 @@ def settle_fill(
     rates = venue.config.fees
     commission = (
         0
-        if account.is_system or order.type.is_venue_only
+        if account.is_system or is_venue_only(order.type)
         else fee(quantity * price, rates.maker_rate if maker else rates.taker_rate)
     )
     asset = state.instrument.margin_asset
@@ -98,7 +98,7 @@ def settle_fill(
             symbol,
             order.order_id,
             trade_id,
-            order.side._value_,
+            value(order.side),
             order.position_side,
             price,
             quantity,
