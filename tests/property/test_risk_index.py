@@ -17,10 +17,11 @@ from liquidator.core.commands import CancelAllOrders, SetLeverage, SetMarginType
 from liquidator.core.events import LiquidationTriggered
 from liquidator.core.fixed import SCALE
 from liquidator.core.insurance import InsuranceConfig
-from liquidator.core.margin_unit import IntTiers, figures, screen_price, trigger_price
+from liquidator.core.margin_unit import IntTiers, figures, trigger_price
 from liquidator.core.orders import OrderType, Side
 from liquidator.core.position import MarginType, PositionSide
 from liquidator.core.risk_index import COMPACT_GROWTH, COMPACT_SLACK, Hit, RiskIndex, UnitKey
+from liquidator.core.screen import FloatTiers, screen_price
 from liquidator.core.units import unit, unit_key
 from liquidator.core.venue import PriceSource, VenueConfig
 from tests.scenarios.venue import BTC, Exchange, of_type, order
@@ -194,7 +195,7 @@ def test_the_float_screen_never_flags_later_than_the_exact_trigger(
     tiers = btc_tiers()
     cost = quantity * entry
     exact = trigger_price(wallet, quantity, cost, tiers, threshold=threshold)
-    screened = screen_price(wallet, quantity, cost, tiers, threshold=threshold)
+    screened = screen_price(wallet, quantity, cost, tiers, FloatTiers(tiers), threshold=threshold)
     if quantity > 0:  # a long flags at or below its price: the screen's is no lower
         assert screened >= exact
     else:  # a short flags at or above it: the screen's is no higher

@@ -33,26 +33,13 @@ from liquidator.core.tiers import BracketTable
 class IntTiers:
     """A bracket table as integers, for the hot path: floors (10**-16), rates and cums (raw)."""
 
-    __slots__ = (
-        "caps16",
-        "cums",
-        "cums_f",
-        "floors16",
-        "floors16_f",
-        "rates",
-        "rates_f",
-        "rates_up_to",
-    )
+    __slots__ = ("caps16", "cums", "floors16", "rates", "rates_up_to")
 
     def __init__(self, table: BracketTable) -> None:
         self.floors16 = [b.floor.raw * SCALE for b in table.brackets]
         self.caps16 = [b.cap.raw * SCALE for b in table.brackets]
         self.rates = [b.maintenance_margin_rate.raw for b in table.brackets]
         self.cums = [b.maintenance_amount.raw for b in table.brackets]
-        # the same as floats, for the risk index's screen (``screen_price``)
-        self.floors16_f = [float(floor) for floor in self.floors16]
-        self.rates_f = [float(rate) for rate in self.rates]
-        self.cums_f = [float(cum) for cum in self.cums]
         # the highest rate of brackets 0..i, per i (bands read it on every re-index)
         self.rates_up_to = [max(self.rates[: index + 1]) for index in range(len(self.rates))]
 
@@ -229,59 +216,6 @@ def _widen(root: int, slope: int, long: bool) -> int:
     if long:
         return max(0, root + margin)
     return max(1, root - margin)
-
-
-# The float screen's error allowance, per unit of the largest term: each float operation is
-# exact to 2**-53 (1.1e-16) of its result, and the handful below stay within 1e-15 of their
-# largest term; the screen allows a thousand times that. A slope cancelled to a millionth of
-# its terms (a threshold near the bracket's rate) is left to the exact solution.
-SCREEN_ERROR = 1e-12
-SCREEN_CANCEL = 1e6
-
-
-def screen_price(
-    wallet: int, quantity: int, cost: int, tiers: IntTiers, *, threshold: int = SCALE
-) -> int:
-    """Return a trigger price for the risk index that never flags later than :func:`trigger_price`.
-
-    The same equation solved in floats (the integer solution's products run to 120 bits, and
-    cost ten times as much), then widened toward the mark by a bound on the float error, the
-    roundings of the exact check and one part in 10**9: the index pops the unit a hair early at
-    worst, and the sweep's exact check decides. Where the float error could put the root in
-    another bracket (a root at a bracket's edge) or the slope cancels, the exact
-    :func:`trigger_price` answers instead.
-    """
-    q = float(quantity)
-    size = abs(q)
-    t = float(threshold)
-    s1 = float(SCALE)
-    s2 = s1 * s1
-    cost_term, wallet_term = float(cost) * s1 * t, float(wallet) * s2 * t
-    count = len(tiers.rates_f)
-    for index in range(count):
-        own, maintained = q * s1 * t, size * tiers.rates_f[index] * s1
-        slope = own - maintained
-        terms = abs(own) + abs(maintained)
-        if abs(slope) * SCREEN_CANCEL <= terms:
-            return trigger_price(wallet, quantity, cost, tiers, threshold=threshold)
-        cum_term = tiers.cums_f[index] * s2 * s1
-        root = (cost_term - wallet_term - cum_term) / slope
-        largest = abs(cost_term) + abs(wallet_term) + abs(cum_term)
-        error = SCREEN_ERROR * (largest + abs(root) * terms) / abs(slope) + 2.0
-        low, high = size * (root - error), size * (root + error)  # where the notional may be
-        if index > 0 and high < tiers.floors16_f[index]:
-            continue  # below this bracket for sure
-        if index + 1 < count and low > tiers.floors16_f[index + 1]:
-            continue  # above it for sure
-        if (index > 0 and low < tiers.floors16_f[index]) or (
-            index + 1 < count and high > tiers.floors16_f[index + 1]
-        ):
-            return trigger_price(wallet, quantity, cost, tiers, threshold=threshold)
-        margin = 3.0 * s2 * s1 / abs(slope) + 2.0 + error + abs(root) * 1e-9
-        if quantity > 0:
-            return max(0, int(root + margin) + 1)
-        return max(1, int(root - margin) - 1)
-    return trigger_price(wallet, quantity, cost, tiers, threshold=threshold)
 
 
 MAX_PRICE = 10**20  # far beyond any price a filter admits

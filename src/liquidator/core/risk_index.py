@@ -34,9 +34,10 @@ from liquidator.core.adl import Candidate
 from liquidator.core.events import Event, PositionChanged
 from liquidator.core.insurance import is_fund
 from liquidator.core.ledger import LedgerPosted
-from liquidator.core.margin_unit import IntTiers, screen_price, trigger_price
+from liquidator.core.margin_unit import IntTiers, trigger_price
 from liquidator.core.position import MarginType
 from liquidator.core.scaled import SCALE
+from liquidator.core.screen import FloatTiers, screen_price
 
 UnitKey = tuple[str, str]  # (wallet ledger account, asset)
 COMPACT_GROWTH, COMPACT_SLACK = 4, 1024  # compact a heap past 4x its live entries + 1024
@@ -76,6 +77,7 @@ class RiskIndex:
         "quiet_marks",
         "rising",
         "rising_cap",
+        "screens",
         "seq",
         "span",
         "swept_marks",
@@ -84,6 +86,7 @@ class RiskIndex:
     def __init__(self, tiers: dict[str, IntTiers]) -> None:
         symbols = sorted(tiers)
         self.falling: dict[str, list[int]] = {s: [] for s in symbols}  # by FALLING_FLIP - price
+        self.screens = {symbol: FloatTiers(table) for symbol, table in tiers.items()}
         self.rising: dict[str, list[int]] = {s: [] for s in symbols}
         self.falling_cap = dict.fromkeys(symbols, COMPACT_SLACK)  # compact a heap past this
         self.rising_cap = dict.fromkeys(symbols, COMPACT_SLACK)
@@ -182,10 +185,12 @@ class RiskIndex:
         key, first = self._begin(key)
         long = quantity > 0
         if not called and call_threshold <= SCALE:
-            call = screen_price(wallet, quantity, cost, tiers, threshold=call_threshold)
+            call = screen_price(
+                wallet, quantity, cost, tiers, self.screens[symbol], threshold=call_threshold
+            )
             self._push(symbol, long, call, key, Hit.MARGIN_CALL)
         else:  # rare: a called unit, or a threshold past 100%; the way back needs the exact call
-            liquidation = screen_price(wallet, quantity, cost, tiers)
+            liquidation = screen_price(wallet, quantity, cost, tiers, self.screens[symbol])
             self._push(symbol, long, liquidation, key, Hit.LIQUIDATION)
             call = trigger_price(wallet, quantity, cost, tiers, threshold=call_threshold)
             if called:  # watch the way back: the mark moving away past the call price
