@@ -13,15 +13,23 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from liquidator.bootstrap import bundled_market
+from liquidator.core.accounts import PositionState
 from liquidator.core.commands import CancelAllOrders, SetLeverage, SetMarginType, SetPositionMode
 from liquidator.core.events import LiquidationTriggered
 from liquidator.core.fixed import SCALE
 from liquidator.core.insurance import InsuranceConfig
-from liquidator.core.margin_unit import IntTiers, figures, trigger_price
+from liquidator.core.margin_unit import (
+    IntTiers,
+    band_budgets,
+    band_rate,
+    band_room,
+    figures,
+    trigger_price,
+)
 from liquidator.core.orders import OrderType, Side
 from liquidator.core.position import MarginType, PositionSide
 from liquidator.core.risk_index import COMPACT_GROWTH, COMPACT_SLACK, Hit, RiskIndex, UnitKey
-from liquidator.core.screen import FloatTiers, screen_price
+from liquidator.core.screen import FloatTiers, screen_bands, screen_price
 from liquidator.core.units import unit, unit_key
 from liquidator.core.venue import PriceSource, VenueConfig
 from tests.scenarios.venue import BTC, Exchange, of_type, order
@@ -201,3 +209,52 @@ def test_the_float_screen_never_flags_later_than_the_exact_trigger(
     else:  # a short flags at or above it: the screen's is no higher
         assert screened <= exact
     assert abs(screened - exact) <= abs(exact) // 10**8 + 10**4  # and a hair away, no more
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    wallet=st.integers(min_value=0, max_value=10**15),
+    held=st.lists(
+        st.tuples(
+            st.sampled_from(["BTCUSDT", "ETHUSDT"]),
+            st.integers(min_value=-(10**11), max_value=10**11).filter(bool),
+            st.integers(min_value=10**9, max_value=10**13),  # entry price (raw)
+        ),
+        min_size=2,
+        max_size=2,
+        unique_by=lambda position: position[0],
+    ),
+    marks=st.tuples(
+        st.integers(min_value=10**9, max_value=10**13),
+        st.integers(min_value=10**9, max_value=10**13),
+    ),
+    threshold=st.sampled_from([SCALE, 80 * 10**6, 50 * 10**6]),
+)
+def test_the_float_bands_never_reach_past_the_exact_ones(
+    wallet: int,
+    held: list[tuple[str, int, int]],
+    marks: tuple[int, int],
+    threshold: int,
+) -> None:
+    market = bundled_market()
+    tiers = {s: IntTiers(market.bracket_table(s)) for s in ("BTCUSDT", "ETHUSDT")}  # type: ignore[arg-type]
+    positions = []
+    for symbol, quantity, entry in held:
+        position = PositionState("alice", symbol, PositionSide.BOTH)
+        position.quantity, position.cost = quantity, quantity * entry
+        positions.append(position)
+    mark_of = dict(zip(("BTCUSDT", "ETHUSDT"), marks, strict=True))
+    screened = screen_bands(
+        wallet, positions, mark_of, {s: FloatTiers(t) for s, t in tiers.items()}, threshold
+    )
+    event("screened" if screened is not None else "left to the exact figures")
+    if screened is None:
+        return
+    current = figures(wallet, positions, mark_of, tiers)
+    assert not current.is_breached
+    assert not current.ratio_at_least(threshold)
+    budgets = band_budgets(current, 2, call_threshold=threshold, called=False, fund=False)
+    for symbol, mark, room, _ in screened:
+        size = sum(abs(p.quantity) for p in positions if p.symbol == symbol)
+        exact = band_room(budgets, 2, size, mark, band_rate(tiers[symbol], size, mark))
+        assert 0 < room <= exact

@@ -75,10 +75,11 @@ def test_core_holds_no_binary_float() -> None:
 
 
 def test_only_the_risk_index_uses_the_float_screen() -> None:
+    """Indexing (``risk_index``, ``units.refresh``) is the only user: never money."""
     users = sorted(
         path.name for path in PACKAGE.rglob("*.py") if "liquidator.core.screen" in imports_of(path)
     )
-    assert users == ["risk_index.py"]
+    assert users == ["risk_index.py", "units.py"]
 
 
 def test_use_cases_reach_storage_only_through_their_ports() -> None:

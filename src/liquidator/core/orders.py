@@ -14,8 +14,6 @@ from liquidator.core.scaled import SCALE
 
 
 class Side(Enum):
-    __hash__ = object.__hash__  # by identity, in C (see ``value``)
-
     BUY = "BUY"
     SELL = "SELL"
 
@@ -30,8 +28,6 @@ class Side(Enum):
 
 
 class OrderType(Enum):
-    __hash__ = object.__hash__  # by identity, in C (see ``value``)
-
     LIMIT = "LIMIT"
     MARKET = "MARKET"
     STOP = "STOP"
@@ -77,20 +73,22 @@ _CONDITIONAL = frozenset(
 
 
 # The hot paths call these module functions, natively: a property of an Enum is reached
-# through Python's descriptor protocol. The sets hash the members by identity, in C.
+# through Python's descriptor protocol, and hashing a member runs Python code.
 def is_venue_only(kind: OrderType) -> bool:
     """Tell whether only the venue places orders of ``kind`` (never a user)."""
+    if kind is OrderType.LIMIT or kind is OrderType.MARKET:
+        return False
     return kind in _VENUE_ONLY
 
 
 def is_conditional(kind: OrderType) -> bool:
     """Tell whether orders of ``kind`` wait for a trigger price (Binance's algo orders)."""
+    if kind is OrderType.LIMIT or kind is OrderType.MARKET:
+        return False
     return kind in _CONDITIONAL
 
 
 class TimeInForce(Enum):
-    __hash__ = object.__hash__  # by identity, in C (see ``value``)
-
     GTC = "GTC"  # good till cancel
     IOC = "IOC"  # immediate or cancel
     FOK = "FOK"  # fill or kill
@@ -100,15 +98,11 @@ class TimeInForce(Enum):
 class WorkingType(Enum):
     """Which price a conditional order watches."""
 
-    __hash__ = object.__hash__  # by identity, in C (see ``value``)
-
     MARK_PRICE = "MARK_PRICE"
     CONTRACT_PRICE = "CONTRACT_PRICE"
 
 
 class OrderStatus(Enum):
-    __hash__ = object.__hash__  # by identity, in C (see ``value``)
-
     NEW = "NEW"
     PARTIALLY_FILLED = "PARTIALLY_FILLED"
     FILLED = "FILLED"
@@ -122,8 +116,6 @@ class OrderStatus(Enum):
 
 class SelfTradePrevention(Enum):
     """What happens when a taker would trade with its own account's resting order."""
-
-    __hash__ = object.__hash__  # by identity, in C (see ``value``)
 
     NONE = "NONE"
     EXPIRE_TAKER = "EXPIRE_TAKER"
@@ -148,8 +140,9 @@ class ExpiryReason(IntEnum):
     POST_ONLY = 11
 
 
-_VALUES: dict[Enum, str] = {
-    member: member._value_
+# Each enum's members and values, the commonest first: what ``value`` scans.
+_PAIRS: dict[type, tuple[tuple[Enum, str], ...]] = {
+    kind: tuple((member, member._value_) for member in kind)
     for kind in (
         Side,
         OrderType,
@@ -160,18 +153,20 @@ _VALUES: dict[Enum, str] = {
         PositionSide,
         MarginType,
     )
-    for member in kind
 }
 
 
 def value(member: Enum) -> str:
     """Return the value of a member of an order or position enum, fast.
 
-    ``member._value_`` is a generic attribute lookup (the member's instance dictionary) each
-    time; these enums hash by identity in C, so this is one dictionary probe. Every accepted
-    order pays it nine times (:meth:`Order.fields`).
+    ``member._value_`` is a generic attribute lookup (the member's instance dictionary), and
+    hashing a member runs Python code; a type hashes in C, and a member is found by identity
+    in a scan of a few. Every accepted order pays it nine times (:meth:`Order.fields`).
     """
-    return _VALUES[member]
+    for candidate, text in _PAIRS[type(member)]:
+        if candidate is member:
+            return text
+    raise KeyError(member)  # not a member of these enums
 
 
 class Order:

@@ -24,8 +24,6 @@ class PositionSide(Enum):
 class MarginType(Enum):
     """Binance ``marginType``: one wallet shared by all cross positions, or one per position."""
 
-    __hash__ = object.__hash__  # by identity, in C, like PositionSide
-
     CROSS = "cross"
     ISOLATED = "isolated"
 

@@ -8,6 +8,9 @@ sweep then confirms or dismisses it with the exact integer figures (``margin_uni
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
+from liquidator.core.accounts import PositionState
 from liquidator.core.margin_unit import IntTiers, trigger_price
 from liquidator.core.scaled import SCALE
 
@@ -15,13 +18,14 @@ from liquidator.core.scaled import SCALE
 class FloatTiers:
     """A bracket table's floors (10**-16), rates and cums (raw) as floats, for the screen."""
 
-    __slots__ = ("cums", "floors16", "rates", "source")
+    __slots__ = ("cums", "floors16", "rates", "rates_up_to", "source")
 
     def __init__(self, tiers: IntTiers) -> None:
         self.source = tiers
         self.floors16 = [float(floor) for floor in tiers.floors16]
         self.rates = [float(rate) for rate in tiers.rates]
         self.cums = [float(cum) for cum in tiers.cums]
+        self.rates_up_to = [float(rate) for rate in tiers.rates_up_to]
 
 
 # The float screen's error allowance, per unit of the largest term: each float operation is
@@ -83,3 +87,76 @@ def screen_price(
             return max(0, int(root + margin) + 1)
         return max(1, int(root - margin) - 1)
     return trigger_price(wallet, quantity, cost, tiers, threshold=threshold)
+
+
+def screen_bands(
+    wallet: int,
+    positions: list[PositionState],
+    marks: dict[str, int],
+    screens: dict[str, FloatTiers],
+    threshold: int,
+) -> list[tuple[str, int, int, int]] | None:
+    """Return an uncalled multi-position unit's bands, or None where only exact figures will do.
+
+    The bands of ``margin_unit.band_budgets`` and ``band_room`` in floats, each budget shrunk
+    by a bound on the float error first and each room floored and trimmed by one part in
+    10**9: a band never reaches past the exact one. None when a shrunk budget is not positive:
+    the unit is near a threshold, and the caller works it out exactly (and checks it at once).
+    A unit given bands here is, exactly, below the threshold and far from liquidation: it
+    needs no check.
+    """
+    s1 = float(SCALE)
+    s2 = s1 * s1
+    balance = float(wallet)
+    maintenance = 0.0
+    magnitude = abs(balance)  # the largest terms: the float error is a fraction of their sum
+    held: dict[str, float] = {}
+    signs: dict[str, int] = {}
+    for position in positions:
+        symbol, quantity = position.symbol, position.quantity
+        floats = screens[symbol]
+        q, mark = float(quantity), float(marks[symbol])
+        notional = abs(q) * mark
+        balance += (q * mark - float(position.cost)) / s1
+        index = _bracket(floats, notional)
+        if (index > 0 and notional <= floats.floors16[index] * (1.0 + SCREEN_ERROR)) or (
+            index + 1 < len(floats.floors16)
+            and notional >= floats.floors16[index + 1] * (1.0 - SCREEN_ERROR)
+        ):
+            return None  # at a bracket's edge: which rate applies is the exact figures' call
+        required = notional * floats.rates[index] / s2 - floats.cums[index]
+        maintenance += required
+        magnitude += 2.0 * notional / s1 + abs(float(position.cost)) / s1 + abs(required)
+        held[symbol] = held.get(symbol, 0.0) + abs(q)
+        sign = 1 if quantity > 0 else -1
+        signs[symbol] = sign if signs.get(symbol, sign) == sign else 0
+    # raw units, on the balance and on the maintenance: the float error, and the exact
+    # figures' floor (PnL) and ceiling (maintenance) of each position
+    error = SCREEN_ERROR * magnitude + 2.0 + len(positions)
+    slack = 4.0 * len(positions) + 4.0  # the exact check's roundings (``band_budgets``)
+    t = float(threshold)
+    budgets = (
+        (s1 * (balance - maintenance - slack - 2.0 * error), s1),
+        (t * (balance - error) - s1 * (maintenance + error) - (t + s1) * slack, t),
+    )
+    if budgets[0][0] <= 0.0 or budgets[1][0] <= 0.0:
+        return None
+    bands: list[tuple[str, int, int, int]] = []
+    for symbol, size in held.items():
+        floats, at = screens[symbol], marks[symbol]
+        rate = floats.rates_up_to[_bracket(floats, 2.0 * size * float(at) * (1.0 + 1e-9))]
+        room = float(at // 2)
+        for budget, level in budgets:
+            room = min(room, budget * s1 / (len(held) * size * (level + rate)))
+        room = room * (1.0 - 1e-9) - 1.0
+        if room < 1.0:
+            return None
+        highest = floats.source.rates_up_to[-1]
+        direction = signs[symbol] if threshold >= highest else 0
+        bands.append((symbol, at, int(room), direction))
+    return bands
+
+
+def _bracket(floats: FloatTiers, notional16: float) -> int:
+    """Return the bracket holding ``notional16`` (the last whose floor is at most it)."""
+    return max(0, bisect_right(floats.floors16, notional16) - 1)

@@ -17,6 +17,7 @@ from liquidator.core.margin_unit import (
 from liquidator.core.position import MarginType, PositionSide
 from liquidator.core.risk_index import Band, UnitKey
 from liquidator.core.scaled import SCALE
+from liquidator.core.screen import screen_bands
 from liquidator.core.venue import Venue
 
 
@@ -133,6 +134,12 @@ def _index_bands(
     as it is: ``risk_sweep._act``).
     """
     symbols, threshold = venue.symbols, venue.config.margin_call_threshold
+    if not fund and not called:  # the float screen bands a unit far from its thresholds
+        marks = {p.symbol: symbols[p.symbol].mark_price for p in positions}
+        screened = screen_bands(wallet, positions, marks, venue.risk.screens, threshold)
+        if screened is not None:
+            venue.risk.add_bands(key, screened)
+            return False  # below the threshold and far from liquidation: nothing to check
     unrealized = maintenance = 0
     held: dict[str, int] = {}  # size held per symbol
     signs: dict[str, int] = {}  # +1 all long, -1 all short, 0 both
