@@ -104,12 +104,15 @@ def figures(venue: Venue, account: AccountState, asset: str, *, orders_except: s
     works it out itself, before and after the new order).
     """
     result = Figures(venue.ledger.balances.get((account.account, asset), 0))
-    symbols = venue.symbols
-    for (symbol, _), position in account.positions.items():
+    symbols, margin_type = venue.symbols, account.margin_type
+    for position in account.positions.values():
+        if position.quantity == 0:
+            continue  # a flat position: most of an account's
+        symbol = position.symbol
         state = symbols[symbol]
-        if position.quantity == 0 or state.instrument.margin_asset != asset:
+        if state.instrument.margin_asset != asset:
             continue
-        if account.margin_type.get(symbol) is MarginType.ISOLATED:
+        if margin_type and margin_type.get(symbol) is MarginType.ISOLATED:
             continue
         pnl = unrealized(position, state.mark_price)
         result.unrealized += pnl
