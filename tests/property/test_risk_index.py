@@ -163,11 +163,9 @@ def test_heaps_are_compacted_and_keep_every_live_entry() -> None:
     heap = index.falling["BTCUSDT"]
     assert len(heap) <= COMPACT_GROWTH * 1 + COMPACT_SLACK + 1
     assert index.live_entries("BTCUSDT", falling=True) == [(key, Hit.MARGIN_CALL)]
-    assert len(index.owner) == 1  # a dropped unit's entries are forgotten with it
     hits = index.reached("BTCUSDT", 1)  # a mark far below: the live entry comes out
     assert [(p[3], p[4]) for p in hits] == [(key, Hit.MARGIN_CALL)]
     assert index.falling["BTCUSDT"] == []
-    assert index.owner == {}
 
 
 def btc_tiers() -> IntTiers:
@@ -181,10 +179,9 @@ def test_a_unit_banded_in_many_symbols_is_forgotten_whole() -> None:
     index = RiskIndex(dict.fromkeys(symbols, btc_tiers()))
     key = ("alice", "USDT")
     index.add_bands(key, [(symbol, 1_000 * SCALE, 10 * SCALE, 0) for symbol in symbols])
-    assert len(index.owner) == 12  # both edges of six bands
+    assert sum(len(index.live_entries(s, f)) for s in symbols for f in (True, False)) == 12
     assert index.reached("S5USDT", 989 * SCALE) != []  # a fall past the lower edge
     index.drop(key)
-    assert index.owner == {}
     assert all(
         index.live_entries(symbol, falling) == [] for symbol in symbols for falling in (True, False)
     )

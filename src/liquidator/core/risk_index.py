@@ -15,14 +15,14 @@ and re-banded. A unit too close to a threshold for any band is *hot*: checked on
 its symbols.
 
 Entries are not removed one by one: a unit whose wallet or positions change is indexed afresh,
-and its old entries go stale together (an entry is live while ``owner`` names its unit by its
-sequence number; a unit's entries have consecutive numbers, ``span``, forgotten together),
-popped stale entries are dropped, and a heap grown to four times its live entries is
-compacted. An entry is one integer, ``(heap price << 50) | (seq << 2) | hit``: pushing one
+and its old entries go stale together: an entry is live while its sequence number is at least
+its unit's ``first`` (a list indexed by the unit's number: no hashing), popped stale entries
+are dropped, and a heap grown to four times its live entries is compacted. An entry is one
+integer, ``(heap price << 82) | (seq << 34) | (unit number << 2) | hit``: pushing one
 allocates no object for the cyclic garbage collector to walk (a tuple per push was half of
-what its young collections scanned). The engine marks units dirty from its events (ledger
-postings, position changes) and ``units.refresh`` re-indexes them before each sweep. Every hit
-is a candidate only: the sweep confirms it with the exact figures.
+what its young collections scanned) and touches no dictionary. The engine marks units dirty
+from its events (ledger postings, position changes) and ``units.refresh`` re-indexes them
+before each sweep. Every hit is a candidate only: the sweep confirms it with the exact figures.
 """
 
 from __future__ import annotations
@@ -52,10 +52,11 @@ class Hit:
     BAND: Final = 3  # a multi-position unit's mark left the band where nothing can happen
 
 
-PRICE_SHIFT, SEQ_SHIFT = 50, 2  # an entry: (heap price << 50) | (seq << 2) | hit
-SEQ_MASK = (1 << (PRICE_SHIFT - SEQ_SHIFT)) - 1  # 2**48 pushes before the numbers wrap
-SPAN_SHIFT = 16  # a unit's span: (first seq << 16) | count (two entries per symbol at most)
-SPAN_MASK = (1 << SPAN_SHIFT) - 1
+# an entry: (heap price << 82) | (seq << 34) | (unit number << 2) | hit
+PRICE_SHIFT, SEQ_SHIFT, UNIT_SHIFT = 82, 34, 2
+SEQ_MASK = (1 << 48) - 1  # 2**48 pushes before the numbers wrap
+UNIT_MASK = (1 << 32) - 1  # 2**32 units
+STALE = 1 << 60  # a dropped unit's ``first``: beyond every sequence number
 FALLING_FLIP = 1 << 80  # a falling heap's price is stored as FALLING_FLIP - price (min-heap)
 Popped = tuple[str, bool, int, UnitKey, int]  # (symbol, falling heap, entry, unit, hit)
 Band = tuple[str, int, int, int]  # (symbol, mark, room, safe direction: +1 up, -1 down, 0)
@@ -70,17 +71,17 @@ class RiskIndex:
         "dirty",
         "falling",
         "falling_cap",
+        "first",
         "hot",
         "hot_symbols",
-        "keys",
-        "owner",
         "quiet_marks",
         "rising",
         "rising_cap",
         "screens",
         "seq",
-        "span",
         "swept_marks",
+        "unit_ids",
+        "unit_keys",
     )
 
     def __init__(self, tiers: dict[str, IntTiers]) -> None:
@@ -93,9 +94,9 @@ class RiskIndex:
         self.hot: dict[str, set[UnitKey]] = {s: set() for s in symbols}
         self.hot_symbols: dict[UnitKey, tuple[str, ...]] = {}
         self.adl_rankings: dict[tuple[str, bool], list[Candidate]] = {}  # per sweep
-        self.span: dict[UnitKey, int] = {}  # a unit's entries: (first seq << 16) | count
-        self.owner: dict[int, UnitKey] = {}  # the unit of each live entry, by seq
-        self.keys: dict[UnitKey, UnitKey] = {}  # one key object per unit, for ``owner`` to hold
+        self.unit_ids: dict[UnitKey, int] = {}  # each unit ever indexed: its number
+        self.unit_keys: list[UnitKey] = []  # by number
+        self.first: list[int] = []  # by number: the first live sequence number, or STALE
         self.dirty: set[UnitKey] = set()
         self.swept_marks: dict[str, int] = {}
         self.quiet_marks: tuple[int, ...] = ()  # every mark when a sweep last found nothing to do
@@ -130,17 +131,11 @@ class RiskIndex:
 
     def drop(self, key: UnitKey) -> None:
         """Forget ``key``'s entries (they go stale) and its place among the hot units."""
-        self._forget(key)
+        number = self.unit_ids.get(key)
+        if number is not None:
+            self.first[number] = STALE
         for symbol in self.hot_symbols.pop(key, ()):
             self.hot[symbol].discard(key)
-
-    def _forget(self, key: UnitKey) -> None:
-        """Make ``key``'s entries stale: their owners go, the heaps drop them when met."""
-        span = self.span.pop(key, None)
-        if span is not None:
-            first = span >> SPAN_SHIFT
-            for seq in range(first, first + (span & SPAN_MASK)):
-                self.owner.pop(seq & SEQ_MASK, None)
 
     def add_bands(self, key: UnitKey, bands: list[Band]) -> None:
         """Index a multi-position unit by the band around each of its symbols' marks.
@@ -154,13 +149,12 @@ class RiskIndex:
                 for symbol in symbols:
                     self.hot[symbol].add(key)
                 return
-        key, first = self._begin(key)
+        unit = self._begin(key)
         for symbol, mark, room, direction in bands:
             if direction >= 0:  # a fall can hurt
-                self._push(symbol, True, mark - room, key, Hit.BAND)
+                self._push(symbol, True, mark - room, unit, Hit.BAND)
             if direction <= 0:  # a rise can hurt
-                self._push(symbol, False, mark + room, key, Hit.BAND)
-        self._seal(key, first)
+                self._push(symbol, False, mark + room, unit, Hit.BAND)
 
     def add_single(
         self,
@@ -182,47 +176,46 @@ class RiskIndex:
         the sweep's exact check of a popped unit liquidates it if it is past 100%. A called unit
         gets its liquidation entry and a re-arm entry that watches the way back.
         """
-        key, first = self._begin(key)
+        unit = self._begin(key)
         long = quantity > 0
         if not called and call_threshold <= SCALE:
             call = screen_price(
                 wallet, quantity, cost, tiers, self.screens[symbol], threshold=call_threshold
             )
-            self._push(symbol, long, call, key, Hit.MARGIN_CALL)
+            self._push(symbol, long, call, unit, Hit.MARGIN_CALL)
         else:  # rare: a called unit, or a threshold past 100%; the way back needs the exact call
             liquidation = screen_price(wallet, quantity, cost, tiers, self.screens[symbol])
-            self._push(symbol, long, liquidation, key, Hit.LIQUIDATION)
+            self._push(symbol, long, liquidation, unit, Hit.LIQUIDATION)
             call = trigger_price(wallet, quantity, cost, tiers, threshold=call_threshold)
             if called:  # watch the way back: the mark moving away past the call price
-                self._push(symbol, not long, _unwiden(call, long), key, Hit.REARM)
+                self._push(symbol, not long, _unwiden(call, long), unit, Hit.REARM)
             else:
-                self._push(symbol, long, call, key, Hit.MARGIN_CALL)
-        self._seal(key, first)
+                self._push(symbol, long, call, unit, Hit.MARGIN_CALL)
 
-    def _begin(self, key: UnitKey) -> tuple[UnitKey, int]:
-        """Start a new indexing of ``key``; return its one key and its first sequence number.
+    def _begin(self, key: UnitKey) -> int:
+        """Start a new indexing of ``key`` (its older entries go stale); return its number."""
+        number = self.unit_ids.get(key)
+        if number is None:
+            number = self.unit_ids[key] = len(self.unit_keys)
+            self.unit_keys.append(key)
+            self.first.append(STALE)
+        self.first[number] = self.seq + 1
+        return number
 
-        Its older entries go stale. The events name a unit with a new tuple each time; the
-        entries hold one per unit, so that a push leaves no new object alive.
-        """
-        key = self.keys.setdefault(key, key)
-        self._forget(key)
-        return key, self.seq + 1
-
-    def _seal(self, key: UnitKey, first: int) -> None:
-        """Record the span of the entries pushed for ``key`` since ``first``."""
-        self.span[key] = (first << SPAN_SHIFT) | (self.seq + 1 - first)
-
-    def _push(self, symbol: str, falling: bool, price: int, key: UnitKey, hit: int) -> None:
+    def _push(self, symbol: str, falling: bool, price: int, unit: int, hit: int) -> None:
         seq = self.seq = self.seq + 1
-        self.owner[seq & SEQ_MASK] = key
         heaps, caps = (
             (self.falling, self.falling_cap) if falling else (self.rising, self.rising_cap)
         )
         heap = heaps[symbol]
-        heapq.heappush(heap, _entry(price, falling, seq, hit))
+        heapq.heappush(heap, _entry(price, falling, seq, unit, hit))
         if len(heap) > caps[symbol]:
             heaps[symbol] = self._compacted(heap, caps, symbol)
+
+    def _live(self, entry: int) -> bool:
+        """Tell whether ``entry`` belongs to its unit's current indexing."""
+        seq = (entry >> SEQ_SHIFT) & SEQ_MASK
+        return seq >= self.first[(entry >> UNIT_SHIFT) & UNIT_MASK]
 
     def _compacted(self, heap: list[int], caps: dict[str, int], symbol: str) -> list[int]:
         """Return ``heap`` without its stale entries; let it grow to 4x that before the next.
@@ -231,8 +224,7 @@ class RiskIndex:
         grow without bound (six stale entries to one live after 200,000 orders, and a server
         runs for days). Amortized O(1) per push: a scan of at most 4/3 entries per push.
         """
-        owner = self.owner
-        live = [entry for entry in heap if (entry >> SEQ_SHIFT) & SEQ_MASK in owner]
+        live = [entry for entry in heap if self._live(entry)]
         heapq.heapify(live)
         caps[symbol] = COMPACT_GROWTH * len(live) + COMPACT_SLACK
         return live
@@ -240,17 +232,15 @@ class RiskIndex:
     def live_entries(self, symbol: str, falling: bool) -> list[tuple[UnitKey, int]]:
         """Return the unit and hit of each live entry of one heap (for tests and reports)."""
         heap = (self.falling if falling else self.rising)[symbol]
-        owner = self.owner
         return [
-            (owner[seq], entry & 3)
+            (self.unit_keys[(entry >> UNIT_SHIFT) & UNIT_MASK], entry & 3)
             for entry in heap
-            if (seq := (entry >> SEQ_SHIFT) & SEQ_MASK) in owner
+            if self._live(entry)
         ]
 
     def restore(self, popped: list[Popped]) -> None:
         """Put back entries popped by :meth:`reached` that the exact check did not confirm."""
-        for symbol, falling, entry, key, _ in popped:
-            self.owner[(entry >> SEQ_SHIFT) & SEQ_MASK] = key
+        for symbol, falling, entry, _, _ in popped:
             heapq.heappush((self.falling if falling else self.rising)[symbol], entry)
 
     # --- a tick ---------------------------------------------------------------------------------
@@ -262,15 +252,15 @@ class RiskIndex:
         bound = (FALLING_FLIP - mark + 1) << PRICE_SHIFT  # below it: a price at or above mark
         while heap and heap[0] < bound:
             entry = heapq.heappop(heap)
-            key = self.owner.pop((entry >> SEQ_SHIFT) & SEQ_MASK, None)
-            if key is not None:
+            if self._live(entry):
+                key = self.unit_keys[(entry >> UNIT_SHIFT) & UNIT_MASK]
                 hits.append((symbol, True, entry, key, entry & 3))
         heap = self.rising[symbol]
         bound = (mark + 1) << PRICE_SHIFT  # below it: a price at or below mark
         while heap and heap[0] < bound:
             entry = heapq.heappop(heap)
-            key = self.owner.pop((entry >> SEQ_SHIFT) & SEQ_MASK, None)
-            if key is not None:
+            if self._live(entry):
+                key = self.unit_keys[(entry >> UNIT_SHIFT) & UNIT_MASK]
                 hits.append((symbol, False, entry, key, entry & 3))
         return hits
 
@@ -288,10 +278,15 @@ class RiskIndex:
         )
 
 
-def _entry(price: int, falling: bool, seq: int, hit: int) -> int:
+def _entry(price: int, falling: bool, seq: int, unit: int, hit: int) -> int:
     """Encode one heap entry: ordered by price (a falling heap's highest first), then seq."""
     stored = FALLING_FLIP - min(max(price, 0), FALLING_FLIP - 1) if falling else max(price, 0)
-    return (stored << PRICE_SHIFT) | ((seq & SEQ_MASK) << SEQ_SHIFT) | hit
+    return (
+        (stored << PRICE_SHIFT)
+        | ((seq & SEQ_MASK) << SEQ_SHIFT)
+        | ((unit & UNIT_MASK) << UNIT_SHIFT)
+        | hit
+    )
 
 
 def _unwiden(price: int, long: bool) -> int:
