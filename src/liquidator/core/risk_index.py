@@ -2,17 +2,18 @@
 
 A unit with one position (an isolated position, or a cross account holding one position in its
 asset) has a liquidation price and a margin-call price in one symbol (``margin_unit.trigger_
-price``). They sit in two heaps per symbol: *falling* (a long: reached when the mark falls to
-the price; a max-heap) and *rising* (a short; a min-heap). A mark-price tick pops what it
-reached, ``O(log n + k)`` for the ``k`` units it reaches; once a unit's margin call has fired,
-a *re-arm* entry on the other side notices its recovery.
+price``, screened in floats by ``screen.screen_price``: never later). They sit in two heaps
+per symbol: *falling* (a long: reached when the mark falls to the price; a max-heap) and
+*rising* (a short; a min-heap). A mark-price tick pops what it reached, ``O(log n + k)`` for
+the ``k`` units it reaches; once a unit's margin call has fired, a *re-arm* entry on the other
+side notices its recovery.
 
 Units holding several positions (multi-symbol cross, a hedge pair, an insurance fund) have no
-single price. Each gets a *band* per symbol it holds (``margin_unit.bands``): as long as every
-mark stays within its band, no threshold can be reached; the band's two edges sit in the same
-heaps (a BAND hit), so a tick pops only the units whose band it left, which are checked exactly
-and re-banded. A unit too close to a threshold for any band is *hot*: checked on every move of
-its symbols.
+single price. Each gets a *band* per symbol it holds (``margin_unit.band_room``; far from its
+thresholds, ``screen.screen_bands``, never wider): as long as every mark stays within its band,
+no threshold can be reached; the band's two edges sit in the same heaps (a BAND hit), so a tick
+pops only the units whose band it left, which are checked exactly and re-banded. A unit too
+close to a threshold for any band is *hot*: checked on every move of its symbols.
 
 Entries are not removed one by one: a unit whose wallet or positions change is indexed afresh,
 and its old entries go stale together: an entry is live while its sequence number is at least
