@@ -48,16 +48,27 @@ def sweep(venue: Venue, out: list[Event]) -> None:
                 popped.extend(index.reached(symbol, mark))
                 if index.hot[symbol] and index.moved(symbol, mark):
                     keys.update(index.hot[symbol])
-        keys.update(p[3] for p in popped)
+        if not keys and not popped:  # the common case: a move that reached nobody
+            index.quiet_marks = _marks(venue)
+            return
+        for p in popped:
+            keys.add(p[3])
         acted, unconfirmed = _act(venue, sorted(keys), out)
         # a unit left as it was keeps its entries, except a band left behind: it is re-banded
         index.restore([p for p in popped if p[3] in unconfirmed and p[4] != Hit.BAND])
-        index.dirty.update(p[3] for p in popped if p[4] == Hit.BAND)
+        for p in popped:
+            if p[4] == Hit.BAND:
+                index.dirty.add(p[3])
         if not acted:
-            index.quiet_marks = tuple(state.mark_price for state in venue.symbols.values())
+            index.quiet_marks = _marks(venue)
             return
         index.absorb(out, venue.assets)  # what acting changed, for the next round
     raise RuntimeError("the risk sweep did not settle")  # a broken invariant: stop
+
+
+def _marks(venue: Venue) -> tuple[int, ...]:
+    """Return every symbol's mark, in symbol order."""
+    return tuple([state.mark_price for state in venue.symbols.values()])
 
 
 def _marks_are(venue: Venue, marks: tuple[int, ...]) -> bool:
