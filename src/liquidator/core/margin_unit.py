@@ -136,7 +136,13 @@ def cross_positions(
         for (symbol, _), p in account.positions.items()
         if p.quantity and assets[symbol] == asset and margin_type.get(symbol) is not ISOLATED
     ]
-    if len(held) > 1:
+    if len(held) == 2:  # the common multi-position unit: two symbols, or a hedge pair
+        first, second = held
+        if first.symbol > second.symbol or (
+            first.symbol == second.symbol and _SIDE_ORDER[first.side] > _SIDE_ORDER[second.side]
+        ):
+            held.reverse()
+    elif len(held) > 2:
         held.sort(key=_position_order)
     return held
 
