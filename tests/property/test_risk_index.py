@@ -24,6 +24,7 @@ from liquidator.core.margin_unit import (
     band_rate,
     band_room,
     figures,
+    held_sides,
     trigger_price,
 )
 from liquidator.core.orders import OrderType, Side
@@ -241,9 +242,8 @@ def test_the_float_bands_never_reach_past_the_exact_ones(
         position.quantity, position.cost = quantity, quantity * entry
         positions.append(position)
     mark_of = dict(zip(("BTCUSDT", "ETHUSDT"), marks, strict=True))
-    screened = screen_bands(
-        wallet, positions, mark_of, {s: FloatTiers(t) for s, t in tiers.items()}, threshold
-    )
+    floats = {s: FloatTiers(t) for s, t in tiers.items()}
+    screened = screen_bands(wallet, positions, held_sides(positions), mark_of, floats, threshold)
     event("screened" if screened is not None else "left to the exact figures")
     if screened is None:
         return

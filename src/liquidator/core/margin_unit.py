@@ -279,6 +279,20 @@ def bankruptcy_price(balance_without: int, quantity: int, cost: int) -> int:
     return max(1, numerator // quantity)
 
 
+Holding = tuple[int, int]  # what a unit holds in one symbol: (size, +1 all long / -1 all short / 0)
+
+
+def held_sides(positions: list[PositionState]) -> dict[str, Holding]:
+    """Return, per symbol, the size the unit holds and the side it is all on (0: both)."""
+    held: dict[str, Holding] = {}
+    for position in positions:
+        quantity = position.quantity
+        sign = 1 if quantity > 0 else -1
+        size, side = held.get(position.symbol, (0, sign))
+        held[position.symbol] = (size + abs(quantity), sign if side == sign else 0)
+    return held
+
+
 def band_budgets(
     current: Figures, positions: int, *, call_threshold: int, called: bool, fund: bool
 ) -> list[tuple[int, int]]:

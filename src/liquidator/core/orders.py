@@ -140,7 +140,7 @@ class ExpiryReason(IntEnum):
     POST_ONLY = 11
 
 
-# Each enum's members and values, the commonest first: what ``value`` scans.
+# Each enum's members and values, in definition order: what ``value`` scans.
 _PAIRS: dict[type, tuple[tuple[Enum, str], ...]] = {
     kind: tuple((member, member._value_) for member in kind)
     for kind in (

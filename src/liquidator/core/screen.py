@@ -11,7 +11,7 @@ from __future__ import annotations
 from bisect import bisect_right
 
 from liquidator.core.accounts import PositionState
-from liquidator.core.margin_unit import IntTiers, trigger_price
+from liquidator.core.margin_unit import Holding, IntTiers, safe_direction, trigger_price
 from liquidator.core.scaled import SCALE
 
 
@@ -92,6 +92,7 @@ def screen_price(
 def screen_bands(
     wallet: int,
     positions: list[PositionState],
+    held: dict[str, Holding],
     marks: dict[str, int],
     screens: dict[str, FloatTiers],
     threshold: int,
@@ -103,15 +104,14 @@ def screen_bands(
     10**9: a band never reaches past the exact one. None when a shrunk budget is not positive:
     the unit is near a threshold, and the caller works it out exactly (and checks it at once).
     A unit given bands here is, exactly, below the threshold and far from liquidation: it
-    needs no check.
+    needs no check. ``held`` is ``margin_unit.held_sides`` of the positions (size and side per
+    symbol).
     """
     s1 = float(SCALE)
     s2 = s1 * s1
     balance = float(wallet)
     maintenance = 0.0
     magnitude = abs(balance)  # the largest terms: the float error is a fraction of their sum
-    held: dict[str, float] = {}
-    signs: dict[str, int] = {}
     for position in positions:
         symbol, quantity = position.symbol, position.quantity
         floats = screens[symbol]
@@ -127,9 +127,6 @@ def screen_bands(
         required = notional * floats.rates[index] / s2 - floats.cums[index]
         maintenance += required
         magnitude += 2.0 * notional / s1 + abs(float(position.cost)) / s1 + abs(required)
-        held[symbol] = held.get(symbol, 0.0) + abs(q)
-        sign = 1 if quantity > 0 else -1
-        signs[symbol] = sign if signs.get(symbol, sign) == sign else 0
     # raw units, on the balance and on the maintenance: the float error, and the exact
     # figures' floor (PnL) and ceiling (maintenance) of each position
     error = SCREEN_ERROR * magnitude + 2.0 + len(positions)
@@ -142,8 +139,8 @@ def screen_bands(
     if budgets[0][0] <= 0.0 or budgets[1][0] <= 0.0:
         return None
     bands: list[tuple[str, int, int, int]] = []
-    for symbol, size in held.items():
-        floats, at = screens[symbol], marks[symbol]
+    for symbol, (held_size, sign) in held.items():
+        floats, at, size = screens[symbol], marks[symbol], float(held_size)
         rate = floats.rates_up_to[_bracket(floats, 2.0 * size * float(at) * (1.0 + 1e-9))]
         room = float(at // 2)
         for budget, level in budgets:
@@ -151,8 +148,7 @@ def screen_bands(
         room = room * (1.0 - 1e-9) - 1.0
         if room < 1.0:
             return None
-        highest = floats.source.rates_up_to[-1]
-        direction = signs[symbol] if threshold >= highest else 0
+        direction = safe_direction(sign, floats.source, threshold)
         bands.append((symbol, at, int(room), direction))
     return bands
 

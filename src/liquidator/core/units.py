@@ -12,6 +12,7 @@ from liquidator.core.margin_unit import (
     band_room,
     cross_positions,
     figures,
+    held_sides,
     safe_direction,
 )
 from liquidator.core.position import MarginType, PositionSide
@@ -134,35 +135,30 @@ def _index_bands(
     as it is: ``risk_sweep._act``).
     """
     symbols, threshold = venue.symbols, venue.config.margin_call_threshold
+    held = held_sides(positions)
     if not fund and not called:  # the float screen bands a unit far from its thresholds
-        marks = {p.symbol: symbols[p.symbol].mark_price for p in positions}
-        screened = screen_bands(wallet, positions, marks, venue.risk.screens, threshold)
+        marks = {symbol: symbols[symbol].mark_price for symbol in held}
+        screened = screen_bands(wallet, positions, held, marks, venue.risk.screens, threshold)
         if screened is not None:
             venue.risk.add_bands(key, screened)
             return False  # below the threshold and far from liquidation: nothing to check
     unrealized = maintenance = 0
-    held: dict[str, int] = {}  # size held per symbol
-    signs: dict[str, int] = {}  # +1 all long, -1 all short, 0 both
     for position in positions:
-        symbol, quantity = position.symbol, position.quantity
-        state = symbols[symbol]
+        quantity, state = position.quantity, symbols[position.symbol]
         mark = state.mark_price
         unrealized += (quantity * mark - position.cost) // SCALE
         maintenance += state.tiers.maintenance(abs(quantity) * mark)
-        held[symbol] = held.get(symbol, 0) + abs(quantity)
-        sign = 1 if quantity > 0 else -1
-        signs[symbol] = sign if signs.get(symbol, sign) == sign else 0
     current = Figures(wallet, unrealized, maintenance)
     budgets = band_budgets(
         current, len(positions), call_threshold=threshold, called=called, fund=fund
     )
     bands: list[Band] = []
-    for symbol, size in held.items():
+    for symbol, (size, sign) in held.items():
         state = symbols[symbol]
         mark, tiers = state.mark_price, state.tiers
         rate = 0 if fund else band_rate(tiers, size, mark)
         room = band_room(budgets, len(held), size, mark, rate)
-        direction = 0 if fund or called else safe_direction(signs[symbol], tiers, threshold)
+        direction = 0 if fund or called else safe_direction(sign, tiers, threshold)
         bands.append((symbol, mark, room, direction))
     venue.risk.add_bands(key, bands)
     return fund or called or current.is_breached or current.ratio_at_least(threshold)
