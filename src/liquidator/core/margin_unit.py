@@ -50,7 +50,7 @@ class IntTiers:
     def maintenance(self, notional16: int) -> int:
         """Return ``ceil(notional * rate) - cum`` (raw) for a notional of ``notional16``."""
         index = self.index_for(notional16)
-        return -(-notional16 * self.rates[index] // SCALE2) - self.cums[index]
+        return (notional16 * self.rates[index] + (SCALE2 - 1)) // SCALE2 - self.cums[index]
 
 
 @dataclass(slots=True, init=False)

@@ -124,9 +124,10 @@ def _validated(
     callback = command.callback_rate.raw if command.callback_rate is not None else 0
     if kind is OrderType.TRAILING_STOP_MARKET:
         check_callback(callback)
+    orders = account.open_orders.get(instrument.symbol)
     if command.client_order_id is not None:
-        check_client_order_id(account, instrument.symbol, command.client_order_id)
-    check_order_count(account, state, is_conditional(kind))
+        check_client_order_id(orders, command.client_order_id)
+    check_order_count(orders, state, is_conditional(kind))
     order = Order(
         order_id=0,
         account=account.account,
@@ -188,7 +189,9 @@ def _check_min_notional(state: SymbolState, order: Order) -> None:
     if minimum is None or order.reduce_only or order.close_position:
         return
     price = order.price or order.stop_price or order.activation_price or state.mark_price
-    if order.quantity * price < minimum.raw * SCALE:
+    # ``quantity * price < minimum``, as ``quantity < ceil(minimum / price)``: the same for
+    # positive integers, and no product past a machine word
+    if price <= 0 or order.quantity < (minimum.raw * SCALE + (price - 1)) // price:
         raise reject(
             RejectReason.NOTIONAL_TOO_SMALL,
             f"Order's notional must be no smaller than {minimum} (unless you choose reduce only)",

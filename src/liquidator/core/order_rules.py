@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from liquidator.core.accounts import AccountState
+from liquidator.core.accounts import AccountState, SymbolOrders
 from liquidator.core.commands import PlaceOrder
 from liquidator.core.events import Rejected, RejectReason
 from liquidator.core.instrument import Instrument
@@ -163,18 +163,16 @@ def check_callback(rate: int) -> None:
         raise reject(RejectReason.INVALID_CALLBACK_RATE, "callbackRate must be within [0.1, 10]")
 
 
-def check_client_order_id(account: AccountState, symbol: str, client_order_id: str) -> None:
-    """Check the format, the reserved prefixes and uniqueness among the open orders."""
+def check_client_order_id(orders: SymbolOrders | None, client_order_id: str) -> None:
+    """Check the format, the reserved prefixes and uniqueness among the open ``orders``."""
     if not CLIENT_ORDER_ID.match(client_order_id) or client_order_id.startswith(RESERVED_PREFIXES):
         raise reject(RejectReason.INVALID_CLIENT_ORDER_ID, "newClientOrderId is not valid")
-    orders = account.open_orders.get(symbol)
     if orders and client_order_id in orders.by_client:
         raise reject(RejectReason.DUPLICATE_CLIENT_ORDER_ID, "ClientOrderId is duplicated")
 
 
-def check_order_count(account: AccountState, state: SymbolState, conditional: bool) -> None:
-    """Check MAX_NUM_ORDERS and MAX_NUM_ALGO_ORDERS for the symbol."""
-    orders = account.open_orders.get(state.instrument.symbol)
+def check_order_count(orders: SymbolOrders | None, state: SymbolState, conditional: bool) -> None:
+    """Check MAX_NUM_ORDERS and MAX_NUM_ALGO_ORDERS for the symbol's open ``orders``."""
     if orders is None:
         return
     filters = state.instrument.filters

@@ -22,8 +22,12 @@ from liquidator.core.venue import Venue
 
 
 def ceil_div(numerator: int, denominator: int) -> int:
-    """Return ``numerator / denominator`` rounded toward +infinity (denominator > 0)."""
-    return -(-numerator // denominator)
+    """Return ``numerator / denominator`` rounded toward +infinity (denominator > 0).
+
+    ``(n + d - 1) // d``: the same integer as ``-(-n // d)`` for every ``n`` (``d > 0``), with
+    one big-integer temporary fewer (the products it divides rarely fit a machine word).
+    """
+    return (numerator + (denominator - 1)) // denominator
 
 
 def fee(cost16: int, rate: int) -> int:

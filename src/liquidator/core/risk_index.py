@@ -135,8 +135,9 @@ class RiskIndex:
         number = self.unit_ids.get(key)
         if number is not None:
             self.first[number] = STALE
-        for symbol in self.hot_symbols.pop(key, ()):
-            self.hot[symbol].discard(key)
+        if self.hot_symbols:  # most often empty: no hashing of the key then
+            for symbol in self.hot_symbols.pop(key, ()):
+                self.hot[symbol].discard(key)
 
     def add_bands(self, key: UnitKey, bands: list[Band]) -> None:
         """Index a multi-position unit by the band around each of its symbols' marks.
@@ -225,7 +226,12 @@ class RiskIndex:
         grow without bound (six stale entries to one live after 200,000 orders, and a server
         runs for days). Amortized O(1) per push: a scan of at most 4/3 entries per push.
         """
-        live = [entry for entry in heap if self._live(entry)]
+        first = self.first
+        live = [
+            entry
+            for entry in heap
+            if (entry >> SEQ_SHIFT) & SEQ_MASK >= first[(entry >> UNIT_SHIFT) & UNIT_MASK]
+        ]  # ``_live``, inlined: a compaction tests every entry of the heap
         heapq.heapify(live)
         caps[symbol] = COMPACT_GROWTH * len(live) + COMPACT_SLACK
         return live
