@@ -99,8 +99,8 @@ def build(count: int, mix: Mix, seed: int) -> tuple[Engine, int]:
             cost[symbol] += quantity * price
             margin = abs(quantity) * price // SCALE // leverage
             if isolated:
-                account.margin_type[symbol] = MarginType.ISOLATED
-                account.leverage[symbol] = leverage
+                account.symbol(symbol).margin_type = MarginType.ISOLATED
+                account.symbol(symbol).leverage = leverage
                 _deposit(venue, position.ledger_key, margin)
             wallet += margin
             made += 1

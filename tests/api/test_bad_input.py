@@ -20,7 +20,7 @@ def ledger(client: TestClient) -> object:
     body = client.get("/admin/ledger", headers=ADMIN).json()
     venue = client.app.state.server.live.venue  # type: ignore[attr-defined]
     orders = sorted(
-        o for a in venue.accounts.values() for s in a.open_orders.values() for o in s.orders
+        o for a in venue.accounts.values() for s in a.symbols.values() for o in s.orders
     )
     positions = sorted(
         (a.account, p.symbol, p.quantity)

@@ -731,7 +731,7 @@ class EngineMachine(RuleBasedStateMachine):
         """Open-order exposure, counts and client ids, and the book, match the orders."""
         venue = self.engine.venue
         for account in venue.accounts.values():
-            for symbol, orders in account.open_orders.items():
+            for symbol, orders in account.symbols.items():
                 state = venue.symbols[symbol]
                 resting = [o for o in orders.orders.values() if o.order_id not in state.triggers]
                 opening = [o for o in resting if o.is_opening]

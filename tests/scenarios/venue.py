@@ -294,7 +294,7 @@ class Exchange:
         return venue.order(venue.accounts[account], symbol, order_id)
 
     def open_order_ids(self, account: str, symbol: str = BTC) -> list[int]:
-        orders = self.engine.venue.accounts[account].open_orders.get(symbol)
+        orders = self.engine.venue.accounts[account].symbols.get(symbol)
         return sorted(orders.orders) if orders is not None else []
 
     def book(self, side: Side, symbol: str = BTC) -> list[tuple[int, int]]:

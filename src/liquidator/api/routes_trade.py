@@ -229,7 +229,7 @@ def _open_orders(call: Call) -> list[Order]:
     return sorted(
         (
             order
-            for s, orders in account.open_orders.items()
+            for s, orders in account.symbols.items()
             if symbol in (None, s)
             for order in orders.orders.values()
         ),

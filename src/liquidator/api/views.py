@@ -337,8 +337,8 @@ def _position_row(
         "updateTime": live.last_ms,
     }
     if version == 3:
-        orders = account.open_orders.get(symbol)
-        order_margin = open_order_margin(account, symbol, orders) if orders else 0
+        orders = account.symbols.get(symbol)
+        order_margin = open_order_margin(account, orders) if orders else 0
         row |= {
             "marginAsset": state.instrument.margin_asset,
             "initialMargin": d(initial + order_margin),

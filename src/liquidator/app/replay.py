@@ -258,7 +258,7 @@ class Replay:
         before = self.engine.venue.accounts.get(trader.name)
         for command in opening_commands(trader, state.instrument, state.mark_price):
             self.handle(command, now)
-        house = self.engine.venue.accounts[HOUSE].open_orders.get(trader.symbol)
+        house = self.engine.venue.accounts[HOUSE].symbols.get(trader.symbol)
         if house is not None and house.orders:  # what a refused trader did not take
             self.handle(CancelAllOrders(HOUSE, trader.symbol), now)
         account = self.engine.venue.accounts.get(trader.name)

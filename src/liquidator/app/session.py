@@ -122,7 +122,7 @@ def _describe(summary: SessionSummary, engine: Engine) -> None:
     venue = engine.venue
     summary.accounts = len(venue.accounts)
     summary.open_orders = sum(
-        len(orders.orders) for a in venue.accounts.values() for orders in a.open_orders.values()
+        len(orders.orders) for a in venue.accounts.values() for orders in a.symbols.values()
     )
     summary.open_positions = sum(len(a.open_positions()) for a in venue.accounts.values())
     summary.system_balances = {

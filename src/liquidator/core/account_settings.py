@@ -108,20 +108,20 @@ def set_leverage(venue: Venue, command: SetLeverage, out: list[Event]) -> None:
     if not 1 <= leverage <= state.table.max_leverage:
         raise reject(RejectReason.INVALID_LEVERAGE, f"Leverage {leverage} is not valid")
     cap = state.table.max_notional_at_leverage(leverage) or 0
-    orders = account.symbol_orders(symbol)
-    if projected_cost(account, symbol, orders, state.mark_price) > cap * SCALE:
+    held = account.symbol(symbol)
+    if projected_cost(account, held, state.mark_price) > cap * SCALE:
         raise reject(
             RejectReason.MAX_NOTIONAL_EXCEEDED,
             "Exceeded the maximum allowable position at current leverage.",
         )
-    previous = account.leverage.get(symbol)
+    previous = held.leverage  # 0: never set
     asset = state.instrument.margin_asset
     before = figures(venue, account, asset).available
-    account.leverage[symbol] = leverage
+    held.leverage = leverage
     after = figures(venue, account, asset).available
     shortfall = _isolated_shortfall(venue, account, symbol)
     if (after < 0 and after < before) or shortfall:
-        _restore_leverage(account, symbol, previous)  # the command is refused
+        held.leverage = previous  # the command is refused
         reason = (
             RejectReason.ISOLATED_BALANCE_INSUFFICIENT
             if shortfall
@@ -129,13 +129,6 @@ def set_leverage(venue: Venue, command: SetLeverage, out: list[Event]) -> None:
         )
         raise reject(reason, "Margin is insufficient.")
     out.append(LeverageChanged(account.account, symbol, leverage, cap, venue.now_ms))
-
-
-def _restore_leverage(account: AccountState, symbol: str, previous: int | None) -> None:
-    if previous is None:
-        account.leverage.pop(symbol, None)
-    else:
-        account.leverage[symbol] = previous
 
 
 def _isolated_shortfall(venue: Venue, account: AccountState, symbol: str) -> bool:
@@ -169,7 +162,7 @@ def set_margin_type(venue: Venue, command: SetMarginType, out: list[Event]) -> N
             RejectReason.MARGIN_TYPE_OPEN_POSITION,
             "Margin type cannot be changed if there exists position.",
         )
-    account.margin_type[command.symbol] = command.margin_type
+    account.symbol(command.symbol).margin_type = command.margin_type
     out.append(
         MarginTypeChanged(account.account, command.symbol, command.margin_type, venue.now_ms)
     )

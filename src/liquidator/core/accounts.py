@@ -41,25 +41,46 @@ class PositionState:
         return [self.symbol, self.side.value, self.quantity, self.cost]
 
 
-class SymbolOrders:
-    """The open orders of one account in one symbol and the exposure they add if filled.
+class AccountSymbol:
+    """One account in one symbol: its settings, its positions and its open orders.
 
-    ``buy_qty``/``buy_cost`` (and sell) sum the remaining quantity and ``qty * price`` of orders
-    that can open a position (not reduce-only, not hedge-mode closing orders).
+    Everything the pre-trade check and the risk engine read about an account in a symbol sits
+    in this one object, reached by one lookup (``AccountState.symbols``): the account's cross
+    figures walk a few of these rather than four maps keyed by symbol, whose first touches on a
+    random account of a large venue are cache misses.
+
+    ``leverage`` is 0 and ``margin_type`` None until the account sets them (Binance's defaults
+    apply: ``DEFAULT_LEVERAGE``, cross). ``both``/``long``/``short`` are the account's
+    ``PositionState`` objects of the symbol (also in ``AccountState.positions``), None until
+    first used. ``buy_qty``/``buy_cost`` (and sell) sum the remaining quantity and
+    ``qty * price`` of open orders that can open a position (not reduce-only, not hedge-mode
+    closing orders).
     """
 
     __slots__ = (
         "algo",
+        "both",
         "buy_cost",
         "buy_qty",
         "by_client",
         "closing",
+        "leverage",
+        "long",
+        "margin_type",
         "orders",
         "sell_cost",
         "sell_qty",
+        "short",
+        "symbol",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, symbol: str) -> None:
+        self.symbol = symbol
+        self.leverage = 0  # not set: DEFAULT_LEVERAGE
+        self.margin_type: MarginType | None = None  # not set: cross
+        self.both: PositionState | None = None
+        self.long: PositionState | None = None
+        self.short: PositionState | None = None
         self.orders: dict[int, Order] = {}
         self.by_client: dict[str, Order] = {}  # the same orders by client order id (unique)
         self.algo = 0  # conditional orders not yet triggered
@@ -68,6 +89,28 @@ class SymbolOrders:
         self.buy_cost = 0
         self.sell_qty = 0
         self.sell_cost = 0
+
+    @property
+    def isolated(self) -> bool:
+        return self.margin_type is MarginType.ISOLATED
+
+    def leverage_or_default(self) -> int:
+        return self.leverage or DEFAULT_LEVERAGE
+
+    def position(self, side: PositionSide) -> PositionState | None:
+        """Return the position of ``side`` if the account ever held one."""
+        if side is PositionSide.BOTH:
+            return self.both
+        return self.long if side is PositionSide.LONG else self.short
+
+    def hold(self, position: PositionState) -> None:
+        side = position.side
+        if side is PositionSide.BOTH:
+            self.both = position
+        elif side is PositionSide.LONG:
+            self.long = position
+        else:
+            self.short = position
 
     def put(self, order: Order) -> None:
         """Hold ``order`` as open (by id and by client order id)."""
@@ -93,50 +136,56 @@ class SymbolOrders:
 class AccountState:
     """One trading account."""
 
-    __slots__ = (
-        "account",
-        "hedge",
-        "is_system",
-        "leverage",
-        "margin_type",
-        "open_orders",
-        "positions",
-    )
+    __slots__ = ("account", "hedge", "is_system", "positions", "symbols")
 
     def __init__(self, account: str, *, is_system: bool = False) -> None:
         self.account = account
         self.is_system = is_system  # the venue's own market maker: no margin checks
         self.hedge = False
-        self.leverage: dict[str, int] = {}
-        self.margin_type: dict[str, MarginType] = {}
         self.positions: dict[tuple[str, PositionSide], PositionState] = {}
-        self.open_orders: dict[str, SymbolOrders] = {}
+        self.symbols: dict[str, AccountSymbol] = {}  # each symbol the account ever touched
+
+    def symbol(self, symbol: str) -> AccountSymbol:
+        """Return the account's state in ``symbol`` (created on first use)."""
+        held = self.symbols.get(symbol)
+        if held is None:
+            held = self.symbols[symbol] = AccountSymbol(symbol)
+        return held
 
     def leverage_of(self, symbol: str) -> int:
-        return self.leverage.get(symbol, DEFAULT_LEVERAGE)
+        held = self.symbols.get(symbol)
+        if held is None or not held.leverage:
+            return DEFAULT_LEVERAGE
+        return held.leverage
 
     def margin_type_of(self, symbol: str) -> MarginType:
-        return self.margin_type.get(symbol, MarginType.CROSS)
+        held = self.symbols.get(symbol)
+        if held is None or held.margin_type is None:
+            return MarginType.CROSS
+        return held.margin_type
+
+    def is_isolated(self, symbol: str) -> bool:
+        held = self.symbols.get(symbol)
+        return held is not None and held.margin_type is MarginType.ISOLATED
 
     def position(self, symbol: str, side: PositionSide) -> PositionState:
         """Return the position (created flat on first use)."""
-        key = (symbol, side)
-        position = self.positions.get(key)
+        position = self.symbol(symbol).position(side)  # a str key: no tuple to build and hash
         if position is None:
-            position = self.positions[key] = PositionState(self.account, symbol, side)
+            position = PositionState(self.account, symbol, side)
+            self.hold(position)
         return position
 
-    def symbol_orders(self, symbol: str) -> SymbolOrders:
-        orders = self.open_orders.get(symbol)
-        if orders is None:
-            orders = self.open_orders[symbol] = SymbolOrders()
-        return orders
+    def hold(self, position: PositionState) -> None:
+        """Keep ``position`` (a new one, or one restored from a snapshot)."""
+        self.positions[(position.symbol, position.side)] = position
+        self.symbol(position.symbol).hold(position)
 
     def has_open_orders(self, symbol: str | None = None) -> bool:
         if symbol is not None:
-            orders = self.open_orders.get(symbol)
-            return orders is not None and bool(orders.orders)
-        return any(o.orders for o in self.open_orders.values())
+            held = self.symbols.get(symbol)
+            return held is not None and bool(held.orders)
+        return any(o.orders for o in self.symbols.values())
 
     def has_position(self, symbol: str | None = None) -> bool:
         return any(p.quantity != 0 for p in self.positions.values() if symbol in (None, p.symbol))
@@ -149,12 +198,16 @@ class AccountState:
             "account": self.account,
             "is_system": self.is_system,
             "hedge": self.hedge,
-            "leverage": sorted(self.leverage.items()),
-            "margin_type": sorted((s, m.value) for s, m in self.margin_type.items()),
+            "leverage": sorted((s, a.leverage) for s, a in self.symbols.items() if a.leverage),
+            "margin_type": sorted(
+                (s, a.margin_type.value)
+                for s, a in self.symbols.items()
+                if a.margin_type is not None
+            ),
             "positions": [
                 p.to_state()
                 for _, p in sorted(self.positions.items(), key=lambda i: (i[0][0], i[0][1].value))
                 if p.quantity != 0
             ],
-            "orders": sorted(o for so in self.open_orders.values() for o in so.orders),
+            "orders": sorted(o for held in self.symbols.values() for o in held.orders),
         }

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from liquidator.core import adl
 from liquidator.core.events import AdlQuantilesUpdated, Event
-from liquidator.core.position import MarginType
 from liquidator.core.scaled import SCALE
 from liquidator.core.venue import Venue
 
@@ -35,13 +34,13 @@ def update_quantiles(venue: Venue, out: list[Event]) -> None:
         for position in held:
             pnl = (position.quantity * marks[position.symbol] - position.cost) // SCALE
             unrealized[id(position)] = pnl
-            if account.margin_type.get(position.symbol) is not MarginType.ISOLATED:
+            if not account.is_isolated(position.symbol):
                 asset = venue.assets[position.symbol]
                 cross[asset] = cross.get(asset, 0) + pnl
         for position in held:
             symbol, pnl = position.symbol, unrealized[id(position)]
             asset = venue.assets[symbol]
-            if account.margin_type.get(symbol) is MarginType.ISOLATED:
+            if account.is_isolated(symbol):
                 balance = balances.get((position.ledger_key, asset), 0) + pnl
             else:
                 balance = balances.get((account.account, asset), 0) + cross[asset]

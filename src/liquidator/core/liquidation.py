@@ -97,7 +97,7 @@ def _cancel_orders(venue: Venue, target: Unit, out: list[Event]) -> None:
     if target.isolated:
         symbols = [target.positions[0].symbol]
     else:
-        symbols = [s for s in sorted(account.open_orders) if venue.assets[s] == target.asset]
+        symbols = [s for s in sorted(account.symbols) if venue.assets[s] == target.asset]
     for symbol in symbols:
         cancel_all_of(venue, account, symbol, ExpiryReason.LIQUIDATION, out)
 

@@ -39,7 +39,7 @@ def open_market_maker(venue: Venue, out: list[Event]) -> None:
 
 def _still_fresh(account: AccountState, state: SymbolState, levels: int, requote_bps: int) -> bool:
     """Tell whether the ladder is whole and centred within ``requote_bps`` of the mark."""
-    orders = account.open_orders.get(state.instrument.symbol)
+    orders = account.symbols.get(state.instrument.symbol)
     if orders is None:
         return False
     bids = [o.price for o in orders.orders.values() if o.side is Side.BUY]

@@ -130,17 +130,18 @@ def cross_positions(
 ) -> list[PositionState]:
     """Return the account's open cross positions margined in ``asset`` (``assets``: symbol ->
     margin asset), ordered by symbol then side (BOTH, LONG, SHORT)."""
-    margin_type = account.margin_type
-    held = [
-        p
-        for (symbol, _), p in account.positions.items()
-        if p.quantity and assets[symbol] == asset and margin_type.get(symbol) is not ISOLATED
-    ]
+    held: list[PositionState] = []
+    for symbol, seat in account.symbols.items():  # a symbol's positions come BOTH, LONG, SHORT
+        if seat.margin_type is ISOLATED or assets[symbol] != asset:
+            continue
+        if seat.both is not None and seat.both.quantity:
+            held.append(seat.both)
+        if seat.long is not None and seat.long.quantity:
+            held.append(seat.long)
+        if seat.short is not None and seat.short.quantity:
+            held.append(seat.short)
     if len(held) == 2:  # the common multi-position unit: two symbols, or a hedge pair
-        first, second = held
-        if first.symbol > second.symbol or (
-            first.symbol == second.symbol and _SIDE_ORDER[first.side] > _SIDE_ORDER[second.side]
-        ):
+        if held[0].symbol > held[1].symbol:
             held.reverse()
     elif len(held) > 2:
         held.sort(key=_position_order)

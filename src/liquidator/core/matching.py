@@ -100,7 +100,7 @@ def _fill(
     state.trade_id += 1
     trade_id = state.trade_id
     if maker.is_opening:
-        maker_account.symbol_orders(maker.symbol).add_exposure(maker, -quantity)
+        maker_account.symbol(maker.symbol).add_exposure(maker, -quantity)
     settle_fill(
         venue, maker_account, maker, quantity, price, maker=True, trade_id=trade_id, out=out
     )
@@ -126,7 +126,7 @@ def _fill(
 
 def expire_stranded(venue: Venue, account: AccountState, symbol: str, out: list[Event]) -> None:
     """Expire resting orders that may only close a position that is no longer there (er 4)."""
-    orders = account.open_orders.get(symbol)
+    orders = account.symbols.get(symbol)
     if orders is None or not orders.closing:
         return
     state = venue.symbols[symbol]
@@ -142,7 +142,7 @@ def expire_stranded(venue: Venue, account: AccountState, symbol: str, out: list[
 def _unlink(state: SymbolState, account: AccountState, order: Order) -> None:
     """Take a resting order out of the book and the account's open orders."""
     state.book.side_of(order.side).remove(order)
-    orders = account.open_orders[order.symbol]
+    orders = account.symbols[order.symbol]
     orders.take(order)
     if not order.is_opening:
         orders.closing -= 1
@@ -158,7 +158,7 @@ def close_resting(
 ) -> None:
     """Cancel or expire an open order, resting in the book or waiting for its trigger."""
     state = venue.symbols[order.symbol]
-    orders = account.open_orders[order.symbol]
+    orders = account.symbols[order.symbol]
     if order.order_id in state.triggers:
         del state.triggers[order.order_id]
         orders.take(order)

@@ -10,7 +10,7 @@ the account's leverage bracket.
 
 from __future__ import annotations
 
-from liquidator.core.accounts import AccountState, SymbolOrders
+from liquidator.core.accounts import AccountState
 from liquidator.core.commands import CancelAllOrders, CancelOrder, PlaceOrder
 from liquidator.core.events import Event, OrderAccepted, OrderClosed, RejectReason
 from liquidator.core.matching import close_resting, fillable, match, walk_cost
@@ -24,6 +24,7 @@ from liquidator.core.order_rules import (
     check_price,
     check_quantity,
     is_triggered,
+    price_limits,
     reject,
     watched_price,
 )
@@ -73,7 +74,7 @@ def place_order(venue: Venue, command: PlaceOrder, out: list[Event]) -> Order:
         OrderAccepted(account.account, order.symbol, order.order_id, order.fields(), venue.now_ms)
     )
     if is_conditional(order.type):
-        orders = account.symbol_orders(order.symbol)
+        orders = account.symbol(order.symbol)
         orders.put(order)
         orders.algo += 1
         state.triggers[order.order_id] = order
@@ -88,7 +89,7 @@ def place_order(venue: Venue, command: PlaceOrder, out: list[Event]) -> Order:
 
 def _generated_id(account: AccountState, order: Order) -> str:
     """Return ``liq-<orderId>``, suffixed if an open order already uses it."""
-    orders = account.open_orders.get(order.symbol)
+    orders = account.symbols.get(order.symbol)
     name, suffix = f"liq-{order.order_id}", 0
     if orders is None:
         return name
@@ -110,21 +111,21 @@ def _validated(
     kind = command.order_type
     quantity = command.quantity.raw if command.quantity is not None else 0
     if not command.close_position:
-        check_quantity(instrument, kind, quantity)
+        check_quantity(state, kind, quantity)
     price = command.price.raw if command.price is not None else 0
     if command.price is not None:
-        check_price(instrument, price, "price")
-        check_percent_price(instrument, command.side, price, state.mark_price)
+        check_price(state, price, "price")
+        check_percent_price(state, command.side, price)
     stop = command.stop_price.raw if command.stop_price is not None else 0
     if command.stop_price is not None:
-        check_price(instrument, stop, "stopPrice")
+        check_price(state, stop, "stopPrice")
     activation = command.activation_price.raw if command.activation_price is not None else 0
     if command.activation_price is not None:
-        check_price(instrument, activation, "activationPrice")
+        check_price(state, activation, "activationPrice")
     callback = command.callback_rate.raw if command.callback_rate is not None else 0
     if kind is OrderType.TRAILING_STOP_MARKET:
         check_callback(callback)
-    orders = account.open_orders.get(instrument.symbol)
+    orders = account.symbols.get(instrument.symbol)
     if command.client_order_id is not None:
         check_client_order_id(orders, command.client_order_id)
     check_order_count(orders, state, is_conditional(kind))
@@ -185,16 +186,17 @@ def _check_trigger(state: SymbolState, order: Order) -> None:
 
 
 def _check_min_notional(state: SymbolState, order: Order) -> None:
-    minimum = state.instrument.min_notional
-    if minimum is None or order.reduce_only or order.close_position:
+    minimum16 = state.min_notional16  # 0: the symbol has none
+    if not minimum16 or order.reduce_only or order.close_position:
         return
     price = order.price or order.stop_price or order.activation_price or state.mark_price
     # ``quantity * price < minimum``, as ``quantity < ceil(minimum / price)``: the same for
     # positive integers, and no product past a machine word
-    if price <= 0 or order.quantity < (minimum.raw * SCALE + (price - 1)) // price:
+    if price <= 0 or order.quantity < (minimum16 + (price - 1)) // price:
         raise reject(
             RejectReason.NOTIONAL_TOO_SMALL,
-            f"Order's notional must be no smaller than {minimum} (unless you choose reduce only)",
+            f"Order's notional must be no smaller than {state.instrument.min_notional} "
+            "(unless you choose reduce only)",
         )
 
 
@@ -218,12 +220,10 @@ def _check_liquidity(venue: Venue, state: SymbolState, order: Order) -> None:
 
 def market_limit(state: SymbolState, side: Side) -> int | None:
     """Return the worst price a market order may trade at: mark * (1 +/- marketTakeBound)."""
-    bound = state.instrument.filters.market_take_bound
-    if not bound:
+    if not state.instrument.filters.market_take_bound:
         return None
-    if side is Side.BUY:
-        return state.mark_price * (SCALE + bound) // SCALE
-    return ceil_div(state.mark_price * (SCALE - bound), SCALE)
+    price_limits(state)
+    return state.market_buy if side is Side.BUY else state.market_sell
 
 
 def check_margin(venue: Venue, account: AccountState, state: SymbolState, order: Order) -> None:
@@ -239,36 +239,23 @@ def check_margin(venue: Venue, account: AccountState, state: SymbolState, order:
         )
         if quantity == 0:
             return
-    orders = account.symbol_orders(symbol)
-    leverage = account.leverage_of(symbol)
+    orders = account.symbol(symbol)
+    leverage = orders.leverage_or_default()
     others = figures(venue, account, state.instrument.margin_asset, orders_except=symbol)
-    held = open_order_margin(account, symbol, orders) if orders.buy_qty or orders.sell_qty else 0
+    held = open_order_margin(account, orders) if orders.buy_qty or orders.sell_qty else 0
     available = others.available - held
-    _add(orders, order.side, quantity, cost)
-    try:
-        order_cost, projected = exposure(account, symbol, orders, mark)
-    finally:
-        _add(orders, order.side, -quantity, -cost)
+    order_cost, projected = exposure(account, orders, mark, order.side, quantity, cost)
     extra = (ceil_div(order_cost, SCALE * leverage) if order_cost else 0) - held
     open_loss = cost - quantity * mark if order.side is Side.BUY else quantity * mark - cost
     charge = extra + max(0, ceil_div(open_loss, SCALE)) + fee(cost, venue.config.fees.taker_rate)
     if charge > 0 and available - charge < 0:
         raise reject(RejectReason.INSUFFICIENT_MARGIN, "Margin is insufficient.")
-    cap = state.table.max_notional_at_leverage(leverage)
-    if cap is not None and projected > cap * SCALE:
+    cap16 = state.max_notional16_at(leverage)
+    if cap16 is not None and projected > cap16:
         raise reject(
             RejectReason.MAX_NOTIONAL_EXCEEDED,
             "Exceeded the maximum allowable position at current leverage.",
         )
-
-
-def _add(orders: SymbolOrders, side: Side, quantity: int, cost: int) -> None:
-    if side is Side.BUY:
-        orders.buy_qty += quantity
-        orders.buy_cost += cost
-    else:
-        orders.sell_qty += quantity
-        orders.sell_cost += cost
 
 
 def work(
@@ -300,7 +287,7 @@ def work(
 
 
 def rest(state: SymbolState, account: AccountState, order: Order) -> None:
-    orders = account.symbol_orders(order.symbol)
+    orders = account.symbol(order.symbol)
     orders.put(order)
     if order.is_opening:
         orders.add_exposure(order, order.remaining)
@@ -317,7 +304,7 @@ def cancel_order(venue: Venue, command: CancelOrder, out: list[Event]) -> Order:
         raise reject(
             RejectReason.MISSING_PARAMETER, "Either orderId or origClientOrderId must be sent."
         )
-    orders = account.open_orders.get(command.symbol)
+    orders = account.symbols.get(command.symbol)
     found = None
     if orders is not None:
         if command.order_id is not None:
@@ -340,7 +327,7 @@ def cancel_all(venue: Venue, command: CancelAllOrders, out: list[Event]) -> int:
 def cancel_all_of(
     venue: Venue, account: AccountState, symbol: str, reason: ExpiryReason, out: list[Event]
 ) -> int:
-    orders = account.open_orders.get(symbol)
+    orders = account.symbols.get(symbol)
     if orders is None:
         return 0
     status = OrderStatus.CANCELED if reason is ExpiryReason.NONE else OrderStatus.EXPIRED

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import re
 
-from liquidator.core.accounts import AccountState, SymbolOrders
+from liquidator.core.accounts import AccountState, AccountSymbol
 from liquidator.core.commands import PlaceOrder
 from liquidator.core.events import Rejected, RejectReason
-from liquidator.core.instrument import Instrument
 from liquidator.core.orders import OrderType, Side, TimeInForce, WorkingType, is_venue_only
 from liquidator.core.position import PositionSide
 from liquidator.core.scaled import SCALE, trim_raw
@@ -106,18 +105,18 @@ def check_position_side(account: AccountState, command: PlaceOrder) -> None:
         raise reject(RejectReason.POSITION_SIDE_MISMATCH, "one-way mode trades positionSide BOTH")
 
 
-def check_quantity(instrument: Instrument, kind: OrderType, quantity: int) -> None:
+def check_quantity(state: SymbolState, kind: OrderType, quantity: int) -> None:
     """Check LOT_SIZE (MARKET_LOT_SIZE for market orders): positive, on step, within limits."""
-    filters = instrument.filters
+    filters = state.instrument.filters
     if quantity <= 0:
         raise reject(RejectReason.QUANTITY_OUT_OF_RANGE, "quantity must be positive")
-    if quantity % instrument.step_size.raw:
+    if quantity % state.step:
         raise reject(
             RejectReason.QUANTITY_OFF_STEP,
-            f"quantity is not a multiple of the step size {instrument.step_size}",
+            f"quantity is not a multiple of the step size {state.instrument.step_size}",
         )
     is_market = kind in _MARKET_TYPES
-    minimum = max(instrument.min_qty.raw, filters.market_min_qty if is_market else 0)
+    minimum = max(state.min_qty, filters.market_min_qty if is_market else 0)
     maximum = filters.market_max_qty if is_market else filters.max_qty
     if quantity < minimum or (maximum and quantity > maximum):
         raise reject(
@@ -126,15 +125,15 @@ def check_quantity(instrument: Instrument, kind: OrderType, quantity: int) -> No
         )
 
 
-def check_price(instrument: Instrument, price: int, name: str) -> None:
+def check_price(state: SymbolState, price: int, name: str) -> None:
     """Check PRICE_FILTER: positive, on tick, within min and max price."""
-    filters = instrument.filters
+    filters = state.instrument.filters
     if price <= 0:
         raise reject(RejectReason.INVALID_PRICE, f"{name} must be positive")
-    if price % instrument.tick_size.raw:
+    if price % state.tick:
         raise reject(
             RejectReason.PRICE_OFF_TICK,
-            f"{name} is not a multiple of the tick size {instrument.tick_size}",
+            f"{name} is not a multiple of the tick size {state.instrument.tick_size}",
         )
     if price < filters.min_price or (filters.max_price and price > filters.max_price):
         raise reject(
@@ -143,18 +142,24 @@ def check_price(instrument: Instrument, price: int, name: str) -> None:
         )
 
 
-def check_percent_price(instrument: Instrument, side: Side, price: int, mark: int) -> None:
-    """Check PERCENT_PRICE: a buy at most mark * multiplierUp, a sell at least mark * down."""
-    filters = instrument.filters
-    if side is Side.BUY and filters.percent_up and price * SCALE > mark * filters.percent_up:
-        limit = mark * filters.percent_up // SCALE
+def check_percent_price(state: SymbolState, side: Side, price: int) -> None:
+    """Check PERCENT_PRICE: a buy at most mark * multiplierUp, a sell at least mark * down.
+
+    ``price * SCALE > mark * up`` is ``price > floor(mark * up / SCALE)`` for integers (and a
+    sell's ``<`` is ``price < ceil(mark * down / SCALE)``): the two limit prices are worked out
+    once per mark (``SymbolState.bounds_mark``), not two big products per order.
+    """
+    filters = state.instrument.filters
+    price_limits(state)
+    if side is Side.BUY and filters.percent_up and price > state.max_buy:
         raise reject(
-            RejectReason.PRICE_ABOVE_LIMIT, f"Limit price can't be higher than {_txt(limit)}"
+            RejectReason.PRICE_ABOVE_LIMIT,
+            f"Limit price can't be higher than {_txt(state.max_buy)}",
         )
-    if side is Side.SELL and filters.percent_down and price * SCALE < mark * filters.percent_down:
-        limit = -(-mark * filters.percent_down // SCALE)
+    if side is Side.SELL and filters.percent_down and price < state.min_sell:
         raise reject(
-            RejectReason.PRICE_BELOW_LIMIT, f"Limit price can't be lower than {_txt(limit)}"
+            RejectReason.PRICE_BELOW_LIMIT,
+            f"Limit price can't be lower than {_txt(state.min_sell)}",
         )
 
 
@@ -163,7 +168,7 @@ def check_callback(rate: int) -> None:
         raise reject(RejectReason.INVALID_CALLBACK_RATE, "callbackRate must be within [0.1, 10]")
 
 
-def check_client_order_id(orders: SymbolOrders | None, client_order_id: str) -> None:
+def check_client_order_id(orders: AccountSymbol | None, client_order_id: str) -> None:
     """Check the format, the reserved prefixes and uniqueness among the open ``orders``."""
     if not CLIENT_ORDER_ID.match(client_order_id) or client_order_id.startswith(RESERVED_PREFIXES):
         raise reject(RejectReason.INVALID_CLIENT_ORDER_ID, "newClientOrderId is not valid")
@@ -171,7 +176,7 @@ def check_client_order_id(orders: SymbolOrders | None, client_order_id: str) -> 
         raise reject(RejectReason.DUPLICATE_CLIENT_ORDER_ID, "ClientOrderId is duplicated")
 
 
-def check_order_count(orders: SymbolOrders | None, state: SymbolState, conditional: bool) -> None:
+def check_order_count(orders: AccountSymbol | None, state: SymbolState, conditional: bool) -> None:
     """Check MAX_NUM_ORDERS and MAX_NUM_ALGO_ORDERS for the symbol's open ``orders``."""
     if orders is None:
         return
@@ -186,6 +191,25 @@ def check_order_count(orders: SymbolOrders | None, state: SymbolState, condition
             RejectReason.TOO_MANY_ALGO_ORDERS,
             f"Reach max stop order limit ({filters.max_algo_orders})",
         )
+
+
+def price_limits(state: SymbolState) -> None:
+    """Work out the limit prices relative to the mark again, if it moved since the last time.
+
+    PERCENT_PRICE's ``max_buy``/``min_sell`` and the market take bound's ``market_buy``/
+    ``market_sell`` (``mark * (1 +/- bound)``, rounded toward the mark): four products of the
+    mark by a rate, per mark rather than per order.
+    """
+    mark = state.mark_price
+    if state.bounds_mark == mark:
+        return
+    filters = state.instrument.filters
+    state.max_buy = mark * filters.percent_up // SCALE
+    state.min_sell = -(-mark * filters.percent_down // SCALE)
+    bound = filters.market_take_bound
+    state.market_buy = mark * (SCALE + bound) // SCALE
+    state.market_sell = -(-mark * (SCALE - bound) // SCALE)
+    state.bounds_mark = mark
 
 
 def watched_price(state: SymbolState, working_type: WorkingType) -> int:

@@ -15,8 +15,9 @@ unrealized PnL down.
 
 from __future__ import annotations
 
-from liquidator.core.accounts import AccountState, PositionState, SymbolOrders
-from liquidator.core.position import MarginType, PositionSide
+from liquidator.core.accounts import DEFAULT_LEVERAGE, AccountState, AccountSymbol, PositionState
+from liquidator.core.orders import Side
+from liquidator.core.position import MarginType
 from liquidator.core.scaled import SCALE, SCALE2
 from liquidator.core.venue import Venue
 
@@ -45,19 +46,17 @@ def position_margin(position: PositionState, mark: int, leverage: int) -> int:
     return ceil_div(abs(position.quantity) * mark, SCALE * leverage)
 
 
-def open_order_cost(account: AccountState, symbol: str, orders: SymbolOrders) -> int:
-    """Return the notional (10**-16) the account's open orders in ``symbol`` could add."""
+def open_order_cost(account: AccountState, orders: AccountSymbol) -> int:
+    """Return the notional (10**-16) the account's open orders in a symbol could add."""
     if account.hedge:
         return orders.buy_cost + orders.sell_cost
-    _, buy, sell = _one_way_excesses(account, symbol, orders)
+    _, buy, sell = _one_way_excesses(orders)
     return max(buy, sell)
 
 
-def _one_way_excesses(
-    account: AccountState, symbol: str, orders: SymbolOrders
-) -> tuple[int, int, int]:
+def _one_way_excesses(orders: AccountSymbol) -> tuple[int, int, int]:
     """Return (position quantity, buy excess cost, sell excess cost) in one-way mode."""
-    position = account.positions.get((symbol, PositionSide.BOTH))
+    position = orders.both
     quantity = position.quantity if position is not None else 0
     buy = _excess(orders.buy_qty, orders.buy_cost, max(0, -quantity))
     sell = _excess(orders.sell_qty, orders.sell_cost, max(0, quantity))
@@ -73,10 +72,10 @@ def _excess(total_qty: int, total_cost: int, absorbed: int) -> int:
     return ceil_div(total_cost * (total_qty - absorbed), total_qty)
 
 
-def open_order_margin(account: AccountState, symbol: str, orders: SymbolOrders) -> int:
-    """Return the initial margin held by the open orders of ``symbol`` (raw, rounded up)."""
-    cost = open_order_cost(account, symbol, orders)
-    return ceil_div(cost, SCALE * account.leverage_of(symbol)) if cost else 0
+def open_order_margin(account: AccountState, orders: AccountSymbol) -> int:
+    """Return the initial margin held by the open ``orders`` of a symbol (raw, rounded up)."""
+    cost = open_order_cost(account, orders)
+    return ceil_div(cost, SCALE * (orders.leverage or DEFAULT_LEVERAGE)) if cost else 0
 
 
 class Figures:
@@ -108,48 +107,80 @@ def figures(venue: Venue, account: AccountState, asset: str, *, orders_except: s
     works it out itself, before and after the new order).
     """
     result = Figures(venue.ledger.balances.get((account.account, asset), 0))
-    symbols, margin_type = venue.symbols, account.margin_type
-    for position in account.positions.values():
-        if position.quantity == 0:
-            continue  # a flat position: most of an account's
-        symbol = position.symbol
+    symbols = venue.symbols
+    for symbol, seat in account.symbols.items():  # one object per symbol: positions, orders
         state = symbols[symbol]
         if state.instrument.margin_asset != asset:
             continue
-        if margin_type and margin_type.get(symbol) is MarginType.ISOLATED:
-            continue
-        pnl = unrealized(position, state.mark_price)
-        result.unrealized += pnl
-        result.unrealized_loss += min(pnl, 0)
-        result.position_margin += position_margin(
-            position, state.mark_price, account.leverage_of(symbol)
-        )
-    for symbol, orders in account.open_orders.items():
-        if (
-            (orders.buy_qty or orders.sell_qty)
-            and symbol != orders_except
-            and symbols[symbol].instrument.margin_asset == asset
-        ):
-            result.order_margin += open_order_margin(account, symbol, orders)
+        if seat.margin_type is not MarginType.ISOLATED:
+            mark, leverage = state.mark_price, seat.leverage or DEFAULT_LEVERAGE
+            if seat.both is not None and seat.both.quantity:
+                _add_position(result, seat.both, mark, leverage)
+            if seat.long is not None and seat.long.quantity:
+                _add_position(result, seat.long, mark, leverage)
+            if seat.short is not None and seat.short.quantity:
+                _add_position(result, seat.short, mark, leverage)
+        if (seat.buy_qty or seat.sell_qty) and symbol != orders_except:
+            result.order_margin += open_order_margin(account, seat)
     return result
 
 
-def projected_cost(account: AccountState, symbol: str, orders: SymbolOrders, mark: int) -> int:
+def _add_position(result: Figures, position: PositionState, mark: int, leverage: int) -> None:
+    """Add ``unrealized`` and ``position_margin`` of ``position``, from one product."""
+    notional = position.quantity * mark  # signed, 10**-16
+    pnl = (notional - position.cost) // SCALE
+    result.unrealized += pnl
+    result.unrealized_loss += min(pnl, 0)
+    result.position_margin += ceil_div(abs(notional), SCALE * leverage)
+
+
+def projected_cost(account: AccountState, orders: AccountSymbol, mark: int) -> int:
     """Return the largest position notional (10**-16) the symbol could reach if orders fill."""
-    return exposure(account, symbol, orders, mark)[1]
+    return exposure(account, orders, mark)[1]
 
 
 def exposure(
-    account: AccountState, symbol: str, orders: SymbolOrders, mark: int
+    account: AccountState,
+    orders: AccountSymbol,
+    mark: int,
+    side: Side | None = None,
+    quantity: int = 0,
+    cost: int = 0,
 ) -> tuple[int, int]:
-    """Return ``(open_order_cost, projected_cost)`` of the symbol in one pass (10**-16 each)."""
+    """Return ``(open_order_cost, projected_cost)`` of the symbol in one pass (10**-16 each).
+
+    ``side``/``quantity``/``cost``: a new order counted with the open ones (the pre-trade check
+    of that order), without adding it to them.
+    """
+    buy_qty, buy_cost, sell_qty, sell_cost = (
+        orders.buy_qty,
+        orders.buy_cost,
+        orders.sell_qty,
+        orders.sell_cost,
+    )
+    if side is Side.BUY:
+        buy_qty, buy_cost = buy_qty + quantity, buy_cost + cost
+    elif side is Side.SELL:
+        sell_qty, sell_cost = sell_qty + quantity, sell_cost + cost
     if account.hedge:
-        long = account.positions.get((symbol, PositionSide.LONG))
-        short = account.positions.get((symbol, PositionSide.SHORT))
+        long, short = orders.long, orders.short
         long_qty = long.quantity if long is not None else 0
         short_qty = -short.quantity if short is not None else 0
-        projected = max(long_qty * mark + orders.buy_cost, short_qty * mark + orders.sell_cost)
-        return orders.buy_cost + orders.sell_cost, projected
-    quantity, buy, sell = _one_way_excesses(account, symbol, orders)
-    projected = max(max(0, quantity) * mark + buy, max(0, -quantity) * mark + sell)
+        projected = max(
+            long_qty * mark + buy_cost if long_qty else buy_cost,
+            short_qty * mark + sell_cost if short_qty else sell_cost,
+        )
+        return buy_cost + sell_cost, projected
+    position = orders.both
+    held = position.quantity if position is not None else 0
+    buy = _excess(buy_qty, buy_cost, max(0, -held))
+    sell = _excess(sell_qty, sell_cost, max(0, held))
+    # the position's side adds its notional (no ``0 * mark``: a product with an operand past
+    # 2**30 leaves the machine word in compiled code, even when it is zero)
+    if held > 0:
+        projected = max(held * mark + buy, sell)
+    elif held < 0:
+        projected = max(buy, -held * mark + sell)
+    else:
+        projected = max(buy, sell)
     return max(buy, sell), projected

@@ -23,7 +23,7 @@ from liquidator.core.funding import (
 )
 from liquidator.core.ledger import FUNDING, EntryKind
 from liquidator.core.mark_price import basis_raw, mark_price_raw
-from liquidator.core.position import MarginType, PositionSide
+from liquidator.core.position import PositionSide
 from liquidator.core.settlement import position_event
 from liquidator.core.venue import PriceSource, SymbolState, Venue
 
@@ -154,7 +154,7 @@ def settle_funding(venue: Venue, state: SymbolState, funding_ms: int, out: list[
     for (name, side), quantity in sorted(state.holders.items(), key=holder_order):
         account = venue.accounts[name]
         position = account.positions[(symbol, side)]
-        isolated = account.margin_type.get(symbol) is MarginType.ISOLATED
+        isolated = account.is_isolated(symbol)
         wallet = position.ledger_key if isolated else name
         payment = funding_payment_raw(quantity, mark, rate)
         if payment:

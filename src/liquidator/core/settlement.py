@@ -43,20 +43,21 @@ def settle_fill(
     """Apply ``quantity`` of ``order`` filled at ``price`` to the account; append the events."""
     state = venue.symbols[order.symbol]
     position = account.position(order.symbol, order.position_side)
-    isolated = account.margin_type.get(order.symbol) is MarginType.ISOLATED
+    isolated = account.is_isolated(order.symbol)
     delta = quantity * order.side.sign
     before = position.quantity
     closed, realized16 = _apply(position, delta, price)
     realized = realized16 // SCALE
     opened = quantity - closed
+    notional16 = quantity * price
     order.executed += quantity
-    order.cum_quote += quantity * price
+    order.cum_quote += notional16
     order.updated_ms = venue.now_ms
     rates = venue.config.fees
     commission = (
         0
         if account.is_system or is_venue_only(order.type)
-        else fee(quantity * price, rates.maker_rate if maker else rates.taker_rate)
+        else fee(notional16, rates.maker_rate if maker else rates.taker_rate)
     )
     asset = state.instrument.margin_asset
     ledger, now, name, symbol = venue.ledger, venue.now_ms, account.account, order.symbol
@@ -209,5 +210,5 @@ def _position_event(
 
 def position_event(venue: Venue, account: AccountState, position: PositionState) -> PositionChanged:
     """Return the event describing ``position`` as it is now."""
-    isolated = account.margin_type.get(position.symbol) is MarginType.ISOLATED
+    isolated = account.is_isolated(position.symbol)
     return _position_event(venue, account, position, isolated)

@@ -49,12 +49,14 @@ def restore_venue(market: Market, config: VenueConfig, state: dict[str, Any]) ->
 def _account(row: dict[str, Any]) -> AccountState:
     account = AccountState(str(row["account"]), is_system=bool(row["is_system"]))
     account.hedge = bool(row["hedge"])
-    account.leverage = {str(s): int(v) for s, v in row["leverage"]}
-    account.margin_type = {str(s): MarginType(v) for s, v in row["margin_type"]}
+    for symbol, leverage in row["leverage"]:
+        account.symbol(str(symbol)).leverage = int(leverage)
+    for symbol, margin_type in row["margin_type"]:
+        account.symbol(str(symbol)).margin_type = MarginType(margin_type)
     for symbol, side, quantity, cost in row["positions"]:
         position = PositionState(account.account, str(symbol), PositionSide(side))
         position.quantity, position.cost = int(quantity), int(cost)
-        account.positions[(position.symbol, position.side)] = position
+        account.hold(position)
     return account
 
 
@@ -74,7 +76,7 @@ def _symbol(venue: Venue, state: SymbolState, row: dict[str, Any]) -> None:
         for fields in row[key]:
             order = Order.from_state(list(fields))
             state.book.side_of(order.side).add(order)
-            orders = venue.accounts[order.account].symbol_orders(order.symbol)
+            orders = venue.accounts[order.account].symbol(order.symbol)
             orders.put(order)
             if order.is_opening:
                 orders.add_exposure(order, order.remaining)
@@ -85,6 +87,6 @@ def _symbol(venue: Venue, state: SymbolState, row: dict[str, Any]) -> None:
         order = Order.from_state(list(fields))
         state.triggers[order.order_id] = order
         state.trigger_index.add(order)
-        orders = venue.accounts[order.account].symbol_orders(order.symbol)
+        orders = venue.accounts[order.account].symbol(order.symbol)
         orders.put(order)
         orders.algo += 1

@@ -104,7 +104,7 @@ def _trail(order: Order, price: int) -> bool:
 
 def _fire(venue: Venue, state: SymbolState, order: Order, out: list[Event]) -> None:
     account = venue.accounts[order.account]
-    orders = account.open_orders[order.symbol]
+    orders = account.symbols[order.symbol]
     del state.triggers[order.order_id]
     orders.take(order)
     orders.algo -= 1

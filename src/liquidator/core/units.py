@@ -15,7 +15,7 @@ from liquidator.core.margin_unit import (
     held_sides,
     safe_direction,
 )
-from liquidator.core.position import MarginType, PositionSide
+from liquidator.core.position import PositionSide
 from liquidator.core.risk_index import Band, UnitKey
 from liquidator.core.scaled import SCALE
 from liquidator.core.screen import screen_bands
@@ -25,7 +25,7 @@ from liquidator.core.venue import Venue
 def unit_key(venue: Venue, account: AccountState, position: PositionState) -> UnitKey:
     """Return the key of the unit ``position`` belongs to."""
     asset = venue.assets[position.symbol]
-    if account.margin_type.get(position.symbol) is MarginType.ISOLATED:
+    if account.is_isolated(position.symbol):
         return position.ledger_key, asset
     return account.account, asset
 
@@ -41,11 +41,7 @@ def unit(venue: Venue, key: UnitKey) -> Unit | None:
         return Unit(account, wallet, asset, False, cross_positions(account, asset, venue.assets))
     symbol, _, side = rest.partition("/")
     position = account.positions.get((symbol, PositionSide(side)))
-    held = (
-        position is not None
-        and position.quantity != 0
-        and account.margin_type.get(symbol) is MarginType.ISOLATED
-    )
+    held = position is not None and position.quantity != 0 and account.is_isolated(symbol)
     return Unit(account, wallet, asset, True, [position] if held and position else [])
 
 
@@ -69,7 +65,7 @@ def margin_balance(venue: Venue, account: AccountState, key: UnitKey) -> int:
     for (symbol, _), position in account.positions.items():
         if not position.quantity or venue.assets[symbol] != asset:
             continue
-        is_isolated = account.margin_type.get(symbol) is MarginType.ISOLATED
+        is_isolated = account.is_isolated(symbol)
         if is_isolated != isolated or (isolated and position.ledger_key != wallet):
             continue
         mark = venue.symbols[symbol].mark_price

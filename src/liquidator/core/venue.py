@@ -23,6 +23,7 @@ from liquidator.core.market_maker import MarketMakerConfig, VolatilityEstimate
 from liquidator.core.orders import Order
 from liquidator.core.position import PositionSide
 from liquidator.core.risk_index import RiskIndex
+from liquidator.core.scaled import SCALE
 from liquidator.core.tiers import BracketTable
 from liquidator.core.trigger_index import TriggerIndex
 
@@ -72,6 +73,8 @@ class SymbolState:
         "adl_quantiles",
         "basis",
         "book",
+        "bounds_mark",
+        "caps16",
         "feed_funding_rate",
         "holders",
         "index_price",
@@ -79,9 +82,17 @@ class SymbolState:
         "last_price",
         "last_sample_ms",
         "mark_price",
+        "market_buy",
+        "market_sell",
+        "max_buy",
+        "min_notional16",
+        "min_qty",
+        "min_sell",
         "next_funding_ms",
         "premium",
+        "step",
         "table",
+        "tick",
         "tiers",
         "trade_id",
         "trigger_index",
@@ -109,6 +120,31 @@ class SymbolState:
         self.trigger_index = TriggerIndex()  # derived from ``triggers``
         self.holders: dict[tuple[str, PositionSide], int] = {}  # open positions: signed qty
         self.adl_quantiles: dict[tuple[str, str], int] = {}  # (account, side) -> 0..4
+        # What every order's checks read, as raw ints worked out once: ``Price`` and ``Qty``
+        # are interpreted classes (each ``.raw`` a generic attribute lookup), and a product of
+        # two raw values past 2**30 leaves the machine word in compiled code.
+        self.tick = instrument.tick_size.raw
+        self.step = instrument.step_size.raw
+        self.min_qty = instrument.min_qty.raw
+        minimum = instrument.min_notional
+        self.min_notional16 = minimum.raw * SCALE if minimum is not None else 0  # 10**-16
+        self.caps16: list[int | None] = [  # by leverage: the notional cap (10**-16)
+            None if cap is None else cap * SCALE
+            for cap in map(table.max_notional_at_leverage, range(table.max_leverage + 1))
+        ]
+        # the limit prices relative to the mark, at the mark ``bounds_mark``
+        # (``order_rules.price_limits``): PERCENT_PRICE's and the market take bound's
+        self.bounds_mark = 0
+        self.max_buy = 0
+        self.min_sell = 0
+        self.market_buy = 0
+        self.market_sell = 0
+
+    def max_notional16_at(self, leverage: int) -> int | None:
+        """Return ``table.max_notional_at_leverage(leverage)`` in 10**-16 units."""
+        if leverage >= len(self.caps16):
+            return None
+        return self.caps16[max(leverage, 0)]
 
     def to_state(self) -> dict[str, object]:
         return {
@@ -170,7 +206,7 @@ class Venue:
         return self.order_id
 
     def order(self, account: AccountState, symbol: str, order_id: int) -> Order | None:
-        orders = account.open_orders.get(symbol)
+        orders = account.symbols.get(symbol)
         return orders.orders.get(order_id) if orders is not None else None
 
     def to_state(self) -> dict[str, object]:
