@@ -7,12 +7,15 @@ entry price and PnL never drift; the entry price is ``cost / quantity``.
 
 from __future__ import annotations
 
+from mypy_extensions import mypyc_attr
+
 from liquidator.core.orders import Order, Side
 from liquidator.core.position import MarginType, PositionSide
 
 DEFAULT_LEVERAGE = 20  # Binance's default for a symbol never set
 
 
+@mypyc_attr(acyclic=True)
 class PositionState:
     """A position of one account in one symbol and position side."""
 
@@ -41,6 +44,7 @@ class PositionState:
         return [self.symbol, self.side.value, self.quantity, self.cost]
 
 
+@mypyc_attr(acyclic=True)
 class AccountSymbol:
     """One account in one symbol: its settings, its positions and its open orders.
 
@@ -133,6 +137,7 @@ class AccountSymbol:
             self.sell_cost += quantity * order.price
 
 
+@mypyc_attr(acyclic=True)
 class AccountState:
     """One trading account."""
 

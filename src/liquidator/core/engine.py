@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from mypy_extensions import mypyc_attr
+
 from liquidator.core import account_settings, order_entry, pricing, risk_sweep
 from liquidator.core.commands import (
     AdvanceTime,
@@ -40,6 +42,7 @@ from liquidator.core.snapshot import restore_venue
 from liquidator.core.venue import PriceSource, SymbolState, Venue, VenueConfig
 
 
+@mypyc_attr(acyclic=True, free_list_len=1)
 @dataclass(slots=True, init=False)
 class Outcome:
     """What handling one command produced."""

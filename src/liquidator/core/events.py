@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from mypy_extensions import mypyc_attr
+
 from liquidator.core.ledger import LedgerPosted
 from liquidator.core.orders import ExpiryReason
 from liquidator.core.position import MarginType, PositionSide
@@ -69,6 +71,7 @@ class RejectReason(Enum):
     INVALID_ORDER_TYPE = "INVALID_ORDER_TYPE"
 
 
+@mypyc_attr(acyclic=True)
 @dataclass(frozen=True, slots=True)
 class Rejection:
     """A refused command: nothing in state or ledger changed."""
@@ -85,12 +88,14 @@ class Rejected(Exception):  # noqa: N818 - a business outcome carried out of dee
         self.rejection = Rejection(reason, message)
 
 
+@mypyc_attr(acyclic=True)
 @dataclass(frozen=True, slots=True)
 class AccountOpened:
     account: str
     ts_ms: int
 
 
+@mypyc_attr(acyclic=True)
 @dataclass(frozen=True, slots=True)
 class LeverageChanged:
     account: str
@@ -100,6 +105,7 @@ class LeverageChanged:
     ts_ms: int
 
 
+@mypyc_attr(acyclic=True)
 @dataclass(frozen=True, slots=True)
 class MarginTypeChanged:
     account: str
@@ -108,6 +114,7 @@ class MarginTypeChanged:
     ts_ms: int
 
 
+@mypyc_attr(acyclic=True)
 @dataclass(frozen=True, slots=True)
 class PositionModeChanged:
     account: str
@@ -115,6 +122,7 @@ class PositionModeChanged:
     ts_ms: int
 
 
+@mypyc_attr(acyclic=True)
 @dataclass(slots=True, init=False)
 class OrderAccepted:
     """A new order entered the engine (``fields`` is :meth:`Order.to_state`)."""
@@ -151,6 +159,7 @@ class OrderAccepted:
         ]
 
 
+@mypyc_attr(acyclic=True)
 @dataclass(slots=True, init=False)
 class OrderTriggered:
     """A conditional order's trigger fired; it now works as a LIMIT or MARKET order."""
@@ -176,6 +185,7 @@ class OrderTriggered:
         self.ts_ms = ts_ms
 
 
+@mypyc_attr(acyclic=True)
 @dataclass(slots=True, init=False)
 class OrderTraded:
     """One side of one fill: the order, the quantity, the price and the money it moved."""
@@ -252,6 +262,7 @@ class OrderTraded:
         ]
 
 
+@mypyc_attr(acyclic=True)
 @dataclass(slots=True, init=False)
 class OrderClosed:
     """An order left the book or the trigger list: canceled, expired or filled."""
@@ -292,6 +303,7 @@ class OrderClosed:
         ]
 
 
+@mypyc_attr(acyclic=True)
 @dataclass(slots=True, init=False)
 class TradeExecuted:
     """The public print of a fill (trades, aggTrades and klines are built from it).
@@ -340,6 +352,7 @@ class TradeExecuted:
         ]
 
 
+@mypyc_attr(acyclic=True)
 @dataclass(slots=True, init=False)
 class PositionChanged:
     """A position after a fill, a funding payment or a margin change.
@@ -392,6 +405,7 @@ class PositionChanged:
         ]
 
 
+@mypyc_attr(acyclic=True)
 @dataclass(slots=True, init=False)
 class PricesUpdated:
     """The index, mark and last price of a symbol after a change."""
@@ -436,6 +450,7 @@ class PricesUpdated:
         ]
 
 
+@mypyc_attr(acyclic=True)
 @dataclass(frozen=True, slots=True)
 class FundingSettled:
     """A funding settlement: every open position paid or received ``notional * rate``."""
@@ -448,6 +463,7 @@ class FundingSettled:
     ts_ms: int
 
 
+@mypyc_attr(acyclic=True)
 @dataclass(slots=True, init=False)
 class MarginCallIssued:
     """A margin unit's margin ratio crossed the margin-call threshold (Binance MARGIN_CALL).
@@ -479,6 +495,7 @@ class MarginCallIssued:
         self.ts_ms = ts_ms
 
 
+@mypyc_attr(acyclic=True)
 @dataclass(frozen=True, slots=True)
 class LiquidationTriggered:
     """A margin unit reached 100% margin ratio at the mark: its liquidation starts."""
@@ -492,6 +509,7 @@ class LiquidationTriggered:
     ts_ms: int
 
 
+@mypyc_attr(acyclic=True)
 @dataclass(frozen=True, slots=True)
 class PositionLiquidated:
     """One liquidation order finished: what the book filled, what the fund and ADL took.
@@ -517,6 +535,7 @@ class PositionLiquidated:
     ts_ms: int
 
 
+@mypyc_attr(acyclic=True)
 @dataclass(frozen=True, slots=True)
 class AutoDeleveraged:
     """A position was closed against a bankrupt one at its bankruptcy price, without fee."""
@@ -532,6 +551,7 @@ class AutoDeleveraged:
     ts_ms: int
 
 
+@mypyc_attr(acyclic=True)
 @dataclass(frozen=True, slots=True)
 class AdlQuantilesUpdated:
     """The ADL quantiles were recomputed (every ``adl_interval_ms``); held in the state."""

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from mypy_extensions import mypyc_attr
+
 EXTERNAL = "@external"
 FEES = "@fees"
 SETTLEMENT = "@settlement"  # counterpart of realized PnL: the clearing house
@@ -32,6 +34,7 @@ class EntryKind(Enum):
     INSURANCE_COVER = "INSURANCE_COVER"  # the fund bringing a bankrupt wallet back to zero
 
 
+@mypyc_attr(acyclic=True)
 @dataclass(slots=True, init=False)
 class LedgerPosted:
     """Event: one balanced ledger entry.

@@ -24,6 +24,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from mypy_extensions import mypyc_attr
+
 from liquidator.core.accounts import AccountState, PositionState
 from liquidator.core.position import MarginType, PositionSide
 from liquidator.core.scaled import SCALE, SCALE2
@@ -53,6 +55,7 @@ class IntTiers:
         return (notional16 * self.rates[index] + (SCALE2 - 1)) // SCALE2 - self.cums[index]
 
 
+@mypyc_attr(acyclic=True, free_list_len=1)
 @dataclass(slots=True, init=False)
 class Unit:
     """The wallet and positions of one margin unit (a view, built on demand)."""
@@ -82,6 +85,7 @@ class Unit:
         return self.wallet_key
 
 
+@mypyc_attr(acyclic=True, free_list_len=1)
 @dataclass(slots=True, init=False)
 class Figures:
     """A unit's margin figures at the mark prices (raw)."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from enum import Enum, IntEnum
 
+from mypy_extensions import mypyc_attr
+
 from liquidator.core.position import MarginType, PositionSide
 from liquidator.core.scaled import SCALE
 
@@ -169,6 +171,7 @@ def value(member: Enum) -> str:
     raise KeyError(member)  # not a member of these enums
 
 
+@mypyc_attr(acyclic=True)
 class Order:
     """One order of one account, from acceptance to its final status."""
 

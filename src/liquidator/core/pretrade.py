@@ -15,6 +15,8 @@ unrealized PnL down.
 
 from __future__ import annotations
 
+from mypy_extensions import mypyc_attr
+
 from liquidator.core.accounts import DEFAULT_LEVERAGE, AccountState, AccountSymbol, PositionState
 from liquidator.core.orders import Side
 from liquidator.core.position import MarginType
@@ -78,6 +80,7 @@ def open_order_margin(account: AccountState, orders: AccountSymbol) -> int:
     return ceil_div(cost, SCALE * (orders.leverage or DEFAULT_LEVERAGE)) if cost else 0
 
 
+@mypyc_attr(acyclic=True, free_list_len=1)
 class Figures:
     """The cross-margin figures of one account in one margin asset."""
 
