@@ -7,6 +7,7 @@ passed, so a refused command changes nothing.
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from liquidator.core.accounts import AccountState
 from liquidator.core.commands import (
@@ -35,7 +36,7 @@ from liquidator.core.scaled import SCALE, trim_raw
 from liquidator.core.settlement import position_event
 from liquidator.core.venue import Venue
 
-ACCOUNT_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+ACCOUNT_NAME: Final = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
 def open_account(venue: Venue, command: OpenAccount, out: list[Event]) -> None:

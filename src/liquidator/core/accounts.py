@@ -7,12 +7,14 @@ entry price and PnL never drift; the entry price is ``cost / quantity``.
 
 from __future__ import annotations
 
+from typing import Final
+
 from mypy_extensions import mypyc_attr
 
 from liquidator.core.orders import Order, Side
 from liquidator.core.position import MarginType, PositionSide
 
-DEFAULT_LEVERAGE = 20  # Binance's default for a symbol never set
+DEFAULT_LEVERAGE: Final = 20  # Binance's default for a symbol never set
 
 
 @mypyc_attr(acyclic=True)

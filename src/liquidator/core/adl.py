@@ -26,10 +26,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
+from typing import Final
 
-QUANTILES = 5
-INFINITE = Fraction(10**30)  # a unit with no balance left: leverage without bound
-INFINITE_KEY = 1 << 256
+QUANTILES: Final = 5
+INFINITE: Final = Fraction(10**30)  # a unit with no balance left: leverage without bound
+INFINITE_KEY: Final = 1 << 256
 
 
 class AdlPolicy(Enum):

@@ -18,15 +18,15 @@ import typing
 from dataclasses import fields
 from enum import Enum
 from functools import cache
-from typing import Any
+from typing import Any, Final
 
 from liquidator.core import commands, events
 from liquidator.core.fixed import Amount, Fixed
 from liquidator.core.ledger import LedgerPosted
 from liquidator.core.scaled import trim_raw
 
-_COMMANDS: dict[str, type] = {cls.__name__: cls for cls in commands.COMMAND_TYPES}
-_EVENTS: dict[str, type] = {
+_COMMANDS: Final[dict[str, type]] = {cls.__name__: cls for cls in commands.COMMAND_TYPES}
+_EVENTS: Final[dict[str, type]] = {
     cls.__name__: cls
     for cls in (
         events.AccountOpened,
@@ -69,8 +69,8 @@ def encode(obj: object) -> dict[str, Any]:
     return result
 
 
-_NO_DEFAULT = object()
-_DEFAULTS: dict[type, tuple[tuple[str, object], ...]] = {}
+_NO_DEFAULT: Final = object()
+_DEFAULTS: Final[dict[type, tuple[tuple[str, object], ...]]] = {}
 
 
 def _field_defaults(cls: type) -> tuple[tuple[str, object], ...]:
@@ -119,7 +119,7 @@ class _Rowed(typing.Protocol):
     def row(self) -> list[object]: ...
 
 
-_ROWS: frozenset[type] = frozenset(
+_ROWS: Final[frozenset[type]] = frozenset(
     {
         events.OrderAccepted,
         events.OrderTraded,
@@ -132,7 +132,7 @@ _ROWS: frozenset[type] = frozenset(
 )
 
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_FIELD_NAMES: Final[dict[type, tuple[str, ...]]] = {}
 
 
 def _field_names(cls: type) -> tuple[str, ...]:

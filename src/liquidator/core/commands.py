@@ -7,6 +7,7 @@ carries a timestamp of its own: the time is the second argument of ``Engine.hand
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 from liquidator.core.fixed import Amount, Price, Qty, Rate
 from liquidator.core.orders import OrderType, SelfTradePrevention, Side, TimeInForce, WorkingType
@@ -150,7 +151,7 @@ Command = (
 #: The type of each optional command field, by name. A compiled (mypyc) class keeps an optional
 #: field's annotation only as a bare ``type``; the journal codec reads these instead
 #: (tests/unit/test_codec.py checks them against the declarations).
-OPTIONAL_FIELD_TYPES: dict[str, type] = {
+OPTIONAL_FIELD_TYPES: Final[dict[str, type]] = {
     "quantity": Qty,
     "price": Price,
     "time_in_force": TimeInForce,
@@ -161,7 +162,7 @@ OPTIONAL_FIELD_TYPES: dict[str, type] = {
     "order_id": int,
 }
 
-COMMAND_TYPES: tuple[type, ...] = (
+COMMAND_TYPES: Final[tuple[type, ...]] = (
     OpenAccount,
     Deposit,
     Withdraw,

@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from mypy_extensions import mypyc_attr
 
@@ -173,7 +173,7 @@ def _positive(raw: int, name: str) -> None:
         raise Rejected(RejectReason.INVALID_PRICE, f"the {name} must be positive")
 
 
-_HANDLERS: dict[type, Callable[[Venue, Any, list[Event]], object]] = {
+_HANDLERS: Final[dict[type, Callable[[Venue, Any, list[Event]], object]]] = {
     OpenAccount: account_settings.open_account,
     Deposit: account_settings.deposit,
     Withdraw: account_settings.withdraw,

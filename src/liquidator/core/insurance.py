@@ -15,11 +15,12 @@ position only while the notional it holds in its group, at the bankruptcy price,
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 from liquidator.core.scaled import SCALE
 
-FUND_PREFIX = "@insurance:"
-SHARED_GROUP = "shared"
+FUND_PREFIX: Final = "@insurance:"
+SHARED_GROUP: Final = "shared"
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Final
 
 from mypy_extensions import mypyc_attr
 
-EXTERNAL = "@external"
-FEES = "@fees"
-SETTLEMENT = "@settlement"  # counterpart of realized PnL: the clearing house
-FUNDING = "@funding"  # funding paid between accounts; keeps the rounding dust
+EXTERNAL: Final = "@external"
+FEES: Final = "@fees"
+SETTLEMENT: Final = "@settlement"  # counterpart of realized PnL: the clearing house
+FUNDING: Final = "@funding"  # funding paid between accounts; keeps the rounding dust
 
 
 class EntryKind(Enum):

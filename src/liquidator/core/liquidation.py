@@ -28,6 +28,8 @@ auto-deleveraged at its bankruptcy prices (it never trades into the book at a lo
 
 from __future__ import annotations
 
+from typing import Final
+
 from liquidator.core.accounts import AccountState, PositionState
 from liquidator.core.deleveraging import deleverage, deleverage_fund
 from liquidator.core.events import (
@@ -53,7 +55,7 @@ from liquidator.core.scaled import SCALE, SCALE2
 from liquidator.core.units import balance_without, unit, unit_figures, unit_key
 from liquidator.core.venue import SymbolState, Venue
 
-MAX_PARTIAL_STEPS = 32  # a table has at most a few dozen brackets
+MAX_PARTIAL_STEPS: Final = 32  # a table has at most a few dozen brackets
 
 
 def liquidate(venue: Venue, key: UnitKey, out: list[Event]) -> None:

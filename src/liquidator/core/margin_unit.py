@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
+from typing import Final
 
 from mypy_extensions import mypyc_attr
 
@@ -152,8 +153,8 @@ def cross_positions(
     return held
 
 
-ISOLATED = MarginType.ISOLATED
-_SIDE_ORDER = {side: number for number, side in enumerate(PositionSide)}
+ISOLATED: Final = MarginType.ISOLATED
+_SIDE_ORDER: Final = {side: number for number, side in enumerate(PositionSide)}
 
 
 def _position_order(position: PositionState) -> tuple[str, int]:
@@ -229,7 +230,7 @@ def _widen(root: int, slope: int, long: bool) -> int:
     return max(1, root - margin)
 
 
-MAX_PRICE = 10**20  # far beyond any price a filter admits
+MAX_PRICE: Final = 10**20  # far beyond any price a filter admits
 
 
 def _bisect(balance: int, q: int, cost: int, tiers: IntTiers, threshold: int) -> int:

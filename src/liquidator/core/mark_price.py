@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from typing import Final
 
 from liquidator.core.scaled import SCALE, Rounding, divide
 
-_HALF_EVEN = Rounding.HALF_EVEN  # a mark price is neither credit nor charge
+_HALF_EVEN: Final = Rounding.HALF_EVEN  # a mark price is neither credit nor charge
 
 
 @dataclass(frozen=True, slots=True)

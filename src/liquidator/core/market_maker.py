@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
 from math import floor
+from typing import Final
 
-BPS = 10_000
+BPS: Final = 10_000
 #: ``VolatilityEstimate`` works in centi-basis-points: 1 unit = 10**-6 of the previous mark.
-CENTI_BPS = 100 * BPS
+CENTI_BPS: Final = 100 * BPS
 #: Denominator of the per-update decay factor: it is held as a whole number of billionths.
-DECAY_SCALE = 10**9
+DECAY_SCALE: Final = 10**9
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ check lives in ``order_entry`` because it needs the order's exposure.
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from liquidator.core.accounts import AccountState, AccountSymbol
 from liquidator.core.commands import PlaceOrder
@@ -16,19 +17,19 @@ from liquidator.core.position import PositionSide
 from liquidator.core.scaled import SCALE, trim_raw
 from liquidator.core.venue import SymbolState
 
-CLIENT_ORDER_ID = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,36}$")
-MIN_CALLBACK = 10_000_000  # 0.1 (%)
-MAX_CALLBACK = 1_000_000_000  # 10 (%)
-RESERVED_PREFIXES = ("autoclose-", "adl_autoclose", "settlement_autoclose-")
+CLIENT_ORDER_ID: Final = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,36}$")
+MIN_CALLBACK: Final = 10_000_000  # 0.1 (%)
+MAX_CALLBACK: Final = 1_000_000_000  # 10 (%)
+RESERVED_PREFIXES: Final = ("autoclose-", "adl_autoclose", "settlement_autoclose-")
 
-_NEEDS_PRICE = (OrderType.LIMIT, OrderType.STOP, OrderType.TAKE_PROFIT)
-_NEEDS_STOP = (
+_NEEDS_PRICE: Final = (OrderType.LIMIT, OrderType.STOP, OrderType.TAKE_PROFIT)
+_NEEDS_STOP: Final = (
     OrderType.STOP,
     OrderType.TAKE_PROFIT,
     OrderType.STOP_MARKET,
     OrderType.TAKE_PROFIT_MARKET,
 )
-_MARKET_TYPES = (
+_MARKET_TYPES: Final = (
     OrderType.MARKET,
     OrderType.STOP_MARKET,
     OrderType.TAKE_PROFIT_MARKET,

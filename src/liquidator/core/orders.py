@@ -8,6 +8,7 @@ is reported as an event. Quantities and prices are raw ints at the fixed scale (
 from __future__ import annotations
 
 from enum import Enum, IntEnum
+from typing import Final
 
 from mypy_extensions import mypyc_attr
 
@@ -61,9 +62,9 @@ class OrderType(Enum):
         return self
 
 
-_VENUE_ONLY = frozenset({OrderType.LIQUIDATION, OrderType.ADL, OrderType.INSURANCE_FUND})
+_VENUE_ONLY: Final = frozenset({OrderType.LIQUIDATION, OrderType.ADL, OrderType.INSURANCE_FUND})
 
-_CONDITIONAL = frozenset(
+_CONDITIONAL: Final = frozenset(
     {
         OrderType.STOP,
         OrderType.TAKE_PROFIT,
@@ -142,20 +143,35 @@ class ExpiryReason(IntEnum):
     POST_ONLY = 11
 
 
+EnumTable = tuple[tuple[Enum, ...], tuple[str, ...]]  # an enum's members, and their values
+
+
+def _table(kind: type[Enum]) -> EnumTable:
+    members = tuple(kind)
+    return members, tuple(str(member._value_) for member in members)
+
+
 # Each enum's members and values, in definition order: what ``value`` scans.
-_PAIRS: dict[type, tuple[tuple[Enum, str], ...]] = {
-    kind: tuple((member, member._value_) for member in kind)
-    for kind in (
-        Side,
-        OrderType,
-        TimeInForce,
-        WorkingType,
-        OrderStatus,
-        SelfTradePrevention,
-        PositionSide,
-        MarginType,
-    )
+_SIDE: Final = _table(Side)
+_ORDER_TYPE: Final = _table(OrderType)
+_TIF: Final = _table(TimeInForce)
+_WORKING: Final = _table(WorkingType)
+_STATUS: Final = _table(OrderStatus)
+_STP: Final = _table(SelfTradePrevention)
+_POSITION_SIDE: Final = _table(PositionSide)
+_TABLES: Final[dict[type, EnumTable]] = {
+    Side: _SIDE,
+    OrderType: _ORDER_TYPE,
+    TimeInForce: _TIF,
+    WorkingType: _WORKING,
+    OrderStatus: _STATUS,
+    SelfTradePrevention: _STP,
+    PositionSide: _POSITION_SIDE,
+    MarginType: _table(MarginType),
 }
+_EXPIRY: Final[tuple[ExpiryReason, ...]] = tuple(ExpiryReason)  # by value: 0, 1, 2...
+if [int(reason) for reason in _EXPIRY] != list(range(len(_EXPIRY))):
+    raise RuntimeError("ExpiryReason values must be 0, 1, 2... in definition order")
 
 
 def value(member: Enum) -> str:
@@ -165,10 +181,24 @@ def value(member: Enum) -> str:
     hashing a member runs Python code; a type hashes in C, and a member is found by identity
     in a scan of a few. Every accepted order pays it nine times (:meth:`Order.fields`).
     """
-    for candidate, text in _PAIRS[type(member)]:
-        if candidate is member:
-            return text
-    raise KeyError(member)  # not a member of these enums
+    return _text(_TABLES[type(member)], member)
+
+
+def _text(table: EnumTable, member: Enum) -> str:
+    """Return ``member``'s value from its enum's ``table`` (an identity scan)."""
+    members = table[0]
+    for index in range(len(members)):
+        if members[index] is member:
+            return table[1][index]
+    raise KeyError(member)  # not a member of that enum
+
+
+def _expiry_code(reason: ExpiryReason) -> int:
+    """Return ``int(reason)`` without calling ``int`` on an ``IntEnum`` (a generic call)."""
+    for code in range(len(_EXPIRY)):
+        if _EXPIRY[code] is reason:
+            return code
+    raise KeyError(reason)
 
 
 @mypyc_attr(acyclic=True)
@@ -293,33 +323,33 @@ class Order:
     def fields(self) -> tuple[object, ...]:
         """Return every field as JSON-ready values (``OrderAccepted.fields``, snapshots).
 
-        Enums by :func:`value`: ``.value`` is a Python-level descriptor, and every accepted
-        order is described this way.
+        Enums by their tables (``_text``): ``.value`` is a Python-level descriptor, and every
+        accepted order is described this way.
         """
         return (
             self.order_id,
             self.account,
             self.symbol,
             self.client_order_id,
-            value(self.side),
-            value(self.position_side),
-            value(self.type),
-            value(self.orig_type),
-            value(self.time_in_force),
+            _text(_SIDE, self.side),
+            _text(_POSITION_SIDE, self.position_side),
+            _text(_ORDER_TYPE, self.type),
+            _text(_ORDER_TYPE, self.orig_type),
+            _text(_TIF, self.time_in_force),
             self.quantity,
             self.price,
             self.stop_price,
-            value(self.working_type),
+            _text(_WORKING, self.working_type),
             self.reduce_only,
             self.close_position,
             self.activation_price,
             self.callback_rate,
-            value(self.stp),
+            _text(_STP, self.stp),
             self.price_protect,
-            value(self.status),
+            _text(_STATUS, self.status),
             self.executed,
             self.cum_quote,
-            int(self.expiry_reason),
+            _expiry_code(self.expiry_reason),
             self.activated,
             self.trail_extreme,
             self.created_ms,

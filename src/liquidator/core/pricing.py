@@ -10,6 +10,8 @@ bid and ask are sampled. At each funding time every open position pays
 
 from __future__ import annotations
 
+from typing import Final
+
 from liquidator.core import insurance_fund, liquidity, risk_sweep, triggers
 from liquidator.core.adl_quantiles import update_quantiles
 from liquidator.core.events import Event, FundingSettled, PricesUpdated
@@ -27,7 +29,7 @@ from liquidator.core.position import PositionSide
 from liquidator.core.settlement import position_event
 from liquidator.core.venue import PriceSource, SymbolState, Venue
 
-MAX_PRICE_ROUNDS = 64  # a trigger cascade settles long before this
+MAX_PRICE_ROUNDS: Final = 64  # a trigger cascade settles long before this
 
 
 def funding_rate(venue: Venue, state: SymbolState) -> int:

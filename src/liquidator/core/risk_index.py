@@ -41,7 +41,8 @@ from liquidator.core.scaled import SCALE
 from liquidator.core.screen import FloatTiers, screen_price
 
 UnitKey = tuple[str, str]  # (wallet ledger account, asset)
-COMPACT_GROWTH, COMPACT_SLACK = 4, 1024  # compact a heap past 4x its live entries + 1024
+COMPACT_GROWTH: Final = 4  # compact a heap past 4x its live entries + 1024
+COMPACT_SLACK: Final = 1024
 
 
 class Hit:
@@ -54,11 +55,13 @@ class Hit:
 
 
 # an entry: (heap price << 82) | (seq << 34) | (unit number << 2) | hit
-PRICE_SHIFT, SEQ_SHIFT, UNIT_SHIFT = 82, 34, 2
-SEQ_MASK = (1 << 48) - 1  # 2**48 pushes before the numbers wrap
-UNIT_MASK = (1 << 32) - 1  # 2**32 units
-STALE = 1 << 60  # a dropped unit's ``first``: beyond every sequence number
-FALLING_FLIP = 1 << 80  # a falling heap's price is stored as FALLING_FLIP - price (min-heap)
+PRICE_SHIFT: Final = 82
+SEQ_SHIFT: Final = 34
+UNIT_SHIFT: Final = 2
+SEQ_MASK: Final = (1 << 48) - 1  # 2**48 pushes before the numbers wrap
+UNIT_MASK: Final = (1 << 32) - 1  # 2**32 units
+STALE: Final = 1 << 60  # a dropped unit's ``first``: beyond every sequence number
+FALLING_FLIP: Final = 1 << 80  # a falling heap's price is stored as FALLING_FLIP - price (min-heap)
 Popped = tuple[str, bool, int, UnitKey, int]  # (symbol, falling heap, entry, unit, hit)
 Band = tuple[str, int, int, int]  # (symbol, mark, room, safe direction: +1 up, -1 down, 0)
 

@@ -21,6 +21,8 @@ Candidates are handled in name order, so the outcome does not depend on heap ord
 
 from __future__ import annotations
 
+from typing import Final
+
 from liquidator.core.events import Event, MarginCallIssued
 from liquidator.core.insurance import is_fund
 from liquidator.core.liquidation import is_breached, liquidate
@@ -29,7 +31,7 @@ from liquidator.core.risk_index import Hit, UnitKey
 from liquidator.core.units import refresh, unit, unit_figures
 from liquidator.core.venue import Venue
 
-MAX_ROUNDS = 10_000  # every round liquidates or calls someone; a venue runs out long before
+MAX_ROUNDS: Final = 10_000  # every round liquidates or calls someone; a venue runs out long before
 
 
 def sweep(venue: Venue, out: list[Event]) -> None:

@@ -9,6 +9,7 @@ sweep then confirms or dismisses it with the exact integer figures (``margin_uni
 from __future__ import annotations
 
 from bisect import bisect_right
+from typing import Final
 
 from liquidator.core.accounts import PositionState
 from liquidator.core.margin_unit import Holding, IntTiers, safe_direction, trigger_price
@@ -32,8 +33,8 @@ class FloatTiers:
 # exact to 2**-53 (1.1e-16) of its result, and the handful below stay within 1e-15 of their
 # largest term; the screen allows a thousand times that. A slope cancelled to a millionth of
 # its terms (a threshold near the bracket's rate) is left to the exact solution.
-SCREEN_ERROR = 1e-12
-SCREEN_CANCEL = 1e6
+SCREEN_ERROR: Final = 1e-12
+SCREEN_CANCEL: Final = 1e6
 
 
 def screen_price(

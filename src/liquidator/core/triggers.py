@@ -9,6 +9,8 @@ rate: a sell at ``extreme * (1 - rate)``, a buy at ``extreme * (1 + rate)``.
 
 from __future__ import annotations
 
+from typing import Final
+
 from liquidator.core.events import Event, OrderClosed, OrderTriggered, Rejected
 from liquidator.core.matching import closable, fillable
 from liquidator.core.order_entry import check_margin, work
@@ -25,7 +27,7 @@ from liquidator.core.orders import (
 from liquidator.core.scaled import SCALE
 from liquidator.core.venue import SymbolState, Venue
 
-PERCENT = 100 * SCALE
+PERCENT: Final = 100 * SCALE
 
 
 def run(venue: Venue, state: SymbolState, out: list[Event]) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Final
 
 from liquidator.core.accounts import AccountState
 from liquidator.core.adl import AdlPolicy
@@ -27,7 +28,7 @@ from liquidator.core.scaled import SCALE
 from liquidator.core.tiers import BracketTable
 from liquidator.core.trigger_index import TriggerIndex
 
-MARKET_MAKER = "@market-maker"
+MARKET_MAKER: Final = "@market-maker"
 
 
 class PriceSource(Enum):
