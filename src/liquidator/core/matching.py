@@ -53,7 +53,7 @@ def match(
             break
         level = opposite.levels[best]
         while level and taker.remaining > 0:
-            maker = next(iter(level.values()))
+            maker = _first(level)
             maker_account = accounts[maker.account]
             if maker.account == taker.account and taker.stp is not SelfTradePrevention.NONE:
                 if taker.stp is not SelfTradePrevention.EXPIRE_TAKER:
@@ -84,6 +84,13 @@ def match(
                 quantity = min(quantity, maker_room)
             _fill(venue, state, maker_account, maker, taker_account, taker, quantity, best, out)
     return ExpiryReason.NONE
+
+
+def _first(level: dict[int, Order]) -> Order:
+    """Return the oldest order of a non-empty price level (a native loop, not ``next(iter())``)."""
+    for order in level.values():
+        return order
+    raise KeyError("empty price level")
 
 
 def _fill(

@@ -28,7 +28,7 @@ before each sweep. Every hit is a candidate only: the sweep confirms it with the
 
 from __future__ import annotations
 
-import heapq
+from heapq import heapify, heappop, heappush
 from typing import Final
 
 from liquidator.core.adl import Candidate
@@ -213,7 +213,7 @@ class RiskIndex:
             (self.falling, self.falling_cap) if falling else (self.rising, self.rising_cap)
         )
         heap = heaps[symbol]
-        heapq.heappush(heap, _entry(price, falling, seq, unit, hit))
+        heappush(heap, _entry(price, falling, seq, unit, hit))
         if len(heap) > caps[symbol]:
             heaps[symbol] = self._compacted(heap, caps, symbol)
 
@@ -235,7 +235,7 @@ class RiskIndex:
             for entry in heap
             if (entry >> SEQ_SHIFT) & SEQ_MASK >= first[(entry >> UNIT_SHIFT) & UNIT_MASK]
         ]  # ``_live``, inlined: a compaction tests every entry of the heap
-        heapq.heapify(live)
+        heapify(live)
         caps[symbol] = COMPACT_GROWTH * len(live) + COMPACT_SLACK
         return live
 
@@ -251,7 +251,7 @@ class RiskIndex:
     def restore(self, popped: list[Popped]) -> None:
         """Put back entries popped by :meth:`reached` that the exact check did not confirm."""
         for symbol, falling, entry, _, _ in popped:
-            heapq.heappush((self.falling if falling else self.rising)[symbol], entry)
+            heappush((self.falling if falling else self.rising)[symbol], entry)
 
     # --- a tick ---------------------------------------------------------------------------------
 
@@ -261,14 +261,14 @@ class RiskIndex:
         heap = self.falling[symbol]
         bound = (FALLING_FLIP - mark + 1) << PRICE_SHIFT  # below it: a price at or above mark
         while heap and heap[0] < bound:
-            entry = heapq.heappop(heap)
+            entry = heappop(heap)
             if self._live(entry):
                 key = self.unit_keys[(entry >> UNIT_SHIFT) & UNIT_MASK]
                 hits.append((symbol, True, entry, key, entry & 3))
         heap = self.rising[symbol]
         bound = (mark + 1) << PRICE_SHIFT  # below it: a price at or below mark
         while heap and heap[0] < bound:
-            entry = heapq.heappop(heap)
+            entry = heappop(heap)
             if self._live(entry):
                 key = self.unit_keys[(entry >> UNIT_SHIFT) & UNIT_MASK]
                 hits.append((symbol, False, entry, key, entry & 3))

@@ -22,7 +22,7 @@ from __future__ import annotations
 from liquidator.core.accounts import AccountState, PositionState
 from liquidator.core.events import Event, OrderTraded, PositionChanged
 from liquidator.core.ledger import FEES, SETTLEMENT, EntryKind
-from liquidator.core.orders import Order, OrderType, is_venue_only, value
+from liquidator.core.orders import Order, OrderType, Side, is_venue_only, value
 from liquidator.core.position import MarginType
 from liquidator.core.pretrade import ceil_div, fee
 from liquidator.core.scaled import SCALE
@@ -44,7 +44,7 @@ def settle_fill(
     state = venue.symbols[order.symbol]
     position = account.position(order.symbol, order.position_side)
     isolated = account.is_isolated(order.symbol)
-    delta = quantity * order.side.sign
+    delta = quantity if order.side is Side.BUY else -quantity  # not ``side.sign``: a property call
     before = position.quantity
     closed, realized16 = _apply(position, delta, price)
     realized = realized16 // SCALE
