@@ -16,12 +16,13 @@ pops only the units whose band it left, which are checked exactly and re-banded.
 close to a threshold for any band is *hot*: checked on every move of its symbols.
 
 Entries are not removed one by one: a unit whose wallet or positions change is indexed afresh,
-and its old entries go stale together: an entry is live while its sequence number is at least
-its unit's ``first`` (a list indexed by the unit's number: no hashing), popped stale entries
-are dropped, and a heap grown to four times its live entries is compacted. An entry is one
-integer, ``(heap price << 82) | (seq << 34) | (unit number << 2) | hit``: pushing one
-allocates no object for the cyclic garbage collector to walk (a tuple per push was half of
-what its young collections scanned) and touches no dictionary. The engine marks units dirty
+and its old entries go stale together: an entry is live while its generation is its unit's
+(``gens``, a list indexed by the unit's number: no hashing), popped stale entries are
+dropped, and a heap grown to four times its live entries is compacted. An entry is one
+integer, ``(heap price << 62) | (generation << 30) | (unit number << 2) | hit``, ordered by
+price: pushing one allocates no object for the cyclic garbage collector to walk (a tuple per
+push was half of what its young collections scanned) and touches no dictionary, and its low
+62 bits (unit, generation, hit) fit a machine word. The engine marks units dirty
 from its events (ledger postings, position changes) and ``units.refresh`` re-indexes them
 before each sweep. Every hit is a candidate only: the sweep confirms it with the exact figures.
 """
@@ -54,13 +55,15 @@ class Hit:
     BAND: Final = 3  # a multi-position unit's mark left the band where nothing can happen
 
 
-# an entry: (heap price << 82) | (seq << 34) | (unit number << 2) | hit
-PRICE_SHIFT: Final = 82
-SEQ_SHIFT: Final = 34
+# an entry: (heap price << 62) | (generation << 30) | (unit number << 2) | hit; the low 62 bits
+# fit a machine word, so reading an entry's unit and generation is one big-integer operation
+PRICE_SHIFT: Final = 62
+LOW_MASK: Final = (1 << 62) - 1
+GEN_SHIFT: Final = 30
+GEN_MASK: Final = (1 << 32) - 1  # wraps after 2**32 indexings of one unit (see ``_begin``)
 UNIT_SHIFT: Final = 2
-SEQ_MASK: Final = (1 << 48) - 1  # 2**48 pushes before the numbers wrap
-UNIT_MASK: Final = (1 << 32) - 1  # 2**32 units
-STALE: Final = 1 << 60  # a dropped unit's ``first``: beyond every sequence number
+UNIT_MASK: Final = (1 << 28) - 1
+MAX_UNITS: Final = 1 << 28
 FALLING_FLIP: Final = 1 << 80  # a falling heap's price is stored as FALLING_FLIP - price (min-heap)
 Popped = tuple[str, bool, int, UnitKey, int]  # (symbol, falling heap, entry, unit, hit)
 Band = tuple[str, int, int, int]  # (symbol, mark, room, safe direction: +1 up, -1 down, 0)
@@ -75,14 +78,13 @@ class RiskIndex:
         "dirty",
         "falling",
         "falling_cap",
-        "first",
+        "gens",
         "hot",
         "hot_symbols",
         "quiet_marks",
         "rising",
         "rising_cap",
         "screens",
-        "seq",
         "swept_marks",
         "unit_ids",
         "unit_keys",
@@ -100,11 +102,10 @@ class RiskIndex:
         self.adl_rankings: dict[tuple[str, bool], list[Candidate]] = {}  # per sweep
         self.unit_ids: dict[UnitKey, int] = {}  # each unit ever indexed: its number
         self.unit_keys: list[UnitKey] = []  # by number
-        self.first: list[int] = []  # by number: the first live sequence number, or STALE
+        self.gens: list[int] = []  # by number: the generation of the unit's live entries
         self.dirty: set[UnitKey] = set()
         self.swept_marks: dict[str, int] = {}
         self.quiet_marks: tuple[int, ...] = ()  # every mark when a sweep last found nothing to do
-        self.seq = 0
         self.cursor = 0  # events of the command being handled already absorbed
 
     # --- what changed ----------------------------------------------------------------------------
@@ -137,7 +138,7 @@ class RiskIndex:
         """Forget ``key``'s entries (they go stale) and its place among the hot units."""
         number = self.unit_ids.get(key)
         if number is not None:
-            self.first[number] = STALE
+            self.gens[number] = (self.gens[number] + 1) & GEN_MASK  # no entry has this one
         if self.hot_symbols:  # most often empty: no hashing of the key then
             for symbol in self.hot_symbols.pop(key, ()):
                 self.hot[symbol].discard(key)
@@ -198,29 +199,38 @@ class RiskIndex:
                 self._push(symbol, long, call, unit, Hit.MARGIN_CALL)
 
     def _begin(self, key: UnitKey) -> int:
-        """Start a new indexing of ``key`` (its older entries go stale); return its number."""
+        """Start a new indexing of ``key`` (its older entries go stale).
+
+        Return the low bits its new entries carry: its number and its new generation. An
+        entry is live while its generation is its unit's; one that survived 2**32 indexings
+        of its unit uncompacted would pass for live again, which costs an exact check of that
+        unit and nothing else (every hit is a candidate only).
+        """
         number = self.unit_ids.get(key)
         if number is None:
-            number = self.unit_ids[key] = len(self.unit_keys)
+            number = len(self.unit_keys)
+            if number >= MAX_UNITS:
+                raise RuntimeError(f"the risk index holds at most {MAX_UNITS} margin units")
+            self.unit_ids[key] = number
             self.unit_keys.append(key)
-            self.first.append(STALE)
-        self.first[number] = self.seq + 1
-        return number
+            self.gens.append(0)
+        gen = self.gens[number] = (self.gens[number] + 1) & GEN_MASK
+        return (gen << GEN_SHIFT) | (number << UNIT_SHIFT)
 
     def _push(self, symbol: str, falling: bool, price: int, unit: int, hit: int) -> None:
-        seq = self.seq = self.seq + 1
+        """Push an entry of ``unit`` (the low bits ``_begin`` returned) at ``price``."""
         heaps, caps = (
             (self.falling, self.falling_cap) if falling else (self.rising, self.rising_cap)
         )
         heap = heaps[symbol]
-        heappush(heap, _entry(price, falling, seq, unit, hit))
+        heappush(heap, _entry(price, falling, unit | hit))
         if len(heap) > caps[symbol]:
             heaps[symbol] = self._compacted(heap, caps, symbol)
 
     def _live(self, entry: int) -> bool:
         """Tell whether ``entry`` belongs to its unit's current indexing."""
-        seq = (entry >> SEQ_SHIFT) & SEQ_MASK
-        return seq >= self.first[(entry >> UNIT_SHIFT) & UNIT_MASK]
+        low = entry & LOW_MASK
+        return low >> GEN_SHIFT == self.gens[(low >> UNIT_SHIFT) & UNIT_MASK]
 
     def _compacted(self, heap: list[int], caps: dict[str, int], symbol: str) -> list[int]:
         """Return ``heap`` without its stale entries; let it grow to 4x that before the next.
@@ -229,12 +239,7 @@ class RiskIndex:
         grow without bound (six stale entries to one live after 200,000 orders, and a server
         runs for days). Amortized O(1) per push: a scan of at most 4/3 entries per push.
         """
-        first = self.first
-        live = [
-            entry
-            for entry in heap
-            if (entry >> SEQ_SHIFT) & SEQ_MASK >= first[(entry >> UNIT_SHIFT) & UNIT_MASK]
-        ]  # ``_live``, inlined: a compaction tests every entry of the heap
+        live = [entry for entry in heap if self._live(entry)]
         heapify(live)
         caps[symbol] = COMPACT_GROWTH * len(live) + COMPACT_SLACK
         return live
@@ -243,7 +248,7 @@ class RiskIndex:
         """Return the unit and hit of each live entry of one heap (for tests and reports)."""
         heap = (self.falling if falling else self.rising)[symbol]
         return [
-            (self.unit_keys[(entry >> UNIT_SHIFT) & UNIT_MASK], entry & 3)
+            (self.unit_keys[((entry & LOW_MASK) >> UNIT_SHIFT) & UNIT_MASK], entry & 3)
             for entry in heap
             if self._live(entry)
         ]
@@ -262,16 +267,18 @@ class RiskIndex:
         bound = (FALLING_FLIP - mark + 1) << PRICE_SHIFT  # below it: a price at or above mark
         while heap and heap[0] < bound:
             entry = heappop(heap)
-            if self._live(entry):
-                key = self.unit_keys[(entry >> UNIT_SHIFT) & UNIT_MASK]
-                hits.append((symbol, True, entry, key, entry & 3))
+            low = entry & LOW_MASK
+            unit = (low >> UNIT_SHIFT) & UNIT_MASK
+            if low >> GEN_SHIFT == self.gens[unit]:  # live
+                hits.append((symbol, True, entry, self.unit_keys[unit], low & 3))
         heap = self.rising[symbol]
         bound = (mark + 1) << PRICE_SHIFT  # below it: a price at or below mark
         while heap and heap[0] < bound:
             entry = heappop(heap)
-            if self._live(entry):
-                key = self.unit_keys[(entry >> UNIT_SHIFT) & UNIT_MASK]
-                hits.append((symbol, False, entry, key, entry & 3))
+            low = entry & LOW_MASK
+            unit = (low >> UNIT_SHIFT) & UNIT_MASK
+            if low >> GEN_SHIFT == self.gens[unit]:  # live
+                hits.append((symbol, False, entry, self.unit_keys[unit], low & 3))
         return hits
 
     def moved(self, symbol: str, mark: int) -> bool:
@@ -288,15 +295,10 @@ class RiskIndex:
         )
 
 
-def _entry(price: int, falling: bool, seq: int, unit: int, hit: int) -> int:
-    """Encode one heap entry: ordered by price (a falling heap's highest first), then seq."""
+def _entry(price: int, falling: bool, low: int) -> int:
+    """Encode one heap entry: ordered by price (a falling heap's highest first), then ``low``."""
     stored = FALLING_FLIP - min(max(price, 0), FALLING_FLIP - 1) if falling else max(price, 0)
-    return (
-        (stored << PRICE_SHIFT)
-        | ((seq & SEQ_MASK) << SEQ_SHIFT)
-        | ((unit & UNIT_MASK) << UNIT_SHIFT)
-        | hit
-    )
+    return (stored << PRICE_SHIFT) | low
 
 
 def _unwiden(price: int, long: bool) -> int:
