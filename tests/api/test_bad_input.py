@@ -27,7 +27,7 @@ def ledger(client: TestClient) -> object:
         for a in venue.accounts.values()
         for p in a.open_positions()
     )
-    return body["systemAccounts"], sorted(venue.ledger.balances.items()), orders, positions
+    return body["systemAccounts"], sorted(venue.ledger.items()), orders, positions
 
 
 def test_a_valid_signed_order_is_accepted_in_query_or_body(alice: Account) -> None:

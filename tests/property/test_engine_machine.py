@@ -672,7 +672,7 @@ class EngineMachine(RuleBasedStateMachine):
         ledger = self.engine.venue.ledger
         assert all(total == 0 for total in ledger.totals().values()), ledger.totals()
         inside: dict[str, int] = {}
-        for (name, asset), amount in ledger.balances.items():
+        for (name, asset), amount in ledger.items():
             if name != EXTERNAL:
                 inside[asset] = inside.get(asset, 0) + amount
         for asset in set(inside) | set(self.inside):
@@ -682,7 +682,7 @@ class EngineMachine(RuleBasedStateMachine):
     @invariant()
     def system_accounts_never_negative(self) -> None:
         """Fees, funding dust and the insurance funds never go below zero."""
-        for (name, asset), amount in self.engine.venue.ledger.balances.items():
+        for (name, asset), amount in self.engine.venue.ledger.items():
             if name in (FEES, FUNDING) or is_fund(name):
                 assert amount >= 0, (name, asset, amount)
 
@@ -703,7 +703,7 @@ class EngineMachine(RuleBasedStateMachine):
     def isolated_wallets_belong_to_open_isolated_positions(self) -> None:
         """Margin set aside for a position goes back to the cross wallet when it closes."""
         venue = self.engine.venue
-        for (name, _), amount in venue.ledger.balances.items():
+        for (name, _), amount in venue.ledger.items():
             if amount == 0 or "/" not in name:
                 continue
             account_name, symbol, side = name.split("/")

@@ -131,7 +131,7 @@ def advance_time(call: Call) -> dict[str, Any]:
 
 def insurance(call: Call) -> dict[str, Any]:
     venue = call.server.live.venue
-    funds = sorted({(n, a) for (n, a) in venue.ledger.balances if is_fund(n)})
+    funds = sorted({(n, a) for (n, a), _ in venue.ledger.items() if is_fund(n)})
     return {
         "funds": [
             {
@@ -159,9 +159,7 @@ def ledger(call: Call) -> dict[str, Any]:
     return {
         "balanced": all(v == 0 for v in totals.values()),
         "systemAccounts": {
-            f"{n} {a}": d(v)
-            for (n, a), v in sorted(venue.ledger.balances.items())
-            if n.startswith("@")
+            f"{n} {a}": d(v) for (n, a), v in sorted(venue.ledger.items()) if n.startswith("@")
         },
         "journalSeq": call.server.live.exchange.seq,
         "stateHash": call.server.live.exchange.engine.state_hash(),

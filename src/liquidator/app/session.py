@@ -127,7 +127,7 @@ def _describe(summary: SessionSummary, engine: Engine) -> None:
     summary.open_positions = sum(len(a.open_positions()) for a in venue.accounts.values())
     summary.system_balances = {
         f"{name} {asset}": amount
-        for (name, asset), amount in sorted(venue.ledger.balances.items())
+        for (name, asset), amount in sorted(venue.ledger.items())
         if name.startswith("@") and name != EXTERNAL
     }
     summary.ledger_balanced = all(total == 0 for total in venue.ledger.totals().values())

@@ -141,7 +141,7 @@ def _isolated_shortfall(venue: Venue, account: AccountState, symbol: str) -> boo
     for (name, _), position in account.positions.items():
         if name != symbol or position.quantity == 0:
             continue
-        wallet = venue.ledger.balances.get((position.ledger_key, asset), 0)
+        wallet = venue.ledger.balance(position.ledger_key, asset)
         balance = wallet + unrealized(position, state.mark_price)
         if balance < position_margin(position, state.mark_price, account.leverage_of(symbol)):
             return True
@@ -209,7 +209,7 @@ def modify_isolated_margin(venue: Venue, command: ModifyIsolatedMargin, out: lis
             raise reject(RejectReason.INSUFFICIENT_BALANCE, "Cross balance insufficient.")
         source, target = name, key
     else:
-        wallet = venue.ledger.balances.get((key, asset), 0)
+        wallet = venue.ledger.balance(key, asset)
         pnl = min(0, unrealized(position, state.mark_price))
         needed = position_margin(position, state.mark_price, account.leverage_of(command.symbol))
         if amount.raw > wallet + pnl - needed:

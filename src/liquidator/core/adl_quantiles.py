@@ -19,7 +19,7 @@ from liquidator.core.venue import Venue
 def update_quantiles(venue: Venue, out: list[Event]) -> None:
     """Recompute the quantiles of every symbol from the positions at the marks."""
     marks = {symbol: state.mark_price for symbol, state in venue.symbols.items()}
-    balances = venue.ledger.balances
+    ledger = venue.ledger
     sides: dict[str, tuple[list[adl.RankKey], list[adl.RankKey]]] = {
         symbol: ([], []) for symbol in venue.symbols
     }
@@ -41,9 +41,9 @@ def update_quantiles(venue: Venue, out: list[Event]) -> None:
             symbol, pnl = position.symbol, unrealized[id(position)]
             asset = venue.assets[symbol]
             if account.is_isolated(symbol):
-                balance = balances.get((position.ledger_key, asset), 0) + pnl
+                balance = ledger.balance(position.ledger_key, asset) + pnl
             else:
-                balance = balances.get((account.account, asset), 0) + cross[asset]
+                balance = ledger.balance(account.account, asset) + cross[asset]
             size = abs(position.quantity)
             score = adl.score_key(pnl, size * marks[symbol] // SCALE, balance)
             key = (-score, -size, account.account, position.side.value)  # Candidate.sort_key

@@ -46,7 +46,7 @@ def fund_balance(venue: Venue, fund: AccountState, asset: str) -> int:
     positions = cross_positions(fund, asset, venue.assets)
     marks = {p.symbol: venue.symbols[p.symbol].mark_price for p in positions}
     tiers = {p.symbol: venue.symbols[p.symbol].tiers for p in positions}
-    wallet = venue.ledger.balances.get((fund.account, asset), 0)
+    wallet = venue.ledger.balance(fund.account, asset)
     return figures(wallet, positions, marks, tiers).margin_balance
 
 
@@ -194,14 +194,14 @@ def take_over(
 
 def cover(venue: Venue, wallet: str, asset: str, account: str, out: list[Event]) -> int:
     """Bring a negative ``wallet`` back toward zero from its fund; return what is left unpaid."""
-    deficit = -venue.ledger.balances.get((wallet, asset), 0)
+    deficit = -venue.ledger.balance(wallet, asset)
     if deficit <= 0:
         return 0
     symbol = wallet.split("/")[1] if "/" in wallet else ""
     fund_name = _fund_for_asset(venue, symbol, asset)
     fund = venue.accounts[fund_name]
     paid = min(deficit, max(0, fund_balance(venue, fund, asset)))
-    paid = min(paid, max(0, venue.ledger.balances.get((fund_name, asset), 0)))
+    paid = min(paid, max(0, venue.ledger.balance(fund_name, asset)))
     if paid:
         out.append(
             venue.ledger.transfer(

@@ -1,11 +1,12 @@
 """Double-entry ledger: every movement of money is an entry whose postings sum to zero.
 
-Balances are raw ints (10**-8) per (ledger account, asset). User wallets are ledger accounts
-(``<account>`` for the cross wallet, ``<account>/<symbol>/<side>`` for an isolated one); the venue
-keeps system accounts whose names start with ``@``. ``@external`` is the world outside the
-venue: a deposit moves money from it, a withdrawal back to it. Because every entry sums to zero,
-per asset ``sum(all balances) == 0``, i.e. wallets plus the other system accounts always equal
-deposits minus withdrawals.
+Balances are raw ints (10**-8) per (ledger account, asset), held per asset then per ledger
+account (``wallets``): a lookup hashes no tuple and compares the account's name only. User
+wallets are ledger accounts (``<account>`` for the cross wallet, ``<account>/<symbol>/<side>``
+for an isolated one); the venue keeps system accounts whose names start with ``@``.
+``@external`` is the world outside the venue: a deposit moves money from it, a withdrawal back
+to it. Because every entry sums to zero, per asset ``sum(all balances) == 0``, i.e. wallets
+plus the other system accounts always equal deposits minus withdrawals.
 """
 
 from __future__ import annotations
@@ -96,14 +97,33 @@ class LedgerError(Exception):
 class Ledger:
     """Balances and the entry counter; entries themselves go out as events."""
 
-    __slots__ = ("balances", "entries")
+    __slots__ = ("entries", "wallets")
 
     def __init__(self) -> None:
-        self.balances: dict[tuple[str, str], int] = {}
+        self.wallets: dict[str, dict[str, int]] = {}  # asset -> ledger account -> balance
         self.entries = 0
 
     def balance(self, ledger_account: str, asset: str) -> int:
-        return self.balances.get((ledger_account, asset), 0)
+        wallets = self.wallets.get(asset)
+        return wallets.get(ledger_account, 0) if wallets is not None else 0
+
+    def balance_of(self, key: tuple[str, str]) -> int:
+        """Return the balance of ``(ledger account, asset)``."""
+        return self.balance(key[0], key[1])
+
+    def items(self) -> list[tuple[tuple[str, str], int]]:
+        """Return every ``((ledger account, asset), balance)``, by asset then account."""
+        return [
+            ((name, asset), amount)
+            for asset, wallets in sorted(self.wallets.items())
+            for name, amount in sorted(wallets.items())
+        ]
+
+    def _wallets(self, asset: str) -> dict[str, int]:
+        wallets = self.wallets.get(asset)
+        if wallets is None:
+            wallets = self.wallets[asset] = {}
+        return wallets
 
     def transfer(
         self,
@@ -119,11 +139,9 @@ class Ledger:
         ts_ms: int = 0,
     ) -> LedgerPosted:
         """Move ``amount`` of ``asset`` from ``source`` to ``target`` (a two-posting entry)."""
-        balances = self.balances
-        key = (source, asset)
-        balances[key] = balances.get(key, 0) - amount
-        key = (target, asset)
-        balances[key] = balances.get(key, 0) + amount
+        wallets = self._wallets(asset)
+        wallets[source] = wallets.get(source, 0) - amount
+        wallets[target] = wallets.get(target, 0) + amount
         self.entries += 1
         postings = ((source, -amount), (target, amount))
         return LedgerPosted(self.entries, kind, asset, postings, account, symbol, ref, ts_ms)
@@ -142,21 +160,18 @@ class Ledger:
         """Apply a multi-posting entry; raise :class:`LedgerError` unless it sums to zero."""
         if sum(amount for _, amount in postings) != 0:
             raise LedgerError(f"unbalanced {kind.value} entry {postings}")
+        wallets = self._wallets(asset)
         for ledger_account, amount in postings:
-            key = (ledger_account, asset)
-            self.balances[key] = self.balances.get(key, 0) + amount
+            wallets[ledger_account] = wallets.get(ledger_account, 0) + amount
         self.entries += 1
         return LedgerPosted(self.entries, kind, asset, postings, account, symbol, ref, ts_ms)
 
     def totals(self) -> dict[str, int]:
         """Return the sum of all balances per asset (zero for a balanced ledger)."""
-        result: dict[str, int] = {}
-        for (_, asset), amount in self.balances.items():
-            result[asset] = result.get(asset, 0) + amount
-        return result
+        return {asset: sum(wallets.values()) for asset, wallets in self.wallets.items()}
 
     def to_state(self) -> dict[str, object]:
-        rows = sorted([k[0], k[1], v] for k, v in self.balances.items() if v != 0)
+        rows = sorted([k[0], k[1], v] for k, v in self.items() if v != 0)
         return {"entries": self.entries, "balances": rows}
 
     @classmethod
@@ -168,5 +183,5 @@ class Ledger:
             raise TypeError("bad ledger state")
         ledger.entries = entries
         for name, asset, amount in rows:
-            ledger.balances[(str(name), str(asset))] = int(amount)
+            ledger._wallets(str(asset))[str(name)] = int(amount)
         return ledger

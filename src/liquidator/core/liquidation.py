@@ -319,10 +319,10 @@ def _settle_wallet(venue: Venue, key: UnitKey, out: list[Event]) -> None:
     """Cover a negative wallet from the fund; return an empty isolated wallet's rest to cross."""
     wallet, asset = key
     account = venue.accounts[wallet.split("/")[0]]
-    if venue.ledger.balances.get(key, 0) < 0:
+    if venue.ledger.balance_of(key) < 0:
         cover(venue, wallet, asset, account.account, out)
     target = unit(venue, key)
-    left = venue.ledger.balances.get(key, 0)
+    left = venue.ledger.balance_of(key)
     if target is not None and target.isolated and not target.positions and left > 0:
         out.append(
             venue.ledger.transfer(

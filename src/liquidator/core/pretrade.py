@@ -127,7 +127,7 @@ def figures(venue: Venue, account: AccountState, asset: str, *, orders_except: s
     ``orders_except`` leaves out the open-order margin of that symbol (the pre-trade check
     works it out itself, before and after the new order).
     """
-    result = Figures(venue.ledger.balances.get((account.account, asset), 0))
+    result = Figures(venue.ledger.balance(account.account, asset))
     symbols = venue.symbols
     for symbol, seat in account.symbols.items():  # one object per symbol: positions, orders
         state = symbols[symbol]

@@ -151,7 +151,7 @@ def _move_isolated_margin(
     ledger, name, key = venue.ledger, account.account, position.ledger_key
     now, symbol = venue.now_ms, position.symbol
     if closed:
-        balance = ledger.balances.get((key, asset), 0)
+        balance = ledger.balance(key, asset)
         release = balance if closed == abs(before) else balance * closed // abs(before)
         if release:
             out.append(
@@ -194,7 +194,7 @@ def _position_event(
     venue: Venue, account: AccountState, position: PositionState, isolated: bool
 ) -> PositionChanged:
     asset = venue.symbols[position.symbol].instrument.margin_asset
-    wallet = venue.ledger.balances.get((position.ledger_key, asset), 0) if isolated else 0
+    wallet = venue.ledger.balance(position.ledger_key, asset) if isolated else 0
     margin_type = MarginType.ISOLATED if isolated else MarginType.CROSS
     return PositionChanged(
         account.account,

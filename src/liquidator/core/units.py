@@ -49,7 +49,7 @@ def unit_figures(venue: Venue, target: Unit) -> Figures:
     """Return the unit's figures at the current marks."""
     marks = {p.symbol: venue.symbols[p.symbol].mark_price for p in target.positions}
     tiers = {p.symbol: venue.symbols[p.symbol].tiers for p in target.positions}
-    wallet = venue.ledger.balances.get((target.wallet_key, target.asset), 0)
+    wallet = venue.ledger.balance(target.wallet_key, target.asset)
     return figures(wallet, target.positions, marks, tiers)
 
 
@@ -60,7 +60,7 @@ def margin_balance(venue: Venue, account: AccountState, key: UnitKey) -> int:
     maintenance margin (ADL ranks thousands of positions at once).
     """
     wallet, asset = key
-    total = venue.ledger.balances.get(key, 0)
+    total = venue.ledger.balance_of(key)
     isolated = wallet != account.account
     for (symbol, _), position in account.positions.items():
         if not position.quantity or venue.assets[symbol] != asset:
@@ -75,7 +75,7 @@ def margin_balance(venue: Venue, account: AccountState, key: UnitKey) -> int:
 
 def balance_without(venue: Venue, target: Unit, position: PositionState) -> int:
     """Return the unit's margin balance leaving out ``position``'s unrealized PnL (raw)."""
-    wallet = venue.ledger.balances.get((target.wallet_key, target.asset), 0)
+    wallet = venue.ledger.balance(target.wallet_key, target.asset)
     others = [p for p in target.positions if p is not position and p.quantity]
     marks = {p.symbol: venue.symbols[p.symbol].mark_price for p in others}
     tiers = {p.symbol: venue.symbols[p.symbol].tiers for p in others}
@@ -94,7 +94,7 @@ def refresh(venue: Venue) -> list[UnitKey]:
         if target is None or not target.positions:
             venue.margin_called.discard(key)
             continue
-        wallet = venue.ledger.balances.get(key, 0)  # the key is the wallet's (account, asset)
+        wallet = venue.ledger.balance_of(key)  # the key is the wallet's (account, asset)
         fund = is_fund(target.account.account)
         called = key in venue.margin_called
         if len(target.positions) > 1 or fund:
