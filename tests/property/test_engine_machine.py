@@ -743,7 +743,11 @@ class EngineMachine(RuleBasedStateMachine):
                 assert orders.sell_qty == sum(o.remaining for o in sells)
                 assert orders.sell_cost == sum(o.remaining * o.price for o in sells)
                 assert orders.algo == sum(o in state.triggers for o in orders.orders)
-                assert orders.by_client == {o.client_order_id: o for o in orders.orders.values()}
+                every = list(
+                    orders.orders.values()
+                )  # a client id finds its order, generated or not
+                assert all(orders.by_client_id(o.client_order_id) is o for o in every), symbol
+                assert all(o in orders.orders.values() for o in orders.by_client.values())
         for state in venue.symbols.values():
             bid, ask = state.book.best_bid(), state.book.best_ask()
             assert bid is None or ask is None or bid < ask, (state.instrument.symbol, bid, ask)

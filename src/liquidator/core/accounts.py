@@ -15,6 +15,7 @@ from liquidator.core.orders import Order, Side
 from liquidator.core.position import MarginType, PositionSide
 
 DEFAULT_LEVERAGE: Final = 20  # Binance's default for a symbol never set
+GENERATED_PREFIX: Final = "liq-"  # an order placed without a client order id gets liq-<orderId>
 
 
 @mypyc_attr(acyclic=True)
@@ -88,7 +89,7 @@ class AccountSymbol:
         self.long: PositionState | None = None
         self.short: PositionState | None = None
         self.orders: dict[int, Order] = {}
-        self.by_client: dict[str, Order] = {}  # the same orders by client order id (unique)
+        self.by_client: dict[str, Order] = {}  # by client order id, but the generated ones
         self.algo = 0  # conditional orders not yet triggered
         self.closing = 0  # resting orders that may only close (reduce-only, hedge closes)
         self.buy_qty = 0
@@ -118,16 +119,33 @@ class AccountSymbol:
         else:
             self.short = position
 
-    def put(self, order: Order) -> None:
-        """Hold ``order`` as open (by id and by client order id)."""
+    def put(self, order: Order, *, generated: bool = False) -> None:
+        """Hold ``order`` as open, by id and, unless ``generated``, by client order id.
+
+        A ``generated`` client order id is the engine's own ``liq-<orderId>``: found from the
+        id itself (:meth:`by_client_id`), so most orders never touch ``by_client``.
+        """
         self.orders[order.order_id] = order
-        self.by_client[order.client_order_id] = order
+        if not generated:
+            self.by_client[order.client_order_id] = order
 
     def take(self, order: Order) -> None:
         """Forget the open ``order``."""
         del self.orders[order.order_id]
-        if self.by_client.get(order.client_order_id) is order:
-            del self.by_client[order.client_order_id]
+        by_client = self.by_client
+        if by_client and by_client.get(order.client_order_id) is order:
+            del by_client[order.client_order_id]
+
+    def by_client_id(self, client_order_id: str) -> Order | None:
+        """Return the open order with ``client_order_id``, generated (``liq-<orderId>``) or not."""
+        found = self.by_client.get(client_order_id) if self.by_client else None
+        if found is None and client_order_id.startswith(GENERATED_PREFIX):
+            digits = client_order_id[len(GENERATED_PREFIX) :]
+            if digits.isascii() and digits.isdigit():
+                order = self.orders.get(int(digits))
+                if order is not None and order.client_order_id == client_order_id:
+                    return order
+        return found
 
     def add_exposure(self, order: Order, quantity: int) -> None:
         """Count ``quantity`` of a resting ``order`` (negative to release it)."""

@@ -10,7 +10,7 @@ the account's leverage bracket.
 
 from __future__ import annotations
 
-from liquidator.core.accounts import AccountState
+from liquidator.core.accounts import GENERATED_PREFIX, AccountState
 from liquidator.core.commands import CancelAllOrders, CancelOrder, PlaceOrder
 from liquidator.core.events import Event, OrderAccepted, OrderClosed, RejectReason
 from liquidator.core.matching import close_resting, fillable, match, walk_cost
@@ -68,14 +68,15 @@ def place_order(venue: Venue, command: PlaceOrder, out: list[Event]) -> Order:
     state = require_symbol(venue, command.symbol)
     order = _validated(venue, account, state, command)
     order.order_id = venue.next_order_id()
+    generated = False  # the plain liq-<orderId>: open orders find it without a map
     if not order.client_order_id:
-        order.client_order_id = _generated_id(account, order)
+        order.client_order_id, generated = _generated_id(account, order)
     out.append(
         OrderAccepted(account.account, order.symbol, order.order_id, order.fields(), venue.now_ms)
     )
     if is_conditional(order.type):
         orders = account.symbol(order.symbol)
-        orders.put(order)
+        orders.put(order, generated=generated)
         orders.algo += 1
         state.triggers[order.order_id] = order
         state.trigger_index.add(order)
@@ -83,21 +84,25 @@ def place_order(venue: Venue, command: PlaceOrder, out: list[Event]) -> Order:
             order.activated = True
             order.trail_extreme = watched_price(state, order.working_type)
     else:
-        work(venue, state, account, order, out)
+        work(venue, state, account, order, out, generated=generated)
     return order
 
 
-def _generated_id(account: AccountState, order: Order) -> str:
-    """Return ``liq-<orderId>``, suffixed if an open order already uses it."""
+def _generated_id(account: AccountState, order: Order) -> tuple[str, bool]:
+    """Return ``liq-<orderId>``, suffixed if an open order already uses it.
+
+    Only an id a client chose can be taken (``by_client``): another generated one names
+    another order id. Also return whether it is the plain ``liq-<orderId>`` (no suffix).
+    """
     orders = account.symbols.get(order.symbol)
-    name, suffix = f"liq-{order.order_id}", 0
-    if orders is None:
-        return name
+    name, suffix = f"{GENERATED_PREFIX}{order.order_id}", 0
+    if orders is None or not orders.by_client:
+        return name, True
     taken = orders.by_client
     while name in taken:
         suffix += 1
-        name = f"liq-{order.order_id}-{suffix}"
-    return name
+        name = f"{GENERATED_PREFIX}{order.order_id}-{suffix}"
+    return name, suffix == 0
 
 
 def _validated(
@@ -259,9 +264,18 @@ def check_margin(venue: Venue, account: AccountState, state: SymbolState, order:
 
 
 def work(
-    venue: Venue, state: SymbolState, account: AccountState, order: Order, out: list[Event]
+    venue: Venue,
+    state: SymbolState,
+    account: AccountState,
+    order: Order,
+    out: list[Event],
+    *,
+    generated: bool = False,
 ) -> None:
-    """Match an accepted LIMIT or MARKET order, then rest what is left or expire it."""
+    """Match an accepted LIMIT or MARKET order, then rest what is left or expire it.
+
+    ``generated``: its client order id is the plain ``liq-<orderId>`` (``AccountSymbol.put``).
+    """
     is_market = order.type is OrderType.MARKET
     limit = market_limit(state, order.side) if is_market else order.price
     stopped = match(venue, state, order, limit, out)
@@ -277,7 +291,7 @@ def work(
         elif order.time_in_force is TimeInForce.FOK:
             stopped = ExpiryReason.FOK_UNFILLED
         else:
-            rest(state, account, order)
+            rest(state, account, order, generated=generated)
             return
     order.status = OrderStatus.EXPIRED
     order.expiry_reason = stopped
@@ -286,9 +300,11 @@ def work(
     )
 
 
-def rest(state: SymbolState, account: AccountState, order: Order) -> None:
+def rest(
+    state: SymbolState, account: AccountState, order: Order, *, generated: bool = False
+) -> None:
     orders = account.symbol(order.symbol)
-    orders.put(order)
+    orders.put(order, generated=generated)
     if order.is_opening:
         orders.add_exposure(order, order.remaining)
     else:
@@ -310,7 +326,7 @@ def cancel_order(venue: Venue, command: CancelOrder, out: list[Event]) -> Order:
         if command.order_id is not None:
             found = orders.orders.get(command.order_id)
         elif command.client_order_id is not None:
-            found = orders.by_client.get(command.client_order_id)
+            found = orders.by_client_id(command.client_order_id)
     if found is None:
         raise reject(RejectReason.UNKNOWN_ORDER, "Unknown order sent.")
     close_resting(venue, account, found, OrderStatus.CANCELED, ExpiryReason.NONE, out)

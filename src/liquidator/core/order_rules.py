@@ -173,7 +173,7 @@ def check_client_order_id(orders: AccountSymbol | None, client_order_id: str) ->
     """Check the format, the reserved prefixes and uniqueness among the open ``orders``."""
     if not CLIENT_ORDER_ID.match(client_order_id) or client_order_id.startswith(RESERVED_PREFIXES):
         raise reject(RejectReason.INVALID_CLIENT_ORDER_ID, "newClientOrderId is not valid")
-    if orders and client_order_id in orders.by_client:
+    if orders and orders.by_client_id(client_order_id) is not None:
         raise reject(RejectReason.DUPLICATE_CLIENT_ORDER_ID, "ClientOrderId is duplicated")
 
 
