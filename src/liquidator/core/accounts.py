@@ -97,10 +97,6 @@ class AccountSymbol:
         self.sell_qty = 0
         self.sell_cost = 0
 
-    @property
-    def isolated(self) -> bool:
-        return self.margin_type is MarginType.ISOLATED
-
     def leverage_or_default(self) -> int:
         return self.leverage or DEFAULT_LEVERAGE
 
