@@ -175,9 +175,7 @@ class AccountState:
 
     def leverage_of(self, symbol: str) -> int:
         held = self.symbols.get(symbol)
-        if held is None or not held.leverage:
-            return DEFAULT_LEVERAGE
-        return held.leverage
+        return held.leverage_or_default() if held is not None else DEFAULT_LEVERAGE
 
     def margin_type_of(self, symbol: str) -> MarginType:
         held = self.symbols.get(symbol)

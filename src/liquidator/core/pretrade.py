@@ -20,7 +20,7 @@ from typing import Final
 
 from mypy_extensions import mypyc_attr
 
-from liquidator.core.accounts import DEFAULT_LEVERAGE, AccountState, AccountSymbol, PositionState
+from liquidator.core.accounts import AccountState, AccountSymbol, PositionState
 from liquidator.core.orders import Side
 from liquidator.core.position import MarginType
 from liquidator.core.scaled import SCALE, SCALE2
@@ -58,28 +58,43 @@ _REDUCED_RATES: Final[dict[int, tuple[int, int]]] = {}
 
 def unrealized(position: PositionState, mark: int) -> int:
     """Return ``floor(qty * mark - cost)`` at the fixed scale (a credit: rounded down)."""
-    return (position.quantity * mark - position.cost) // SCALE
+    return _pnl(position, position.quantity * mark)
 
 
 def position_margin(position: PositionState, mark: int, leverage: int) -> int:
     """Return ``ceil(|qty| * mark / leverage)`` (raw)."""
-    return ceil_div(abs(position.quantity) * mark, SCALE * leverage)
+    return _margin(position.quantity * mark, leverage)
+
+
+def _pnl(position: PositionState, notional16: int) -> int:
+    """``unrealized`` from the position's signed notional at the mark (10**-16)."""
+    return (notional16 - position.cost) // SCALE
+
+
+def _margin(notional16: int, leverage: int) -> int:
+    """``position_margin`` from the position's signed notional at the mark (10**-16)."""
+    return ceil_div(abs(notional16), SCALE * leverage)
 
 
 def open_order_cost(account: AccountState, orders: AccountSymbol) -> int:
     """Return the notional (10**-16) the account's open orders in a symbol could add."""
     if account.hedge:
         return orders.buy_cost + orders.sell_cost
-    _, buy, sell = _one_way_excesses(orders)
+    _, buy, sell = _one_way_excesses(
+        orders, orders.buy_qty, orders.buy_cost, orders.sell_qty, orders.sell_cost
+    )
     return max(buy, sell)
 
 
-def _one_way_excesses(orders: AccountSymbol) -> tuple[int, int, int]:
-    """Return (position quantity, buy excess cost, sell excess cost) in one-way mode."""
+def _one_way_excesses(
+    orders: AccountSymbol, buy_qty: int, buy_cost: int, sell_qty: int, sell_cost: int
+) -> tuple[int, int, int]:
+    """Return (position quantity, buy excess cost, sell excess cost) in one-way mode, for
+    open orders of these totals against the symbol's position."""
     position = orders.both
     quantity = position.quantity if position is not None else 0
-    buy = _excess(orders.buy_qty, orders.buy_cost, max(0, -quantity))
-    sell = _excess(orders.sell_qty, orders.sell_cost, max(0, quantity))
+    buy = _excess(buy_qty, buy_cost, max(0, -quantity))
+    sell = _excess(sell_qty, sell_cost, max(0, quantity))
     return quantity, buy, sell
 
 
@@ -95,7 +110,7 @@ def _excess(total_qty: int, total_cost: int, absorbed: int) -> int:
 def open_order_margin(account: AccountState, orders: AccountSymbol) -> int:
     """Return the initial margin held by the open ``orders`` of a symbol (raw, rounded up)."""
     cost = open_order_cost(account, orders)
-    return ceil_div(cost, SCALE * (orders.leverage or DEFAULT_LEVERAGE)) if cost else 0
+    return ceil_div(cost, SCALE * orders.leverage_or_default()) if cost else 0
 
 
 @mypyc_attr(acyclic=True, free_list_len=1)
@@ -134,7 +149,7 @@ def figures(venue: Venue, account: AccountState, asset: str, *, orders_except: s
         if state.instrument.margin_asset != asset:
             continue
         if seat.margin_type is not MarginType.ISOLATED:
-            mark, leverage = state.mark_price, seat.leverage or DEFAULT_LEVERAGE
+            mark, leverage = state.mark_price, seat.leverage_or_default()
             if seat.both is not None and seat.both.quantity:
                 _add_position(result, seat.both, mark, leverage)
             if seat.long is not None and seat.long.quantity:
@@ -148,11 +163,11 @@ def figures(venue: Venue, account: AccountState, asset: str, *, orders_except: s
 
 def _add_position(result: Figures, position: PositionState, mark: int, leverage: int) -> None:
     """Add ``unrealized`` and ``position_margin`` of ``position``, from one product."""
-    notional = position.quantity * mark  # signed, 10**-16
-    pnl = (notional - position.cost) // SCALE
+    notional16 = position.quantity * mark
+    pnl = _pnl(position, notional16)
     result.unrealized += pnl
     result.unrealized_loss += min(pnl, 0)
-    result.position_margin += ceil_div(abs(notional), SCALE * leverage)
+    result.position_margin += _margin(notional16, leverage)
 
 
 def projected_cost(account: AccountState, orders: AccountSymbol, mark: int) -> int:
@@ -192,10 +207,7 @@ def exposure(
             short_qty * mark + sell_cost if short_qty else sell_cost,
         )
         return buy_cost + sell_cost, projected
-    position = orders.both
-    held = position.quantity if position is not None else 0
-    buy = _excess(buy_qty, buy_cost, max(0, -held))
-    sell = _excess(sell_qty, sell_cost, max(0, held))
+    held, buy, sell = _one_way_excesses(orders, buy_qty, buy_cost, sell_qty, sell_cost)
     # the position's side adds its notional (no ``0 * mark``: a product with an operand past
     # 2**30 leaves the machine word in compiled code, even when it is zero)
     if held > 0:

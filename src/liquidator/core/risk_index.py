@@ -263,23 +263,20 @@ class RiskIndex:
     def reached(self, symbol: str, mark: int) -> list[Popped]:
         """Pop every live entry of ``symbol`` that ``mark`` reaches (stale ones are dropped)."""
         hits: list[Popped] = []
-        heap = self.falling[symbol]
-        bound = (FALLING_FLIP - mark + 1) << PRICE_SHIFT  # below it: a price at or above mark
-        while heap and heap[0] < bound:
-            entry = heappop(heap)
-            low = entry & LOW_MASK
-            unit = (low >> UNIT_SHIFT) & UNIT_MASK
-            if low >> GEN_SHIFT == self.gens[unit]:  # live
-                hits.append((symbol, True, entry, self.unit_keys[unit], low & 3))
-        heap = self.rising[symbol]
-        bound = (mark + 1) << PRICE_SHIFT  # below it: a price at or below mark
-        while heap and heap[0] < bound:
-            entry = heappop(heap)
-            low = entry & LOW_MASK
-            unit = (low >> UNIT_SHIFT) & UNIT_MASK
-            if low >> GEN_SHIFT == self.gens[unit]:  # live
-                hits.append((symbol, False, entry, self.unit_keys[unit], low & 3))
+        # below each bound: a price at or above the mark (falling), at or below it (rising)
+        self._pop_below(symbol, True, (FALLING_FLIP - mark + 1) << PRICE_SHIFT, hits)
+        self._pop_below(symbol, False, (mark + 1) << PRICE_SHIFT, hits)
         return hits
+
+    def _pop_below(self, symbol: str, falling: bool, bound: int, hits: list[Popped]) -> None:
+        """Pop the entries of one heap below ``bound``; add the live ones to ``hits``."""
+        heap = (self.falling if falling else self.rising)[symbol]
+        while heap and heap[0] < bound:
+            entry = heappop(heap)
+            low = entry & LOW_MASK
+            unit = (low >> UNIT_SHIFT) & UNIT_MASK
+            if low >> GEN_SHIFT == self.gens[unit]:  # live (``_live``, reading ``low`` once)
+                hits.append((symbol, falling, entry, self.unit_keys[unit], low & 3))
 
     def moved(self, symbol: str, mark: int) -> bool:
         """Tell whether ``symbol``'s mark moved since the last sweep (and remember it)."""
