@@ -11,9 +11,12 @@ from liquidator.core.events import Rejection, RejectReason
 class BinanceError(Exception):
     """An answer in Binance's error shape; raised anywhere in a route, rendered by the app."""
 
-    def __init__(self, code: int, msg: str, status: int = 400) -> None:
+    def __init__(
+        self, code: int, msg: str, status: int = 400, *, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(msg)
         self.code, self.msg, self.status = code, msg, status
+        self.headers = headers or {}  # sent with the answer (Retry-After on 503 and 429)
 
     def body(self) -> dict[str, object]:
         return {"code": self.code, "msg": self.msg}

@@ -116,7 +116,7 @@ def endpoint(server: Server, route: Route) -> Callable[[Request], Any]:
         try:
             used = server.limiter.spend(host, route.weight, server.wall_ms())
         except BinanceError as error:
-            return JSONResponse(error.body(), status_code=error.status)
+            return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
         headers = {"X-MBX-USED-WEIGHT-1M": str(used)}
         try:
             body = await request.body()
@@ -125,7 +125,9 @@ def endpoint(server: Server, route: Route) -> Callable[[Request], Any]:
             call.caller = server.authorize(route.security, request, params)
             result = route.handler(call)
         except BinanceError as error:
-            return JSONResponse(error.body(), status_code=error.status, headers=headers)
+            return JSONResponse(
+                error.body(), status_code=error.status, headers=headers | error.headers
+            )
         return JSONResponse(result, headers=headers)
 
     serve.__name__ = f"{route.method.lower()}_{route.path.strip('/').replace('/', '_')}"
