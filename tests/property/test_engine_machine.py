@@ -8,7 +8,13 @@ once with the built-in market maker and once without. After every command:
 * positions net to zero per symbol, and the derived indexes agree with what they index;
 * a command rejected with no time passing left the state hash unchanged;
 * no user wallet is moved by another account's entry; ``@fees`` and ``@funding`` never go negative;
-* the state survives a JSON round trip, a restart from the latest snapshot and a replay from zero.
+* the state survives a JSON round trip, a restart from the latest snapshot and a replay from zero;
+* the positions an account reports (what the API lists) are exactly those the engine holds and
+  charges margin for, whatever mix of settings (position mode, margin type, leverage, isolated
+  margin) and restarts came before.
+
+A ``restart`` rule swaps the live exchange for one reopened from the journal alone, so later
+commands run on restored state.
 """
 
 from __future__ import annotations
@@ -56,6 +62,7 @@ from liquidator.core.orders import (
     WorkingType,
 )
 from liquidator.core.position import MarginType, PositionSide
+from liquidator.core.pretrade import figures, position_margin, unrealized
 from liquidator.core.units import unit, unit_figures, unit_key
 from liquidator.core.venue import VenueConfig
 
@@ -655,6 +662,16 @@ class EngineMachine(RuleBasedStateMachine):
             bps = -bps  # keep the index within a factor of about two of where it started
         self.submit(SetIndexPrice(symbol, Price(offset(index, bps))), wait)
 
+    @rule()
+    def restart(self) -> None:
+        """Carry on from an exchange reopened from the journal (latest snapshot + replay)."""
+        self.exchange.flush()
+        before = self.engine.state_hash()
+        self.exchange = Exchange.open(
+            market(), self.config, self.journal, snapshot_every=SNAPSHOT_EVERY
+        )
+        assert self.engine.state_hash() == before
+
     @rule(seconds=st.integers(1, 900))
     def advance_seconds(self, seconds: int) -> None:
         self.submit(AdvanceTime(), seconds * 1_000)
@@ -708,7 +725,7 @@ class EngineMachine(RuleBasedStateMachine):
                 continue
             account_name, symbol, side = name.split("/")
             account = venue.accounts[account_name]
-            position = account.positions.get((symbol, PositionSide(side)))
+            position = account.find_position(symbol, PositionSide(side))
             quantity = position.quantity if position is not None else 0
             assert quantity != 0, (name, amount)
             assert account.margin_type_of(symbol) is MarginType.ISOLATED, (name, amount)
@@ -718,13 +735,43 @@ class EngineMachine(RuleBasedStateMachine):
         venue = self.engine.venue
         for symbol, state in venue.symbols.items():
             held = {
-                (name, side): position.quantity
+                (name, position.side): position.quantity
                 for name, account in venue.accounts.items()
-                for (position_symbol, side), position in account.positions.items()
-                if position_symbol == symbol and position.quantity
+                for position in account.open_positions()
+                if position.symbol == symbol
             }
             assert sum(held.values()) == 0, (symbol, held)
             assert state.holders == held, symbol
+
+    @invariant()
+    def reported_positions_are_the_charged_ones(self) -> None:
+        """What an account reports holding is what the engine charges margin for.
+
+        The API lists ``open_positions()``; the pre-trade check and the risk engine charge the
+        cross figures (``pretrade.figures``) and index isolated wallets by position: both must
+        see the same positions, of the same mode, with the same margin.
+        """
+        venue = self.engine.venue
+        for account in venue.accounts.values():
+            if account.is_system:
+                continue
+            reported = account.open_positions()
+            for position in reported:  # the sides of the account's mode, and only those
+                one_way = position.side is PositionSide.BOTH
+                assert one_way != account.hedge, (account.account, position.side)
+            cross = [p for p in reported if not account.is_isolated(p.symbol)]
+            charged = figures(venue, account, "USDT")
+            marks = {s: state.mark_price for s, state in venue.symbols.items()}
+            assert charged.position_margin == sum(
+                position_margin(p, marks[p.symbol], account.leverage_of(p.symbol)) for p in cross
+            ), account.account
+            assert charged.unrealized == sum(unrealized(p, marks[p.symbol]) for p in cross)
+            for p in reported:
+                if account.is_isolated(p.symbol):
+                    key = unit_key(venue, account, p)
+                    target = unit(venue, key)
+                    assert target is not None
+                    assert target.positions == [p], account.account
 
     @invariant()
     def derived_order_indexes_agree(self) -> None:
@@ -857,3 +904,58 @@ def test_funding_settles_when_one_account_holds_both_hedge_sides() -> None:
     assert outcome.accepted
     settled = [e for e in outcome.events if isinstance(e, FundingSettled)]
     assert [(e.symbol, e.positions) for e in settled] == [("BTCUSDT", 2), ("ETHUSDT", 0)]
+
+
+def test_a_position_opened_after_switching_mode_back_is_reported_charged_and_closable() -> None:
+    """Found by a tester: hedge -> one-way -> hedge, then a LONG fills but is not reported.
+
+    The per-symbol position slots kept the objects of the first hedge period when the mode
+    changed, so the new LONG was charged margin but missing from what the account reports,
+    could not be closed, and vanished on restart.
+    """
+    journal = MemoryJournal()
+    exchange = Exchange(Engine(market(), VenueConfig()), journal, snapshot_every=1)
+    long = PositionSide.LONG
+
+    def order(account: str, side: Side, position_side: PositionSide, resting: bool) -> PlaceOrder:
+        return PlaceOrder(
+            account,
+            "BTCUSDT",
+            side,
+            OrderType.LIMIT if resting else OrderType.MARKET,
+            quantity=Qty(1_000_000),  # 0.01
+            price=Price(60_000 * SCALE) if resting else None,
+            time_in_force=TimeInForce.GTC if resting else None,
+            position_side=position_side,
+        )
+
+    commands: list[Command] = [
+        SetIndexPrice("BTCUSDT", Price(60_000 * SCALE)),
+        OpenAccount("alice"),
+        OpenAccount("bob"),
+        Deposit("alice", Amount(10_000 * SCALE, "USDT")),
+        Deposit("bob", Amount(10_000 * SCALE, "USDT")),
+        SetPositionMode("alice", hedge=True),
+        order("alice", Side.BUY, long, resting=True),  # a LONG slot exists, then is closed
+        order("bob", Side.SELL, PositionSide.BOTH, resting=False),
+        order("alice", Side.SELL, long, resting=True),
+        order("bob", Side.BUY, PositionSide.BOTH, resting=False),
+        SetPositionMode("alice", hedge=False),
+        SetPositionMode("alice", hedge=True),
+        order("alice", Side.BUY, long, resting=True),
+        order("bob", Side.SELL, PositionSide.BOTH, resting=False),
+    ]
+    for command in commands:
+        assert exchange.submit(command, T0_MS).accepted, command
+    alice = exchange.engine.venue.accounts["alice"]
+
+    assert [(p.side, p.quantity) for p in alice.open_positions()] == [(long, 1_000_000)]
+    assert figures(exchange.engine.venue, alice, "USDT").position_margin == 30 * SCALE
+    switch = exchange.submit(SetPositionMode("alice", hedge=False), T0_MS)
+    assert switch.rejection is not None
+    restored = Exchange.open(market(), VenueConfig(), journal).engine.venue.accounts["alice"]
+    assert [(p.side, p.quantity) for p in restored.open_positions()] == [(long, 1_000_000)]
+    closing = order("alice", Side.SELL, long, resting=False)
+    assert exchange.submit(order("bob", Side.BUY, PositionSide.BOTH, True), T0_MS).accepted
+    assert exchange.submit(closing, T0_MS).accepted
+    assert alice.open_positions() == []

@@ -283,7 +283,7 @@ class Exchange:
         self, account: str, side: PositionSide = PositionSide.BOTH, symbol: str = BTC
     ) -> tuple[int, int]:
         """Return ``(signed quantity, entry price)`` raw; ``(0, 0)`` when flat."""
-        held = self.engine.venue.accounts[account].positions.get((symbol, side))
+        held = self.engine.venue.accounts[account].find_position(symbol, side)
         if held is None:
             return 0, 0
         return held.quantity, held.entry_price()

@@ -359,7 +359,7 @@ class Hub:
         changed = {(e.symbol, e.position_side) for e in events if isinstance(e, PositionChanged)}
         positions = []
         for symbol, side in sorted(changed, key=lambda k: (k[0], k[1].value)):
-            p = state.positions.get((symbol, side))
+            p = state.find_position(symbol, side)
             if p is None:
                 continue
             mark = venue.symbols[symbol].mark_price

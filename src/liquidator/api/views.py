@@ -292,7 +292,7 @@ def position_rows(live: LiveExchange, account: AccountState, version: int) -> li
     venue = live.venue
     rows = []
     for symbol, state in sorted(venue.symbols.items()):
-        held = [p for (s, _), p in sorted(account.positions.items(), key=_side) if s == symbol]
+        held = sorted((p for p in account.held_positions() if p.symbol == symbol), key=_side)
         if version == 3:
             held = [p for p in held if p.quantity]
         elif not held:
@@ -301,8 +301,8 @@ def position_rows(live: LiveExchange, account: AccountState, version: int) -> li
     return rows
 
 
-def _side(item: tuple[tuple[str, Any], PositionState]) -> str:
-    return str(item[1].side.value)
+def _side(position: PositionState) -> str:
+    return str(position.side.value)
 
 
 def _both() -> PositionSide:
@@ -386,7 +386,7 @@ def _assets(venue: Venue) -> list[str]:
 def _isolated_wallets(venue: Venue, account: AccountState, asset: str) -> int:
     return sum(
         venue.ledger.balance(p.ledger_key, asset)
-        for p in account.positions.values()
+        for p in account.held_positions()
         if venue.assets[p.symbol] == asset
         and account.margin_type_of(p.symbol) is MarginType.ISOLATED
     )

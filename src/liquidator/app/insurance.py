@@ -108,7 +108,7 @@ def adl_quantiles(venue: Venue, account: str) -> list[dict[str, object]]:
         }
         if not state.hedge:
             value = held.get(PositionSide.BOTH, 0)
-            long = state.positions[(symbol, PositionSide.BOTH)].quantity > 0
+            long = state.position(symbol, PositionSide.BOTH).quantity > 0
             shape = {"LONG": value if long else 0, "SHORT": 0 if long else value, "BOTH": value}
         elif state.margin_type_of(symbol) is MarginType.CROSS:
             value = max(held.values())

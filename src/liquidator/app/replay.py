@@ -373,7 +373,7 @@ class Replay:
             if account is None:
                 continue
             equity = venue.ledger.balance(trader.name, "USDT")
-            for position in account.positions.values():
+            for position in account.held_positions():
                 equity += venue.ledger.balance(position.ledger_key, "USDT")
                 if position.quantity:
                     mark = venue.symbols[position.symbol].mark_price

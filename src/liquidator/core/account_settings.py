@@ -138,8 +138,8 @@ def _isolated_shortfall(venue: Venue, account: AccountState, symbol: str) -> boo
         return False
     state = venue.symbols[symbol]
     asset = state.instrument.margin_asset
-    for (name, _), position in account.positions.items():
-        if name != symbol or position.quantity == 0:
+    for position in account.held_positions():
+        if position.symbol != symbol or position.quantity == 0:
             continue
         wallet = venue.ledger.balance(position.ledger_key, asset)
         balance = wallet + unrealized(position, state.mark_price)
@@ -186,7 +186,7 @@ def set_position_mode(venue: Venue, command: SetPositionMode, out: list[Event]) 
             "Position side cannot be changed if there exists position.",
         )
     account.hedge = command.hedge
-    account.positions.clear()
+    account.forget_positions()
     out.append(PositionModeChanged(account.account, command.hedge, venue.now_ms))
 
 
@@ -200,7 +200,7 @@ def modify_isolated_margin(venue: Venue, command: ModifyIsolatedMargin, out: lis
         raise reject(RejectReason.INVALID_AMOUNT, f"the amount must be a positive {asset} amount")
     if account.margin_type_of(command.symbol) is not MarginType.ISOLATED:
         raise reject(RejectReason.NOT_ISOLATED, "Margin is only adjusted on isolated positions.")
-    position = account.positions.get((command.symbol, command.position_side))
+    position = account.find_position(command.symbol, command.position_side)
     if position is None or position.quantity == 0:
         raise reject(RejectReason.NO_POSITION, "There is no open position to adjust.")
     key, name = position.ledger_key, account.account

@@ -58,7 +58,7 @@ class AccountSymbol:
 
     ``leverage`` is 0 and ``margin_type`` None until the account sets them (Binance's defaults
     apply: ``DEFAULT_LEVERAGE``, cross). ``both``/``long``/``short`` are the account's
-    ``PositionState`` objects of the symbol (also in ``AccountState.positions``), None until
+    ``PositionState`` objects of the symbol (the only place they are kept), None until
     first used. ``buy_qty``/``buy_cost`` (and sell) sum the remaining quantity and
     ``qty * price`` of open orders that can open a position (not reduce-only, not hedge-mode
     closing orders).
@@ -157,14 +157,15 @@ class AccountSymbol:
 class AccountState:
     """One trading account."""
 
-    __slots__ = ("account", "hedge", "is_system", "positions", "symbols")
+    __slots__ = ("account", "hedge", "is_system", "symbols")
 
     def __init__(self, account: str, *, is_system: bool = False) -> None:
         self.account = account
         self.is_system = is_system  # the venue's own market maker: no margin checks
         self.hedge = False
-        self.positions: dict[tuple[str, PositionSide], PositionState] = {}
-        self.symbols: dict[str, AccountSymbol] = {}  # each symbol the account ever touched
+        # Each symbol the account ever touched, with its positions: the one place they live, so
+        # what the risk engine charges margin for and what the API reports cannot diverge.
+        self.symbols: dict[str, AccountSymbol] = {}
 
     def symbol(self, symbol: str) -> AccountSymbol:
         """Return the account's state in ``symbol`` (created on first use)."""
@@ -195,10 +196,30 @@ class AccountState:
             self.hold(position)
         return position
 
+    def find_position(self, symbol: str, side: PositionSide) -> PositionState | None:
+        """Return the position of ``symbol`` and ``side`` if the account holds one (maybe flat)."""
+        held = self.symbols.get(symbol)
+        return held.position(side) if held is not None else None
+
+    def held_positions(self) -> list[PositionState]:
+        """Return every position the account holds, flat ones included, by symbol then side."""
+        found = []
+        for held in self.symbols.values():
+            for position in (held.both, held.long, held.short):
+                if position is not None:
+                    found.append(position)
+        return found
+
     def hold(self, position: PositionState) -> None:
         """Keep ``position`` (a new one, or one restored from a snapshot)."""
-        self.positions[(position.symbol, position.side)] = position
         self.symbol(position.symbol).hold(position)
+
+    def forget_positions(self) -> None:
+        """Drop every (flat) position object: a change of position mode starts from none."""
+        if self.has_position():
+            raise ValueError(f"{self.account} still holds a position")
+        for held in self.symbols.values():
+            held.both = held.long = held.short = None
 
     def has_open_orders(self, symbol: str | None = None) -> bool:
         if symbol is not None:
@@ -207,10 +228,10 @@ class AccountState:
         return any(o.orders for o in self.symbols.values())
 
     def has_position(self, symbol: str | None = None) -> bool:
-        return any(p.quantity != 0 for p in self.positions.values() if symbol in (None, p.symbol))
+        return any(p.quantity != 0 for p in self.held_positions() if symbol in (None, p.symbol))
 
     def open_positions(self) -> list[PositionState]:
-        return [p for p in self.positions.values() if p.quantity != 0]
+        return [p for p in self.held_positions() if p.quantity != 0]
 
     def to_state(self) -> dict[str, object]:
         return {
@@ -225,7 +246,7 @@ class AccountState:
             ),
             "positions": [
                 p.to_state()
-                for _, p in sorted(self.positions.items(), key=lambda i: (i[0][0], i[0][1].value))
+                for p in sorted(self.held_positions(), key=lambda p: (p.symbol, p.side.value))
                 if p.quantity != 0
             ],
             "orders": sorted(o for held in self.symbols.values() for o in held.orders),

@@ -24,9 +24,9 @@ def update_quantiles(venue: Venue, out: list[Event]) -> None:
         symbol: ([], []) for symbol in venue.symbols
     }
     for account in venue.accounts.values():
-        if account.is_system or not account.positions:
+        if account.is_system:
             continue
-        held = [p for p in account.positions.values() if p.quantity]
+        held = account.open_positions()
         if not held:
             continue
         cross: dict[str, int] = {}  # margin asset -> cross unrealized PnL

@@ -126,7 +126,9 @@ def _candidates(
         if name == excluded or (quantity < 0) != want_short:
             continue
         account = venue.accounts[name]
-        position = account.positions[(symbol, side)]
+        position = account.find_position(symbol, side)
+        if position is None:  # a holder without its position: the state is broken, stop
+            raise RuntimeError(f"{name} holds {symbol} {side.value} but has no such position")
         key = unit_key(venue, account, position)
         balance = balances.get(key)
         if balance is None:

@@ -65,7 +65,7 @@ def takeover_room(
         return 0
     held16 = sum(
         abs(p.quantity) * venue.symbols[p.symbol].mark_price
-        for p in fund.positions.values()
+        for p in fund.held_positions()
         if p.quantity
     )
     room16 = balance * venue.config.insurance.capacity_rate - held16
@@ -238,7 +238,7 @@ def unwind(venue: Venue, state: SymbolState, out: list[Event]) -> None:
     fund = venue.accounts.get(venue.config.insurance.fund_of(symbol))
     if fund is None or state.mark_price <= 0:
         return
-    position = fund.positions.get((symbol, PositionSide.BOTH))
+    position = fund.find_position(symbol, PositionSide.BOTH)
     if position is None or position.quantity == 0:
         return
     size, step, tick = (

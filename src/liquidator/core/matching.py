@@ -26,7 +26,7 @@ def closable(account: AccountState, order: Order) -> int | None:
     """Return how much ``order`` may still trade if it may only close; None if it may open."""
     if order.is_opening:
         return None
-    position = account.positions.get((order.symbol, order.position_side))
+    position = account.find_position(order.symbol, order.position_side)
     quantity = position.quantity if position is not None else 0
     if order.side is Side.BUY:
         return max(0, -quantity)

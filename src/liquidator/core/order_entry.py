@@ -169,7 +169,7 @@ def _check_closing(account: AccountState, order: Order) -> None:
     """A reduce-only order must face the position; a hedge close may not exceed it."""
     if order.close_position or order.is_opening:
         return
-    position = account.positions.get((order.symbol, order.position_side))
+    position = account.find_position(order.symbol, order.position_side)
     quantity = position.quantity if position is not None else 0
     room = max(0, -quantity) if order.side is Side.BUY else max(0, quantity)
     if room == 0 or (not order.reduce_only and order.quantity > room):

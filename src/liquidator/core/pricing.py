@@ -155,7 +155,9 @@ def settle_funding(venue: Venue, state: SymbolState, funding_ms: int, out: list[
     paid = 0
     for (name, side), quantity in sorted(state.holders.items(), key=holder_order):
         account = venue.accounts[name]
-        position = account.positions[(symbol, side)]
+        position = account.find_position(symbol, side)
+        if position is None:  # a holder without its position: the state is broken, stop
+            raise RuntimeError(f"{name} holds {symbol} {side.value} but has no such position")
         isolated = account.is_isolated(symbol)
         wallet = position.ledger_key if isolated else name
         payment = funding_payment_raw(quantity, mark, rate)

@@ -35,8 +35,9 @@ def restore_venue(market: Market, config: VenueConfig, state: dict[str, Any]) ->
     venue.margin_called = {(str(w), str(a)) for w, a in state["margin_called"]}
     venue.next_adl_ms = int(state["next_adl_ms"])
     for account in venue.accounts.values():
-        for (symbol, side), position in account.positions.items():
-            venue.symbols[symbol].holders[(account.account, side)] = position.quantity
+        for position in account.held_positions():
+            symbol = position.symbol
+            venue.symbols[symbol].holders[(account.account, position.side)] = position.quantity
             key = (
                 position.ledger_key
                 if account.margin_type_of(symbol) is MarginType.ISOLATED

@@ -40,7 +40,7 @@ def unit(venue: Venue, key: UnitKey) -> Unit | None:
     if not rest:
         return Unit(account, wallet, asset, False, cross_positions(account, asset, venue.assets))
     symbol, _, side = rest.partition("/")
-    position = account.positions.get((symbol, PositionSide(side)))
+    position = account.find_position(symbol, PositionSide(side))
     held = position is not None and position.quantity != 0 and account.is_isolated(symbol)
     return Unit(account, wallet, asset, True, [position] if held and position else [])
 
@@ -62,7 +62,8 @@ def margin_balance(venue: Venue, account: AccountState, key: UnitKey) -> int:
     wallet, asset = key
     total = venue.ledger.balance_of(key)
     isolated = wallet != account.account
-    for (symbol, _), position in account.positions.items():
+    for position in account.held_positions():
+        symbol = position.symbol
         if not position.quantity or venue.assets[symbol] != asset:
             continue
         is_isolated = account.is_isolated(symbol)
