@@ -15,14 +15,23 @@ from typing import Protocol
 
 import pytest
 
-from liquidator.adapters.sqlite.journal import SqliteJournal
-from liquidator.app.journal import Journal, JournalError, JournalRecord, MemoryJournal
+from liquidator.adapters.sqlite.journal import MIGRATIONS, SqliteJournal
+from liquidator.app.journal import (
+    Journal,
+    JournalError,
+    JournalRecord,
+    JournalWriteError,
+    MemoryJournal,
+)
 
 
 class KeepingJournal(Journal, Protocol):
     """The port plus the listing of kept snapshots that both implementations offer."""
 
     def snapshot_seqs(self) -> list[int]: ...
+
+
+HASH = "ab" * 32  # a well-formed state hash (the adapter keeps it; the exchange checks it)
 
 
 def record(seq: int) -> JournalRecord:
@@ -134,29 +143,29 @@ def test_a_batch_size_below_one_is_refused(journal: KeepingJournal) -> None:
 
 def test_the_latest_snapshot_is_the_one_with_the_highest_seq(journal: KeepingJournal) -> None:
     journal.append(records(1, 20))
-    journal.save_snapshot(10, '{"at": 10}')
-    journal.save_snapshot(20, '{"at": 20}')
-    journal.save_snapshot(0, '{"at": 0}')
+    journal.save_snapshot(10, '{"at": 10}', HASH)
+    journal.save_snapshot(20, '{"at": 20}', HASH)
+    journal.save_snapshot(0, '{"at": 0}', HASH)
 
-    assert journal.latest_snapshot() == (20, '{"at": 20}')
+    assert journal.latest_snapshot() == (20, '{"at": 20}', HASH)
 
 
 def test_only_the_latest_three_snapshots_are_kept(journal: KeepingJournal) -> None:
     journal.append(records(1, 40))
 
     for seq in (0, 10, 20, 30, 40):
-        journal.save_snapshot(seq, f'{{"at": {seq}}}')
+        journal.save_snapshot(seq, f'{{"at": {seq}}}', HASH)
 
     assert journal.snapshot_seqs() == [20, 30, 40]
 
 
 def test_a_snapshot_saved_again_at_its_seq_replaces_the_first(journal: KeepingJournal) -> None:
     journal.append(records(1, 5))
-    journal.save_snapshot(5, '{"v": 1}')
+    journal.save_snapshot(5, '{"v": 1}', HASH)
 
-    journal.save_snapshot(5, '{"v": 2}')
+    journal.save_snapshot(5, '{"v": 2}', HASH)
 
-    assert journal.latest_snapshot() == (5, '{"v": 2}')
+    assert journal.latest_snapshot() == (5, '{"v": 2}', HASH)
     assert journal.snapshot_seqs() == [5]
 
 
@@ -165,7 +174,7 @@ def test_a_snapshot_outside_the_journal_is_refused(journal: KeepingJournal, seq:
     journal.append(records(1, 5))
 
     with pytest.raises(JournalError, match=f"snapshot seq {seq}"):
-        journal.save_snapshot(seq, "{}")
+        journal.save_snapshot(seq, "{}", HASH)
 
     assert journal.latest_snapshot() is None
 
@@ -187,26 +196,37 @@ def test_a_closed_journal_refuses_every_call(journal: KeepingJournal) -> None:
 
 
 def test_a_batch_failing_inside_sqlite_is_rolled_back_whole(tmp_path: Path) -> None:
-    broken = JournalRecord(3, 0, None, "[]")  # type: ignore[arg-type]
-    with SqliteJournal(tmp_path / "j.db") as journal:
-        with pytest.raises(sqlite3.IntegrityError, match="NOT NULL"):
-            journal.append([*records(1, 2), broken, record(4)])
+    path = tmp_path / "j.db"
+    SqliteJournal(path).close()
+    with closing(sqlite3.connect(path)) as connection, connection:  # fault injection
+        connection.execute(
+            "CREATE TRIGGER fail BEFORE INSERT ON journal WHEN NEW.seq = 3"
+            " BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
+        )
+    with SqliteJournal(path) as journal:
+        with pytest.raises(JournalWriteError, match="injected failure"):
+            journal.append(records(1, 4))
 
         assert journal.last_seq() == 0
-        journal.append(records(1, 4))
+        journal.append(records(1, 2))
+    with closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute("DROP TRIGGER fail")
+    with SqliteJournal(path) as journal:
+        journal.append(records(3, 4))
         assert journal.last_seq() == 4
+        assert journal.verify_chain() == journal.chain_head()
 
 
 def test_a_reopened_file_reads_every_record_and_snapshot_back(tmp_path: Path) -> None:
     path = tmp_path / "j.db"
     with SqliteJournal(path, synchronous="normal") as journal:
         journal.append(records(1, 1200))
-        journal.save_snapshot(1000, '{"at": 1000}')
+        journal.save_snapshot(1000, '{"at": 1000}', HASH)
 
     with SqliteJournal(path) as reopened:
         assert reopened.last_seq() == 1200
         assert list(reopened.records_after(0, batch=100)) == records(1, 1200)
-        assert reopened.latest_snapshot() == (1000, '{"at": 1000}')
+        assert reopened.latest_snapshot() == (1000, '{"at": 1000}', HASH)
         reopened.append(records(1201, 1201))
 
 
@@ -219,7 +239,8 @@ def test_migrations_are_applied_once_and_recorded_across_reopens(tmp_path: Path)
     SqliteJournal(path).close()
 
     migrations = raw_rows(path, "SELECT name, applied_at_seq FROM schema_migrations ORDER BY 1")
-    assert migrations == [("0001_journal", 0), ("0002_snapshots", 0)]
+    assert migrations == [(name, 0) for name, _ in MIGRATIONS]
+    assert [name for name, _ in MIGRATIONS] == sorted(name for name, _ in MIGRATIONS)
     assert raw_rows(path, "PRAGMA journal_mode") == [("wal",)]
 
 
@@ -237,15 +258,15 @@ def test_open_readonly_reads_a_journal_and_refuses_writes(tmp_path: Path) -> Non
     path = tmp_path / "j.db"
     with SqliteJournal(path) as journal:
         journal.append(records(1, 3))
-        journal.save_snapshot(2, "{}")
+        journal.save_snapshot(2, "{}", HASH)
 
     with SqliteJournal.open_readonly(path) as reader:
         assert list(reader.records_after(0)) == records(1, 3)
-        assert reader.latest_snapshot() == (2, "{}")
+        assert reader.latest_snapshot() == (2, "{}", HASH)
         with pytest.raises(JournalError, match="read-only"):
             reader.append(records(4, 4))
         with pytest.raises(JournalError, match="read-only"):
-            reader.save_snapshot(3, "{}")
+            reader.save_snapshot(3, "{}", HASH)
 
 
 def test_open_readonly_names_a_missing_file(tmp_path: Path) -> None:
@@ -280,18 +301,36 @@ def test_a_text_file_is_not_a_journal(
     path = tmp_path / "notes.db"
     path.write_text("not a database\n" * 100, encoding="utf-8")
 
-    with pytest.raises(JournalError, match="not a usable liquidator journal") as raised:
+    with pytest.raises(JournalError, match="is not a SQLite database") as raised:
         opener(path)
 
     assert str(path) in str(raised.value)
 
 
-def test_an_empty_sqlite_file_cannot_be_opened_read_only(tmp_path: Path) -> None:
+@pytest.mark.parametrize("opener", [SqliteJournal, SqliteJournal.open_readonly])
+def test_an_empty_file_is_refused_not_started_afresh(
+    tmp_path: Path, opener: Callable[[Path], SqliteJournal]
+) -> None:
     path = tmp_path / "empty.db"
     path.touch()
 
-    with pytest.raises(JournalError, match="lacks migrations"):
-        SqliteJournal.open_readonly(path)
+    with pytest.raises(JournalError, match=r"is empty \(0 bytes\)"):
+        opener(path)
+
+    assert path.stat().st_size == 0
+
+
+@pytest.mark.parametrize("opener", [SqliteJournal, SqliteJournal.open_readonly])
+def test_a_sqlite_database_without_tables_is_refused_not_started_afresh(
+    tmp_path: Path, opener: Callable[[Path], SqliteJournal]
+) -> None:
+    path = tmp_path / "blank.db"
+    with closing(sqlite3.connect(path)) as connection:
+        connection.execute("CREATE TABLE scratch (x)")  # the file now exists, then has no table
+        connection.execute("DROP TABLE scratch")
+
+    with pytest.raises(JournalError, match="empty SQLite database"):
+        opener(path)
 
 
 def test_an_unknown_synchronous_level_is_refused(tmp_path: Path) -> None:
@@ -302,7 +341,7 @@ def test_an_unknown_synchronous_level_is_refused(tmp_path: Path) -> None:
 WRITER = textwrap.dedent(
     """
     import json, sys
-    from liquidator.adapters.sqlite.journal import SqliteJournal
+    from liquidator.adapters.sqlite.journal import MIGRATIONS, SqliteJournal
     from liquidator.app.journal import JournalRecord
 
     journal = SqliteJournal(sys.argv[1])
@@ -337,17 +376,51 @@ def test_every_append_acknowledged_before_a_sigkill_survives_it(tmp_path: Path) 
     assert raw_rows(path, "PRAGMA integrity_check") == [("ok",)]
 
 
+def legacy_journal(path: Path, rows: list[JournalRecord]) -> None:
+    """Write a journal as liquidator wrote them before the hash chain: 4 KiB pages, a snapshot."""
+    with closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute("PRAGMA page_size = 4096")
+        for _name, sql in MIGRATIONS[:2]:
+            assert isinstance(sql, str)
+            connection.execute(sql)
+        connection.execute("CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at_seq)")
+        connection.executemany(
+            "INSERT INTO schema_migrations VALUES (?, 0)", [(name,) for name, _ in MIGRATIONS[:2]]
+        )
+        connection.executemany("INSERT INTO journal VALUES (?, ?, ?, ?)", rows)
+        connection.execute("INSERT INTO snapshots VALUES (2, '{}')")
+
+
+def test_an_older_journal_is_migrated_its_rows_chained_and_its_unhashed_snapshots_dropped(
+    tmp_path: Path,
+) -> None:
+    older, new = tmp_path / "older.db", tmp_path / "new.db"
+    legacy_journal(older, records(1, 5000))
+    with SqliteJournal(new) as journal:
+        journal.append(records(1, 5000))
+        expected_head = journal.chain_head()
+
+    with SqliteJournal(older) as journal:
+        assert journal.verify_chain() == journal.chain_head() == expected_head
+        assert journal.latest_snapshot() is None
+        journal.append(records(5001, 5001))
+
+    assert raw_rows(older, "SELECT name FROM schema_migrations ORDER BY 1") == [
+        (name,) for name, _ in MIGRATIONS
+    ]
+    chained = "SELECT applied_at_seq FROM schema_migrations WHERE name = '0003_journal_chain'"
+    assert raw_rows(older, chained) == [(5000,)]
+    assert raw_rows(older, "SELECT COUNT(*) FROM api_keys") == [(0,)]
+
+
 def test_a_new_journal_has_16_kib_pages_and_an_older_one_keeps_its_own(tmp_path: Path) -> None:
     with SqliteJournal(tmp_path / "new.db") as journal:
         journal.append(records(1, 3))
     older = tmp_path / "older.db"
-    with closing(sqlite3.connect(older)) as connection:
-        connection.execute("PRAGMA page_size = 4096")
-        connection.execute("CREATE TABLE scratch (x)")  # the file now exists with 4 KiB pages
-        connection.execute("DROP TABLE scratch")
+    legacy_journal(older, records(1, 3))
     with SqliteJournal(older) as journal:
-        journal.append(records(1, 3))
-        assert [r.seq for r in journal.records_after(0)] == [1, 2, 3]
+        journal.append(records(4, 4))
+        assert [r.seq for r in journal.records_after(0)] == [1, 2, 3, 4]
 
     sizes = {}
     for path in (tmp_path / "new.db", older):

@@ -27,7 +27,7 @@ def deposit(seq: int, amount: int) -> JournalRecord:
 def restore_balance(journal: Journal) -> int:
     """Rebuild a toy engine's state the way a restart does: latest snapshot + journal tail."""
     snapshot = journal.latest_snapshot()
-    seq, balance = (0, 0) if snapshot is None else (snapshot[0], json.loads(snapshot[1]))
+    seq, balance = (0, 0) if snapshot is None else (snapshot.seq, json.loads(snapshot.state))
     for record in journal.records_after(seq, batch=2):
         balance += json.loads(record.command)["amount"]
     return balance
@@ -36,7 +36,7 @@ def restore_balance(journal: Journal) -> int:
 def test_a_restart_from_the_latest_snapshot_and_the_tail_gives_the_same_state() -> None:
     journal = MemoryJournal()
     journal.append([deposit(1, 100), deposit(2, 50)])
-    journal.save_snapshot(2, "150")
+    journal.save_snapshot(2, "150", "")
     journal.append([deposit(3, 7), deposit(4, 3), deposit(5, 40)])
 
     assert restore_balance(journal) == 200
@@ -56,11 +56,11 @@ def test_keeping_one_snapshot_drops_each_older_one() -> None:
     journal = MemoryJournal(keep_snapshots=1)
     journal.append([deposit(1, 1), deposit(2, 1)])
 
-    journal.save_snapshot(1, "1")
-    journal.save_snapshot(2, "2")
+    journal.save_snapshot(1, "1", "")
+    journal.save_snapshot(2, "2", "")
 
     assert journal.snapshot_seqs() == [2]
-    assert journal.latest_snapshot() == (2, "2")
+    assert journal.latest_snapshot() == (2, "2", "")
 
 
 def test_keeping_no_snapshot_is_refused() -> None:

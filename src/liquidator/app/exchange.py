@@ -3,22 +3,39 @@
 Every command, accepted or rejected, is journaled with its timestamp and events (a rejected
 command may still have let time pass, so replay needs it). Records are written in batches of
 ``batch`` (1 = every command durable before its answer); every ``snapshot_every`` commands the
-whole state is saved. Opening an exchange restores the latest snapshot and replays the journal
-after it, checking that each replayed command yields the events it yielded the first time.
+whole state is saved with its state hash. Opening an exchange restores the latest snapshot,
+checks that it hashes to its stored state hash, and replays the journal after it, checking that
+each replayed command yields the events it yielded the first time.
+
+Fail-stop: the live state is never ahead of the journal. With ``batch=1``, a command whose
+record cannot be written is undone by restoring the engine from the journal (the same path as
+:meth:`Exchange.open`) and refused with :class:`JournalUnavailable`; if the journal cannot even
+be read back, or a batch of several records fails, the exchange stops (``JournalError`` on this
+and every later call). A snapshot that cannot be saved is logged and skipped.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+import logging
+from typing import Any, NoReturn
 
-from liquidator.app.journal import Journal, JournalError, JournalRecord
+from liquidator.app.journal import (
+    Journal,
+    JournalError,
+    JournalRecord,
+    JournalUnavailable,
+    JournalWriteError,
+    Snapshot,
+)
 from liquidator.app.json_text import compact
 from liquidator.core.codec import decode_command, encode, encode_events
 from liquidator.core.commands import Command
 from liquidator.core.engine import Engine, Outcome
 from liquidator.core.market import Market
 from liquidator.core.venue import VenueConfig
+
+log = logging.getLogger("liquidator.journal")
 
 
 def journal_record(seq: int, now_ms: int, command: Command, outcome: Outcome) -> JournalRecord:
@@ -33,6 +50,62 @@ def outcome_record(outcome: Outcome) -> list[Any]:
         rejection = outcome.rejection
         body.append(["Rejected", rejection.reason.value, rejection.message])
     return body
+
+
+def restore_engine(
+    market: Market, config: VenueConfig, journal: Journal, *, verify: bool = True
+) -> tuple[Engine, int]:
+    """Return the engine ``journal`` holds and its last seq: latest snapshot, then the tail.
+
+    The snapshot must hash to its stored state hash; with ``verify`` each replayed command must
+    yield the events journaled with it. Raises ``JournalError`` (one line) otherwise.
+    """
+    snapshot = journal.latest_snapshot()
+    if snapshot is None:
+        engine, seq = Engine(market, config), 0
+    else:
+        engine, seq = restore_snapshot(market, config, snapshot, journal), snapshot.seq
+    for record in journal.records_after(seq):
+        replay(engine, record, journal, verify=verify)
+        seq = record.seq
+    return engine, seq
+
+
+def restore_snapshot(
+    market: Market, config: VenueConfig, snapshot: Snapshot, journal: object
+) -> Engine:
+    """Return the engine ``snapshot`` holds, checked against its stored state hash."""
+    where = f"{journal}: the snapshot at seq {snapshot.seq}"
+    try:
+        engine = Engine.restore(market, config, json.loads(snapshot.state))
+    except Exception as error:  # any failure of a damaged state: one line
+        raise JournalError(
+            f"{where} cannot be restored ({type(error).__name__}: {error})"
+            f" (tampered or corrupt); last good seq {max(snapshot.seq - 1, 0)}"
+        ) from error
+    if engine.state_hash() != snapshot.state_hash:
+        raise JournalError(
+            f"{where} does not match its state hash (tampered or corrupt);"
+            f" last good seq {max(snapshot.seq - 1, 0)}"
+        )
+    return engine
+
+
+def replay(engine: Engine, record: JournalRecord, journal: object, *, verify: bool) -> None:
+    """Handle ``record``'s command again; with ``verify``, its events must be the journaled ones."""
+    try:
+        command = decode_command(json.loads(record.command))
+    except Exception as error:  # any failure of a damaged record: one line
+        raise JournalError(
+            f"{journal}: record {record.seq} does not decode ({error}); last good seq"
+            f" {record.seq - 1}"
+        ) from error
+    outcome = engine.handle(command, record.ts_ms)
+    if verify and compact(outcome_record(outcome)) != record.events:
+        raise JournalError(
+            f"{journal}: replay of command {record.seq} diverged from the journal;"
+            f" last good seq {record.seq - 1}"
+        )
 
 
 class Exchange:
@@ -54,6 +127,7 @@ class Exchange:
         self.batch = batch
         self.seq = journal.last_seq()
         self._pending: list[JournalRecord] = []
+        self._stopped: str | None = None  # why the exchange stopped, once it has
 
     @classmethod
     def open(
@@ -67,20 +141,16 @@ class Exchange:
         verify: bool = True,
     ) -> Exchange:
         """Restore the latest snapshot, replay the journal after it, and return the exchange."""
-        snapshot = journal.latest_snapshot()
-        if snapshot is None:
-            engine, seq = Engine(market, config), 0
-        else:
-            seq, text = snapshot
-            engine = Engine.restore(market, config, json.loads(text))
-        for record in journal.records_after(seq):
-            outcome = engine.handle(decode_command(json.loads(record.command)), record.ts_ms)
-            if verify and compact(outcome_record(outcome)) != record.events:
-                raise JournalError(f"replay of command {record.seq} diverged from the journal")
+        engine, _ = restore_engine(market, config, journal, verify=verify)
         return cls(engine, journal, snapshot_every=snapshot_every, batch=batch)
 
     def submit(self, command: Command, now_ms: int) -> Outcome:
-        """Handle ``command`` at ``now_ms`` and journal it (flushed per ``batch``)."""
+        """Handle ``command`` at ``now_ms`` and journal it (flushed per ``batch``).
+
+        Raises :class:`JournalUnavailable` if its record could not be written (the state is
+        then what the journal holds), ``JournalError`` if the exchange has stopped.
+        """
+        self._check_running()
         outcome = self.engine.handle(command, now_ms)
         self.seq += 1
         self._pending.append(journal_record(self.seq, now_ms, command, outcome))
@@ -91,16 +161,63 @@ class Exchange:
         return outcome
 
     def flush(self) -> None:
-        """Write the pending records in one transaction."""
-        if self._pending:
-            self.journal.append(self._pending)
-            self._pending = []
+        """Write the pending records in one transaction (see the module's fail-stop rules)."""
+        self._check_running()
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        try:
+            self.journal.append(pending)
+        except Exception as error:  # whatever failed, the disk decides the state
+            self._recover(len(pending), error)
 
     def snapshot(self) -> None:
-        """Save the whole state at the current sequence number."""
+        """Save the whole state and its hash at the current seq; log and skip if that fails."""
         self.flush()
-        self.journal.save_snapshot(self.seq, compact(self.engine.state()))
+        try:
+            self.journal.save_snapshot(
+                self.seq, compact(self.engine.state()), self.engine.state_hash()
+            )
+        except (JournalWriteError, OSError) as error:
+            log.warning("snapshot at seq %d skipped: %s", self.seq, error)
 
     def close(self) -> None:
-        self.flush()
-        self.journal.close()
+        """Write what is pending and release the journal (even if the exchange has stopped)."""
+        try:
+            if self._stopped is None:
+                self.flush()
+        finally:
+            self.journal.close()
+
+    def _recover(self, count: int, error: Exception) -> None:
+        """Make the live state what the journal holds after a failed write of ``count`` records.
+
+        One record (batch 1): restore from the journal; the command stands if its record
+        reached the disk after all, else it is refused. Several records, or a journal that
+        cannot be read back: stop.
+        """
+        refused = self.seq
+        if count > 1:
+            self._stop(f"{count} records could not be journaled ({error})", error)
+        try:
+            venue = self.engine.venue
+            engine, seq = restore_engine(venue.market, venue.config, self.journal)
+        except Exception as failure:  # a journal that cannot be read back: stop
+            self._stop(f"journaling failed ({error}) and restoring failed ({failure})", failure)
+        if seq not in (refused, refused - 1):
+            self._stop(f"journaling failed ({error}) and the journal ends at seq {seq}", error)
+        self.engine.venue = engine.venue
+        self.seq = seq
+        if seq == refused - 1:
+            raise JournalUnavailable(
+                f"the journal {self.journal} could not be written ({error}): command {refused}"
+                " was refused and nothing changed"
+            ) from error
+
+    def _stop(self, reason: str, cause: BaseException) -> NoReturn:
+        self._stopped = f"the exchange stopped: {reason}; the journal holds the last good state"
+        raise JournalError(self._stopped) from cause
+
+    def _check_running(self) -> None:
+        if self._stopped is not None:
+            raise JournalError(self._stopped)

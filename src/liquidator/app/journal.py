@@ -2,8 +2,12 @@
 
 Every command the engine handles gets the next sequence number (1, 2, 3, ...) and is appended
 with its timestamp and the events it produced, both as JSON text. Every N commands the engine
-saves its state as JSON text, tagged with the seq it includes. A restart loads the latest
-snapshot and replays ``records_after(snapshot_seq)``.
+saves its state as JSON text, tagged with the seq it includes and the state's hash. A restart
+loads the latest snapshot and replays ``records_after(snapshot_seq)``.
+
+A durable journal chains its records (:func:`chain_link`): each record's chain value commits to
+the one before, so an edited, inserted or deleted record breaks every value after it, and a
+snapshot stores the chain value at its seq as an anchor.
 
 ``MemoryJournal`` is the in-memory implementation: the fake for tests and the default for
 library users who need no durability. ``adapters/sqlite`` holds the durable one.
@@ -11,16 +15,42 @@ library users who need no durability. ``adapters/sqlite`` holds the durable one.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterator, Sequence
+from hashlib import sha256
 from itertools import islice
 from typing import NamedTuple, Protocol
 
+#: The chain value before record 1.
+GENESIS_CHAIN = bytes(32)
+_LINK_HEADER = struct.Struct(">qqII")
+
 
 class JournalError(Exception):
-    """A broken journal invariant (seq gap, snapshot ahead of the journal, foreign file).
+    """A broken journal invariant (seq gap, broken chain, snapshot ahead of the journal, foreign
+    or corrupt file, a second writer).
 
     Nobody recovers from it: the caller stops, since replaying a journal with a hole in it or
-    appending past one would give a state that no sequence of commands produced.
+    appending past one would give a state that no sequence of commands produced. The CLI prints
+    it as one line and exits with 2.
+    """
+
+
+class JournalWriteError(JournalError):
+    """The storage refused a write (disk full, I/O error, database locked); none of it is kept.
+
+    Raised by an adapter's ``append`` or ``save_snapshot``. :class:`~liquidator.app.exchange.
+    Exchange` handles it: a refused command is undone (:class:`JournalUnavailable`), a refused
+    snapshot is skipped.
+    """
+
+
+class JournalUnavailable(JournalError):  # noqa: N818 - a refusal, named as the API reports it
+    """A command was refused because the journal could not be written; nothing changed.
+
+    Raised by ``Exchange.submit`` once the live state has been restored from the journal (so
+    it equals what is on disk). The API answers it with a Binance error and the client may
+    retry; the exchange itself keeps running.
     """
 
 
@@ -37,6 +67,31 @@ class JournalRecord(NamedTuple):
     events: str
 
 
+class Snapshot(NamedTuple):
+    """The engine's whole state after record ``seq``, as JSON text, and that state's hash."""
+
+    seq: int
+    state: str
+    state_hash: str  # Engine.state_hash() of the state: checked when the snapshot is restored
+
+
+def chain_link(previous: bytes, seq: int, ts_ms: int, command: str, events: str) -> bytes:
+    """Return the 32-byte chain value of the record ``(seq, ts_ms, command, events)``.
+
+    SHA-256 of ``previous`` (the chain value of record ``seq - 1``, 32 bytes), then ``seq`` and
+    ``ts_ms`` (8-byte big-endian signed integers), the byte lengths of ``command`` and
+    ``events`` (4-byte big-endian unsigned), then ``command`` and ``events`` in UTF-8. The
+    lengths make the encoding unambiguous; the value before record 1 is :data:`GENESIS_CHAIN`,
+    32 zero bytes. ``chain_link(previous, *record)`` chains a :class:`JournalRecord`.
+    """
+    command_bytes, events_bytes = command.encode(), events.encode()
+    try:
+        header = _LINK_HEADER.pack(seq, ts_ms, len(command_bytes), len(events_bytes))
+    except struct.error as error:
+        raise JournalError(f"record {seq} cannot be chained: {error}") from None
+    return sha256(previous + header + command_bytes + events_bytes).digest()
+
+
 class Journal(Protocol):
     """Where the engine's commands and snapshots are kept."""
 
@@ -49,11 +104,11 @@ class Journal(Protocol):
     def records_after(self, seq: int, *, batch: int = 1000) -> Iterator[JournalRecord]:
         """Yield the records with a seq above ``seq`` in seq order, ``batch`` at a time."""
 
-    def save_snapshot(self, seq: int, state: str) -> None:
-        """Keep ``state`` as the engine's state after record ``seq`` (at most ``last_seq()``)."""
+    def save_snapshot(self, seq: int, state: str, state_hash: str) -> None:
+        """Keep ``state`` (hashing to ``state_hash``) as the state after record ``seq``."""
 
-    def latest_snapshot(self) -> tuple[int, str] | None:
-        """Return the snapshot with the highest seq as ``(seq, state)``, None if there is none."""
+    def latest_snapshot(self) -> Snapshot | None:
+        """Return the snapshot with the highest seq, None if there is none."""
 
     def close(self) -> None:
         """Release the journal; any later call raises ``JournalError``."""
@@ -83,7 +138,7 @@ class MemoryJournal:
             raise ValueError(f"keep_snapshots must be at least 1, got {keep_snapshots}")
         self._keep_snapshots = keep_snapshots
         self._records: list[JournalRecord] = []
-        self._snapshots: dict[int, str] = {}
+        self._snapshots: dict[int, Snapshot] = {}
         self._closed = False
 
     def append(self, records: Sequence[JournalRecord]) -> None:
@@ -104,17 +159,17 @@ class MemoryJournal:
         # Seqs run 1, 2, 3, ... so the record with seq n sits at index n - 1.
         return islice(self._records, max(seq, 0), None)
 
-    def save_snapshot(self, seq: int, state: str) -> None:
+    def save_snapshot(self, seq: int, state: str, state_hash: str) -> None:
         """Keep ``state`` at ``seq``, dropping all but the latest ``keep_snapshots``."""
         check_snapshot_seq(seq, self.last_seq())
-        self._snapshots[seq] = state
+        self._snapshots[seq] = Snapshot(seq, state, state_hash)
         for old in self.snapshot_seqs()[: -self._keep_snapshots]:
             del self._snapshots[old]
 
-    def latest_snapshot(self) -> tuple[int, str] | None:
-        """Return the snapshot with the highest seq as ``(seq, state)``, None if there is none."""
+    def latest_snapshot(self) -> Snapshot | None:
+        """Return the snapshot with the highest seq, None if there is none."""
         seqs = self.snapshot_seqs()
-        return (seqs[-1], self._snapshots[seqs[-1]]) if seqs else None
+        return self._snapshots[seqs[-1]] if seqs else None
 
     def snapshot_seqs(self) -> list[int]:
         """Return the seqs of the snapshots kept, oldest first."""

@@ -4,36 +4,56 @@ With ``synchronous="FULL"`` a returned ``append`` is on disk: it survives a SIGK
 process and a power cut. ``"NORMAL"`` still survives a SIGKILL (the OS holds the WAL) but may
 lose the last commits on a power cut. Migrations are applied in order, once, and recorded in
 ``schema_migrations`` with the journal's last seq at the time.
+
+Each row carries its chain value (:func:`liquidator.app.journal.chain_link`), each snapshot the
+state hash of what it holds and the chain value at its seq. Opening a journal, for writing or
+reading, checks the file (``journal_file``), its tables, that its rows run 1..last_seq, every
+kept snapshot's anchor, and the chain over the rows after the latest snapshot (all of them if
+there is none); :meth:`SqliteJournal.verify_chain` checks the whole chain. A new journal is made
+only where no file exists. One process writes a journal at a time (``WriterLock``); readers may
+open it meanwhile. Every SQLite error becomes a ``JournalError`` of one line.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Self
 
+from liquidator.adapters.sqlite.journal_file import WriterLock, check_file, create_if_absent
+from liquidator.adapters.sqlite.journal_integrity import (
+    chain_at,
+    check_rows,
+    check_snapshots,
+    check_tables,
+    verify_chain,
+)
+from liquidator.adapters.sqlite.journal_migrations import (
+    MIGRATIONS,
+    apply_migrations,
+    check_migrated,
+)
 from liquidator.app.journal import (
+    GENESIS_CHAIN,
     JournalError,
     JournalRecord,
+    JournalWriteError,
+    Snapshot,
+    chain_link,
     check_continuation,
     check_snapshot_seq,
 )
 
-MIGRATIONS: tuple[tuple[str, str], ...] = (
-    (
-        "0001_journal",
-        "CREATE TABLE journal (seq INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL,"
-        " command TEXT NOT NULL, events TEXT NOT NULL)",
-    ),
-    ("0002_snapshots", "CREATE TABLE snapshots (seq INTEGER PRIMARY KEY, state TEXT NOT NULL)"),
-)
+__all__ = ["MIGRATIONS", "PAGE_SIZE", "SYNCHRONOUS_LEVELS", "SqliteJournal"]
+
 SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
 PAGE_SIZE = 16_384
 _RECORDS_AFTER = (
     "SELECT seq, ts_ms, command, events FROM journal WHERE seq > ? ORDER BY seq LIMIT ?"
 )
+_INSERT = "INSERT INTO journal (seq, ts_ms, command, events, chain) VALUES (?, ?, ?, ?, ?)"
 
 
 class SqliteJournal:
@@ -50,9 +70,20 @@ class SqliteJournal:
         self._path = Path(path)
         self._keep_snapshots = keep_snapshots
         self._readonly = False
-        self._connection: sqlite3.Connection | None = _open(
-            self._path, lambda connection: _prepare(connection, self._path, level)
-        )
+        self._head: bytes | None = None
+        self._connection: sqlite3.Connection | None = None
+        self._lock: WriterLock | None = None
+        create_if_absent(self._path, _build)
+        check_file(self._path)
+        self._lock = WriterLock(self._path)
+        try:
+            self._connection = _open(
+                self._path, lambda connection: _prepare(connection, self._path, level)
+            )
+            self._head = self._verify_on_open()
+        except BaseException:
+            self.close()
+            raise
 
     def __str__(self) -> str:
         return str(self._path)
@@ -64,26 +95,42 @@ class SqliteJournal:
         journal._path = Path(path)
         journal._keep_snapshots = 1
         journal._readonly = True
+        journal._lock = None
+        journal._connection = None
         if not journal._path.is_file():
             raise JournalError(f"no journal at {journal._path}: the file does not exist")
+        check_file(journal._path)
         journal._connection = _open(
             journal._path,
-            lambda connection: _check_schema(connection, journal._path),
+            lambda connection: _check_readable(connection, journal._path),
             readonly=True,
         )
+        try:
+            journal._head = journal._verify_on_open()
+        except BaseException:
+            journal.close()
+            raise
         return journal
 
     def append(self, records: Sequence[JournalRecord]) -> None:
         """Append all ``records`` in one transaction; their seqs must continue ``last_seq()``."""
-        with _transaction(self._writable()) as connection:
-            check_continuation(_last_seq(connection), records)
-            connection.executemany(
-                "INSERT INTO journal (seq, ts_ms, command, events) VALUES (?, ?, ?, ?)", records
-            )  # a record is the row: (seq, ts_ms, command, events)
+        connection = self._writable()
+        with self._writing("append to"):
+            head = self._head if self._head is not None else self._read_head()
+            self._head = None  # unknown until the transaction's fate is
+            rows = []
+            for record in records:
+                head = chain_link(head, *record)
+                rows.append((*record, head))
+            with _transaction(connection):
+                check_continuation(_last_seq(connection), records)
+                connection.executemany(_INSERT, rows)
+            self._head = head
 
     def last_seq(self) -> int:
         """Return the seq of the last appended record, 0 when the journal is empty."""
-        return _last_seq(self._live())
+        with self._reading():
+            return _last_seq(self._live())
 
     def records_after(self, seq: int, *, batch: int = 1000) -> Iterator[JournalRecord]:
         """Yield the records with a seq above ``seq`` in seq order, reading ``batch`` per query."""
@@ -92,12 +139,15 @@ class SqliteJournal:
             raise ValueError(f"batch must be at least 1, got {batch}")
         return self._stream(seq, batch)
 
-    def save_snapshot(self, seq: int, state: str) -> None:
-        """Keep ``state`` at ``seq``, dropping all but the latest ``keep_snapshots``."""
-        with _transaction(self._writable()) as connection:
+    def save_snapshot(self, seq: int, state: str, state_hash: str) -> None:
+        """Keep ``state`` at ``seq`` with its hash and chain anchor; keep the latest few only."""
+        connection = self._writable()
+        with self._writing("save a snapshot in"), _transaction(connection):
             check_snapshot_seq(seq, _last_seq(connection))
             connection.execute(
-                "INSERT OR REPLACE INTO snapshots (seq, state) VALUES (?, ?)", (seq, state)
+                "INSERT OR REPLACE INTO snapshots (seq, state, state_hash, chain)"
+                " VALUES (?, ?, ?, ?)",
+                (seq, state, state_hash, chain_at(connection, seq)),
             )
             connection.execute(
                 "DELETE FROM snapshots WHERE seq NOT IN"
@@ -105,25 +155,38 @@ class SqliteJournal:
                 (self._keep_snapshots,),
             )
 
-    def latest_snapshot(self) -> tuple[int, str] | None:
-        """Return the snapshot with the highest seq as ``(seq, state)``, None if there is none."""
-        row = (
-            self._live()
-            .execute("SELECT seq, state FROM snapshots ORDER BY seq DESC LIMIT 1")
-            .fetchone()
-        )
-        return None if row is None else (row[0], row[1])
+    def latest_snapshot(self) -> Snapshot | None:
+        """Return the snapshot with the highest seq, None if there is none."""
+        return self._snapshot("ORDER BY seq DESC LIMIT 1")
+
+    def snapshot_at(self, seq: int) -> Snapshot | None:
+        """Return the snapshot kept at ``seq``, None if there is none."""
+        return self._snapshot("WHERE seq = ?", (seq,))
 
     def snapshot_seqs(self) -> list[int]:
         """Return the seqs of the snapshots kept, oldest first."""
-        rows = self._live().execute("SELECT seq FROM snapshots ORDER BY seq").fetchall()
+        with self._reading():
+            rows = self._live().execute("SELECT seq FROM snapshots ORDER BY seq").fetchall()
         return [row[0] for row in rows]
 
+    def chain_head(self) -> bytes:
+        """Return the chain value of the last record (:data:`GENESIS_CHAIN` when empty)."""
+        with self._reading():
+            return self._read_head()
+
+    def verify_chain(self) -> bytes:
+        """Recompute the whole chain from record 1; return its head or raise ``JournalError``."""
+        with self._reading():
+            return verify_chain(self._live(), self._path, 0, GENESIS_CHAIN)
+
     def close(self) -> None:
-        """Close the database; any later call raises ``JournalError``."""
+        """Close the database and release the writer lock; any later call raises."""
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def __enter__(self) -> Self:
         return self
@@ -131,13 +194,60 @@ class SqliteJournal:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    def _verify_on_open(self) -> bytes:
+        """Check tables, rows, snapshots and the chain after the latest snapshot; return the head.
+
+        The rows up to the latest snapshot are trusted through its anchor (checked to be the
+        row's chain value); ``verify_chain`` (``liquidator journal verify``) checks them all.
+        """
+        connection = self._live()
+        with self._reading():
+            check_tables(connection, self._path)
+            last = check_rows(connection, self._path)
+            check_snapshots(connection, self._path, last)
+            row = connection.execute("SELECT MAX(seq) FROM snapshots").fetchone()
+            anchor = 0 if row[0] is None else int(row[0])
+            start = chain_at(connection, anchor)
+            assert start is not None  # check_snapshots found the anchor's row
+            return verify_chain(connection, self._path, anchor, start)
+
+    def _read_head(self) -> bytes:
+        row = self._live().execute("SELECT chain FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+        return GENESIS_CHAIN if row is None else bytes(row[0])
+
+    def _snapshot(self, where: str, parameters: tuple[int, ...] = ()) -> Snapshot | None:
+        with self._reading():
+            row = (
+                self._live()
+                .execute(f"SELECT seq, state, state_hash FROM snapshots {where}", parameters)
+                .fetchone()
+            )
+        return None if row is None else Snapshot(*row)
+
     def _stream(self, seq: int, batch: int) -> Iterator[JournalRecord]:
         while True:
-            rows = self._live().execute(_RECORDS_AFTER, (seq, batch)).fetchall()
+            with self._reading():
+                rows = self._live().execute(_RECORDS_AFTER, (seq, batch)).fetchall()
             yield from (JournalRecord(*row) for row in rows)
             if len(rows) < batch:
                 return
             seq = rows[-1][0]
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Turn a SQLite error while reading into a one-line ``JournalError``."""
+        try:
+            yield
+        except sqlite3.Error as error:
+            raise JournalError(f"{self._path} cannot be read: {error}") from error
+
+    @contextmanager
+    def _writing(self, action: str) -> Iterator[None]:
+        """Turn a SQLite or OS error while writing into a ``JournalWriteError``."""
+        try:
+            yield
+        except (sqlite3.Error, OSError) as error:
+            raise JournalWriteError(f"cannot {action} the journal {self._path}: {error}") from error
 
     def _live(self) -> sqlite3.Connection:
         if self._connection is None:
@@ -148,6 +258,12 @@ class SqliteJournal:
         if self._readonly:
             raise JournalError(f"the journal {self._path} was opened read-only")
         return self._live()
+
+
+def _build(path: Path) -> None:
+    """Write a new, fully migrated journal at ``path`` and close it."""
+    connection = _open(path, lambda opened: _prepare(opened, path, "FULL", new=True))
+    connection.close()
 
 
 def _open(
@@ -171,9 +287,16 @@ def _open(
     return connection
 
 
-def _prepare(connection: sqlite3.Connection, path: Path, synchronous: str) -> None:
-    """Refuse a foreign database, switch to WAL and apply the missing migrations in order."""
-    _applied_migrations(connection, path)
+def _check_readable(connection: sqlite3.Connection, path: Path) -> None:
+    """Refuse a database that is not a fully migrated journal (a reader cannot migrate)."""
+    check_migrated(connection, path)
+
+
+def _prepare(
+    connection: sqlite3.Connection, path: Path, synchronous: str, *, new: bool = False
+) -> None:
+    """Switch to WAL (16 KiB pages if ``new``) and apply the missing migrations in order."""
+    check_migrated(connection, path, partial=True, new=new)
     # A new file only (an existing one keeps its pages): 16 KiB pages append the journal's
     # ~500-byte records a quarter faster than the default 4 KiB.
     connection.execute(f"PRAGMA page_size = {PAGE_SIZE}")
@@ -182,42 +305,7 @@ def _prepare(connection: sqlite3.Connection, path: Path, synchronous: str) -> No
         raise JournalError(f"{path} cannot use WAL journal mode (got {mode})")
     connection.execute(f"PRAGMA synchronous = {synchronous}")
     with _transaction(connection):
-        connection.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations"
-            " (name TEXT PRIMARY KEY, applied_at_seq INTEGER)"
-        )
-        # Read again under the write lock: another process may have migrated meanwhile.
-        applied = _applied_migrations(connection, path)
-        for name, sql in MIGRATIONS:
-            if name not in applied:
-                connection.execute(sql)
-                connection.execute(
-                    "INSERT INTO schema_migrations (name, applied_at_seq) VALUES (?, ?)",
-                    (name, _last_seq(connection)),
-                )
-
-
-def _check_schema(connection: sqlite3.Connection, path: Path) -> None:
-    """Raise ``JournalError`` unless the database holds a fully migrated journal."""
-    applied = _applied_migrations(connection, path)
-    missing = [name for name, _ in MIGRATIONS if name not in applied]
-    if missing:
-        raise JournalError(f"{path} is not a liquidator journal: it lacks migrations {missing}")
-
-
-def _applied_migrations(connection: sqlite3.Connection, path: Path) -> set[str]:
-    """Return the migrations applied, refusing a foreign database or a newer journal."""
-    rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-    tables = {row[0] for row in rows}
-    if not tables:
-        return set()
-    if "schema_migrations" not in tables:
-        raise JournalError(f"{path} is a SQLite database but not a liquidator journal")
-    applied = {row[0] for row in connection.execute("SELECT name FROM schema_migrations")}
-    unknown = sorted(applied - {name for name, _ in MIGRATIONS})
-    if unknown:
-        raise JournalError(f"{path} has migrations {unknown} unknown to this liquidator")
-    return applied
+        apply_migrations(connection, path)
 
 
 def _last_seq(connection: sqlite3.Connection) -> int:
@@ -235,5 +323,6 @@ def _transaction(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]
         connection.execute("COMMIT")
     except BaseException:
         if connection.in_transaction:
-            connection.execute("ROLLBACK")
+            with suppress(sqlite3.Error):  # SQLite may have rolled back already (I/O error)
+                connection.execute("ROLLBACK")
         raise
