@@ -13,7 +13,10 @@ previous answered). Latency is send to last byte, per request. Baseline in the s
 same load on ``GET /fapi/v1/ping`` (no engine, no journal, no signature): what the HTTP stack
 alone costs. Then the WebSocket part: ``--subscribers`` connections subscribe to the mark price
 and the admin API moves it ``--updates`` times; each subscriber must see every update.
-Prints tables and, last, one JSON line.
+While the orders flow, an attacker process holds ``--half-open`` idle TCP connections from
+127.0.0.2 and ``--floods`` WebSockets from 127.0.0.3 that subscribe to 5,000 streams each as fast
+as they can (issue 13: the targets hold while these are refused). Prints tables and, last, one
+JSON line.
 """
 
 from __future__ import annotations
@@ -239,6 +242,62 @@ def load(
     }
 
 
+def attacker_process(port: int, half_open: int, floods: int, seconds: float, results: Any) -> None:
+    """Attack while the orders flow: ``half_open`` idle TCP connections from 127.0.0.2 (sending
+    nothing), and ``floods`` WebSockets from 127.0.0.3 each subscribing to 5,000 streams and
+    sending frames as fast as it can. Report how many of each the server refused or closed."""
+    sockets = []
+    refused_at_connect = 0
+    for _ in range(half_open):
+        try:
+            sockets.append(socket.create_connection(("127.0.0.1", port), 5, ("127.0.0.2", 0)))
+        except OSError:
+            refused_at_connect += 1
+    flood = asyncio.run(_flood(port, floods, seconds))
+    closed = 0
+    for connection in sockets:
+        connection.settimeout(0.01)
+        try:
+            closed += connection.recv(1) == b""  # EOF: the server hung up on it
+        except TimeoutError:
+            pass  # still open
+        except OSError:
+            closed += 1
+        connection.close()
+    results.put({"half_open": half_open, "closed": closed + refused_at_connect} | flood)
+
+
+async def _flood(port: int, floods: int, seconds: float) -> dict[str, int]:
+    """Subscription floods: 5,000 streams a connection, frames without pause; count refusals."""
+    refused = accepted = 0
+    streams = [f"btcusdt@kline_{n}m" for n in range(5_000)]
+    deadline = time.perf_counter() + seconds
+
+    async def one() -> None:
+        nonlocal refused, accepted
+        try:
+            async with websockets.connect(
+                f"ws://127.0.0.1:{port}/ws", open_timeout=10, local_addr=("127.0.0.3", 0)
+            ) as connection:
+                frame = 0
+                while time.perf_counter() < deadline:
+                    frame += 1
+                    chunk = streams[(frame * 50) % 5_000 :][:50]
+                    await connection.send(
+                        json.dumps({"method": "SUBSCRIBE", "params": chunk, "id": frame})
+                    )
+                    answer = json.loads(await asyncio.wait_for(connection.recv(), 5))
+                    if "error" in answer:
+                        refused += 1
+                    else:
+                        accepted += 1
+        except Exception:  # closed by the server: the flood was cut off
+            refused += 1
+
+    await asyncio.gather(*(one() for _ in range(floods)))
+    return {"floods": floods, "flood_frames_accepted": accepted, "flood_refusals": refused}
+
+
 def move_mark(url: str, price: str) -> None:
     admin(url, "/admin/price", symbol="BTCUSDT", mark=price)
 
@@ -293,6 +352,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=16, help="connections per process")
     parser.add_argument("--subscribers", type=int, default=1_000)
     parser.add_argument("--updates", type=int, default=50)
+    parser.add_argument(
+        "--half-open", type=int, default=1_000, help="idle attacker connections during the load"
+    )
+    parser.add_argument(
+        "--floods", type=int, default=4, help="attacker WebSockets flooding subscriptions"
+    )
     args = parser.parse_args()
     console = Console(width=110)
     with tempfile.TemporaryDirectory() as folder:
@@ -301,12 +366,20 @@ def main() -> None:
             port = int(url.rsplit(":", 1)[1])
             keys = make_accounts(url, args.accounts)
             baseline = load(port, keys, args.rate, min(args.seconds, 10.0), args, "ping")
+            attack_results: Any = multiprocessing.Queue()
+            attacker = multiprocessing.Process(
+                target=attacker_process,
+                args=(port, args.half_open, args.floods, args.seconds, attack_results),
+            )
+            attacker.start()
             orders = load(port, keys, args.rate, args.seconds, args, "order")
+            attack = attack_results.get()
+            attacker.join()
             stream = asyncio.run(subscribers(url, args.subscribers, args.updates))
         finally:
             server.terminate()
             server.wait(timeout=30)
-    report(console, args, baseline, orders, stream)
+    report(console, args, baseline, orders, stream, attack)
 
 
 def report(
@@ -315,6 +388,7 @@ def report(
     baseline: dict[str, float],
     orders: dict[str, float],
     stream: dict[str, float],
+    attack: dict[str, int],
 ) -> None:
     table = Table(title=f"Signed orders over loopback, offered {args.rate:,.0f}/s (open loop)")
     for name in (
@@ -348,6 +422,12 @@ def report(
         f"{stream['updates']:,.0f} mark updates ({stream['messages']:,.0f} messages); delivery "
         f"p50 {stream['delivery_p50_ms']:.1f} ms, p99 {stream['delivery_p99_ms']:.1f} ms"
     )
+    console.print(
+        f"Attack during the orders: {attack['closed']:,} of {attack['half_open']:,} idle"
+        f" connections from 127.0.0.2 refused or closed; {attack['floods']} subscription floods"
+        f" from 127.0.0.3: {attack['flood_frames_accepted']:,} frames answered,"
+        f" {attack['flood_refusals']:,} refused or cut off"
+    )
     print(
         json.dumps(
             {
@@ -365,6 +445,11 @@ def report(
                 "ws_complete": stream["complete"],
                 "ws_updates": stream["updates"],
                 "ws_delivery_p99_ms": round(stream["delivery_p99_ms"], 1),
+                "attack_half_open": attack["half_open"],
+                "attack_half_open_closed": attack["closed"],
+                "attack_floods": attack["floods"],
+                "attack_flood_frames_accepted": attack["flood_frames_accepted"],
+                "attack_flood_refusals": attack["flood_refusals"],
                 "target_orders_per_s": TARGET_RATE,
                 "target_p99_ms": TARGET_P99_MS,
             }

@@ -51,11 +51,13 @@ def test_api_orders_benchmark_places_every_order_and_feeds_every_subscriber() ->
         "api_orders.py",
         *("--seconds", "2", "--rate", "200", "--accounts", "20"),
         *("--processes", "1", "--threads", "4", "--subscribers", "20", "--updates", "5"),
+        *("--half-open", "100", "--floods", "2"),
     )
 
     assert headline["order_errors"] == 0
     assert headline["orders_per_s"] == 200
     assert headline["ws_complete"] == headline["ws_subscribers"] == 20
+    assert headline["attack_flood_refusals"] > 0  # a 5,000-stream flood is refused
 
 
 def test_replay_day_benchmark_runs_a_short_day() -> None:
