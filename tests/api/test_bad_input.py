@@ -7,6 +7,7 @@ import hmac
 import time
 import urllib.parse
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import ADMIN, Account, limit_order
@@ -153,7 +154,7 @@ def test_one_account_cannot_see_or_cancel_anothers_order(alice: Account, bob: Ac
 def test_malformed_parameters_get_binance_codes(client: TestClient, alice: Account) -> None:
     before = ledger(client)
     cases = {
-        "quantity=abc": (limit_order(alice, quantity="abc"), -1130),
+        "quantity=abc": (limit_order(alice, quantity="abc"), -1100),
         "9 decimals": (limit_order(alice, quantity="0.000000001"), -1111),
         "unknown symbol": (limit_order(alice, symbol="NOPEUSDT"), -1121),
         "bad side": (limit_order(alice, side="UP"), -1130),
@@ -213,3 +214,136 @@ def test_algo_order_query_and_cancel_all(alice: Account) -> None:
     assert cancelled["code"] == 200
     assert after["algoStatus"] == "CANCELED"
     assert alice.signed("GET", "/fapi/v1/openAlgoOrders").json() == []
+
+
+HOSTILE_INTEGERS = [
+    "¹",  # superscript one: str.isdigit() says yes, int() raises
+    "٢٠",  # Arabic-Indic twenty: int() reads 20
+    "２０",  # fullwidth
+    "1e3",
+    "1_0",
+    " 20",
+    "20 ",
+    "20\n",
+    "+20",
+    "0x14",
+    "20.0",
+    "9" * 21,
+    "9" * 5000,  # past Python's int() digit limit
+]
+HOSTILE_DECIMALS = ["0.00_2", "٠.٠١", " 0.01", "0.01 ", "1e-2", ".01", "1.", "NaN", "Infinity"]
+INTEGER_RANGE = "'^-?[0-9]{1,20}$'"
+DECIMAL_RANGE = "'^-?([0-9]{1,20})(\\.[0-9]{1,20})?$'"
+
+
+@pytest.mark.parametrize("value", HOSTILE_INTEGERS)
+def test_an_integer_parameter_is_ascii_digits_only(client: TestClient, value: str) -> None:
+    response = client.get("/fapi/v1/depth", params={"symbol": "BTCUSDT", "limit": value})
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": -1100,
+        "msg": f"Illegal characters found in parameter 'limit'; legal range is {INTEGER_RANGE}.",
+    }
+
+
+@pytest.mark.parametrize("value", [*HOSTILE_DECIMALS, "9" * 5000, "1." + "0" * 21])
+def test_a_decimal_parameter_is_ascii_digits_only_and_changes_nothing(
+    client: TestClient, alice: Account, value: str
+) -> None:
+    before = ledger(client)
+
+    response = limit_order(alice, quantity=value)
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": -1100,
+        "msg": f"Illegal characters found in parameter 'quantity'; legal range is {DECIMAL_RANGE}.",
+    }
+    assert ledger(client) == before
+
+
+def test_leverage_in_another_scripts_digits_is_refused(alice: Account) -> None:
+    response = alice.signed("POST", "/fapi/v1/leverage", symbol="BTCUSDT", leverage="٥")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == -1100
+    risk = alice.signed("GET", "/fapi/v2/positionRisk", symbol="BTCUSDT").json()
+    assert risk[0]["leverage"] != "5"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"a":' * 10_000 + "1" + "}" * 10_000,
+        '{"a": ' + "[" * 10_000 + "]" * 10_000 + "}",
+        '{"account": "x", "amount": [1]}',
+        '{"account": "x", "amount": "1", "asset": null}',
+        '{"account": "x", "amount": "1"',
+        '{"account": "x", "amount": 0.00_2}',
+    ],
+    ids=["deep object", "deep array", "list", "null", "truncated", "underscore"],
+)
+@pytest.mark.parametrize("path", ["/admin/deposit", "/fapi/v1/order", "/fapi/v1/listenKey"])
+def test_unreadable_json_bodies_are_refused_before_auth_and_change_nothing(
+    client: TestClient, alice: Account, body: str, path: str
+) -> None:
+    before = ledger(client)
+
+    response = client.post(path, content=body, headers={"Content-Type": "application/json"})
+
+    assert response.status_code == 400
+    assert response.json() == {"code": -1100, "msg": "Illegal characters found in a parameter."}
+    assert ledger(client) == before
+
+
+@pytest.mark.parametrize("amount", ["9" * 5000, "1e999999", "-1e-999999", "NaN", "Infinity", "1E3"])
+def test_hostile_json_numbers_are_refused_by_the_same_pattern(
+    client: TestClient, alice: Account, amount: str
+) -> None:
+    before = ledger(client)
+    body = '{"account": "alice", "amount": ' + amount + "}"
+    headers = {"Content-Type": "application/json"}
+
+    unkeyed = client.post("/admin/deposit", content=body, headers=headers)
+    keyed = client.post("/admin/deposit", content=body, headers={**ADMIN, **headers})
+
+    assert (unkeyed.status_code, unkeyed.json()["code"]) == (401, -2015)
+    assert (keyed.status_code, keyed.json()["code"]) == (400, -1100)
+    assert ledger(client) == before
+
+
+def test_hostile_numbers_reach_admin_handlers_as_refusals(client: TestClient) -> None:
+    answers = [
+        client.post("/admin/deposit", params={"account": "x", "amount": value}, headers=ADMIN)
+        for value in ("٢٠", "1e3", "9" * 5000)
+    ] + [
+        client.post(
+            "/admin/crash",
+            params={"symbol": "BTCUSDT", "percent": "-10", "steps": "¹"},
+            headers=ADMIN,
+        )
+    ]
+
+    assert [(a.status_code, a.json()["code"]) for a in answers] == [(400, -1100)] * 4
+
+
+def test_a_flat_json_body_is_read_with_its_numbers_exact(client: TestClient) -> None:
+    client.post("/admin/accounts", params={"account": "carol"}, headers=ADMIN)
+
+    response = client.post(
+        "/admin/deposit",
+        content='{"account": "carol", "amount": 12.3456789}',
+        headers={**ADMIN, "Content-Type": "application/json"},
+    )
+
+    assert response.status_code == 200
+    assert response.json()["balance"] == "12.3456789"
+
+
+def test_more_parameters_than_allowed_is_1101(client: TestClient) -> None:
+    query = "&".join(f"p{n}=1" for n in range(100))
+
+    response = client.get(f"/fapi/v1/ping?{query}")
+
+    assert (response.status_code, response.json()["code"]) == (400, -1101)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import math
 import random
@@ -22,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, WebSocket, WebSocketDisconnect
+from fastapi import FastAPI
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -31,9 +30,11 @@ from liquidator.adapters.marketdata.klines import read_klines
 from liquidator.adapters.sqlite.journal import SqliteJournal
 from liquidator.adapters.sqlite.keys import SqliteKeyStore
 from liquidator.api import routes_account, routes_admin, routes_market, routes_trade
+from liquidator.api.guard import BodyLimit
+from liquidator.api.limits import RequestLimits, ServerLimits
 from liquidator.api.routing import Route, endpoint
 from liquidator.api.server import Server
-from liquidator.api.streams import Subscriber
+from liquidator.api.websocket import websocket_endpoint
 from liquidator.app.exchange import Exchange
 from liquidator.app.journal import Journal, MemoryJournal
 from liquidator.app.keys import KeyStore, MemoryKeyStore
@@ -97,6 +98,7 @@ class Settings:
     price_speed: float = 1.0  # times real time
     snapshot_every: int = 200_000  # a snapshot blocks the loop: rare, and one at shutdown
     synchronous: str = "NORMAL"
+    limits: ServerLimits = field(default_factory=ServerLimits)  # bodies, orders, WebSockets...
 
 
 def create_app(settings: Settings, keys: KeyStore | None = None) -> FastAPI:
@@ -129,18 +131,20 @@ def create_app(settings: Settings, keys: KeyStore | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     proxy = _Proxy(holder)
+    shared = RequestLimits.of(settings.limits)
     symbols = tuple(sorted(s for s, i in settings.market.instruments.items() if not i.is_inverse))
     for route in ROUTES:
         app.add_api_route(
             route.path,
-            endpoint(proxy, route),  # type: ignore[arg-type]
+            endpoint(proxy, route, shared),  # type: ignore[arg-type]
             methods=[route.method],
             openapi_extra=route.openapi_extra(symbols),
             summary=route.summary or f"{route.method} {route.path}",
             response_model=None,
         )
     for path in WS_PATHS:
-        app.add_api_websocket_route(path, _websocket(holder))
+        app.add_api_websocket_route(path, websocket_endpoint(holder, settings.limits))
+    app.add_middleware(BodyLimit, max_bytes=settings.limits.max_body_bytes)
     _error_handlers(app)
     return app
 
@@ -248,71 +252,6 @@ async def _expire(server: Server) -> None:
     while True:
         await asyncio.sleep(30)
         server.hub.expire_listen_keys()
-
-
-def _websocket(holder: dict[str, Server]) -> Any:
-    async def serve(websocket: WebSocket) -> None:
-        server = holder["server"]
-        path = websocket.url.path
-        combined = "/stream" in path
-        subscriber = Subscriber(combined)
-        await websocket.accept()
-        hub = server.hub
-        hub.add(subscriber)
-        names = [n for n in websocket.query_params.get("streams", "").split("/") if n]
-        listen_key = websocket.query_params.get("listenKey")
-        if listen_key:
-            names.append(listen_key)
-        if path.startswith("/ws/") and path.count("/") == 2 and not path.endswith("/ws/"):
-            tail = path.rsplit("/", 1)[-1]
-            if not tail.isdigit():
-                names.append(tail)
-        hub.subscribe(subscriber, names)
-        sender = asyncio.create_task(_send(websocket, subscriber))
-        try:
-            while True:
-                text = await websocket.receive_text()
-                reply = _frame(hub, subscriber, text)
-                if reply is not None:
-                    await websocket.send_text(reply)
-        except (WebSocketDisconnect, RuntimeError):
-            pass
-        finally:
-            hub.remove(subscriber)
-            sender.cancel()
-
-    return serve
-
-
-async def _send(websocket: WebSocket, subscriber: Subscriber) -> None:
-    with contextlib.suppress(Exception):
-        while not subscriber.closed:
-            message = await subscriber.queue.get()
-            await websocket.send_text(message)
-    with contextlib.suppress(Exception):
-        await websocket.close()
-
-
-def _frame(hub: Any, subscriber: Subscriber, text: str) -> str | None:
-    """Answer a SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS frame."""
-    try:
-        frame = json.loads(text)
-        method, ident = frame.get("method"), frame.get("id")
-        params = frame.get("params") or []
-        if not isinstance(params, list) or not all(isinstance(p, str) for p in params):
-            raise ValueError
-    except (ValueError, AttributeError):
-        return json.dumps({"error": {"code": 2, "msg": "Invalid request"}, "id": None})
-    if method == "SUBSCRIBE":
-        hub.subscribe(subscriber, params)
-        return json.dumps({"result": None, "id": ident})
-    if method == "UNSUBSCRIBE":
-        hub.unsubscribe(subscriber, params)
-        return json.dumps({"result": None, "id": ident})
-    if method == "LIST_SUBSCRIPTIONS":
-        streams = sorted(subscriber.streams) + sorted(subscriber.accounts.values())
-        return json.dumps({"result": streams, "id": ident})
-    return json.dumps({"error": {"code": 1, "msg": f"Unknown method {method!r}"}, "id": ident})
 
 
 def _error_handlers(app: FastAPI) -> None:

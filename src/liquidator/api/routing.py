@@ -19,10 +19,14 @@ from starlette.responses import JSONResponse, Response
 
 from liquidator.api.auth import Caller
 from liquidator.api.errors import BinanceError
+from liquidator.api.limits import RequestLimits, client_address
 from liquidator.api.params import Params
 
 if TYPE_CHECKING:
     from liquidator.api.server import Server
+
+
+ORDER_ROUTES = frozenset({("POST", "/fapi/v1/order"), ("POST", "/fapi/v1/algoOrder")})  # counted
 
 
 class Security(Enum):
@@ -108,13 +112,21 @@ class Route:
         return {"parameters": parameters}
 
 
-def endpoint(server: Server, route: Route) -> Callable[[Request], Any]:
-    """Return the ASGI endpoint serving ``route``."""
+def endpoint(server: Server, route: Route, limits: RequestLimits) -> Callable[[Request], Any]:
+    """Return the ASGI endpoint serving ``route``: weight first (per address, before the body
+    is parsed or the key looked up), then parameters and auth, then the order count (per
+    account, before the order reaches the engine), then the handler."""
+    places_orders = (route.method, route.path) in ORDER_ROUTES
 
     async def serve(request: Request) -> Response:
-        host = request.client.host if request.client else "local"
+        now_ms = server.wall_ms()
+        address = client_address(
+            request.client.host if request.client else None,
+            request.headers.get("x-forwarded-for"),
+            limits.trusted_proxies,
+        )
         try:
-            used = server.limiter.spend(host, route.weight, server.wall_ms())
+            used = server.limiter.spend(address, route.weight, now_ms)
         except BinanceError as error:
             return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
         headers = {"X-MBX-USED-WEIGHT-1M": str(used)}
@@ -123,6 +135,8 @@ def endpoint(server: Server, route: Route) -> Callable[[Request], Any]:
             params = Params(request.url.query, body)
             call = Call(server, params, server.live.now_ms())
             call.caller = server.authorize(route.security, request, params)
+            if places_orders and call.caller is not None:
+                headers |= limits.orders.spend(call.caller.account, now_ms)
             result = route.handler(call)
         except BinanceError as error:
             return JSONResponse(

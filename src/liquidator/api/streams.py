@@ -44,7 +44,9 @@ from liquidator.core.position import MarginType
 if TYPE_CHECKING:
     from liquidator.api.server import Server
 
-QUEUE_SIZE = 10_000
+MAX_STREAMS = 1024  # Binance: "a single connection can listen to a maximum of 1024 streams"
+MAX_NAME_LENGTH = 128  # a stream name or a listen key (64 characters)
+BUFFER_BYTES = 4 * 1024 * 1024  # queued for one connection before it is dropped as too slow
 ACCOUNT_REASONS = (
     (EntryKind.DEPOSIT, "DEPOSIT"),
     (EntryKind.WITHDRAW, "WITHDRAW"),
@@ -55,34 +57,73 @@ ACCOUNT_REASONS = (
 )
 
 
+class StreamLimitError(ValueError):
+    """A subscription a connection may not make (too many streams, a name too long)."""
+
+
 @dataclass(eq=False)
 class Subscriber:
-    """One WebSocket connection: its streams, its user accounts, its outgoing queue."""
+    """One WebSocket connection: its streams, its user accounts, its outgoing queue.
+
+    The queue holds at most ``buffer_bytes`` of messages: a reader too slow to keep up is
+    dropped, as Binance does (``dropped`` is set, the queue emptied, the sender woken).
+    """
 
     combined: bool
+    max_streams: int = MAX_STREAMS
+    buffer_bytes: int = BUFFER_BYTES
     streams: set[str] = field(default_factory=set)
     accounts: dict[str, str] = field(default_factory=dict)  # account -> listen key
-    queue: asyncio.Queue[str] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    queue: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)
+    queued_bytes: int = 0
     closed: bool = False
+    dropped: asyncio.Event = field(default_factory=asyncio.Event)
 
     def send(self, stream: str, payload: dict[str, Any]) -> None:
         if self.closed:
             return
         body = {"stream": stream, "data": payload} if self.combined else payload
-        try:
-            self.queue.put_nowait(json.dumps(body, separators=(",", ":")))
-        except asyncio.QueueFull:  # a reader too slow to keep up is dropped, as Binance does
-            self.closed = True
+        text = json.dumps(body, separators=(",", ":"))
+        if 0 < self.buffer_bytes < self.queued_bytes + len(text):
+            self.drop()
+            return
+        self.queued_bytes += len(text)
+        self.queue.put_nowait(text)
+
+    async def next_message(self) -> str | None:
+        """The next message to send, or None once the connection is closed or dropped."""
+        text = await self.queue.get()
+        if text is not None:
+            self.queued_bytes -= len(text)
+        return text
+
+    def drop(self) -> None:
+        """Stop this connection's traffic: free what is queued, wake the sender with None."""
+        self.closed = True
+        self.dropped.set()
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queued_bytes = 0
+        self.queue.put_nowait(None)
+
+    @property
+    def listening(self) -> int:
+        return len(self.streams) + len(self.accounts)
 
 
 class Hub:
-    """Who listens to what, and the messages each command's events make."""
+    """Who listens to what, and the messages each command's events make.
+
+    The maps hold a stream or an account only while someone listens to it: an unsubscribe, an
+    expired listen key and a closed connection remove their entries, so memory follows the live
+    subscriptions, not every name ever sent.
+    """
 
     def __init__(self, server: Server) -> None:
         self.server = server
         self.subscribers: set[Subscriber] = set()
-        self.by_stream: dict[str, set[Subscriber]] = defaultdict(set)
-        self.by_account: dict[str, set[Subscriber]] = defaultdict(set)
+        self.by_stream: dict[str, set[Subscriber]] = {}
+        self.by_account: dict[str, set[Subscriber]] = {}
 
     # --- subscriptions ----------------------------------------------------------------------------
 
@@ -90,33 +131,56 @@ class Hub:
         self.subscribers.add(subscriber)
 
     def remove(self, subscriber: Subscriber) -> None:
-        subscriber.closed = True
+        if not subscriber.closed:
+            subscriber.drop()
         self.subscribers.discard(subscriber)
-        for name in list(subscriber.streams):
-            self.by_stream[name].discard(subscriber)
-        for account in list(subscriber.accounts):
-            self.by_account[account].discard(subscriber)
+        for name in subscriber.streams:
+            _forget(self.by_stream, name, subscriber)
+        for account in subscriber.accounts:
+            _forget(self.by_account, account, subscriber)
+        subscriber.streams.clear()
+        subscriber.accounts.clear()
 
     def subscribe(self, subscriber: Subscriber, names: list[str]) -> None:
+        """Subscribe ``names`` (streams or listen keys), all or none: raise
+        :class:`StreamLimitError` if one is too long or the connection would listen to more
+        than its ``max_streams``."""
+        if any(len(name) > MAX_NAME_LENGTH for name in names):
+            raise StreamLimitError(
+                f"Invalid request: a stream name is over {MAX_NAME_LENGTH} characters"
+            )
+        now = self.server.wall_ms()
+        users: dict[str, str] = {}
+        streams: set[str] = set()
         for name in names:
-            account = self.server.listen_keys.account_of(name, self.server.wall_ms())
+            account = self.server.listen_keys.account_of(name, now)
             if account is not None:
-                subscriber.accounts[account] = name
-                self.by_account[account].add(subscriber)
-                continue
-            key = normalise(name)
+                users[account] = name
+            else:
+                streams.add(normalise(name))
+        total = len(subscriber.streams | streams) + len(subscriber.accounts.keys() | users.keys())
+        if 0 < subscriber.max_streams < total:
+            cap = subscriber.max_streams
+            raise StreamLimitError(
+                f"Invalid request: a connection listens to at most {cap} streams"
+            )
+        for account, name in users.items():
+            subscriber.accounts[account] = name
+            self.by_account.setdefault(account, set()).add(subscriber)
+        for key in streams:
             subscriber.streams.add(key)
-            self.by_stream[key].add(subscriber)
+            self.by_stream.setdefault(key, set()).add(subscriber)
 
     def unsubscribe(self, subscriber: Subscriber, names: list[str]) -> None:
         for name in names:
             key = normalise(name)
-            subscriber.streams.discard(key)
-            self.by_stream[key].discard(subscriber)
+            if key in subscriber.streams:
+                subscriber.streams.discard(key)
+                _forget(self.by_stream, key, subscriber)
             for account, listen_key in list(subscriber.accounts.items()):
                 if listen_key == name:
                     del subscriber.accounts[account]
-                    self.by_account[account].discard(subscriber)
+                    _forget(self.by_account, account, subscriber)
 
     def expire_listen_keys(self) -> None:
         now = self.server.wall_ms()
@@ -126,7 +190,7 @@ class Hub:
                     if listen_key == key:
                         subscriber.send(key, {"e": "listenKeyExpired", "E": now, "listenKey": key})
                         del subscriber.accounts[account]
-                        self.by_account[account].discard(subscriber)
+                        _forget(self.by_account, account, subscriber)
 
     # --- publishing -------------------------------------------------------------------------------
 
@@ -398,6 +462,16 @@ class Hub:
                 "P": positions,
             },
         }
+
+
+def _forget(index: dict[str, set[Subscriber]], key: str, subscriber: Subscriber) -> None:
+    """Take ``subscriber`` out of ``index[key]``, and the key out when no one is left."""
+    held = index.get(key)
+    if held is None:
+        return
+    held.discard(subscriber)
+    if not held:
+        del index[key]
 
 
 def normalise(name: str) -> str:
