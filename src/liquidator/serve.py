@@ -1,12 +1,17 @@
 """``liquidator serve`` and ``liquidator keys create``: the local exchange's command line.
 
 Composition only: options become :class:`liquidator.api.app.Settings`, uvicorn serves the app.
+
+The admin key comes from ``--admin-key-file`` (its first line), ``--admin-key`` (which every
+user of the machine can read in the process list: a warning says so) or the environment's
+``LIQUIDATOR_ADMIN_KEY``, else it is drawn and printed; a key that was given is never printed.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -19,11 +24,18 @@ from liquidator.adapters.sqlite.keys import SqliteKeyStore
 from liquidator.api.app import Settings, create_app
 from liquidator.app.collector import tune_collector
 from liquidator.app.journal import JournalError
+from liquidator.app.keys import AccountNameError, PublicKeyError, check_account_name
 from liquidator.bootstrap import bundled_market
 from liquidator.core.market_maker import MarketMakerConfig
 from liquidator.core.venue import PriceSource, VenueConfig
 
 DEFAULT_DATABASE = Path("liquidator-exchange.sqlite")
+ADMIN_KEY_VARIABLE = "LIQUIDATOR_ADMIN_KEY"
+MAX_KEY_FILE_BYTES = 64 * 1024
+
+
+class OptionError(ValueError):
+    """A command-line option the command cannot use: one line, exit 2."""
 
 
 def add_commands(commands: Any) -> None:
@@ -31,7 +43,14 @@ def add_commands(commands: Any) -> None:
     serve.add_argument("--db", type=Path, default=DEFAULT_DATABASE, help="SQLite journal and keys")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
-    serve.add_argument("--admin-key", help="the admin API's key (default: a random one, printed)")
+    serve.add_argument(
+        "--admin-key",
+        help=f"the admin API's key, seen by all in the process list: prefer ${ADMIN_KEY_VARIABLE}"
+        " or --admin-key-file (default: a random key, printed)",
+    )
+    serve.add_argument(
+        "--admin-key-file", type=Path, metavar="PATH", help="read the admin key from its first line"
+    )
     serve.add_argument(
         "--simulated-time",
         type=int,
@@ -69,6 +88,12 @@ def add_commands(commands: Any) -> None:
     create = actions.add_parser("create", help="create an API key for an account")
     create.add_argument("--account", required=True)
     create.add_argument("--db", type=Path, default=DEFAULT_DATABASE)
+    create.add_argument(
+        "--ed25519-public-key",
+        type=Path,
+        metavar="FILE",
+        help="register this Ed25519 public key (PEM) instead of drawing an HMAC secret",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -78,27 +103,109 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _create_key(args: argparse.Namespace) -> int:
-    account = args.account
-    if not account or len(account) > 64 or not account.replace("-", "").replace("_", "").isalnum():
-        print(
-            f"liquidator: error: --account: {account!r} is not a valid account name",
-            file=sys.stderr,
-        )
-        return 2
     try:
-        SqliteJournal(args.db).close()  # the journal's schema first: the keys live beside it
-        store = SqliteKeyStore(args.db)
-    except (JournalError, OSError) as error:
-        print(f"liquidator: error: {error}", file=sys.stderr)
-        return 2
-    key = store.create(account)
-    store.close()
-    print(json.dumps({"account": account, "apiKey": key.key, "secretKey": key.secret}, indent=2))
+        account = check_account_name(args.account)
+        public_key = None
+        if args.ed25519_public_key is not None:
+            public_key = _read_text(args.ed25519_public_key, "--ed25519-public-key")
+        store = _key_store(args.db)
+    except AccountNameError as error:
+        return _fail(f"--account: {error}")
+    except (OptionError, JournalError, OSError) as error:
+        return _fail(str(error))
+    try:
+        if public_key is None:
+            key = store.create(account)
+            shown = {"account": account, "apiKey": key.key, "secretKey": key.secret}
+        else:
+            key = store.register(account, public_key)
+            shown = {"account": account, "apiKey": key.key, "keyType": key.kind.value}
+    except PublicKeyError as error:
+        return _fail(f"--ed25519-public-key: {args.ed25519_public_key}: {error}")
+    finally:
+        store.close()
+    print(json.dumps(shown, indent=2))
     return 0
 
 
+def _key_store(database: Path) -> SqliteKeyStore:
+    """Open the keys beside the journal at ``database``, made or migrated first if need be.
+
+    A journal a running server holds (its writer lock) is checked read-only: the key is added
+    beside it, and the server finds it on its next request.
+    """
+    if database.exists():
+        try:
+            SqliteJournal.open_readonly(database).close()
+        except JournalError:  # a journal to migrate (no server holds it), or a broken one
+            SqliteJournal(database).close()
+    else:
+        SqliteJournal(database).close()
+    return SqliteKeyStore(database)
+
+
+def _admin_key(args: argparse.Namespace) -> tuple[str, str | None]:
+    """Return the admin key and where it came from (None: drawn now, so it may be printed)."""
+    given = [
+        name
+        for name, value in (
+            ("--admin-key", args.admin_key),
+            ("--admin-key-file", args.admin_key_file),
+        )
+        if value is not None
+    ]
+    if len(given) > 1:
+        raise OptionError("--admin-key, --admin-key-file: give one of them")
+    if args.admin_key_file is not None:
+        lines = _read_text(args.admin_key_file, "--admin-key-file").splitlines()
+        return _checked_key(lines[0] if lines else "", "--admin-key-file"), "--admin-key-file"
+    if args.admin_key is not None:
+        print(
+            "liquidator: warning: --admin-key is visible to every user in the process list;"
+            f" use ${ADMIN_KEY_VARIABLE} or --admin-key-file",
+            file=sys.stderr,
+        )
+        return _checked_key(args.admin_key, "--admin-key"), "--admin-key"
+    if ADMIN_KEY_VARIABLE in os.environ:
+        return _checked_key(os.environ[ADMIN_KEY_VARIABLE], ADMIN_KEY_VARIABLE), ADMIN_KEY_VARIABLE
+    return secrets.token_hex(16), None
+
+
+def _checked_key(key: str, source: str) -> str:
+    """Return ``key`` without surrounding blanks if it can travel in a header; never echo it."""
+    key = key.strip()
+    if not key or len(key) > 256 or not all("!" <= c <= "~" for c in key):
+        raise OptionError(
+            f"{source}: the admin key must be 1-256 printable ASCII characters without spaces"
+        )
+    return key
+
+
+def _read_text(path: Path, option: str) -> str:
+    """Return a small text file's content; ``OptionError`` naming ``option`` if it cannot."""
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_KEY_FILE_BYTES + 1)
+    except OSError as error:
+        raise OptionError(f"{option}: cannot read {path}: {error.strerror or error}") from error
+    if len(data) > MAX_KEY_FILE_BYTES:
+        raise OptionError(f"{option}: {path} is larger than {MAX_KEY_FILE_BYTES} bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise OptionError(f"{option}: {path} is not UTF-8 text") from error
+
+
+def _fail(message: str) -> int:
+    print(f"liquidator: error: {message}", file=sys.stderr)
+    return 2
+
+
 def _serve(args: argparse.Namespace) -> int:
-    admin_key = args.admin_key or secrets.token_hex(16)
+    try:
+        admin_key, admin_key_source = _admin_key(args)
+    except OptionError as error:
+        return _fail(str(error))
     venue = VenueConfig(
         market_maker=None if args.no_market_maker else MarketMakerConfig(),
         mark_source=PriceSource.FEED if args.mark_source == "feed" else PriceSource.COMPUTED,
@@ -140,7 +247,7 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     print(
         f"liquidator exchange on http://{args.host}:{args.port} (journal {args.db});"
-        f" admin key {admin_key}",
+        f" admin key {admin_key if admin_key_source is None else 'from ' + admin_key_source}",
         file=sys.stderr,
         flush=True,
     )

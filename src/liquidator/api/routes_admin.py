@@ -1,17 +1,25 @@
 """The admin API (``X-ADMIN-KEY``, off Binance's paths): what Binance has no endpoint for.
 
 Accounts and keys, deposits and withdrawals, index and mark prices (and a scripted crash),
-simulated time, the insurance funds and the ledger's totals.
+simulated time, the insurance funds and the ledger's totals. An ``account`` parameter names a
+user account: the engine's system accounts (``@...``) are refused (-1130), so nobody gets their
+key or moves their money.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from liquidator.api.errors import BinanceError, invalid
+from liquidator.api.errors import INVALID_PARAMETER, BinanceError, invalid
 from liquidator.api.routes_market import symbol_state
 from liquidator.api.routing import Call, Param, Route, Security
 from liquidator.api.views import d
+from liquidator.app.keys import (
+    AccountNameError,
+    PublicKeyError,
+    check_account_name,
+    ed25519_public_key,
+)
 from liquidator.app.live_exchange import SimulatedClock
 from liquidator.core.commands import (
     AdvanceTime,
@@ -29,17 +37,39 @@ ADMIN = Security.ADMIN
 ACCOUNT = Param("account", required=True)
 
 
+def _account(call: Call) -> str:
+    """Return the ``account`` parameter: a user account's name, never a system account's."""
+    try:
+        return check_account_name(call.params.need("account"))
+    except AccountNameError as error:
+        raise BinanceError(
+            INVALID_PARAMETER, f"Data sent for parameter 'account' is not valid: {error}."
+        ) from error
+
+
 def open_account(call: Call) -> dict[str, Any]:
-    name = call.params.need("account")
+    name = _account(call)
     call.server.submit(OpenAccount(name))
     return {"account": name}
 
 
 def create_key(call: Call) -> dict[str, Any]:
-    name = call.params.need("account")
+    """Draw an HMAC key for ``account``, or register an Ed25519 one (``publicKey``, PEM)."""
+    name = _account(call)
+    public_key = call.params.text("publicKey")
+    if public_key is not None:
+        try:
+            public_key = ed25519_public_key(public_key)
+        except PublicKeyError as error:
+            raise BinanceError(
+                INVALID_PARAMETER, f"Data sent for parameter 'publicKey' is not valid: {error}."
+            ) from error
     call.server.ensure_account(name)
+    if public_key is not None:
+        key = call.server.keys.register(name, public_key)
+        return {"account": name, "apiKey": key.key, "keyType": key.kind.value}
     key = call.server.keys.create(name)
-    return {"account": name, "apiKey": key.key, "secretKey": key.secret}
+    return {"account": name, "apiKey": key.key, "secretKey": key.secret, "keyType": key.kind.value}
 
 
 def _amount(call: Call) -> Amount:
@@ -52,7 +82,7 @@ def _amount(call: Call) -> Amount:
 
 
 def deposit(call: Call) -> dict[str, Any]:
-    name = call.params.need("account")
+    name = _account(call)
     call.server.ensure_account(name)
     amount = _amount(call)
     call.server.submit(Deposit(name, amount))
@@ -60,7 +90,7 @@ def deposit(call: Call) -> dict[str, Any]:
 
 
 def withdraw(call: Call) -> dict[str, Any]:
-    name = call.params.need("account")
+    name = _account(call)
     amount = _amount(call)
     call.server.submit(Withdraw(name, amount))
     return {"account": name, "asset": amount.asset, "balance": _wallet(call, name, amount.asset)}
@@ -169,7 +199,7 @@ def ledger(call: Call) -> dict[str, Any]:
 SYMBOL = Param("symbol", required=True)
 ROUTES = (
     Route("POST", "/admin/accounts", open_account, ADMIN, 0, (ACCOUNT,)),
-    Route("POST", "/admin/keys", create_key, ADMIN, 0, (ACCOUNT,)),
+    Route("POST", "/admin/keys", create_key, ADMIN, 0, (ACCOUNT, Param("publicKey"))),
     Route(
         "POST",
         "/admin/deposit",

@@ -3,12 +3,23 @@
 The engine runs as one deterministic loop: every route and background task submits commands
 through :meth:`Server.submit` on the event loop's single thread, one at a time; nothing else
 mutates state.
+
+When the journal cannot take a command (:class:`~liquidator.app.journal.JournalUnavailable`:
+the exchange undid it), the request gets Binance's -1001 with HTTP 503 and ``Retry-After``,
+and the server goes on. Any other journal failure is a broken invariant: the server writes one
+line and stops at once (:func:`stop_process`), without a snapshot or another answer, since its
+live state may be ahead of its disk; a restart recovers from the journal.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import secrets
+import sqlite3
+import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from starlette.requests import Request
@@ -19,11 +30,36 @@ from liquidator.api.limits import WeightLimiter
 from liquidator.api.params import Params
 from liquidator.api.routing import Security
 from liquidator.api.streams import Hub
+from liquidator.app.journal import JournalError, JournalUnavailable
 from liquidator.app.keys import KeyStore
 from liquidator.app.live_exchange import LiveExchange
 from liquidator.core.commands import Command, OpenAccount
 from liquidator.core.engine import Outcome
 from liquidator.core.market import Market
+
+log = logging.getLogger("liquidator.api")
+
+INTERNAL_ERROR = -1001
+RETRY_AFTER_S = 1
+HALT_EXIT_CODE = 70  # EX_SOFTWARE: an internal invariant broke
+
+
+def unavailable() -> BinanceError:
+    """Binance's answer when it cannot process a request now: -1001, HTTP 503, retry later."""
+    return BinanceError(
+        INTERNAL_ERROR,
+        "Internal error; unable to process your request. Please try again.",
+        503,
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
+
+
+def stop_process(reason: str) -> None:
+    """Write ``reason`` as one line and end the process now (no shutdown, no snapshot)."""
+    sys.stderr.write(f"liquidator: fatal: {reason}; stopping\n")
+    sys.stderr.flush()
+    os._exit(HALT_EXIT_CODE)
+
 
 LISTEN_KEY_TTL_MS = 60 * 60 * 1000
 
@@ -79,6 +115,7 @@ class Server:
         admin_key: str,
         weight_limit: int,
         check_timestamp: bool,
+        on_fatal: Callable[[str], None] = stop_process,
     ) -> None:
         self.live = live
         self.market = market
@@ -88,6 +125,8 @@ class Server:
         self.limiter = WeightLimiter(weight_limit)
         self.listen_keys = ListenKeys()
         self.hub = Hub(self)
+        self.on_fatal = on_fatal
+        self.halted: str | None = None  # why the server stopped serving, once it has
         live.listeners.append(self.hub.publish)
 
     @staticmethod
@@ -96,10 +135,38 @@ class Server:
 
     def submit(self, command: Command) -> Outcome:
         """Run a command; a refusal becomes Binance's error (nothing changed)."""
-        outcome = self.live.submit(command)
+        if self.halted is not None:
+            raise unavailable()
+        try:
+            outcome = self.live.submit(command)
+        except JournalUnavailable as error:
+            log.warning(
+                "%s refused, the journal cannot be written: %s", type(command).__name__, error
+            )
+            raise unavailable() from error
+        except JournalError as error:
+            self.halt(f"the journal failed: {error}")
+            raise unavailable() from error
         if outcome.rejection is not None:
             raise rejected(outcome.rejection)
         return outcome
+
+    def feed(self, command: Command) -> Outcome | None:
+        """Submit a background command (time, prices): a refusal is logged, not raised.
+
+        A command the journal could not take was undone: the task tries again at its next
+        tick. A broken invariant still raises (and the task's supervisor halts the server).
+        """
+        try:
+            return self.submit(command)
+        except BinanceError as error:
+            log.warning("%s refused: %s", type(command).__name__, error.msg)
+            return None
+
+    def halt(self, reason: str) -> None:
+        """Stop serving for good: every later request is -1001; ``on_fatal`` ends the process."""
+        self.halted = reason
+        self.on_fatal(reason)
 
     def ensure_account(self, account: str) -> None:
         """Open the engine account of a key on its first use."""
@@ -107,17 +174,31 @@ class Server:
             self.submit(OpenAccount(account))
 
     def authorize(self, security: Security, request: Request, params: Params) -> Caller | None:
+        """Return who ``request`` acts for (None: public or admin); raise Binance's error."""
+        if self.halted is not None:
+            raise unavailable()
         header = request.headers.get("x-mbx-apikey")
         if security is Security.NONE:
             return None
         if security is Security.ADMIN:
             given = request.headers.get("x-admin-key", "")
-            if not secrets.compare_digest(given, self.admin_key):
+            if not secrets.compare_digest(given.encode(), self.admin_key.encode()):
                 raise BinanceError(-2015, "Invalid admin key.", 401)
             return None
-        if security is Security.USER_STREAM:
-            caller = Caller(self.auth.api_key(header))
-        else:
-            caller = self.auth.signed(header, params, self.wall_ms())
+        caller = self._caller(security, header, request, params)
         self.ensure_account(caller.account)
         return caller
+
+    def _caller(
+        self, security: Security, header: str | None, request: Request, params: Params
+    ) -> Caller:
+        """Check the key (and a SIGNED request's signature, spent first if it changes state)."""
+        try:
+            if security is Security.USER_STREAM:
+                return Caller(self.auth.api_key(header))
+            return self.auth.signed(
+                header, params, self.wall_ms(), mutating=request.method != "GET"
+            )
+        except sqlite3.Error as error:  # the key store could not be read or written
+            log.warning("the key store failed: %s", error)
+            raise unavailable() from error

@@ -1,38 +1,139 @@
-"""API keys in a SQLite file (the server's database beside its journal)."""
+"""API keys and spent signatures in the journal's SQLite file, in tables its migrations made.
+
+``api_keys(key, secret, account, kind)`` (migrations ``0005_api_keys``, ``0006_api_key_kinds``)
+and ``seen_signatures(expires_ms, signature)`` (``0007_seen_signatures``). This store never
+creates them: a file whose tables are missing is a broken journal (``JournalError``), never an
+empty key list or a blank replay memory.
+"""
 
 from __future__ import annotations
 
 import sqlite3
+from collections import OrderedDict
 from pathlib import Path
 
-from liquidator.app.keys import ApiKey, new_key
-
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS api_keys (key TEXT PRIMARY KEY, secret TEXT NOT NULL,"
-    " account TEXT NOT NULL)"
+from liquidator.adapters.sqlite.files import private_files
+from liquidator.app.journal import JournalError
+from liquidator.app.keys import (
+    REPLAY_WINDOW_MS,
+    ApiKey,
+    KeyKind,
+    SignatureLog,
+    check_account_name,
+    new_ed25519_key,
+    new_key,
 )
+
+TABLES = {
+    "api_keys": {"key", "secret", "account", "kind"},
+    "seen_signatures": {"expires_ms", "signature"},
+}
+PRUNE_EVERY_MS = 10_000
 
 
 class SqliteKeyStore:
-    """``api_keys(key, secret, account)``; safe to share the journal's file."""
+    """The keys of a server's journal file; safe beside the journal's own connection."""
 
-    def __init__(self, path: str | Path) -> None:
-        self._connection = sqlite3.connect(str(path), isolation_level=None, timeout=10)
-        self._connection.execute(_SCHEMA)
+    def __init__(self, path: str | Path, *, synchronous: str = "NORMAL") -> None:
+        self._path = Path(path)
+        try:
+            with private_files(self._path):
+                self._connection = sqlite3.connect(str(path), isolation_level=None, timeout=10)
+        except sqlite3.Error as error:
+            raise JournalError(f"cannot open the keys in {path}: {error}") from error
+        try:
+            _check_tables(self._connection, self._path)
+            self._connection.execute(f"PRAGMA synchronous = {_level(synchronous)}")
+        except sqlite3.Error as error:
+            self._connection.close()
+            raise JournalError(f"{path} is not a usable liquidator journal: {error}") from error
+        except BaseException:
+            self._connection.close()
+            raise
+        self._signatures: SqliteSignatureLog | None = None
 
     def create(self, account: str) -> ApiKey:
-        key = new_key(account)
-        self._connection.execute(
-            "INSERT INTO api_keys (key, secret, account) VALUES (?, ?, ?)",
-            (key.key, key.secret, key.account),
-        )
-        return key
+        return self._insert(new_key(check_account_name(account)))
+
+    def register(self, account: str, public_key: str) -> ApiKey:
+        return self._insert(new_ed25519_key(check_account_name(account), public_key))
 
     def find(self, key: str) -> ApiKey | None:
         row = self._connection.execute(
-            "SELECT key, secret, account FROM api_keys WHERE key = ?", (key,)
+            "SELECT key, secret, account, kind FROM api_keys WHERE key = ?", (key,)
         ).fetchone()
-        return ApiKey(*row) if row else None
+        return None if row is None else ApiKey(row[0], row[1], row[2], KeyKind(row[3]))
+
+    def signatures(self) -> SignatureLog:
+        if self._signatures is None:
+            self._signatures = SqliteSignatureLog(self._connection)
+        return self._signatures
 
     def close(self) -> None:
         self._connection.close()
+
+    def _insert(self, key: ApiKey) -> ApiKey:
+        self._connection.execute(
+            "INSERT INTO api_keys (key, secret, account, kind) VALUES (?, ?, ?, ?)",
+            (key.key, key.secret, key.account, key.kind.value),
+        )
+        return key
+
+
+class SqliteSignatureLog:
+    """Spent signatures in ``seen_signatures``, mirrored in memory for the lookups.
+
+    ``spend`` commits the row before it returns, so a request whose signature it accepted is
+    refused after any restart within the window, SIGKILL included. It commits at the
+    connection's ``synchronous`` level (NORMAL by default: no fsync), which is enough: the row
+    goes into the same write-ahead log as the journal, before the command's own record, and
+    SQLite recovers a write-ahead log as a prefix, so the command cannot survive a power cut
+    that its signature does not. Rows are dropped ``REPLAY_WINDOW_MS`` after their use.
+    """
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+        self._expiry: OrderedDict[str, int] = OrderedDict()  # signature -> expiry (wall ms)
+        rows = connection.execute(
+            "SELECT signature, expires_ms FROM seen_signatures ORDER BY expires_ms"
+        )
+        self._expiry.update(rows)
+        self._next_prune_ms = 0
+
+    def spend(self, signature: str, wall_ms: int) -> bool:
+        while self._expiry and next(iter(self._expiry.values())) <= wall_ms:
+            self._expiry.popitem(last=False)
+        if signature in self._expiry:
+            return False
+        expires = wall_ms + REPLAY_WINDOW_MS
+        self._connection.execute(
+            "INSERT OR IGNORE INTO seen_signatures (expires_ms, signature) VALUES (?, ?)",
+            (expires, signature),
+        )
+        self._expiry[signature] = expires
+        if wall_ms >= self._next_prune_ms:
+            self._connection.execute(
+                "DELETE FROM seen_signatures WHERE expires_ms <= ?", (wall_ms,)
+            )
+            self._next_prune_ms = wall_ms + PRUNE_EVERY_MS
+        return True
+
+
+def _check_tables(connection: sqlite3.Connection, path: Path) -> None:
+    """Raise ``JournalError`` unless the migrations made the key tables with their columns."""
+    for table, columns in TABLES.items():
+        found = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+        if not found:
+            raise JournalError(
+                f"{path} has no {table} table: not a migrated liquidator journal"
+                " (open it with this liquidator first), or the table was dropped"
+            )
+        if not columns <= found:
+            raise JournalError(f"{path}: table {table} lacks columns {sorted(columns - found)}")
+
+
+def _level(synchronous: str) -> str:
+    level = synchronous.upper()
+    if level not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+        raise ValueError(f"synchronous must be OFF, NORMAL, FULL or EXTRA, got {synchronous}")
+    return level
