@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from liquidator.app.force_orders import ADL, LIQUIDATION, ForceOrders
-from liquidator.app.income import IncomeHistory
+from liquidator.adapters.sqlite.history import SqliteHistory
+from liquidator.app.force_orders import ADL, LIQUIDATION, force_order_event
+from liquidator.app.history import Histories
 from liquidator.app.insurance import FundHistory, adl_quantiles, insurance_balance
+from liquidator.core.events import PositionLiquidated
 from liquidator.core.orders import Side
 from tests.scenarios.test_liquidation import FUND, feed_venue, isolated_long
 from tests.scenarios.venue import raw
@@ -16,9 +18,11 @@ def test_liquidation_order_row_counts_book_fills_and_the_fund_takeover() -> None
     venue.set_mark("27500")
     venue.open("bidder", "100000")
     venue.limit("bidder", Side.BUY, "0.4", "27100")
-    orders = ForceOrders()
+    histories = Histories(SqliteHistory.memory())
+    orders = histories.force_orders
 
-    orders.apply(venue.set_mark("27100").events)
+    events = venue.set_mark("27100").events
+    histories.apply(1, events)
 
     (row,) = orders.query("trader")
     assert (row.auto_close_type, row.status, row.side) == (LIQUIDATION, "FILLED", "SELL")
@@ -28,7 +32,8 @@ def test_liquidation_order_row_counts_book_fills_and_the_fund_takeover() -> None
     body = row.to_binance()
     assert (body["type"], body["timeInForce"]) == ("LIMIT", "IOC")
     assert (body["avgPrice"], body["executedQty"], body["cumQuote"]) == ("27040", "1", "27040")
-    (message,) = orders.feed
+    (finished,) = [e for e in events if isinstance(e, PositionLiquidated)]
+    message = force_order_event(finished, row.executed, row.cum_quote)
     assert message["e"] == "forceOrder"
     assert message["o"] == {
         "s": "BTCUSDT",
@@ -51,9 +56,10 @@ def test_adl_rows_belong_to_the_deleveraged_accounts() -> None:
     venue.open("bold", "1000")
     venue.open("buyer", "100000")
     venue.trade("buyer", "bold", "0.5", "30000")
-    orders = ForceOrders()
+    histories = Histories(SqliteHistory.memory())
+    orders = histories.force_orders
 
-    orders.apply(venue.set_mark("26000").events)
+    histories.apply(1, venue.set_mark("26000").events)
 
     (row,) = orders.query("bold", auto_close_type=ADL)
     assert (row.client_order_id, row.side, row.status) == ("adl_autoclose", "BUY", "FILLED")
@@ -68,9 +74,10 @@ def test_clearance_fee_is_income_of_type_insurance_clear() -> None:
     venue.set_mark("27500")
     venue.open("bidder", "100000")
     venue.limit("bidder", Side.BUY, "1", "27100")
-    history = IncomeHistory()
+    histories = Histories(SqliteHistory.memory())
+    history = histories.income
 
-    history.apply(venue.set_mark("27100").events)
+    histories.apply(1, venue.set_mark("27100").events)
 
     (fee,) = history.query("trader", income_type="INSURANCE_CLEAR")
     assert (fee.income, fee.symbol) == (-raw("100"), "BTCUSDT")

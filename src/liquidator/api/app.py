@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from liquidator.adapters.marketdata.klines import read_klines
+from liquidator.adapters.sqlite.history import SqliteHistory
 from liquidator.adapters.sqlite.journal import SqliteJournal
 from liquidator.adapters.sqlite.keys import SqliteKeyStore
 from liquidator.api import routes_account, routes_admin, routes_market, routes_trade
@@ -176,7 +177,12 @@ def _open(settings: Settings, keys: KeyStore | None) -> Server:
         if settings.simulated_start_ms is not None
         else WallClock()
     )
-    live = LiveExchange(exchange, clock)
+    histories = (  # beside the journal: in its file, or in memory with it
+        SqliteHistory.memory()
+        if settings.database is None
+        else SqliteHistory.open(settings.database, synchronous=settings.synchronous)
+    )
+    live = LiveExchange(exchange, clock, histories)
     server = Server(
         live,
         settings.market,

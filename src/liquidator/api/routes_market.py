@@ -185,20 +185,16 @@ def funding_rate(call: Call) -> list[dict[str, Any]]:
     states = optional_states(call) or list(call.server.live.venue.symbols.values())
     size = limit(call, 100, 1000)
     start, end = call.params.integer("startTime"), call.params.integer("endTime")
-    rows: list[dict[str, Any]] = []
-    for state in states:
-        for item in call.server.live.market.funding.get(state.instrument.symbol, []):
-            if (start is None or item.funding_ms >= start) and (
-                end is None or item.funding_ms <= end
-            ):
-                rows.append(
-                    {
-                        "symbol": item.symbol,
-                        "fundingRate": d(item.funding_rate),
-                        "fundingTime": item.funding_ms,
-                        "markPrice": d(item.mark_price),
-                    }
-                )
+    rows: list[dict[str, Any]] = [
+        {
+            "symbol": item.symbol,
+            "fundingRate": d(item.funding_rate),
+            "fundingTime": item.funding_ms,
+            "markPrice": d(item.mark_price),
+        }
+        for state in states
+        for item in call.server.live.market.funding(state.instrument.symbol, start, end)
+    ]
     rows.sort(key=lambda row: int(row["fundingTime"]))
     return rows[:size] if start is not None else rows[-size:]
 

@@ -14,6 +14,7 @@ from liquidator.api.errors import (
 )
 from liquidator.api.routes_market import LIMIT, RANGE, SYMBOL, limit, symbol_state
 from liquidator.api.routing import Call, Param, Route, Security
+from liquidator.app.history_filter import Window
 from liquidator.core.commands import (
     CancelAllOrders,
     CancelOrder,
@@ -145,7 +146,7 @@ def _find(call: Call, *, algo: bool = False) -> Order:
         found = (
             history.order(call.account, algo_id)
             if algo_id is not None
-            else _by_client(call, client or "")
+            else history.by_client_id(call.account, client or "", conditional=True)
         )
         if found is None or not found.orig_type.is_conditional:
             raise BinanceError(NO_SUCH_ORDER, "Order does not exist.")
@@ -157,18 +158,11 @@ def _find(call: Call, *, algo: bool = False) -> Order:
     found = (
         history.order(call.account, order_id)
         if order_id is not None
-        else history.by_client_id(call.account, state.instrument.symbol, client or "")
+        else history.by_client_id(call.account, client or "", symbol=state.instrument.symbol)
     )
     if found is None or found.symbol != state.instrument.symbol:
         raise BinanceError(NO_SUCH_ORDER, "Order does not exist.")
     return found
-
-
-def _by_client(call: Call, client: str) -> Order | None:
-    for order in reversed(call.server.live.orders.of(call.account)):
-        if order.client_order_id == client and order.orig_type.is_conditional:
-            return order
-    return None
 
 
 def query_order(call: Call) -> dict[str, Any]:
@@ -263,29 +257,21 @@ def all_orders(call: Call) -> list[dict[str, Any]]:
     state = symbol_state(call)
     size = limit(call, 500, 1000)
     p = call.params
-    start, end, from_id = p.integer("startTime"), p.integer("endTime"), p.integer("orderId")
-    orders = [
-        o
-        for o in call.server.live.orders.of(call.account, state.instrument.symbol)
-        if (from_id is None or o.order_id >= from_id)
-        and (start is None or o.created_ms >= start)
-        and (end is None or o.created_ms <= end)
-    ]
-    return [views.order_json(o) for o in orders[-size:]]
+    window = Window(p.integer("startTime"), p.integer("endTime"), size)
+    orders = call.server.live.orders.history(
+        call.account, state.instrument.symbol, window, from_id=p.integer("orderId")
+    )
+    return [views.order_json(o) for o in orders]
 
 
 def user_trades(call: Call) -> list[dict[str, Any]]:
     state = symbol_state(call)
     size = limit(call, 500, 1000)
     p = call.params
-    start, end, from_id = p.integer("startTime"), p.integer("endTime"), p.integer("fromId")
-    fills = [
-        f
-        for f in call.server.live.orders.fills_of(call.account, state.instrument.symbol)
-        if (from_id is None or f.trade_id >= from_id)
-        and (start is None or f.ts_ms >= start)
-        and (end is None or f.ts_ms <= end)
-    ]
+    window = Window(p.integer("startTime"), p.integer("endTime"), size)
+    fills = call.server.live.orders.fills(
+        call.account, state.instrument.symbol, window, from_id=p.integer("fromId")
+    )
     return [
         {
             "buyer": f.side == "BUY",
@@ -303,7 +289,7 @@ def user_trades(call: Call) -> list[dict[str, Any]]:
             "symbol": f.symbol,
             "time": f.ts_ms,
         }
-        for f in fills[-size:]
+        for f in fills
     ]
 
 

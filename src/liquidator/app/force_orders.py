@@ -5,15 +5,17 @@ Derived from the events alone: a LIQUIDATION order (client id ``autoclose-…``)
 insurance fund's takeover and auto-deleveraging all fill it, at their prices), and finished by
 ``PositionLiquidated`` or ``AutoDeleveraged``. Binance shows these orders as ``type`` LIMIT,
 ``timeInForce`` IOC (liquidation) or GTC (ADL), ``reduceOnly`` false (as in Binance's example); so
-does :meth:`ForceOrder.to_binance`.
+does :meth:`ForceOrder.to_binance`. The rows live in a store beside the journal
+(:class:`ForceOrderStore`); the public feed is the streams' (:func:`force_order_event`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from typing import Protocol
 
-from liquidator.app.history_filter import select
+from liquidator.app.history_filter import Window
 from liquidator.core.events import (
     AutoDeleveraged,
     Event,
@@ -100,13 +102,31 @@ def force_order_event(
     }
 
 
-class ForceOrders:
-    """The forced orders of every account, and the public liquidation feed, as they happen."""
+class ForceOrderStore(Protocol):
+    """Where finished forced orders are kept (and those in progress at a write)."""
 
-    def __init__(self) -> None:
-        self.open: dict[int, ForceOrder] = {}
-        self.rows: dict[str, list[ForceOrder]] = {}
-        self.feed: list[dict[str, object]] = []
+    def force_orders(
+        self, account: str, window: Window, *, symbol: str | None, auto_close_type: str | None
+    ) -> list[ForceOrder]:
+        """Return the last ``window.limit`` matching finished orders, newest first."""
+
+    def force_orders_in_progress(self) -> list[ForceOrder]:
+        """Return the forced orders accepted but not finished at the last write."""
+
+
+class ForceOrders:
+    """The forced orders of every account: finished ones in a store, the rest in memory.
+
+    A forced order is finished within the command that accepted it, so ``open`` is empty
+    between commands; it is written with the rest all the same (and read back on start), so a
+    write that fell between acceptance and finish loses nothing.
+    """
+
+    def __init__(self, store: ForceOrderStore, sync: Callable[[], None] = lambda: None) -> None:
+        self.store = store
+        self.sync = sync  # writes what is pending, so that the store answers for everything
+        self.open = {row.order_id: row for row in store.force_orders_in_progress()}
+        self.new_rows: list[ForceOrder] = []  # finished rows to write
 
     def apply(self, events: Iterable[Event]) -> None:
         for event in events:
@@ -120,12 +140,11 @@ class ForceOrders:
                     cum_quote=row.cum_quote + event.quantity * event.price,
                     update_ms=event.ts_ms,
                 )
-            elif isinstance(event, PositionLiquidated):
-                done = self._finish(event.order_id)
-                if done is not None:
-                    self.feed.append(force_order_event(event, done.executed, done.cum_quote))
-            elif isinstance(event, AutoDeleveraged):
+            elif isinstance(event, PositionLiquidated | AutoDeleveraged):
                 self._finish(event.order_id)
+
+    def written(self) -> None:
+        self.new_rows = []
 
     def _accepted(self, event: OrderAccepted) -> None:
         kind = event.fields[6]
@@ -148,14 +167,11 @@ class ForceOrders:
             event.ts_ms,
         )
 
-    def _finish(self, order_id: int) -> ForceOrder | None:
+    def _finish(self, order_id: int) -> None:
         row = self.open.pop(order_id, None)
-        if row is None:
-            return None
-        status = "FILLED" if row.executed == row.quantity else "EXPIRED"
-        row = replace(row, status=status)
-        self.rows.setdefault(row.account, []).append(row)
-        return row
+        if row is not None:
+            status = "FILLED" if row.executed == row.quantity else "EXPIRED"
+            self.new_rows.append(replace(row, status=status))
 
     def query(
         self,
@@ -168,13 +184,10 @@ class ForceOrders:
         limit: int = 50,
     ) -> list[ForceOrder]:
         """Return up to ``limit`` of the account's forced orders, newest first, filtered."""
-        return select(
-            reversed(self.rows.get(account, [])),
-            symbol=symbol,
-            start_ms=start_ms,
-            end_ms=end_ms,
-            limit=limit,
-            keep=lambda row: auto_close_type is None or row.auto_close_type == auto_close_type,
+        self.sync()
+        window = Window(start_ms, end_ms, limit)
+        return self.store.force_orders(
+            account, window, symbol=symbol, auto_close_type=auto_close_type
         )
 
 

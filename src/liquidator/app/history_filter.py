@@ -1,43 +1,41 @@
-"""The filter Binance's history endpoints share: symbol, a time window, a kind, a row limit."""
+"""The filters Binance's history endpoints share: a time window, a row limit, served accounts.
+
+Every history (orders, fills, income, forced orders) is queried by an account, an optional
+symbol, an inclusive time range in ms and a row limit; the stores answer with the rows in the
+order they happened. Command times never go back (the live exchange takes the later of its
+clock and the last command's time), so the order rows happened in is also their time order.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Protocol, TypeVar
+from dataclasses import dataclass
+
+SYSTEM_PREFIX = "@"  # venue-owned accounts: the market maker, the insurance funds, @external
 
 
-class HistoryRow(Protocol):
-    @property
-    def symbol(self) -> str: ...
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Rows from ``start_ms`` to ``end_ms`` (inclusive, either open), at most ``limit``."""
 
-    @property
-    def time_ms(self) -> int: ...
+    start_ms: int | None = None
+    end_ms: int | None = None
+    limit: int = 500
+
+    def __post_init__(self) -> None:
+        if self.limit < 1:
+            raise ValueError(f"a history limit is at least 1, got {self.limit}")
+
+    def holds(self, time_ms: int) -> bool:
+        """Tell whether ``time_ms`` falls inside the window."""
+        return (self.start_ms is None or time_ms >= self.start_ms) and (
+            self.end_ms is None or time_ms <= self.end_ms
+        )
 
 
-Row = TypeVar("Row", bound=HistoryRow)
+def is_served(account: str) -> bool:
+    """Tell whether ``account`` is a user's: no API key reads a system account's history.
 
-
-def select(
-    rows: Iterable[Row],
-    *,
-    symbol: str | None,
-    start_ms: int | None,
-    end_ms: int | None,
-    limit: int,
-    keep: Callable[[Row], bool] = lambda _: True,
-) -> list[Row]:
-    """Return the first ``limit`` of ``rows`` (in their order) that pass every given filter."""
-    result: list[Row] = []
-    for row in rows:
-        if symbol is not None and row.symbol != symbol:
-            continue
-        if (start_ms is not None and row.time_ms < start_ms) or (
-            end_ms is not None and row.time_ms > end_ms
-        ):
-            continue
-        if not keep(row):
-            continue
-        result.append(row)
-        if len(result) >= limit:
-            break
-    return result
+    The market maker alone places several orders per command; keeping none of the system
+    accounts' orders, fills and income is most of what a history would otherwise write.
+    """
+    return not account.startswith(SYSTEM_PREFIX)

@@ -5,17 +5,18 @@ net amount it moved into them (cross and isolated wallets together; a move betwe
 income and is left out, as Binance does). Types: TRANSFER (deposits and withdrawals),
 REALIZED_PNL, COMMISSION, FUNDING_FEE, INSURANCE_CLEAR (a liquidation's clearance fee, negative;
 the insurance fund covering a bankrupt wallet, positive).
+
+The rows live in a store beside the journal (:class:`IncomeStore`); system accounts' income
+(the market maker's commissions, the funds') is not kept: no key reads it.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
-from liquidator.app.history_filter import select
-from liquidator.app.journal import Journal
-from liquidator.core.codec import decode_event, record_type
+from liquidator.app.history_filter import Window, is_served
 from liquidator.core.events import Event
 from liquidator.core.fixed import trim_raw
 from liquidator.core.ledger import EntryKind, LedgerPosted
@@ -74,28 +75,32 @@ def income_of(entry: LedgerPosted) -> IncomeRow | None:
     )
 
 
-class IncomeHistory:
-    """Income rows per account, in the order they happened."""
+class IncomeStore(Protocol):
+    """Where income rows are kept, and how they are found."""
 
-    def __init__(self) -> None:
-        self.rows: dict[str, list[IncomeRow]] = {}
+    def income(
+        self, account: str, window: Window, *, symbol: str | None, income_type: str | None
+    ) -> list[IncomeRow]:
+        """Return the first ``window.limit`` matching rows of ``account``, oldest first."""
+
+
+class IncomeHistory:
+    """Income rows of user accounts in a store; memory holds only the unwritten ones."""
+
+    def __init__(self, store: IncomeStore, sync: Callable[[], None] = lambda: None) -> None:
+        self.store = store
+        self.sync = sync  # writes what is pending, so that the store answers for everything
+        self.new_rows: list[IncomeRow] = []  # rows to write
 
     def apply(self, events: Iterable[Event]) -> None:
         for event in events:
-            if isinstance(event, LedgerPosted):
+            if type(event) is LedgerPosted and is_served(event.account):
                 row = income_of(event)
                 if row is not None:
-                    self.rows.setdefault(row.account, []).append(row)
+                    self.new_rows.append(row)
 
-    @classmethod
-    def from_journal(cls, journal: Journal) -> IncomeHistory:
-        """Rebuild the history from every journaled event."""
-        history = cls()
-        for record in journal.records_after(0):
-            for item in json.loads(record.events):
-                if record_type(item) == "LedgerPosted":
-                    history.apply([decode_event(item)])
-        return history
+    def written(self) -> None:
+        self.new_rows = []
 
     def query(
         self,
@@ -108,11 +113,6 @@ class IncomeHistory:
         limit: int = 100,
     ) -> list[IncomeRow]:
         """Return up to ``limit`` rows, oldest first, filtered like Binance's parameters."""
-        return select(
-            self.rows.get(account, []),
-            symbol=symbol,
-            start_ms=start_ms,
-            end_ms=end_ms,
-            limit=limit,
-            keep=lambda row: income_type is None or row.income_type == income_type,
-        )
+        self.sync()
+        window = Window(start_ms, end_ms, limit)
+        return self.store.income(account, window, symbol=symbol, income_type=income_type)

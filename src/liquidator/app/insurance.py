@@ -1,7 +1,8 @@
 """Read models of the insurance funds and the ADL queue, in Binance's shapes.
 
 * :class:`FundHistory`: each fund's balance after every movement (clearance fees in, bankrupt
-  wallets covered, realized PnL of what it took over), from the ledger's events;
+  wallets covered, realized PnL of what it took over), from the ledger's events, written to a
+  store beside the journal (:class:`FundStore`); its lowest balance kept per fund;
 * :func:`insurance_balance`: ``GET /fapi/v1/insuranceBalance`` (one object per fund group);
 * :func:`adl_quantiles`: ``GET /fapi/v1/adlQuantile`` for one account, from the quantiles the
   engine last computed (one-way: ``BOTH`` and the position's direction; hedge: ``LONG`` and
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from liquidator.core.events import Event
 from liquidator.core.fixed import trim_raw
@@ -35,39 +37,71 @@ class FundMovement:
     ts_ms: int
 
 
-class FundHistory:
-    """Every fund's wallet over time."""
+@dataclass(slots=True)
+class FundLevel:
+    """A fund's wallet in one asset now (``balance``) and at its lowest (``low``), raw."""
 
-    def __init__(self) -> None:
-        self.balances: dict[tuple[str, str], int] = {}
-        self.movements: list[FundMovement] = []
+    fund: str
+    asset: str
+    balance: int
+    low: int
+
+
+class FundStore(Protocol):
+    """Where the funds' movements and levels are kept."""
+
+    def fund_levels(self) -> list[FundLevel]:
+        """Return every fund's level at the last write."""
+
+
+class FundHistory:
+    """Every fund's wallet over time: levels in memory (one per fund and asset), movements
+    kept until written to the store (for ever without one)."""
+
+    def __init__(self, store: FundStore | None = None) -> None:
+        levels = store.fund_levels() if store is not None else []
+        self.levels = {(level.fund, level.asset): level for level in levels}
+        self.movements: list[FundMovement] = []  # to write
+        self.changed: dict[tuple[str, str], FundLevel] = {}  # levels to write
 
     def apply(self, events: Iterable[Event]) -> None:
         for event in events:
             if not isinstance(event, LedgerPosted):
                 continue
             for name, amount in event.postings:
-                if not is_fund(name):
-                    continue
-                key = (name, event.asset)
-                balance = self.balances[key] = self.balances.get(key, 0) + amount
-                self.movements.append(
-                    FundMovement(
-                        name,
-                        event.asset,
-                        event.kind.value,
-                        amount,
-                        balance,
-                        event.account,
-                        event.symbol,
-                        event.ts_ms,
-                    )
-                )
+                if is_fund(name):
+                    self._move(name, amount, event)
+
+    def _move(self, fund: str, amount: int, event: LedgerPosted) -> None:
+        key = (fund, event.asset)
+        level = self.levels.get(key)
+        if level is None:
+            level = self.levels[key] = FundLevel(fund, event.asset, 0, 0)
+            level.low = amount  # the first balance is the lowest so far
+        level.balance += amount
+        level.low = min(level.low, level.balance)
+        self.changed[key] = level
+        self.movements.append(
+            FundMovement(
+                fund,
+                event.asset,
+                event.kind.value,
+                amount,
+                level.balance,
+                event.account,
+                event.symbol,
+                event.ts_ms,
+            )
+        )
+
+    def written(self) -> None:
+        self.movements = []
+        self.changed = {}
 
     def low_water(self, fund: str, asset: str) -> int | None:
         """Return the lowest balance the fund had, or None if it never moved."""
-        seen = [m.balance for m in self.movements if (m.fund, m.asset) == (fund, asset)]
-        return min(seen) if seen else None
+        level = self.levels.get((fund, asset))
+        return None if level is None else level.low
 
 
 def insurance_balance(venue: Venue, updated_ms: int) -> list[dict[str, object]]:

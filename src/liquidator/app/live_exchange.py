@@ -2,24 +2,24 @@
 
 Every command goes through :meth:`LiveExchange.submit`, one at a time: the time comes from the
 clock (never earlier than the last command's), the journal records it, the read models (order
-history, market history, income, forced orders, insurance funds) take its events, and every
-listener (the WebSocket streams) hears them. Readers look at ``venue`` and the read models; only
-``submit`` changes anything. On start the read models are rebuilt from the journal.
+history, market history, income, forced orders, insurance funds: :class:`Histories`) take its
+events, and every listener (the WebSocket streams) hears them. Readers look at ``venue`` and the
+read models; only ``submit`` changes anything. On start the read models catch up from the
+journal records after their store's checkpoint (none after a clean shutdown).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Protocol
 
 from liquidator.app.exchange import Exchange
 from liquidator.app.force_orders import ForceOrders
+from liquidator.app.history import Histories, HistoryStore
 from liquidator.app.income import IncomeHistory
 from liquidator.app.insurance import FundHistory
 from liquidator.app.market_history import MarketHistory
 from liquidator.app.order_history import OrderHistory
-from liquidator.core.codec import decode_event, record_type
 from liquidator.core.commands import Command
 from liquidator.core.engine import Outcome
 from liquidator.core.events import Event
@@ -52,21 +52,40 @@ class SimulatedClock:
 class LiveExchange:
     """The journaled engine behind a server, with its read models and listeners."""
 
-    def __init__(self, exchange: Exchange, clock: Clock) -> None:
+    def __init__(
+        self, exchange: Exchange, clock: Clock, store: HistoryStore, *, write_every: int = 256
+    ) -> None:
         self.exchange = exchange
         self.clock = clock
-        self.orders = OrderHistory()
-        self.market = MarketHistory()
-        self.income = IncomeHistory()
-        self.force_orders = ForceOrders()
-        self.funds = FundHistory()
+        self.histories = Histories(store, write_every=write_every)
+        self.histories.before_write = exchange.flush
         self.listeners: list[Listener] = []
         self.last_ms = exchange.engine.venue.now_ms
-        self._rebuild()
+        self.caught_up = self.histories.catch_up(exchange.journal, exchange.seq)
 
     @property
     def venue(self) -> Venue:
         return self.exchange.engine.venue
+
+    @property
+    def orders(self) -> OrderHistory:
+        return self.histories.orders
+
+    @property
+    def market(self) -> MarketHistory:
+        return self.histories.market
+
+    @property
+    def income(self) -> IncomeHistory:
+        return self.histories.income
+
+    @property
+    def force_orders(self) -> ForceOrders:
+        return self.histories.force_orders
+
+    @property
+    def funds(self) -> FundHistory:
+        return self.histories.funds
 
     def now_ms(self) -> int:
         """The time the next command would run at."""
@@ -77,19 +96,15 @@ class LiveExchange:
         now = self.now_ms()
         outcome = self.exchange.submit(command, now)
         self.last_ms = now
-        self._apply(outcome.events)
+        self.histories.apply(self.exchange.seq, outcome.events)
         for listener in list(self.listeners):
             listener(outcome.events)
         return outcome
 
-    def _apply(self, events: list[Event]) -> None:
-        for model in (self.orders, self.market, self.income, self.force_orders, self.funds):
-            model.apply(events)
-
-    def _rebuild(self) -> None:
-        for record in self.exchange.journal.records_after(0):
-            items = json.loads(record.events)
-            self._apply([decode_event(item) for item in items if record_type(item) != "Rejected"])
-
     def close(self) -> None:
-        self.exchange.close()
+        """Write the histories, then close the journal (its pending records first)."""
+        try:
+            self.histories.write()
+        finally:
+            self.exchange.close()
+            self.histories.store.close()

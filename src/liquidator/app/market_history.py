@@ -4,18 +4,24 @@
 transfers are kept apart, as Binance keeps them out of klines); 1-minute klines of the last
 price and of the mark (``PricesUpdated``) are kept and aggregated on request; funding
 settlements (``FundingSettled``) give ``/fapi/v1/fundingRate``.
+
+Everything lives in a store beside the journal (:class:`MarketStore`). Memory holds the minute
+being built per symbol and price, the bars changed since the last write, and the last 24 hours
+of trade bars per symbol (the ticker's window, read from the store on first use).
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+from typing import Protocol
 
 from liquidator.core.events import Event, FundingSettled, PricesUpdated, TradeExecuted
 from liquidator.core.fixed import SCALE
 
 MINUTE_MS = 60_000
+DAY_MS = 1440 * MINUTE_MS
 INTERVALS_MS = {
     "1m": MINUTE_MS,
     "3m": 3 * MINUTE_MS,
@@ -32,8 +38,8 @@ INTERVALS_MS = {
     "3d": 3 * 1440 * MINUTE_MS,
     "1w": 7 * 1440 * MINUTE_MS,
 }
-KEEP_TRADES = 10_000
-KEEP_MINUTES = 60 * 24 * 30
+BOOK = "MARKET"  # the kind of a book trade (TradeExecuted.kind)
+PAGE = 1440  # 1-minute bars read from the store per query
 
 
 @dataclass(slots=True)
@@ -73,53 +79,86 @@ class Bar:
         self.taker_buy_quote += other.taker_buy_quote
 
 
-class MarketHistory:
-    """Per symbol: recent trades, 1-minute bars of last and mark price, funding settlements."""
+class MarketStore(Protocol):
+    """Where public trades, 1-minute bars and funding settlements are kept."""
 
-    def __init__(self) -> None:
-        self.trades: dict[str, deque[TradeExecuted]] = {}
-        self.bars: dict[str, dict[int, Bar]] = {}
-        self.mark_bars: dict[str, dict[int, Bar]] = {}
-        self.funding: dict[str, list[FundingSettled]] = {}
-        self.special: dict[str, deque[TradeExecuted]] = {}  # INSURANCE_FUND and ADL prints
+    def trades(self, symbol: str, limit: int) -> list[TradeExecuted]:
+        """Return the last ``limit`` book trades of ``symbol``, oldest first."""
+
+    def minute_bars(
+        self,
+        symbol: str,
+        mark: bool,
+        lo: int | None,
+        hi: int | None,
+        *,
+        descending: bool,
+        page: int,
+    ) -> Iterator[Bar]:
+        """Yield the written bars with ``lo <= open_ms < hi`` (either open), in time order."""
+
+    def funding(
+        self, symbol: str, start_ms: int | None, end_ms: int | None
+    ) -> list[FundingSettled]:
+        """Return ``symbol``'s settlements with a funding time in the range, oldest first."""
+
+
+class MarketHistory:
+    """Per symbol: trades, 1-minute bars of last and mark price, funding settlements."""
+
+    def __init__(self, store: MarketStore, sync: Callable[[], None] = lambda: None) -> None:
+        self.store = store
+        self.sync = sync  # writes what is pending, so that the store answers for everything
+        self.current: dict[tuple[str, bool], Bar] = {}  # (symbol, mark) -> the minute being built
+        self.changed: dict[tuple[str, bool, int], Bar] = {}  # bars to write
+        self.new_trades: list[TradeExecuted] = []  # every kind, to write
+        self.new_funding: list[FundingSettled] = []  # to write
+        self.windows: dict[str, deque[Bar]] = {}  # symbol -> trade bars of the last 24 hours
 
     def apply(self, events: Iterable[Event]) -> None:
         for event in events:
             if isinstance(event, TradeExecuted):
-                self._trade(event)
+                self.new_trades.append(event)
+                if event.kind == BOOK:
+                    taker_buys = not event.buyer_is_maker
+                    self._bar(
+                        event.symbol, False, event.ts_ms, event.price, event.quantity, taker_buys
+                    )
             elif isinstance(event, PricesUpdated) and event.mark_price:
-                self._bar(self.mark_bars, event.symbol, event.ts_ms, event.mark_price, 0, False)
+                self._bar(event.symbol, True, event.ts_ms, event.mark_price, 0, False)
             elif isinstance(event, FundingSettled):
-                self.funding.setdefault(event.symbol, []).append(event)
+                self.new_funding.append(event)
 
-    def _trade(self, event: TradeExecuted) -> None:
-        if event.kind != "MARKET":
-            self.special.setdefault(event.symbol, deque(maxlen=KEEP_TRADES)).append(event)
-            return
-        self.trades.setdefault(event.symbol, deque(maxlen=KEEP_TRADES)).append(event)
-        taker_buys = not event.buyer_is_maker
-        self._bar(self.bars, event.symbol, event.ts_ms, event.price, event.quantity, taker_buys)
+    def written(self) -> None:
+        self.changed = {}
+        self.new_trades = []
+        self.new_funding = []
 
-    @staticmethod
     def _bar(
-        store: dict[str, dict[int, Bar]],
-        symbol: str,
-        ts_ms: int,
-        price: int,
-        quantity: int,
-        taker_buys: bool,
+        self, symbol: str, mark: bool, ts_ms: int, price: int, quantity: int, taker_buys: bool
     ) -> None:
-        bars = store.setdefault(symbol, {})
         start = ts_ms - ts_ms % MINUTE_MS
-        bar = bars.get(start)
-        if bar is None:
-            bar = bars[start] = Bar(start, price, price, price, price)
-            if len(bars) > KEEP_MINUTES:
-                del bars[next(iter(bars))]
+        bar = self._building(symbol, mark)
+        if bar is None or bar.open_ms != start:  # times never go back: a new minute
+            bar = self.current[(symbol, mark)] = Bar(start, price, price, price, price)
+            if not mark and symbol in self.windows:
+                _slide(self.windows[symbol], bar)
         if quantity:
             bar.add(price, quantity, taker_buys)
         else:
             bar.high, bar.low, bar.close = max(bar.high, price), min(bar.low, price), price
+        self.changed[(symbol, mark, start)] = bar
+
+    def _building(self, symbol: str, mark: bool) -> Bar | None:
+        """Return the minute being built, read from the store the first time after a start."""
+        bar = self.current.get((symbol, mark))
+        if bar is None:
+            bar = next(
+                self.store.minute_bars(symbol, mark, None, None, descending=True, page=1), None
+            )
+            if bar is not None:
+                self.current[(symbol, mark)] = bar
+        return bar
 
     def klines(
         self,
@@ -131,40 +170,52 @@ class MarketHistory:
         end_ms: int | None = None,
         limit: int = 500,
     ) -> list[Bar]:
-        """Return bars of ``interval_ms`` built from the 1-minute ones, oldest first."""
-        source = (self.mark_bars if mark else self.bars).get(symbol, {})
-        merged: dict[int, Bar] = {}
-        for start, bar in source.items():
-            key = start - start % interval_ms
-            if (start_ms is not None and key + interval_ms <= start_ms) or (
-                end_ms is not None and key > end_ms
-            ):
-                continue
-            if key in merged:
-                merged[key].merge(bar)
-            else:
-                merged[key] = Bar(
-                    key,
-                    bar.open,
-                    bar.high,
-                    bar.low,
-                    bar.close,
-                    bar.volume,
-                    bar.quote,
-                    bar.trades,
-                    bar.taker_buy_volume,
-                    bar.taker_buy_quote,
-                )
-        rows = [merged[key] for key in sorted(merged)]
-        return rows[-limit:] if start_ms is None else rows[:limit]
+        """Return bars of ``interval_ms`` built from the 1-minute ones, oldest first.
+
+        Without ``start_ms`` the last ``limit`` bars up to ``end_ms``; with it, the first.
+        """
+        lo = None if start_ms is None else start_ms - start_ms % interval_ms
+        hi = None if end_ms is None else end_ms - end_ms % interval_ms + interval_ms
+        page = min(PAGE, limit * (interval_ms // MINUTE_MS) + 1)
+        minutes = self._minutes(symbol, mark, lo, hi, descending=start_ms is None, page=page)
+        if start_ms is None:
+            return _latest_buckets(minutes, interval_ms, limit)
+        return _first_buckets(minutes, interval_ms, limit)
+
+    def _minutes(
+        self,
+        symbol: str,
+        mark: bool,
+        lo: int | None,
+        hi: int | None,
+        *,
+        descending: bool,
+        page: int,
+    ) -> Iterator[Bar]:
+        """Yield the 1-minute bars in ``[lo, hi)``: written ones, then (or first) changed ones."""
+        changed = sorted(
+            (bar for (s, m, _), bar in self.changed.items() if s == symbol and m == mark),
+            key=lambda bar: bar.open_ms,
+        )
+        # Bars change only while they are the newest: every written bar from the oldest
+        # changed one on is an older copy of a changed one.
+        top = (
+            hi if not changed else changed[0].open_ms if hi is None else min(hi, changed[0].open_ms)
+        )
+        fresh = [
+            b for b in changed if (lo is None or b.open_ms >= lo) and (hi is None or b.open_ms < hi)
+        ]
+        stored = self.store.minute_bars(symbol, mark, lo, top, descending=descending, page=page)
+        if descending:
+            yield from reversed(fresh)
+            yield from stored
+        else:
+            yield from stored
+            yield from fresh
 
     def day(self, symbol: str, now_ms: int) -> Bar | None:
         """Return the rolling 24 hours as one bar (None without trades)."""
-        bars = [
-            bar
-            for start, bar in self.bars.get(symbol, {}).items()
-            if start > now_ms - 1440 * MINUTE_MS
-        ]
+        bars = [bar for bar in self._window(symbol) if bar.open_ms > now_ms - DAY_MS]
         if not bars:
             return None
         total = Bar(bars[0].open_ms, bars[0].open, bars[0].high, bars[0].low, bars[0].close)
@@ -173,9 +224,65 @@ class MarketHistory:
         total.open = bars[0].open
         return total
 
+    def _window(self, symbol: str) -> deque[Bar]:
+        """Return the trade bars of the last 24 hours, read from the store on first use."""
+        window = self.windows.get(symbol)
+        if window is None:
+            newest = self._building(symbol, False)
+            lo = None if newest is None else newest.open_ms - DAY_MS + MINUTE_MS
+            window = self.windows[symbol] = deque(
+                bar if newest is None or bar.open_ms != newest.open_ms else newest
+                for bar in self._minutes(symbol, False, lo, None, descending=False, page=PAGE)
+            )
+        return window
+
     def recent_trades(self, symbol: str, limit: int) -> list[TradeExecuted]:
-        trades = self.trades.get(symbol, deque())
-        return list(trades)[-limit:]
+        self.sync()
+        return self.store.trades(symbol, limit)
+
+    def funding(
+        self, symbol: str, start_ms: int | None = None, end_ms: int | None = None
+    ) -> list[FundingSettled]:
+        """Return ``symbol``'s funding settlements with a funding time in the range."""
+        self.sync()
+        return self.store.funding(symbol, start_ms, end_ms)
+
+
+def _slide(window: deque[Bar], bar: Bar) -> None:
+    """Append a new minute to a 24-hour window and drop the minutes it pushes out."""
+    window.append(bar)
+    while window[0].open_ms <= bar.open_ms - DAY_MS:
+        window.popleft()
+
+
+def _first_buckets(minutes: Iterable[Bar], interval_ms: int, limit: int) -> list[Bar]:
+    """Merge ascending minutes into the first ``limit`` bars of ``interval_ms``."""
+    rows: list[Bar] = []
+    for minute in minutes:
+        key = minute.open_ms - minute.open_ms % interval_ms
+        if rows and rows[-1].open_ms == key:
+            rows[-1].merge(minute)
+        elif len(rows) == limit:
+            break
+        else:
+            rows.append(replace(minute, open_ms=key))
+    return rows
+
+
+def _latest_buckets(minutes: Iterable[Bar], interval_ms: int, limit: int) -> list[Bar]:
+    """Merge descending minutes into the last ``limit`` bars of ``interval_ms``, oldest first."""
+    groups: list[list[Bar]] = []
+    for minute in minutes:
+        key = minute.open_ms - minute.open_ms % interval_ms
+        if groups and groups[-1][0].open_ms - groups[-1][0].open_ms % interval_ms == key:
+            groups[-1].append(minute)
+        elif len(groups) == limit:
+            break
+        else:
+            groups.append([minute])
+        if len(groups) == limit and minute.open_ms == key:
+            break  # the bucket's first minute: nothing older belongs to it
+    return [_first_buckets(reversed(group), interval_ms, 1)[0] for group in reversed(groups)]
 
 
 def weighted_average(bar: Bar) -> int:

@@ -1,0 +1,228 @@
+"""The history records as SQLite rows and back: one column list and one converter per record.
+
+Money columns hold the raw integer as decimal text (``str``/``int``: exact at any size); an
+order record is its engine state (``Order.to_state``) as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from liquidator.app.force_orders import ForceOrder
+from liquidator.app.history import HistoryBatch
+from liquidator.app.income import IncomeRow
+from liquidator.app.market_history import Bar
+from liquidator.app.order_history import Fill
+from liquidator.core.events import FundingSettled, TradeExecuted
+from liquidator.core.orders import Order
+
+Row = Sequence[Any]
+
+FILL_COLUMNS = (
+    "account, symbol, trade_id, order_id, side, position_side, price, quantity, commission,"
+    " commission_asset, realized_pnl, maker, ts_ms"
+)
+INCOME_COLUMNS = "account, symbol, income_type, income, asset, time_ms, tran_id, trade_id"
+FORCE_COLUMNS = (
+    "account, symbol, order_id, client_order_id, side, position_side, price, quantity,"
+    " executed, cum_quote, status, auto_close_type, time_ms, update_ms"
+)
+TRADE_COLUMNS = "symbol, trade_id, price, quantity, buyer_is_maker, ts_ms, kind"
+BAR_COLUMNS = (
+    "open_ms, open, high, low, close, volume, quote, trades, taker_buy_volume, taker_buy_quote"
+)
+FUNDING_COLUMNS = "symbol, funding_rate, mark_price, funding_ms, positions, ts_ms"
+MOVEMENT_COLUMNS = "fund, asset, kind, change, balance, account, symbol, ts_ms"
+
+
+def _insert(table: str, columns: str, *, replace: bool = False) -> str:
+    marks = ", ".join("?" * len(columns.split(",")))
+    verb = "INSERT OR REPLACE" if replace else "INSERT"
+    return f"{verb} INTO {table} ({columns}) VALUES ({marks})"
+
+
+def statements(batch: HistoryBatch) -> Iterator[tuple[str, list[Row]]]:
+    """Yield each statement of a batch's write with its rows (none for an empty list)."""
+    yield (
+        _insert(
+            "history_orders",
+            "order_id, account, symbol, client_order_id, created_ms, state",
+            replace=True,
+        ),
+        [order_row(o) for o in batch.orders],
+    )
+    yield _insert("history_fills", FILL_COLUMNS), [fill_row(f) for f in batch.fills]
+    yield _insert("history_income", INCOME_COLUMNS), [income_row(r) for r in batch.income]
+    yield _insert("history_force_orders", FORCE_COLUMNS), [force_row(r) for r in batch.force_orders]
+    yield "DELETE FROM history_force_in_progress", [()]
+    yield (
+        _insert("history_force_in_progress", FORCE_COLUMNS),
+        [force_row(r) for r in batch.force_in_progress],
+    )
+    yield _insert("history_trades", TRADE_COLUMNS), [trade_row(t) for t in batch.trades]
+    yield (
+        _insert("history_bars", f"symbol, mark, {BAR_COLUMNS}", replace=True),
+        [(symbol, int(mark), *bar_row(bar)) for symbol, mark, bar in batch.bars],
+    )
+    yield _insert("history_funding", FUNDING_COLUMNS), [funding_row(f) for f in batch.funding]
+    yield (
+        _insert("history_fund_movements", MOVEMENT_COLUMNS),
+        [
+            (m.fund, m.asset, m.kind, str(m.change), str(m.balance), m.account, m.symbol, m.ts_ms)
+            for m in batch.fund_movements
+        ],
+    )
+    yield (
+        _insert("history_fund_levels", "fund, asset, balance, low", replace=True),
+        [(v.fund, v.asset, str(v.balance), str(v.low)) for v in batch.fund_levels],
+    )
+
+
+def order_row(order: Order) -> Row:
+    return (
+        order.order_id,
+        order.account,
+        order.symbol,
+        order.client_order_id,
+        order.created_ms,
+        json.dumps(order.to_state(), separators=(",", ":")),
+    )
+
+
+def order(state: object) -> Order:
+    if not isinstance(state, str):
+        raise TypeError(f"an order record is JSON text, got {type(state).__name__}")
+    loaded: list[object] = json.loads(state)
+    return Order.from_state(loaded)
+
+
+def fill_row(f: Fill) -> Row:
+    return (
+        f.account,
+        f.symbol,
+        f.trade_id,
+        f.order_id,
+        f.side,
+        f.position_side,
+        f.price,
+        f.quantity,
+        str(f.commission),
+        f.commission_asset,
+        str(f.realized_pnl),
+        int(f.maker),
+        f.ts_ms,
+    )
+
+
+def fill(row: Row) -> Fill:
+    (account, symbol, trade_id, order_id, side, position_side, price, quantity) = row[:8]
+    commission, asset, pnl, maker, ts_ms = row[8:]
+    return Fill(
+        account,
+        symbol,
+        trade_id,
+        order_id,
+        side,
+        position_side,
+        price,
+        quantity,
+        int(commission),
+        asset,
+        int(pnl),
+        bool(maker),
+        ts_ms,
+    )
+
+
+def income_row(r: IncomeRow) -> Row:
+    return (
+        r.account,
+        r.symbol,
+        r.income_type,
+        str(r.income),
+        r.asset,
+        r.time_ms,
+        r.tran_id,
+        r.trade_id,
+    )
+
+
+def income(row: Row) -> IncomeRow:
+    account, symbol, kind, amount, asset, time_ms, tran_id, trade_id = row
+    return IncomeRow(account, symbol, kind, int(amount), asset, time_ms, tran_id, trade_id)
+
+
+def force_row(r: ForceOrder) -> Row:
+    return (
+        r.account,
+        r.symbol,
+        r.order_id,
+        r.client_order_id,
+        r.side,
+        r.position_side,
+        r.price,
+        r.quantity,
+        r.executed,
+        str(r.cum_quote),
+        r.status,
+        r.auto_close_type,
+        r.time_ms,
+        r.update_ms,
+    )
+
+
+def force_order(row: Row) -> ForceOrder:
+    values = list(row)
+    values[9] = int(values[9])
+    return ForceOrder(*values)
+
+
+def trade_row(t: TradeExecuted) -> Row:
+    return (t.symbol, t.trade_id, t.price, t.quantity, int(t.buyer_is_maker), t.ts_ms, t.kind)
+
+
+def trade(row: Row) -> TradeExecuted:
+    symbol, trade_id, price, quantity, maker, ts_ms, kind = row
+    return TradeExecuted(symbol, trade_id, price, quantity, bool(maker), ts_ms, kind)
+
+
+def bar_row(b: Bar) -> Row:
+    return (
+        b.open_ms,
+        b.open,
+        b.high,
+        b.low,
+        b.close,
+        str(b.volume),
+        str(b.quote),
+        b.trades,
+        str(b.taker_buy_volume),
+        str(b.taker_buy_quote),
+    )
+
+
+def bar(row: Row) -> Bar:
+    open_ms, first, high, low, close, volume, quote, trades, buy_volume, buy_quote = row
+    return Bar(
+        open_ms,
+        first,
+        high,
+        low,
+        close,
+        int(volume),
+        int(quote),
+        trades,
+        int(buy_volume),
+        int(buy_quote),
+    )
+
+
+def funding_row(f: FundingSettled) -> Row:
+    return (f.symbol, f.funding_rate, f.mark_price, f.funding_ms, f.positions, f.ts_ms)
+
+
+def funding(row: Row) -> FundingSettled:
+    symbol, rate, mark, funding_ms, positions, ts_ms = row
+    return FundingSettled(symbol, rate, mark, funding_ms, positions, ts_ms)
