@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 from rich.console import Console
 from rich.progress import Progress
 
-from liquidator import __version__, replay_cli, serve, tools_cli
+from liquidator import __version__, journal_cli, replay_cli, serve, tools_cli
 from liquidator.adapters.binance.account_file import parse_account, parse_position
 from liquidator.adapters.binance.fields import InputError, decimal_raw, load_json
 from liquidator.adapters.binance.risk_json import account_risk_json
@@ -27,7 +27,7 @@ from liquidator.adapters.sqlite.journal import SqliteJournal
 from liquidator.app.collector import tune_collector
 from liquidator.app.explain import ExplainError, episodes, explain_lines, journal_events
 from liquidator.app.journal import JournalError
-from liquidator.app.session import SessionSummary, inspect, simulate
+from liquidator.app.session import SessionSummary, simulate
 from liquidator.app.workload import WorkloadConfig
 from liquidator.bootstrap import build_market, bundled_market
 from liquidator.console import render_account_risk, render_session, session_json
@@ -126,11 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("--json", action="store_true", help="print the summary as JSON")
 
-    journal = commands.add_parser(
-        "journal", help="restore a journal, verify its replay and describe the state"
-    )
-    journal.add_argument("path", type=Path, help="SQLite journal written by simulate")
-    journal.add_argument("--json", action="store_true", help="print the summary as JSON")
+    journal_cli.add_commands(commands)
 
     explain = commands.add_parser(
         "explain", help="tell an account's liquidations in a journal, line by line"
@@ -197,8 +193,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as stop:  # --help, --version, or a usage error already printed
         return stop.code if isinstance(stop.code, int) else EXIT_BAD_INPUT
-    if args.command in ("simulate", "journal"):
+    if args.command == "simulate":
         return _run_session(args)
+    if args.command == "journal":
+        return journal_cli.run(args)
     if args.command == "explain":
         return _explain(args)
     if args.command in ("serve", "keys"):
@@ -231,17 +229,13 @@ def _joined_negative_values(argv: list[str]) -> list[str]:
 def _run_session(args: argparse.Namespace) -> int:
     market = bundled_market()
     try:
-        if args.command == "journal":
-            with SqliteJournal.open_readonly(args.path) as journal:
-                summary = inspect(market, journal)
-        else:
-            config = WorkloadConfig(
-                seed=args.seed,
-                accounts=args.accounts,
-                crash_bps=args.crash,
-                crash_after=args.crash_after,
-            )
-            summary = _simulate(args, market, config)
+        config = WorkloadConfig(
+            seed=args.seed,
+            accounts=args.accounts,
+            crash_bps=args.crash,
+            crash_after=args.crash_after,
+        )
+        summary = _simulate(args, market, config)
     except (JournalError, sqlite3.Error, OSError) as error:
         print(f"liquidator: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -84,12 +84,16 @@ def chain_link(previous: bytes, seq: int, ts_ms: int, command: str, events: str)
     lengths make the encoding unambiguous; the value before record 1 is :data:`GENESIS_CHAIN`,
     32 zero bytes. ``chain_link(previous, *record)`` chains a :class:`JournalRecord`.
     """
-    command_bytes, events_bytes = command.encode(), events.encode()
+    return chain_link_utf8(previous, seq, ts_ms, command.encode(), events.encode())
+
+
+def chain_link_utf8(previous: bytes, seq: int, ts_ms: int, command: bytes, events: bytes) -> bytes:
+    """Return :func:`chain_link` of a record whose texts are given already encoded in UTF-8."""
     try:
-        header = _LINK_HEADER.pack(seq, ts_ms, len(command_bytes), len(events_bytes))
+        header = _LINK_HEADER.pack(seq, ts_ms, len(command), len(events))
     except struct.error as error:
         raise JournalError(f"record {seq} cannot be chained: {error}") from None
-    return sha256(previous + header + command_bytes + events_bytes).digest()
+    return sha256(previous + header + command + events).digest()
 
 
 class Journal(Protocol):

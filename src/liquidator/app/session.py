@@ -98,9 +98,11 @@ def _skip(stream: Iterator[tuple[int, Command]], journal: Journal, seq: int) -> 
         )
 
 
-def inspect(market: Market, journal: Journal) -> SessionSummary:
+def inspect(
+    market: Market, journal: Journal, config: VenueConfig = SESSION_CONFIG
+) -> SessionSummary:
     """Restore ``journal`` (verifying the replay) and describe its state."""
-    exchange = Exchange.open(market, SESSION_CONFIG, journal)
+    exchange = Exchange.open(market, config, journal)
     summary = SessionSummary(str(journal), 0, exchange.seq)
     _describe(summary, exchange.engine)
     return summary

@@ -10,13 +10,15 @@ import re
 import sqlite3
 from pathlib import Path
 
-from liquidator.app.journal import GENESIS_CHAIN, JournalError, chain_link
+from liquidator.app.journal import GENESIS_CHAIN, JournalError, chain_link_utf8
 
 REQUIRED_TABLES = ("journal", "snapshots", "schema_migrations", "api_keys")
 CHAIN_BATCH = 4096
 _STATE_HASH = re.compile(r"[0-9a-f]{64}")
+# The texts as their UTF-8 bytes (the database's encoding): hashed without a decode and encode.
 _ROWS_WITH_CHAIN = (
-    "SELECT seq, ts_ms, command, events, chain FROM journal WHERE seq > ? ORDER BY seq LIMIT ?"
+    "SELECT seq, ts_ms, CAST(command AS BLOB), CAST(events AS BLOB), chain FROM journal"
+    " WHERE seq > ? ORDER BY seq LIMIT ?"
 )
 
 
@@ -110,12 +112,17 @@ def verify_chain(
     """
     seq = after_seq
     while True:
-        rows = connection.execute(_ROWS_WITH_CHAIN, (seq, CHAIN_BATCH)).fetchall()
+        try:
+            rows = connection.execute(_ROWS_WITH_CHAIN, (seq, CHAIN_BATCH)).fetchall()
+        except sqlite3.Error as error:
+            raise JournalError(
+                f"{path}: the rows after seq {seq} cannot be read ({error}); last good seq {seq}"
+            ) from error
         for row_seq, ts_ms, command, events, chain in rows:
-            if type(command) is not str or type(events) is not str or type(ts_ms) is not int:
+            if type(ts_ms) is not int or command is None or events is None:
                 previous = b""  # a value of the wrong type was written in: never a match
             else:
-                previous = chain_link(previous, row_seq, ts_ms, command, events)
+                previous = chain_link_utf8(previous, row_seq, ts_ms, command, events)
             if previous != chain:
                 raise JournalError(
                     f"{path}: row {row_seq}'s chain does not match (tampered or corrupt);"
