@@ -17,7 +17,10 @@ signature was already spent within the last 61 s of wall time is refused with -1
 changes nothing; reads are never refused for having been seen (nautilus_trader sends identical
 signed reads in the same millisecond, and Binance answers them all). The spent signatures are
 kept in the key store's :class:`~liquidator.app.keys.SignatureLog`, which a durable server
-keeps in its journal's file, written before the request runs. Why persist rather than refuse,
+keeps in its journal's file, written before the request runs; a signature is spent even if the
+request is then refused (a bad parameter, a journal that cannot be written, a crash before the
+journal's commit), so a retry is signed anew, as clients do with a fresh timestamp: a replay can
+only ever be refused too often, never run twice. Why persist rather than refuse,
 after a start at S, every timestamp up to S + 1000 for 61 s: the timestamp rule holds only when
 timestamps are checked, while a server on simulated time accepts any timestamp and a replay
 after its restart would run again; the log is clock-free. The window: with timestamps checked,
