@@ -22,6 +22,8 @@ import uvicorn
 from liquidator.adapters.sqlite.journal import SqliteJournal
 from liquidator.adapters.sqlite.keys import SqliteKeyStore
 from liquidator.api.app import Settings, create_app
+from liquidator.api.limits import add_limit_options, limits_from
+from liquidator.api.transport import uvicorn_options
 from liquidator.app.collector import tune_collector
 from liquidator.app.journal import JournalError
 from liquidator.app.keys import AccountNameError, PublicKeyError, check_account_name
@@ -76,6 +78,7 @@ def add_commands(commands: Any) -> None:
     )
     serve.add_argument("--no-market-maker", action="store_true", help="no built-in liquidity")
     serve.add_argument("--weight-limit", type=int, default=2400, help="request weight a minute")
+    add_limit_options(serve)
     serve.add_argument("--no-timestamp-check", action="store_true", help="accept any timestamp")
     serve.add_argument(
         "--snapshot-every",
@@ -218,6 +221,7 @@ def _serve(args: argparse.Namespace) -> int:
         simulated_start_ms=args.simulated_time,
         check_timestamp=not args.no_timestamp_check,
         weight_limit=args.weight_limit,
+        limits=limits_from(args),
         price_walk=not args.no_price_walk and args.price_file is None,
         price_file=args.price_file,
         price_symbol=args.price_symbol.upper(),
@@ -252,5 +256,8 @@ def _serve(args: argparse.Namespace) -> int:
         flush=True,
     )
     tune_collector(freeze=False)  # rare collections: no stall scanning the engine's state
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", ws="websockets")
+    options = uvicorn_options(settings.limits)  # timeouts, connections per address, header cap
+    uvicorn.run(
+        app, host=args.host, port=args.port, log_level="warning", ws="websockets", **options
+    )
     return 0
