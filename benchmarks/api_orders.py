@@ -308,8 +308,11 @@ async def subscribers(url: str, count: int, updates: int) -> dict[str, float]:
     received = [0] * count
     delays: list[float] = []
     connections = []
-    for _ in range(count):
-        connections.append(await websockets.connect(ws_url, max_queue=None, open_timeout=30))
+    for number in range(count):  # 50 a loopback address: the server caps each at 64
+        source = (f"127.0.1.{1 + number // 50}", 0)
+        connections.append(
+            await websockets.connect(ws_url, max_queue=None, open_timeout=30, local_addr=source)
+        )
 
     async def reader(index: int, connection: Any) -> None:
         while received[index] < updates:
