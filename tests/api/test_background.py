@@ -5,10 +5,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from liquidator.api import background
+from liquidator.api.app import Settings, create_app
+from liquidator.api.server import Server
+from liquidator.bootstrap import bundled_market
+from liquidator.core.venue import PriceSource, VenueConfig
+from tests.api.conftest import ADMIN, limit_order, open_account
 
 
 @dataclass
@@ -61,3 +68,44 @@ def test_a_cancelled_task_is_stopped_not_halted() -> None:
         return recorder.reasons
 
     assert asyncio.run(run()) == []
+
+
+class BrokenExchange:
+    """An exchange whose engine raises: what a broken invariant looks like from the server."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.journal = real.journal
+
+    def submit(self, command: Any, now_ms: int) -> Any:
+        raise RuntimeError("alice holds BTCUSDT LONG but has no such position")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+def test_an_engine_that_raises_halts_the_server_and_answers_1001() -> None:
+    settings = Settings(
+        market=bundled_market(),
+        venue=VenueConfig(mark_source=PriceSource.FEED),
+        admin_key=ADMIN["X-ADMIN-KEY"],
+        price_walk=False,
+        heartbeat_ms=0,
+    )
+    with TestClient(create_app(settings)) as client:
+        alice = open_account(client, "alice")
+        server: Server = client.app.state.server  # type: ignore[attr-defined]
+        fatal: list[str] = []
+        server.on_fatal = fatal.append
+        server.live.exchange = BrokenExchange(server.live.exchange)  # type: ignore[assignment]
+
+        order = limit_order(alice)
+        later = client.get("/fapi/v1/time")
+
+    assert order.status_code == 503
+    assert order.json()["code"] == -1001
+    assert fatal == [
+        "the engine failed on PlaceOrder: RuntimeError('alice holds BTCUSDT LONG"
+        " but has no such position')"
+    ]
+    assert later.status_code == 503  # a halted server serves nothing more

@@ -147,6 +147,9 @@ class Server:
         except JournalError as error:
             self.halt(f"the journal failed: {error}")
             raise unavailable() from error
+        except Exception as error:  # the engine refuses by value: a raise is a broken invariant
+            self.halt(f"the engine failed on {type(command).__name__}: {error!r}")
+            raise unavailable() from error
         if outcome.rejection is not None:
             raise rejected(outcome.rejection)
         return outcome
