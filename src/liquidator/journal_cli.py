@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"journal: {' '.join(words)!r}: expected PATH or verify PATH")
     config = _venue_config(args)
     try:
-        with SqliteJournal.open_readonly(path) as journal:
+        with SqliteJournal.open_readonly(path) as opened, opened.frozen() as journal:
             if action == "verify":
                 return _print_verification(verify_journal(bundled_market(), config, journal), args)
             summary = inspect(bundled_market(), journal, config)

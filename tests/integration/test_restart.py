@@ -71,6 +71,10 @@ def test_sigkilled_session_restarts_at_its_last_committed_command(
         writer.send_signal(signal.SIGKILL)
         writer.wait()
 
+    verified = subprocess.run(
+        [CLI, "journal", "verify", str(path), "--json"], capture_output=True, text=True, check=False
+    )
+    assert verified.returncode == 0, verified.stderr
     market = bundled_market()
     with SqliteJournal(path) as journal:
         exchange = Exchange.open(market, SESSION_CONFIG, journal)  # verifies the replayed events

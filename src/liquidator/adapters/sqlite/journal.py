@@ -192,6 +192,22 @@ class SqliteJournal:
         with self._reading():
             return verify_chain(self._live(), self._path, 0, GENESIS_CHAIN)
 
+    @contextmanager
+    def frozen(self) -> Iterator[Self]:
+        """Read the journal as of now for the whole block, whatever a writer appends meanwhile.
+
+        One read transaction: SQLite's write-ahead log keeps its view (rows, snapshots) fixed.
+        """
+        connection = self._live()
+        with self._reading():
+            connection.execute("BEGIN")
+        try:
+            yield self
+        finally:
+            if connection.in_transaction:
+                with suppress(sqlite3.Error):
+                    connection.execute("COMMIT")
+
     def close(self) -> None:
         """Close the database and release the writer lock; any later call raises."""
         if self._connection is not None:
@@ -214,7 +230,7 @@ class SqliteJournal:
         row's chain value); ``verify_chain`` (``liquidator journal verify``) checks them all.
         """
         connection = self._live()
-        with self._reading():
+        with self.frozen(), self._reading():
             check_tables(connection, self._path)
             last = check_rows(connection, self._path)
             check_snapshots(connection, self._path, last)
