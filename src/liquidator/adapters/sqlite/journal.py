@@ -97,7 +97,7 @@ class SqliteJournal:
         journal._readonly = True
         journal._lock = None
         journal._connection = None
-        if not journal._path.is_file():
+        if not journal._path.exists():
             raise JournalError(f"no journal at {journal._path}: the file does not exist")
         check_file(journal._path)
         journal._connection = _open(

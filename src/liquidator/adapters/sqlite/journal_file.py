@@ -31,6 +31,8 @@ def create_if_absent(path: Path, build: Callable[[Path], None]) -> None:
     """
     if os.path.lexists(path):
         return
+    if not path.parent.is_dir():
+        raise JournalError(f"cannot create the journal {path}: {path.parent} is not a directory")
     temporary = path.with_name(f".{path.name}.new-{os.getpid()}")
     try:
         with private_files(temporary):
