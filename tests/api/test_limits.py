@@ -109,6 +109,7 @@ def test_weight_is_counted_per_address_and_a_429_says_when_to_retry(small: TestC
         " Please use the websocket for live updates to avoid polling the API.",
     }
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert refused.headers["X-MBX-USED-WEIGHT-1M"] == "4"
     assert theirs == [200]
 
 

@@ -55,8 +55,11 @@ class ServerLimits:
 class RateLimitError(BinanceError):
     """HTTP 429 in Binance's shape, with the seconds to wait (``Retry-After``)."""
 
-    def __init__(self, code: int, msg: str, retry_after_s: int) -> None:
-        super().__init__(code, msg, 429, headers={"Retry-After": str(retry_after_s)})
+    def __init__(
+        self, code: int, msg: str, retry_after_s: int, counts: dict[str, str] | None = None
+    ) -> None:
+        headers = {"Retry-After": str(retry_after_s), **(counts or {})}
+        super().__init__(code, msg, 429, headers=headers)
         self.retry_after_s = retry_after_s
 
 
@@ -110,6 +113,7 @@ class WeightLimiter:
                 " per 1 MINUTE. Please use the websocket for live updates to avoid polling the"
                 " API.",
                 self.window.retry_after_s(now_ms),
+                {"X-MBX-USED-WEIGHT-1M": str(used)},
             )
         return used
 
