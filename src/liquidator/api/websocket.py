@@ -47,16 +47,15 @@ def websocket_endpoint(
         )
         hub.add(subscriber)
         try:
-            hub.subscribe(subscriber, url_streams(websocket))
-        except StreamLimitError:
-            hub.remove(subscriber)
-            await websocket.close(POLICY_VIOLATION)  # before accept: the handshake is refused
-            return
-        await websocket.accept()
-        try:
+            try:
+                hub.subscribe(subscriber, url_streams(websocket))
+            except StreamLimitError:
+                await websocket.close(POLICY_VIOLATION)  # before accept: the handshake is refused
+                return
+            await websocket.accept()
             await _converse(websocket, hub, subscriber, limits.ws_messages_per_s)
         finally:
-            hub.remove(subscriber)
+            hub.remove(subscriber)  # whatever ended it, a client gone during the handshake too
             with contextlib.suppress(Exception):
                 await websocket.close(POLICY_VIOLATION if subscriber.dropped.is_set() else 1000)
 
