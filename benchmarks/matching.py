@@ -53,7 +53,7 @@ from rich.table import Table
 from liquidator.adapters.sqlite.journal import SqliteJournal
 from liquidator.app.collector import tune_collector
 from liquidator.app.exchange import journal_record
-from liquidator.app.journal import JournalRecord
+from liquidator.app.journal import GENESIS_CHAIN, JournalRecord, chain_link
 from liquidator.bootstrap import bundled_market
 from liquidator.core import engine as engine_module
 from liquidator.core.commands import (
@@ -341,12 +341,14 @@ def journaled_engine_run(
     return seconds, engine.state_hash()
 
 
-def journal_parts(workload: Resolved, batch: int) -> tuple[float, float, int]:
-    """Return the seconds of the journaled run's extra parts apart (encode, append), and bytes.
+def journal_parts(workload: Resolved, batch: int) -> tuple[float, float, float, int]:
+    """Return the seconds of the journaled run's extra parts apart (encode, chain, append), and
+    bytes.
 
-    Encodes the resolving run's outcomes (the same events every run produces), then appends
-    the records to a fresh journal (NORMAL) in batches of ``batch``. The bytes are the JSON
-    text of all the workload's records (commands and events).
+    Encodes the resolving run's outcomes (the same events every run produces), chains the
+    records (the SHA-256 hash chain each append computes, here alone), then appends the records
+    to a fresh journal (NORMAL) in batches of ``batch`` (the chain included). The bytes are the
+    JSON text of all the workload's records (commands and events).
     """
     items = zip(workload.stamps, workload.commands, workload.outcomes, strict=True)
     with collector_frozen():
@@ -356,6 +358,10 @@ def journal_parts(workload: Resolved, batch: int) -> tuple[float, float, int]:
             for seq, (now_ms, command, outcome) in enumerate(items, start=1)
         ]
         encode_seconds = time.perf_counter() - start
+        start, head = time.perf_counter(), GENESIS_CHAIN
+        for record in records:
+            head = chain_link(head, *record)
+        chain_seconds = time.perf_counter() - start
     with (
         tempfile.TemporaryDirectory() as folder,
         SqliteJournal(Path(folder) / "journal.sqlite", synchronous="NORMAL") as journal,
@@ -365,7 +371,7 @@ def journal_parts(workload: Resolved, batch: int) -> tuple[float, float, int]:
             journal.append(records[first : first + batch])
         append_seconds = time.perf_counter() - start
     size = sum(len(record.command) + len(record.events) for record in records)
-    return encode_seconds, append_seconds, size
+    return encode_seconds, chain_seconds, append_seconds, size
 
 
 class NaiveSide:
@@ -479,6 +485,7 @@ class Results:
     naive_trades: int
     journaled: dict[str, float]  # synchronous level -> seconds
     encode_seconds: float
+    chain_seconds: float
     append_seconds: float
     journal_bytes: int
 
@@ -513,7 +520,7 @@ def measure(
                 raise RuntimeError(f"the journaled ({level}) run ended in another state")
             journaled[level] = min(journaled[level], taken)
     latency_seconds, samples = latency_samples(market, setup, workload)
-    encode_seconds, append_seconds, journal_bytes = journal_parts(workload, batch)
+    encode_seconds, chain_seconds, append_seconds, journal_bytes = journal_parts(workload, batch)
     return Results(
         len(workload.commands),
         seconds,
@@ -524,6 +531,7 @@ def measure(
         naive_trades,
         journaled,
         encode_seconds,
+        chain_seconds,
         append_seconds,
         journal_bytes,
     )
@@ -571,7 +579,8 @@ def rate_table(results: Results, batch: int) -> Table:
         label = f"engine + JSON + SQLite ({level}, batches of {batch:,})"
         rows.append((label, seconds, TARGET_JOURNALED_PER_S))
     rows.append(("  part: JSON encoding alone (codec + json)", results.encode_seconds, None))
-    rows.append(("  part: SQLite appends alone (NORMAL)", results.append_seconds, None))
+    rows.append(("  part: hash chain alone (SHA-256 per record)", results.chain_seconds, None))
+    rows.append(("  part: SQLite appends, chain included (NORMAL)", results.append_seconds, None))
     for label, seconds, target in rows:
         rate = results.rate(seconds)
         table.add_row(
@@ -618,6 +627,9 @@ def headline(results: Results, workload: Resolved, args: argparse.Namespace) -> 
             "journaled_commands_per_s": round(results.rate(results.journaled["NORMAL"])),
             "journaled_full_sync_commands_per_s": round(results.rate(results.journaled["FULL"])),
             "journal_json_bytes_per_command": round(results.journal_bytes / results.commands),
+            "journal_chain_us_per_command": round(
+                results.chain_seconds / results.commands * 1e6, 2
+            ),
             "p50_us": round(figures["50.0%"], 1),
             "p90_us": round(figures["90.0%"], 1),
             "p99_us": round(figures["99.0%"], 1),
