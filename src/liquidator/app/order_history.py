@@ -67,6 +67,9 @@ class OrderStore(Protocol):
         """Return the last ``window.limit`` fills in the window, oldest first."""
 
 
+ORDER_EVENTS = frozenset({OrderAccepted, OrderTraded, OrderClosed, OrderTriggered})
+
+
 def is_triggered(order: Order) -> bool:
     """Tell whether a conditional order's trigger fired (it now works as its ``becomes``)."""
     return order.type is not order.orig_type
@@ -85,6 +88,8 @@ class OrderHistory:
     def apply(self, events: Iterable[Event]) -> None:
         for event in events:
             kind = type(event)
+            if kind not in ORDER_EVENTS or not is_served(event.account):  # type: ignore[union-attr]
+                continue
             if kind is OrderAccepted:
                 self._accepted(event)  # type: ignore[arg-type]
             elif kind is OrderTraded:
