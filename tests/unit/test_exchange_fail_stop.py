@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 
 import pytest
 
-from liquidator.app.exchange import Exchange
+from liquidator.app.exchange import REFUSAL_WINDOW_S, Exchange
 from liquidator.app.journal import (
     JournalError,
     JournalRecord,
@@ -32,6 +32,16 @@ BTC = "BTCUSDT"
 CONFIG = VenueConfig()
 
 
+class StoppedClock:
+    """A monotonic clock that moves only when told (the refusal window's)."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 class FailingJournal(MemoryJournal):
     """A memory journal whose appends, snapshots or reads fail on demand."""
 
@@ -41,8 +51,10 @@ class FailingJournal(MemoryJournal):
         self.fail_after_write = False  # the record reaches the journal, then the call fails
         self.fail_snapshots = False
         self.fail_reads = False
+        self.appends = 0
 
     def append(self, records: Sequence[JournalRecord]) -> None:
+        self.appends += 1
         if self.fail_after_write:
             super().append(records)
         if self.fail_appends or self.fail_after_write:
@@ -80,9 +92,19 @@ def setup() -> list[Command]:
     ]
 
 
-def open_exchange(journal: FailingJournal, *, batch: int = 1, snapshot_every: int = 3) -> Exchange:
+def open_exchange(
+    journal: FailingJournal,
+    *,
+    batch: int = 1,
+    snapshot_every: int = 3,
+    clock: StoppedClock | None = None,
+) -> Exchange:
     exchange = Exchange(
-        Engine(bundled_market(), CONFIG), journal, batch=batch, snapshot_every=snapshot_every
+        Engine(bundled_market(), CONFIG),
+        journal,
+        batch=batch,
+        snapshot_every=snapshot_every,
+        clock=clock or StoppedClock(),
     )
     for number, command in enumerate(setup()):
         exchange.submit(command, START_MS + number)
@@ -109,13 +131,31 @@ def test_a_command_whose_record_cannot_be_written_is_refused_and_leaves_no_trace
     assert exchange.seq == journal.last_seq() == 4
 
 
+def test_after_a_refusal_commands_are_refused_untouched_for_a_while() -> None:
+    journal, clock = FailingJournal(), StoppedClock()
+    exchange = open_exchange(journal, clock=clock)
+    journal.fail_appends = True
+    with pytest.raises(JournalUnavailable):
+        exchange.submit(bid("58000"), START_MS + 100)
+    tried, before_hash = journal.appends, exchange.engine.state_hash()
+    journal.fail_appends = False
+    clock.now += REFUSAL_WINDOW_S / 2
+
+    with pytest.raises(JournalUnavailable, match="refused until it can be"):
+        exchange.submit(bid("57000"), START_MS + 200)
+
+    assert journal.appends == tried
+    assert exchange.engine.state_hash() == before_hash
+
+
 def test_the_exchange_goes_on_once_the_journal_can_be_written_again() -> None:
-    journal = FailingJournal()
-    exchange = open_exchange(journal)
+    journal, clock = FailingJournal(), StoppedClock()
+    exchange = open_exchange(journal, clock=clock)
     journal.fail_appends = True
     with pytest.raises(JournalUnavailable):
         exchange.submit(bid("58000"), START_MS + 100)
     journal.fail_appends = False
+    clock.now += REFUSAL_WINDOW_S
 
     outcome = exchange.submit(bid("57000"), START_MS + 200)
 

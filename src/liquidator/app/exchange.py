@@ -9,15 +9,21 @@ each replayed command yields the events it yielded the first time.
 
 Fail-stop: the live state is never ahead of the journal. With ``batch=1``, a command whose
 record cannot be written is undone by restoring the engine from the journal (the same path as
-:meth:`Exchange.open`) and refused with :class:`JournalUnavailable`; if the journal cannot even
-be read back, or a batch of several records fails, the exchange stops (``JournalError`` on this
-and every later call). A snapshot that cannot be saved is logged and skipped.
+:meth:`Exchange.open`) and refused with :class:`JournalUnavailable`; the commands that follow
+are refused at once, untouched, for a while (at least ``REFUSAL_WINDOW_S``, and four times what
+the restore took, so that a full disk costs the loop at most a fifth of its time), then one is
+tried again. If the journal cannot even be read back, or a batch of several records fails, the
+exchange stops (``JournalError`` on this and every later call). A snapshot that cannot be saved
+is logged and skipped.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
+import time
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 from liquidator.app.journal import (
@@ -36,6 +42,7 @@ from liquidator.core.market import Market
 from liquidator.core.venue import VenueConfig
 
 log = logging.getLogger("liquidator.journal")
+REFUSAL_WINDOW_S = 1.0
 
 
 def journal_record(seq: int, now_ms: int, command: Command, outcome: Outcome) -> JournalRecord:
@@ -66,6 +73,8 @@ def restore_engine(
     else:
         engine, seq = restore_snapshot(market, config, snapshot, journal), snapshot.seq
     for record in journal.records_after(seq):
+        if record.seq != seq + 1:
+            raise JournalError(f"{journal}: record {seq + 1} is missing; last good seq {seq}")
         replay(engine, record, journal, verify=verify)
         seq = record.seq
     return engine, seq
@@ -118,6 +127,7 @@ class Exchange:
         *,
         snapshot_every: int = 10_000,
         batch: int = 1,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if snapshot_every < 1 or batch < 1:
             raise ValueError("snapshot_every and batch must be at least 1")
@@ -128,6 +138,9 @@ class Exchange:
         self.seq = journal.last_seq()
         self._pending: list[JournalRecord] = []
         self._stopped: str | None = None  # why the exchange stopped, once it has
+        self._clock = clock  # seconds, for the refusal window only
+        self._refusing_until = -math.inf
+        self._refusal = ""
 
     @classmethod
     def open(
@@ -151,6 +164,8 @@ class Exchange:
         then what the journal holds), ``JournalError`` if the exchange has stopped.
         """
         self._check_running()
+        if self._clock() < self._refusing_until:
+            raise JournalUnavailable(self._refusal)
         outcome = self.engine.handle(command, now_ms)
         self.seq += 1
         self._pending.append(journal_record(self.seq, now_ms, command, outcome))
@@ -199,6 +214,7 @@ class Exchange:
         refused = self.seq
         if count > 1:
             self._stop(f"{count} records could not be journaled ({error})", error)
+        started = self._clock()
         try:
             venue = self.engine.venue
             engine, seq = restore_engine(venue.market, venue.config, self.journal)
@@ -209,6 +225,12 @@ class Exchange:
         self.engine.venue = engine.venue
         self.seq = seq
         if seq == refused - 1:
+            restored = self._clock()
+            self._refusing_until = restored + max(REFUSAL_WINDOW_S, 4 * (restored - started))
+            self._refusal = (
+                f"the journal {self.journal} could not be written a moment ago ({error}):"
+                " commands are refused until it can be; retry later"
+            )
             raise JournalUnavailable(
                 f"the journal {self.journal} could not be written ({error}): command {refused}"
                 " was refused and nothing changed"
