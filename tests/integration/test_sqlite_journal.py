@@ -427,3 +427,20 @@ def test_a_new_journal_has_16_kib_pages_and_an_older_one_keeps_its_own(tmp_path:
         with closing(sqlite3.connect(path)) as connection:
             sizes[path.name] = connection.execute("PRAGMA page_size").fetchone()[0]
     assert sizes == {"new.db": 16_384, "older.db": 4096}
+
+
+def test_one_journal_has_one_writer_whatever_name_opens_it(tmp_path: Path) -> None:
+    path = tmp_path / "j.db"
+    alias = tmp_path / "alias.db"
+    with SqliteJournal(path) as writer:
+        alias.symlink_to(path)
+        writer.append(records(1, 2))
+
+        for name in (path, alias):
+            with pytest.raises(JournalError, match=r"in use by another liquidator process \(pid"):
+                SqliteJournal(name)
+        with SqliteJournal.open_readonly(alias) as reader:
+            assert reader.last_seq() == 2
+
+    with SqliteJournal(alias) as reopened:
+        assert reopened.last_seq() == 2

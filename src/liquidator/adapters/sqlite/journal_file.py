@@ -94,11 +94,16 @@ def _has_log(path: Path) -> bool:
 
 
 class WriterLock:
-    """The one-writer lock of a journal: ``flock`` on ``<path>-lock``, never blocking."""
+    """The one-writer lock of a journal: ``flock`` on ``<path>-lock``, never blocking.
+
+    The lock file holds the writer's pid (named in the refusal) and stays when the writer ends,
+    like SQLite's ``-wal`` and ``-shm``; only the ``flock`` on it matters.
+    """
 
     def __init__(self, path: Path) -> None:
         self._path = path
-        lock_path = f"{path}{LOCK_SUFFIX}"
+        # The file's real name: two names (symbolic links) of one journal share one lock.
+        lock_path = f"{os.path.realpath(path)}{LOCK_SUFFIX}"
         try:
             self._fd: int | None = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as error:
