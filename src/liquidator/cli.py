@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 from rich.console import Console
 from rich.progress import Progress
 
-from liquidator import __version__, journal_cli, replay_cli, serve, tools_cli
+from liquidator import __version__, journal_cli, monitor_cli, replay_cli, serve, tools_cli
 from liquidator.adapters.binance.account_file import parse_account, parse_position
 from liquidator.adapters.binance.fields import InputError, decimal_raw, load_json
 from liquidator.adapters.binance.risk_json import account_risk_json
@@ -143,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_commands(commands)
     replay_cli.add_commands(commands)
     tools_cli.add_commands(commands)
+    monitor_cli.add_commands(commands)
     return parser
 
 
@@ -205,6 +206,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return replay_cli.run(args)
     if args.command in ("stress", "probability"):
         return tools_cli.run(args)
+    if args.command == "monitor":
+        return monitor_cli.run(args)
     try:
         market = build_market(args.exchange_info, args.brackets)
         risk = _risk(args.file, market) if args.command == "risk" else _liq_price(args, market)

@@ -1,0 +1,1 @@
+"""Alert channels: a command, a webhook, and every chat and e-mail service apprise supports."""
