@@ -19,19 +19,25 @@ from typing import Any, NoReturn
 from rich.console import Console
 from rich.progress import Progress
 
-from liquidator import __version__, journal_cli, monitor_cli, replay_cli, serve, tools_cli
+from liquidator import (
+    __version__,
+    journal_cli,
+    monitor_cli,
+    postmortem_cli,
+    replay_cli,
+    serve,
+    tools_cli,
+)
 from liquidator.adapters.binance.account_file import parse_account, parse_position
 from liquidator.adapters.binance.fields import InputError, decimal_raw, load_json
 from liquidator.adapters.binance.risk_json import account_risk_json
 from liquidator.adapters.sqlite.journal import SqliteJournal
 from liquidator.app.collector import tune_collector
-from liquidator.app.explain import ExplainError, episodes, explain_lines, journal_events
 from liquidator.app.journal import JournalError
 from liquidator.app.session import SessionSummary, simulate
 from liquidator.app.workload import WorkloadConfig
 from liquidator.bootstrap import build_market, bundled_market
 from liquidator.console import render_account_risk, render_session, session_json
-from liquidator.core.codec import CodecError
 from liquidator.core.fixed import Amount
 from liquidator.core.margin import exact_notional, opening_margin
 from liquidator.core.market import Market
@@ -133,16 +139,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     explain.add_argument("path", type=Path, help="SQLite journal")
     explain.add_argument("--account", required=True, help="the liquidated account")
-    explain.add_argument("--symbol", help="only liquidations involving this symbol")
+    explain.add_argument("--symbol", type=str.upper, help="only liquidations involving it")
     explain.add_argument(
         "--from", dest="start_ms", type=_time_ms, default=0, help="start: epoch ms or ISO time"
     )
     explain.add_argument(
         "--to", dest="end_ms", type=_time_ms, default=2**63, help="end: epoch ms or ISO time"
     )
+    postmortem_cli.add_explain_outputs(explain)
     serve.add_commands(commands)
     replay_cli.add_commands(commands)
     tools_cli.add_commands(commands)
+    postmortem_cli.add_commands(commands)
     monitor_cli.add_commands(commands)
     return parser
 
@@ -206,6 +214,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return replay_cli.run(args)
     if args.command in ("stress", "probability"):
         return tools_cli.run(args)
+    if args.command in ("postmortem", "plan"):
+        return postmortem_cli.run(args)
     if args.command == "monitor":
         return monitor_cli.run(args)
     try:
@@ -250,25 +260,7 @@ def _run_session(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    market = bundled_market()
-    try:
-        with SqliteJournal.open_readonly(args.path) as journal:
-            found = episodes(
-                journal_events(journal),
-                args.account,
-                symbol=args.symbol,
-                start_ms=args.start_ms,
-                end_ms=args.end_ms,
-            )
-    except (ExplainError, JournalError, CodecError, sqlite3.Error, OSError) as error:
-        print(f"liquidator: error: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    for number, episode in enumerate(found):
-        if number:
-            print()
-        for line in explain_lines(episode, market):
-            print(line)
-    return 0
+    return postmortem_cli.explain(args)
 
 
 def _simulate(args: argparse.Namespace, market: Market, config: WorkloadConfig) -> SessionSummary:

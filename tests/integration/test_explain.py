@@ -6,6 +6,7 @@ installed console script tells it: where the 3,000 of margin went, and what woul
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -88,24 +89,63 @@ def test_explain_tells_where_the_3000_of_margin_went(journal_path: Path) -> None
     lines = result.stdout.splitlines()
     assert lines[0].startswith("Liquidation of trader, isolated BTCUSDT BOTH (USDT) at 2024-01-01")
     text = result.stdout
-    assert "Before: LONG 1 BTCUSDT at entry 30000, isolated wallet 3000" in text
+    assert "Before: LONG 1 BTCUSDT at entry 30000, isolated wallet 3000 USDT" in text
     # 27108.4337349397... exactly; at ...494 the rounding against the account already fires
-    assert "liquidation price 27108.43373494, bankruptcy price 27000" in text
-    assert "Mark path: 30000 -> 29000 -> 28000 -> 27500 -> 27130 -> 27100" in text
+    assert "liquidation price 27108.43373494 (BTCUSDT, ours), bankruptcy price 27000" in text
+    assert "Mark path (BTCUSDT): 30000 -> 29000 -> 28000 -> 27500 -> 27130 -> 27100" in text
     assert "Margin call at" in text
     assert "SELL 1 BTCUSDT IOC at the bankruptcy price 27000" in text
-    assert "book filled 1 at average 27100 (100 better than bankruptcy)" in text
-    assert "clearance fee 100 to the insurance fund (capped at the margin left)" in text
-    where = text[text.index("Where the margin went:") :]
-    assert "price move to the liquidation mark   -2900" in where  # 1 x (27100 - 30000)
-    assert "clearance fee                        -100" in where
-    assert "trading commission                   -15" in where  # 0.05% taker on 30,000
-    assert "total                                -3015" in where  # the 3,000 and the fee
+    assert "filled 1 at average 27100 (100 USDT better than bankruptcy)" in text
+    assert "clearance fee 100 USDT to the insurance fund" in text
+    where = text[text.index("Where the margin went (USDT):") :]
+    assert "price move                             -2900" in where  # 1 x (27100 - 30000)
+    assert "to our liquidation price             -2891.56626506" in where
+    assert "clearance fee                          -100" in where
+    assert "trading commission                     -15" in where  # 0.05% taker on 30,000
+    assert "total                                  -3015" in where  # the 3,000 and the fee
+    assert "Consistent with Binance's published rules" in text
     assert "To survive the worst mark seen (26500):" in text
     # maintenance at 26,500 is 106: 3,500 of loss + 106 + one unit of margin
-    assert "margin of at least 3606.00000001 (+606.00000001)" in text
+    assert "margin of at least 3606.00000001 USDT (+606.00000001)" in text
     assert "leverage of at most 8x" in text
-    assert "stop-loss above the liquidation price: at 27108.5" in text
+    # the mark went 30000 -> 29000 -> 28000: a stop at 29000 fills there, keeping 1970.5
+    assert "stop-market at 29000" in text
+    assert "keeping 1970.5 USDT of the margin" in text
+
+
+def test_explain_is_the_journals_postmortem(journal_path: Path) -> None:
+    explained = explain(str(journal_path), "--account", "trader", "--json")
+    script = Path(sys.executable).parent / "liquidator"
+    post = subprocess.run(
+        [
+            str(script),
+            "postmortem",
+            "--journal",
+            str(journal_path),
+            "--account",
+            "trader",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert explained.returncode == 0, explained.stderr
+    assert explained.stdout == post.stdout
+    (liquidation,) = json.loads(post.stdout)["liquidations"]
+    assert liquidation["loss"] == {
+        "asset": "USDT",
+        "total": "-3015",
+        "priceMove": "-2900",
+        "toLiquidationPrice": "-2891.56626506",
+        "beyondLiquidationPrice": "-8.43373494",
+        "funding": "0",
+        "commission": "-15",
+        "clearanceFee": "-100",
+        "insuranceCover": "0",
+    }
+    assert liquidation["consistent"] is True
 
 
 def test_explain_refuses_unknown_account_and_missing_file(journal_path: Path) -> None:

@@ -1,0 +1,194 @@
+"""One engine for every source: a history in, the post-mortem of each liquidation out.
+
+For each liquidation (:mod:`cases`): the unit's wallet (:mod:`wallet`), our liquidation and
+bankruptcy prices (:mod:`figures`), the mark path of the symbol that crashed, the loss split
+(:mod:`loss`), the consistency with Binance's rules (:mod:`checks`), what would have survived
+(:mod:`survival`) and a rebuild plan (:mod:`rebuild`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from liquidator.core.market import Market
+from liquidator.core.scaled import SCALE
+from liquidator.postmortem.cases import Case, adl_orders, find_cases
+from liquidator.postmortem.checks import Difference, Prices, differences
+from liquidator.postmortem.figures import (
+    bankruptcy,
+    liquidation_price,
+    needed_wallet,
+    order_price,
+    tick_of,
+)
+from liquidator.postmortem.loss import Loss, split_loss
+from liquidator.postmortem.positions import Leg
+from liquidator.postmortem.rebuild import Rebuild, rebuild_plan
+from liquidator.postmortem.records import ForcedOrder, History, PostmortemError
+from liquidator.postmortem.survival import Survival, stop_for, survival
+from liquidator.postmortem.wallet import Wallet, unit_wallet
+
+
+@dataclass
+class Liquidation:
+    """The post-mortem of one liquidation."""
+
+    case: Case
+    asset: str
+    wallet: Wallet
+    symbol: str  # the symbol that crashed: its mark path is told
+    leg: Leg  # its position
+    marks: dict[str, int]  # the marks at the liquidation (ours for the others: last seen)
+    path: list[tuple[int, int]]  # its marks from the opening to the end of the history
+    liquidation_price: int
+    bankruptcy_price: int
+    loss: Loss
+    differences: list[Difference]
+    survival: Survival
+    rebuild: Rebuild | None
+    exact_marks: bool
+
+    @property
+    def consistent(self) -> bool:
+        return not self.differences
+
+
+@dataclass
+class Report:
+    source: str
+    account: str | None
+    asset: str
+    liquidations: list[Liquidation] = field(default_factory=list)
+    adl: list[ForcedOrder] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def analyse(
+    history: History,
+    market: Market,
+    *,
+    account: str | None = None,
+    symbol: str | None = None,
+    start_ms: int = 0,
+    end_ms: int = 2**63,
+    exact_marks: bool = False,
+) -> Report:
+    """Return the post-mortem of every liquidation (and ADL) of the history in the range."""
+    history.sort()
+    report = Report(history.source, account, history.asset, notes=list(history.notes))
+    report.adl = adl_orders(history, symbol, start_ms, end_ms)
+    for case in find_cases(history, symbol, start_ms, end_ms):
+        report.liquidations.append(_liquidation(case, history, market, exact_marks))
+    if not report.liquidations and not report.adl:
+        where = f" in {symbol}" if symbol else ""
+        who = f"{account!r}" if account else "the account"
+        raise PostmortemError(f"no liquidation of {who}{where} in the range")
+    return report
+
+
+def _liquidation(case: Case, history: History, market: Market, exact: bool) -> Liquidation:
+    marks = _marks_at(case, history)
+    wallet = unit_wallet(case, history, market, marks)
+    symbol, leg = _crashed(case, marks)
+    ours = liquidation_price(wallet.amount, case.legs, marks, symbol, market)
+    path = _since(history.marks.get(symbol, []), leg.opened_ms)
+    seen_by = _seen_by(case.time_ms, exact)
+    long = sum(g.quantity for g in case.legs if g.symbol == symbol) >= 0
+    loss = split_loss(case, {**marks, symbol: ours})
+    prices = Prices(
+        ours,
+        _order_prices(case, wallet.amount, marks, market),
+        long,
+        _worst([m for t, m in path if t <= seen_by], long, marks[symbol]),
+        _first_beyond(path, ours, long),
+        exact,
+    )
+    full = not case.left
+    left = wallet.amount + sum(f.realized_pnl for f in case.fills) if full else None
+    worst = _worst([m for _, m in path], long, marks[symbol])
+    needed = needed_wallet(case.legs, {**marks, symbol: worst}, market)
+    costs = -(loss.commission + loss.funding)
+    stop = stop_for(leg, path, wallet.amount, costs, tick_of(market, symbol), ours)
+    saved = survival(leg, worst, needed, wallet.amount, stop)
+    return Liquidation(
+        case=case,
+        asset=history.asset,
+        wallet=wallet,
+        symbol=symbol,
+        leg=leg,
+        marks=marks,
+        path=path,
+        liquidation_price=ours,
+        bankruptcy_price=bankruptcy(wallet.amount, case.legs, marks, leg),
+        loss=loss,
+        differences=differences(case, prices, market, left if len(case.legs) == 1 else None),
+        survival=saved,
+        rebuild=rebuild_plan(history, leg, wallet, saved, market),
+        exact_marks=exact,
+    )
+
+
+def _marks_at(case: Case, history: History) -> dict[str, int]:
+    """Return each unit symbol's mark at the liquidation (a journal's exact trigger marks)."""
+    if case.evidence is not None:
+        exact = dict(case.evidence.marks)
+        if all(leg.symbol in exact for leg in case.legs):
+            return exact
+    marks: dict[str, int] = {}
+    for leg in case.legs:
+        path = [m for t, m in history.marks.get(leg.symbol, []) if t <= case.time_ms]
+        marks[leg.symbol] = path[-1] if path else leg.entry()
+    return marks
+
+
+def _crashed(case: Case, marks: dict[str, int]) -> tuple[str, Leg]:
+    """Return the symbol (and position) whose mark moved most against the unit."""
+
+    def move(leg: Leg) -> tuple[int, str]:
+        entry = leg.entry() or 1
+        change = (marks[leg.symbol] - entry) * SCALE // entry
+        return (change if leg.quantity > 0 else -change), leg.symbol
+
+    leg = min(case.legs, key=move)
+    if not leg.quantity:
+        raise PostmortemError(f"{leg.symbol}: the rebuilt position is flat")
+    return leg.symbol, leg
+
+
+def _order_prices(case: Case, wallet: int, marks: dict[str, int], market: Market) -> dict[int, int]:
+    """Return our bankruptcy price, to the tick, for the liquidation's first order.
+
+    The orders after it follow fills that changed the wallet: only the first is checked.
+    """
+    first = case.orders[0]
+    leg = next((g for g in case.legs if g.key == (first.symbol, first.position_side)), None)
+    if leg is None:
+        return {}
+    tick = tick_of(market, leg.symbol)
+    return {first.order_id: order_price(wallet, case.legs, marks, leg, tick)}
+
+
+def _seen_by(time_ms: int, exact: bool) -> int:
+    """Return the last time whose marks may have caused a liquidation at ``time_ms``.
+
+    A journal's marks are exact; a 1-minute bar's low may come anywhere in its minute.
+    """
+    return time_ms if exact else time_ms - time_ms % 60_000 + 59_999
+
+
+def _since(path: list[tuple[int, int]], opened_ms: int) -> list[tuple[int, int]]:
+    earlier = [point for point in path if point[0] < opened_ms]
+    return earlier[-1:] + [point for point in path if point[0] >= opened_ms]
+
+
+def _worst(marks: list[int], long: bool, fallback: int) -> int:
+    if not marks:
+        return fallback
+    return min(marks) if long else max(marks)
+
+
+def _first_beyond(path: list[tuple[int, int]], price: int, long: bool) -> int | None:
+    for time_ms, mark in path:
+        if (mark <= price) if long else (mark >= price):
+            return time_ms
+    return None

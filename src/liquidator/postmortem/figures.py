@@ -1,0 +1,97 @@
+"""A rebuilt margin unit's exact figures, through the exchange core's own integer maths.
+
+Nothing here is a second margin model: margin balance, maintenance and breach come from
+``core.margin_unit.figures`` (the risk engine's check), the one-position liquidation price
+from ``core.margin_unit.boundary_price``, the bankruptcy price from
+``core.margin_unit.bankruptcy_price``.
+A unit with several positions (cross, hedge) gets its liquidation price in one symbol by
+bisection over that same exact check, the other symbols held at their marks.
+"""
+
+from __future__ import annotations
+
+from liquidator.core.accounts import PositionState
+from liquidator.core.margin_unit import (
+    MAX_PRICE,
+    Figures,
+    IntTiers,
+    bankruptcy_price,
+    boundary_price,
+    figures,
+)
+from liquidator.core.market import Market
+from liquidator.core.position import PositionSide
+from liquidator.core.scaled import SCALE
+from liquidator.postmortem.positions import Leg, tick_bankruptcy
+from liquidator.postmortem.records import PostmortemError
+
+
+def tiers_of(market: Market, symbol: str) -> IntTiers:
+    table = market.bracket_table(symbol)
+    if table is None:
+        raise PostmortemError(f"{symbol}: no leverage brackets (pass the API's or --brackets)")
+    return IntTiers(table)
+
+
+def tick_of(market: Market, symbol: str) -> int:
+    instrument = market.instrument(symbol)
+    if instrument is None:
+        raise PostmortemError(f"{symbol}: not a contract of the market (see --exchange-info)")
+    if instrument.is_inverse:
+        raise PostmortemError(f"{symbol}: COIN-M post-mortems are not supported yet")
+    return instrument.tick_size.raw
+
+
+def _state(leg: Leg) -> PositionState:
+    state = PositionState("", leg.symbol, PositionSide(leg.position_side))
+    state.quantity, state.cost = leg.quantity, leg.cost
+    return state
+
+
+def unit_figures(wallet: int, legs: list[Leg], marks: dict[str, int], market: Market) -> Figures:
+    """Return the unit's wallet, unrealized PnL and maintenance at ``marks``."""
+    tiers = {leg.symbol: tiers_of(market, leg.symbol) for leg in legs}
+    return figures(wallet, [_state(leg) for leg in legs], marks, tiers)
+
+
+def liquidation_price(
+    wallet: int, legs: list[Leg], marks: dict[str, int], symbol: str, market: Market
+) -> int:
+    """Return the last mark of ``symbol`` at which the unit is liquidated (0: never)."""
+    if len(legs) == 1:
+        leg = legs[0]
+        return boundary_price(wallet, leg.quantity, leg.cost, tiers_of(market, symbol))
+    net = sum(leg.quantity for leg in legs if leg.symbol == symbol)
+
+    def breached(price: int) -> bool:
+        return unit_figures(wallet, legs, {**marks, symbol: price}, market).is_breached
+
+    low, high = 0, MAX_PRICE
+    if net >= 0:
+        while low < high:
+            middle = (low + high + 1) // 2
+            low, high = (middle, high) if breached(middle) else (low, middle - 1)
+        return low
+    while low < high:
+        middle = (low + high) // 2
+        low, high = (low, middle) if breached(middle) else (middle + 1, high)
+    return low
+
+
+def order_price(wallet: int, legs: list[Leg], marks: dict[str, int], leg: Leg, tick: int) -> int:
+    """Return the liquidation order's price for ``leg``: its bankruptcy price to the tick."""
+    others = sum((o.quantity * marks[o.symbol] - o.cost) // SCALE for o in legs if o is not leg)
+    bankrupt = bankruptcy_price(wallet + others, leg.quantity, leg.cost)
+    return tick_bankruptcy(bankrupt, leg.quantity > 0, tick)
+
+
+def bankruptcy(wallet: int, legs: list[Leg], marks: dict[str, int], leg: Leg) -> int:
+    """Return the exact bankruptcy price of ``leg`` (raw), the unit's others at their marks."""
+    others = sum((o.quantity * marks[o.symbol] - o.cost) // SCALE for o in legs if o is not leg)
+    return bankruptcy_price(wallet + others, leg.quantity, leg.cost)
+
+
+def needed_wallet(legs: list[Leg], marks: dict[str, int], market: Market) -> int:
+    """Return the least wallet that keeps the unit above maintenance at ``marks``."""
+    at = unit_figures(0, legs, marks, market)
+    return max(1, at.maintenance - at.unrealized + 1)

@@ -1,0 +1,104 @@
+"""The wallet of a liquidated margin unit just before its liquidation, and where it comes from.
+
+* A journal knows it exactly.
+* A cross wallet is the sum of the account's income rows before the liquidation (its
+  transfers, realized PnL, commissions, funding, fees), or the wallet the API reports now less
+  the rows since; it holds the isolated wallets too, which Binance's income does not separate.
+* An isolated wallet is rebuilt from the position's fills at a leverage (``positions``): the
+  current setting first, then every leverage, keeping the one whose bankruptcy price is the
+  liquidation order's price to the tick (Binance sends liquidation orders at the bankruptcy
+  price). When none is, margin was added or removed by hand, and the wallet that price implies
+  is used, said so in the report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from liquidator.core.market import Market
+from liquidator.core.scaled import SCALE
+from liquidator.postmortem.cases import Case
+from liquidator.postmortem.figures import order_price, tick_of
+from liquidator.postmortem.positions import isolated_wallet
+from liquidator.postmortem.records import ForcedOrder, History, Income
+
+MAX_LEVERAGE = 125
+BEFORE_LIQUIDATION = ("TRANSFER", "FUNDING_FEE")  # rows at the liquidation's ms that precede it
+
+
+@dataclass(frozen=True, slots=True)
+class Wallet:
+    amount: int
+    isolated: bool
+    leverage: int | None
+    source: str  # how it was found, for the report
+
+
+def unit_wallet(case: Case, history: History, market: Market, marks: dict[str, int]) -> Wallet:
+    """Return the unit's wallet before the liquidation."""
+    if case.evidence is not None:
+        return Wallet(case.evidence.wallet, case.evidence.isolated, None, "the journal")
+    cross = _cross(case, history)
+    if case.isolated is not True and _matches(case, cross, market, marks):
+        return Wallet(cross, False, None, "the income history")
+    if case.isolated is not False and len(case.legs) == 1:
+        found = _isolated(case, history, market)
+        if found is not None:
+            return found
+    if case.isolated is not True:
+        return Wallet(cross, False, None, "the income history (the order's price differs)")
+    return _implied(case, market)
+
+
+def _cross(case: Case, history: History) -> int:
+    start = case.time_ms
+    if history.wallet_now is not None:
+        after = [i for i in history.income if i.time_ms > start or _at_liquidation(i, start)]
+        return history.wallet_now - sum(i.amount for i in after if i.asset == history.asset)
+    before = [i for i in history.income if i.time_ms < start or _before_at(i, start)]
+    return sum(i.amount for i in before if i.asset == history.asset)
+
+
+def _before_at(row: Income, start: int) -> bool:
+    return row.time_ms == start and row.kind in BEFORE_LIQUIDATION
+
+
+def _at_liquidation(row: Income, start: int) -> bool:
+    return row.time_ms == start and not _before_at(row, start)
+
+
+def _matches(case: Case, wallet: int, market: Market, marks: dict[str, int]) -> bool:
+    order = case.orders[0]
+    leg = next((g for g in case.legs if (g.symbol, g.position_side) == _key(order)), None)
+    if leg is None:
+        return False
+    return order_price(wallet, case.legs, marks, leg, tick_of(market, leg.symbol)) == order.price
+
+
+def _key(order: ForcedOrder) -> tuple[str, str]:
+    return order.symbol, order.position_side
+
+
+def _isolated(case: Case, history: History, market: Market) -> Wallet | None:
+    leg = case.legs[0]
+    funding = [
+        i
+        for i in history.income
+        if i.kind == "FUNDING_FEE" and i.symbol == leg.symbol and i.time_ms <= case.time_ms
+    ]
+    hint = history.leverage.get(leg.symbol)
+    order = case.orders[0]
+    tick = tick_of(market, leg.symbol)
+    for leverage in ([hint] if hint else []) + list(range(1, MAX_LEVERAGE + 1)):
+        wallet = isolated_wallet(leg, funding, leverage)
+        if order_price(wallet, [leg], {}, leg, tick) == order.price:
+            return Wallet(wallet, True, leverage, f"{leverage}x isolated, rebuilt from the fills")
+    return None
+
+
+def _implied(case: Case, market: Market) -> Wallet:
+    """Return the isolated wallet that puts the bankruptcy price at the order's price."""
+    leg, order = case.legs[0], case.orders[0]
+    tick_of(market, leg.symbol)
+    wallet = (leg.cost - order.price * leg.quantity) // SCALE
+    return Wallet(wallet, True, None, "implied by the liquidation order's price")
