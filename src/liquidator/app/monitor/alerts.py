@@ -200,7 +200,9 @@ class AlertGate:
             return None
         self.margin_calls[call.symbols] = call.ts_ms
         owed = ", ".join(str(amount) for amount in call.maintenance)
-        message = f"Binance margin call on {', '.join(call.symbols)} (maintenance {owed})"
+        message = "Binance margin call"
+        if call.symbols:
+            message += f" on {', '.join(call.symbols)} (maintenance {owed})"
         details = {
             "symbols": list(call.symbols),
             "maintMargin": [str(amount) for amount in call.maintenance],
