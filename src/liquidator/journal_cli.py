@@ -66,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
     words: list[str] = args.target
     if len(words) == 2 and words[0] == "verify":
         action, path = "verify", Path(words[1])
+    elif words == ["verify"] and not Path("verify").exists():
+        return _fail("journal verify: the PATH of the journal to verify is required")
     elif len(words) == 1:
         action, path = "describe", Path(words[0])
     else:

@@ -97,7 +97,7 @@ class SqliteJournal:
         journal._readonly = True
         journal._lock = None
         journal._connection = None
-        if not journal._path.exists():
+        if not _exists(journal._path):
             raise JournalError(f"no journal at {journal._path}: the file does not exist")
         check_file(journal._path)
         journal._connection = _open(
@@ -287,6 +287,14 @@ class SqliteJournal:
         if self._readonly:
             raise JournalError(f"the journal {self._path} was opened read-only")
         return self._live()
+
+
+def _exists(path: Path) -> bool:
+    """Return whether ``path`` names something; ``JournalError`` if the name itself is bad."""
+    try:
+        return path.exists()
+    except OSError as error:
+        raise JournalError(f"cannot open the journal {path}: {error.strerror}") from error
 
 
 def _build(path: Path) -> None:

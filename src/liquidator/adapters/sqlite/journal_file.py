@@ -29,11 +29,17 @@ def create_if_absent(path: Path, build: Callable[[Path], None]) -> None:
     then hard-linked to ``path`` (which fails if another process got there first: its journal
     is kept) and the temporary name removed.
     """
-    if os.path.lexists(path):
+    try:
+        os.lstat(path)
+    except FileNotFoundError:
+        pass  # no file: a new journal
+    except OSError as error:
+        raise JournalError(f"cannot open the journal {path}: {error.strerror}") from error
+    else:
         return
     if not path.parent.is_dir():
         raise JournalError(f"cannot create the journal {path}: {path.parent} is not a directory")
-    temporary = path.with_name(f".{path.name}.new-{os.getpid()}")
+    temporary = path.with_name(f".liquidator-new-journal-{os.getpid()}")
     try:
         with private_files(temporary):
             build(temporary)
@@ -42,9 +48,12 @@ def create_if_absent(path: Path, build: Callable[[Path], None]) -> None:
         _sync_directory(path.parent)
     except OSError as error:
         raise JournalError(f"cannot create the journal {path}: {error.strerror}") from error
+    except JournalError as error:  # named after the temporary file: say what it was for
+        reason = error.__cause__ or error
+        raise JournalError(f"cannot create the journal {path}: {reason}") from error
     finally:
         for suffix in ("", "-wal", "-shm"):
-            with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(OSError):  # never made, or a name the system refused
                 os.unlink(f"{temporary}{suffix}")
 
 
