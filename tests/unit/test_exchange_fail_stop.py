@@ -202,12 +202,24 @@ def test_a_failed_batch_of_several_records_stops_the_exchange() -> None:
     exchange.submit(bid("57000"), START_MS + 200)
     journal.fail_appends = True
 
-    with pytest.raises(JournalError, match="2 records could not be journaled") as raised:
+    with pytest.raises(JournalError, match="2 records of a batch could not be journaled") as raised:
         exchange.flush()
 
     assert not isinstance(raised.value, JournalUnavailable)
     with pytest.raises(JournalError, match="exchange stopped"):
         exchange.submit(bid("56000"), START_MS + 300)
+
+
+def test_a_failed_batch_of_one_record_stops_an_exchange_that_batches() -> None:
+    journal = FailingJournal()
+    exchange = open_exchange(journal, batch=10, snapshot_every=1000)
+    exchange.submit(bid("58000"), START_MS + 100)
+    journal.fail_appends = True
+
+    with pytest.raises(JournalError, match="a record of a batch could not be journaled") as raised:
+        exchange.close()
+
+    assert not isinstance(raised.value, JournalUnavailable)
 
 
 def test_a_snapshot_that_cannot_be_saved_is_skipped_and_changes_nothing(

@@ -208,12 +208,13 @@ class Exchange:
         """Make the live state what the journal holds after a failed write of ``count`` records.
 
         One record (batch 1): restore from the journal; the command stands if its record
-        reached the disk after all, else it is refused. Several records, or a journal that
-        cannot be read back: stop.
+        reached the disk after all, else it is refused. Records of a larger batch (their
+        commands were answered already), or a journal that cannot be read back: stop.
         """
         refused = self.seq
-        if count > 1:
-            self._stop(f"{count} records could not be journaled ({error})", error)
+        if count > 1 or self.batch > 1:  # answered before they were durable: cannot be undone
+            records = "a record" if count == 1 else f"{count} records"
+            self._stop(f"{records} of a batch could not be journaled ({error})", error)
         started = self._clock()
         try:
             venue = self.engine.venue
