@@ -340,3 +340,27 @@ def test_a_full_disk_refuses_commands_and_loses_nothing_acknowledged(
         restored = Exchange.open(market, SESSION_CONFIG, reopened)
         assert restored.seq == acknowledged > 0
         assert restored.engine.state_hash() == live_hash
+
+
+@pytest.mark.parametrize(
+    ("batch", "message"),
+    [
+        ("1", r"could not be written .*: command \d+ was refused and nothing changed"),
+        ("50", r"the exchange stopped: 50 records of a batch could not be journaled"),
+    ],
+)
+def test_a_simulation_on_a_full_disk_stops_with_one_line_and_a_sound_journal(
+    full_disk: Path, tmp_path: Path, batch: str, message: str
+) -> None:
+    path = full_disk / "journal.sqlite"
+
+    line = one_error_line(
+        run("simulate", "--journal", str(path), "--commands", "100000", "--batch", batch)
+    )
+
+    assert re.search(message, line), line
+    copy = tmp_path / "copy"
+    shutil.copytree(full_disk, copy)
+    verified = run("journal", "verify", str(copy / "journal.sqlite"), "--json")
+    assert verified.returncode == 0, verified.stderr
+    assert json.loads(verified.stdout)["lastSeq"] % int(batch) == 0
