@@ -18,7 +18,9 @@ import subprocess
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 import apprise
@@ -92,14 +94,26 @@ class AppriseChannel:
         self.notifier = apprise.Apprise()
         self.name = "--notify"
         for url in urls:
-            if not self.notifier.add(url):
+            with _quiet():
+                known = self.notifier.add(url)
+            if not known:
                 raise ValueError(f"{url!r} is not a URL apprise supports")
 
     def send(self, alert: dict[str, Any]) -> None:
-        if not self.notifier.notify(
-            body=str(alert["message"]), title=f"liquidator: {alert['alert']}"
-        ):
+        with _quiet():
+            delivered = self.notifier.notify(
+                body=str(alert["message"]), title=f"liquidator: {alert['alert']}"
+            )
+        if not delivered:
             raise DeliveryError("apprise could not deliver to every service")
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Hide the DeprecationWarning apprise's plugins raise when loaded (``imghdr``)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        yield
 
 
 class Dispatcher:

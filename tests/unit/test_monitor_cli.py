@@ -1,0 +1,80 @@
+"""``liquidator monitor``'s command line: keys, URLs and thresholds read or refused in one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from liquidator.cli import main
+from liquidator.monitor_cli import ws_base
+
+
+@pytest.fixture(autouse=True)
+def no_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BINANCE_API_KEY", raising=False)
+    monkeypatch.delenv("BINANCE_API_SECRET", raising=False)
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        ([], "set BINANCE_API_KEY and BINANCE_API_SECRET, or --key-file"),
+        (["--base-url", "ftp://example.com"], "is not a http or https URL"),
+        (["--ws-url", "http://example.com"], "is not a ws or wss URL"),
+        (["--alert-margin-ratio", "150"], "is not a percentage in (0, 100]"),
+        (["--alert-distance", "nan"], "is not a decimal number"),
+        (["--alert-adl", "9"], "is not an ADL quantile from 1 to 5"),
+        (["--volatility-window", "3d"], "is not 3m to 25h"),
+        (["--interval", "0"], "is not within 0.1..3600 seconds"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_status_2(
+    argv: list[str], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(["monitor", *argv])
+
+    err = capsys.readouterr().err
+    assert status == 2
+    assert says in err
+    assert err.count("error:") == 1
+
+
+@pytest.mark.parametrize("text", ["{}", '{"apiKey": "k"}', "only-one-line\n", ""])
+def test_a_key_file_without_a_key_and_a_secret_is_refused(
+    text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keys = tmp_path / "keys.json"
+    keys.write_text(text)
+
+    status = main(["monitor", "--key-file", str(keys)])
+
+    assert status == 2
+    assert capsys.readouterr().err.startswith("liquidator: error: --key-file:")
+
+
+def test_a_notify_url_apprise_does_not_know_is_refused_before_connecting(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keys = tmp_path / "keys"
+    keys.write_text("a-key\na-secret-not-to-print\n")
+
+    status = main(["monitor", "--key-file", str(keys), "--notify", "nonsense://x"])
+
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "--notify" in err
+    assert "a-secret-not-to-print" not in err
+
+
+@pytest.mark.parametrize(
+    ("base", "ws"),
+    [
+        ("https://fapi.binance.com", "wss://fstream.binance.com"),
+        ("https://testnet.binancefuture.com", "wss://fstream.binancefuture.com"),
+        ("http://127.0.0.1:8080", "ws://127.0.0.1:8080"),
+        ("https://exchange.example:8443", "wss://exchange.example:8443"),
+    ],
+)
+def test_the_websocket_base_follows_the_rest_base(base: str, ws: str) -> None:
+    assert ws_base(base) == ws
