@@ -80,7 +80,9 @@ def _order_filters(
 
     def count(kind: str) -> int:
         limit = filters.get(kind, {}).get("limit")
-        return limit if isinstance(limit, int) and not isinstance(limit, bool) else 0
+        if isinstance(limit, bool) or not isinstance(limit, int):
+            return 0
+        return limit if 0 < limit < 10**9 else 0
 
     return OrderFilters(
         min_price=value("PRICE_FILTER", "minPrice"),

@@ -1,6 +1,7 @@
 """Reading fields of Binance JSON documents, with errors that name the field and the value.
 
-JSON is parsed with ``parse_float=Decimal``, so no binary float ever holds a price or amount.
+JSON is parsed with ``parse_float=Decimal``, so no binary float ever holds a price or amount;
+documents and numbers are bounded in size before any work (``adapters.input_files``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from liquidator.core.fixed import Amount, PrecisionError, Price, Qty, Rate, parse_raw
+from liquidator.adapters import input_files
+from liquidator.core.fixed import Amount, Price, Qty, Rate
 
 
 class InputError(ValueError):
@@ -21,29 +23,27 @@ class InputError(ValueError):
         self.field = field
         self.value = value
         self.reason = reason
-        shown = json.dumps(value, default=str) if value is not None else "missing"
-        super().__init__(f"{field}: {shown} {reason}" if field else f"{shown} {reason}")
+        shown = f"{_shown(value)} {reason}" if field or value is not None else reason
+        super().__init__(f"{field}: {shown}" if field else shown)
 
 
 def load_json(path: Path, name: str) -> Any:
-    """Read and parse the JSON file at ``path`` (``name`` says which option or argument it is)."""
+    """Read and parse the JSON file at ``path`` (``name`` says which option or argument it is).
+
+    The file's size, nesting depth and number lengths are bounded (see ``input_files``).
+    """
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(name, str(path), "does not exist") from None
-    except IsADirectoryError:
-        raise InputError(name, str(path), "is a directory, not a JSON file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(name, str(path), f"cannot be read ({error.__class__.__name__})") from None
-    try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
-    except json.JSONDecodeError as error:
-        where = f"line {error.lineno} column {error.colno}"
-        raise InputError(name, str(path), f"is not valid JSON ({error.msg} at {where})") from None
+        return input_files.read_json(path)
+    except input_files.InputFileError as error:
+        raise InputError(name, input_files.printable(path), error.reason) from None
 
 
-def _reject_constant(name: str) -> Any:
-    raise json.JSONDecodeError(f"{name} is not a number", name, 0)
+def _shown(value: object) -> str:
+    """Return ``value`` as JSON on one line, cut short when long (a field may hold anything)."""
+    if value is None:
+        return "missing"
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 80 else f"{text[:60]}... ({len(text)} characters)"
 
 
 def mapping(value: Any, field: str) -> Mapping[str, Any]:
@@ -74,20 +74,10 @@ def text(obj: Mapping[str, Any], key: str, where: str) -> str:
 
 def decimal_raw(value: Any, field: str) -> int:
     """Return the fixed-point raw integer of a decimal given as a JSON string or number."""
-    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
-        raise InputError(field, value, 'must be a decimal number (a string like "60000.5")')
     try:
-        return parse_raw(value)
-    except PrecisionError:
-        raise InputError(field, value, "has more than 8 decimal places") from None
-    except ValueError as error:
-        raise InputError(field, value, _reason(error, value)) from None
-
-
-def _reason(error: ValueError, value: Any) -> str:
-    message = str(error)
-    prefix = repr(value.strip() if isinstance(value, str) else value)
-    return message[len(prefix) :].strip() if message.startswith(prefix) else message
+        return input_files.fixed_raw(value)
+    except input_files.NumberError as error:
+        raise InputError(field, value, str(error)) from None
 
 
 def price(obj: Mapping[str, Any], key: str, where: str) -> Price:
@@ -121,10 +111,17 @@ def integer(obj: Mapping[str, Any], key: str, where: str) -> int:
     if isinstance(value, bool):
         raise InputError(field, value, "must be a whole number")
     if isinstance(value, int):
+        if abs(value) >= 10**input_files.MAX_WHOLE_DIGITS:
+            raise InputError(field, value, "is out of range")
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    if isinstance(value, Decimal) and value == value.to_integral_value():
+    if isinstance(value, str):
+        try:
+            return input_files.whole_number(value)
+        except input_files.NumberError as error:
+            raise InputError(field, value, str(error)) from None
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        if value.adjusted() >= input_files.MAX_WHOLE_DIGITS:
+            raise InputError(field, value, "is out of range")
         return int(value)
     raise InputError(field, value, "must be a whole number")
 

@@ -11,12 +11,11 @@ removes a level).
 from __future__ import annotations
 
 import gzip
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from liquidator.core.fixed import parse_raw
+from liquidator.adapters.input_files import fixed_raw, parse_json
 
 Level = tuple[int, int]  # (price raw, quantity raw)
 
@@ -94,7 +93,7 @@ def parse_lines(lines: Iterable[str], where: str = "capture") -> Iterator[Messag
             continue
         _, _, text = line.partition(" ")
         try:
-            document = json.loads(text)
+            document = parse_json(text)
             message = (
                 parse_message(document["data"]) if "stream" in document else _snapshot(document)
             )
@@ -122,8 +121,8 @@ def parse_message(data: dict[str, object]) -> Message | None:
             _int(data["T"]),
             str(data["s"]),
             _int(data["t"]),
-            parse_raw(str(data["p"])),
-            parse_raw(str(data["q"])),
+            fixed_raw(str(data["p"])),
+            fixed_raw(str(data["q"])),
             str(data.get("X", "MARKET")),
             bool(data["m"]),
         )
@@ -132,18 +131,18 @@ def parse_message(data: dict[str, object]) -> Message | None:
             _int(data["E"]),
             str(data["s"]),
             _int(data["u"]),
-            parse_raw(str(data["b"])),
-            parse_raw(str(data["B"])),
-            parse_raw(str(data["a"])),
-            parse_raw(str(data["A"])),
+            fixed_raw(str(data["b"])),
+            fixed_raw(str(data["B"])),
+            fixed_raw(str(data["a"])),
+            fixed_raw(str(data["A"])),
         )
     if kind == "markPriceUpdate":
         return MarkPrice(
             _int(data["E"]),
             str(data["s"]),
-            parse_raw(str(data["p"])),
-            parse_raw(str(data["i"])),
-            parse_raw(str(data["r"])),
+            fixed_raw(str(data["p"])),
+            fixed_raw(str(data["i"])),
+            fixed_raw(str(data["r"])),
             _int(data["T"]),
         )
     return None
@@ -167,7 +166,7 @@ def _int(value: object) -> int:
 def _levels(value: object) -> tuple[Level, ...]:
     if not isinstance(value, list):
         raise TypeError(f"expected price levels, got {value!r}")
-    return tuple((parse_raw(str(p)), parse_raw(str(q))) for p, q in value)
+    return tuple((fixed_raw(str(p)), fixed_raw(str(q))) for p, q in value)
 
 
 class DepthBook:
