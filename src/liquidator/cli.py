@@ -12,7 +12,6 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -31,12 +30,14 @@ from liquidator import (
 from liquidator.adapters.binance.account_file import parse_account, parse_position
 from liquidator.adapters.binance.fields import InputError, decimal_raw, load_json
 from liquidator.adapters.binance.risk_json import account_risk_json
+from liquidator.adapters.input_files import printable, shortened
 from liquidator.adapters.sqlite.journal import SqliteJournal
 from liquidator.app.collector import tune_collector
 from liquidator.app.journal import JournalError
 from liquidator.app.session import SessionSummary, simulate
 from liquidator.app.workload import WorkloadConfig
 from liquidator.bootstrap import build_market, bundled_market
+from liquidator.cli_args import decimal, whole
 from liquidator.console import render_account_risk, render_session, session_json
 from liquidator.core.fixed import Amount
 from liquidator.core.margin import exact_notional, opening_margin
@@ -102,7 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument(
         "--commands", type=_positive_int, default=5_000, help="commands to run (default 5000)"
     )
-    sim.add_argument("--seed", type=int, default=7, help="workload seed (default 7)")
+    sim.add_argument(
+        "--seed", type=whole(0, 2**63 - 1), default=7, help="workload seed (default 7)"
+    )
     sim.add_argument(
         "--accounts", type=_positive_int, default=50, help="trading accounts (default 50)"
     )
@@ -150,43 +153,37 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_commands(commands)
     replay_cli.add_commands(commands)
     tools_cli.add_commands(commands)
-    postmortem_cli.add_commands(commands)
     monitor_cli.add_commands(commands)
+    postmortem_cli.add_commands(commands)
     return parser
 
 
 def _time_ms(text: str) -> int:
     """Read epoch milliseconds or an ISO 8601 time (UTC unless it says otherwise)."""
-    if text.isdigit():
-        return int(text)
+    if text.strip().isdigit():
+        return _epoch_ms(text)
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is neither epoch ms nor an ISO time") from None
+        shown = shortened(printable(text))
+        raise argparse.ArgumentTypeError(f"{shown!r} is neither epoch ms nor an ISO time") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return int(moment.timestamp() * 1000)
 
 
+_epoch_ms = whole(0, 2**63 - 1)
+
+
 def _percent_bps(text: str) -> int:
     """Read a crash size like ``15`` or ``15%`` (0 to 99.99) as basis points."""
-    try:
-        value = Decimal(text.rstrip("%"))
-    except ArithmeticError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a percentage") from None
-    if not value.is_finite() or not 0 <= value < 100 or (value * 100) % 1:
+    value = decimal(text.strip().removesuffix("%"))
+    if not 0 <= value < 100 or (value * 100) % 1:
         raise argparse.ArgumentTypeError(f"{text} must be a percentage from 0 to 99.99")
     return int(value * 100)
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} must be at least 1")
-    return value
+_positive_int = whole(1, 2**63 - 1)
 
 
 def _add_market_options(parser: argparse.ArgumentParser) -> None:
@@ -214,10 +211,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return replay_cli.run(args)
     if args.command in ("stress", "probability"):
         return tools_cli.run(args)
-    if args.command in ("postmortem", "plan"):
-        return postmortem_cli.run(args)
     if args.command == "monitor":
         return monitor_cli.run(args)
+    if args.command in ("postmortem", "plan"):
+        return postmortem_cli.run(args)
     try:
         market = build_market(args.exchange_info, args.brackets)
         risk = _risk(args.file, market) if args.command == "risk" else _liq_price(args, market)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from liquidator.adapters.input_files import printable
 from liquidator.app.session import SessionSummary
 from liquidator.core.fixed import Amount, Rate, trim_raw
 from liquidator.core.liquidation_price import TriggerPrice
@@ -114,7 +115,7 @@ def session_json(summary: SessionSummary) -> dict[str, object]:
 
 def render_session(summary: SessionSummary, console: Console) -> None:
     """Print what a simulated session did and the state its journal holds."""
-    table = _key_value_table(f"Session · {summary.journal}")
+    table = _key_value_table(f"Session · {printable(summary.journal)}")
     rate = summary.commands / summary.seconds if summary.seconds else 0.0
     rows = [
         ("Journal sequence", f"{summary.first_seq} -> {summary.last_seq}"),

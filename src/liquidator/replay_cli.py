@@ -15,15 +15,20 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from liquidator.adapters.marketdata.funding_file import FundingFileError, read_funding
-from liquidator.adapters.marketdata.klines import KlineFileError, read_klines
+from liquidator.adapters.input_files import printable
+from liquidator.adapters.marketdata.funding_file import read_funding
+from liquidator.adapters.marketdata.klines import read_klines
 from liquidator.app import scenarios
 from liquidator.app.collector import tune_collector
 from liquidator.app.population import PopulationConfig
 from liquidator.app.replay import Replay, ReplayConfig, ReplayResult, kline_ticks
 from liquidator.app.report_html import render
 from liquidator.bootstrap import bundled_market
+from liquidator.cli_args import real, whole
 from liquidator.core.fixed import trim_raw
+
+MAX_TRADERS = 1_000_000
+MAX_MINUTES = 7 * 24 * 60  # a week of one-second ticks
 
 
 def add_commands(commands: Any) -> None:
@@ -32,17 +37,30 @@ def add_commands(commands: Any) -> None:
     replay.add_argument("--symbol", default="BTCUSDT", help="the symbol the file prices")
     replay.add_argument("--funding", type=Path, help="a Binance fundingRate CSV for the symbol")
     replay.add_argument("--scenario", choices=scenarios.names(), help="a synthetic crash instead")
-    replay.add_argument("--drop", type=float, default=0.15, help="scenario: the fall (0.15 = 15%%)")
-    replay.add_argument("--minutes", type=int, default=60, help="scenario: how long it lasts")
     replay.add_argument(
-        "--speed", type=float, help="N times real time (default: as fast as it goes)"
+        "--drop",
+        type=real(0, 0.95, above_low=True),
+        default=0.15,
+        help="scenario: the fall (0.15 = 15%%)",
     )
-    replay.add_argument("--traders", type=int, default=1_000, help="population size")
-    replay.add_argument("--seed", type=int, default=7, help="population (and scenario) seed")
-    replay.add_argument("--max-leverage", type=int, default=100)
-    replay.add_argument("--isolated-share", type=float, default=0.5)
-    replay.add_argument("--long-share", type=float, default=0.6)
-    replay.add_argument("--stop-share", type=float, default=0.2, help="share with a stop-loss")
+    replay.add_argument(
+        "--minutes", type=whole(1, MAX_MINUTES), default=60, help="scenario: how long it lasts"
+    )
+    replay.add_argument(
+        "--speed",
+        type=real(0, 1e9, above_low=True),
+        help="N times real time (default: as fast as it goes)",
+    )
+    replay.add_argument(
+        "--traders", type=whole(1, MAX_TRADERS), default=1_000, help="population size"
+    )
+    replay.add_argument(
+        "--seed", type=whole(0, 2**63 - 1), default=7, help="population (and scenario) seed"
+    )
+    replay.add_argument("--max-leverage", type=whole(2, 125), default=100)
+    replay.add_argument("--isolated-share", type=real(0, 1), default=0.5)
+    replay.add_argument("--long-share", type=real(0, 1), default=0.6)
+    replay.add_argument("--stop-share", type=real(0, 1), default=0.2, help="share with a stop-loss")
     replay.add_argument("--report", type=Path, default=Path("replay-report.html"))
     replay.add_argument("--events", type=Path, help="write the liquidations and ADL as CSV")
     replay.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -65,14 +83,14 @@ def run(args: argparse.Namespace) -> int:
         ticks, symbols, title = _source(args)
         funding = _funding(args)
         result = _replay(ticks, symbols, funding, population, args)
-    except (ValueError, KlineFileError, FundingFileError, OSError) as error:
+    except (ValueError, OSError) as error:
         print(f"liquidator: error: {error}", file=sys.stderr)
         return 2
     try:
         args.report.write_text(render(result, title), encoding="utf-8")
         if args.events is not None:
             _write_events(result, args.events)
-    except OSError as error:
+    except (OSError, UnicodeError) as error:
         print(f"liquidator: error: cannot write the report: {error}", file=sys.stderr)
         return 2
     summary = result.summary()
@@ -92,13 +110,11 @@ def _source(args: argparse.Namespace) -> tuple[Iterable[tuple[int, str, int]], l
         return scenarios.ticks(args.scenario, config), scenarios.symbols_of(args.scenario), title
     if args.file is None:
         raise ValueError("give a kline file or --scenario NAME (see liquidator scenarios)")
-    if not args.file.is_file():
-        raise ValueError(f"{args.file}: no such file")
     symbol = args.symbol.upper()
     return (
         kline_ticks(read_klines(args.file), symbol),
         [symbol],
-        f"{symbol} replay of {args.file.name}",
+        f"{printable(symbol)} replay of {printable(args.file.name)}",
     )
 
 
@@ -117,8 +133,6 @@ def _replay(
 ) -> ReplayResult:
     replay = Replay(bundled_market(), ReplayConfig(population=population))
     console = Console(stderr=True)
-    if args.speed is not None and args.speed <= 0:
-        raise ValueError("--speed must be positive")
     pace = Pace(args.speed)
     tune_collector()
     with Progress(console=console, disable=args.json or not console.is_terminal) as bar:
@@ -240,7 +254,8 @@ def _print(summary: dict[str, Any], title: str, args: argparse.Namespace) -> Non
     for key, value in rows:
         table.add_row(key, value)
     console.print(table)
-    console.print(f"report: {args.report}" + (f"; events: {args.events}" if args.events else ""))
+    events = f"; events: {printable(args.events)}" if args.events else ""
+    console.print(f"report: {printable(args.report)}{events}")
 
 
 def _list(args: argparse.Namespace) -> int:

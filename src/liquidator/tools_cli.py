@@ -15,10 +15,12 @@ from rich.console import Console
 from rich.table import Table
 
 from liquidator.adapters.binance.account_file import parse_account
-from liquidator.adapters.binance.fields import InputError, load_json
-from liquidator.adapters.marketdata.klines import KlineFileError, read_klines
+from liquidator.adapters.binance.fields import InputError, decimal_raw, load_json
+from liquidator.adapters.input_files import printable, shortened
+from liquidator.adapters.marketdata.klines import read_klines
 from liquidator.app.probability import first_passage, volatility
 from liquidator.bootstrap import bundled_market
+from liquidator.cli_args import decimal, real, whole
 from liquidator.core.account import Account, AccountError
 from liquidator.core.fixed import Amount, Price, Qty
 from liquidator.core.margin import opening_margin
@@ -28,13 +30,17 @@ from liquidator.core.risk import assess_account
 from liquidator.core.stress import stress
 
 HORIZON_UNITS = {"m": 60_000, "h": 3_600_000, "d": 86_400_000}
+MAX_HORIZON_MS = 10 * 365 * 86_400_000  # ten years
+MAX_STEPS = 1_000
 
 
 def add_commands(commands: Any) -> None:
     shock = commands.add_parser("stress", help="what price shocks do to an account file")
     shock.add_argument("file", type=Path, help="an account file (as for liquidator risk)")
     shock.add_argument("--shock", required=True, help="the largest shock, e.g. -20%% or 0.15")
-    shock.add_argument("--steps", type=int, default=10, help="steps from 0 to the shock")
+    shock.add_argument(
+        "--steps", type=whole(1, MAX_STEPS), default=10, help="steps from 0 to the shock"
+    )
     shock.add_argument("--json", action="store_true")
     chance = commands.add_parser(
         "probability", help="the chance of reaching the liquidation price within a horizon"
@@ -42,18 +48,25 @@ def add_commands(commands: Any) -> None:
     chance.add_argument("--symbol", default="BTCUSDT")
     chance.add_argument("--side", choices=("LONG", "SHORT"), default="LONG")
     chance.add_argument("--entry", required=True, help="entry price (also the mark)")
-    chance.add_argument("--leverage", type=int, default=20, help="isolated leverage")
-    chance.add_argument("--volatility", type=float, help="annualised, e.g. 0.6 for 60%%")
+    chance.add_argument("--leverage", type=whole(1, 125), default=20, help="isolated leverage")
+    chance.add_argument(
+        "--volatility", type=real(0, 20, above_low=True), help="annualised, e.g. 0.6 for 60%%"
+    )
     chance.add_argument("--klines", type=Path, help="estimate the volatility from 1m klines")
     chance.add_argument("--horizon", default="24h", help="e.g. 30m, 8h, 7d")
-    chance.add_argument("--target", type=float, default=0.01, help="for the safe leverage")
+    chance.add_argument(
+        "--target",
+        type=real(0, 0.999999, above_low=True),
+        default=0.01,
+        help="for the safe leverage",
+    )
     chance.add_argument("--json", action="store_true")
 
 
 def run(args: argparse.Namespace) -> int:
     try:
         body = _stress(args) if args.command == "stress" else _probability(args)
-    except (InputError, AccountError, KlineFileError, ValueError, OSError) as error:
+    except (InputError, AccountError, ValueError, OSError) as error:
         print(f"liquidator: error: {error}", file=sys.stderr)
         return 2
     if args.json:
@@ -62,12 +75,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _fraction(text: str) -> Fraction:
+    """Read ``-20%`` or ``-0.2`` (a decimal in ASCII, at most 64 characters) exactly."""
     value = text.strip()
     try:
-        number = Fraction(value.rstrip("%")) / (100 if value.endswith("%") else 1)
-    except (ValueError, ZeroDivisionError):
-        raise ValueError(f"--shock: {text!r} is not a number or a percentage") from None
-    return number
+        number = Fraction(decimal(value.removesuffix("%")))
+    except argparse.ArgumentTypeError as error:
+        raise ValueError(f"--shock: {error} (a percentage like -20%, or -0.2)") from None
+    shock = number / 100 if value.endswith("%") else number
+    if not -1 < shock < 10:
+        raise ValueError(f"--shock: {value} is not within (-100%, +1000%)")
+    return shock
 
 
 def _stress(args: argparse.Namespace) -> dict[str, Any]:
@@ -85,7 +102,7 @@ def _stress(args: argparse.Namespace) -> dict[str, Any]:
         for step in steps
     ]
     if not args.json:
-        table = Table(title=f"Stress of {args.file.name} (every mark moves together)")
+        table = Table(title=f"Stress of {printable(args.file.name)} (every mark moves together)")
         for name in (
             "shock",
             "cross margin ratio",
@@ -104,24 +121,32 @@ def _stress(args: argparse.Namespace) -> dict[str, Any]:
                 row["equity"],
             )
         Console().print(table)
-    return {"file": str(args.file), "steps": rows}
+    return {"file": printable(args.file), "steps": rows}
 
 
 def _horizon(text: str) -> int:
-    unit = text[-1:]
-    if unit not in HORIZON_UNITS or not text[:-1].replace(".", "", 1).isdigit():
-        raise ValueError(f"--horizon: {text!r} is not like 30m, 8h or 7d")
-    return int(Decimal(text[:-1]) * HORIZON_UNITS[unit])
+    """Read ``30m``, ``8h`` or ``7d`` as milliseconds: more than 0, at most ten years."""
+    unit = text.strip()[-1:]
+    try:
+        amount = decimal(text.strip()[:-1]) if unit in HORIZON_UNITS else None
+    except argparse.ArgumentTypeError:
+        amount = None
+    if amount is None:
+        raise ValueError(f"--horizon: {shortened(printable(text))!r} is not like 30m, 8h or 7d")
+    if not 0 < amount * HORIZON_UNITS[unit] <= MAX_HORIZON_MS:
+        raise ValueError(f"--horizon: {text.strip()} must be more than 0 and at most 3650d")
+    return max(1, int(amount * HORIZON_UNITS[unit]))
 
 
 def _sigma(args: argparse.Namespace) -> float:
     if args.volatility is not None:
-        if not 0 < args.volatility < 20:
-            raise ValueError("--volatility: an annualised volatility within (0, 20)")
         return float(args.volatility)
     if args.klines is None:
         raise ValueError("give --volatility or --klines to estimate it")
     closes = [bar.close / 10**8 for bar in read_klines(args.klines)]
+    if len(closes) < 3:
+        name = printable(args.klines)
+        raise ValueError(f"--klines: {name}: {len(closes)} klines; 3 are needed for a volatility")
     return volatility(closes, 60_000)
 
 
@@ -133,7 +158,7 @@ def _liquidation(market: Market, args: argparse.Namespace, leverage: int) -> Pri
         raise ValueError(f"--leverage: {leverage} is above {args.symbol}'s maximum")
     if instrument is None or table is None or instrument.is_inverse:
         raise ValueError(f"--symbol: {args.symbol!r} is not a USDⓈ-M symbol of the market")
-    entry = Price.of(args.entry)
+    entry = _entry(args.entry)
     quantity = Qty.of("1") if args.side == "LONG" else Qty.of("-1")
     probe = Position(
         instrument, PositionSide.BOTH, quantity, entry, entry, MarginType.CROSS, leverage
@@ -147,6 +172,13 @@ def _liquidation(market: Market, args: argparse.Namespace, leverage: int) -> Pri
     return risk.positions[0].liquidation.price
 
 
+def _entry(text: str) -> Price:
+    price = Price(decimal_raw(text, "--entry"))
+    if price.raw <= 0:
+        raise InputError("--entry", text, "must be positive")
+    return price
+
+
 def _chance(entry: Price, liquidation: Price | None, sigma: float, horizon_ms: int) -> float:
     """The model's probability of reaching ``liquidation`` (a float estimate, not money)."""
     if liquidation is None:
@@ -157,9 +189,7 @@ def _chance(entry: Price, liquidation: Price | None, sigma: float, horizon_ms: i
 def _probability(args: argparse.Namespace) -> dict[str, Any]:
     sigma = _sigma(args)
     horizon = _horizon(args.horizon)
-    entry = Price.of(args.entry)
-    if not 1 <= args.leverage <= 125 or not 0 < args.target < 1:
-        raise ValueError("--leverage within 1..125 and --target within (0, 1)")
+    entry = _entry(args.entry)
     market = bundled_market()
     liquidation = _liquidation(market, args, args.leverage)
     chance = _chance(entry, liquidation, sigma, horizon)
