@@ -19,6 +19,7 @@ from typing import Any
 
 import uvicorn
 
+from liquidator.adapters.marketdata.klines import check_klines
 from liquidator.adapters.sqlite.journal import SqliteJournal
 from liquidator.adapters.sqlite.keys import SqliteKeyStore
 from liquidator.api.app import Settings, create_app
@@ -235,10 +236,13 @@ def _serve(args: argparse.Namespace) -> int:
     except (JournalError, OSError) as error:
         print(f"liquidator: error: --db: {error}", file=sys.stderr)
         return 2
-    if args.price_file is not None and not args.price_file.is_file():
-        print(f"liquidator: error: --price-file: {args.price_file} does not exist", file=sys.stderr)
+    try:  # every row now: a bad one would otherwise stop the server once it is serving
+        if args.price_file is not None:
+            check_klines(args.price_file)
+    except ValueError as error:  # the file's name, row and what is wrong
+        print(f"liquidator: error: --price-file: {error}", file=sys.stderr)
         return 2
-    if settings.price_symbol not in ("BTCUSDT", "ETHUSDT") or args.price_speed <= 0:
+    if settings.price_symbol not in ("BTCUSDT", "ETHUSDT") or not args.price_speed > 0:
         print(
             "liquidator: error: --price-symbol/--price-speed: a listed symbol, a positive speed",
             file=sys.stderr,

@@ -372,3 +372,24 @@ def test_replay_of_an_empty_file_in_a_real_process_is_one_line(tmp_path: Path) -
         b" (expected Binance 1m kline CSV rows)\n"
     )
     assert not (tmp_path / "replay-report.html").exists()
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--price-file", "binary.csv"], b"--price-file: binary.csv: is not UTF-8 text"),
+        (["--price-file", "empty.csv"], b"--price-file: empty.csv: holds no klines"),
+        (["--price-speed", "nan"], b"a positive speed"),
+    ],
+)
+def test_serve_refuses_a_bad_price_file_or_speed_before_it_starts(
+    tmp_path: Path, flags: list[str], message: bytes
+) -> None:
+    write(tmp_path, "binary.csv", BINARY)
+    write(tmp_path, "empty.csv", "")
+
+    result = run_process("serve", "--db", "exchange.sqlite", "--port", "0", *flags, cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert result.stderr.count(b"\n") == 1, result.stderr
+    assert message in result.stderr

@@ -88,3 +88,9 @@ def time_ms(text: str, name: str) -> int:
     if value > MAX_TIME_MS:
         raise NumberError(f"{name} {value} is not epoch milliseconds (after the year 9999)")
     return value
+
+
+def check_klines(path: Path) -> int:
+    """Read every row of ``path`` now, raising on the first bad one (a ValueError naming the
+    file and row); return how many klines it holds."""
+    return sum(1 for _ in read_klines(path))
