@@ -97,7 +97,7 @@ def _liquidation(case: Case, history: History, market: Market, exact: bool) -> L
     loss = split_loss(case, {**marks, symbol: ours})
     prices = Prices(
         ours,
-        _order_prices(case, wallet.amount, marks, market),
+        _order_prices(case, history, wallet.amount, marks, market, exact),
         long,
         _worst([m for t, m in path if t <= seen_by], long, marks[symbol]),
         _first_beyond(path, ours, long),
@@ -109,7 +109,7 @@ def _liquidation(case: Case, history: History, market: Market, exact: bool) -> L
     needed = needed_wallet(case.legs, {**marks, symbol: worst}, market)
     costs = -(loss.commission + loss.funding)
     stop = stop_for(leg, path, wallet.amount, costs, tick_of(market, symbol), ours)
-    saved = survival(leg, worst, needed, wallet.amount, stop)
+    saved = survival(case.legs, worst, needed, wallet.amount, stop)
     return Liquidation(
         case=case,
         asset=history.asset,
@@ -119,7 +119,9 @@ def _liquidation(case: Case, history: History, market: Market, exact: bool) -> L
         marks=marks,
         path=path,
         liquidation_price=ours,
-        bankruptcy_price=bankruptcy(wallet.amount, case.legs, marks, leg),
+        bankruptcy_price=bankruptcy(
+            wallet.amount, case.legs, _at_trigger(marks, symbol, ours, exact), leg
+        ),
         loss=loss,
         differences=differences(case, prices, market, left if len(case.legs) == 1 else None),
         survival=saved,
@@ -142,30 +144,62 @@ def _marks_at(case: Case, history: History) -> dict[str, int]:
 
 
 def _crashed(case: Case, marks: dict[str, int]) -> tuple[str, Leg]:
-    """Return the symbol (and position) whose mark moved most against the unit."""
+    """Return the symbol whose mark moved most against the unit's net position in it, and
+    that symbol's largest position on the net side."""
 
-    def move(leg: Leg) -> tuple[int, str]:
-        entry = leg.entry() or 1
-        change = (marks[leg.symbol] - entry) * SCALE // entry
-        return (change if leg.quantity > 0 else -change), leg.symbol
+    def move(symbol: str) -> tuple[int, str]:
+        mine = [leg for leg in case.legs if leg.symbol == symbol]
+        net, cost = sum(g.quantity for g in mine), sum(g.cost for g in mine)
+        if not net:
+            return 0, symbol
+        entry = abs(cost // net) or 1
+        change = (marks[symbol] - entry) * SCALE // entry
+        return (change if net > 0 else -change), symbol
 
-    leg = min(case.legs, key=move)
+    symbol = min(case.symbols, key=move)
+    net = sum(g.quantity for g in case.legs if g.symbol == symbol)
+    side = [g for g in case.legs if g.symbol == symbol and (g.quantity > 0) == (net >= 0)]
+    leg = max(side or case.legs, key=lambda g: abs(g.quantity))
     if not leg.quantity:
         raise PostmortemError(f"{leg.symbol}: the rebuilt position is flat")
-    return leg.symbol, leg
+    return symbol, leg
 
 
-def _order_prices(case: Case, wallet: int, marks: dict[str, int], market: Market) -> dict[int, int]:
+def _order_prices(
+    case: Case, history: History, wallet: int, marks: dict[str, int], market: Market, exact: bool
+) -> dict[int, tuple[int, int]]:
     """Return our bankruptcy price, to the tick, for the liquidation's first order.
 
-    The orders after it follow fills that changed the wallet: only the first is checked.
+    With the unit's other positions marked from 1-minute bars, each symbol's mark at the
+    liquidation is only known within its minute's range: the price is then a range, its ends
+    taken at every corner of those ranges (it is monotone in each mark). The orders after the
+    first follow fills that changed the wallet: only the first is checked.
     """
     first = case.orders[0]
     leg = next((g for g in case.legs if g.key == (first.symbol, first.position_side)), None)
     if leg is None:
         return {}
     tick = tick_of(market, leg.symbol)
-    return {first.order_id: order_price(wallet, case.legs, marks, leg, tick)}
+    if exact or len(case.legs) == 1:
+        price = order_price(wallet, case.legs, marks, leg, tick)
+        return {first.order_id: (price, price)}
+    ranges = [(s, _minute_range(history, s, case.time_ms, marks[s])) for s in case.symbols]
+    corners: list[dict[str, int]] = [dict(marks)]
+    for symbol, (low, high) in ranges:
+        corners = [{**c, symbol: m} for c in corners for m in (low, high)]
+    prices = [order_price(wallet, case.legs, c, leg, tick) for c in corners]
+    return {first.order_id: (min(prices), max(prices))}
+
+
+def _minute_range(history: History, symbol: str, time_ms: int, fallback: int) -> tuple[int, int]:
+    start = time_ms - time_ms % 60_000
+    seen = [m for t, m in history.marks.get(symbol, []) if start <= t < start + 60_000]
+    return (min(seen), max(seen)) if seen else (fallback, fallback)
+
+
+def _at_trigger(marks: dict[str, int], symbol: str, ours: int, exact: bool) -> dict[str, int]:
+    """Return the marks at the trigger: a journal's, else ours at our liquidation price."""
+    return marks if exact or not ours else {**marks, symbol: ours}
 
 
 def _seen_by(time_ms: int, exact: bool) -> int:

@@ -39,7 +39,7 @@ class Prices:
     """Our figures for the checks."""
 
     liquidation: int  # 0: the unit is never liquidated in this symbol
-    order_prices: dict[int, int]  # order id -> our bankruptcy price to the tick
+    order_prices: dict[int, tuple[int, int]]  # order id -> our bankruptcy price (a range)
     long: bool
     worst_by_liquidation: int  # the worst mark from the opening to the liquidation
     first_beyond_ms: int | None  # when the mark first passed our liquidation price
@@ -98,11 +98,16 @@ def _trigger(case: Case, prices: Prices) -> list[Difference]:
 def _order(order: ForcedOrder, prices: Prices) -> list[Difference]:
     found = []
     ours = prices.order_prices.get(order.order_id)
-    if ours is not None and ours != order.price:
+    if ours is not None and not ours[0] <= order.price <= ours[1]:
+        shown = (
+            trim_raw(ours[0])
+            if ours[0] == ours[1]
+            else f"{trim_raw(ours[0])} to {trim_raw(ours[1])}"
+        )
         found.append(
             Difference(
                 "the liquidation order is not at the bankruptcy price",
-                trim_raw(ours),
+                shown,
                 trim_raw(order.price),
                 order.order_id,
                 order.time_ms,

@@ -57,21 +57,32 @@ def unit_figures(wallet: int, legs: list[Leg], marks: dict[str, int], market: Ma
 def liquidation_price(
     wallet: int, legs: list[Leg], marks: dict[str, int], symbol: str, market: Market
 ) -> int:
-    """Return the last mark of ``symbol`` at which the unit is liquidated (0: never)."""
+    """Return the last mark of ``symbol`` at which the unit is liquidated (0: never).
+
+    Several positions: the breach is searched between 0 and the net position's entry for a
+    net long (between the entry and far above for a net short): a hedge pair is breached on
+    both sides far enough out, and only the side toward its net exposure is its liquidation.
+    """
     if len(legs) == 1:
         leg = legs[0]
         return boundary_price(wallet, leg.quantity, leg.cost, tiers_of(market, symbol))
-    net = sum(leg.quantity for leg in legs if leg.symbol == symbol)
+    mine = [leg for leg in legs if leg.symbol == symbol]
+    net = sum(leg.quantity for leg in mine)
+    cost = sum(leg.cost for leg in mine)
+    entry = abs(cost // net) if net else marks[symbol]
 
     def breached(price: int) -> bool:
         return unit_figures(wallet, legs, {**marks, symbol: price}, market).is_breached
 
-    low, high = 0, MAX_PRICE
     if net >= 0:
+        low, high = 1, entry  # at 0 nothing is maintained: start a unit above
+        if not breached(low):
+            return 0
         while low < high:
             middle = (low + high + 1) // 2
             low, high = (middle, high) if breached(middle) else (low, middle - 1)
         return low
+    low, high = entry, MAX_PRICE
     while low < high:
         middle = (low + high) // 2
         low, high = (low, middle) if breached(middle) else (middle + 1, high)

@@ -28,19 +28,26 @@ def report_json(report: Report) -> dict[str, Any]:
     }
 
 
+def told_orders(item: Liquidation) -> list[ForcedOrder]:
+    """Return the liquidation's orders in the symbol that crashed (all, if none is)."""
+    return [o for o in item.case.orders if o.symbol == item.symbol] or item.case.orders
+
+
 def executed_price(item: Liquidation) -> int:
-    """Return the liquidation's average fill (its fills', else the orders' averages)."""
-    fills = item.case.fills
+    """Return the average fill of the orders in the symbol that crashed (Binance's average)."""
+    orders = told_orders(item)
+    ids = {o.order_id for o in orders}
+    fills = [f for f in item.case.fills if f.order_id in ids]
     quantity = sum(f.quantity for f in fills)
     if quantity:
         return sum(f.quantity * f.price for f in fills) // quantity
-    executed = sum(o.executed for o in item.case.orders)
-    return sum(o.executed * o.average for o in item.case.orders) // executed if executed else 0
+    executed = sum(o.executed for o in orders)
+    return sum(o.executed * o.average for o in orders) // executed if executed else 0
 
 
 def liquidation_json(item: Liquidation) -> dict[str, Any]:
     case, leg, loss = item.case, item.leg, item.loss
-    first = case.orders[0]
+    first = told_orders(item)[0]
     return {
         "symbol": first.symbol,
         "time": first.time_ms,

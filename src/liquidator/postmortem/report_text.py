@@ -38,8 +38,9 @@ def liquidation_lines(item: Liquidation, account: str | None) -> list[str]:
     lines += _before(item)
     lines += _path(item)
     lines += _trigger(item)
+    kinds = _kinds(item)
     for order in item.case.orders:
-        lines += _order(item, order)
+        lines += _order(item, order, kinds[order.order_id])
     lines += _left(item)
     lines += _loss(item)
     lines += _consistency(item)
@@ -123,9 +124,19 @@ def _trigger(item: Liquidation) -> list[str]:
     return lines
 
 
-def _order(item: Liquidation, order: ForcedOrder) -> list[str]:
+def _kinds(item: Liquidation) -> dict[int, str]:
+    """Return "full" or "partial" per order: whether it was for all that was left of its leg."""
+    left = {leg.key: abs(leg.quantity) for leg in item.case.legs}
+    kinds = {}
+    for order in item.case.orders:
+        key = (order.symbol, order.position_side)
+        kinds[order.order_id] = "full" if order.quantity >= left.get(key, 0) else "partial"
+        left[key] = left.get(key, 0) - order.executed
+    return kinds
+
+
+def _order(item: Liquidation, order: ForcedOrder, partial: str) -> list[str]:
     asset = item.asset
-    partial = "partial" if order.executed and order is not item.case.orders[-1] else "full"
     lines = [
         f"Order {order.order_id} ({partial}): {order.side} {trim_raw(order.quantity)} "
         f"{order.symbol} IOC at the bankruptcy price {trim_raw(order.price)}"
@@ -178,7 +189,8 @@ def _loss(item: Liquidation) -> list[str]:
     lines += [f"  {label:<38} {trim_raw(v) if v <= 0 else '+' + trim_raw(v)}" for label, v in rows]
     average = trim_raw(executed_price(item))
     lines.append(
-        f"  executed at {average} on average; the wallet was {money(item.wallet.amount, asset)}"
+        f"  {item.symbol} executed at {average} on average; the wallet was "
+        f"{money(item.wallet.amount, asset)}"
     )
     return lines
 

@@ -115,9 +115,14 @@ def _gap(
 
 
 def survival(
-    leg: Leg, worst: int, needed: int, wallet: int, stop: tuple[Stop | None, tuple[int, int] | None]
+    legs: list[Leg],
+    worst: int,
+    needed: int,
+    wallet: int,
+    stop: tuple[Stop | None, tuple[int, int] | None],
 ) -> Survival:
-    notional = abs(leg.cost) // SCALE
+    """Return what would have survived (leverage: the unit's notional at entry over ``needed``)."""
+    notional = sum(abs(leg.cost) for leg in legs) // SCALE
     return Survival(
         worst_mark=worst,
         margin_needed=needed,

@@ -39,15 +39,17 @@ def unit_wallet(case: Case, history: History, market: Market, marks: dict[str, i
     if case.evidence is not None:
         return Wallet(case.evidence.wallet, case.evidence.isolated, None, "the journal")
     cross = _cross(case, history)
-    if case.isolated is not True and _matches(case, cross, market, marks):
+    if case.isolated is False or (case.isolated is None and len(case.legs) > 1):
         return Wallet(cross, False, None, "the income history")
-    if case.isolated is not False and len(case.legs) == 1:
+    if case.isolated is None and _matches(case, cross, market, marks):
+        return Wallet(cross, False, None, "the income history")
+    if len(case.legs) == 1:
         found = _isolated(case, history, market)
         if found is not None:
             return found
-    if case.isolated is not True:
-        return Wallet(cross, False, None, "the income history (the order's price differs)")
-    return _implied(case, market)
+    if case.isolated is True:
+        return _implied(case, market)
+    return Wallet(cross, False, None, "the income history (the order's price differs)")
 
 
 def _cross(case: Case, history: History) -> int:

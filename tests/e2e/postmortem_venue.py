@@ -1,0 +1,148 @@
+"""A live ``liquidator serve`` on simulated time, traders signing with binance-futures-connector.
+
+The stories of the post-mortem tests: each opens positions through real signed orders, moves the
+mark with the admin API until the exchange liquidates, and leaves the server running for
+``liquidator postmortem`` to read. Simulated time makes every story the same to the id.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from binance.um_futures import UMFutures
+
+from tests.e2e.conftest import ADMIN_KEY, LiveServer, start_server
+
+START_MS = 1_704_067_200_000  # 2024-01-01 00:00:00 UTC
+BTC, ETH = "BTCUSDT", "ETHUSDT"
+SCRIPT = Path(sys.executable).parent / "liquidator"
+
+
+class Venue:
+    """A server and its traders' keys."""
+
+    def __init__(self, database: Path, *extra: str) -> None:
+        self.database = database
+        self.live: LiveServer = start_server(database, "--simulated-time", str(START_MS), *extra)
+        self.keys: dict[str, dict[str, str]] = {}
+
+    def close(self) -> None:
+        process = self.live.process
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        if process.stderr is not None:
+            process.stderr.close()
+
+    def admin(self, method: str, path: str, **params: Any) -> Any:
+        query = urllib.parse.urlencode(params)
+        request = urllib.request.Request(
+            f"{self.live.url}{path}?{query}", method=method, headers={"X-ADMIN-KEY": ADMIN_KEY}
+        )
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return json.loads(answer.read())
+
+    def trader(self, account: str, deposit: str) -> UMFutures:
+        """Open ``account`` with ``deposit`` USDT; return its signed client."""
+        self.keys[account] = self.admin("POST", "/admin/keys", account=account)
+        self.admin("POST", "/admin/deposit", account=account, amount=deposit)
+        return self.client(account)
+
+    def client(self, account: str) -> UMFutures:
+        key = self.keys[account]
+        return UMFutures(key["apiKey"], key["secretKey"], base_url=self.live.url)
+
+    def price(self, symbol: str, price: str) -> None:
+        self.admin("POST", "/admin/price", symbol=symbol, index=price, mark=price)
+
+    def later(self, ms: int) -> None:
+        self.admin("POST", "/admin/time", ms=ms)
+
+    def env(self, account: str) -> dict[str, str]:
+        key = self.keys[account]
+        return {
+            **os.environ,
+            "BINANCE_API_KEY": key["apiKey"],
+            "BINANCE_API_SECRET": key["secretKey"],
+        }
+
+    def postmortem(self, account: str, *argv: str) -> subprocess.CompletedProcess[str]:
+        return liquidator("postmortem", "--base-url", self.live.url, *argv, env=self.env(account))
+
+    def income_total(self, account: str) -> int:
+        """Return the sum of the account's income rows other than transfers (raw 10**-8)."""
+        rows = self.client(account).get_income_history(limit=1000, startTime=0)
+        return sum(raw(row["income"]) for row in rows if row["incomeType"] != "TRANSFER")
+
+
+def liquidator(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(SCRIPT), *argv], capture_output=True, text=True, check=False, env=env, timeout=120
+    )
+
+
+def raw(text: str) -> int:
+    whole, _, fraction = text.lstrip("-").partition(".")
+    value = int(whole) * 10**8 + int((fraction + "0" * 8)[:8])
+    return -value if text.startswith("-") else value
+
+
+def json_of(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    assert result.returncode == 0, result.stderr
+    document: dict[str, Any] = json.loads(result.stdout)
+    return document
+
+
+# --- stories -------------------------------------------------------------------------------------
+
+
+def isolated_long(venue: Venue) -> None:
+    """0.5 BTC long at 10x isolated; a 12% crash in 60 steps liquidates it."""
+    venue.price(BTC, "60000")
+    trader = venue.trader("trader", "10000")
+    trader.change_leverage(symbol=BTC, leverage=10)
+    trader.change_margin_type(symbol=BTC, marginType="ISOLATED")
+    venue.later(1_000)
+    trader.new_order(symbol=BTC, side="BUY", type="MARKET", quantity="0.5")
+    venue.later(3_600_000)
+    venue.admin("POST", "/admin/crash", symbol=BTC, percent="-12", steps=60)
+    venue.later(60_000)
+
+
+def cross_two_symbols(venue: Venue) -> None:
+    """Cross: 0.5 BTC and 5 ETH long at 10x; ETH crashes and takes the account with it."""
+    venue.price(BTC, "60000")
+    venue.price(ETH, "3000")
+    trader = venue.trader("crosser", "5000")
+    for symbol in (BTC, ETH):
+        trader.change_leverage(symbol=symbol, leverage=10)
+    venue.later(1_000)
+    trader.new_order(symbol=BTC, side="BUY", type="MARKET", quantity="0.5")
+    trader.new_order(symbol=ETH, side="BUY", type="MARKET", quantity="5")
+    venue.later(600_000)
+    venue.admin("POST", "/admin/crash", symbol=ETH, percent="-40", steps=20)
+    venue.later(60_000)
+
+
+def hedge_pair(venue: Venue) -> None:
+    """Hedge mode, cross: LONG 1 BTC and SHORT 0.4 BTC; a crash liquidates the pair."""
+    venue.price(BTC, "60000")
+    trader = venue.trader("hedger", "5000")
+    trader.change_position_mode(dualSidePosition="true")
+    trader.change_leverage(symbol=BTC, leverage=20)
+    venue.later(1_000)
+    trader.new_order(symbol=BTC, side="BUY", positionSide="LONG", type="MARKET", quantity="1")
+    trader.new_order(symbol=BTC, side="SELL", positionSide="SHORT", type="MARKET", quantity="0.4")
+    venue.later(600_000)
+    venue.admin("POST", "/admin/crash", symbol=BTC, percent="-20", steps=40)
+    venue.later(60_000)
