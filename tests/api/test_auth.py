@@ -253,6 +253,9 @@ def test_an_unwritable_journal_answers_1001_with_503_and_retry_after(
 
     refused = alice.signed("POST", "/fapi/v1/order", **ORDER)
     journal.failing = False
+    # The exchange refuses at once, untouched, for a while after a failure (REFUSAL_WINDOW_S):
+    # a client honoring Retry-After waits it out.
+    time.sleep(float(refused.headers["Retry-After"]))
     later = alice.signed("POST", "/fapi/v1/order", **ORDER | {"price": "58000"})
 
     assert refused.status_code == 503

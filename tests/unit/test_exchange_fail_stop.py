@@ -123,12 +123,13 @@ def test_a_command_whose_record_cannot_be_written_is_refused_and_leaves_no_trace
     before_hash, before_orders = exchange.engine.state_hash(), open_orders(exchange)
     journal.fail_appends = True
 
-    with pytest.raises(JournalUnavailable, match="command 5 was refused"):
+    with pytest.raises(JournalUnavailable, match="command 5 was refused") as raised:
         exchange.submit(bid("58000"), START_MS + 100)
 
     assert exchange.engine.state_hash() == before_hash
     assert open_orders(exchange) == before_orders
     assert exchange.seq == journal.last_seq() == 4
+    assert raised.value.retry_after_s == REFUSAL_WINDOW_S
 
 
 def test_after_a_refusal_commands_are_refused_untouched_for_a_while() -> None:
@@ -141,9 +142,10 @@ def test_after_a_refusal_commands_are_refused_untouched_for_a_while() -> None:
     journal.fail_appends = False
     clock.now += REFUSAL_WINDOW_S / 2
 
-    with pytest.raises(JournalUnavailable, match="refused until it can be"):
+    with pytest.raises(JournalUnavailable, match="refused until it can be") as raised:
         exchange.submit(bid("57000"), START_MS + 200)
 
+    assert raised.value.retry_after_s == REFUSAL_WINDOW_S / 2
     assert journal.appends == tried
     assert exchange.engine.state_hash() == before_hash
 

@@ -164,8 +164,9 @@ class Exchange:
         then what the journal holds), ``JournalError`` if the exchange has stopped.
         """
         self._check_running()
-        if self._clock() < self._refusing_until:
-            raise JournalUnavailable(self._refusal)
+        now = self._clock()
+        if now < self._refusing_until:
+            raise JournalUnavailable(self._refusal, self._refusing_until - now)
         outcome = self.engine.handle(command, now_ms)
         self.seq += 1
         self._pending.append(journal_record(self.seq, now_ms, command, outcome))
@@ -226,15 +227,16 @@ class Exchange:
         self.engine.venue = engine.venue
         self.seq = seq
         if seq == refused - 1:
-            restored = self._clock()
-            self._refusing_until = restored + max(REFUSAL_WINDOW_S, 4 * (restored - started))
+            window = max(REFUSAL_WINDOW_S, 4 * (self._clock() - started))
+            self._refusing_until = self._clock() + window
             self._refusal = (
                 f"the journal {self.journal} could not be written a moment ago ({error}):"
                 " commands are refused until it can be; retry later"
             )
             raise JournalUnavailable(
                 f"the journal {self.journal} could not be written ({error}): command {refused}"
-                " was refused and nothing changed"
+                " was refused and nothing changed",
+                window,
             ) from error
 
     def _stop(self, reason: str, cause: BaseException) -> NoReturn:

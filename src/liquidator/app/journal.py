@@ -50,8 +50,13 @@ class JournalUnavailable(JournalError):  # noqa: N818 - a refusal, named as the 
 
     Raised by ``Exchange.submit`` once the live state has been restored from the journal (so
     it equals what is on disk). The API answers it with a Binance error and the client may
-    retry; the exchange itself keeps running.
+    retry after ``retry_after_s`` seconds (until then the exchange refuses at once); the
+    exchange itself keeps running.
     """
+
+    def __init__(self, message: str, retry_after_s: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 class JournalRecord(NamedTuple):
