@@ -22,6 +22,7 @@ from liquidator import (
     __version__,
     journal_cli,
     monitor_cli,
+    plan_cli,
     postmortem_cli,
     replay_cli,
     serve,
@@ -155,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     tools_cli.add_commands(commands)
     monitor_cli.add_commands(commands)
     postmortem_cli.add_commands(commands)
+    plan_cli.add_commands(commands)
     return parser
 
 
@@ -213,8 +215,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return tools_cli.run(args)
     if args.command == "monitor":
         return monitor_cli.run(args)
-    if args.command in ("postmortem", "plan"):
+    if args.command == "postmortem":
         return postmortem_cli.run(args)
+    if args.command == "plan":
+        return plan_cli.run(args)
     try:
         market = build_market(args.exchange_info, args.brackets)
         risk = _risk(args.file, market) if args.command == "risk" else _liq_price(args, market)
