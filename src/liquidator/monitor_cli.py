@@ -31,7 +31,7 @@ from liquidator.adapters.notify.channels import (
 from liquidator.app.monitor.alerts import Alert, Thresholds
 from liquidator.app.monitor.book import AccountBook
 from liquidator.app.monitor.figures import PositionLine
-from liquidator.app.monitor.ports import AccessDeniedError, UnreachableError
+from liquidator.app.monitor.ports import AccessDeniedError, ExchangeDataError, UnreachableError
 from liquidator.app.monitor.session import MonitorSession, Output, Settings
 from liquidator.app.monitor.whatif import WhatIfError, parse_what_if
 from liquidator.core.fixed import Rate
@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         session.run()
     except KeyboardInterrupt:
         session.stop.set()
-    except (AccessDeniedError, InputError) as error:
+    except (AccessDeniedError, ExchangeDataError, InputError) as error:
         return _fail(str(error))
     finally:
         if isinstance(view, TableOutput):

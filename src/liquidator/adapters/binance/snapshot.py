@@ -48,7 +48,7 @@ def parse_snapshot(bodies: RestBodies) -> Snapshot:
         )
     ]
     market = _market(bodies, {fields.text(row, "symbol", "positionRisk") for row in rows})
-    positions = tuple(_position(row, f"positionRisk[{i}]", market) for i, row in enumerate(rows))
+    positions = _positions(rows, market)
     keys = [(p.symbol, p.side) for p in positions]
     funding, marks = _premium(bodies.premium_index, {p.symbol for p in positions})
     return Snapshot(
@@ -87,17 +87,28 @@ def _market(bodies: RestBodies, symbols: set[str]) -> Market:
     return market.with_brackets(parse_leverage_brackets(tables, asset_of, "leverageBracket"))
 
 
-def _position(row: Mapping[str, Any], where: str, market: Market) -> Position:
-    """Read a positionRisk v2 row, the leverage capped at the bracket's maximum."""
-    symbol = fields.text(row, "symbol", where)
-    instrument, table = market.instrument(symbol), market.bracket_table(symbol)
-    capped = dict(row)
-    if instrument is not None and table is not None:
-        quantity = abs(fields.quantity(row, "positionAmt", where).fraction)
-        notional = instrument.value(quantity, fields.price(row, "entryPrice", where).fraction)
-        leverage = fields.integer(row, "leverage", where)
-        capped["leverage"] = str(max(1, min(leverage, table.max_leverage_at(notional))))
-    return parse_position(capped, where, market)
+def _positions(rows: list[Mapping[str, Any]], market: Market) -> tuple[Position, ...]:
+    """Read positionRisk v2 rows, each symbol's leverage capped at what its brackets allow."""
+    caps: dict[str, int] = {}
+    for index, row in enumerate(rows):
+        where = f"positionRisk[{index}]"
+        symbol = fields.text(row, "symbol", where)
+        instrument, table = market.instrument(symbol), market.bracket_table(symbol)
+        if instrument is not None and table is not None:
+            quantity = abs(fields.quantity(row, "positionAmt", where).fraction)
+            notional = instrument.value(quantity, fields.price(row, "entryPrice", where).fraction)
+            caps[symbol] = min(
+                caps.get(symbol, table.max_leverage), table.max_leverage_at(notional)
+            )
+    positions = []
+    for index, row in enumerate(rows):
+        where = f"positionRisk[{index}]"
+        capped = dict(row)
+        cap = caps.get(str(row.get("symbol")))
+        if cap is not None:
+            capped["leverage"] = str(max(1, min(fields.integer(row, "leverage", where), cap)))
+        positions.append(parse_position(capped, where, market))
+    return tuple(positions)
 
 
 def _wallets(account: Any) -> dict[str, Amount]:

@@ -77,7 +77,6 @@ class AccountBook:
         leverage = self.leverage.get(event.symbol)
         if instrument is None or table is None or mark is None or leverage is None:
             return False
-        notional = instrument.value(abs(event.quantity.fraction), event.entry_price.fraction)
         try:
             self.positions[key] = Position(
                 instrument,
@@ -86,7 +85,7 @@ class AccountBook:
                 event.entry_price,
                 mark,
                 event.margin_type,
-                min(leverage, table.max_leverage_at(notional)),
+                leverage,
                 _wallet(event, instrument.margin_asset),
             )
         except ValueError:

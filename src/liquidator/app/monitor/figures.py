@@ -2,7 +2,8 @@
 
 Per margin asset, the book's positions form one core :class:`Account` (the cross wallet and
 every position margined in that asset), so a cross position's liquidation price is solved with
-all the other cross positions frozen at their marks, and an isolated one with its own wallet.
+all the other cross positions frozen at their marks, and an isolated one with its own wallet
+(by :class:`AccountSolver`: ``assess_account``'s groups and core functions, in linear time).
 ``marginRatio`` is the cross account's ratio for a cross position and the position's own for an
 isolated one. Binance's reported ``liquidationPrice`` comes from the last REST snapshot; ours,
 solved at that snapshot's marks, is compared with it (:func:`reported_differences`).
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 from liquidator.app.monitor.book import AccountBook
 from liquidator.app.monitor.events import Funding, PositionKey, Snapshot
+from liquidator.app.monitor.solver import AccountSolver
 from liquidator.app.monitor.volatility import sigma_distance
 from liquidator.core.account import Account
 from liquidator.core.fixed import Price, Rate
@@ -53,18 +55,28 @@ class PositionLine:
 
 
 def position_lines(
-    book: AccountBook, sigmas: Mapping[str, float | None], differs: Mapping[PositionKey, bool]
+    book: AccountBook,
+    sigmas: Mapping[str, float | None],
+    differs: Mapping[PositionKey, bool],
+    solver: AccountSolver | None = None,
 ) -> list[PositionLine]:
-    """Return every position's figures, sorted by symbol and side."""
+    """Return every position's figures, sorted by symbol and side.
+
+    ``solver`` keeps single positions' prices between calls; give a new one with a new market.
+    """
+    solver = solver or AccountSolver()
     lines = []
-    for risk in assess_book(book):
-        for position_risk in risk.positions:
+    for account in book.accounts():
+        risks, cross_ratio = solver.solve(account, book.market.brackets)
+        for position_risk in risks:
             position = position_risk.position
             key = (position.symbol, position.side)
             lines.append(
                 PositionLine(
                     risk=position_risk,
-                    margin_ratio=margin_ratio(risk, position_risk),
+                    margin_ratio=cross_ratio
+                    if position.is_cross
+                    else position_risk.isolated_margin_ratio(),
                     adl=_adl(book.adl, key, position.direction),
                     funding=book.funding.get(position.symbol),
                     sigma=sigmas.get(position.symbol),
@@ -74,10 +86,6 @@ def position_lines(
                 )
             )
     return sorted(lines, key=lambda line: (line.key[0], line.key[1].value))
-
-
-def assess_book(book: AccountBook) -> list[AccountRisk]:
-    return [assess_account(account, book.market.brackets) for account in book.accounts()]
 
 
 def margin_ratio(account: AccountRisk, position: PositionRisk) -> Rate | None:
@@ -104,15 +112,10 @@ def reported_differences(snapshot: Snapshot) -> dict[PositionKey, bool]:
     amounts that each side does its own way)."""
     book = AccountBook(snapshot)
     result = {}
-    for risk in assess_book(book):
-        for position_risk in risk.positions:
-            position = position_risk.position
-            key = (position.symbol, position.side)
-            if key not in snapshot.reported:
-                continue
-            ours = position_risk.liquidation.price
-            theirs = snapshot.reported[key]
-            result[key] = _differ(ours, theirs, snapshot.market, position.symbol)
+    for line in position_lines(book, {}, {}):
+        if line.key in snapshot.reported:
+            theirs = snapshot.reported[line.key]
+            result[line.key] = _differ(line.liquidation, theirs, snapshot.market, line.key[0])
     return result
 
 

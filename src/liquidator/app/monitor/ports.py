@@ -29,6 +29,11 @@ class UnreachableError(Exception):
         self.retry_after_s = retry_after_s
 
 
+class ExchangeDataError(Exception):
+    """The exchange's answers cannot form an account, even just after a resync: the command
+    ends (one line, exit 2)."""
+
+
 class ListenKeyRejectedError(Exception):
     """The listen key is unknown to the exchange (expired or closed)."""
 

@@ -5,10 +5,11 @@ Connecting: open the stream with a fresh listen key first, then read the snapsho
 (``interval_s``) that follows a change solves every position and hands the lines and the alerts
 that fire to the output. The listen key is kept alive every ``keepalive_s``; REST is read again
 every ``refresh_s`` (Binance's own liquidation price, ADL quantiles), after a liquidation or
-ADL, and when a position appears on a symbol the book does not know. A silent link is probed
-after 20 s and dropped after 60 s. Whenever the stream ends (the exchange gone, the listen key
-expired or rejected), the session reconnects, waiting 1, 2, 4 ... up to 60 s between tries (the
-exchange's ``Retry-After`` when it gives one), and resynchronises from REST.
+ADL, when a position appears on a symbol the book does not know, and when the positions
+cannot form one account (a half-applied update; twice in a row ends the command). A silent
+link is probed after 20 s and dropped after 60 s. Whenever the stream ends (the exchange gone,
+the listen key expired or rejected), the session reconnects, waiting 1, 2, 4 ... up to 60 s
+between tries (the exchange's ``Retry-After`` when it gives one), and resynchronises from REST.
 """
 
 from __future__ import annotations
@@ -37,11 +38,13 @@ from liquidator.app.monitor.events import (
 from liquidator.app.monitor.figures import PositionLine, position_lines, reported_differences
 from liquidator.app.monitor.ports import (
     AccountSource,
+    ExchangeDataError,
     ListenKeyRejectedError,
     StreamHandle,
     StreamPort,
     UnreachableError,
 )
+from liquidator.app.monitor.solver import AccountSolver
 from liquidator.app.monitor.volatility import daily_sigma
 
 
@@ -103,6 +106,8 @@ class MonitorSession:
         self.subscribed: set[str] = set()
         self.due: dict[str, float] = {}
         self.last_message = 0.0
+        self.inconsistent = False
+        self.solver = AccountSolver()
 
     def run(self) -> None:
         """Follow the account, reconnecting after every gap, until ``stop`` is set."""
@@ -146,6 +151,7 @@ class MonitorSession:
         """Read the whole account from REST again; subscribe any new symbol's mark stream."""
         snapshot: Snapshot = self.source.snapshot()
         self.book = AccountBook(snapshot)
+        self.solver = AccountSolver()  # a new market: nothing solved before holds
         self.differs = dict(reported_differences(snapshot))
         self._refresh_volatility(force=False)
         self.dirty = True
@@ -226,7 +232,16 @@ class MonitorSession:
         if not self.dirty or self.book is None:
             return
         self.dirty = False
-        lines = position_lines(self.book, self.sigmas, self.differs)
+        try:
+            lines = position_lines(self.book, self.sigmas, self.differs, self.solver)
+        except ValueError as error:  # positions that cannot form one account (AccountError)
+            if self.inconsistent:
+                raise ExchangeDataError(f"the account cannot be read: {error}") from None
+            self.inconsistent = True
+            self.output.status(f"inconsistent account ({error}); resynchronising from REST")
+            self._resync()
+            return
+        self.inconsistent = False
         if self.settings.symbols:
             lines = [line for line in lines if line.key[0] in self.settings.symbols]
         self.output.lines(lines, self.book)
