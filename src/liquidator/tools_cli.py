@@ -19,6 +19,14 @@ from liquidator.adapters.binance.fields import InputError, decimal_raw, load_jso
 from liquidator.adapters.input_files import printable, shortened
 from liquidator.adapters.marketdata.klines import read_klines
 from liquidator.app.probability import first_passage, volatility
+from liquidator.app.shocks import (
+    Shocks,
+    Step,
+    any_breaks,
+    breaking_fraction,
+    cross_breaks,
+    stress_steps,
+)
 from liquidator.bootstrap import bundled_market
 from liquidator.cli_args import decimal, real, whole
 from liquidator.core.account import Account, AccountError
@@ -27,7 +35,6 @@ from liquidator.core.margin import opening_margin
 from liquidator.core.market import Market
 from liquidator.core.position import MarginType, Position, PositionSide
 from liquidator.core.risk import assess_account
-from liquidator.core.stress import stress
 
 HORIZON_UNITS = {"m": 60_000, "h": 3_600_000, "d": 86_400_000}
 MAX_HORIZON_MS = 10 * 365 * 86_400_000  # ten years
@@ -37,7 +44,12 @@ MAX_STEPS = 1_000
 def add_commands(commands: Any) -> None:
     shock = commands.add_parser("stress", help="what price shocks do to an account file")
     shock.add_argument("file", type=Path, help="an account file (as for liquidator risk)")
-    shock.add_argument("--shock", required=True, help="the largest shock, e.g. -20%% or 0.15")
+    shock.add_argument(
+        "--shock",
+        required=True,
+        action="append",
+        help="the largest shock: -20%% (every symbol) or BTCUSDT=-10%% (repeat per symbol)",
+    )
     shock.add_argument(
         "--steps", type=whole(1, MAX_STEPS), default=10, help="steps from 0 to the shock"
     )
@@ -87,41 +99,96 @@ def _fraction(text: str) -> Fraction:
     return shock
 
 
+def _shocks(values: list[str]) -> Shocks:
+    """Read ``-20%`` (every symbol) and ``BTCUSDT=-10%`` (one symbol) shocks."""
+    by_symbol: dict[str, Fraction] = {}
+    default = None
+    for value in values:
+        symbol, _, text = value.rpartition("=")
+        if not symbol:
+            default = _fraction(text)
+        elif symbol.strip().isalnum() and symbol.isascii():
+            by_symbol[symbol.strip().upper()] = _fraction(text)
+        else:
+            raise ValueError(f"--shock: {printable(symbol)[:20]!r} is not a symbol")
+    return Shocks(by_symbol, default)
+
+
+def _percent(value: Fraction) -> str:
+    return f"{Decimal(value.numerator) / value.denominator:.2%}"
+
+
 def _stress(args: argparse.Namespace) -> dict[str, Any]:
     market = bundled_market()
     account = parse_account(load_json(args.file, "FILE"), market)
-    steps = stress(account, market.brackets, _fraction(args.shock), args.steps)
-    rows: list[dict[str, Any]] = [
-        {
-            "shock": f"{Decimal(step.shock.numerator) / step.shock.denominator:.2%}",
-            "marginRatio": step.margin_ratio.fixed(4) if step.margin_ratio else None,
-            "liquidated": list(step.liquidated),
-            "surviving": step.surviving,
-            "equity": step.equity.fixed(2),
-        }
-        for step in steps
-    ]
+    shocks = _shocks(args.shock)
+    symbols = sorted({p.symbol for p in account.positions})
+    unknown = sorted(set(shocks.by_symbol) - set(symbols))
+    if unknown:
+        raise ValueError(f"--shock: {unknown[0]} is not a symbol of the account")
+    tables = dict(market.brackets)
+    steps = stress_steps(account, tables, shocks, args.steps)
+    rows = [_stress_row(step, shocks, symbols) for step in steps]
+    breaks_at = _at(breaking_fraction(account, tables, shocks, cross_breaks), shocks, symbols)
+    first = _at(breaking_fraction(account, tables, shocks, any_breaks), shocks, symbols)
     if not args.json:
-        table = Table(title=f"Stress of {printable(args.file.name)} (every mark moves together)")
-        for name in (
-            "shock",
-            "cross margin ratio",
-            "liquidated at this step",
-            "positions left",
-            "equity left",
-        ):
-            table.add_column(name, justify="left" if name.startswith("liq") else "right")
-        for row in rows:
-            ratio = "gone" if row["marginRatio"] is None else f"{Decimal(row['marginRatio']):.2%}"
-            table.add_row(
-                row["shock"],
-                ratio,
-                ", ".join(row["liquidated"]) or "-",
-                str(row["surviving"]),
-                row["equity"],
-            )
-        Console().print(table)
-    return {"file": printable(args.file), "steps": rows}
+        _render_stress(args, rows, breaks_at, first)
+    return {
+        "file": printable(args.file),
+        "steps": rows,
+        "breaksAt": breaks_at,
+        "firstLiquidationAt": first,
+    }
+
+
+def _at(fraction: Fraction | None, shocks: Shocks, symbols: list[str]) -> dict[str, str] | None:
+    if fraction is None:
+        return None
+    return {s: _percent(fraction * shocks.of(s)) for s in symbols if shocks.of(s)}
+
+
+def _stress_row(step: Step, shocks: Shocks, symbols: list[str]) -> dict[str, Any]:
+    moves = {s: _percent(step.fraction * shocks.of(s)) for s in symbols if shocks.of(s)}
+    same = len(set(moves.values())) == 1 and len(moves) == len(symbols)
+    return {
+        "shock": next(iter(moves.values())) if same else moves,
+        "shocks": moves,
+        "marginRatio": step.margin_ratio.fixed(4) if step.margin_ratio else None,
+        "liquidated": list(step.liquidated),
+        "surviving": step.surviving,
+        "equity": step.equity.fixed(2),
+    }
+
+
+def _render_stress(
+    args: argparse.Namespace,
+    rows: list[dict[str, Any]],
+    breaks_at: dict[str, str] | None,
+    first: dict[str, str] | None,
+) -> None:
+    table = Table(title=f"Stress of {printable(args.file.name)}")
+    for name in ("shock", "cross margin ratio", "liquidated at this step", "left", "equity"):
+        table.add_column(name, justify="left" if name.startswith("liq") else "right")
+    for row in rows:
+        ratio = "gone" if row["marginRatio"] is None else f"{Decimal(row['marginRatio']):.2%}"
+        shock = (
+            row["shock"]
+            if isinstance(row["shock"], str)
+            else ", ".join(f"{s} {v}" for s, v in row["shocks"].items())
+        )
+        table.add_row(
+            shock, ratio, ", ".join(row["liquidated"]) or "-", str(row["surviving"]), row["equity"]
+        )
+    console = Console()
+    console.print(table)
+    if first is not None:
+        moves = ", ".join(f"{s} {v}" for s, v in first.items())
+        console.print(f"First liquidation at {moves}.")
+    if breaks_at is not None:
+        moves = ", ".join(f"{s} {v}" for s, v in breaks_at.items())
+        console.print(f"The cross account breaks (margin ratio 100%) at {moves}.")
+    elif first is None:
+        console.print("Nothing is liquidated before the marks reach zero or +1000%.")
 
 
 def _horizon(text: str) -> int:
@@ -138,7 +205,11 @@ def _horizon(text: str) -> int:
     return max(1, int(amount * HORIZON_UNITS[unit]))
 
 
-def _sigma(args: argparse.Namespace) -> float:
+MODEL = "geometric Brownian motion with drift -sigma^2/2 (the price a martingale)"
+SHORT_DATA_MINUTES = 1_440
+
+
+def _sigma(args: argparse.Namespace, warnings: list[str]) -> float:
     if args.volatility is not None:
         return float(args.volatility)
     if args.klines is None:
@@ -147,7 +218,15 @@ def _sigma(args: argparse.Namespace) -> float:
     if len(closes) < 3:
         name = printable(args.klines)
         raise ValueError(f"--klines: {name}: {len(closes)} klines; 3 are needed for a volatility")
-    return volatility(closes, 60_000)
+    sigma = volatility(closes, 60_000)
+    minutes = len(closes) - 1
+    if minutes < SHORT_DATA_MINUTES:
+        warnings.append(
+            f"{minutes} minutes of klines annualised to {sigma:.0%} a year: under a day of data "
+            "says little about a year (a crash window inflates it, a calm hour shrinks it); "
+            "give --volatility or a longer file"
+        )
+    return sigma
 
 
 def _liquidation(market: Market, args: argparse.Namespace, leverage: int) -> Price | None:
@@ -187,7 +266,8 @@ def _chance(entry: Price, liquidation: Price | None, sigma: float, horizon_ms: i
 
 
 def _probability(args: argparse.Namespace) -> dict[str, Any]:
-    sigma = _sigma(args)
+    warnings: list[str] = []
+    sigma = _sigma(args, warnings)
     horizon = _horizon(args.horizon)
     entry = _entry(args.entry)
     market = bundled_market()
@@ -213,6 +293,8 @@ def _probability(args: argparse.Namespace) -> dict[str, Any]:
         "probability": round(chance, 6),
         "target": args.target,
         "safeLeverage": safe,
+        "model": MODEL,
+        "warnings": warnings,
     }
     if not args.json:
         table = Table(
@@ -226,5 +308,9 @@ def _probability(args: argparse.Namespace) -> dict[str, Any]:
         table.add_row(
             f"Highest leverage with P <= {args.target:.2%}", f"{safe}x" if safe else "none"
         )
-        Console().print(table)
+        console = Console()
+        console.print(table)
+        console.print(f"Model: {MODEL}.")
+        for warning in warnings:
+            console.print(f"[yellow]warning:[/] {warning}")
     return body

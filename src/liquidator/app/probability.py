@@ -1,7 +1,8 @@
 """The chance that the mark reaches a liquidation price within a horizon, and a safe leverage.
 
-Model: a driftless log-normal price (a martingale, ``dS = sigma S dW``), so ``log S`` is a
-Brownian motion with drift ``-sigma**2 / 2``. For a long liquidated at ``L < S0``, with
+Model: geometric Brownian motion ``dS = sigma S dW`` (no drift in the price: a martingale),
+so ``log S`` is a Brownian motion with drift ``-sigma**2 / 2``: log-normal, not driftless.
+For a long liquidated at ``L < S0``, with
 ``a = ln(S0 / L)``, ``s = sigma sqrt(T)``, the first-passage probability is
 
     P = Phi((-a + s**2/2) / s) + e**a Phi((-a - s**2/2) / s)
