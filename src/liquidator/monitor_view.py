@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, datetime
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any, TextIO
 
 from rich.console import Console
@@ -127,8 +128,8 @@ class TableOutput:
 
 
 COLUMNS = (
-    "Symbol", "Side", "Size", "Entry", "Mark", "Liq. price", "Binance", "Bankruptcy",
-    "Margin ratio", "Distance", "σ away", "ADL", "Funding", "Next funding",
+    "Symbol", "Position", "Size", "Entry", "Mark", "Liquidation", "Binance's", "Bankruptcy",
+    "Margin", "Distance", "σ away", "ADL", "Funding", "Next",
 )  # fmt: skip
 
 
@@ -137,7 +138,7 @@ def position_table(lines: list[PositionLine], book: AccountBook, window: str) ->
     when = datetime.fromtimestamp(book.updated_ms / 1000, UTC).strftime("%H:%M:%S UTC")
     table = Table(title=f"liquidator monitor · {when}", caption=_caption(lines, window))
     for column in COLUMNS:
-        table.add_column(column, justify="left" if column in ("Symbol", "Side") else "right")
+        table.add_column(column, justify="left" if column in ("Symbol", "Position") else "right")
     for line in lines:
         table.add_row(*_row(line))
     return table
@@ -147,22 +148,22 @@ def _row(line: PositionLine) -> list[str]:
     risk = line.risk
     position = risk.position
     side = "LONG" if position.direction > 0 else "SHORT"
-    if position.side.value != "BOTH":
-        side = position.side.value
-    liquidation = line.liquidation
+    kind = "iso" if position.isolated_wallet is not None else "cross"
+    liquidation = risk.liquidation.trigger
     distance = risk.distance_to_liquidation()
     sigma = line.sigma_distance()
     funding = line.funding
-    reported = str(line.reported) if line.reported else NONE
+    falling = position.direction > 0  # a long's prices are reached from above: shown rounded up
+    reported = _shown_price(line.reported, up=falling)
     return [
         position.symbol,
-        f"{side} {position.margin_type.value}",
+        f"{side} {kind} {position.leverage}x",
         str(abs(position.quantity)),
-        str(position.entry_price),
+        _shown_price(position.entry_price, up=falling),
         str(position.mark_price),
-        str(liquidation) if liquidation else NONE,
+        _shown_price(liquidation.price if liquidation else None, up=falling),
         f"[yellow]{reported} ≠[/]" if line.differs else reported,
-        str(risk.bankruptcy.price) if risk.bankruptcy else NONE,
+        _shown_price(risk.bankruptcy.price if risk.bankruptcy else None, up=falling),
         _percent(line.margin_ratio),
         _percent(distance),
         f"{sigma:.2f}σ" if sigma is not None else NONE,
@@ -170,6 +171,19 @@ def _row(line: PositionLine) -> list[str]:
         _percent(funding.rate, places=4) if funding else NONE,
         _time(funding.next_ms) if funding and funding.next_ms else NONE,
     ]
+
+
+def _shown_price(price: Price | None, *, up: bool) -> str:
+    """Return a price for the table: 2 decimals (6 below 10), rounded toward the safe side.
+
+    The JSON lines carry every price exactly; the table only has to be read at a glance.
+    """
+    if price is None:
+        return NONE
+    value = price.to_decimal()
+    step = Decimal("0.01") if value >= 10 else Decimal("0.000001")
+    shown = value.quantize(step, rounding=ROUND_CEILING if up else ROUND_FLOOR)
+    return f"{shown.normalize():f}" if shown == shown.to_integral_value() else f"{shown:f}"
 
 
 def _caption(lines: list[PositionLine], window: str) -> str:
