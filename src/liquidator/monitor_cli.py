@@ -160,7 +160,7 @@ def _credentials(key_file: Path | None) -> tuple[str, str]:
     try:
         body = json.loads(text)
         pair = (str(body["apiKey"]), str(body["secretKey"]))
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):  # RecursionError: deep JSON
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         pair = (lines[0], lines[1]) if len(lines) >= 2 else ("", "")
     if not all(pair) or not all(part.isascii() and part.isprintable() for part in pair):

@@ -260,6 +260,16 @@ HOSTILE: dict[str, tuple[Build, str]] = {
         ],
         "--from: '9999",
     ),
+    "monitor: a --key-file of 10,000 nested arrays": (
+        lambda folder: [
+            "monitor",
+            "--key-file",
+            str(write(folder, "keys.json", DEEP_ARRAY)),
+            "--base-url",
+            "http://127.0.0.1:9",
+        ],
+        "--key-file: ",
+    ),
     "simulate: a NaN --crash": (
         lambda folder: ["simulate", "--journal", str(folder / "j.sqlite"), "--crash", "nan"],
         "--crash: 'nan' is not a finite number",
@@ -380,6 +390,7 @@ def test_replay_of_an_empty_file_in_a_real_process_is_one_line(tmp_path: Path) -
         (["--price-file", "binary.csv"], b"--price-file: binary.csv: is not UTF-8 text"),
         (["--price-file", "empty.csv"], b"--price-file: empty.csv: holds no klines"),
         (["--price-speed", "nan"], b"a positive speed"),
+        (["--walk-bps", "nan"], b"--walk-bps: 'nan' is not a finite number"),
     ],
 )
 def test_serve_refuses_a_bad_price_file_or_speed_before_it_starts(
