@@ -110,6 +110,7 @@ def session_json(summary: SessionSummary) -> dict[str, object]:
         "systemBalances": {k: trim_raw(v) for k, v in summary.system_balances.items()},
         "ledgerBalanced": summary.ledger_balanced,
         "stateHash": summary.state_hash,
+        "liquidated": summary.liquidated,
     }
 
 
@@ -135,6 +136,19 @@ def render_session(summary: SessionSummary, console: Console) -> None:
         ("Ledger balanced", "yes" if summary.ledger_balanced else "NO"),
         ("State hash", summary.state_hash[:16]),
     ]
+    rows.append(("Liquidated", _liquidated(summary.liquidated)))
     for key, value in rows:
         table.add_row(key, value)
     console.print(table)
+    if summary.liquidated:
+        first = summary.liquidated[0].split(" ")[0]
+        journal = printable(summary.journal)
+        console.print(f"Tell one: liquidator explain {journal} --account {first}", markup=False)
+
+
+def _liquidated(names: list[str]) -> str:
+    """Return who was liquidated, the first ten by name and how many more."""
+    if not names:
+        return "nobody"
+    shown = ", ".join(names[:10])
+    return f"{len(names)}: {shown}" + (f", and {len(names) - 10} more" if len(names) > 10 else "")

@@ -20,7 +20,7 @@ from liquidator.app.workload import Workload, WorkloadConfig
 from liquidator.core.codec import encode
 from liquidator.core.commands import Command
 from liquidator.core.engine import Engine, Outcome
-from liquidator.core.events import TradeExecuted
+from liquidator.core.events import LiquidationTriggered, TradeExecuted
 from liquidator.core.fixed import SCALE
 from liquidator.core.ledger import EXTERNAL
 from liquidator.core.market import Market
@@ -48,6 +48,7 @@ class SessionSummary:
     system_balances: dict[str, int] = field(default_factory=dict)
     ledger_balanced: bool = True
     state_hash: str = ""
+    liquidated: list[str] = field(default_factory=list)  # "trader-0043 (isolated BTCUSDT LONG)"
 
     @property
     def commands(self) -> int:
@@ -114,10 +115,20 @@ def _tally(summary: SessionSummary, outcome: Outcome) -> None:
         return
     summary.accepted += 1
     for event in outcome.events:
-        if isinstance(event, TradeExecuted):
+        if isinstance(event, LiquidationTriggered):
+            summary.liquidated.append(liquidated_unit(event))
+        elif isinstance(event, TradeExecuted):
             summary.trades += 1
             notional = event.quantity * event.price // SCALE
             summary.volume[event.symbol] = summary.volume.get(event.symbol, 0) + notional
+
+
+def liquidated_unit(event: LiquidationTriggered) -> str:
+    """Return who was liquidated: the account and its margin unit."""
+    if "/" in event.wallet:
+        _, symbol, side = event.wallet.split("/")
+        return f"{event.account} (isolated {symbol} {side})"
+    return f"{event.account} (cross {event.asset})"
 
 
 def _describe(summary: SessionSummary, engine: Engine) -> None:
