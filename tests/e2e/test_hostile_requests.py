@@ -294,6 +294,22 @@ def test_a_message_flood_closes_the_connection(guarded: LiveServer) -> None:
     assert closed.value.rcvd.code == 1008
 
 
+def churn(server: LiveServer, connections: int) -> None:
+    for number in range(connections):
+        with connect(ws_url(server) + "/btcusdt@markPrice") as ws:
+            ws.send(json.dumps({"method": "LIST_SUBSCRIPTIONS", "id": number}))
+            ws.recv(timeout=5)
+
+
+def test_closed_websockets_leave_no_memory_behind(guarded: LiveServer) -> None:
+    churn(guarded, 300)  # the allocator's own pools, filled once
+    before = memory_kib(guarded)["VmRSS"]
+
+    churn(guarded, 1000)
+
+    assert memory_kib(guarded)["VmRSS"] - before < 4 * 1024  # was ~10 MiB a thousand
+
+
 # --- hostile parameters over the wire -------------------------------------------------------------
 
 
