@@ -154,6 +154,16 @@ class Webhook:
     def kinds(self) -> list[str]:
         return [alert["alert"] for alert in self.received]
 
+    def titles(self) -> list[str]:
+        return [body["title"] for body in self.received]
+
+
+def eventually(condition: Callable[[], bool], seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
 
 Exchange = tuple[LiveServer, dict[str, str], UMFutures]
 
@@ -188,8 +198,11 @@ def test_monitor_alerts_before_and_at_a_liquidation_with_the_server_s_prices(
     client.new_order(symbol="BTCUSDT", side="BUY", type="MARKET", quantity="0.1")
     client.change_leverage(symbol="ETHUSDT", leverage=10)
     client.new_order(symbol="ETHUSDT", side="SELL", type="MARKET", quantity="1")
-    webhook = Webhook()
-    monitor = Monitor(server, key, "--alert-margin-ratio", "50", "--webhook", webhook.url)
+    webhook, chat = Webhook(), Webhook()  # chat: apprise's json:// service posts there
+    chat_url = chat.url.replace("http://", "json://")
+    monitor = Monitor(
+        server, key, "--alert-margin-ratio", "50", "--webhook", webhook.url, "--notify", chat_url
+    )
     try:
         first = {symbol: monitor.wait(is_position(symbol)) for symbol in ("BTCUSDT", "ETHUSDT")}
         for row in client.get_position_risk():
@@ -208,9 +221,7 @@ def test_monitor_alerts_before_and_at_a_liquidation_with_the_server_s_prices(
         alert = monitor.wait(lambda line: line.get("alert") == "MARGIN_RATIO")
         assert alert["symbol"] == "BTCUSDT"
         assert Decimal(alert["marginRatio"]) > Decimal("0.5")
-        deadline = time.monotonic() + 10
-        while not webhook.received and time.monotonic() < deadline:
-            time.sleep(0.05)
+        eventually(lambda: bool(webhook.received))
         assert webhook.kinds() == ["MARGIN_RATIO"]
 
         move_mark(server, "BTCUSDT", "57000")  # past the liquidation price
@@ -218,15 +229,15 @@ def test_monitor_alerts_before_and_at_a_liquidation_with_the_server_s_prices(
         assert liquidated["symbol"] == "BTCUSDT"
         assert liquidated["executedQty"] == "0.10000000"
         monitor.wait(is_position("BTCUSDT", positionAmt="0"))
-        deadline = time.monotonic() + 10
-        while len(webhook.received) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        eventually(lambda: "LIQUIDATION" in webhook.kinds())
         assert webhook.kinds()[0] == "MARGIN_RATIO"
-        assert "LIQUIDATION" in webhook.kinds()
+        eventually(lambda: "liquidator: LIQUIDATION" in chat.titles())
+        assert chat.titles()[0] == "liquidator: MARGIN_RATIO"
     finally:
         monitor.close()
-        webhook.server.shutdown()
-        webhook.server.server_close()
+        for hook in (webhook, chat):
+            hook.server.shutdown()
+            hook.server.server_close()
 
 
 def test_monitor_opens_a_new_listen_key_when_its_key_is_closed(exchange: Exchange) -> None:
