@@ -29,6 +29,7 @@ from liquidator.app.collector import tune_collector
 from liquidator.app.journal import JournalError
 from liquidator.app.keys import AccountNameError, PublicKeyError, check_account_name
 from liquidator.bootstrap import bundled_market
+from liquidator.cli_args import real
 from liquidator.core.market_maker import MarketMakerConfig
 from liquidator.core.venue import PriceSource, VenueConfig
 
@@ -64,7 +65,9 @@ def add_commands(commands: Any) -> None:
         "--no-price-walk", action="store_true", help="prices only from the admin API"
     )
     serve.add_argument("--walk-seed", type=int, default=7, help="seed of the index random walk")
-    serve.add_argument("--walk-bps", type=float, default=5.0, help="random walk step, in bps")
+    serve.add_argument(
+        "--walk-bps", type=real(0, 10_000), default=5.0, help="random walk step, in bps"
+    )
     serve.add_argument(
         "--mark-source", choices=("computed", "feed"), default="computed", help="mark price source"
     )
