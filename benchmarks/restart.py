@@ -273,6 +273,8 @@ def open_as_server(path: Path) -> None:
 
     tune_collector(freeze=False)
     settings = Settings(market=bundled_market(), database=path, price_walk=False, heartbeat_ms=0)
+    with closing(sqlite3.connect(path)) as connection:
+        snapshot = connection.execute("SELECT COALESCE(MAX(seq), 0) FROM snapshots").fetchone()[0]
     before = rss_mb()
     started = time.perf_counter()
     server = _open(settings, None)  # the lifespan's first step: all a request waits for
@@ -286,6 +288,7 @@ def open_as_server(path: Path) -> None:
                 "rss_mb": rss_mb(),
                 "rss_before_mb": before,
                 "caught_up": live.caught_up,
+                "replayed": live.exchange.seq - snapshot,
                 "seq": live.exchange.seq,
             }
         )
@@ -334,11 +337,15 @@ def report(
     console.print(table)
     console.print(f"build rate: {rate:,.0f} commands/s (journal + histories, synchronous OFF)")
     table = Table(title=f"Restart to serving (a fresh process; target {TARGET_RESTART_S} s)")
-    for name in ("journal", "seconds", "RSS MB serving", "records caught up"):
+    for name in ("journal", "seconds", "RSS MB serving", "engine replayed", "histories caught up"):
         table.add_column(name, justify="left" if name == "journal" else "right")
     for name, result in opens.items():
         table.add_row(
-            name, f"{result['seconds']:.2f}", f"{result['rss_mb']:,.1f}", f"{result['caught_up']:,}"
+            name,
+            f"{result['seconds']:.2f}",
+            f"{result['rss_mb']:,.1f}",
+            f"{result['replayed']:,}",
+            f"{result['caught_up']:,}",
         )
     console.print(table)
 
@@ -398,6 +405,7 @@ def main() -> None:
                 "restart_tenth_s": round(clean_first["seconds"], 2),
                 "restart_after_crash_s": round(crash["seconds"], 2),
                 "caught_up_after_crash": crash["caught_up"],
+                "replayed_after_crash": crash["replayed"],
                 "rss_serving_mb": round(clean_last["rss_mb"], 1),
                 "rss_serving_tenth_mb": round(clean_first["rss_mb"], 1),
                 "rss_builder_mb": round(last.rss_mb, 1),

@@ -25,12 +25,6 @@ class Window:
         if self.limit < 1:
             raise ValueError(f"a history limit is at least 1, got {self.limit}")
 
-    def holds(self, time_ms: int) -> bool:
-        """Tell whether ``time_ms`` falls inside the window."""
-        return (self.start_ms is None or time_ms >= self.start_ms) and (
-            self.end_ms is None or time_ms <= self.end_ms
-        )
-
 
 def is_served(account: str) -> bool:
     """Tell whether ``account`` is a user's: no API key reads a system account's history.
