@@ -43,6 +43,7 @@ class SqliteHistory:
         except sqlite3.Error as error:
             connection.close()
             raise JournalError(f"{where}: the history tables cannot be used: {error}") from error
+        self._in_progress = bool(self.force_orders_in_progress())  # rows a write must replace
 
     @classmethod
     def open(cls, path: str | Path, *, synchronous: str = "NORMAL") -> Self:
@@ -90,8 +91,13 @@ class SqliteHistory:
             ).fetchall()
             if not applied:
                 raise JournalError(f"{self._where}: the history checkpoint would go back")
-            for sql, values in rows.statements(batch):
-                connection.executemany(sql, values)
+            replaced = (
+                rows.in_progress(batch) if batch.force_in_progress or self._in_progress else ()
+            )
+            for sql, values in (*rows.statements(batch), *replaced):
+                if values:
+                    connection.executemany(sql, values)
+        self._in_progress = bool(batch.force_in_progress)
 
     def close(self) -> None:
         if self._connection is not None:

@@ -35,6 +35,7 @@ BAR_COLUMNS = (
 )
 FUNDING_COLUMNS = "symbol, funding_rate, mark_price, funding_ms, positions, ts_ms"
 MOVEMENT_COLUMNS = "fund, asset, kind, change, balance, account, symbol, ts_ms"
+IN_PROGRESS = "history_force_in_progress"
 
 
 def _insert(table: str, columns: str, *, replace: bool = False) -> str:
@@ -44,7 +45,7 @@ def _insert(table: str, columns: str, *, replace: bool = False) -> str:
 
 
 def statements(batch: HistoryBatch) -> Iterator[tuple[str, list[Row]]]:
-    """Yield each statement of a batch's write with its rows (none for an empty list)."""
+    """Yield each insert of a batch's write with its rows (the forced orders in progress apart)."""
     yield (
         _insert(
             "history_orders",
@@ -56,11 +57,6 @@ def statements(batch: HistoryBatch) -> Iterator[tuple[str, list[Row]]]:
     yield _insert("history_fills", FILL_COLUMNS), [fill_row(f) for f in batch.fills]
     yield _insert("history_income", INCOME_COLUMNS), [income_row(r) for r in batch.income]
     yield _insert("history_force_orders", FORCE_COLUMNS), [force_row(r) for r in batch.force_orders]
-    yield "DELETE FROM history_force_in_progress", [()]
-    yield (
-        _insert("history_force_in_progress", FORCE_COLUMNS),
-        [force_row(r) for r in batch.force_in_progress],
-    )
     yield _insert("history_trades", TRADE_COLUMNS), [trade_row(t) for t in batch.trades]
     yield (
         _insert("history_bars", f"symbol, mark, {BAR_COLUMNS}", replace=True),
@@ -78,6 +74,12 @@ def statements(batch: HistoryBatch) -> Iterator[tuple[str, list[Row]]]:
         _insert("history_fund_levels", "fund, asset, balance, low", replace=True),
         [(v.fund, v.asset, str(v.balance), str(v.low)) for v in batch.fund_levels],
     )
+
+
+def in_progress(batch: HistoryBatch) -> Iterator[tuple[str, list[Row]]]:
+    """Yield the statements that replace the forced orders in progress with the batch's."""
+    yield f"DELETE FROM {IN_PROGRESS}", [()]
+    yield _insert(IN_PROGRESS, FORCE_COLUMNS), [force_row(r) for r in batch.force_in_progress]
 
 
 def order_row(order: Order) -> Row:
