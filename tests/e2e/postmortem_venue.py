@@ -146,3 +146,24 @@ def hedge_pair(venue: Venue) -> None:
     venue.later(600_000)
     venue.admin("POST", "/admin/crash", symbol=BTC, percent="-20", steps=40)
     venue.later(60_000)
+
+
+def thirty_days(venue: Venue) -> None:
+    """A month of trading, an hour at a time: the mark moves every hour, the trader trades
+    every six (0.4 to 0.5 BTC long, 10x isolated), funding settles every eight; on day 30 a
+    crash liquidates the position."""
+    venue.price(BTC, "60000")
+    trader = venue.trader("monthly", "5000")
+    trader.change_leverage(symbol=BTC, leverage=10)
+    trader.change_margin_type(symbol=BTC, marginType="ISOLATED")
+    trader.new_order(symbol=BTC, side="BUY", type="MARKET", quantity="0.4")
+    price = 60_000
+    for hour in range(30 * 24):
+        venue.later(3_600_000)
+        price += 40 if (hour * 7919) % 13 < 7 else -40
+        venue.price(BTC, str(price))
+        if hour % 6 == 0:
+            side = "BUY" if (hour // 6) % 2 == 0 else "SELL"
+            trader.new_order(symbol=BTC, side=side, type="MARKET", quantity="0.1")
+    venue.admin("POST", "/admin/crash", symbol=BTC, percent="-35", steps=70)
+    venue.later(60_000)

@@ -9,6 +9,7 @@ same story it must give the same report as from the API.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from tests.e2e.postmortem_venue import (
     json_of,
     liquidator,
     raw,
+    thirty_days,
 )
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "binance_exports"
@@ -142,3 +144,18 @@ def test_bad_input_is_one_line_and_status_2(venue: Venue, tmp_path: Path) -> Non
     assert "no liquidation" in results[2].stderr
     assert "broken.csv row 2" in results[3].stderr
     assert "Price" in results[3].stderr
+
+
+def test_postmortem_of_a_30_day_history_takes_under_10_seconds(venue: Venue) -> None:
+    thirty_days(venue)
+
+    started = time.perf_counter()
+    result = venue.postmortem("monthly", "--json")
+    seconds = time.perf_counter() - started
+
+    report = only(json_of(result))
+    print(f"postmortem of 30 days: {seconds:.2f} s")  # noqa: T201
+    assert seconds < 10
+    assert report["walletSource"] == "10x isolated, rebuilt from the fills"
+    assert raw(report["loss"]["total"]) == venue.income_total("monthly")
+    assert report["loss"]["funding"] != "0"  # 90 funding settlements while it was open

@@ -126,6 +126,13 @@ def _survive(item: Liquidation) -> dict[str, Any]:
             "loss": trim_raw(stop.loss),
         },
         "gap": None if saved.gap is None else [trim_raw(saved.gap[0]), trim_raw(saved.gap[1])],
+        "closestStop": None
+        if saved.closest is None
+        else {
+            "price": trim_raw(saved.closest.price),
+            "fill": trim_raw(saved.closest.fill),
+            "loss": trim_raw(saved.closest.loss),
+        },
     }
 
 

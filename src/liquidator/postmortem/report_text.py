@@ -233,6 +233,12 @@ def _survival(item: Liquidation) -> list[str]:
             f"included) instead of {money(-item.loss.total, asset)}, keeping "
             f"{money(kept, asset)} of the margin"
         )
+    elif saved.closest is not None:
+        lines.append(
+            f"  no stop would have kept half the margin: even one a tick from the entry, at "
+            f"{trim_raw(saved.closest.price)}, fills about {trim_raw(saved.closest.fill)} and "
+            f"loses {money(saved.closest.loss, asset)} with the fees and funding paid"
+        )
     elif saved.gap is not None:
         lines.append(
             f"  no stop would have saved half the margin: the mark jumped from "

@@ -38,12 +38,14 @@ class Survival:
     max_leverage: int  # 0: not even 1x
     stop: Stop | None
     gap: tuple[int, int] | None  # (from, to): the step that jumped past every useful stop
+    closest: Stop | None = None  # no stop kept half: the one a tick from the entry, for scale
 
 
 def stop_for(
     leg: Leg, path: list[tuple[int, int]], wallet: int, costs: int, tick: int, liquidation: int
 ) -> tuple[Stop | None, tuple[int, int] | None]:
-    """Return the farthest stop that keeps half of ``wallet``; or the gap that defeats all.
+    """Return the farthest stop that keeps half of ``wallet``; or, when none does, the stop a
+    tick from the entry (if even it loses more) or the gap that jumped past every stop.
 
     ``costs`` are the commissions and funding already paid (positive), ``path`` the marks from
     the opening on, ``liquidation`` our liquidation price.
@@ -69,6 +71,9 @@ def stop_for(
             hi = middle - 1
     if best is not None:
         return best, None
+    closest = stop_at(_on_tick(entry + side * tick, tick, long))
+    if closest.loss > budget:
+        return closest, None
     return None, _gap(path, entry, liquidation, long)
 
 
@@ -123,11 +128,14 @@ def survival(
 ) -> Survival:
     """Return what would have survived (leverage: the unit's notional at entry over ``needed``)."""
     notional = sum(abs(leg.cost) for leg in legs) // SCALE
+    found, gap = stop
+    kept = found is not None and found.loss <= wallet // KEEP
     return Survival(
         worst_mark=worst,
         margin_needed=needed,
         extra_margin=max(0, needed - wallet),
         max_leverage=notional // needed if needed > 0 else 0,
-        stop=stop[0],
-        gap=stop[1],
+        stop=found if kept else None,
+        gap=gap,
+        closest=None if kept else found,
     )
