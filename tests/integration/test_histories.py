@@ -13,7 +13,7 @@ import pytest
 from liquidator.adapters.sqlite.history import SqliteHistory
 from liquidator.adapters.sqlite.journal import SqliteJournal
 from liquidator.app.exchange import Exchange
-from liquidator.app.history import HistoryBatch
+from liquidator.app.history import HistoryBatch, HistoryWriteError
 from liquidator.app.history_filter import Window
 from liquidator.app.journal import Journal, JournalError, JournalRecord, MemoryJournal
 from liquidator.app.live_exchange import LiveExchange, SimulatedClock
@@ -341,3 +341,36 @@ def test_memory_stays_bounded_by_the_live_state_while_the_history_grows(tmp_path
     assert rows_after - rows_before >= MEASURED * 4  # the history grew with every command
     assert largest < 64 * 6  # what is held is at most one write's worth
     assert grown / commands < 64, f"{grown / commands:.0f} bytes left behind per command"
+
+
+class FailingStore(SqliteHistory):
+    """An in-memory store whose writes fail while ``failing`` is set."""
+
+    failing = False
+
+    def write(self, batch: HistoryBatch) -> None:
+        if self.failing:
+            raise HistoryWriteError("database or disk is full")
+        super().write(batch)
+
+
+def test_a_history_write_that_fails_is_retried_and_the_command_stands(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = FailingStore.memory()
+    venue, reference = (
+        Venue(MemoryJournal(), store, write_every=4),
+        Venue(MemoryJournal(), memory()),
+    )
+    venue.run(setup())
+    reference.run(setup())
+
+    store.failing = True
+    venue.run(round_trip(1))  # two writes fall due and fail: no command is refused
+    store.failing = False
+    venue.run(round_trip(2))
+    reference.run([*round_trip(1), *round_trip(2)])
+
+    assert "could not be written" in caplog.text
+    assert venue.answers() == reference.answers()
+    assert store.applied_seq() == venue.live.exchange.seq

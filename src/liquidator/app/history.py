@@ -21,6 +21,7 @@ checkpoint, ``applied_seq``: the last journal record whose events the store hold
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -34,6 +35,8 @@ from liquidator.app.order_history import Fill, OrderHistory, OrderStore
 from liquidator.core.codec import decode_event, record_type
 from liquidator.core.events import Event, FundingSettled, TradeExecuted
 from liquidator.core.orders import Order
+
+log = logging.getLogger("liquidator.history")
 
 WRITE_EVERY = 256  # commands between two writes of the histories (reads write sooner)
 PROJECTED = frozenset(
@@ -50,6 +53,14 @@ PROJECTED = frozenset(
         "AutoDeleveraged",
     }
 )  # the event types a history reads
+
+
+class HistoryWriteError(Exception):
+    """The store could not take a write (disk full, I/O error); nothing of it was written.
+
+    Raised by :meth:`HistoryStore.write`. The rows stay in memory: a periodic write logs it and
+    the next write retries; a read that needs the store up to date fails with it.
+    """
 
 
 @dataclass
@@ -76,7 +87,10 @@ class HistoryStore(OrderStore, IncomeStore, ForceOrderStore, MarketStore, FundSt
         """Return the seq of the last journal record the store holds the events of."""
 
     def write(self, batch: HistoryBatch) -> None:
-        """Add ``batch`` and move the checkpoint to ``batch.applied_seq``, all or nothing."""
+        """Add ``batch`` and move the checkpoint to ``batch.applied_seq``, all or nothing.
+
+        Raises :class:`HistoryWriteError` if the store cannot be written.
+        """
 
     def close(self) -> None:
         """Release the store."""
@@ -108,7 +122,14 @@ class Histories:
             model.apply(events)
         self.applied_seq = seq
         if seq - self.written_seq >= self.write_every:
+            self._write_when_due()
+
+    def _write_when_due(self) -> None:
+        """Write, or leave it to the next write if the store refuses (the command stands)."""
+        try:
             self.write()
+        except HistoryWriteError as error:  # kept in memory, written with the next batch
+            log.warning("the histories could not be written (%s): retried at the next write", error)
 
     def write(self) -> None:
         """Write everything applied since the last write, after the journal's own records."""

@@ -18,7 +18,7 @@ from typing import Any, Self
 from liquidator.adapters.sqlite import history_rows as rows
 from liquidator.adapters.sqlite.history_schema import migrate
 from liquidator.app.force_orders import ForceOrder
-from liquidator.app.history import HistoryBatch
+from liquidator.app.history import HistoryBatch, HistoryWriteError
 from liquidator.app.history_filter import Window
 from liquidator.app.income import IncomeRow
 from liquidator.app.insurance import FundLevel
@@ -83,6 +83,12 @@ class SqliteHistory:
 
     def write(self, batch: HistoryBatch) -> None:
         """Add ``batch`` and move the checkpoint to ``batch.applied_seq``, in one transaction."""
+        try:
+            self._write(batch)
+        except sqlite3.Error as error:
+            raise HistoryWriteError(f"{self._where}: {error}") from error
+
+    def _write(self, batch: HistoryBatch) -> None:
         with _transaction(self._live()) as connection:
             applied = connection.execute(
                 "UPDATE history_checkpoint SET applied_seq = ? WHERE name = 'histories'"
