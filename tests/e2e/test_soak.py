@@ -92,9 +92,9 @@ def order_params(rng: random.Random, client_id: str) -> dict[str, Any]:
     if rng.random() < 0.7:
         price = 40_000 + rng.randrange(0, 5_000)
         params |= {"side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "price": str(price)}
-        params["quantity"] = "0.001"
+        params["quantity"] = "0.003"  # above the 100 USDT minimum notional
     else:
-        params |= {"side": rng.choice(("BUY", "SELL")), "type": "MARKET", "quantity": "0.001"}
+        params |= {"side": rng.choice(("BUY", "SELL")), "type": "MARKET", "quantity": "0.002"}
     return params
 
 

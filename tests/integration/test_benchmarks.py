@@ -57,7 +57,7 @@ def test_api_orders_benchmark_places_every_order_and_feeds_every_subscriber() ->
     assert headline["order_errors"] == 0
     assert headline["orders_per_s"] == 200
     assert headline["ws_complete"] == headline["ws_subscribers"] == 20
-    assert headline["attack_flood_refusals"] > 0  # a 5,000-stream flood is refused
+    assert headline["attack_flood_refusals"] != 0  # a 5,000-stream flood is refused
 
 
 def test_replay_day_benchmark_runs_a_short_day() -> None:
