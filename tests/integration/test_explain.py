@@ -160,3 +160,23 @@ def test_explain_refuses_unknown_account_and_missing_file(journal_path: Path) ->
         assert "Traceback" not in result.stderr
     assert "does not appear" in unknown.stderr
     assert "no liquidation of 'seller'" in calm.stderr
+
+
+def test_explain_writes_a_self_contained_page_and_markdown(
+    journal_path: Path, tmp_path: Path
+) -> None:
+    page, markdown = tmp_path / "report.html", tmp_path / "report.md"
+
+    result = explain(
+        str(journal_path), "--account", "trader", "--html", str(page), "--markdown", str(markdown)
+    )
+
+    assert result.returncode == 0, result.stderr
+    html = page.read_text(encoding="utf-8")
+    assert "<svg" in html
+    for level in ("entry 30000", "liquidation 27108.43373494", "bankruptcy 27000", "stop 29000"):
+        assert level in html
+    assert "<script" not in html
+    assert "http://" not in html
+    assert "https://" not in html
+    assert "| **total** | -3015 |" in markdown.read_text(encoding="utf-8")

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
 
-from liquidator.adapters.input_files import NumberError, shortened, whole_number
+from liquidator.adapters.input_files import NumberError, fixed_raw, shortened, whole_number
 from liquidator.postmortem.records import PostmortemError
-from liquidator.postmortem.rows import raw_of
 
 
 class Kind(Enum):
@@ -121,8 +120,13 @@ class Row:
         raise PostmortemError(f"{where}: is empty")
 
     def raw(self, name: str) -> int:
-        text = self.text(name).replace(",", "")
-        return raw_of(re.sub(r"[A-Za-z ]+$", "", text), self._place(name))
+        """Read a decimal; thousands separators and a trailing asset (``15.2 USDT``) allowed."""
+        text = self.text(name)
+        bare = re.sub(r"\s+[A-Za-z]+$", "", text.replace(",", ""))
+        try:
+            return fixed_raw(bare)
+        except NumberError as error:
+            raise PostmortemError(f"{self._place(name)}: {shortened(text)!r} {error}") from None
 
     def integer(self, name: str) -> int:
         text = self.text(name, "0")

@@ -17,7 +17,7 @@ from liquidator.postmortem.loss import story_fills
 from liquidator.postmortem.report_text import liquidation_lines, report_lines
 from liquidator.postmortem.support import when
 
-WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 900, 360, 90, 20, 20, 40
+WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 900, 380, 90, 20, 40, 40
 STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:960px;color:#1b1f24}
 h1{font-size:1.5em}h2{font-size:1.15em;margin-top:2em;border-bottom:1px solid #ccd}
@@ -101,12 +101,14 @@ def chart(item: Liquidation) -> str:
     points = " ".join(f"{x(t):.1f},{y(m):.1f}" for t, m in path)
     parts = [f'<polyline fill="none" stroke="#333" stroke-width="1.5" points="{points}"/>']
     parts += _axes(low, high, start, end)
-    for name, color, value in levels:
+    for number, (name, color, value) in enumerate(levels):
+        left = number % 2  # labels alternate sides: close levels stay readable
+        at, anchor = (LEFT + 6, "start") if left else (WIDTH - RIGHT - 4, "end")
         parts.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
             f'stroke="{color}" stroke-dasharray="6 4"/>'
-            f'<text class="axis" x="{WIDTH - RIGHT - 4}" y="{y(value) - 4:.1f}" '
-            f'text-anchor="end" fill="{color}">{name} {trim_raw(value)}</text>'
+            f'<text class="axis" x="{at}" y="{y(value) - 4:.1f}" '
+            f'text-anchor="{anchor}" fill="{color}">{name} {trim_raw(value)}</text>'
         )
     liquidation_ids = {o.order_id for o in item.case.orders}
     for fill in fills:
@@ -139,7 +141,7 @@ def _axes(low: int, high: int, start: int, end: int) -> list[str]:
         top = TOP + (high - price) * (HEIGHT - TOP - BOTTOM) / (high - low)
         parts.append(
             f'<text class="axis" x="{LEFT - 6}" y="{top + 4:.1f}" text-anchor="end">'
-            f"{trim_raw(price - price % (SCALE // 100))}</text>"
+            f"{trim_raw(price - price % _round_to(high - low))}</text>"
         )
     for step in range(3):
         moment = start + (end - start) * step // 2
@@ -152,6 +154,14 @@ def _axes(low: int, high: int, start: int, end: int) -> list[str]:
     return parts
 
 
+def _round_to(span: int) -> int:
+    """Return a round step for price labels: about a hundredth of the span, a power of ten."""
+    step = SCALE // 100
+    while step * 1000 < span:
+        step *= 10
+    return step
+
+
 def _legend() -> str:
     items = [
         ("mark", "#333"),
@@ -160,7 +170,7 @@ def _legend() -> str:
         ("liquidation fill", "#c0392b"),
     ]
     return "".join(
-        f'<rect x="{LEFT + 10 + 130 * n}" y="{TOP + 4}" width="10" height="10" fill="{color}"/>'
-        f'<text class="legend" x="{LEFT + 24 + 130 * n}" y="{TOP + 13}">{name}</text>'
+        f'<rect x="{LEFT + 10 + 130 * n}" y="12" width="10" height="10" fill="{color}"/>'
+        f'<text class="legend" x="{LEFT + 24 + 130 * n}" y="21">{name}</text>'
         for n, (name, color) in enumerate(items)
     )

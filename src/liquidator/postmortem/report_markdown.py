@@ -27,6 +27,9 @@ def _liquidation(item: Liquidation, account: str | None) -> str:
     out = [f"## {lines[0]}", ""]
     skipping = False
     for line in lines[1:]:
+        listed = out[-1].startswith(("- ", "    >"))
+        if line.startswith("  ") != listed and out[-1]:
+            out.append("")  # a blank line between a paragraph and a list
         if line.startswith(LOSS_HEADING):
             out += ["", f"### {line.rstrip(':')}", "", *_loss_table(item), ""]
             skipping = True
