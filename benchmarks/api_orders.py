@@ -125,6 +125,7 @@ def order_path(key: tuple[str, str], number: int) -> str:
             "quantity": "0.002",
             "price": f"{price:.1f}",
             "newOrderRespType": "ACK",
+            "newClientOrderId": f"bench-{number}",  # no two requests alike: none is a replay
             "timestamp": int(time.time() * 1000),
         }
     )

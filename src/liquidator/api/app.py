@@ -2,9 +2,10 @@
 
 ``create_app(settings)`` opens the journal (SQLite by default), restores the engine, and serves
 Binance's REST paths (``routes_*``), the admin API and every WebSocket path the clients use.
-Background tasks, all feeding commands through the same single loop: a heartbeat that lets time
-pass (funding, samples, the insurance funds' unwinding), a seeded random walk of the index
-prices (the default price source), and the expiry of listen keys.
+Background tasks (``background``, each supervised: a failure halts the server, never a silent
+death) feed commands through the same single loop: a heartbeat that lets time pass (funding,
+samples, the insurance funds' unwinding), a seeded random walk of the index prices (the default
+price source) or a price file, and the expiry of listen keys.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
-import random
 import secrets
 import time
 from collections.abc import AsyncIterator
@@ -26,11 +25,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from liquidator.adapters.marketdata.klines import read_klines
 from liquidator.adapters.sqlite.history import SqliteHistory
 from liquidator.adapters.sqlite.journal import SqliteJournal
 from liquidator.adapters.sqlite.keys import SqliteKeyStore
-from liquidator.api import routes_account, routes_admin, routes_market, routes_trade
+from liquidator.api import background, routes_account, routes_admin, routes_market, routes_trade
 from liquidator.api.guard import BodyLimit
 from liquidator.api.limits import RequestLimits, ServerLimits
 from liquidator.api.routing import Route, endpoint
@@ -40,11 +38,10 @@ from liquidator.app.exchange import Exchange
 from liquidator.app.journal import Journal, MemoryJournal
 from liquidator.app.keys import KeyStore, MemoryKeyStore
 from liquidator.app.live_exchange import Clock, LiveExchange, SimulatedClock
-from liquidator.core.commands import AdvanceTime, SetIndexPrice, SetMarkPrice
+from liquidator.core.commands import SetIndexPrice, SetMarkPrice
 from liquidator.core.fixed import SCALE, Price
 from liquidator.core.market import Market
 from liquidator.core.market_maker import MarketMakerConfig
-from liquidator.core.price_path import kline_path
 from liquidator.core.venue import PriceSource, VenueConfig
 
 log = logging.getLogger("liquidator.api")
@@ -111,19 +108,15 @@ def create_app(settings: Settings, keys: KeyStore | None = None) -> FastAPI:
         server = _open(settings, keys)
         holder["server"] = server
         app.state.server = server
-        tasks = [asyncio.create_task(_heartbeat(server, settings))]
-        if settings.price_file is not None:
-            tasks.append(asyncio.create_task(_replay(server, settings)))
-        if settings.price_walk:
-            tasks.append(asyncio.create_task(_walk(server, settings)))
-        tasks.append(asyncio.create_task(_expire(server)))
+        tasks = background.start(server, settings)
         try:
             yield
         finally:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            server.live.exchange.snapshot()
+            if server.halted is None:  # a halted state may be ahead of the disk: no snapshot
+                server.live.exchange.snapshot()
             server.live.close()
 
     app = FastAPI(
@@ -201,63 +194,6 @@ def _open(settings: Settings, keys: KeyStore | None) -> Server:
         if feed and state.mark_price == 0:
             live.submit(SetMarkPrice(symbol, Price(start)))
     return server
-
-
-async def _heartbeat(server: Server, settings: Settings) -> None:
-    """Let time pass on the wall clock: funding, samples, the funds' unwinding."""
-    if settings.simulated_start_ms is not None or settings.heartbeat_ms <= 0:
-        return
-    while True:
-        await asyncio.sleep(settings.heartbeat_ms / 1000)
-        try:
-            server.live.submit(AdvanceTime())
-        except Exception:  # a broken invariant stops the engine: log it, stop the loop
-            log.exception("the engine failed on a heartbeat")
-            raise
-
-
-async def _walk(server: Server, settings: Settings) -> None:
-    """A seeded geometric random walk of every index price (the default price source)."""
-    rng = random.Random(settings.walk_seed)
-    while True:
-        await asyncio.sleep(settings.walk_interval_ms / 1000)
-        for symbol, state in sorted(server.live.venue.symbols.items()):
-            if state.index_price <= 0:
-                continue
-            step = math.exp(rng.gauss(0.0, settings.walk_bps / 10_000))
-            tick = state.instrument.tick_size.raw
-            target = int(state.index_price * step)
-            target = max(tick, target - target % tick)
-            server.live.submit(SetIndexPrice(symbol, Price(target)))
-
-
-async def _replay(server: Server, settings: Settings) -> None:
-    """Replay a recorded kline file as ``price_symbol``'s index, ``price_speed`` times real
-    time, each minute along its open-high-low-close path (``core.price_path``)."""
-    assert settings.price_file is not None
-    symbol = settings.price_symbol
-    state = server.live.venue.symbols[symbol]
-    feed = settings.venue.mark_source is PriceSource.FEED
-    tick = state.instrument.tick_size.raw
-    began, first_ms = time.perf_counter(), None
-    for bar in read_klines(settings.price_file):
-        path = kline_path(bar.open_ms, 60_000, (bar.open, bar.high, bar.low, bar.close))
-        for moment, raw in path:
-            first_ms = moment if first_ms is None else first_ms
-            wait = began + (moment - first_ms) / 1000 / settings.price_speed - time.perf_counter()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            price = Price(max(tick, raw - raw % tick))
-            server.live.submit(SetIndexPrice(symbol, price))
-            if feed:
-                server.live.submit(SetMarkPrice(symbol, price))
-    log.info("the price file %s has been replayed", settings.price_file)
-
-
-async def _expire(server: Server) -> None:
-    while True:
-        await asyncio.sleep(30)
-        server.hub.expire_listen_keys()
 
 
 def _error_handlers(app: FastAPI) -> None:
