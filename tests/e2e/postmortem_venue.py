@@ -167,3 +167,45 @@ def thirty_days(venue: Venue) -> None:
             trader.new_order(symbol=BTC, side=side, type="MARKET", quantity="0.1")
     venue.admin("POST", "/admin/crash", symbol=BTC, percent="-35", steps=70)
     venue.later(60_000)
+
+
+def whale_partial(venue: Venue) -> None:
+    """220 BTC long at 20x isolated (13.2M notional, bracket 5 at 2%): a slow 4.8% fall is met
+    by partial liquidation steps into the bids of the book before the full one."""
+    venue.price(BTC, "60000")
+    seller = venue.trader("seller", "3000000")
+    seller.change_leverage(symbol=BTC, leverage=20)
+    bidder = venue.trader("bidder", "500000")
+    whale = venue.trader("whale", "1000000")
+    whale.change_leverage(symbol=BTC, leverage=20)
+    whale.change_margin_type(symbol=BTC, marginType="ISOLATED")
+    venue.later(1_000)
+    for _ in range(2):
+        seller.new_order(
+            symbol=BTC, side="SELL", type="LIMIT", timeInForce="GTC", quantity="110", price="60000"
+        )
+        whale.new_order(symbol=BTC, side="BUY", type="MARKET", quantity="110")
+        venue.later(1_000)
+    bidder.new_order(
+        symbol=BTC, side="BUY", type="LIMIT", timeInForce="GTC", quantity="30", price="57300"
+    )
+    venue.later(600_000)
+    venue.admin("POST", "/admin/crash", symbol=BTC, percent="-4.8", steps=96)
+    venue.later(60_000)
+
+
+def deleveraged(venue: Venue) -> None:
+    """No market maker: a 30 BTC long at 10x isolated is liquidated with no bids; the insurance
+    fund takes what its capacity allows and the rest auto-deleverages the short across."""
+    venue.price(BTC, "60000")
+    longy = venue.trader("longy", "400000")
+    shorty = venue.trader("shorty", "2000000")
+    longy.change_leverage(symbol=BTC, leverage=10)
+    longy.change_margin_type(symbol=BTC, marginType="ISOLATED")
+    venue.later(1_000)
+    limit = {"symbol": BTC, "type": "LIMIT", "timeInForce": "GTC", "quantity": "30"}
+    shorty.new_order(side="SELL", price="60000", **limit)
+    longy.new_order(side="BUY", price="60000", **limit)
+    venue.later(600_000)
+    venue.admin("POST", "/admin/crash", symbol=BTC, percent="-12", steps=60)
+    venue.later(60_000)

@@ -19,12 +19,14 @@ import pytest
 from tests.e2e.postmortem_venue import (
     Venue,
     cross_two_symbols,
+    deleveraged,
     hedge_pair,
     isolated_long,
     json_of,
     liquidator,
     raw,
     thirty_days,
+    whale_partial,
 )
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "binance_exports"
@@ -159,3 +161,49 @@ def test_postmortem_of_a_30_day_history_takes_under_10_seconds(venue: Venue) -> 
     assert report["walletSource"] == "10x isolated, rebuilt from the fills"
     assert raw(report["loss"]["total"]) == venue.income_total("monthly")
     assert report["loss"]["funding"] != "0"  # 90 funding settlements while it was open
+
+
+def test_partial_liquidation_steps_are_told_and_split_as_the_journal(venue: Venue) -> None:
+    whale_partial(venue)
+
+    api = only(json_of(venue.postmortem("whale", "--json")))
+    journal = only(explained(venue, "whale"))
+    text = venue.postmortem("whale").stdout
+
+    assert api["loss"] == journal["loss"]
+    assert raw(api["loss"]["total"]) == venue.income_total("whale")
+    partial = [o for o in api["orders"] if o["partial"]]
+    assert partial  # bracket 5 (2%) above the 1.25% fee: steps into the bids first
+    assert all(o["executedQty"] == o["origQty"] for o in api["orders"])
+    assert "(partial): SELL" in text
+    assert api["consistent"] is True
+
+
+@pytest.fixture
+def bare_venue(tmp_path: Path) -> Iterator[Venue]:
+    """A server without the built-in market maker: nobody bids into a crash."""
+    live = Venue(tmp_path / "bare.sqlite", "--no-market-maker")
+    try:
+        yield live
+    finally:
+        live.close()
+
+
+def test_an_adl_d_counterparty_and_the_liquidated_trader(bare_venue: Venue) -> None:
+    venue = bare_venue
+    deleveraged(venue)
+
+    liquidated = only(json_of(venue.postmortem("longy", "--json")))
+    journal = only(explained(venue, "longy"))
+    counterparty = json_of(venue.postmortem("shorty", "--json"))
+    told = liquidator("explain", str(venue.database), "--account", "longy").stdout
+
+    assert liquidated["loss"] == journal["loss"]
+    assert liquidated["executedPrice"] == liquidated["orders"][0]["price"]  # fund and ADL: at BP
+    assert counterparty["liquidations"] == []
+    (adl,) = counterparty["adl"]
+    assert adl["autoCloseType"] == "ADL"
+    assert adl["price"] == liquidated["orders"][0]["price"]
+    assert raw(adl["realizedPnl"]) > 0  # the short closed in profit, at the long's bankruptcy
+    assert "ADL: shorty BUY" in told
+    assert "insurance fund took over" in told

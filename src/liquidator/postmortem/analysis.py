@@ -61,6 +61,7 @@ class Report:
     liquidations: list[Liquidation] = field(default_factory=list)
     adl: list[ForcedOrder] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    adl_realized: dict[int, int] = field(default_factory=dict)  # ADL order id -> realized PnL
 
 
 def analyse(
@@ -77,6 +78,12 @@ def analyse(
     history.sort()
     report = Report(history.source, account, history.asset, notes=list(history.notes))
     report.adl = adl_orders(history, symbol, start_ms, end_ms)
+    ids = {order.order_id for order in report.adl}
+    for fill in history.fills:
+        if fill.order_id in ids:
+            report.adl_realized[fill.order_id] = (
+                report.adl_realized.get(fill.order_id, 0) + fill.realized_pnl
+            )
     for case in find_cases(history, symbol, start_ms, end_ms):
         report.liquidations.append(_liquidation(case, history, market, exact_marks))
     if not report.liquidations and not report.adl:

@@ -8,6 +8,7 @@ with a price axis, a time axis and a legend; the report's text follows.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from html import escape
 
 from liquidator.core.fixed import trim_raw
@@ -40,7 +41,7 @@ def report_html(report: Report) -> str:
         body.append(f"<h2>{escape(lines[0])}</h2>")
         body.append(chart(item))
         body.append(_text(lines[1:]))
-    tail = report_lines(Report(report.source, report.account, report.asset, [], report.adl))
+    tail = report_lines(replace(report, liquidations=[], notes=[]))
     body.append(_text([line for line in tail if line]))
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"

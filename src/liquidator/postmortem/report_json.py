@@ -23,7 +23,7 @@ def report_json(report: Report) -> dict[str, Any]:
         "account": report.account,
         "asset": report.asset,
         "liquidations": [liquidation_json(item) for item in report.liquidations],
-        "adl": [_forced(order) for order in report.adl],
+        "adl": [_adl(order, report) for order in report.adl],
         "notes": report.notes,
     }
 
@@ -31,6 +31,17 @@ def report_json(report: Report) -> dict[str, Any]:
 def told_orders(item: Liquidation) -> list[ForcedOrder]:
     """Return the liquidation's orders in the symbol that crashed (all, if none is)."""
     return [o for o in item.case.orders if o.symbol == item.symbol] or item.case.orders
+
+
+def order_kinds(item: Liquidation) -> dict[int, str]:
+    """Return "full" or "partial" per order: whether it was for all that was left of its leg."""
+    left = {leg.key: abs(leg.quantity) for leg in item.case.legs}
+    kinds = {}
+    for order in item.case.orders:
+        key = (order.symbol, order.position_side)
+        kinds[order.order_id] = "full" if order.quantity >= left.get(key, 0) else "partial"
+        left[key] = left.get(key, 0) - order.executed
+    return kinds
 
 
 def executed_price(item: Liquidation) -> int:
@@ -48,6 +59,7 @@ def executed_price(item: Liquidation) -> int:
 def liquidation_json(item: Liquidation) -> dict[str, Any]:
     case, leg, loss = item.case, item.leg, item.loss
     first = told_orders(item)[0]
+    kinds = order_kinds(item)
     return {
         "symbol": first.symbol,
         "time": first.time_ms,
@@ -65,7 +77,10 @@ def liquidation_json(item: Liquidation) -> dict[str, Any]:
         "bankruptcyPrice": trim_raw(item.bankruptcy_price),
         "markSymbol": item.symbol,
         "worstMark": trim_raw(item.survival.worst_mark),
-        "orders": [_forced(order) for order in case.orders],
+        "orders": [
+            {**_forced(order), "partial": kinds[order.order_id] == "partial"}
+            for order in case.orders
+        ],
         "positionLeft": [trim_raw(g.quantity) for g in case.left],
         "loss": {
             "asset": item.asset,
@@ -93,6 +108,10 @@ def liquidation_json(item: Liquidation) -> dict[str, Any]:
         "survive": _survive(item),
         "rebuild": _rebuild(item),
     }
+
+
+def _adl(order: ForcedOrder, report: Report) -> dict[str, Any]:
+    return {**_forced(order), "realizedPnl": trim_raw(report.adl_realized.get(order.order_id, 0))}
 
 
 def _forced(order: ForcedOrder) -> dict[str, Any]:

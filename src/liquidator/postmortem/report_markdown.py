@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from liquidator.core.fixed import trim_raw
 from liquidator.postmortem.analysis import Liquidation, Report
 from liquidator.postmortem.report_text import liquidation_lines, report_lines
@@ -14,7 +16,7 @@ def report_markdown(report: Report) -> str:
     parts = [f"# Liquidation post-mortem\n\nSource: {report.source}\n"]
     for item in report.liquidations:
         parts.append(_liquidation(item, report.account))
-    tail = report_lines(Report(report.source, report.account, report.asset, [], report.adl))
+    tail = report_lines(replace(report, liquidations=[], notes=[]))
     if tail:
         parts.append("\n".join(_line(line) for line in tail if line))
     for note in report.notes:

@@ -13,7 +13,7 @@ from liquidator.core.fixed import trim_raw
 from liquidator.core.scaled import SCALE
 from liquidator.postmortem.analysis import Liquidation, Report
 from liquidator.postmortem.records import ForcedOrder
-from liquidator.postmortem.report_json import executed_price
+from liquidator.postmortem.report_json import executed_price, order_kinds
 from liquidator.postmortem.support import money, support_note, when
 
 PATH_SHOWN = 8
@@ -28,7 +28,7 @@ def report_lines(report: Report) -> list[str]:
         lines += liquidation_lines(item, report.account)
     if report.adl:
         lines += ["", "Auto-deleveraged (closed against a liquidated trader, no fee):"]
-        lines += [f"  {_adl(order)}" for order in report.adl]
+        lines += [f"  {_adl(order, report)}" for order in report.adl]
     lines += [f"Note: {note}" for note in report.notes]
     return lines
 
@@ -38,7 +38,7 @@ def liquidation_lines(item: Liquidation, account: str | None) -> list[str]:
     lines += _before(item)
     lines += _path(item)
     lines += _trigger(item)
-    kinds = _kinds(item)
+    kinds = order_kinds(item)
     for order in item.case.orders:
         lines += _order(item, order, kinds[order.order_id])
     lines += _left(item)
@@ -122,17 +122,6 @@ def _trigger(item: Liquidation) -> list[str]:
     cancelled = ", ".join(str(c) for c in evidence.cancelled) or "none"
     lines.append(f"Cancelled orders: {cancelled}")
     return lines
-
-
-def _kinds(item: Liquidation) -> dict[int, str]:
-    """Return "full" or "partial" per order: whether it was for all that was left of its leg."""
-    left = {leg.key: abs(leg.quantity) for leg in item.case.legs}
-    kinds = {}
-    for order in item.case.orders:
-        key = (order.symbol, order.position_side)
-        kinds[order.order_id] = "full" if order.quantity >= left.get(key, 0) else "partial"
-        left[key] = left.get(key, 0) - order.executed
-    return kinds
 
 
 def _order(item: Liquidation, order: ForcedOrder, partial: str) -> list[str]:
@@ -266,9 +255,11 @@ def _rebuild(item: Liquidation) -> list[str]:
     ]
 
 
-def _adl(order: ForcedOrder) -> str:
+def _adl(order: ForcedOrder, report: Report) -> str:
+    realized = report.adl_realized.get(order.order_id, 0)
     return (
         f"{when(order.time_ms)}: order {order.order_id} {order.side} "
         f"{trim_raw(order.executed)} {order.symbol} {order.position_side} at "
-        f"{trim_raw(order.average)} (a liquidated trader's bankruptcy price)"
+        f"{trim_raw(order.average)} (a liquidated trader's bankruptcy price), realized "
+        f"{money(realized, report.asset, signed=True)}"
     )
