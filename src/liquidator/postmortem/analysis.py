@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from liquidator.core.fixed import trim_raw
 from liquidator.core.market import Market
 from liquidator.core.scaled import SCALE
 from liquidator.postmortem.cases import Case, adl_orders, find_cases
@@ -130,7 +131,8 @@ def _liquidation(case: Case, history: History, market: Market, exact: bool) -> L
             wallet.amount, case.legs, _at_trigger(marks, symbol, ours, exact), leg
         ),
         loss=loss,
-        differences=differences(case, prices, market, left if len(case.legs) == 1 else None),
+        differences=_margin_moved(case, wallet)
+        + differences(case, prices, market, left if len(case.legs) == 1 else None),
         survival=saved,
         rebuild=rebuild_plan(history, leg, wallet, saved, market),
         exact_marks=exact,
@@ -202,6 +204,24 @@ def _minute_range(history: History, symbol: str, time_ms: int, fallback: int) ->
     start = time_ms - time_ms % 60_000
     seen = [m for t, m in history.marks.get(symbol, []) if start <= t < start + 60_000]
     return (min(seen), max(seen)) if seen else (fallback, fallback)
+
+
+def _margin_moved(case: Case, wallet: Wallet) -> list[Difference]:
+    """Tell when no leverage rebuilds the wallet the order's price implies."""
+    if not wallet.source.startswith("implied"):
+        return []
+    first = case.orders[0]
+    ours = "none at any leverage" if wallet.expected is None else trim_raw(wallet.expected)
+    return [
+        Difference(
+            "the order's bankruptcy price matches no isolated margin the fills give at any "
+            "leverage (expected if margin was added or removed by hand)",
+            ours,
+            trim_raw(first.price),
+            first.order_id,
+            first.time_ms,
+        )
+    ]
 
 
 def _at_trigger(marks: dict[str, int], symbol: str, ours: int, exact: bool) -> dict[str, int]:

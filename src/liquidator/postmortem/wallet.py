@@ -32,6 +32,7 @@ class Wallet:
     isolated: bool
     leverage: int | None
     source: str  # how it was found, for the report
+    expected: int | None = None  # implied: the order's price the current leverage would give
 
 
 def unit_wallet(case: Case, history: History, market: Market, marks: dict[str, int]) -> Wallet:
@@ -47,8 +48,8 @@ def unit_wallet(case: Case, history: History, market: Market, marks: dict[str, i
         found = _isolated(case, history, market)
         if found is not None:
             return found
-    if case.isolated is True:
-        return _implied(case, market)
+    if case.isolated is not False and len(case.legs) == 1:
+        return _implied(case, history, market)
     return Wallet(cross, False, None, "the income history (the order's price differs)")
 
 
@@ -83,11 +84,7 @@ def _key(order: ForcedOrder) -> tuple[str, str]:
 
 def _isolated(case: Case, history: History, market: Market) -> Wallet | None:
     leg = case.legs[0]
-    funding = [
-        i
-        for i in history.income
-        if i.kind == "FUNDING_FEE" and i.symbol == leg.symbol and i.time_ms <= case.time_ms
-    ]
+    funding = _funding(case, history)
     hint = history.leverage.get(leg.symbol)
     order = case.orders[0]
     tick = tick_of(market, leg.symbol)
@@ -98,9 +95,23 @@ def _isolated(case: Case, history: History, market: Market) -> Wallet | None:
     return None
 
 
-def _implied(case: Case, market: Market) -> Wallet:
-    """Return the isolated wallet that puts the bankruptcy price at the order's price."""
+def _implied(case: Case, history: History, market: Market) -> Wallet:
+    """Return the isolated wallet that puts the bankruptcy price at the order's price, and the
+    price the current leverage would have given (to tell the difference)."""
     leg, order = case.legs[0], case.orders[0]
-    tick_of(market, leg.symbol)
     wallet = (leg.cost - order.price * leg.quantity) // SCALE
-    return Wallet(wallet, True, None, "implied by the liquidation order's price")
+    hint = history.leverage.get(leg.symbol)
+    expected = None
+    if hint:
+        rebuilt = isolated_wallet(leg, _funding(case, history), hint)
+        expected = order_price(rebuilt, [leg], {}, leg, tick_of(market, leg.symbol))
+    return Wallet(wallet, True, None, "implied by the liquidation order's price", expected)
+
+
+def _funding(case: Case, history: History) -> list[Income]:
+    symbol = case.legs[0].symbol
+    return [
+        i
+        for i in history.income
+        if i.kind == "FUNDING_FEE" and i.symbol == symbol and i.time_ms <= case.time_ms
+    ]
