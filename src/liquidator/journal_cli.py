@@ -19,7 +19,7 @@ from rich.console import Console
 from liquidator.adapters.sqlite.journal import SqliteJournal
 from liquidator.app.journal import JournalError
 from liquidator.app.journal_verify import Verification, verify_journal
-from liquidator.app.session import SESSION_CONFIG, inspect
+from liquidator.app.session import inspect
 from liquidator.bootstrap import bundled_market
 from liquidator.console import render_session, session_json
 from liquidator.core.market_maker import MarketMakerConfig
@@ -51,13 +51,14 @@ def add_commands(commands: Any) -> None:
     journal.add_argument(
         "--mark-source",
         choices=("computed", "feed"),
-        default="computed",
-        help="the mark price source the journal was written with (serve --mark-source)",
+        help="for a journal that does not record its venue configuration (written before it"
+        " did): the mark price source it was written with (serve --mark-source)",
     )
     journal.add_argument(
         "--no-market-maker",
         action="store_true",
-        help="the journal was written without the built-in market maker (serve --no-market-maker)",
+        help="for a journal that does not record its venue configuration: it was written"
+        " without the built-in market maker (serve --no-market-maker)",
     )
 
 
@@ -87,10 +88,10 @@ def run(args: argparse.Namespace) -> int:
     return 0 if summary.ledger_balanced else 1
 
 
-def _venue_config(args: argparse.Namespace) -> VenueConfig:
-    """Return the venue configuration to replay with: simulate's unless the options differ."""
-    if args.mark_source == "computed" and not args.no_market_maker:
-        return SESSION_CONFIG
+def _venue_config(args: argparse.Namespace) -> VenueConfig | None:
+    """Return the venue configuration the options name; None (the journal's own) if none."""
+    if args.mark_source is None and not args.no_market_maker:
+        return None
     return VenueConfig(
         market_maker=None if args.no_market_maker else MarketMakerConfig(),
         mark_source=PriceSource.FEED if args.mark_source == "feed" else PriceSource.COMPUTED,

@@ -35,6 +35,7 @@ from liquidator.app.journal import (
     Snapshot,
 )
 from liquidator.app.json_text import compact
+from liquidator.app.venue_config import venue_config_of
 from liquidator.core.codec import decode_command, encode, encode_events
 from liquidator.core.commands import Command
 from liquidator.core.engine import Engine, Outcome
@@ -60,13 +61,16 @@ def outcome_record(outcome: Outcome) -> list[Any]:
 
 
 def restore_engine(
-    market: Market, config: VenueConfig, journal: Journal, *, verify: bool = True
+    market: Market, config: VenueConfig | None, journal: Journal, *, verify: bool = True
 ) -> tuple[Engine, int]:
     """Return the engine ``journal`` holds and its last seq: latest snapshot, then the tail.
 
-    The snapshot must hash to its stored state hash; with ``verify`` each replayed command must
-    yield the events journaled with it. Raises ``JournalError`` (one line) otherwise.
+    ``config`` None: the venue configuration the journal records; otherwise it must be that one
+    (a new journal records it). The snapshot must hash to its stored state hash; with ``verify``
+    each replayed command must yield the events journaled with it. Raises ``JournalError`` (one
+    line) otherwise.
     """
+    config = venue_config_of(journal, config)
     snapshot = journal.latest_snapshot()
     if snapshot is None:
         engine, seq = Engine(market, config), 0
@@ -146,7 +150,7 @@ class Exchange:
     def open(
         cls,
         market: Market,
-        config: VenueConfig,
+        config: VenueConfig | None,
         journal: Journal,
         *,
         snapshot_every: int = 10_000,

@@ -119,6 +119,16 @@ class Journal(Protocol):
     def latest_snapshot(self) -> Snapshot | None:
         """Return the snapshot with the highest seq, None if there is none."""
 
+    @property
+    def readonly(self) -> bool:
+        """Tell whether this journal was opened for reading only."""
+
+    def venue_config(self) -> str | None:
+        """Return the venue configuration the journal was written with (JSON), if it records one."""
+
+    def record_venue_config(self, text: str) -> None:
+        """Record the venue configuration (JSON) the journal is written with, once."""
+
     def close(self) -> None:
         """Release the journal; any later call raises ``JournalError``."""
 
@@ -148,7 +158,25 @@ class MemoryJournal:
         self._keep_snapshots = keep_snapshots
         self._records: list[JournalRecord] = []
         self._snapshots: dict[int, Snapshot] = {}
+        self._venue: str | None = None
         self._closed = False
+
+    @property
+    def readonly(self) -> bool:
+        """A memory journal is always writable."""
+        return False
+
+    def venue_config(self) -> str | None:
+        """Return the venue configuration recorded, if any."""
+        self._check_open()
+        return self._venue
+
+    def record_venue_config(self, text: str) -> None:
+        """Record the venue configuration, once."""
+        self._check_open()
+        if self._venue is not None and self._venue != text:
+            raise JournalError("the memory journal records another venue configuration")
+        self._venue = text
 
     def append(self, records: Sequence[JournalRecord]) -> None:
         """Append all ``records`` or none; their seqs must continue ``last_seq()`` by +1."""

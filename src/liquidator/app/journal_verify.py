@@ -15,6 +15,7 @@ from typing import Protocol
 
 from liquidator.app.exchange import replay, restore_snapshot
 from liquidator.app.journal import JournalError, JournalRecord, Snapshot
+from liquidator.app.venue_config import venue_config_of
 from liquidator.core.engine import Engine
 from liquidator.core.market import Market
 from liquidator.core.venue import VenueConfig
@@ -35,6 +36,13 @@ class VerifiableJournal(Protocol):
 
     def verify_chain(self) -> bytes: ...
 
+    @property
+    def readonly(self) -> bool: ...
+
+    def venue_config(self) -> str | None: ...
+
+    def record_venue_config(self, text: str) -> None: ...
+
 
 @dataclass
 class Verification:
@@ -47,8 +55,14 @@ class Verification:
     snapshots: list[int] = field(default_factory=list)
 
 
-def verify_journal(market: Market, config: VenueConfig, journal: VerifiableJournal) -> Verification:
-    """Check all of ``journal``; raise ``JournalError`` (one line) at the first fault."""
+def verify_journal(
+    market: Market, config: VenueConfig | None, journal: VerifiableJournal
+) -> Verification:
+    """Check all of ``journal``; raise ``JournalError`` (one line) at the first fault.
+
+    ``config`` None: replay with the venue configuration the journal records.
+    """
+    config = venue_config_of(journal, config)
     head = journal.verify_chain()
     journal.check_integrity()
     seqs = journal.snapshot_seqs()

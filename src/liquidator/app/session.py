@@ -99,10 +99,11 @@ def _skip(stream: Iterator[tuple[int, Command]], journal: Journal, seq: int) -> 
         )
 
 
-def inspect(
-    market: Market, journal: Journal, config: VenueConfig = SESSION_CONFIG
-) -> SessionSummary:
-    """Restore ``journal`` (verifying the replay) and describe its state."""
+def inspect(market: Market, journal: Journal, config: VenueConfig | None = None) -> SessionSummary:
+    """Restore ``journal`` (verifying the replay) and describe its state.
+
+    ``config`` None: the venue configuration the journal records.
+    """
     exchange = Exchange.open(market, config, journal)
     summary = SessionSummary(str(journal), 0, exchange.seq)
     _describe(summary, exchange.engine)

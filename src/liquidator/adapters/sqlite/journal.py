@@ -127,6 +127,23 @@ class SqliteJournal:
                 connection.executemany(_INSERT, rows)
             self._head = head
 
+    @property
+    def readonly(self) -> bool:
+        """Tell whether this journal was opened with :meth:`open_readonly`."""
+        return self._readonly
+
+    def venue_config(self) -> str | None:
+        """Return the venue configuration recorded (JSON), None if the journal records none."""
+        with self._reading():
+            row = self._live().execute("SELECT config FROM venue_config").fetchone()
+        return None if row is None else str(row[0])
+
+    def record_venue_config(self, text: str) -> None:
+        """Record the venue configuration (JSON) the journal is written with, once."""
+        connection = self._writable()
+        with self._writing("record the venue configuration of"), _transaction(connection):
+            connection.execute("INSERT INTO venue_config (id, config) VALUES (1, ?)", (text,))
+
     def last_seq(self) -> int:
         """Return the seq of the last appended record, 0 when the journal is empty."""
         with self._reading():

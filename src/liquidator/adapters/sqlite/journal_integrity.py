@@ -12,7 +12,7 @@ from pathlib import Path
 
 from liquidator.app.journal import GENESIS_CHAIN, JournalError, chain_link_utf8
 
-REQUIRED_TABLES = ("journal", "snapshots", "schema_migrations", "api_keys")
+REQUIRED_TABLES = ("journal", "snapshots", "schema_migrations", "api_keys", "venue_config")
 CHAIN_BATCH = 4096
 _STATE_HASH = re.compile(r"[0-9a-f]{64}")
 # The texts as their UTF-8 bytes (the database's encoding): hashed without a decode and encode.

@@ -13,6 +13,8 @@ is refused.
   default for the keys already there) or ``ED25519`` (``secret`` is the public key, PEM).
 * ``0007_seen_signatures`` keeps the signatures spent by state-changing requests in the last
   61 s, so that a replay is refused after a restart too (``adapters/sqlite/keys``).
+* ``0008_venue_config`` keeps the venue configuration the journal is written with (one row,
+  recorded on the first open for writing): readers replay with it, unasked (``app/venue_config``).
 """
 
 from __future__ import annotations
@@ -76,6 +78,10 @@ MIGRATIONS: tuple[tuple[str, Step], ...] = (
         "0007_seen_signatures",
         "CREATE TABLE seen_signatures (expires_ms INTEGER NOT NULL, signature TEXT NOT NULL,"
         " PRIMARY KEY (expires_ms, signature)) WITHOUT ROWID",
+    ),
+    (
+        "0008_venue_config",
+        "CREATE TABLE venue_config (id INTEGER PRIMARY KEY CHECK (id = 1), config TEXT NOT NULL)",
     ),
 )
 

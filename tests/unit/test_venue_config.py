@@ -1,0 +1,87 @@
+"""A journal records the venue configuration it is written with, and replays with it unasked."""
+
+from __future__ import annotations
+
+import pytest
+
+from liquidator.app.exchange import Exchange
+from liquidator.app.journal import JournalError, MemoryJournal
+from liquidator.app.venue_config import (
+    decode_venue_config,
+    differences,
+    encode_venue_config,
+    venue_config_of,
+)
+from liquidator.bootstrap import bundled_market
+from liquidator.core.adl import AdlPolicy
+from liquidator.core.commands import OpenAccount, SetMarkPrice
+from liquidator.core.fixed import SCALE, Price
+from liquidator.core.insurance import InsuranceConfig
+from liquidator.core.market_maker import MarketMakerConfig
+from liquidator.core.venue import FeeSchedule, PriceSource, VenueConfig
+
+SERVE = VenueConfig(mark_source=PriceSource.FEED)
+CUSTOM = VenueConfig(
+    fees=FeeSchedule(maker_rate=10_000, taker_rate=40_000),
+    market_maker=MarketMakerConfig(levels=3, spread_bps=5),
+    insurance=InsuranceConfig(own_funds=("BTCUSDT",), seed=5 * SCALE),
+    adl_policy=list(AdlPolicy)[-1],
+    adl_interval_ms=0,
+)
+
+
+@pytest.mark.parametrize("config", [VenueConfig(), SERVE, CUSTOM])
+def test_a_configuration_survives_its_text(config: VenueConfig) -> None:
+    assert decode_venue_config(encode_venue_config(config)) == config
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "[]",
+        '{"fees": 1}',
+        encode_venue_config(SERVE).replace('"feed"', '"psychic"'),
+        encode_venue_config(SERVE).replace('"adl_interval_ms":30000', '"adl_interval_ms":"30000"'),
+        encode_venue_config(SERVE).replace('"maker_rate":20000', '"maker_rate":-1'),
+        encode_venue_config(SERVE).replace(',"adl_interval_ms":30000', ""),
+    ],
+)
+def test_a_damaged_configuration_text_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match=r"."):  # each names what is wrong
+        decode_venue_config(text)
+
+
+def test_differences_name_the_fields() -> None:
+    assert differences(SERVE, VenueConfig()) == ["mark_source"]
+    assert "market_maker" in differences(CUSTOM, VenueConfig())
+    assert "fees.maker_rate" in differences(CUSTOM, VenueConfig())
+
+
+def test_a_new_journal_records_its_configuration_and_readers_replay_with_it() -> None:
+    journal = MemoryJournal()
+    exchange = Exchange.open(bundled_market(), SERVE, journal)
+    exchange.submit(SetMarkPrice("BTCUSDT", Price(60_000 * SCALE)), 1_700_000_000_000)
+    exchange.submit(OpenAccount("alice"), 1_700_000_000_001)
+    exchange.flush()
+
+    reopened = Exchange.open(bundled_market(), None, journal)
+
+    assert venue_config_of(journal, None) == SERVE
+    assert reopened.engine.state_hash() == exchange.engine.state_hash()
+
+
+def test_opening_a_journal_with_another_configuration_is_refused_in_one_line() -> None:
+    journal = MemoryJournal()
+    Exchange.open(bundled_market(), SERVE, journal).submit(OpenAccount("a"), 1)
+
+    with pytest.raises(JournalError) as refused:
+        Exchange.open(bundled_market(), VenueConfig(), journal)
+
+    assert "mark_source differ" in str(refused.value)
+    assert "\n" not in str(refused.value)
+
+
+def test_a_journal_without_a_configuration_needs_one_given() -> None:
+    with pytest.raises(JournalError, match="does not record the venue configuration"):
+        venue_config_of(MemoryJournal(), None)
