@@ -102,7 +102,7 @@ def _case(history: History, orders: list[ForcedOrder]) -> Case:
     else:
         unit = [leg for leg in before if not _is_isolated(history, leg.symbol)]
         unit = unit or [leg for leg in before if leg.key == first]
-    if not unit:
+    if all(leg.key != first for leg in unit):
         raise PostmortemError(
             f"order {orders[0].order_id}: no fills build the {first[0]} position it liquidated "
             "(the history must start before the position opened)"
