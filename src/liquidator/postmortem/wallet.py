@@ -45,11 +45,7 @@ def unit_wallet(case: Case, history: History, market: Market, marks: dict[str, i
     if case.isolated is None and _matches(case, cross, market, marks):
         return Wallet(cross, False, None, "the income history")
     if len(case.legs) == 1:
-        found = _isolated(case, history, market)
-        if found is not None:
-            return found
-    if case.isolated is not False and len(case.legs) == 1:
-        return _implied(case, history, market)
+        return _isolated(case, history, market) or _implied(case, history, market)
     return Wallet(cross, False, None, "the income history (the order's price differs)")
 
 
