@@ -29,7 +29,7 @@ from liquidator.app.collector import tune_collector
 from liquidator.app.journal import JournalError
 from liquidator.app.keys import AccountNameError, PublicKeyError, check_account_name
 from liquidator.bootstrap import bundled_market
-from liquidator.cli_args import real
+from liquidator.cli_args import real, whole
 from liquidator.core.market_maker import MarketMakerConfig
 from liquidator.core.venue import PriceSource, VenueConfig
 
@@ -46,7 +46,7 @@ def add_commands(commands: Any) -> None:
     serve = commands.add_parser("serve", help="run the local Binance-compatible exchange")
     serve.add_argument("--db", type=Path, default=DEFAULT_DATABASE, help="SQLite journal and keys")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--port", type=whole(0, 65_535), default=8080)
     serve.add_argument(
         "--admin-key",
         help=f"the admin API's key, seen by all in the process list: prefer ${ADMIN_KEY_VARIABLE}"
@@ -57,7 +57,7 @@ def add_commands(commands: Any) -> None:
     )
     serve.add_argument(
         "--simulated-time",
-        type=int,
+        type=whole(0, 253_402_300_799_999),  # epoch ms, up to the year 9999
         metavar="START_MS",
         help="run on simulated time from START_MS (advanced by the admin API) instead of the wall",
     )
@@ -81,7 +81,9 @@ def add_commands(commands: Any) -> None:
         "--price-speed", type=float, default=1.0, help="replay speed, times real time"
     )
     serve.add_argument("--no-market-maker", action="store_true", help="no built-in liquidity")
-    serve.add_argument("--weight-limit", type=int, default=2400, help="request weight a minute")
+    serve.add_argument(
+        "--weight-limit", type=whole(0, 10**9), default=2400, help="request weight a minute"
+    )
     add_limit_options(serve)
     serve.add_argument("--no-timestamp-check", action="store_true", help="accept any timestamp")
     serve.add_argument(

@@ -391,6 +391,9 @@ def test_replay_of_an_empty_file_in_a_real_process_is_one_line(tmp_path: Path) -
         (["--price-file", "empty.csv"], b"--price-file: empty.csv: holds no klines"),
         (["--price-speed", "nan"], b"a positive speed"),
         (["--walk-bps", "nan"], b"--walk-bps: 'nan' is not a finite number"),
+        (["--port", "99999"], b"--port: 99999 is not within 0..65535"),
+        (["--weight-limit", "-1"], b"--weight-limit: -1 is not within"),
+        (["--simulated-time", "9" * 24], b"--simulated-time: '9999"),
     ],
 )
 def test_serve_refuses_a_bad_price_file_or_speed_before_it_starts(
