@@ -195,9 +195,8 @@ class Exchange:
         """Save the whole state and its hash at the current seq; log and skip if that fails."""
         self.flush()
         try:
-            self.journal.save_snapshot(
-                self.seq, compact(self.engine.state()), self.engine.state_hash()
-            )
+            state, state_hash = self.engine.canonical_state()  # one walk, one encoding
+            self.journal.save_snapshot(self.seq, state, state_hash)
         except (JournalWriteError, OSError) as error:
             log.warning("snapshot at seq %d skipped: %s", self.seq, error)
 

@@ -106,8 +106,15 @@ class Engine:
 
     def state_hash(self) -> str:
         """Return the SHA-256 of the canonical JSON of :meth:`state`."""
+        return self.canonical_state()[1]
+
+    def canonical_state(self) -> tuple[str, str]:
+        """Return the canonical JSON of :meth:`state` (keys sorted, compact) and its SHA-256.
+
+        One walk and one encoding for both: a snapshot stores the text and checks the hash.
+        """
         text = json.dumps(self.state(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()
+        return text, hashlib.sha256(text.encode()).hexdigest()
 
 
 def _place(venue: Venue, command: PlaceOrder, out: list[Event]) -> None:
