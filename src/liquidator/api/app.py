@@ -28,7 +28,14 @@ from starlette.responses import JSONResponse
 from liquidator.adapters.sqlite.history import SqliteHistory
 from liquidator.adapters.sqlite.journal import SqliteJournal
 from liquidator.adapters.sqlite.keys import SqliteKeyStore
-from liquidator.api import background, routes_account, routes_admin, routes_market, routes_trade
+from liquidator.api import (
+    background,
+    routes_account,
+    routes_admin,
+    routes_market,
+    routes_trade,
+    routes_venue,
+)
 from liquidator.api.guard import BodyLimit
 from liquidator.api.limits import RequestLimits, ServerLimits
 from liquidator.api.routing import Route, endpoint
@@ -43,6 +50,7 @@ from liquidator.core.fixed import SCALE, Price
 from liquidator.core.market import Market
 from liquidator.core.market_maker import MarketMakerConfig
 from liquidator.core.venue import PriceSource, VenueConfig
+from liquidator.web import pages
 
 log = logging.getLogger("liquidator.api")
 
@@ -51,6 +59,7 @@ ROUTES: tuple[Route, ...] = (
     *routes_trade.ROUTES,
     *routes_account.ROUTES,
     *routes_admin.ROUTES,
+    *routes_venue.ROUTES,
 )
 WS_PATHS = (
     "/ws",
@@ -138,6 +147,7 @@ def create_app(settings: Settings, keys: KeyStore | None = None) -> FastAPI:
         )
     for path in WS_PATHS:
         app.add_api_websocket_route(path, websocket_endpoint(holder, settings.limits))
+    pages.mount(app)  # the dashboard at / and its files at /static
     app.add_middleware(BodyLimit, max_bytes=settings.limits.max_body_bytes)
     _error_handlers(app)
     return app

@@ -1,0 +1,151 @@
+"""Venue-wide reads Binance has no endpoint for, under ``/liquidator/v1`` (public, read-only).
+
+The dashboard (``liquidator.web``) draws its liquidation heatmap, open interest per symbol and
+insurance funds from these. Positions are listed without their owners' names: where the
+liquidation prices sit and by how much notional, computed by the engine's exact maths (the same
+``liquidationPrice`` as ``positionRisk``), not estimated.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from liquidator.api.routes_market import optional_states
+from liquidator.api.routing import Call, Param, Route, Security
+from liquidator.api.views import d, liquidation_price
+from liquidator.core.accounts import AccountState, PositionState
+from liquidator.core.fixed import SCALE
+from liquidator.core.margin_unit import bankruptcy_price
+from liquidator.core.units import balance_without, unit, unit_key
+from liquidator.core.venue import SymbolState, Venue
+
+
+def _states(call: Call) -> list[SymbolState]:
+    states = optional_states(call)
+    venue = call.server.live.venue
+    return states if states is not None else [venue.symbols[s] for s in sorted(venue.symbols)]
+
+
+def positions(call: Call) -> dict[str, Any]:
+    """Every user account's open position: symbol, side, size, entry, liquidation price,
+    notional (|quantity| x mark, rounded down to 10**-8), for the chosen symbol or all."""
+    venue = call.server.live.venue
+    wanted = {s.instrument.symbol for s in _states(call)}
+    rows = []
+    for name in sorted(venue.accounts):
+        account = venue.accounts[name]
+        if account.is_system or name.startswith("@"):
+            continue
+        for p in account.open_positions():
+            if p.symbol not in wanted:
+                continue
+            mark = venue.symbols[p.symbol].mark_price
+            rows.append(
+                {
+                    "symbol": p.symbol,
+                    "side": "LONG" if p.quantity > 0 else "SHORT",
+                    "positionAmt": d(p.quantity),
+                    "entryPrice": d(p.entry_price()),
+                    "liquidationPrice": d(liquidation_price(venue, account, p)),
+                    "notional": d(abs(p.quantity) * mark // SCALE),
+                }
+            )
+    return {"serverTime": call.server.live.now_ms(), "positions": rows}
+
+
+def open_interest(call: Call) -> dict[str, Any]:
+    """Each symbol's open interest: the long quantity (in its base asset) and its notional."""
+    venue = call.server.live.venue
+    totals: dict[str, int] = {}
+    for account in venue.accounts.values():
+        for p in account.open_positions():
+            if p.quantity > 0:
+                totals[p.symbol] = totals.get(p.symbol, 0) + p.quantity
+    return {
+        "serverTime": call.server.live.now_ms(),
+        "symbols": [
+            {
+                "symbol": s.instrument.symbol,
+                "baseAsset": s.instrument.base_asset,
+                "openInterest": d(totals.get(s.instrument.symbol, 0)),
+                "notional": d(totals.get(s.instrument.symbol, 0) * s.mark_price // SCALE),
+                "markPrice": d(s.mark_price),
+            }
+            for s in _states(call)
+        ],
+    }
+
+
+def insurance(call: Call) -> dict[str, Any]:
+    """Every insurance fund's wallet now and at its lowest, per asset (a fund that never moved
+    shows its balance as its lowest)."""
+    venue = call.server.live.venue
+    levels = call.server.live.funds.levels
+    funds = {(venue.config.insurance.fund_of(s), venue.assets[s]) for s in venue.symbols}
+    rows = []
+    for fund, asset in sorted(funds | set(levels)):
+        balance = venue.ledger.balance(fund, asset)
+        level = levels.get((fund, asset))
+        low = balance if level is None else level.low
+        rows.append({"fund": fund, "asset": asset, "balance": d(balance), "low": d(low)})
+    return {"serverTime": call.server.live.now_ms(), "funds": rows}
+
+
+def levels(call: Call) -> dict[str, Any]:
+    """The caller's open positions with the prices a chart draws: entry, liquidation and
+    bankruptcy (the mark at which the position's margin unit has nothing left; 0: never)."""
+    venue = call.server.live.venue
+    account = venue.accounts.get(call.account)
+    held = account.open_positions() if account is not None else []
+    return {
+        "serverTime": call.server.live.now_ms(),
+        "positions": [
+            {
+                "symbol": p.symbol,
+                "positionSide": p.side.value,
+                "positionAmt": d(p.quantity),
+                "entryPrice": d(p.entry_price()),
+                "liquidationPrice": d(liquidation_price(venue, account, p)),
+                "bankruptcyPrice": d(_bankruptcy(venue, account, p)),
+            }
+            for p in held
+            if account is not None
+        ],
+    }
+
+
+def _bankruptcy(venue: Venue, account: AccountState, position: PositionState) -> int:
+    target = unit(venue, unit_key(venue, account, position))
+    if target is None:
+        return 0
+    balance = balance_without(venue, target, position)
+    return bankruptcy_price(balance, position.quantity, position.cost)
+
+
+SYMBOL = Param("symbol")
+ROUTES = (
+    Route(
+        "GET",
+        "/liquidator/v1/positions",
+        positions,
+        weight=5,
+        params=(SYMBOL,),
+        summary="Every open position's liquidation price and notional (no owner names)",
+    ),
+    Route(
+        "GET",
+        "/liquidator/v1/openInterest",
+        open_interest,
+        params=(SYMBOL,),
+        summary="Open interest per symbol, in its base asset and in notional",
+    ),
+    Route("GET", "/liquidator/v1/insurance", insurance, summary="The insurance funds' wallets"),
+    Route(
+        "GET",
+        "/liquidator/v1/levels",
+        levels,
+        Security.SIGNED,
+        5,
+        summary="The caller's positions' entry, liquidation and bankruptcy prices",
+    ),
+)

@@ -1,0 +1,65 @@
+"""The dashboard of a live ``liquidator serve`` in Chromium: a seeded account's position, a crash
+staged from the admin controls, and the liquidation seen within 2 s, with no console error."""
+
+from __future__ import annotations
+
+import time
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import Watched, admin, call, signed
+from tests.e2e.conftest import LiveServer
+
+
+def seed_long(server: LiveServer) -> dict[str, str]:
+    """A cross account long 0.5 BTC from 60,006 with 2,000 USDT: liquidated near 56,261."""
+    key: dict[str, str] = admin(server, "/admin/keys", account="alice")
+    admin(server, "/admin/deposit", account="alice", amount="2000")
+    signed(server, key, "POST", "/fapi/v1/leverage", symbol="BTCUSDT", leverage=20)
+    signed(
+        server,
+        key,
+        "POST",
+        "/fapi/v1/order",
+        symbol="BTCUSDT",
+        side="BUY",
+        type="MARKET",
+        quantity="0.5",
+    )
+    return key
+
+
+def test_a_crash_staged_from_the_page_liquidates_the_shown_position(
+    live: LiveServer, watched: Watched
+) -> None:
+    key = seed_long(live)
+    page = watched.page
+    page.goto(live.url + "/")
+    expect(page.locator("#connection")).to_have_text("live")
+    page.fill("#api-key", key["apiKey"])
+    page.fill("#api-secret", key["secretKey"])
+    page.click("#account-connect")
+    row = page.locator('#positions tbody tr[data-symbol="BTCUSDT"]')
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("0.500")
+    fund_before = page.locator("#fund-latest").inner_text()
+    watched.shot("dashboard-1-position")
+    page.fill("#admin-key", live.admin_key)
+    page.click("#admin-save")
+    page.fill("#crash-percent", "-6.4")  # past liquidation (56,261), short of bankruptcy
+    watched.shot("dashboard-2-admin-key")
+
+    crashed_at = time.monotonic()
+    page.click("#crash")
+    expect(page.locator('#feed li[data-kind="LIQ"]').first).to_be_visible(timeout=2000)
+    expect(row).to_have_count(0, timeout=2000)
+    expect(page.locator("#fund-latest")).not_to_have_text(fund_before, timeout=2000)
+    seen_ms = (time.monotonic() - crashed_at) * 1000
+    watched.shot("dashboard-3-liquidated")
+
+    assert seen_ms < 2000
+    assert page.locator("#feed li").first.inner_text().count("long") == 1
+    risk = signed(live, key, "GET", "/fapi/v3/positionRisk")
+    assert risk == []
+    assert "@" not in str(call(live.url + "/liquidator/v1/positions"))
+    assert watched.errors == []
