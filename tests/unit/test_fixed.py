@@ -52,3 +52,16 @@ def test_binance_style_formatting() -> None:
     assert Amount.of("-12.3", "USDT").fixed() == "-12.30000000"
     assert str(Price.of("60000.00")) == "60000"
     assert Price.of("1.005").fixed(2) == "1.00"  # half-even at display
+
+
+@pytest.mark.parametrize(
+    ("text", "raw"), [("0e99999999", 0), ("-0e-99999999", 0), ("0.00000000e5", 0)]
+)
+def test_a_zero_with_any_exponent_is_zero_at_once(text: str, raw: int) -> None:
+    assert Price.of(text).raw == raw
+
+
+@pytest.mark.parametrize("text", ["1e-99999999", "5e-9", "123e-12"])
+def test_digits_below_the_scale_are_refused_at_once_whatever_the_exponent(text: str) -> None:
+    with pytest.raises(PrecisionError, match="decimal places"):
+        Price.of(text)

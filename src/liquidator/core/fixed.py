@@ -76,7 +76,11 @@ def parse_raw(value: Number) -> int:
     sign, digits, exponent = number.as_tuple()
     assert isinstance(exponent, int)  # finite, checked above
     coefficient = int("".join(map(str, digits)) or "0")
+    if coefficient == 0:
+        return 0  # whatever the exponent ("0e99999999"): no power of ten to build
     shift = exponent + DECIMALS
+    if -shift > len(digits):  # below the scale's last digit by more than the digits reach
+        raise PrecisionError(f"{value!r} has more than {DECIMALS} decimal places")
     raw: int
     if shift >= 0:
         raw = coefficient * 10**shift
