@@ -134,7 +134,7 @@ def test_an_ed25519_key_signs_orders_and_reads_in_query_or_body(client: TestClie
     assert "secretKey" not in key
     assert in_query.status_code == 200, in_query.json()
     assert in_body.status_code == 200, in_body.json()
-    assert sorted(o["price"] for o in read.json()) == ["58000", "59000"]
+    assert sorted(o["price"] for o in read.json()) == ["58000.00", "59000.00"]
 
 
 def test_an_ed25519_signature_by_another_key_or_in_hex_is_refused(client: TestClient) -> None:
@@ -266,7 +266,7 @@ def test_an_unwritable_journal_answers_1001_with_503_and_retry_after(
     assert refused.headers["Retry-After"] == "1"
     assert fatal == []
     assert later.status_code == 200
-    assert [o["price"] for o in open_orders(alice)] == ["58000"]
+    assert [o["price"] for o in open_orders(alice)] == ["58000.00"]
 
 
 def test_a_journal_that_can_be_neither_written_nor_read_stops_the_server() -> None:

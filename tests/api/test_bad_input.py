@@ -157,7 +157,7 @@ def test_malformed_parameters_get_binance_codes(client: TestClient, alice: Accou
         "quantity=abc": (limit_order(alice, quantity="abc"), -1100),
         "9 decimals": (limit_order(alice, quantity="0.000000001"), -1111),
         "unknown symbol": (limit_order(alice, symbol="NOPEUSDT"), -1121),
-        "bad side": (limit_order(alice, side="UP"), -1130),
+        "bad side": (limit_order(alice, side="UP"), -1117),
         "bad type": (limit_order(alice, type="LIQUIDATION"), -1116),
         "off tick": (limit_order(alice, price="59000.05"), -4014),
         "too small": (limit_order(alice, quantity="0.001", price="59000"), -4164),
@@ -210,7 +210,7 @@ def test_algo_order_query_and_cancel_all(alice: Account) -> None:
     cancelled = alice.signed("DELETE", "/fapi/v1/algoOpenOrders", symbol="BTCUSDT").json()
     after = alice.signed("GET", "/fapi/v1/algoOrder", algoId=placed["algoId"]).json()
 
-    assert (queried["algoStatus"], queried["triggerPrice"]) == ("NEW", "65000")
+    assert (queried["algoStatus"], queried["triggerPrice"]) == ("NEW", "65000.00")
     assert cancelled["code"] == 200
     assert after["algoStatus"] == "CANCELED"
     assert alice.signed("GET", "/fapi/v1/openAlgoOrders").json() == []

@@ -48,7 +48,6 @@ from liquidator.api.errors import (
     INVALID_TIMESTAMP,
     REJECTED_API_KEY,
     BinanceError,
-    invalid,
     mandatory,
 )
 from liquidator.api.params import Params
@@ -104,8 +103,8 @@ class Authenticator:
         assert timestamp is not None
         window = params.integer("recvWindow", default=DEFAULT_RECV_WINDOW)
         assert window is not None
-        if not 0 < window <= MAX_RECV_WINDOW:
-            raise invalid("recvWindow")
+        if not 0 < window <= MAX_RECV_WINDOW:  # Binance's -1131 BAD_RECV_WINDOW
+            raise BinanceError(-1131, "recvWindow must be less than 60000")
         signature = params.text("signature")
         if signature is None:
             raise mandatory("signature")

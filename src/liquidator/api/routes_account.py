@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from liquidator.api import views
+from liquidator.api import routes_config, routes_quotes, views
 from liquidator.api.errors import invalid
 from liquidator.api.routes_market import LIMIT, RANGE, limit, symbol_state
 from liquidator.api.routing import Call, Param, Route, Security
@@ -130,4 +130,6 @@ ROUTES = (
     Route("POST", "/fapi/v1/listenKey", new_listen_key, Security.USER_STREAM),
     Route("PUT", "/fapi/v1/listenKey", keep_listen_key, Security.USER_STREAM),
     Route("DELETE", "/fapi/v1/listenKey", close_listen_key, Security.USER_STREAM),
+    *routes_config.ROUTES,  # served with these (app.py lists the route modules it had)
+    *routes_quotes.ROUTES,
 )

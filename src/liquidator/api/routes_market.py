@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from liquidator.api import views
+from liquidator.api import precision, views
 from liquidator.api.errors import BAD_SYMBOL, BinanceError, invalid
 from liquidator.api.routing import Call, Param, Route, Security
-from liquidator.api.views import d, d16
+from liquidator.api.views import d16
 from liquidator.app.insurance import insurance_balance as insurance_fund_balance
 from liquidator.app.market_history import INTERVALS_MS, weighted_average
 from liquidator.core.venue import SymbolState
@@ -58,23 +58,30 @@ def depth(call: Call) -> dict[str, Any]:
     state = symbol_state(call)
     size = limit(call, 500, 1000)
     book = state.book
+    symbol = state.instrument.symbol
     return {
         "lastUpdateId": call.server.live.exchange.seq,
         "E": call.now_ms,
         "T": call.now_ms,
-        "bids": [[d(p), d(q)] for p, q in book.bids.depth(size)],
-        "asks": [[d(p), d(q)] for p, q in book.asks.depth(size)],
+        "bids": [level(symbol, p, q) for p, q in book.bids.depth(size)],
+        "asks": [level(symbol, p, q) for p, q in book.asks.depth(size)],
     }
+
+
+def level(symbol: str, price: int, quantity: int) -> list[str]:
+    """A book level ``[price, quantity]`` with the symbol's precisions."""
+    return [precision.price(symbol, price), precision.quantity(symbol, quantity)]
 
 
 def trades(call: Call) -> list[dict[str, Any]]:
     state = symbol_state(call)
     size = limit(call, 500, 1000)
+    symbol = state.instrument.symbol
     return [
         {
             "id": t.trade_id,
-            "price": d(t.price),
-            "qty": d(t.quantity),
+            "price": precision.price(symbol, t.price),
+            "qty": precision.quantity(symbol, t.quantity),
             "quoteQty": d16(t.price * t.quantity),
             "time": t.ts_ms,
             "isBuyerMaker": t.buyer_is_maker,
@@ -86,11 +93,12 @@ def trades(call: Call) -> list[dict[str, Any]]:
 def agg_trades(call: Call) -> list[dict[str, Any]]:
     state = symbol_state(call)
     size = limit(call, 500, 1000)
+    symbol = state.instrument.symbol
     return [
         {
             "a": t.trade_id,
-            "p": d(t.price),
-            "q": d(t.quantity),
+            "p": precision.price(symbol, t.price),
+            "q": precision.quantity(symbol, t.quantity),
             "f": t.trade_id,
             "l": t.trade_id,
             "T": t.ts_ms,
@@ -100,22 +108,30 @@ def agg_trades(call: Call) -> list[dict[str, Any]]:
     ]
 
 
-def _klines(call: Call, *, mark: bool) -> list[list[Any]]:
-    state = symbol_state(call)
+def kline_rows(call: Call, symbol_param: str = "symbol", *, mark: bool) -> list[list[Any]]:
+    """Klines as Binance bounds them: only candles opening at or after ``startTime`` and at or
+    before ``endTime`` (a ``startTime`` inside a candle starts at the next one)."""
+    state = symbol_state(call, symbol_param)
     name = call.params.need("interval")
     interval = INTERVALS_MS.get(name)
     if interval is None:
         raise BinanceError(-1120, "Invalid interval.")
     size = limit(call, 500, 1500)
+    start = call.params.integer("startTime")
+    if start is not None and start % interval:
+        start += interval - start % interval  # the first candle opening at or after it
+    end = call.params.integer("endTime")
+    if start is not None and end is not None and end < start:
+        return []
+    symbol = state.instrument.symbol
     bars = call.server.live.market.klines(
-        state.instrument.symbol,
-        interval,
-        mark=mark,
-        start_ms=call.params.integer("startTime"),
-        end_ms=call.params.integer("endTime"),
-        limit=size,
+        symbol, interval, mark=mark, start_ms=start, end_ms=end, limit=size
     )
-    return [views.kline_row(bar, interval) for bar in bars]
+    return [views.kline_row(bar, interval, symbol, mark=mark) for bar in bars]
+
+
+def _klines(call: Call, *, mark: bool) -> list[list[Any]]:
+    return kline_rows(call, mark=mark)
 
 
 def klines(call: Call) -> list[list[Any]]:
@@ -138,18 +154,19 @@ def _ticker(call: Call, state: SymbolState) -> dict[str, Any]:
     last = state.last_price or state.mark_price
     open_price = day.open if day else last
     change = last - open_price
-    percent = f"{change * 100 / open_price:.3f}" if open_price else "0"
+    percent = f"{change * 100 / open_price:.3f}" if open_price else "0.000"
+    price = precision.price
     return {
         "symbol": symbol,
-        "priceChange": d(change),
+        "priceChange": price(symbol, change),
         "priceChangePercent": percent,
-        "weightedAvgPrice": d(weighted_average(day)) if day else d(last),
-        "lastPrice": d(last),
-        "lastQty": "0",
-        "openPrice": d(open_price),
-        "highPrice": d(day.high if day else last),
-        "lowPrice": d(day.low if day else last),
-        "volume": d(day.volume if day else 0),
+        "weightedAvgPrice": price(symbol, weighted_average(day) if day else last),
+        "lastPrice": price(symbol, last),
+        "lastQty": precision.quantity(symbol, 0),
+        "openPrice": price(symbol, open_price),
+        "highPrice": price(symbol, day.high if day else last),
+        "lowPrice": price(symbol, day.low if day else last),
+        "volume": precision.quantity(symbol, day.volume if day else 0),
         "quoteVolume": d16(day.quote if day else 0),
         "openTime": day.open_ms if day else call.now_ms,
         "closeTime": call.now_ms,
@@ -164,7 +181,7 @@ def ticker_price(call: Call) -> Any:
     rows = [
         {
             "symbol": s.instrument.symbol,
-            "price": d(s.last_price or s.mark_price),
+            "price": precision.price(s.instrument.symbol, s.last_price or s.mark_price),
             "time": call.now_ms,
         }
         for s in states or call.server.live.venue.symbols.values()
@@ -188,9 +205,9 @@ def funding_rate(call: Call) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = [
         {
             "symbol": item.symbol,
-            "fundingRate": d(item.funding_rate),
+            "fundingRate": precision.mark(item.funding_rate),
             "fundingTime": item.funding_ms,
-            "markPrice": d(item.mark_price),
+            "markPrice": precision.mark(item.mark_price),
         }
         for state in states
         for item in call.server.live.market.funding(state.instrument.symbol, start, end)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from liquidator.api import views
+from liquidator.api import order_checks, views
 from liquidator.api.errors import (
     NO_SUCH_ORDER,
     UNKNOWN_ORDER_SENT,
@@ -30,7 +30,6 @@ from liquidator.core.orders import (
     Order,
     OrderType,
     SelfTradePrevention,
-    Side,
     TimeInForce,
     WorkingType,
 )
@@ -81,14 +80,13 @@ ORDER_ID = (SYMBOL, Param("orderId", "integer"), Param("origClientOrderId"))
 def _order_command(call: Call, *, algo: bool) -> PlaceOrder:
     p = call.params
     state = symbol_state(call)
-    kind = p.choice("type", OrderType, required=True)
-    assert kind is not None
+    kind = order_checks.type_of(p)
     if kind.is_venue_only or (algo and not kind.is_conditional):
         raise BinanceError(-1116, "Invalid orderType.")
     if p.text("priceMatch") not in (None, "NONE") or p.text("goodTillDate"):
         raise BinanceError(-1130, "priceMatch and GTD orders are not supported by this venue.")
-    side = p.choice("side", Side, required=True)
-    assert side is not None
+    side = order_checks.side_of(p)
+    order_checks.check_precision(p, state.instrument)
     return PlaceOrder(
         account=call.account,
         symbol=state.instrument.symbol,
@@ -232,9 +230,15 @@ def _open_orders(call: Call) -> list[Order]:
 
 
 def open_orders(call: Call) -> list[dict[str, Any]]:
-    """Every open order, conditional ones waiting for their trigger included (as Binance's
-    classic endpoint lists them; ``openAlgoOrders`` lists only those)."""
-    return [views.order_json(o) for o in _open_orders(call)]
+    """Every open order but the conditional ones waiting for their trigger: since Binance moved
+    conditional orders to the algo service, ``openAlgoOrders`` lists those (once triggered,
+    the order they became is listed here)."""
+    venue = call.server.live.venue
+    return [
+        views.order_json(o)
+        for o in _open_orders(call)
+        if o.order_id not in venue.symbols[o.symbol].triggers
+    ]
 
 
 def open_algo_orders(call: Call) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+from liquidator.api import precision
 from liquidator.app.live_exchange import LiveExchange
 from liquidator.app.market_history import Bar
 from liquidator.core.accounts import AccountState, PositionState
@@ -97,6 +98,7 @@ def exchange_info(venue: Venue, now_ms: int, weight_limit: int) -> dict[str, Any
 def symbol_info(instrument: Instrument) -> dict[str, Any]:
     f = instrument.filters
     tick, step = instrument.tick_size.raw, instrument.step_size.raw
+    places = precision.symbol_places(instrument.symbol, tick, step)
     return {
         "symbol": instrument.symbol,
         "pair": instrument.symbol,
@@ -109,8 +111,8 @@ def symbol_info(instrument: Instrument) -> dict[str, Any]:
         "baseAsset": instrument.base_asset,
         "quoteAsset": instrument.quote_asset,
         "marginAsset": instrument.margin_asset,
-        "pricePrecision": _places(tick),
-        "quantityPrecision": _places(step),
+        "pricePrecision": places[0],
+        "quantityPrecision": places[1],
         "baseAssetPrecision": 8,
         "quotePrecision": 8,
         "underlyingType": "COIN",
@@ -157,18 +159,13 @@ def symbol_info(instrument: Instrument) -> dict[str, Any]:
     }
 
 
-def _places(raw: int) -> int:
-    text = trim_raw(raw)
-    return len(text.split(".")[1]) if "." in text else 0
-
-
 def premium_index(live: LiveExchange, state: SymbolState) -> dict[str, Any]:
     venue = live.venue
     return {
         "symbol": state.instrument.symbol,
-        "markPrice": d(state.mark_price),
-        "indexPrice": d(state.index_price),
-        "estimatedSettlePrice": d(state.mark_price),
+        "markPrice": precision.mark(state.mark_price),
+        "indexPrice": precision.mark(state.index_price),
+        "estimatedSettlePrice": precision.mark(state.mark_price),
         "lastFundingRate": d(funding_rate(venue, state)),
         "interestRate": d(venue.config.funding.interest_rate_raw),
         "nextFundingTime": state.next_funding_ms,
@@ -176,18 +173,21 @@ def premium_index(live: LiveExchange, state: SymbolState) -> dict[str, Any]:
     }
 
 
-def kline_row(bar: Bar, interval_ms: int) -> list[Any]:
+def kline_row(bar: Bar, interval_ms: int, symbol: str, *, mark: bool = False) -> list[Any]:
+    """A kline as Binance writes it: prices with the symbol's precision (a mark price kline's
+    with 8 decimals), volumes with its quantity precision."""
+    price = precision.mark if mark else (lambda raw: precision.price(symbol, raw))
     return [
         bar.open_ms,
-        d(bar.open),
-        d(bar.high),
-        d(bar.low),
-        d(bar.close),
-        d(bar.volume),
+        price(bar.open),
+        price(bar.high),
+        price(bar.low),
+        price(bar.close),
+        precision.quantity(symbol, bar.volume),
         bar.open_ms + interval_ms - 1,
         d16(bar.quote),
         bar.trades,
-        d(bar.taker_buy_volume),
+        precision.quantity(symbol, bar.taker_buy_volume),
         d16(bar.taker_buy_quote),
         "0",
     ]
@@ -205,19 +205,21 @@ def order_json(order: Order) -> dict[str, Any]:
         "symbol": order.symbol,
         "status": order.status.value,
         "clientOrderId": order.client_order_id,
-        "price": d(order.price),
-        "avgPrice": d(order.average_price),
-        "origQty": d(order.quantity),
-        "executedQty": d(order.executed),
-        "cumQty": d(order.executed),
-        "cumQuote": d(order.cum_quote_raw),
+        "price": precision.price(order.symbol, order.price),
+        "avgPrice": precision.price(order.symbol, order.average_price),
+        "origQty": precision.quantity(order.symbol, order.quantity),
+        "executedQty": precision.quantity(order.symbol, order.executed),
+        "cumQty": precision.quantity(order.symbol, order.executed),
+        "cumQuote": precision.fixed(
+            order.cum_quote_raw, sum(precision.symbol_places(order.symbol))
+        ),
         "timeInForce": order.time_in_force.value,
         "type": kind,
         "reduceOnly": order.reduce_only,
         "closePosition": order.close_position,
         "side": order.side.value,
         "positionSide": order.position_side.value,
-        "stopPrice": d(order.stop_price),
+        "stopPrice": precision.price(order.symbol, order.stop_price),
         "workingType": order.working_type.value,
         "priceProtect": order.price_protect,
         "origType": orig,
@@ -249,10 +251,10 @@ def algo_json(order: Order, triggered: bool) -> dict[str, Any]:
         "side": order.side.value,
         "positionSide": order.position_side.value,
         "timeInForce": order.time_in_force.value,
-        "quantity": d(order.quantity),
+        "quantity": precision.quantity(order.symbol, order.quantity),
         "algoStatus": status,
-        "triggerPrice": d(order.stop_price),
-        "price": d(order.price),
+        "triggerPrice": precision.price(order.symbol, order.stop_price),
+        "price": precision.price(order.symbol, order.price),
         "icebergQuantity": None,
         "selfTradePreventionMode": order.stp.value,
         "workingType": order.working_type.value,

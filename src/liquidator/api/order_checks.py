@@ -1,0 +1,62 @@
+"""Order parameters checked as Binance checks them before an order reaches the engine.
+
+- ``side`` other than BUY/SELL is -1117 "Invalid side."; ``type`` not an order type is -1116
+  "Invalid orderType." (not the generic -1130).
+- A price (``price``, ``stopPrice``/``triggerPrice``, ``activationPrice``) with more decimals
+  than the symbol's ``pricePrecision``, or a ``quantity`` with more than its
+  ``quantityPrecision``, is -1111 "Precision is over the maximum defined for this asset.". A
+  value within the precision but off the tick or the step (BTCUSDT: pricePrecision 2, tick
+  0.10, so ``60000.05``) is left to the engine's filters: -4014 / -4023, as Binance answers.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import TypeVar
+
+from liquidator.api.errors import BinanceError
+from liquidator.api.params import DECIMAL, Params
+from liquidator.api.precision import symbol_places
+from liquidator.core.instrument import Instrument
+from liquidator.core.orders import OrderType, Side
+
+E = TypeVar("E", bound=Enum)
+
+PRECISION = -1111
+INVALID_ORDER_TYPE = -1116
+INVALID_SIDE = -1117
+PRICE_NAMES = ("price", "stopPrice", "triggerPrice", "activationPrice", "activatePrice")
+
+
+def side_of(params: Params) -> Side:
+    return _member(params, "side", Side, INVALID_SIDE, "Invalid side.")
+
+
+def type_of(params: Params) -> OrderType:
+    return _member(params, "type", OrderType, INVALID_ORDER_TYPE, "Invalid orderType.")
+
+
+def _member(params: Params, name: str, kind: type[E], code: int, msg: str) -> E:
+    value = params.need(name)
+    try:
+        return kind(value.upper() if value.upper() in kind.__members__ else value)
+    except ValueError:
+        raise BinanceError(code, msg) from None
+
+
+def check_precision(params: Params, instrument: Instrument) -> None:
+    """Refuse a price or quantity written with more decimals than the symbol allows."""
+    price_places, quantity_places = symbol_places(
+        instrument.symbol, instrument.tick_size.raw, instrument.step_size.raw
+    )
+    for name in PRICE_NAMES:
+        _check(params.text(name), price_places)
+    _check(params.text("quantity"), quantity_places)
+
+
+def _check(text: str | None, places: int) -> None:
+    if text is None or "." not in text or not DECIMAL.fullmatch(text):
+        return  # a malformed number is -1100 where it is read
+    decimals = text.split(".", 1)[1].rstrip("0")
+    if len(decimals) > places:
+        raise BinanceError(PRECISION, "Precision is over the maximum defined for this asset.")
