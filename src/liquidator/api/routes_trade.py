@@ -113,7 +113,8 @@ def _order_command(call: Call, *, algo: bool) -> PlaceOrder:
     )
 
 
-def _placed(call: Call, command: PlaceOrder) -> Order:
+def placed(call: Call, command: PlaceOrder) -> Order:
+    """Submit ``command``; return the order it placed."""
     outcome = call.server.submit(command)
     accepted = next(
         e for e in outcome.events if isinstance(e, OrderAccepted) and e.account == command.account
@@ -124,16 +125,17 @@ def _placed(call: Call, command: PlaceOrder) -> Order:
 
 
 def new_order(call: Call) -> dict[str, Any]:
-    order = _placed(call, _order_command(call, algo=False))
+    order = placed(call, _order_command(call, algo=False))
     return views.order_json(order)
 
 
 def new_algo_order(call: Call) -> dict[str, Any]:
-    order = _placed(call, _order_command(call, algo=True))
+    order = placed(call, _order_command(call, algo=True))
     return views.algo_json(order, False)
 
 
-def _find(call: Call, *, algo: bool = False) -> Order:
+def find_order(call: Call, *, algo: bool = False) -> Order:
+    """The caller's order the request names (``algo``: by ``algoId``/``clientAlgoId``)."""
     p = call.params
     history = call.server.live.orders
     if algo:
@@ -164,12 +166,12 @@ def _find(call: Call, *, algo: bool = False) -> Order:
 
 
 def query_order(call: Call) -> dict[str, Any]:
-    return views.order_json(_find(call))
+    return views.order_json(find_order(call))
 
 
 def cancel_order(call: Call) -> dict[str, Any]:
     try:
-        order = _find(call)
+        order = find_order(call)
     except BinanceError:
         raise BinanceError(UNKNOWN_ORDER_SENT, "Unknown order sent.") from None
     call.server.submit(CancelOrder(call.account, order.symbol, order_id=order.order_id))
@@ -178,7 +180,7 @@ def cancel_order(call: Call) -> dict[str, Any]:
 
 def cancel_algo_order(call: Call) -> dict[str, Any]:
     try:
-        order = _find(call, algo=True)
+        order = find_order(call, algo=True)
     except BinanceError:
         raise BinanceError(UNKNOWN_ORDER_SENT, "Unknown order sent.") from None
     call.server.submit(CancelOrder(call.account, order.symbol, order_id=order.order_id))
@@ -191,7 +193,7 @@ def cancel_algo_order(call: Call) -> dict[str, Any]:
 
 
 def query_algo_order(call: Call) -> dict[str, Any]:
-    order = _find(call, algo=True)
+    order = find_order(call, algo=True)
     return views.algo_json(order, order.order_id in call.server.live.orders.triggered)
 
 
@@ -251,7 +253,7 @@ def open_algo_orders(call: Call) -> list[dict[str, Any]]:
 
 
 def open_order(call: Call) -> dict[str, Any]:
-    order = _find(call)
+    order = find_order(call)
     if not order.status.is_open:
         raise BinanceError(NO_SUCH_ORDER, "Order does not exist.")
     return views.order_json(order)
