@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from liquidator.core.commands import (
     Command,
@@ -47,6 +47,9 @@ class PopulationConfig:
     stop_loss_share: float = 0.2
     stop_distance: tuple[float, float] = (0.02, 0.08)  # of the entry price
     entry_window_ms: int = 0  # entries spread over this much time from the start (0: at once)
+    # (symbol, highest leverage) of a venue profile: a trader drawn above it opens at it, with
+    # the same deposit and a notional scaled down alike (the same people under other rules)
+    leverage_caps: tuple[tuple[str, int], ...] = ()
 
     def __post_init__(self) -> None:
         if self.count < 0 or not 1 <= self.min_leverage <= self.max_leverage <= 125:
@@ -103,7 +106,19 @@ def draw(config: PopulationConfig, symbols: list[str]) -> list[Trader]:
                 rng.randrange(config.entry_window_ms) if config.entry_window_ms else 0,
             )
         )
-    return traders
+    return capped(traders, dict(config.leverage_caps)) if config.leverage_caps else traders
+
+
+def capped(traders: list[Trader], caps: dict[str, int]) -> list[Trader]:
+    """Bring each trader above its symbol's cap down to it: notional × cap / leverage."""
+    result = []
+    for drawn in traders:
+        cap = caps.get(drawn.symbol)
+        if cap is not None and drawn.leverage > cap:
+            notional = max(200, drawn.notional * cap // drawn.leverage)
+            drawn = replace(drawn, leverage=cap, notional=notional)  # noqa: PLW2901
+        result.append(drawn)
+    return result
 
 
 def house_commands(symbols: list[str]) -> Iterator[Command]:

@@ -28,6 +28,7 @@ from liquidator.app.population import (
     house_commands,
     opening_commands,
 )
+from liquidator.core.adl import AdlPolicy
 from liquidator.core.commands import (
     CancelAllOrders,
     Command,
@@ -53,7 +54,7 @@ from liquidator.core.market import Market
 from liquidator.core.market_maker import MarketMakerConfig
 from liquidator.core.price_path import kline_path
 from liquidator.core.units import unit, unit_figures, unit_key
-from liquidator.core.venue import PriceSource, VenueConfig
+from liquidator.core.venue import FeeSchedule, PriceSource, VenueConfig
 
 Tick = tuple[int, str, int]  # (ms, symbol, price raw)
 LEVERAGE_BUCKETS = ((1, 5), (6, 10), (11, 25), (26, 50), (51, 125))
@@ -69,9 +70,13 @@ class ReplayConfig:
     sample_every_ms: int = 60_000
     sample_units: int = 5_000  # at most this many units in a sample (an even stride)
     index_every_ms: int = 60_000  # the index is fed this often (the mark every tick)
+    fees: FeeSchedule = field(default_factory=FeeSchedule)  # a venue profile's (Binance's)
+    adl_policy: AdlPolicy = AdlPolicy.RANKED
 
     def venue(self) -> VenueConfig:
         return VenueConfig(
+            fees=self.fees,
+            adl_policy=self.adl_policy,
             mark_source=PriceSource.FEED,
             funding_source=PriceSource.FEED,
             market_maker=self.market_maker,
