@@ -6,6 +6,7 @@ Bad input prints one line, ``liquidator: error: <field>: <value> <reason>``, and
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import math
 import sqlite3
@@ -13,21 +14,12 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, Final, NoReturn
 
 from rich.console import Console
 from rich.progress import Progress
 
-from liquidator import (
-    __version__,
-    journal_cli,
-    monitor_cli,
-    plan_cli,
-    postmortem_cli,
-    replay_cli,
-    serve,
-    tools_cli,
-)
+from liquidator import __version__
 from liquidator.adapters.binance.account_file import parse_account, parse_position
 from liquidator.adapters.binance.fields import InputError, decimal_raw, load_json
 from liquidator.adapters.binance.risk_json import account_risk_json
@@ -48,6 +40,20 @@ from liquidator.core.risk import AccountRisk, assess_account
 
 EXIT_BAD_INPUT = 2
 
+#: The command groups in modules of their own and the commands each adds. A group's module, and
+#: what it imports (the server, Binance's client library, Dask...), loads only when one of its
+#: commands runs or the whole parser is built (``--help``, the docs test): every command starts
+#: without paying for the others.
+COMMAND_GROUPS: Final = (
+    ("liquidator.journal_cli", ("journal",)),
+    ("liquidator.serve", ("serve", "keys")),
+    ("liquidator.replay_cli", ("replay", "scenarios")),
+    ("liquidator.tools_cli", ("stress", "probability")),
+    ("liquidator.monitor_cli", ("monitor",)),
+    ("liquidator.postmortem_cli", ("postmortem",)),
+    ("liquidator.plan_cli", ("plan",)),
+)
+
 #: liq-price flags, by the positionRisk field they fill (for error messages).
 FLAG_OF_FIELD = {
     "symbol": "--symbol",
@@ -66,7 +72,8 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """Return the parser of every command, or of ``command`` only (the others as names)."""
     parser = _Parser(prog="liquidator", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"liquidator {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -136,8 +143,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("--json", action="store_true", help="print the summary as JSON")
 
-    journal_cli.add_commands(commands)
-
     explain = commands.add_parser(
         "explain", help="tell an account's liquidations in a journal, line by line"
     )
@@ -150,14 +155,28 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument(
         "--to", dest="end_ms", type=_time_ms, default=2**63, help="end: epoch ms or ISO time"
     )
-    postmortem_cli.add_explain_outputs(explain)
-    serve.add_commands(commands)
-    replay_cli.add_commands(commands)
-    tools_cli.add_commands(commands)
-    monitor_cli.add_commands(commands)
-    postmortem_cli.add_commands(commands)
-    plan_cli.add_commands(commands)
+    if command in (None, "explain"):
+        _group("liquidator.postmortem_cli").add_explain_outputs(explain)
+    for module, names in COMMAND_GROUPS:
+        if command is None or command in names:
+            _group(module).add_commands(commands)
+        else:  # a name only: this run never parses its options
+            for name in names:
+                commands.add_parser(name)
     return parser
+
+
+def _group(module: str) -> Any:
+    """Return a command group's module (imported now, once)."""
+    return importlib.import_module(module)
+
+
+def _command_in(argv: Sequence[str]) -> str | None:
+    """Return the command ``argv`` names, None if it names none this CLI knows."""
+    known = {"risk", "liq-price", "simulate", "explain"}
+    known.update(name for _, names in COMMAND_GROUPS for name in names)
+    first = next((word for word in argv if not word.startswith("-")), None)
+    return first if first in known else None
 
 
 def _time_ms(text: str) -> int:
@@ -198,27 +217,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     argv = _joined_negative_values(list(sys.argv[1:] if argv is None else argv))
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(_command_in(argv)).parse_args(argv)
     except SystemExit as stop:  # --help, --version, or a usage error already printed
         return stop.code if isinstance(stop.code, int) else EXIT_BAD_INPUT
     if args.command == "simulate":
         return _run_session(args)
-    if args.command == "journal":
-        return journal_cli.run(args)
     if args.command == "explain":
         return _explain(args)
-    if args.command in ("serve", "keys"):
-        return serve.run(args)
-    if args.command in ("replay", "scenarios"):
-        return replay_cli.run(args)
-    if args.command in ("stress", "probability"):
-        return tools_cli.run(args)
-    if args.command == "monitor":
-        return monitor_cli.run(args)
-    if args.command == "postmortem":
-        return postmortem_cli.run(args)
-    if args.command == "plan":
-        return plan_cli.run(args)
+    for module, names in COMMAND_GROUPS:
+        if args.command in names:
+            return int(_group(module).run(args))
     try:
         market = build_market(args.exchange_info, args.brackets)
         risk = _risk(args.file, market) if args.command == "risk" else _liq_price(args, market)
@@ -261,7 +269,7 @@ def _run_session(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    return postmortem_cli.explain(args)
+    return int(_group("liquidator.postmortem_cli").explain(args))
 
 
 def _simulate(args: argparse.Namespace, market: Market, config: WorkloadConfig) -> SessionSummary:
