@@ -172,7 +172,7 @@ def test_malformed_parameters_get_binance_codes(client: TestClient, alice: Accou
 
 def test_unknown_path_and_method(client: TestClient) -> None:
     missing = client.get("/fapi/v1/nothing")
-    wrong = client.put("/fapi/v1/order")
+    wrong = client.patch("/fapi/v1/order")
 
     assert missing.status_code == 404
     assert missing.json()["code"] == -5000
