@@ -168,9 +168,13 @@ def test_a_subscribe_past_the_stream_cap_gets_an_error_and_changes_nothing(
     small: TestClient,
 ) -> None:
     with small.websocket_connect("/ws") as socket:
-        socket.send_text(json.dumps({"method": "SUBSCRIBE", "params": ["a@x", "b@x"], "id": 1}))
+        socket.send_text(
+            json.dumps({"method": "SUBSCRIBE", "params": ["a@trade", "b@trade"], "id": 1})
+        )
         socket.receive_text()
-        socket.send_text(json.dumps({"method": "SUBSCRIBE", "params": ["c@x", "d@x"], "id": 2}))
+        socket.send_text(
+            json.dumps({"method": "SUBSCRIBE", "params": ["c@trade", "d@trade"], "id": 2})
+        )
         refused = json.loads(socket.receive_text())
         socket.send_text(json.dumps({"method": "LIST_SUBSCRIPTIONS", "id": 3}))
         listed = json.loads(socket.receive_text())
@@ -179,7 +183,7 @@ def test_a_subscribe_past_the_stream_cap_gets_an_error_and_changes_nothing(
         "error": {"code": 2, "msg": "Invalid request: a connection listens to at most 3 streams"},
         "id": 2,
     }
-    assert listed == {"result": ["a@x", "b@x"], "id": 3}
+    assert listed == {"result": ["a@trade", "b@trade"], "id": 3}
 
 
 def test_a_url_asking_for_too_many_streams_is_refused_at_the_handshake(
@@ -187,7 +191,7 @@ def test_a_url_asking_for_too_many_streams_is_refused_at_the_handshake(
 ) -> None:
     with (
         pytest.raises(WebSocketDisconnect),
-        small.websocket_connect("/stream?streams=a@x/b@x/c@x/d@x"),
+        small.websocket_connect("/stream?streams=a@trade/b@trade/c@trade/d@trade"),
     ):
         pass
 
@@ -217,13 +221,13 @@ def test_unsubscribed_and_closed_streams_leave_nothing_behind() -> None:
 def subscribe_unsubscribe_and_close(client: TestClient) -> tuple[object, object]:
     with client.websocket_connect("/ws") as socket:
         for batch in range(4):
-            names = [f"s{batch}-{n}@x" for n in range(3)]
+            names = [f"s{batch}x{n}@trade" for n in range(3)]
             socket.send_text(json.dumps({"method": "SUBSCRIBE", "params": names, "id": 1}))
             socket.receive_text()
             socket.send_text(json.dumps({"method": "UNSUBSCRIBE", "params": names, "id": 2}))
             socket.receive_text()
         after_unsubscribing = hub_sizes(client)
-        socket.send_text(json.dumps({"method": "SUBSCRIBE", "params": ["x@y"], "id": 3}))
+        socket.send_text(json.dumps({"method": "SUBSCRIBE", "params": ["x@trade"], "id": 3}))
         socket.receive_text()
     return after_unsubscribing, hub_sizes(client)
 

@@ -1,16 +1,16 @@
-"""WebSocket streams: Binance's market streams and the user data stream, from the engine's events.
+"""WebSocket streams: who listens to what, and the messages each command's events make.
 
 Every path the three clients open is served (clients.md A.5): ``/ws``, ``/ws/<anything>``,
 ``/stream``, ``/{market,public,private}/{ws,stream}[/<n>]``, with ``?streams=a/b`` and
 ``?listenKey=`` forms and ``SUBSCRIBE``/``UNSUBSCRIBE``/``LIST_SUBSCRIPTIONS`` frames. A listen
 key subscribed as a stream name (futures-connector) is the user data stream. Combined paths
-(``/stream``) wrap each message as ``{"stream": name, "data": payload}``.
+(``/stream``) wrap each message as ``{"stream": name, "data": payload}``, the name written as
+the client subscribed it. A name this venue does not serve (``stream_names``) is refused.
 
-Market streams: ``<symbol>@markPrice`` (and ``@1s``, ``!markPrice@arr``), ``@trade``,
-``@aggTrade``, ``@bookTicker``, ``@depth`` and ``@depth<5|10|20>``, ``@kline_<interval>``,
-``@forceOrder`` and ``!forceOrder@arr``. User data: ``ORDER_TRADE_UPDATE`` (liquidation fills
-``o=LIQUIDATION``, ``x=CALCULATED``; ADL ``c=adl_autoclose``), ``ACCOUNT_UPDATE`` with its
-reason, ``MARGIN_CALL``, ``ALGO_UPDATE``, ``listenKeyExpired``.
+After each command: ``@trade``, ``@aggTrade``, ``@bookTicker``, ``@forceOrder``, ``@kline_*``
+(open candles), the ``@0ms`` depth and the user data (``user_stream``). On their clocks
+(``stream_clock``): depth diffs and partial depth (``depth``), ``@markPrice`` (3 s, ``@1s``),
+tickers, and each kline's closing message (``"x": true``).
 """
 
 from __future__ import annotations
@@ -21,25 +21,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from liquidator.api.payloads import algo_update, kline, order_update
-from liquidator.api.views import d
+from liquidator.api import market_streams as payloads
+from liquidator.api.decimals import SymbolDecimals, symbol_decimals
+from liquidator.api.depth_publisher import DepthPublisher
+from liquidator.api.stream_clock import StreamClock
+from liquidator.api.stream_names import is_served, normalise
+from liquidator.api.user_stream import UserStream
 from liquidator.app.force_orders import force_order_event
-from liquidator.app.market_history import INTERVALS_MS
-from liquidator.core.events import (
-    Event,
-    MarginCallIssued,
-    OrderAccepted,
-    OrderClosed,
-    OrderTraded,
-    OrderTriggered,
-    PositionChanged,
-    PositionLiquidated,
-    PricesUpdated,
-    TradeExecuted,
-)
-from liquidator.core.ledger import EntryKind, LedgerPosted
-from liquidator.core.margin_unit import position_figures
-from liquidator.core.position import MarginType
+from liquidator.app.market_history import INTERVALS_MS, Bar
+from liquidator.core.events import Event, PositionLiquidated, TradeExecuted
+from liquidator.core.ledger import LedgerPosted
 
 if TYPE_CHECKING:
     from liquidator.api.server import Server
@@ -47,14 +38,6 @@ if TYPE_CHECKING:
 MAX_STREAMS = 1024  # Binance: "a single connection can listen to a maximum of 1024 streams"
 MAX_NAME_LENGTH = 128  # a stream name or a listen key (64 characters)
 BUFFER_BYTES = 4 * 1024 * 1024  # queued for one connection before it is dropped as too slow
-ACCOUNT_REASONS = (
-    (EntryKind.DEPOSIT, "DEPOSIT"),
-    (EntryKind.WITHDRAW, "WITHDRAW"),
-    (EntryKind.FUNDING_FEE, "FUNDING_FEE"),
-    (EntryKind.INSURANCE_CLEAR, "INSURANCE_CLEAR"),
-    (EntryKind.INSURANCE_COVER, "INSURANCE_CLEAR"),
-    (EntryKind.ISOLATED_MARGIN, "MARGIN_TRANSFER"),
-)
 
 
 class StreamLimitError(ValueError):
@@ -72,14 +55,15 @@ class Subscriber:
     combined: bool
     max_streams: int = MAX_STREAMS
     buffer_bytes: int = BUFFER_BYTES
-    streams: set[str] = field(default_factory=set)
+    streams: set[str] = field(default_factory=set)  # lower-cased keys
+    names: dict[str, str] = field(default_factory=dict)  # key -> the name as subscribed
     accounts: dict[str, str] = field(default_factory=dict)  # account -> listen key
     queue: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)
     queued_bytes: int = 0
     closed: bool = False
     dropped: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def send(self, stream: str, payload: dict[str, Any]) -> None:
+    def send(self, stream: str, payload: Any) -> None:
         if self.closed:
             return
         body = {"stream": stream, "data": payload} if self.combined else payload
@@ -124,6 +108,27 @@ class Hub:
         self.subscribers: set[Subscriber] = set()
         self.by_stream: dict[str, set[Subscriber]] = {}
         self.by_account: dict[str, set[Subscriber]] = {}
+        self.depth = DepthPublisher(server.live.venue)
+        self.users = UserStream(server)
+        self.clock = StreamClock(self)
+        self.clock_task: asyncio.Task[None] | None = None
+        self._decimals: dict[str, SymbolDecimals] = {}
+        self._tops: dict[str, tuple[int, ...]] = {}
+
+    def decimals(self, symbol: str) -> SymbolDecimals:
+        found = self._decimals.get(symbol)
+        if found is None:
+            instrument = self.server.live.venue.symbols[symbol].instrument
+            found = self._decimals[symbol] = symbol_decimals(instrument)
+        return found
+
+    def start_clock(self) -> None:
+        """Run the periodic streams (``stream_clock``) while anyone is connected."""
+        if self.clock_task is None or self.clock_task.done():
+            self.clock_task = asyncio.get_running_loop().create_task(self.clock.run())
+
+    def listened(self, key: str) -> bool:
+        return bool(self.by_stream.get(key))
 
     # --- subscriptions ----------------------------------------------------------------------------
 
@@ -134,31 +139,36 @@ class Hub:
         if not subscriber.closed:
             subscriber.drop()
         self.subscribers.discard(subscriber)
-        for name in subscriber.streams:
-            _forget(self.by_stream, name, subscriber)
+        for key in subscriber.streams:
+            _forget(self.by_stream, key, subscriber)
+            self.depth.untrack(key)
         for account in subscriber.accounts:
             _forget(self.by_account, account, subscriber)
         subscriber.streams.clear()
+        subscriber.names.clear()
         subscriber.accounts.clear()
 
     def subscribe(self, subscriber: Subscriber, names: list[str]) -> None:
         """Subscribe ``names`` (streams or listen keys), all or none: raise
-        :class:`StreamLimitError` if one is too long or the connection would listen to more
-        than its ``max_streams``."""
+        :class:`StreamLimitError` if one is too long or not served, or the connection would
+        listen to more than its ``max_streams``."""
         if any(len(name) > MAX_NAME_LENGTH for name in names):
             raise StreamLimitError(
                 f"Invalid request: a stream name is over {MAX_NAME_LENGTH} characters"
             )
         now = self.server.wall_ms()
         users: dict[str, str] = {}
-        streams: set[str] = set()
+        streams: dict[str, str] = {}
         for name in names:
             account = self.server.listen_keys.account_of(name, now)
             if account is not None:
                 users[account] = name
+            elif is_served(key := normalise(name)):
+                streams[key] = name.strip()
             else:
-                streams.add(normalise(name))
-        total = len(subscriber.streams | streams) + len(subscriber.accounts.keys() | users.keys())
+                raise StreamLimitError(f"Invalid request: unknown stream {name!r}")
+        total = len(subscriber.streams | streams.keys())
+        total += len(subscriber.accounts.keys() | users.keys())
         if 0 < subscriber.max_streams < total:
             cap = subscriber.max_streams
             raise StreamLimitError(
@@ -167,16 +177,21 @@ class Hub:
         for account, name in users.items():
             subscriber.accounts[account] = name
             self.by_account.setdefault(account, set()).add(subscriber)
-        for key in streams:
-            subscriber.streams.add(key)
-            self.by_stream.setdefault(key, set()).add(subscriber)
+        for key, name in streams.items():
+            if key not in subscriber.streams:
+                subscriber.streams.add(key)
+                self.depth.track(key, self.server.live.exchange.seq)
+                self.by_stream.setdefault(key, set()).add(subscriber)
+            subscriber.names[key] = name
 
     def unsubscribe(self, subscriber: Subscriber, names: list[str]) -> None:
         for name in names:
             key = normalise(name)
             if key in subscriber.streams:
                 subscriber.streams.discard(key)
+                subscriber.names.pop(key, None)
                 _forget(self.by_stream, key, subscriber)
+                self.depth.untrack(key)
             for account, listen_key in list(subscriber.accounts.items()):
                 if listen_key == name:
                     del subscriber.accounts[account]
@@ -197,10 +212,13 @@ class Hub:
     def publish(self, events: list[Event]) -> None:
         if not self.subscribers:
             return
-        books: set[str] = set()
+        symbols: set[str] = set()
         users: dict[str, list[Event]] = defaultdict(list)
         for event in events:
-            self._market(event, books)
+            symbol = getattr(event, "symbol", None)
+            if isinstance(symbol, str):
+                symbols.add(symbol)
+            self._market(event)
             account = getattr(event, "account", None)
             if isinstance(account, str) and self.by_account.get(account):
                 users[account].append(event)
@@ -209,259 +227,102 @@ class Hub:
                     owner = name.split("/")[0]
                     if owner != account and self.by_account.get(owner):
                         users[owner].append(event)
-        for symbol in books:
-            self._book(symbol)
+        live = self.server.live
+        symbols &= live.venue.symbols.keys()
+        seq, now = live.exchange.seq, live.now_ms()
+        for symbol in symbols:
+            self._book_ticker(symbol, seq, now)
+        self.depth.after_command(symbols, seq, now, self.emit)
         for account, mine in users.items():
             self._user(account, mine)
 
-    def _emit(self, stream: str, payload: dict[str, Any]) -> None:
-        for subscriber in list(self.by_stream.get(stream, ())):
-            subscriber.send(stream, payload)
+    def emit(self, key: str, payload: Any) -> None:
+        """Send ``payload`` to everyone listening to ``key``, named as each subscribed it."""
+        for subscriber in list(self.by_stream.get(key, ())):
+            subscriber.send(subscriber.names.get(key, key), payload)
 
-    def _market(self, event: Event, books: set[str]) -> None:
-        if isinstance(event, PricesUpdated):
-            self._mark(event)
-        elif isinstance(event, TradeExecuted):
+    def _market(self, event: Event) -> None:
+        if isinstance(event, TradeExecuted):
             self._trade(event)
-            books.add(event.symbol)
-        elif isinstance(event, OrderAccepted | OrderClosed):
-            books.add(event.symbol)
         elif isinstance(event, PositionLiquidated):
             order = self.server.live.orders.order(event.account, event.order_id)
             executed, cum = (
                 (order.executed, order.cum_quote) if order else (event.filled, event.cum_quote)
             )
             message = force_order_event(event, executed, cum)
-            lower = event.symbol.lower()
-            self._emit(f"{lower}@forceorder", message)
-            self._emit("!forceorder@arr", message)
-
-    def _mark(self, event: PricesUpdated) -> None:
-        payload = {
-            "e": "markPriceUpdate",
-            "E": event.ts_ms,
-            "s": event.symbol,
-            "p": d(event.mark_price),
-            "P": d(event.mark_price),
-            "i": d(event.index_price),
-            "r": d(event.funding_rate),
-            "T": event.next_funding_ms,
-        }
-        lower = event.symbol.lower()
-        for name in (f"{lower}@markprice", f"{lower}@markprice@1s"):
-            self._emit(name, payload)
-        for name in ("!markprice@arr", "!markprice@arr@1s"):
-            if self.by_stream.get(name):
-                self._emit(name, [payload])  # type: ignore[arg-type]
+            self.emit(f"{event.symbol.lower()}@forceorder", message)
+            self.emit("!forceorder@arr", message)
 
     def _trade(self, event: TradeExecuted) -> None:
         lower = event.symbol.lower()
-        self._emit(
-            f"{lower}@trade",
-            {
-                "e": "trade",
-                "E": event.ts_ms,
-                "T": event.ts_ms,
-                "s": event.symbol,
-                "t": event.trade_id,
-                "p": d(event.price),
-                "q": d(event.quantity),
-                "X": event.kind,
-                "m": event.buyer_is_maker,
-            },
-        )
-        if event.kind != "MARKET":
-            return
-        self._emit(
-            f"{lower}@aggtrade",
-            {
-                "e": "aggTrade",
-                "E": event.ts_ms,
-                "s": event.symbol,
-                "a": event.trade_id,
-                "p": d(event.price),
-                "q": d(event.quantity),
-                "f": event.trade_id,
-                "l": event.trade_id,
-                "T": event.ts_ms,
-                "m": event.buyer_is_maker,
-            },
-        )
+        decimals = self.decimals(event.symbol)
+        if self.listened(f"{lower}@trade"):
+            self.emit(f"{lower}@trade", payloads.trade(event, decimals))
+        if event.kind == "MARKET" and self.listened(f"{lower}@aggtrade"):
+            self.emit(f"{lower}@aggtrade", payloads.agg_trade(event, decimals))
         for interval, ms in INTERVALS_MS.items():
-            name = f"{lower}@kline_{interval}"
-            if not self.by_stream.get(name):
-                continue
-            bars = self.server.live.market.klines(event.symbol, ms, limit=1)
-            if bars:
-                bar = bars[-1]
-                self._emit(name, kline(event, bar, interval, ms))
+            self.send_kline(event.symbol, interval, ms, closed_open_ms=None)
 
-    def _book(self, symbol: str) -> None:
-        state = self.server.live.venue.symbols[symbol]
+    def send_kline(
+        self, symbol: str, interval: str, ms: int, *, closed_open_ms: int | None
+    ) -> None:
+        """Send the open candle of ``interval`` (or, given its open time, the one that closed)."""
         lower = symbol.lower()
-        now, seq = self.server.live.now_ms(), self.server.live.exchange.seq
-        bids, asks = state.book.bids.depth(20), state.book.asks.depth(20)
-        if self.by_stream.get(f"{lower}@bookticker") or self.by_stream.get("!bookticker"):
-            ticker = {
-                "e": "bookTicker",
-                "u": seq,
-                "s": symbol,
-                "b": d(bids[0][0]) if bids else "0",
-                "B": d(bids[0][1]) if bids else "0",
-                "a": d(asks[0][0]) if asks else "0",
-                "A": d(asks[0][1]) if asks else "0",
-                "T": now,
-                "E": now,
-            }
-            self._emit(f"{lower}@bookticker", ticker)
-            self._emit("!bookticker", ticker)
-        for levels in (5, 10, 20, None):
-            for speed in ("", "@100ms", "@250ms", "@500ms"):
-                name = f"{lower}@depth{levels or ''}{speed}"
-                if self.by_stream.get(name):
-                    count = levels or 20
-                    self._emit(
-                        name,
-                        {
-                            "e": "depthUpdate",
-                            "E": now,
-                            "T": now,
-                            "s": symbol,
-                            "U": seq,
-                            "u": seq,
-                            "pu": seq - 1,
-                            "b": [[d(p), d(q)] for p, q in bids[:count]],
-                            "a": [[d(p), d(q)] for p, q in asks[:count]],
-                        },
-                    )
+        plain, continuous = (
+            f"{lower}@kline_{interval}",
+            f"{lower}_perpetual@continuouskline_{interval}",
+        )
+        if not (self.listened(plain) or self.listened(continuous)):
+            return
+        live = self.server.live
+        now = live.now_ms()
+        if closed_open_ms is None:
+            bars = live.market.klines(symbol, ms, limit=1)
+        else:
+            bars = live.market.klines(symbol, ms, start_ms=closed_open_ms, end_ms=closed_open_ms)
+        state = live.venue.symbols[symbol]
+        if bars and (closed_open_ms is None or bars[-1].open_ms == closed_open_ms):
+            bar = bars[-1]
+        elif closed_open_ms is not None:
+            last = state.last_price or state.mark_price
+            bar = Bar(closed_open_ms, last, last, last, last)
+        else:
+            return
+        body = payloads.kline_body(
+            bar,
+            interval,
+            ms,
+            self.decimals(symbol),
+            closed=closed_open_ms is not None,
+            last_id=state.trade_id,
+        )
+        self.emit(plain, payloads.kline(symbol, body, now))
+        self.emit(continuous, payloads.continuous_kline(symbol, body, now))
 
-    # --- user data --------------------------------------------------------------------------------
+    def _book_ticker(self, symbol: str, seq: int, now: int) -> None:
+        lower = symbol.lower()
+        if not (self.listened(f"{lower}@bookticker") or self.listened("!bookticker")):
+            return
+        book = self.server.live.venue.symbols[symbol].book
+        top = (*book.bids.depth(1), *book.asks.depth(1))
+        flat = tuple(v for level in top for v in level)
+        if self._tops.get(symbol) == flat:
+            return
+        self._tops[symbol] = flat
+        state = self.server.live.venue.symbols[symbol]
+        ticker = payloads.book_ticker(state, self.decimals(symbol), seq, now)
+        self.emit(f"{lower}@bookticker", ticker)
+        self.emit("!bookticker", ticker)
 
     def _user(self, account: str, events: list[Event]) -> None:
         subscribers = list(self.by_account.get(account, ()))
         if not subscribers:
             return
-        messages: list[dict[str, Any]] = []
-        reason = ""
-        touched = False
-        for event in events:
-            if isinstance(event, OrderAccepted | OrderTraded | OrderClosed | OrderTriggered):
-                messages += self._order_messages(account, event)
-            elif isinstance(event, MarginCallIssued):
-                messages.append(self._margin_call(event))
-            elif isinstance(event, PositionChanged):
-                touched = True
-            elif isinstance(event, LedgerPosted):
-                touched = True
-                for kind, name in ACCOUNT_REASONS:
-                    if event.kind is kind and not reason:
-                        reason = name
-        if touched:
-            messages.append(self._account_update(account, events, reason or "ORDER"))
+        messages = self.users.messages(account, events)
         for subscriber in subscribers:
             key = subscriber.accounts.get(account, "")
             for message in messages:
                 subscriber.send(key, message)
-
-    def _order_messages(self, account: str, event: Event) -> list[dict[str, Any]]:
-        order = self.server.live.orders.order(account, getattr(event, "order_id", 0))
-        if order is None:
-            return []
-        now = getattr(event, "ts_ms", 0)
-        if isinstance(event, OrderTriggered) or (
-            isinstance(event, OrderAccepted) and order.orig_type.is_conditional
-        ):
-            status = "TRIGGERED" if isinstance(event, OrderTriggered) else "NEW"
-            return [algo_update(order, status, now)]
-        if (
-            isinstance(event, OrderClosed)
-            and order.orig_type.is_conditional
-            and order.order_id not in self.server.live.orders.triggered
-        ):
-            return [algo_update(order, event.status, now)]
-        return [order_update(order, event, now)]
-
-    def _margin_call(self, event: MarginCallIssued) -> dict[str, Any]:
-        venue = self.server.live.venue
-        account = venue.accounts[event.account]
-        isolated = "/" in event.wallet
-        positions = []
-        for p in account.open_positions():
-            key = (
-                p.ledger_key
-                if account.margin_type_of(p.symbol) is MarginType.ISOLATED
-                else account.account
-            )
-            if key != event.wallet:
-                continue
-            state = venue.symbols[p.symbol]
-            pnl, mm = position_figures(p, state.mark_price, state.tiers)
-            positions.append(
-                {
-                    "s": p.symbol,
-                    "ps": p.side.value,
-                    "pa": d(p.quantity),
-                    "mt": "ISOLATED" if isolated else "CROSSED",
-                    "iw": d(venue.ledger.balance(p.ledger_key, event.asset)) if isolated else "0",
-                    "mp": d(state.mark_price),
-                    "up": d(pnl),
-                    "mm": d(mm),
-                }
-            )
-        body: dict[str, Any] = {"e": "MARGIN_CALL", "E": event.ts_ms, "p": positions}
-        if not isolated:
-            body["cw"] = d(venue.ledger.balance(event.account, event.asset))
-        return body
-
-    def _account_update(self, account: str, events: list[Event], reason: str) -> dict[str, Any]:
-        venue = self.server.live.venue
-        state = venue.accounts[account]
-        assets = sorted(
-            {e.asset for e in events if isinstance(e, LedgerPosted)}
-            | {venue.assets[e.symbol] for e in events if isinstance(e, PositionChanged)}
-        )
-        changed = {(e.symbol, e.position_side) for e in events if isinstance(e, PositionChanged)}
-        positions = []
-        for symbol, side in sorted(changed, key=lambda k: (k[0], k[1].value)):
-            p = state.find_position(symbol, side)
-            if p is None:
-                continue
-            mark = venue.symbols[symbol].mark_price
-            isolated = state.margin_type_of(symbol) is MarginType.ISOLATED
-            positions.append(
-                {
-                    "s": symbol,
-                    "pa": d(p.quantity),
-                    "ep": d(p.entry_price()),
-                    "bep": d(p.entry_price()),
-                    "cr": "0",
-                    "up": d((p.quantity * mark - p.cost) // 10**8) if p.quantity else "0",
-                    "mt": "isolated" if isolated else "cross",
-                    "iw": d(venue.ledger.balance(p.ledger_key, venue.assets[symbol]))
-                    if isolated
-                    else "0",
-                    "ps": side.value,
-                }
-            )
-        now = self.server.live.now_ms()
-        return {
-            "e": "ACCOUNT_UPDATE",
-            "E": now,
-            "T": now,
-            "a": {
-                "m": reason,
-                "B": [
-                    {
-                        "a": asset,
-                        "wb": d(venue.ledger.balance(account, asset)),
-                        "cw": d(venue.ledger.balance(account, asset)),
-                        "bc": "0",
-                    }
-                    for asset in assets
-                ],
-                "P": positions,
-            },
-        }
 
 
 def _forget(index: dict[str, set[Subscriber]], key: str, subscriber: Subscriber) -> None:
@@ -472,8 +333,3 @@ def _forget(index: dict[str, set[Subscriber]], key: str, subscriber: Subscriber)
     held.discard(subscriber)
     if not held:
         del index[key]
-
-
-def normalise(name: str) -> str:
-    """Market stream names are case-insensitive (Binance lower-cases them)."""
-    return name.strip().lower()

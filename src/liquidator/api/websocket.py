@@ -53,6 +53,7 @@ def websocket_endpoint(
                 await websocket.close(POLICY_VIOLATION)  # before accept: the handshake is refused
                 return
             await websocket.accept()
+            hub.start_clock()
             await _converse(websocket, hub, subscriber, limits.ws_messages_per_s)
         finally:
             hub.remove(subscriber)  # whatever ended it, a client gone during the handshake too
@@ -140,7 +141,7 @@ def frame_reply(hub: Hub, subscriber: Subscriber, text: str) -> str | None:
         hub.unsubscribe(subscriber, params)
         return json.dumps({"result": None, "id": ident})
     if method == "LIST_SUBSCRIPTIONS":
-        streams = sorted(subscriber.streams) + sorted(subscriber.accounts.values())
+        streams = sorted(subscriber.names.values()) + sorted(subscriber.accounts.values())
         return json.dumps({"result": streams, "id": ident})
     return _error(1, f"Unknown method {method!r}", ident)
 
