@@ -14,16 +14,17 @@
     account: null, fundSeries: {}, heat: [], dirty: new Set(), ws: null, userWs: null,
     feedCount: 0, fundPoints: 0, lastFund: "",
   };
-  window.dashboard = state; // for tests and the curious
+  window.dashboard = state; // for tests and the curious (state.onMark feeds a mark update)
 
   // --- formatting -----------------------------------------------------------------------------
   const precision = (symbol) => (state.info[symbol] ? state.info[symbol].pricePrecision : 2);
-  const fmt = (value, digits) => Number(value).toLocaleString("en-US",
-    { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const formats = {};  // one Intl.NumberFormat per precision: building one is the slow part
+  const fmt = (value, digits) => (formats[digits] ||= new Intl.NumberFormat("en-US",
+    { minimumFractionDigits: digits, maximumFractionDigits: digits })).format(Number(value));
   const price = (symbol, value) => (Number(value) ? fmt(value, Math.min(precision(symbol), 4)) : "–");
   const usd = (value) => `${fmt(value, 2)} USDT`;
-  const compact = (value) => Number(value).toLocaleString("en-US",
-    { notation: "compact", maximumFractionDigits: 2 });
+  const compactFormat = new Intl.NumberFormat("en-US", { notation: "compact", maximumFractionDigits: 2 });
+  const compact = (value) => compactFormat.format(Number(value));
   const pct = (value) => `${fmt(value * 100, 2)}%`;
   const clock = (ms) => new Date(ms).toISOString().slice(11, 19);
 
@@ -149,7 +150,7 @@
   function connectMarket() {
     if (state.ws) { state.ws.onclose = null; state.ws.close(); }
     const lower = state.symbol.toLowerCase();
-    const streams = [`${lower}@kline_1m`, `${lower}@depth20`, "!markPrice@arr",
+    const streams = [`${lower}@kline_1m`, `${lower}@depth20`, "!markPrice@arr@1s",
       "!forceOrder@arr", ...state.symbols.map((s) => `${s.toLowerCase()}@trade`)];
     const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/stream?streams=${streams.join("/")}`);
     state.ws = ws;
@@ -158,7 +159,7 @@
     ws.onmessage = (message) => {
       const wrapped = JSON.parse(message.data);
       const stream = wrapped.stream.toLowerCase(), data = wrapped.data;
-      if (stream === "!markprice@arr") data.forEach(onMark);
+      if (stream.startsWith("!markprice@arr")) data.forEach(onMark);
       else if (stream === "!forceorder@arr") onForceOrder(data);
       else if (stream.endsWith("@kline_1m")) onKline(data.k);
       else if (stream.endsWith("@depth20")) { state.book = data; state.dirty.add("book"); }
@@ -170,6 +171,7 @@
     pill.textContent = up ? "live" : "reconnecting";
     pill.className = `pill ${up ? "live" : "down"}`;
   }
+  state.onMark = (m) => onMark(m);
   function onMark(m) {
     state.marks[m.s] = +m.p; state.indexes[m.s] = +m.i;
     if (m.s !== state.symbol) { state.dirty.add("positions"); return; }
@@ -331,7 +333,9 @@
   function renderPositions() {
     const account = state.account;
     const rows = (state.positions || []).filter((p) => +p.positionAmt !== 0);
-    $("positions-empty").hidden = rows.length > 0 || !sessionStorage.getItem("apiKey");
+    $("positions-empty").hidden = rows.length > 0;
+    $("positions-empty").textContent = sessionStorage.getItem("apiKey")
+      ? "No open position." : "Connect an account (API key and secret, below) to see its positions.";
     if (!account) return;
     const balance = +account.totalMarginBalance;
     const ratio = balance > 0 ? +account.totalMaintMargin / balance : (rows.length ? 1 : 0);
@@ -341,9 +345,18 @@
     $("gauge").setAttribute("aria-valuenow", (ratio * 100).toFixed(2));
     $("gauge-value").textContent = pct(ratio);
     $("margin-balance").textContent = usd(balance);
-    $("positions").tBodies[0].innerHTML = rows.map((p) => positionRow(p, ratio)).join("");
+    // only the rows in view are in the DOM (a thousand rows re-laid out per mark cost ~200 ms)
+    const box = $("positions").parentElement, rowH = 19;
+    const first = Math.max(0, Math.floor(box.scrollTop / rowH) - 5);
+    const last = Math.min(rows.length, first + Math.ceil(box.clientHeight / rowH) + 10);
+    const spacer = (n) => (n > 0 ? `<tr class="spacer" style="height:${n * rowH}px"><td colspan="10"></td></tr>` : "");
+    $("positions").setAttribute("aria-rowcount", rows.length + 1);
+    $("positions").dataset.rows = rows.length;
+    $("positions").tBodies[0].innerHTML = spacer(first) +
+      rows.slice(first, last).map((p, i) => positionRow(p, ratio, first + i + 2)).join("") +
+      spacer(rows.length - last);
   }
-  function positionRow(p, accountRatio) {
+  function positionRow(p, accountRatio, index) {
     const qty = +p.positionAmt;
     const mark = state.marks[p.symbol] || +p.markPrice;
     const pnl = qty * (mark - +p.entryPrice);
@@ -353,7 +366,7 @@
     const roe = +p.positionInitialMargin ? pnl / +p.positionInitialMargin : 0;
     const side = qty > 0 ? "long" : "short";
     const lights = [1, 2, 3, 4, 5].map((i) => `<i class="${i <= p.adl ? "on" : ""}"></i>`).join("");
-    return `<tr data-symbol="${p.symbol}" data-side="${p.positionSide}">` +
+    return `<tr data-symbol="${p.symbol}" data-side="${p.positionSide}" aria-rowindex="${index}">` +
       `<td class="${side}">${p.symbol} ${isolated ? "isolated" : "cross"}</td>` +
       `<td class="${side}">${fmt(qty, 3)}</td><td>${price(p.symbol, p.entryPrice)}</td>` +
       `<td>${price(p.symbol, p.breakEvenPrice)}</td><td>${price(p.symbol, mark)}</td>` +
@@ -446,6 +459,8 @@
     on("deposit-form", () => admin("/admin/deposit", { account: $("deposit-account").value.trim(),
       amount: $("deposit-amount").value, asset: $("deposit-asset").value.trim() || "USDT" }));
     bindHeatmap();
+    $("positions").parentElement.addEventListener("scroll", () => state.dirty.add("positions"),
+      { passive: true });
   }
 
   start();
