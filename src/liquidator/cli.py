@@ -12,7 +12,6 @@ import math
 import sqlite3
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, NoReturn
 
@@ -23,14 +22,13 @@ from liquidator import __version__
 from liquidator.adapters.binance.account_file import parse_account, parse_position
 from liquidator.adapters.binance.fields import InputError, decimal_raw, load_json
 from liquidator.adapters.binance.risk_json import account_risk_json
-from liquidator.adapters.input_files import printable, shortened
 from liquidator.adapters.sqlite.journal import SqliteJournal
 from liquidator.app.collector import tune_collector
 from liquidator.app.journal import JournalError
 from liquidator.app.session import SessionSummary, simulate
 from liquidator.app.workload import WorkloadConfig
 from liquidator.bootstrap import build_market, bundled_market
-from liquidator.cli_args import decimal, whole
+from liquidator.cli_args import decimal, time_ms, whole
 from liquidator.console import render_account_risk, render_session, session_json
 from liquidator.core.fixed import Amount
 from liquidator.core.margin import exact_notional, opening_margin
@@ -150,10 +148,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     explain.add_argument("--account", required=True, help="the liquidated account")
     explain.add_argument("--symbol", type=str.upper, help="only liquidations involving it")
     explain.add_argument(
-        "--from", dest="start_ms", type=_time_ms, default=0, help="start: epoch ms or ISO time"
+        "--from", dest="start_ms", type=time_ms, default=0, help="start: epoch ms or ISO time"
     )
     explain.add_argument(
-        "--to", dest="end_ms", type=_time_ms, default=2**63, help="end: epoch ms or ISO time"
+        "--to", dest="end_ms", type=time_ms, default=2**63, help="end: epoch ms or ISO time"
     )
     if command in (None, "explain"):
         _group("liquidator.postmortem_cli").add_explain_outputs(explain)
@@ -177,23 +175,6 @@ def _command_in(argv: Sequence[str]) -> str | None:
     known.update(name for _, names in COMMAND_GROUPS for name in names)
     first = next((word for word in argv if not word.startswith("-")), None)
     return first if first in known else None
-
-
-def _time_ms(text: str) -> int:
-    """Read epoch milliseconds or an ISO 8601 time (UTC unless it says otherwise)."""
-    if text.strip().isdigit():
-        return _epoch_ms(text)
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        shown = shortened(printable(text))
-        raise argparse.ArgumentTypeError(f"{shown!r} is neither epoch ms nor an ISO time") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1000)
-
-
-_epoch_ms = whole(0, 2**63 - 1)
 
 
 def _percent_bps(text: str) -> int:

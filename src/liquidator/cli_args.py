@@ -9,9 +9,16 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal
 
-from liquidator.adapters.input_files import NumberError, decimal_of, shortened, whole_number
+from liquidator.adapters.input_files import (
+    NumberError,
+    decimal_of,
+    printable,
+    shortened,
+    whole_number,
+)
 
 
 def whole(low: int, high: int) -> Callable[[str], int]:
@@ -54,3 +61,20 @@ def decimal(text: str) -> Decimal:
         return decimal_of(text)
     except NumberError as error:
         raise argparse.ArgumentTypeError(f"{shortened(text)!r} {error}") from None
+
+
+def time_ms(text: str) -> int:
+    """Read epoch milliseconds or an ISO 8601 time (UTC unless it says otherwise)."""
+    if text.strip().isdigit():
+        return _epoch_ms(text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        shown = shortened(printable(text))
+        raise argparse.ArgumentTypeError(f"{shown!r} is neither epoch ms nor an ISO time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1000)
+
+
+_epoch_ms = whole(0, 2**63 - 1)

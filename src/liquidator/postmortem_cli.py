@@ -13,7 +13,6 @@ import argparse
 import json
 import sqlite3
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +20,12 @@ from rich.console import Console
 from rich.text import Text
 
 from liquidator.adapters.binance.fields import InputError
-from liquidator.adapters.input_files import InputFileError, printable, shortened
+from liquidator.adapters.input_files import InputFileError, printable
 from liquidator.adapters.sqlite.journal import SqliteJournal
 from liquidator.app.explain import journal_events, journal_history
 from liquidator.app.journal import JournalError
 from liquidator.bootstrap import build_market
-from liquidator.cli_args import whole
+from liquidator.cli_args import time_ms
 from liquidator.core.codec import CodecError
 from liquidator.core.market import Market
 from liquidator.postmortem.analysis import Report, analyse
@@ -40,21 +39,6 @@ from liquidator.postmortem.report_text import report_lines
 
 BINANCE_USDM = "https://fapi.binance.com"
 EXIT_BAD_INPUT = 2
-_epoch_ms = whole(0, 2**63 - 1)
-
-
-def time_ms(text: str) -> int:
-    """Read epoch milliseconds or an ISO 8601 time (UTC unless it says otherwise)."""
-    if text.strip().isdigit():
-        return _epoch_ms(text)
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        shown = shortened(printable(text))
-        raise argparse.ArgumentTypeError(f"{shown!r} is neither epoch ms nor an ISO time") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1000)
 
 
 def add_range_options(parser: argparse.ArgumentParser) -> None:
