@@ -71,7 +71,18 @@ def test_ccxt_story(server: LiveServer) -> None:
     story = run_story("ccxt", "ccxt_story.py", server)
 
     assert "BTC/USDT:USDT" in story["symbols"]
+    assert {"BTC", "ETH", "USDT"} <= set(story["currencies"])  # load_markets with its defaults
+    assert (story["fetched_leverage"], story["fetched_margin_mode"]) == (20, "isolated")
+    assert story["fee"] == {"maker": 0.0002, "taker": 0.0005}
+    assert 0 < story["bids_asks"]["bid"] < story["bids_asks"]["ask"]
+    assert [o["status"] for o in story["batch"]] == ["open", "open"]
+    assert (story["edited"]["amount"], story["edited"]["price"]) == (
+        0.02,
+        story["batch"][0]["price"] - 5,
+    )
+    assert story["batch_cancelled"] == ["canceled", "canceled"]
     assert story["opened"] == {"status": "closed", "filled": 0.05}
+    assert story["open_interest"] >= 0.05
     assert story["algo"]["type"] == "market"  # ccxt unifies STOP_MARKET as a triggered market
     assert story["open_algo"] == [story["algo"]["id"]]
     assert story["algo_cancelled"]["code"] == "200"

@@ -30,6 +30,8 @@ from liquidator.core.orders import Order, OrderType
 MAX_BATCH = 5
 MAX_CANCELS = 10
 NO_CHANGE = -5027
+# Binance reads these two names case-insensitively; ccxt sends ``orderidlist``
+LIST_NAMES = ("orderIdList", "orderidlist", "origClientOrderIdList", "origclientorderidlist")
 
 
 def amend_order(call: Call) -> dict[str, Any]:
@@ -121,12 +123,11 @@ def amend_batch(call: Call) -> list[dict[str, Any]]:
 
 def cancel_batch(call: Call) -> list[dict[str, Any]]:
     symbol = symbol_state(call).instrument.symbol
-    if "orderIdList" in call.params:
-        name, key = "orderIdList", "orderId"
-    elif "origClientOrderIdList" in call.params:
-        name, key = "origClientOrderIdList", "origClientOrderId"
-    else:
+    names = [name for name in LIST_NAMES if name in call.params]
+    if not names:
         raise mandatory("orderIdList")
+    name = names[0]
+    key = "orderId" if name.lower() == "orderidlist" else "origClientOrderId"
     items = [{"symbol": symbol, key: value} for value in _items(call, name, MAX_CANCELS)]
     results: list[dict[str, Any]] = []
     for item in items:

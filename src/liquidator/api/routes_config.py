@@ -2,7 +2,8 @@
 
 ``/sapi/v1/capital/config/getall`` is the wallet's coin list ccxt's ``load_markets()`` asks for
 when it has keys: this venue has no spot wallet, so it lists the venue's assets (margin, base and
-quote) with nothing held there (``free`` "0"), deposits and withdrawals enabled and no network.
+quote) with nothing held there (``free`` "0"), deposits and withdrawals enabled and no network;
+``/sapi/v1/margin/allPairs`` (asked with it) is empty: no spot margin trading here.
 The venue runs in single-asset mode only (``multiAssetsMargin`` false).
 """
 
@@ -118,6 +119,11 @@ def capital_config(call: Call) -> list[dict[str, Any]]:
     return [_coin(asset) for asset in assets]
 
 
+def margin_pairs(call: Call) -> list[dict[str, Any]]:  # noqa: ARG001
+    """Spot cross-margin pairs (ccxt asks with its currencies): this venue has none."""
+    return []
+
+
 def _coin(asset: str) -> dict[str, Any]:
     return {
         "coin": asset,
@@ -145,4 +151,5 @@ ROUTES = (
     Route("GET", "/fapi/v1/apiTradingStatus", api_trading_status, SIGNED, 1, (OPTIONAL_SYMBOL,)),
     Route("GET", "/fapi/v1/rateLimit/order", order_rate_limits, SIGNED, 1),
     Route("GET", "/sapi/v1/capital/config/getall", capital_config, SIGNED, 10),
+    Route("GET", "/sapi/v1/margin/allPairs", margin_pairs, Security.USER_STREAM, 1),
 )

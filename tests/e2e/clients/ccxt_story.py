@@ -32,11 +32,33 @@ exchange.urls["api"] = {  # clients.md A.1: replace the table wholesale, fapi ke
 result: dict[str, Any] = {}
 markets = exchange.load_markets()
 result["symbols"] = sorted(markets)
+default = ccxt.binanceusdm({"apiKey": key, "secret": secret})  # default options: currencies too
+default.urls["api"] = dict(exchange.urls["api"], sapi=BASE + "/sapi/v1")
+result["currencies"] = sorted(default.load_markets() and default.currencies)
 result["leverage"] = exchange.set_leverage(20, MARKET)
 result["margin_mode"] = exchange.set_margin_mode("isolated", MARKET)
+result["fetched_leverage"] = exchange.fetch_leverage(MARKET)["longLeverage"]
+result["fetched_margin_mode"] = exchange.fetch_margin_mode(MARKET)["marginMode"]
+fee = exchange.fetch_trading_fee(MARKET)
+result["fee"] = {"maker": fee["maker"], "taker": fee["taker"]}
+book = exchange.fetch_bids_asks([MARKET])[MARKET]
+result["bids_asks"] = {"bid": book["bid"], "ask": book["ask"]}
+below = round(book["bid"] * 0.97, 1)
+batch = exchange.create_orders(
+    [
+        {"symbol": MARKET, "type": "limit", "side": "buy", "amount": 0.01, "price": below},
+        {"symbol": MARKET, "type": "limit", "side": "buy", "amount": 0.01, "price": below - 10},
+    ]
+)
+result["batch"] = [{"status": o["status"], "price": o["price"]} for o in batch]
+edited = exchange.edit_order(batch[0]["id"], MARKET, "limit", "buy", 0.02, below - 5)
+result["edited"] = {"price": edited["price"], "amount": edited["amount"], "id": edited["id"]}
+cancelled_all = exchange.cancel_orders([edited["id"], batch[1]["id"]], MARKET)
+result["batch_cancelled"] = [o["status"] for o in cancelled_all]
 opened = exchange.create_order(MARKET, "market", "buy", 0.05)
 result["opened"] = {"status": opened["status"], "filled": opened["filled"]}
 mark = exchange.fetch_mark_price(MARKET)["markPrice"]
+result["open_interest"] = exchange.fetch_open_interest(MARKET)["openInterestAmount"]
 algo = exchange.create_order(
     MARKET,
     "STOP_MARKET",
