@@ -21,6 +21,18 @@ def test_binance_futures_connector_story(server: LiveServer) -> None:
     assert "BTCUSDT" in story["symbols"]
     assert story["leverage"]["leverage"] == 20
     assert story["margin_type"] == {"code": 200, "msg": "success"}
+    assert story["commission"]["takerCommissionRate"] == "0.0005"
+    assert [(c["leverage"], c["marginType"]) for c in story["symbol_config"]] == [(20, "ISOLATED")]
+    assert story["account_config"]["multiAssetsMargin"] is False
+    assert story["multi_assets"] == {"multiAssetsMargin": False}
+    assert story["trading_status"]["indicators"] == {}
+    assert {x["interval"] for x in story["rate_limits"]} == {"SECOND", "MINUTE"}
+    assert len(story["book_ticker"]["bidPrice"].split(".")[1]) == 2  # pricePrecision
+    assert [o["status"] for o in story["batch"]] == ["NEW", "NEW"]
+    modified = story["modified"]
+    assert (modified["origQty"], modified["status"]) == ("0.020", "NEW")
+    assert [o["status"] for o in story["batch_cancelled"]] == ["CANCELED", "CANCELED"]
+    assert Decimal(story["open_interest"]["openInterest"]) >= Decimal("0.05")
     assert story["opened"]["status"] == "FILLED"
     assert Decimal(story["opened"]["executedQty"]) == Decimal("0.05")
     assert story["stop"]["type"] == "STOP_MARKET"

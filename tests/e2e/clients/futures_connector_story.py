@@ -16,6 +16,32 @@ info = client.exchange_info()
 result["symbols"] = [s["symbol"] for s in info["symbols"]]
 result["leverage"] = client.change_leverage(symbol=SYMBOL, leverage=20)
 result["margin_type"] = client.change_margin_type(symbol=SYMBOL, marginType="ISOLATED")
+result["commission"] = client.commission_rate(symbol=SYMBOL)
+result["symbol_config"] = client.symbol_configuration(symbol=SYMBOL)
+result["account_config"] = client.futures_account_configuration()
+result["multi_assets"] = client.get_multi_asset_mode()
+result["trading_status"] = client.api_trading_status()
+result["rate_limits"] = client.query_user_rate_limit()
+result["book_ticker"] = client.book_ticker(symbol=SYMBOL)
+below = float(result["book_ticker"]["bidPrice"]) * 0.97
+limits = [
+    {"symbol": SYMBOL, "side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.01",
+     "price": f"{below - step:.1f}"}
+    for step in (0, 10)
+]  # fmt: skip
+result["batch"] = client.new_batch_order(batchOrders=limits)
+result["modified"] = client.modify_order(
+    symbol=SYMBOL,
+    side="BUY",
+    quantity=0.02,
+    price=f"{below - 5:.1f}",
+    orderId=result["batch"][0]["orderId"],
+)
+result["batch_cancelled"] = client.cancel_batch_order(
+    symbol=SYMBOL,
+    orderIdList=[result["modified"]["orderId"], result["batch"][1]["orderId"]],
+    origClientOrderIdList=None,
+)
 messages: list[Any] = []
 listen_key = client.new_listen_key()["listenKey"]
 stream = UMFuturesWebsocketClient(
@@ -55,6 +81,7 @@ result["algo_cancelled"] = client.sign_request(
     "DELETE", "/fapi/v1/algoOrder", {"algoId": algo["algoId"]}
 )
 result["position_before"] = client.get_position_risk(symbol=SYMBOL)
+result["open_interest"] = client.open_interest(symbol=SYMBOL)
 result["crash"] = admin("/admin/crash", symbol=SYMBOL, percent="-20")
 result["ws_seen"] = wait_for(
     lambda: (
