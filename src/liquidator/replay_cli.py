@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 import time
 from collections.abc import Iterable
@@ -20,12 +21,14 @@ from liquidator.adapters.marketdata.funding_file import read_funding
 from liquidator.adapters.marketdata.klines import read_klines
 from liquidator.app import scenarios
 from liquidator.app.collector import tune_collector
-from liquidator.app.population import PopulationConfig
-from liquidator.app.replay import Replay, ReplayConfig, ReplayResult, kline_ticks
+from liquidator.app.replay import Replay, ReplayResult, kline_ticks
 from liquidator.app.report_html import render
 from liquidator.bootstrap import bundled_market
 from liquidator.cli_args import real, whole
-from liquidator.core.fixed import trim_raw
+from liquidator.core.fixed import SCALE, trim_raw
+from liquidator.simulation.grid import RunSpec
+from liquidator.simulation.profiles import PROFILES, profile
+from liquidator.simulation.run import event_rows, replay_config, summary_row
 
 MAX_TRADERS = 1_000_000
 MAX_MINUTES = 7 * 24 * 60  # a week of one-second ticks
@@ -64,6 +67,15 @@ def add_commands(commands: Any) -> None:
     replay.add_argument("--report", type=Path, default=Path("replay-report.html"))
     replay.add_argument("--events", type=Path, help="write the liquidations and ADL as CSV")
     replay.add_argument("--json", action="store_true", help="print the summary as JSON")
+    replay.add_argument(
+        "--profile", choices=sorted(PROFILES), default="binance", help="venue profile (rules)"
+    )
+    replay.add_argument(
+        "--fund", type=whole(0, 10**12), default=1_000_000, help="USDT seeded into each fund"
+    )
+    replay.add_argument(
+        "--parquet", type=Path, help="write DIR/runs.parquet and DIR/events/ (as sweep does)"
+    )
     listing = commands.add_parser("scenarios", help="list the synthetic crash scenarios")
     listing.add_argument("--json", action="store_true")
 
@@ -72,17 +84,10 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "scenarios":
         return _list(args)
     try:
-        population = PopulationConfig(
-            count=args.traders,
-            seed=args.seed,
-            max_leverage=args.max_leverage,
-            isolated_share=args.isolated_share,
-            long_share=args.long_share,
-            stop_loss_share=args.stop_share,
-        )
+        spec = _spec(args)
         ticks, symbols, title = _source(args)
         funding = _funding(args)
-        result = _replay(ticks, symbols, funding, population, args)
+        result = _replay(ticks, symbols, funding, spec, args)
     except (ValueError, OSError) as error:
         print(f"liquidator: error: {error}", file=sys.stderr)
         return 2
@@ -90,6 +95,8 @@ def run(args: argparse.Namespace) -> int:
         args.report.write_text(render(result, title), encoding="utf-8")
         if args.events is not None:
             _write_events(result, args.events)
+        if args.parquet is not None:
+            _write_parquet(spec, result, args.parquet)
     except (OSError, UnicodeError) as error:
         print(f"liquidator: error: cannot write the report: {error}", file=sys.stderr)
         return 2
@@ -99,6 +106,43 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print(summary, title, args)
     return 0
+
+
+def _spec(args: argparse.Namespace) -> RunSpec:
+    """Return the run the options describe, as a sweep would name it."""
+    source = "scenario" if args.scenario else "window"
+    name = args.scenario or (printable(args.file.name) if args.file else "")
+    return RunSpec(
+        source=source,
+        name=name,
+        drop=args.drop if args.scenario else 0.0,
+        minutes=args.minutes if args.scenario else 0,
+        profile=args.profile,
+        fund_usdt=args.fund,
+        seed=args.seed,
+        traders=args.traders,
+        max_leverage=args.max_leverage,
+        long_share=args.long_share,
+        isolated_share=args.isolated_share,
+        stop_share=args.stop_share,
+        entry_minutes=0,
+    )
+
+
+def _write_parquet(spec: RunSpec, result: ReplayResult, out: Path) -> None:
+    from liquidator.simulation import parquet  # noqa: PLC0415 (pyarrow: only when asked)
+
+    row = summary_row(spec, result)
+    row["fund_seeded"] = _funds_seeded(spec)
+    row["seconds"], row["pid"] = 0.0, os.getpid()
+    parquet.write_events(out / "events" / f"{spec.run_id}.parquet", event_rows(result))
+    parquet.write_runs(out / "runs.parquet", [row])
+
+
+def _funds_seeded(spec: RunSpec) -> int:
+    venue = replay_config(spec).venue()
+    funds = {venue.insurance.fund_of(symbol) for symbol in bundled_market().instruments}
+    return len(funds) * spec.fund_usdt * SCALE
 
 
 def _source(args: argparse.Namespace) -> tuple[Iterable[tuple[int, str, int]], list[str], str]:
@@ -128,10 +172,11 @@ def _replay(
     ticks: Iterable[tuple[int, str, int]],
     symbols: list[str],
     funding: list[tuple[int, str, int]],
-    population: PopulationConfig,
+    spec: RunSpec,
     args: argparse.Namespace,
 ) -> ReplayResult:
-    replay = Replay(bundled_market(), ReplayConfig(population=population))
+    market = profile(spec.profile).market(bundled_market())
+    replay = Replay(market, replay_config(spec))
     console = Console(stderr=True)
     pace = Pace(args.speed)
     tune_collector()
