@@ -64,6 +64,14 @@ def test_python_binance_story(server: LiveServer) -> None:
 
     assert "BTCUSDT" in story["symbols"]
     assert story["leverage"]["leverage"] == 20
+    assert story["commission"]["makerCommissionRate"] == "0.0002"
+    assert [(c["leverage"], c["marginType"]) for c in story["symbol_config"]] == [(20, "ISOLATED")]
+    assert story["account_config"]["dualSidePosition"] is False
+    assert story["multi_assets"] == {"multiAssetsMargin": False}
+    assert [o["status"] for o in story["batch"]] == ["NEW", "NEW"]
+    assert (story["modified"]["origQty"], story["modified"]["status"]) == ("0.020", "NEW")
+    assert [o["status"] for o in story["batch_cancelled"]] == ["CANCELED", "CANCELED"]
+    assert Decimal(story["open_interest"]["openInterest"]) >= Decimal("0.05")
     assert story["opened"]["status"] == "FILLED"
     assert story["algo"]["algoType"] == "CONDITIONAL"
     assert story["algo"]["orderType"] == "STOP_MARKET"

@@ -20,6 +20,28 @@ result: dict[str, Any] = {}
 result["symbols"] = [s["symbol"] for s in client.futures_exchange_info()["symbols"]]
 result["leverage"] = client.futures_change_leverage(symbol=SYMBOL, leverage=20)
 result["margin_type"] = client.futures_change_margin_type(symbol=SYMBOL, marginType="ISOLATED")
+result["commission"] = client.futures_commission_rate(symbol=SYMBOL)
+result["symbol_config"] = client.futures_symbol_config(symbol=SYMBOL)
+result["account_config"] = client.futures_account_config()
+result["multi_assets"] = client.futures_get_multi_assets_mode()
+result["book_ticker"] = client.futures_orderbook_ticker(symbol=SYMBOL)
+below = float(result["book_ticker"]["bidPrice"]) * 0.97
+limits = [
+    {"symbol": SYMBOL, "side": "BUY", "type": "LIMIT", "timeInForce": "GTC", "quantity": "0.01",
+     "price": f"{below - step:.1f}"}
+    for step in (0, 10)
+]  # fmt: skip
+result["batch"] = client.futures_place_batch_order(batchOrders=limits)
+result["modified"] = client.futures_modify_order(
+    symbol=SYMBOL,
+    side="BUY",
+    quantity="0.02",
+    price=f"{below - 5:.1f}",
+    orderId=result["batch"][0]["orderId"],
+)
+result["batch_cancelled"] = client.futures_cancel_orders(
+    symbol=SYMBOL, orderidlist=[result["modified"]["orderId"], result["batch"][1]["orderId"]]
+)
 result["opened"] = client.futures_create_order(
     symbol=SYMBOL, side="BUY", type="MARKET", quantity="0.05"
 )
@@ -52,6 +74,7 @@ stop = client._request_futures_api(
 result["stop"] = stop
 result["stop_cancelled"] = client.futures_cancel_order(symbol=SYMBOL, orderId=stop["orderId"])
 result["position_before"] = client.futures_position_information(symbol=SYMBOL)
+result["open_interest"] = client.futures_open_interest(symbol=SYMBOL)
 result["crash"] = admin("/admin/crash", symbol=SYMBOL, percent="-20")
 result["force_orders"] = client.futures_liquidation_orders(
     symbol=SYMBOL, autoCloseType="LIQUIDATION"
