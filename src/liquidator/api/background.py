@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from liquidator.adapters.marketdata.klines import read_klines
+from liquidator.api import countdown
 from liquidator.api.server import Server
 from liquidator.core.commands import AdvanceTime, SetIndexPrice, SetMarkPrice
 from liquidator.core.fixed import Price
@@ -36,6 +37,7 @@ def start(server: Server, settings: Settings) -> list[asyncio.Task[None]]:
     jobs: dict[str, Callable[[], Awaitable[None]]] = {
         "heartbeat": lambda: heartbeat(server, settings),
         "listen-key expiry": lambda: expire(server),
+        "countdown cancel": lambda: countdown.watch(server),
     }
     if settings.price_file is not None:
         jobs["price file"] = lambda: replay_file(server, settings)

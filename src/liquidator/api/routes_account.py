@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from liquidator.api import routes_batch, routes_config, routes_quotes, views
+from liquidator.api import countdown, routes_algo, routes_batch, routes_config, routes_quotes, views
 from liquidator.api.errors import invalid
 from liquidator.api.routes_market import LIMIT, RANGE, limit, symbol_state
 from liquidator.api.routing import Call, Param, Route, Security
@@ -133,4 +133,6 @@ ROUTES = (
     *routes_config.ROUTES,  # served with these (app.py lists the route modules it had)
     *routes_quotes.ROUTES,
     *routes_batch.ROUTES,
+    *routes_algo.ROUTES,
+    *countdown.ROUTES,
 )

@@ -77,7 +77,8 @@ ALGO_PARAMS = (
 ORDER_ID = (SYMBOL, Param("orderId", "integer"), Param("origClientOrderId"))
 
 
-def _order_command(call: Call, *, algo: bool) -> PlaceOrder:
+def order_command(call: Call, *, algo: bool) -> PlaceOrder:
+    """The order the request describes, checked as far as this layer checks."""
     p = call.params
     state = symbol_state(call)
     kind = order_checks.type_of(p)
@@ -125,12 +126,12 @@ def placed(call: Call, command: PlaceOrder) -> Order:
 
 
 def new_order(call: Call) -> dict[str, Any]:
-    order = placed(call, _order_command(call, algo=False))
+    order = placed(call, order_command(call, algo=False))
     return views.order_json(order)
 
 
 def new_algo_order(call: Call) -> dict[str, Any]:
-    order = placed(call, _order_command(call, algo=True))
+    order = placed(call, order_command(call, algo=True))
     return views.algo_json(order, False)
 
 
