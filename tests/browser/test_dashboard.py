@@ -44,6 +44,10 @@ def test_a_crash_staged_from_the_page_liquidates_the_shown_position(
     expect(row).to_contain_text("0.500")
     fund_before = page.locator("#fund-latest").inner_text()
     watched.shot("dashboard-1-position")
+    (shown,) = signed(live, key, "GET", "/fapi/v3/positionRisk")
+    (venue_wide,) = call(live.url + "/liquidator/v1/positions")["positions"]
+    assert venue_wide["liquidationPrice"] == shown["liquidationPrice"]
+    expect(row.locator("td.liq")).to_have_text(f"{float(shown['liquidationPrice']):,.2f}")
     page.fill("#admin-key", live.admin_key)
     page.click("#admin-save")
     page.fill("#crash-percent", "-6.4")  # past liquidation (56,261), short of bankruptcy
@@ -62,4 +66,21 @@ def test_a_crash_staged_from_the_page_liquidates_the_shown_position(
     risk = signed(live, key, "GET", "/fapi/v3/positionRisk")
     assert risk == []
     assert "@" not in str(call(live.url + "/liquidator/v1/positions"))
+    assert watched.errors == []
+
+
+def test_the_dashboard_fits_a_phone_without_horizontal_scrolling(
+    live: LiveServer, watched: Watched
+) -> None:
+    page = watched.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live.url + "/")
+    expect(page.locator("#connection")).to_have_text("live")
+    expect(page.locator("#open-interest tbody tr")).to_have_count(2)
+    watched.shot("dashboard-phone")
+
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
     assert watched.errors == []

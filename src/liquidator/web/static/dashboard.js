@@ -112,7 +112,7 @@
     await loadSymbol();
     poll(refreshVenue, 1000);
     poll(refreshHeatmap, 2000);
-    poll(refreshAccount, 1000);
+    poll(refreshAccount, 2000);  // and at once on every user-stream event
     if (sessionStorage.getItem("apiKey")) connectAccount();
     requestAnimationFrame(frame);
   }
@@ -182,7 +182,7 @@
       if (+m.i) indexLine.update({ time, value: +m.i });
       state.lastMarkTime = time;
     }
-    state.dirty.add("header"); state.dirty.add("positions");
+    state.dirty.add("header"); state.dirty.add("positions"); state.dirty.add("heatmap");
   }
   function onKline(k) {
     const time = seconds(k.t);
@@ -212,7 +212,7 @@
     li.dataset.kind = kind;
     li.innerHTML = `<span>${clock(ms)}</span><span>${symbol}</span>` +
       `<span class="side ${closes}">${kind} ${closes}</span>` +
-      `<span>${fmt(quantity, 3)} @ ${price(symbol, at)}</span>`;
+      `<span class="detail">${fmt(quantity, 3)} @ ${price(symbol, at)} · ${compact(quantity * at)} USDT</span>`;
     const feed = $("feed");
     feed.prepend(li);
     while (feed.children.length > 200) feed.lastChild.remove();
@@ -221,7 +221,7 @@
   let soon = null;
   function refreshSoon() {
     if (soon) return;
-    soon = setTimeout(() => { soon = null; refreshVenue(); refreshAccount(); }, 150);
+    soon = setTimeout(() => { soon = null; refreshVenue(); refreshAccount(); refreshHeatmap(); }, 150);
   }
 
   // --- venue reads: funds, open interest, heatmap ---------------------------------------------
@@ -276,10 +276,14 @@
   }
   async function refreshAccount() {
     if (!sessionStorage.getItem("apiKey") || !sessionStorage.getItem("apiSecret")) return;
-    const [risk, account, levels] = await Promise.all([
+    const [risk, account, levels, orders, algos] = await Promise.all([
       signed("GET", "/fapi/v3/positionRisk"), signed("GET", "/fapi/v2/account"),
-      signed("GET", "/liquidator/v1/levels")]);
+      signed("GET", "/liquidator/v1/levels"), signed("GET", "/fapi/v1/openOrders"),
+      signed("GET", "/fapi/v1/openAlgoOrders")]);
     state.positions = risk; state.account = account; state.levels = levels.positions;
+    state.stops = orders.filter((o) => +o.stopPrice > 0).map((o) => ({ symbol: o.symbol, at: o.stopPrice, type: o.type }))
+      .concat((Array.isArray(algos) ? algos : []).filter((o) => +o.triggerPrice > 0)
+        .map((o) => ({ symbol: o.symbol, at: o.triggerPrice, type: o.orderType || o.type })));
     state.dirty.add("positions"); drawLevels();
   }
   function drawLevels() {
@@ -294,6 +298,11 @@
       add(p.entryPrice, COLORS.entry, "entry", 1);
       add(p.liquidationPrice, COLORS.liq, "liquidation", 0);
       add(p.bankruptcyPrice, COLORS.bankrupt, "bankruptcy", 2);
+    }
+    for (const stop of state.stops || []) {
+      if (stop.symbol !== state.symbol) continue;
+      levelLines.push(candles.createPriceLine({ price: +stop.at, color: COLORS.index, title: (stop.type || "stop").toLowerCase(),
+        lineWidth: 1, lineStyle: 3, axisLabelVisible: true }));
     }
   }
 
