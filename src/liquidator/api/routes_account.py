@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from liquidator.api import countdown, routes_algo, routes_batch, routes_config, routes_quotes, views
+from liquidator.api import (
+    countdown,
+    routes_algo,
+    routes_batch,
+    routes_config,
+    routes_quotes,
+    routes_stats,
+    views,
+)
 from liquidator.api.errors import invalid
 from liquidator.api.routes_market import LIMIT, RANGE, limit, symbol_state
 from liquidator.api.routing import Call, Param, Route, Security
@@ -135,4 +143,5 @@ ROUTES = (
     *routes_batch.ROUTES,
     *routes_algo.ROUTES,
     *countdown.ROUTES,
+    *routes_stats.ROUTES,
 )

@@ -367,7 +367,7 @@ def balances(live: LiveExchange, account: AccountState) -> list[dict[str, Any]]:
     rows = []
     for asset in _assets(venue):
         f = figures(venue, account, asset)
-        wallet = venue.ledger.balance(account.account, asset) + _isolated_wallets(
+        wallet = venue.ledger.balance(account.account, asset) + isolated_wallets(
             venue, account, asset
         )
         rows.append(
@@ -385,7 +385,7 @@ def _assets(venue: Venue) -> list[str]:
     return sorted({state.instrument.margin_asset for state in venue.symbols.values()})
 
 
-def _isolated_wallets(venue: Venue, account: AccountState, asset: str) -> int:
+def isolated_wallets(venue: Venue, account: AccountState, asset: str) -> int:
     return sum(
         venue.ledger.balance(p.ledger_key, asset)
         for p in account.held_positions()
@@ -403,7 +403,7 @@ def account_json(live: LiveExchange, account: AccountState, version: int) -> dic
     )
     for asset in _assets(venue):
         f = figures(venue, account, asset)
-        isolated = _isolated_wallets(venue, account, asset)
+        isolated = isolated_wallets(venue, account, asset)
         maintenance = position_im = 0
         unrealized = 0
         for p in account.open_positions():
