@@ -134,3 +134,14 @@ def test_historical_trades_page_from_an_id(
     assert len(every.json()) == 2
     assert [t["id"] for t in later] == [first + 1]
     assert later[0]["price"] == "60000.00"
+
+
+def test_fills_and_positions_write_the_symbols_precision(alice: Account, bob: Account) -> None:
+    trade(bob, alice, "0.02")
+
+    (fill,) = alice.signed("GET", "/fapi/v1/userTrades", symbol="BTCUSDT").json()
+    (position,) = alice.signed("GET", "/fapi/v3/positionRisk", symbol="BTCUSDT").json()
+
+    assert (fill["price"], fill["qty"]) == ("60000.00", "0.020")
+    assert position["positionAmt"] == "0.020"
+    assert len(position["markPrice"].split(".")[1]) == 8

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from liquidator.api import order_checks, views
+from liquidator.api import order_checks, precision, views
 from liquidator.api.errors import (
     NO_SUCH_ORDER,
     UNKNOWN_ORDER_SENT,
@@ -287,8 +287,8 @@ def user_trades(call: Call) -> list[dict[str, Any]]:
             "id": f.trade_id,
             "maker": f.maker,
             "orderId": f.order_id,
-            "price": views.d(f.price),
-            "qty": views.d(f.quantity),
+            "price": precision.price(f.symbol, f.price),
+            "qty": precision.quantity(f.symbol, f.quantity),
             "quoteQty": views.d16(f.price * f.quantity),
             "realizedPnl": views.d(f.realized_pnl),
             "side": f.side,

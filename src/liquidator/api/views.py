@@ -327,10 +327,10 @@ def _position_row(
     row: dict[str, Any] = {
         "symbol": symbol,
         "positionSide": p.side.value,
-        "positionAmt": d(p.quantity),
+        "positionAmt": precision.quantity(symbol, p.quantity),
         "entryPrice": d(p.entry_price()),
         "breakEvenPrice": d(p.entry_price()),
-        "markPrice": d(mark),
+        "markPrice": precision.mark(mark),
         "unRealizedProfit": d(unrealized),
         "liquidationPrice": d(liquidation),
         "isolatedMargin": d(wallet + unrealized) if isolated else "0",
