@@ -9,10 +9,12 @@ liquidation prices sit and by how much notional, computed by the engine's exact 
 from __future__ import annotations
 
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from liquidator.api.routes_market import optional_states
 from liquidator.api.routing import Call, Param, Route, Security
 from liquidator.api.views import d, liquidation_price
+from liquidator.app.live_exchange import LiveExchange
 from liquidator.core.accounts import AccountState, PositionState
 from liquidator.core.fixed import SCALE
 from liquidator.core.margin_unit import bankruptcy_price
@@ -28,9 +30,26 @@ def _states(call: Call) -> list[SymbolState]:
 
 def positions(call: Call) -> dict[str, Any]:
     """Every user account's open position: symbol, side, size, entry, liquidation price,
-    notional (|quantity| x mark, rounded down to 10**-8), for the chosen symbol or all."""
-    venue = call.server.live.venue
-    wanted = {s.instrument.symbol for s in _states(call)}
+    notional (|quantity| x mark, rounded down to 10**-8), for the chosen symbol or all.
+
+    Each liquidation price is a bisection (~0.1 ms): the rows are kept until the journal moves
+    on, so several pages polling the same state cost one computation.
+    """
+    live = call.server.live
+    wanted = tuple(s.instrument.symbol for s in _states(call))
+    key = (live.exchange.seq, wanted)
+    cached = _POSITIONS.get(live)
+    if cached is None or cached[0] != key:
+        cached = _POSITIONS[live] = (key, _position_rows(live.venue, set(wanted)))
+    return {"serverTime": live.now_ms(), "positions": cached[1]}
+
+
+_POSITIONS: WeakKeyDictionary[LiveExchange, tuple[tuple[int, tuple[str, ...]], list[Any]]] = (
+    WeakKeyDictionary()
+)
+
+
+def _position_rows(venue: Venue, wanted: set[str]) -> list[dict[str, str]]:
     rows = []
     for name in sorted(venue.accounts):
         account = venue.accounts[name]
@@ -50,7 +69,7 @@ def positions(call: Call) -> dict[str, Any]:
                     "notional": d(abs(p.quantity) * mark // SCALE),
                 }
             )
-    return {"serverTime": call.server.live.now_ms(), "positions": rows}
+    return rows
 
 
 def open_interest(call: Call) -> dict[str, Any]:
