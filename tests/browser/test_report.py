@@ -16,6 +16,7 @@ from liquidator.core.market import Market
 from tests.browser.conftest import Watched
 from tests.replay.test_report import CHARTS
 
+ZOOMED = "document.querySelector('#chart-fund svg').viewBox.baseVal.width"
 REPRS = re.compile(r"\(\d+, ?'|\{'|': |\[\(|Decimal\(|None\b|\bTrue\b|\bFalse\b")
 LEGENDS = (Path(__file__).parent / "legends.js").read_text(encoding="utf-8")
 
@@ -50,5 +51,11 @@ def test_the_report_has_every_chart_with_distinct_legends_and_ticks(
         assert figure["xTicks"] >= 3, figure
         assert figure["yTicks"] >= 3, figure
     assert REPRS.search(text) is None, REPRS.search(text)
+    chart = page.locator("#chart-fund svg")
+    chart.hover()
+    page.mouse.wheel(0, -300)
+    assert page.evaluate(ZOOMED) < 1100  # the wheel zoomed the time axis in
+    chart.dblclick()
+    assert page.evaluate(ZOOMED) == 1100
     assert "USDT" in page.inner_text("#summary")
     assert watched.errors == []
