@@ -33,6 +33,15 @@ def test_binance_futures_connector_story(server: LiveServer) -> None:
     assert (modified["origQty"], modified["status"]) == ("0.020", "NEW")
     assert [o["status"] for o in story["batch_cancelled"]] == ["CANCELED", "CANCELED"]
     assert Decimal(story["open_interest"]["openInterest"]) >= Decimal("0.05")
+    stats = story["stats"]
+    (interest,) = stats["open_interest_hist"]
+    assert Decimal(interest["sumOpenInterest"]) == Decimal(story["open_interest"]["openInterest"])
+    assert stats["top_accounts"][0]["longAccount"] == "1.0000"  # the only user holds a long
+    assert stats["global_ratio"][0]["longAccount"] == "1.0000"
+    assert stats["top_positions"][0]["longAccount"] == "1.0000"
+    assert sum(Decimal(row["buyVol"]) for row in stats["taker"]) >= Decimal("0.05")
+    assert all(len(t["qty"].split(".")[1]) == 3 for t in story["historical_trades"])
+    assert len(story["continuous_klines"]) >= 1
     assert story["opened"]["status"] == "FILLED"
     assert Decimal(story["opened"]["executedQty"]) == Decimal("0.05")
     assert story["stop"]["type"] == "STOP_MARKET"
@@ -103,6 +112,8 @@ def test_ccxt_story(server: LiveServer) -> None:
     assert story["batch_cancelled"] == ["canceled", "canceled"]
     assert story["opened"] == {"status": "closed", "filled": 0.05}
     assert story["open_interest"] >= 0.05
+    assert story["open_interest_history"] == [story["open_interest"]]
+    assert story["long_short"] == [0.0]  # one user, long: no short account to divide by
     assert story["algo"]["type"] == "market"  # ccxt unifies STOP_MARKET as a triggered market
     assert story["open_algo"] == [story["algo"]["id"]]
     assert story["algo_cancelled"]["code"] == "200"

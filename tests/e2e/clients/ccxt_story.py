@@ -59,6 +59,10 @@ opened = exchange.create_order(MARKET, "market", "buy", 0.05)
 result["opened"] = {"status": opened["status"], "filled": opened["filled"]}
 mark = exchange.fetch_mark_price(MARKET)["markPrice"]
 result["open_interest"] = exchange.fetch_open_interest(MARKET)["openInterestAmount"]
+history = exchange.fetch_open_interest_history(MARKET, "5m")
+result["open_interest_history"] = [row["openInterestAmount"] for row in history]
+ratios = exchange.fetch_long_short_ratio_history(MARKET, "5m")
+result["long_short"] = [row["longShortRatio"] for row in ratios]
 algo = exchange.create_order(
     MARKET,
     "STOP_MARKET",

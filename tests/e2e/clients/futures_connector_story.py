@@ -82,6 +82,15 @@ result["algo_cancelled"] = client.sign_request(
 )
 result["position_before"] = client.get_position_risk(symbol=SYMBOL)
 result["open_interest"] = client.open_interest(symbol=SYMBOL)
+result["stats"] = {
+    "open_interest_hist": client.open_interest_hist(symbol=SYMBOL, period="5m"),
+    "global_ratio": client.long_short_account_ratio(symbol=SYMBOL, period="5m"),
+    "top_accounts": client.top_long_short_account_ratio(symbol=SYMBOL, period="5m"),
+    "top_positions": client.top_long_short_position_ratio(symbol=SYMBOL, period="5m"),
+    "taker": client.taker_long_short_ratio(symbol=SYMBOL, period="5m"),
+}
+result["historical_trades"] = client.historical_trades(symbol=SYMBOL, limit=5)
+result["continuous_klines"] = client.continuous_klines(SYMBOL, "PERPETUAL", "1m", limit=5)
 result["crash"] = admin("/admin/crash", symbol=SYMBOL, percent="-20")
 result["ws_seen"] = wait_for(
     lambda: (
