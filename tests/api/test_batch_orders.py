@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.api.conftest import Account, limit_order
+from liquidator.api.limits import ServerLimits
+from tests.api.conftest import Account, limit_order, open_account
+from tests.api.test_limits import make_client
 
 
 def open_orders(account: Account) -> list[dict[str, Any]]:
@@ -104,3 +106,26 @@ def test_batch_amend_and_batch_cancel(alice: Account) -> None:
     assert [c.get("status") for c in cancelled[:2]] == ["CANCELED", "CANCELED"]
     assert cancelled[2]["code"] == -2011
     assert open_orders(alice) == []
+
+
+def test_amendments_and_batches_count_toward_the_order_limit() -> None:
+    with make_client(ServerLimits(orders_per_10s=2)) as client:
+        alice = open_account(client, "alice")
+        placed = limit_order(alice).json()
+        amend = alice.signed(
+            "PUT",
+            "/fapi/v1/order",
+            symbol="BTCUSDT",
+            orderId=placed["orderId"],
+            side="BUY",
+            quantity="0.01",
+            price="58000",
+        )
+        batch = alice.signed(
+            "POST",
+            "/fapi/v1/batchOrders",
+            batchOrders=json.dumps([{"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET"}]),
+        )
+
+    assert amend.headers["X-MBX-ORDER-COUNT-10S"] == "2"
+    assert batch.json()["code"] == -1015

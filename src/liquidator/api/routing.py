@@ -26,7 +26,15 @@ if TYPE_CHECKING:
     from liquidator.api.server import Server
 
 
-ORDER_ROUTES = frozenset({("POST", "/fapi/v1/order"), ("POST", "/fapi/v1/algoOrder")})  # counted
+ORDER_ROUTES = frozenset(  # counted by the per-account order limits (a batch counts once)
+    {
+        ("POST", "/fapi/v1/order"),
+        ("PUT", "/fapi/v1/order"),
+        ("POST", "/fapi/v1/algoOrder"),
+        ("POST", "/fapi/v1/batchOrders"),
+        ("PUT", "/fapi/v1/batchOrders"),
+    }
+)
 
 
 class Security(Enum):
