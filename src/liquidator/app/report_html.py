@@ -19,22 +19,23 @@ from datetime import UTC, datetime
 
 from liquidator.app.replay import ReplayResult
 from liquidator.core.fixed import SCALE
+from liquidator.web import palette
 
 WIDTH, HEIGHT = 1100, 280
 LEFT, RIGHT, TOP, BOTTOM = 80, 20, 12, 36
 PALETTE = {
-    "mark": "#0072b2",
-    "index": "#cc79a7",
-    "last": "#009e73",
-    "long": "#56b4e9",
-    "short": "#e69f00",
-    "fund": "#009e73",
-    "median": "#0072b2",
-    "p90": "#e69f00",
-    "p99": "#d55e00",
+    "mark": palette.MARK,
+    "index": palette.INDEX,
+    "last": palette.LAST,
+    "long": palette.LONG,
+    "short": palette.SHORT,
+    "fund": palette.FUND,
+    "median": palette.BLUE,
+    "p90": palette.ORANGE,
+    "p99": palette.VERMILLION,
 }
-SYMBOL_COLORS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e9")
-QUANTILE_COLORS = ("#440154", "#3b528b", "#21918c", "#5ec962", "#fde725")  # viridis, 5 steps
+SYMBOL_COLORS = palette.SERIES
+QUANTILE_COLORS = palette.SEQUENTIAL
 STYLE = (
     "body{font-family:system-ui,sans-serif;margin:24px;color:#1b1f24;max-width:1140px}"
     "table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #d0d4d9;padding:3px 8px;"

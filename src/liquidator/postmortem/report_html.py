@@ -17,20 +17,21 @@ from liquidator.postmortem.analysis import Liquidation, Report
 from liquidator.postmortem.loss import story_fills
 from liquidator.postmortem.report_text import liquidation_lines, report_lines
 from liquidator.postmortem.support import when
+from liquidator.web import palette
 
 WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 900, 380, 90, 20, 40, 40
 STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:960px;color:#1b1f24}
 h1{font-size:1.5em}h2{font-size:1.15em;margin-top:2em;border-bottom:1px solid #ccd}
 .chart{border:1px solid #ccd;background:#fbfcfe}.axis{font-size:11px;fill:#556}
-.legend{font-size:12px}ul{margin:.2em 0 .8em}li{margin:.1em 0}
+.legend{font-size:12px}.level{font-size:11px}ul{margin:.2em 0 .8em}li{margin:.1em 0}
 p.bad{color:#a11;font-weight:600}p.good{color:#176b2c}pre{white-space:pre-wrap}
 """
-LEVELS = (
-    ("entry", "#2f6fdb"),
-    ("liquidation", "#e07b00"),
-    ("bankruptcy", "#c0392b"),
-    ("stop", "#1e8a3a"),
+LEVELS = (  # the shared colour-blind-safe palette (the dashboard and the replay report)
+    ("entry", palette.ENTRY),
+    ("liquidation", palette.LIQUIDATION),
+    ("bankruptcy", palette.BANKRUPTCY),
+    ("stop", palette.STOP),
 )
 
 
@@ -100,15 +101,17 @@ def chart(item: Liquidation) -> str:
         return TOP + (high - p) * (HEIGHT - TOP - BOTTOM) / (high - low)
 
     points = " ".join(f"{x(t):.1f},{y(m):.1f}" for t, m in path)
-    parts = [f'<polyline fill="none" stroke="#333" stroke-width="1.5" points="{points}"/>']
-    parts += _axes(low, high, start, end)
+    parts = _axes(low, high, start, end)  # gridlines under the path
+    parts.append(
+        f'<polyline fill="none" stroke="{palette.INK}" stroke-width="1.5" points="{points}"/>'
+    )
     for number, (name, color, value) in enumerate(levels):
         left = number % 2  # labels alternate sides: close levels stay readable
         at, anchor = (LEFT + 6, "start") if left else (WIDTH - RIGHT - 4, "end")
         parts.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
             f'stroke="{color}" stroke-dasharray="6 4"/>'
-            f'<text class="axis" x="{at}" y="{y(value) - 4:.1f}" '
+            f'<text class="level" x="{at}" y="{y(value) - 4:.1f}" '
             f'text-anchor="{anchor}" fill="{color}">{name} {trim_raw(value)}</text>'
         )
     liquidation_ids = {o.order_id for o in item.case.orders}
@@ -124,7 +127,7 @@ def chart(item: Liquidation) -> str:
 
 
 def _marker(cx: float, cy: float, side: str, forced: bool) -> str:
-    color = "#c0392b" if forced else ("#1e8a3a" if side == "BUY" else "#2f6fdb")
+    color = palette.LIQUIDATION if forced else (palette.BUY if side == "BUY" else palette.SELL)
     d = 6 if side == "BUY" else -6
     return (
         f'<polygon points="{cx:.1f},{cy - d:.1f} {cx - 5:.1f},{cy + d:.1f} {cx + 5:.1f},{cy + d:.1f}" '
@@ -141,6 +144,8 @@ def _axes(low: int, high: int, start: int, end: int) -> list[str]:
         price = low + (high - low) * step // 4
         top = TOP + (high - price) * (HEIGHT - TOP - BOTTOM) / (high - low)
         parts.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{top:.1f}" y2="{top:.1f}" '
+            f'stroke="{palette.GRID}"/>'
             f'<text class="axis" x="{LEFT - 6}" y="{top + 4:.1f}" text-anchor="end">'
             f"{trim_raw(price - price % _round_to(high - low))}</text>"
         )
@@ -165,10 +170,10 @@ def _round_to(span: int) -> int:
 
 def _legend() -> str:
     items = [
-        ("mark", "#333"),
-        ("buy fill", "#1e8a3a"),
-        ("sell fill", "#2f6fdb"),
-        ("liquidation fill", "#c0392b"),
+        ("mark", palette.INK),
+        ("buy fill", palette.BUY),
+        ("sell fill", palette.SELL),
+        ("liquidation fill", palette.LIQUIDATION),
     ]
     return "".join(
         f'<rect x="{LEFT + 10 + 130 * n}" y="12" width="10" height="10" fill="{color}"/>'
