@@ -46,7 +46,7 @@ def test_an_amendment_changing_nothing_or_of_another_type_is_refused(alice: Acco
         quantity="0.01",
         stopPrice="65000",
     ).json()
-    common = {"symbol": "BTCUSDT", "side": "BUY", "quantity": "0.01"}
+    common: dict[str, Any] = {"symbol": "BTCUSDT", "side": "BUY", "quantity": "0.01"}
 
     same = alice.signed("PUT", "/fapi/v1/order", orderId=placed["orderId"], price="59000", **common)
     conditional = alice.signed(

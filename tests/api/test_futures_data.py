@@ -8,7 +8,7 @@ from tests.api.conftest import Account, limit_order, open_account
 from tests.api.test_parity import trade
 
 
-def stats(client: TestClient, name: str, **params: object) -> list[dict[str, object]]:
+def stats(client: TestClient, name: str, **params: int) -> list[dict[str, object]]:
     answer = client.get(
         f"/futures/data/{name}", params={"symbol": "BTCUSDT", "period": "5m", **params}
     )
