@@ -85,3 +85,29 @@ def test_the_dashboard_fits_a_phone_without_horizontal_scrolling(
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip"
     assert watched.errors == []
+
+
+def test_switching_the_symbol_redraws_the_book_and_the_prices(
+    live: LiveServer, watched: Watched
+) -> None:
+    page = watched.page
+    page.goto(live.url + "/")
+    expect(page.locator("#connection")).to_have_text("live")
+    expect(page.locator("#mark")).to_have_text("60,000.00")
+
+    page.select_option("#symbol", "ETHUSDT")
+    expect(page.locator("#mark")).to_have_text("3,000.00")
+    expect(page.locator("#asks tr").first).not_to_have_text("")
+    admin(live, "/admin/price", symbol="ETHUSDT", index="2900", mark="2900")
+    expect(page.locator("#mark")).to_have_text("2,900.00", timeout=3000)  # the 1 s mark stream
+    watched.shot("dashboard-ethusdt")
+
+    book = [
+        float(p.replace(",", ""))
+        for p in page.locator("#bids td:first-child").all_inner_texts()[:3]
+        if p
+    ]
+    assert all(2000 < price < 4000 for price in book), book
+    page.reload()
+    expect(page.locator("#symbol")).to_have_value("ETHUSDT")  # kept for the tab
+    assert watched.errors == []

@@ -51,11 +51,11 @@ def test_the_report_has_every_chart_with_distinct_legends_and_ticks(
         assert figure["xTicks"] >= 3, figure
         assert figure["yTicks"] >= 3, figure
     assert REPRS.search(text) is None, REPRS.search(text)
-    chart = page.locator("#chart-fund svg")
-    chart.hover()
+    fund_chart = page.locator("#chart-fund svg")
+    fund_chart.hover()
     page.mouse.wheel(0, -300)
     assert page.evaluate(ZOOMED) < 1100  # the wheel zoomed the time axis in
-    chart.dblclick()
+    fund_chart.dblclick()
     assert page.evaluate(ZOOMED) == 1100
     assert "USDT" in page.inner_text("#summary")
     assert watched.errors == []

@@ -123,6 +123,7 @@
 
   async function loadSymbol() {
     const symbol = state.symbol;
+    state.lastCandle = 0; state.lastMarkTime = 0; state.heat = []; heat.cursor = -1;
     const [klines, marks, premium, book, trades] = await Promise.all([
       get(`/fapi/v1/klines?symbol=${symbol}&interval=1m&limit=500`),
       get(`/fapi/v1/markPriceKlines?symbol=${symbol}&interval=1m&limit=500`),
@@ -148,7 +149,7 @@
 
   // --- market streams -------------------------------------------------------------------------
   function connectMarket() {
-    if (state.ws) { state.ws.onclose = null; state.ws.close(); }
+    if (state.ws) { state.ws.onclose = null; state.ws.onmessage = null; state.ws.close(); }
     const lower = state.symbol.toLowerCase();
     const streams = [`${lower}@kline_1m`, `${lower}@depth20`, "!markPrice@arr@1s",
       "!forceOrder@arr", ...state.symbols.map((s) => `${s.toLowerCase()}@trade`)];
@@ -185,6 +186,7 @@
     state.dirty.add("header"); state.dirty.add("positions"); state.dirty.add("heatmap");
   }
   function onKline(k) {
+    if (k.s && k.s !== state.symbol) return;  // a message of the symbol just left
     const time = seconds(k.t);
     if (time < (state.lastCandle || 0)) return;
     state.lastCandle = time;
@@ -270,6 +272,9 @@
         refreshSoon();
       };
       state.userWs = ws;
+      clearInterval(state.keepAlive);  // a listen key lives 60 minutes unless kept alive
+      state.keepAlive = setInterval(() => fetch("/fapi/v1/listenKey",
+        { method: "PUT", headers: { "X-MBX-APIKEY": sessionStorage.getItem("apiKey") } }), 20 * 60 * 1000);
     } catch (error) {
       status(`account: ${error.message}`);
     }
