@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from liquidator.api import (
+    account_views,
     countdown,
     routes_algo,
     routes_batch,
     routes_config,
     routes_quotes,
     routes_stats,
-    views,
 )
 from liquidator.api.errors import invalid
 from liquidator.api.routes_market import LIMIT, RANGE, limit, symbol_state
@@ -28,19 +28,19 @@ def _account(call: Call) -> AccountState:
 
 
 def balance(call: Call) -> list[dict[str, Any]]:
-    return views.balances(call.server.live, _account(call))
+    return account_views.balances(call.server.live, _account(call))
 
 
 def account_v2(call: Call) -> dict[str, Any]:
-    return views.account_json(call.server.live, _account(call), 2)
+    return account_views.account_json(call.server.live, _account(call), 2)
 
 
 def account_v3(call: Call) -> dict[str, Any]:
-    return views.account_json(call.server.live, _account(call), 3)
+    return account_views.account_json(call.server.live, _account(call), 3)
 
 
 def _positions(call: Call, version: int) -> list[dict[str, Any]]:
-    rows = views.position_rows(call.server.live, _account(call), version)
+    rows = account_views.position_rows(call.server.live, _account(call), version)
     if "symbol" in call.params:
         symbol = symbol_state(call).instrument.symbol
         rows = [row for row in rows if row["symbol"] == symbol]

@@ -21,7 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
-from liquidator.api import precision, views
+from liquidator.api import account_views, precision
 from liquidator.api.errors import invalid
 from liquidator.api.routes_market import RANGE, SYMBOL, symbol_state
 from liquidator.api.routes_quotes import open_interest_of
@@ -78,7 +78,7 @@ def _top(call: Call, state: SymbolState) -> list[AccountState]:
 
     def balance(account: AccountState) -> int:
         f = figures(venue, account, asset)
-        return f.wallet + f.unrealized + views.isolated_wallets(venue, account, asset)
+        return f.wallet + f.unrealized + account_views.isolated_wallets(venue, account, asset)
 
     count = max(1, -(-len(users) * TOP_SHARE.numerator // TOP_SHARE.denominator))
     return sorted(users, key=balance, reverse=True)[:count]
