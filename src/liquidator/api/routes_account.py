@@ -11,6 +11,7 @@ from liquidator.api import (
     routes_batch,
     routes_config,
     routes_quotes,
+    routes_settings,
     routes_stats,
 )
 from liquidator.api.errors import invalid
@@ -144,4 +145,5 @@ ROUTES = (
     *routes_algo.ROUTES,
     *countdown.ROUTES,
     *routes_stats.ROUTES,
+    *routes_settings.ROUTES,
 )
