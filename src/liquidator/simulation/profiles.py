@@ -44,7 +44,6 @@ class VenueProfile:
     tiers: Mapping[str, tuple[Tier, ...]] = field(default_factory=dict)  # by symbol; {}: bundled
     shared_fund: bool = False  # one fund for every symbol (dYdX's cross insurance fund)
     adl_policy: AdlPolicy = AdlPolicy.RANKED
-    default_fund_usdt: int = 1_000_000
     differences: tuple[str, ...] = ()
 
     def leverage_caps(self) -> tuple[tuple[str, int], ...]:
@@ -123,7 +122,6 @@ HYPERLIQUID = VenueProfile(
         ),
     },
     shared_fund=True,  # one backstop (HLP's liquidator vault) for every market
-    default_fund_usdt=100_000_000,
     differences=(
         "partial: 20% of a position over $100k, then a 30 s cooldown (core: one bracket a step)",
         "backstop: the vault takes the position and its margin at 2/3 MM (core: the fund takes "
@@ -144,7 +142,6 @@ DYDX_V4 = VenueProfile(
         "ETHUSDT": (Tier(USDT_TOP, 50, Fraction(2, 100) * Fraction(6, 10)),),
     },
     shared_fund=True,  # one insurance fund for the cross markets
-    default_fund_usdt=10_000_000,
     differences=(
         "at most 50 liquidations per block, 10% of a position per block, $100k per subaccount "
         "(core: every breached unit in the tick)",
@@ -179,7 +176,6 @@ BYBIT = VenueProfile(
             for step in range(5)
         ),
     },
-    default_fund_usdt=100_000_000,
     differences=(
         "a lowest-tier position is taken over at the bankruptcy price at once (core: into the "
         "book first, the fund for what it leaves)",

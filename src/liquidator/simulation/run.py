@@ -12,6 +12,7 @@ import os
 import time
 from dataclasses import asdict, dataclass, replace
 
+from liquidator.app.collector import tune_collector
 from liquidator.app.population import PopulationConfig
 from liquidator.app.replay import Replay, ReplayConfig, ReplayResult
 from liquidator.bootstrap import bundled_market
@@ -58,6 +59,7 @@ def replay_config(spec: RunSpec) -> ReplayConfig:
 
 def execute(spec: RunSpec, source: Source) -> RunOutcome:
     """Replay ``source`` as ``spec`` says; return the summary row and the events."""
+    tune_collector(freeze=False)  # the replay's GC policy, in whichever process runs this
     started = time.perf_counter()
     market = profile(spec.profile).market(bundled_market())
     replay = Replay(market, replay_config(spec))
