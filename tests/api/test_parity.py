@@ -145,3 +145,12 @@ def test_fills_and_positions_write_the_symbols_precision(alice: Account, bob: Ac
     assert (fill["price"], fill["qty"]) == ("60000.00", "0.020")
     assert position["positionAmt"] == "0.020"
     assert len(position["markPrice"].split(".")[1]) == 8
+
+
+def test_exchange_info_writes_the_tick_with_the_price_precision(client: TestClient) -> None:
+    symbols = client.get("/fapi/v1/exchangeInfo").json()["symbols"]
+    (btc,) = [s for s in symbols if s["symbol"] == "BTCUSDT"]
+    price_filter = next(f for f in btc["filters"] if f["filterType"] == "PRICE_FILTER")
+
+    assert (btc["pricePrecision"], btc["quantityPrecision"]) == (2, 3)
+    assert price_filter["tickSize"] == "0.10"

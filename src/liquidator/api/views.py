@@ -108,9 +108,9 @@ def symbol_info(instrument: Instrument) -> dict[str, Any]:
         "filters": [
             {
                 "filterType": "PRICE_FILTER",
-                "minPrice": d(f.min_price or tick),
+                "minPrice": precision.fixed(f.min_price or tick, places[0]),
                 "maxPrice": d(f.max_price or 10**8 * SCALE),
-                "tickSize": d(tick),
+                "tickSize": precision.fixed(tick, places[0]),  # "0.10", as Binance writes it
             },
             {
                 "filterType": "LOT_SIZE",
