@@ -6,6 +6,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Iterable
@@ -30,6 +31,7 @@ from liquidator.simulation.grid import RunSpec
 from liquidator.simulation.profiles import PROFILES, profile
 from liquidator.simulation.run import event_rows, replay_config, summary_row
 
+BINANCE_FILE = re.compile(r"^([A-Z0-9]{2,20})-(?:\d+[smhdwM]|fundingRate|trades|aggTrades)-")
 MAX_TRADERS = 1_000_000
 MAX_MINUTES = 7 * 24 * 60  # a week of one-second ticks
 
@@ -155,6 +157,12 @@ def _source(args: argparse.Namespace) -> tuple[Iterable[tuple[int, str, int]], l
     if args.file is None:
         raise ValueError("give a kline file or --scenario NAME (see liquidator scenarios)")
     symbol = args.symbol.upper()
+    named = _named_symbol(args.file)
+    if named is not None and named != symbol:
+        raise ValueError(
+            f"{printable(args.file.name)} prices {printable(named)}, not {printable(symbol)} "
+            f"(give --symbol {printable(named)})"
+        )
     return (
         kline_ticks(read_klines(args.file), symbol),
         [symbol],
@@ -162,9 +170,21 @@ def _source(args: argparse.Namespace) -> tuple[Iterable[tuple[int, str, int]], l
     )
 
 
+def _named_symbol(path: Path) -> str | None:
+    """Return the symbol a Binance data file's name gives (``BTCUSDT-1m-2021-05.csv``)."""
+    match = BINANCE_FILE.match(path.name)
+    return match.group(1) if match else None
+
+
 def _funding(args: argparse.Namespace) -> list[tuple[int, str, int]]:
     if args.funding is None:
         return []
+    named = _named_symbol(args.funding)
+    if named is not None and named != args.symbol.upper():
+        raise ValueError(
+            f"{printable(args.funding.name)} is {printable(named)}'s funding, not "
+            f"{printable(args.symbol.upper())}'s"
+        )
     return [(ms, args.symbol.upper(), rate) for ms, rate in read_funding(args.funding)]
 
 
