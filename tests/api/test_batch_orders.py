@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from fastapi.testclient import TestClient
+
 from liquidator.api.limits import ServerLimits
 from tests.api.conftest import Account, limit_order, open_account
 from tests.api.test_limits import make_client
@@ -129,3 +131,28 @@ def test_amendments_and_batches_count_toward_the_order_limit() -> None:
 
     assert amend.headers["X-MBX-ORDER-COUNT-10S"] == "2"
     assert batch.json()["code"] == -1015
+
+
+def test_an_amended_order_goes_behind_the_orders_resting_at_its_price(
+    client: TestClient, alice: Account, bob: Account
+) -> None:
+    first = limit_order(alice, quantity="0.02").json()
+    limit_order(bob, quantity="0.01")
+    alice.signed(
+        "PUT",
+        "/fapi/v1/order",
+        symbol="BTCUSDT",
+        orderId=first["orderId"],
+        side="BUY",
+        quantity="0.01",
+        price="59000",
+    )
+    carol = open_account(client, "carol")
+
+    carol.signed(
+        "POST", "/fapi/v1/order", symbol="BTCUSDT", side="SELL", type="MARKET", quantity="0.01"
+    )
+
+    (bob_fill,) = bob.signed("GET", "/fapi/v1/userTrades", symbol="BTCUSDT").json()
+    assert bob_fill["qty"] == "0.010"  # Binance: amended orders are reordered in the queue
+    assert alice.signed("GET", "/fapi/v1/userTrades", symbol="BTCUSDT").json() == []
