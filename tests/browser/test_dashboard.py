@@ -20,6 +20,9 @@ new PerformanceObserver((list) => {
 """
 
 
+FUND_POINTS = "window.dashboard.fundSeries['@insurance:BTCUSDT USDT'].data().length"
+
+
 def seed_long(server: LiveServer) -> dict[str, str]:
     """A cross account long 0.5 BTC from 60,006 with 2,000 USDT: liquidated near 56,261."""
     key: dict[str, str] = admin(server, "/admin/keys", account="alice")
@@ -76,10 +79,20 @@ def test_a_crash_staged_from_the_page_liquidates_the_shown_position(
     assert page.locator("#feed li").first.inner_text().count("long") == 1
     risk = signed(live, key, "GET", "/fapi/v3/positionRisk")
     assert risk == []
+    history = call(live.url + "/liquidator/v1/insurance/history")["points"]
+    btc = [p for p in history if p["fund"] == "@insurance:BTCUSDT"]
+    (now,) = [f for f in call(live.url + "/liquidator/v1/insurance")["funds"] if "BTC" in f["fund"]]
+    assert len(btc) >= 2  # the clearance fee, then the fund now
+    assert btc[-2]["balance"] == btc[-1]["balance"] == now["balance"]
+    assert float(now["balance"]) > 1_000_000
     shift = page.evaluate("window.layoutShift")
     print(f"cumulative layout shift through the crash: {shift:.4f}")  # noqa: T201
     assert shift < 0.1  # "good" by the Web Vitals' measure: data arriving moves nothing
     assert "@" not in str(call(live.url + "/liquidator/v1/positions"))
+    page.reload()  # the funds' chart starts from their history, not from the page's opening
+    expect(page.locator("#connection")).to_have_text("live")
+    points = page.evaluate(FUND_POINTS)
+    assert points >= 2, points
     assert watched.errors == []
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 from weakref import WeakKeyDictionary
 
+from liquidator.adapters.sqlite.history import SqliteHistory
+from liquidator.api.errors import invalid
 from liquidator.api.routes_market import optional_states
 from liquidator.api.routing import Call, Param, Route, Security
 from liquidator.api.views import d
@@ -110,6 +112,34 @@ def insurance(call: Call) -> dict[str, Any]:
     return {"serverTime": call.server.live.now_ms(), "funds": rows}
 
 
+def insurance_history(call: Call) -> dict[str, Any]:
+    """The funds' balances after each of their last ``limit`` movements (default 1000, at most
+    10000), oldest first, from the history store (written first, so nothing is missing), then
+    each fund's balance now."""
+    limit = call.params.integer("limit", default=1000)
+    assert limit is not None
+    if not 1 <= limit <= 10_000:
+        raise invalid("limit")
+    live = call.server.live
+    live.histories.write()
+    store = live.histories.store
+    found = store.fund_balances(limit) if isinstance(store, SqliteHistory) else []
+    venue, now = live.venue, live.now_ms()
+    # the movements' running balance starts at 0 with the history; a fund's seed came before it
+    seeds = {
+        key: venue.ledger.balance(*key) - level.balance for key, level in live.funds.levels.items()
+    }
+    points = [
+        {"fund": f, "asset": a, "time": ts_ms, "balance": d(balance + seeds.get((f, a), 0))}
+        for f, a, ts_ms, balance in found
+    ]
+    points += [  # and each fund now, so a line reaches the present
+        {"fund": f, "asset": a, "time": now, "balance": d(venue.ledger.balance(f, a))}
+        for f, a in sorted(seeds)
+    ]
+    return {"serverTime": now, "points": points}
+
+
 def levels(call: Call) -> dict[str, Any]:
     """The caller's open positions with the prices a chart draws: entry, liquidation and
     bankruptcy (the mark at which the position's margin unit has nothing left; 0: never)."""
@@ -177,6 +207,14 @@ ROUTES = (
         summary="Open interest per symbol, in its base asset and in notional",
     ),
     Route("GET", "/liquidator/v1/insurance", insurance, summary="The insurance funds' wallets"),
+    Route(
+        "GET",
+        "/liquidator/v1/insurance/history",
+        insurance_history,
+        weight=5,
+        params=(Param("limit", "integer"),),
+        summary="The insurance funds' balances after each of their last movements",
+    ),
     Route(
         "GET",
         "/liquidator/v1/levels",

@@ -189,6 +189,16 @@ class SqliteHistory:
             FundLevel(fund, asset, int(balance), int(low)) for fund, asset, balance, low in found
         ]
 
+    def fund_balances(self, limit: int) -> list[tuple[str, str, int, int]]:
+        """Return the last ``limit`` fund movements as (fund, asset, ts_ms, balance after, raw),
+        oldest first: the funds over time (the dashboard's chart)."""
+        found = self._all(
+            "SELECT fund, asset, ts_ms, balance FROM (SELECT id, fund, asset, ts_ms, balance"
+            " FROM history_fund_movements ORDER BY id DESC LIMIT ?) ORDER BY id",
+            (_bounded(limit),),
+        )
+        return [(fund, asset, int(ts), int(balance)) for fund, asset, ts, balance in found]
+
     # --- market data -------------------------------------------------------------------------
 
     def trades(self, symbol: str, limit: int) -> list[TradeExecuted]:

@@ -110,6 +110,7 @@
     $("api-secret").value = sessionStorage.getItem("apiSecret") || "";
     bindForms();
     await loadSymbol();
+    try { await loadFundHistory(); } catch (error) { console.warn(error); }
     poll(refreshVenue, 1000);
     poll(refreshHeatmap, 2000);
     poll(refreshAccount, 2000);  // and at once on every user-stream event
@@ -231,22 +232,41 @@
     const [funds, interest] = await Promise.all([get("/liquidator/v1/insurance"),
       get("/liquidator/v1/openInterest")]);
     const time = seconds(funds.serverTime);
-    funds.funds.forEach((f, i) => {
-      const id = `${f.fund} ${f.asset}`;
-      let series = state.fundSeries[id];
-      if (!series) {
-        series = state.fundSeries[id] = fundChart.addSeries(LWC.LineSeries, {
-          color: FUND_COLORS[i % FUND_COLORS.length], lineWidth: 2, title: id,
-          lineType: 1, priceLineVisible: false });
-        series.last = 0;
-      }
+    for (const f of funds.funds) {
+      const series = fundSeries(`${f.fund} ${f.asset}`);
       if (time >= series.last) { series.update({ time, value: +f.balance }); series.last = time; }
       state.fundPoints += 1;
-    });
+    }
     const latest = funds.funds.map((f) => `${f.fund.replace("@insurance", "fund")} ${fmt(f.balance, 2)} ${f.asset}`).join(" · ");
     if (latest !== state.lastFund) { state.lastFund = latest; $("fund-latest").textContent = latest; }
     state.openInterest = interest.symbols; state.dirty.add("oi");
     state.serverTime = Math.max(state.serverTime || 0, funds.serverTime); state.dirty.add("header");
+  }
+  function fundSeries(id) {
+    let series = state.fundSeries[id];
+    if (!series) {
+      const colour = FUND_COLORS[Object.keys(state.fundSeries).length % FUND_COLORS.length];
+      series = state.fundSeries[id] = fundChart.addSeries(LWC.LineSeries, {
+        color: colour, lineWidth: 2, title: id, lineType: 1, priceLineVisible: false,
+        priceFormat: { type: "price", precision: 2, minMove: 0.01 } });
+      series.last = 0;
+    }
+    return series;
+  }
+  async function loadFundHistory() {  // the funds before the page opened: one point a second
+    const body = await get("/liquidator/v1/insurance/history?limit=2000");
+    const byFund = {};
+    for (const p of body.points) {
+      const points = (byFund[`${p.fund} ${p.asset}`] ||= []);
+      const time = seconds(p.time);
+      if (points.length && points[points.length - 1].time === time) points.pop();
+      points.push({ time, value: +p.balance });
+    }
+    for (const [id, points] of Object.entries(byFund)) {
+      const series = fundSeries(id);
+      series.setData(points);
+      series.last = points[points.length - 1].time;
+    }
   }
   async function refreshHeatmap() {
     const body = await get(`/liquidator/v1/positions?symbol=${state.symbol}`);
