@@ -55,10 +55,17 @@ def test_an_amendment_changing_nothing_or_of_another_type_is_refused(alice: Acco
         "PUT", "/fapi/v1/order", orderId=stop["orderId"], price="1", **common
     )
     missing = alice.signed("PUT", "/fapi/v1/order", orderId=999999, price="59000", **common)
+    zero = alice.signed(
+        "PUT",
+        "/fapi/v1/order",
+        **(common | {"orderId": placed["orderId"], "quantity": "0"}),
+        price="59000",
+    )
 
     assert same.json()["code"] == -5027
     assert conditional.json()["code"] == -2013
     assert missing.json()["code"] == -2013
+    assert zero.json()["code"] == -4003
     assert [o["orderId"] for o in open_orders(alice)] == [placed["orderId"]]
 
 

@@ -51,6 +51,10 @@ def amend_order(call: Call) -> dict[str, Any]:
     quantity = p.fixed("quantity", Qty.of, required=True)
     assert price is not None
     assert quantity is not None
+    if quantity.raw <= 0:
+        raise BinanceError(-4003, "Quantity less than or equal to zero.")
+    if price.raw <= 0:
+        raise BinanceError(-4001, "Price less than 0.")
     if price.raw == order.price and quantity.raw == order.quantity:
         raise BinanceError(NO_CHANGE, "No need to modify the order.")
     call.server.submit(CancelOrder(call.account, order.symbol, order_id=order.order_id))
