@@ -117,6 +117,7 @@ def _spec(args: argparse.Namespace) -> RunSpec:
     return RunSpec(
         source=source,
         name=name,
+        symbols="" if args.scenario else args.symbol.upper(),
         drop=args.drop if args.scenario else 0.0,
         minutes=args.minutes if args.scenario else 0,
         profile=args.profile,

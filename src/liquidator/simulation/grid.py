@@ -2,7 +2,8 @@
 
 ```toml
 data = "../../shared/data/binance-crash"   # the crash windows (relative to this file)
-windows = ["2021-05-19", "2024-08-05"]      # days of the windows (BTCUSDT)
+symbols = ["BTCUSDT"]                        # replayed together (BTCUSDT and ETHUSDT: both)
+windows = ["2021-05-19", "2024-08-05"]      # days of the windows
 minutes = 0                                  # replay a window's first N minutes (0: all)
 profiles = ["binance", "hyperliquid"]        # venue profiles (liquidator sweep --help)
 funds = [1_000_000, 50_000_000]              # USDT seeded into each insurance fund
@@ -50,8 +51,18 @@ POPULATION_DEFAULTS: dict[str, Any] = {
     "stop_share": 0.2,
     "entry_minutes": 0,
 }
-TOP_KEYS = {"data", "windows", "minutes", "profiles", "funds", "seeds", "population", "scenarios"}
-SCHEMA_VERSION = 1  # part of every run id: a change of what a run computes changes its id
+TOP_KEYS = {
+    "data",
+    "symbols",
+    "windows",
+    "minutes",
+    "profiles",
+    "funds",
+    "seeds",
+    "population",
+    "scenarios",
+}
+SCHEMA_VERSION = 2  # part of every run id: a change of what a run computes changes its id
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +71,7 @@ class RunSpec:
 
     source: str  # "window" or "scenario"
     name: str  # the window's day or the scenario's name
+    symbols: str  # a window's symbols, replayed together ("BTCUSDT,ETHUSDT"); a scenario's
     drop: float  # scenario only (0 for a window)
     minutes: int  # scenario length; a window's first N minutes (0: all)
     profile: str
@@ -105,8 +117,10 @@ def parse(document: dict[str, Any], base: Path) -> Grid:
         raise ValueError(f"unknown grid keys: {', '.join(sorted(unknown))}")
     data = base / str(document.get("data", "../shared/data/binance-crash"))
     minutes = _whole(document.get("minutes", 0), "minutes")
+    symbols = ",".join(_text(s, "symbols") for s in _list(document, "symbols", ["BTCUSDT"]))
     sources = [
-        ("window", _text(day, "windows"), 0.0, minutes) for day in _list(document, "windows")
+        ("window", _text(day, "windows"), symbols, 0.0, minutes)
+        for day in _list(document, "windows")
     ]
     sources += [_scenario(item) for item in _list(document, "scenarios")]
     if not sources:
@@ -123,6 +137,7 @@ def parse(document: dict[str, Any], base: Path) -> Grid:
             source[1],
             source[2],
             source[3],
+            source[4],
             name,
             fund,
             seed,
@@ -159,14 +174,15 @@ def _population(table: object) -> list[list[Any]]:
     return axes
 
 
-def _scenario(item: object) -> tuple[str, str, float, int]:
+def _scenario(item: object) -> tuple[str, str, str, float, int]:
     if not isinstance(item, dict) or "name" not in item:
         raise ValueError("each [[scenarios]] needs a name")
     drop = item.get("drop", 0.15)
     if not isinstance(drop, int | float) or isinstance(drop, bool) or not 0 < drop <= 0.95:
         raise ValueError(f"scenario drop must be a number in (0, 0.95], got {drop!r}")
     minutes = _whole(item.get("minutes", 60), "scenario minutes")
-    return ("scenario", _text(item["name"], "scenarios.name"), float(drop), max(minutes, 1))
+    name = _text(item["name"], "scenarios.name")
+    return ("scenario", name, "", float(drop), max(minutes, 1))
 
 
 def _list(document: dict[str, Any], key: str, default: list[Any] | None = None) -> list[Any]:

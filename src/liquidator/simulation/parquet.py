@@ -43,6 +43,7 @@ RUNS = pa.schema(
         ("run_id", pa.string()),
         ("source", pa.string()),
         ("name", pa.string()),
+        ("symbols", pa.string()),
         ("drop", pa.float64()),
         ("minutes", pa.int64()),
         ("profile", pa.string()),

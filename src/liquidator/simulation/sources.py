@@ -39,22 +39,27 @@ def windows(data: Path, symbol: str = "BTCUSDT") -> dict[str, Path]:
     return found
 
 
-def window(data: Path, day: str, symbol: str = "BTCUSDT", minutes: int = 0) -> Source:
-    """Read the window of ``day`` (its first ``minutes``; 0: all of it); ValueError if none."""
-    known = windows(data, symbol)
-    if day not in known:
-        listed = ", ".join(known) or "none"
-        raise ValueError(f"no {symbol} window {day!r} in {data} (windows: {listed})")
-    bars = list(read_klines(known[day]))
-    if minutes:
-        bars = bars[:minutes]
-    funding_file = data / f"{symbol}-fundingRate-{day[:7]}.csv"
-    funding = (
-        tuple((ms, symbol, rate) for ms, rate in read_funding(funding_file))
-        if funding_file.exists()
-        else ()
-    )
-    return Source(day, (symbol,), tuple(kline_ticks(bars, symbol)), funding)
+def window(
+    data: Path, day: str, symbols: tuple[str, ...] = ("BTCUSDT",), minutes: int = 0
+) -> Source:
+    """Read the window of ``day`` for ``symbols`` together (its first ``minutes``; 0: all).
+
+    The symbols' ticks are merged in time order (ties by symbol); ValueError if one is missing.
+    """
+    ticks: list[Tick] = []
+    funding: list[tuple[int, str, int]] = []
+    for symbol in symbols:
+        known = windows(data, symbol)
+        if day not in known:
+            listed = ", ".join(known) or "none"
+            raise ValueError(f"no {symbol} window {day!r} in {data} (windows: {listed})")
+        bars = list(read_klines(known[day]))
+        ticks += kline_ticks(bars[:minutes] if minutes else bars, symbol)
+        funding_file = data / f"{symbol}-fundingRate-{day[:7]}.csv"
+        if funding_file.exists():
+            funding += ((ms, symbol, rate) for ms, rate in read_funding(funding_file))
+    ticks.sort(key=lambda tick: (tick[0], tick[1]))
+    return Source(day, tuple(symbols), tuple(ticks), tuple(sorted(funding)))
 
 
 def scenario(name: str, drop: float, minutes: int, seed: int) -> Source:
