@@ -16,10 +16,10 @@ import pyarrow.parquet as pq
 import pytest
 from distributed import Client
 
-from liquidator.simulation import grid, runner
+from liquidator.simulation import comparison, grid, runner
 from liquidator.simulation.parquet import EVENTS, RUNS, read_runs
 from liquidator.simulation.run import execute
-from tests.conftest import SHARED
+from tests.conftest import REPO, SHARED
 from tests.simulation.faults import MARKERS, killing_first_attempt
 
 GRID = {
@@ -93,3 +93,30 @@ def test_a_run_gives_the_same_state_hash_on_a_dask_worker_as_in_this_process(
     assert remote.row["pid"] != os.getpid()
     assert remote.row["state_hash"] == local.row["state_hash"]
     assert remote.events == local.events
+
+
+def test_the_comparison_page_has_a_line_per_source_profile_and_fund_and_a_chart_per_source(
+    client: Client, plan: grid.Grid, tmp_path: Path
+) -> None:
+    rows = runner.sweep(plan, tmp_path, client).rows
+
+    page = comparison.render(rows, "Sweep test")
+
+    assert page.count("<tr><td>") == 8
+    assert page.count("<svg ") == 2
+    assert "<script" not in page
+    assert "2021-05-19" in page
+    assert "hyperliquid" in page
+
+
+def test_the_shipped_small_grid_is_8_runs_of_two_windows_profiles_and_funds() -> None:
+    shipped = grid.load(REPO / "examples" / "sweep-small.toml")
+
+    assert len(shipped.runs) == 8
+    assert {(s.name, s.profile, s.fund_usdt) for s in shipped.runs} == {
+        (day, name, fund)
+        for day in ("2021-05-19", "2022-11-08")
+        for name in ("binance", "hyperliquid")
+        for fund in (1_000_000, 50_000_000)
+    }
+    assert shipped.data.resolve() == (SHARED / "data" / "binance-crash").resolve()
