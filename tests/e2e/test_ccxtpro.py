@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from tests.e2e.conftest import LiveServer, run_story
 
 
@@ -16,3 +18,33 @@ def test_ccxtpro_keeps_the_rest_book_from_the_depth_stream_while_orders_flow(
         assert result["updates"] == updates
         assert result["equal"], speed  # the watched book is the REST book at the end
         assert min(result["levels"]) > 0
+
+
+def test_ccxtpro_watches_its_liquidation_with_price_and_amount_and_the_stream_is_binances(
+    server: LiveServer,
+) -> None:
+    story = run_story("ccxt", "ccxtpro_user_story.py", server)
+    messages = story["messages"]
+    (forced,) = story["forced"]
+
+    assert story["watched"] == [
+        {"price": float(forced["avgPrice"]), "contracts": 0.05, "side": "sell"}
+    ]
+    liquidation = [m["o"] for m in messages if m["e"] == "ORDER_TRADE_UPDATE"]
+    liquidation = [o for o in liquidation if o["o"] == "LIQUIDATION"]
+    assert [(o["x"], o["X"], Decimal(o["l"]), Decimal(o["ap"])) for o in liquidation] == [
+        ("CALCULATED", "FILLED", Decimal("0.05"), Decimal(forced["avgPrice"]))
+    ]
+    opened = next(m["a"] for m in messages if m["e"] == "ACCOUNT_UPDATE")
+    (usdt,) = opened["B"]
+    assert opened["m"] == "ORDER"  # an isolated fill: not MARGIN_TRANSFER
+    assert Decimal(usdt["wb"]) == Decimal(story["account"]["walletBalance"])
+    assert Decimal(usdt["cw"]) == Decimal(story["account"]["crossWalletBalance"])
+    assert Decimal(usdt["wb"]) > Decimal(usdt["cw"])
+    (call,) = [m for m in messages if m["e"] == "MARGIN_CALL"]
+    (position,) = call["p"]
+    assert (position["s"], Decimal(position["pa"]), position["mt"]) == (
+        "BTCUSDT",
+        Decimal("0.05"),
+        "ISOLATED",
+    )

@@ -1,12 +1,14 @@
 """The user data stream's messages, from one command's events for one account.
 
-``ORDER_TRADE_UPDATE`` per order event (conditional orders as ``ALGO_UPDATE``), ``MARGIN_CALL``
-with the positions of the wallet called, and one ``ACCOUNT_UPDATE`` when a balance or position
-moved. Its reason (``a.m``) is ``ORDER`` whenever the command filled one of the account's orders
-(an isolated fill moves margin too, but Binance calls it ``ORDER``), otherwise the ledger entry's
-kind (``DEPOSIT``, ``FUNDING_FEE``, ``MARGIN_TRANSFER``, ...). Its balances carry ``wb`` the
-whole wallet (cross plus every isolated wallet of the asset) and ``cw`` the cross wallet, as
-``/fapi/v2/account``'s ``walletBalance`` and ``crossWalletBalance``.
+``ORDER_TRADE_UPDATE`` per order event, conditional orders as ``ALGO_UPDATE``. A liquidation or
+ADL order is told by its fills only (``x=CALCULATED``), as on Binance: no ``NEW`` with ``l=0``
+and ``ap=0`` that ccxt.pro's ``watch_my_liquidations`` would take for the liquidation.
+``MARGIN_CALL`` lists the positions of the wallet called. One ``ACCOUNT_UPDATE`` follows when a
+balance or position moved; its reason (``a.m``) is ``ORDER`` whenever the command filled one of
+the account's orders (an isolated fill moves margin too, but Binance calls it ``ORDER``),
+otherwise the ledger entry's kind (``DEPOSIT``, ``FUNDING_FEE``, ``MARGIN_TRANSFER``, ...). Its
+balances carry ``wb`` the whole wallet (cross plus every isolated wallet of the asset) and
+``cw`` the cross wallet, as ``/fapi/v2/account``'s ``walletBalance`` and ``crossWalletBalance``.
 """
 
 from __future__ import annotations
@@ -26,12 +28,14 @@ from liquidator.core.events import (
 )
 from liquidator.core.ledger import EntryKind, LedgerPosted
 from liquidator.core.margin_unit import position_figures
+from liquidator.core.orders import OrderType
 from liquidator.core.position import MarginType
 
 if TYPE_CHECKING:
     from liquidator.api.server import Server
     from liquidator.core.accounts import AccountState
 
+FORCED = (OrderType.LIQUIDATION, OrderType.ADL)  # told by their fills only (x=CALCULATED)
 ACCOUNT_REASONS = {
     EntryKind.DEPOSIT: "DEPOSIT",
     EntryKind.WITHDRAW: "WITHDRAW",
@@ -65,7 +69,9 @@ class UserStream:
             if isinstance(event, OrderAccepted | OrderTraded | OrderClosed | OrderTriggered):
                 messages += self._order_messages(account, event)
             elif isinstance(event, MarginCallIssued):
-                messages.append(self._margin_call(event))
+                call = self._margin_call(event)
+                if call["p"]:  # none left: liquidated by the same price move (see _margin_call)
+                    messages.append(call)
             elif isinstance(event, PositionChanged | LedgerPosted):
                 touched = True
         if touched:
@@ -74,7 +80,7 @@ class UserStream:
 
     def _order_messages(self, account: str, event: Event) -> list[dict[str, Any]]:
         order = self.server.live.orders.order(account, getattr(event, "order_id", 0))
-        if order is None:
+        if order is None or (order.orig_type in FORCED and not isinstance(event, OrderTraded)):
             return []
         now = getattr(event, "ts_ms", 0)
         if isinstance(event, OrderTriggered) or (
@@ -91,6 +97,11 @@ class UserStream:
         return [order_update(order, event, now)]
 
     def _margin_call(self, event: MarginCallIssued) -> dict[str, Any]:
+        """The MARGIN_CALL of the wallet called, its positions as they are after the command.
+
+        A margin call issued by the same price move that liquidates the wallet finds no
+        position left (the event carries no positions); it is not sent.
+        """
         venue = self.server.live.venue
         account = venue.accounts[event.account]
         isolated = "/" in event.wallet
