@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import Account, limit_order
+from tests.api.conftest import ADMIN, Account, limit_order
 
 
 def trade(seller: Account, buyer: Account, quantity: str = "0.01") -> None:
@@ -154,3 +154,15 @@ def test_exchange_info_writes_the_tick_with_the_price_precision(client: TestClie
 
     assert (btc["pricePrecision"], btc["quantityPrecision"]) == (2, 3)
     assert price_filter["tickSize"] == "0.10"
+
+
+def test_index_price_klines_follow_every_index_move(client: TestClient) -> None:
+    for index in ("61000", "59500.5", "60250"):
+        client.post("/admin/price", params={"symbol": "BTCUSDT", "index": index}, headers=ADMIN)
+
+    rows = client.get(
+        "/fapi/v1/indexPriceKlines", params={"pair": "BTCUSDT", "interval": "1m"}
+    ).json()
+
+    assert [row[2:5] for row in rows][-1] == ["61000.00000000", "59500.50000000", "60250.00000000"]
+    assert rows[-1][6] == rows[-1][0] + 59_999

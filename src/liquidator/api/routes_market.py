@@ -9,7 +9,7 @@ from liquidator.api.errors import BAD_SYMBOL, BinanceError, invalid
 from liquidator.api.routing import Call, Param, Route, Security
 from liquidator.api.views import d16
 from liquidator.app.insurance import insurance_balance as insurance_fund_balance
-from liquidator.app.market_history import INTERVALS_MS, weighted_average
+from liquidator.app.market_history import INTERVALS_MS, LAST, MARK, weighted_average
 from liquidator.core.venue import SymbolState
 
 SYMBOL = Param("symbol", required=True)
@@ -108,7 +108,7 @@ def agg_trades(call: Call) -> list[dict[str, Any]]:
     ]
 
 
-def kline_rows(call: Call, symbol_param: str = "symbol", *, mark: bool) -> list[list[Any]]:
+def kline_rows(call: Call, symbol_param: str = "symbol", *, kind: int) -> list[list[Any]]:
     """Klines as Binance bounds them: only candles opening at or after ``startTime`` and at or
     before ``endTime`` (a ``startTime`` inside a candle starts at the next one)."""
     state = symbol_state(call, symbol_param)
@@ -125,21 +125,17 @@ def kline_rows(call: Call, symbol_param: str = "symbol", *, mark: bool) -> list[
         return []
     symbol = state.instrument.symbol
     bars = call.server.live.market.klines(
-        symbol, interval, mark=mark, start_ms=start, end_ms=end, limit=size
+        symbol, interval, mark=kind, start_ms=start, end_ms=end, limit=size
     )
-    return [views.kline_row(bar, interval, symbol, mark=mark) for bar in bars]
-
-
-def _klines(call: Call, *, mark: bool) -> list[list[Any]]:
-    return kline_rows(call, mark=mark)
+    return [views.kline_row(bar, interval, symbol, mark=kind != LAST) for bar in bars]
 
 
 def klines(call: Call) -> list[list[Any]]:
-    return _klines(call, mark=False)
+    return kline_rows(call, kind=LAST)
 
 
 def mark_price_klines(call: Call) -> list[list[Any]]:
-    return _klines(call, mark=True)
+    return kline_rows(call, kind=MARK)
 
 
 def ticker_24hr(call: Call) -> Any:

@@ -1,4 +1,5 @@
-"""Public quotes beside the book: bookTicker, openInterest, historicalTrades, continuousKlines.
+"""Public quotes beside the book: bookTicker, openInterest, historicalTrades, continuous and
+index klines.
 
 Open interest is the venue's own: the sum of every long position (system accounts included),
 read from the engine's position holders at request time, which equals the sum of the shorts.
@@ -24,6 +25,7 @@ from liquidator.api.routes_market import (
     symbol_state,
 )
 from liquidator.api.routing import Call, Param, Route, Security
+from liquidator.app.market_history import INDEX, LAST
 from liquidator.core.venue import SymbolState
 
 RECENT = 1000
@@ -98,7 +100,12 @@ def continuous_klines(call: Call) -> list[list[Any]]:
         raise invalid("contractType")
     if kind != "PERPETUAL":
         raise BinanceError(-1121, "Invalid symbol.")
-    return kline_rows(call, "pair", mark=False)
+    return kline_rows(call, "pair", kind=LAST)
+
+
+def index_price_klines(call: Call) -> list[list[Any]]:
+    """The index's klines, from the 1-minute bars the venue records of every index move."""
+    return kline_rows(call, "pair", kind=INDEX)
 
 
 PAIR = Param("pair", required=True)
@@ -120,5 +127,12 @@ ROUTES = (
         continuous_klines,
         weight=2,
         params=(PAIR, CONTRACT, INTERVAL, LIMIT, *RANGE),
+    ),
+    Route(
+        "GET",
+        "/fapi/v1/indexPriceKlines",
+        index_price_klines,
+        weight=2,
+        params=(PAIR, INTERVAL, LIMIT, *RANGE),
     ),
 )

@@ -74,7 +74,7 @@ class HistoryBatch:
     force_orders: list[ForceOrder] = field(default_factory=list)  # finished
     force_in_progress: list[ForceOrder] = field(default_factory=list)  # replaces the last
     trades: list[TradeExecuted] = field(default_factory=list)
-    bars: list[tuple[str, bool, Bar]] = field(default_factory=list)  # to insert or replace
+    bars: list[tuple[str, int, Bar]] = field(default_factory=list)  # to insert or replace
     funding: list[FundingSettled] = field(default_factory=list)
     fund_movements: list[FundMovement] = field(default_factory=list)
     fund_levels: list[FundLevel] = field(default_factory=list)  # to insert or replace

@@ -2,7 +2,9 @@
 
 ``trades``/``aggTrades`` come from ``TradeExecuted`` (book trades only; insurance-fund and ADL
 transfers are kept apart, as Binance keeps them out of klines); 1-minute klines of the last
-price and of the mark (``PricesUpdated``) are kept and aggregated on request; funding
+price, of the mark and of the index (``PricesUpdated``) are kept and aggregated on request
+(``mark``: ``LAST``, ``MARK`` or ``INDEX``; a journal's index bars begin with the first history
+write after this was added); funding
 settlements (``FundingSettled``) give ``/fapi/v1/fundingRate``.
 
 Everything lives in a store beside the journal (:class:`MarketStore`). Memory holds the minute
@@ -39,6 +41,7 @@ INTERVALS_MS = {
     "1w": 7 * 1440 * MINUTE_MS,
 }
 BOOK = "MARKET"  # the kind of a book trade (TradeExecuted.kind)
+LAST, MARK, INDEX = 0, 1, 2  # the price a bar follows (``mark`` in the store; a bool before)
 PAGE = 1440  # 1-minute bars read from the store per query
 
 
@@ -88,7 +91,7 @@ class MarketStore(Protocol):
     def minute_bars(
         self,
         symbol: str,
-        mark: bool,
+        mark: int,
         lo: int | None,
         hi: int | None,
         *,
@@ -109,8 +112,8 @@ class MarketHistory:
     def __init__(self, store: MarketStore, sync: Callable[[], None] = lambda: None) -> None:
         self.store = store
         self.sync = sync  # writes what is pending, so that the store answers for everything
-        self.current: dict[tuple[str, bool], Bar] = {}  # (symbol, mark) -> the minute being built
-        self.changed: dict[tuple[str, bool, int], Bar] = {}  # bars to write
+        self.current: dict[tuple[str, int], Bar] = {}  # (symbol, kind) -> the minute being built
+        self.changed: dict[tuple[str, int, int], Bar] = {}  # bars to write
         self.new_trades: list[TradeExecuted] = []  # every kind, to write
         self.new_funding: list[FundingSettled] = []  # to write
         self.windows: dict[str, deque[Bar]] = {}  # symbol -> trade bars of the last 24 hours
@@ -124,8 +127,11 @@ class MarketHistory:
                     self._bar(
                         event.symbol, False, event.ts_ms, event.price, event.quantity, taker_buys
                     )
-            elif isinstance(event, PricesUpdated) and event.mark_price:
-                self._bar(event.symbol, True, event.ts_ms, event.mark_price, 0, False)
+            elif isinstance(event, PricesUpdated):
+                if event.mark_price:
+                    self._bar(event.symbol, MARK, event.ts_ms, event.mark_price, 0, False)
+                if event.index_price:
+                    self._bar(event.symbol, INDEX, event.ts_ms, event.index_price, 0, False)
             elif isinstance(event, FundingSettled):
                 self.new_funding.append(event)
 
@@ -135,7 +141,7 @@ class MarketHistory:
         self.new_funding = []
 
     def _bar(
-        self, symbol: str, mark: bool, ts_ms: int, price: int, quantity: int, taker_buys: bool
+        self, symbol: str, mark: int, ts_ms: int, price: int, quantity: int, taker_buys: bool
     ) -> None:
         start = ts_ms - ts_ms % MINUTE_MS
         bar = self._building(symbol, mark)
@@ -149,7 +155,7 @@ class MarketHistory:
             bar.high, bar.low, bar.close = max(bar.high, price), min(bar.low, price), price
         self.changed[(symbol, mark, start)] = bar
 
-    def _building(self, symbol: str, mark: bool) -> Bar | None:
+    def _building(self, symbol: str, mark: int) -> Bar | None:
         """Return the minute being built, read from the store the first time after a start."""
         bar = self.current.get((symbol, mark))
         if bar is None:
@@ -165,7 +171,7 @@ class MarketHistory:
         symbol: str,
         interval_ms: int,
         *,
-        mark: bool = False,
+        mark: int = False,
         start_ms: int | None = None,
         end_ms: int | None = None,
         limit: int = 500,
@@ -185,7 +191,7 @@ class MarketHistory:
     def _minutes(
         self,
         symbol: str,
-        mark: bool,
+        mark: int,
         lo: int | None,
         hi: int | None,
         *,

@@ -212,7 +212,7 @@ class SqliteHistory:
     def minute_bars(
         self,
         symbol: str,
-        mark: bool,
+        mark: int,
         lo: int | None,
         hi: int | None,
         *,
