@@ -41,6 +41,8 @@ from liquidator.api.limits import RequestLimits, ServerLimits
 from liquidator.api.routing import Route, endpoint
 from liquidator.api.server import Server
 from liquidator.api.websocket import websocket_endpoint
+from liquidator.api.ws_api import PATH as WS_API_PATH
+from liquidator.api.ws_api import ws_api_endpoint
 from liquidator.app.exchange import Exchange
 from liquidator.app.journal import Journal, MemoryJournal
 from liquidator.app.keys import KeyStore, MemoryKeyStore
@@ -147,6 +149,7 @@ def create_app(settings: Settings, keys: KeyStore | None = None) -> FastAPI:
         )
     for path in WS_PATHS:
         app.add_api_websocket_route(path, websocket_endpoint(holder, settings.limits))
+    app.add_api_websocket_route(WS_API_PATH, ws_api_endpoint(holder, ROUTES, shared))
     pages.mount(app)  # the dashboard at / and its files at /static
     app.add_middleware(BodyLimit, max_bytes=settings.limits.max_body_bytes)
     _error_handlers(app)

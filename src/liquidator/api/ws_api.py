@@ -1,0 +1,205 @@
+"""Binance's WebSocket API for USDⓈ-M futures (``/ws-fapi/v1``), on the REST routes' handlers.
+
+A request is ``{"id", "method", "params"}``; the answer ``{"id", "status", "result"}`` or
+``{"id", "status", "error": {"code", "msg"}}``, with ``rateLimits`` (the request weight used in
+the minute) unless the request says ``returnRateLimits: false``. Each method runs the handler of
+the REST route it mirrors (``METHODS``), with the same parameters, weight, order limits, engine
+commands and views, so an order placed here is the order ``GET /fapi/v1/order`` shows.
+
+Signing: the payload is the parameters but ``signature``, sorted by name, written ``k=v`` joined
+by ``&`` (booleans ``true``/``false``), with ``apiKey`` among them; HMAC-SHA256 or Ed25519 as on
+REST. ``session.logon`` (an Ed25519 key only, as Binance) authenticates the connection: later
+requests then need only their ``timestamp``. A state-changing request's signature is spent as on
+REST (``auth``): its replay is -1022 and changes nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from liquidator.api.auth import Caller
+from liquidator.api.errors import BinanceError
+from liquidator.api.limits import RequestLimits
+from liquidator.api.params import Params
+from liquidator.api.routing import Call, Route
+from liquidator.app.keys import KeyKind
+
+if TYPE_CHECKING:
+    from liquidator.api.server import Server
+
+PATH = "/ws-fapi/v1"
+METHODS: dict[str, tuple[str, str]] = {
+    "order.place": ("POST", "/fapi/v1/order"),
+    "order.modify": ("PUT", "/fapi/v1/order"),
+    "order.cancel": ("DELETE", "/fapi/v1/order"),
+    "order.status": ("GET", "/fapi/v1/order"),
+    "account.position": ("GET", "/fapi/v2/positionRisk"),
+    "v2/account.position": ("GET", "/fapi/v3/positionRisk"),
+    "account.balance": ("GET", "/fapi/v2/balance"),
+    "v2/account.balance": ("GET", "/fapi/v3/balance"),
+    "account.status": ("GET", "/fapi/v2/account"),
+    "v2/account.status": ("GET", "/fapi/v3/account"),
+}
+MUTATING = frozenset({"order.place", "order.modify", "order.cancel"})
+ORDER_METHODS = frozenset({"order.place", "order.modify"})
+HMAC_NOT_SUPPORTED = -4056
+
+
+@dataclass
+class Session:
+    """One connection: when it opened, and the key it logged on with (if it did)."""
+
+    address: str
+    connected_ms: int
+    caller: Caller | None = None
+    authorized_ms: int = 0
+
+
+def payload_text(params: dict[str, Any]) -> str:
+    """The signed text: every parameter but ``signature``, sorted, ``k=v`` joined by ``&``."""
+    return "&".join(
+        f"{name}={_text(value)}" for name, value in sorted(params.items()) if name != "signature"
+    )
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class WsApi:
+    """Answers the requests of one server's WebSocket API connections."""
+
+    def __init__(self, server: Server, routes: tuple[Route, ...], limits: RequestLimits) -> None:
+        self.server = server
+        self.limits = limits
+        self.routes = {
+            name: route
+            for name, key in METHODS.items()
+            for route in routes
+            if (route.method, route.path) == key
+        }
+
+    def answer(self, session: Session, text: str) -> dict[str, Any]:
+        """The response to one request frame (never raises a Binance error)."""
+        ident: Any = None
+        rate_limits = True
+        try:
+            request = json.loads(text)
+            if not isinstance(request, dict):
+                raise BinanceError(-1000, "Invalid request: not a JSON object.")
+            ident, method = request.get("id"), request.get("method")
+            params = request.get("params") or {}
+            if not isinstance(params, dict) or not isinstance(method, str):
+                raise BinanceError(-1000, "Invalid request: method and params required.")
+            rate_limits = params.pop("returnRateLimits", True) is not False
+            result, used = self._run(session, method, params)
+            body: dict[str, Any] = {"id": ident, "status": 200, "result": result}
+        except BinanceError as error:
+            body = {"id": ident, "status": error.status, "error": error.body()}
+            used = self._used(session.address)
+        except json.JSONDecodeError:
+            body = {"id": None, "status": 400, "error": {"code": -1000, "msg": "Invalid JSON."}}
+            used = 0
+        if rate_limits:
+            body["rateLimits"] = [self._weight_limit(used)]
+        return body
+
+    def _used(self, address: str) -> int:
+        """The minute's weight of ``address`` so far (a refused request adds nothing)."""
+        try:
+            return self.server.limiter.spend(address, 0, self.server.wall_ms())
+        except BinanceError:
+            return self.server.limiter.limit
+
+    def _weight_limit(self, used: int) -> dict[str, Any]:
+        return {
+            "rateLimitType": "REQUEST_WEIGHT",
+            "interval": "MINUTE",
+            "intervalNum": 1,
+            "limit": self.server.limiter.limit,
+            "count": used,
+        }
+
+    def _run(self, session: Session, method: str, params: dict[str, Any]) -> tuple[Any, int]:
+        now = self.server.wall_ms()
+        if method.startswith("session."):
+            used = self.server.limiter.spend(session.address, 2, now)
+            return self._session(session, method, params, now), used
+        route = self.routes.get(method)
+        if route is None:
+            raise BinanceError(-1000, f"Invalid request: unknown method '{method}'.")
+        used = self.server.limiter.spend(session.address, route.weight, now)
+        call = Call(self.server, self._params(params), self.server.live.now_ms())
+        call.caller = self._caller(session, call.params, mutating=method in MUTATING)
+        self.server.ensure_account(call.caller.account)
+        if method in ORDER_METHODS:
+            self.limits.orders.spend(call.caller.account, now)
+        return route.handler(call), used
+
+    @staticmethod
+    def _params(params: dict[str, Any]) -> Params:
+        query = payload_text(params)
+        if "signature" in params:
+            query += f"&signature={params['signature']}"
+        return Params(query, b"")
+
+    def _caller(self, session: Session, params: Params, *, mutating: bool) -> Caller:
+        if "signature" not in params and session.caller is not None:
+            params.integer("timestamp", required=True)
+            return session.caller
+        return self.server.auth.signed(
+            params.text("apiKey"), params, self.server.wall_ms(), mutating=mutating
+        )
+
+    def _session(
+        self, session: Session, method: str, params: dict[str, Any], now: int
+    ) -> dict[str, Any]:
+        if method == "session.logon":
+            caller = self.server.auth.signed(
+                str(params.get("apiKey", "")), self._params(params), now, mutating=True
+            )
+            if caller.key.kind is KeyKind.HMAC:
+                raise BinanceError(HMAC_NOT_SUPPORTED, "HMAC_SHA256 API key is not supported.")
+            session.caller, session.authorized_ms = caller, now
+        elif method == "session.logout":
+            session.caller, session.authorized_ms = None, 0
+        elif method != "session.status":
+            raise BinanceError(-1000, f"Invalid request: unknown method '{method}'.")
+        return {
+            "apiKey": session.caller.key.key if session.caller else None,
+            "authorizedSince": session.authorized_ms or None,
+            "connectedSince": session.connected_ms,
+            "returnRateLimits": True,
+            "serverTime": now,
+        }
+
+
+def ws_api_endpoint(
+    holder: dict[str, Server], routes: tuple[Route, ...], limits: RequestLimits
+) -> Callable[[WebSocket], Awaitable[None]]:
+    """Return the endpoint of ``/ws-fapi/v1``."""
+    apis: dict[int, WsApi] = {}
+
+    async def serve(websocket: WebSocket) -> None:
+        server = holder["server"]
+        api = apis.get(id(server))
+        if api is None:
+            api = apis[id(server)] = WsApi(server, routes, limits)
+        address = websocket.client.host if websocket.client else "unknown"
+        session = Session(address, server.wall_ms())
+        await websocket.accept()
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+            while True:
+                text = await websocket.receive_text()
+                reply = api.answer(session, text)
+                await websocket.send_text(json.dumps(reply, separators=(",", ":")))
+
+    return serve
