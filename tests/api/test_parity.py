@@ -166,3 +166,13 @@ def test_index_price_klines_follow_every_index_move(client: TestClient) -> None:
 
     assert [row[2:5] for row in rows][-1] == ["61000.00000000", "59500.50000000", "60250.00000000"]
     assert rows[-1][6] == rows[-1][0] + 59_999
+
+
+def test_funding_info_gives_the_venues_cap_floor_and_interval(client: TestClient) -> None:
+    rows = client.get("/fapi/v1/fundingInfo").json()
+
+    (btc,) = [r for r in rows if r["symbol"] == "BTCUSDT"]
+    assert btc["adjustedFundingRateCap"] == "0.00300000"
+    assert btc["adjustedFundingRateFloor"] == "-0.00300000"
+    assert btc["fundingIntervalHours"] == 8
+    assert "BTCUSD_PERP" not in {r["symbol"] for r in rows}

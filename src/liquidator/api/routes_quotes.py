@@ -1,5 +1,5 @@
 """Public quotes beside the book: bookTicker, openInterest, historicalTrades, continuous and
-index klines.
+index klines, fundingInfo.
 
 Open interest is the venue's own: the sum of every long position (system accounts included),
 read from the engine's position holders at request time, which equals the sum of the shorts.
@@ -103,6 +103,22 @@ def continuous_klines(call: Call) -> list[list[Any]]:
     return kline_rows(call, "pair", kind=LAST)
 
 
+def funding_info(call: Call) -> list[dict[str, Any]]:
+    """Each perpetual's funding cap, floor and interval: the venue's funding configuration."""
+    funding = call.server.live.venue.config.funding
+    return [
+        {
+            "symbol": symbol,
+            "adjustedFundingRateCap": precision.fixed(funding.cap_raw, 8),
+            "adjustedFundingRateFloor": precision.fixed(funding.floor_raw, 8),
+            "fundingIntervalHours": funding.interval_ms // 3_600_000,
+            "disclaimer": False,
+        }
+        for symbol, state in sorted(call.server.live.venue.symbols.items())
+        if not state.instrument.is_inverse
+    ]
+
+
 def index_price_klines(call: Call) -> list[list[Any]]:
     """The index's klines, from the 1-minute bars the venue records of every index move."""
     return kline_rows(call, "pair", kind=INDEX)
@@ -128,6 +144,7 @@ ROUTES = (
         weight=2,
         params=(PAIR, CONTRACT, INTERVAL, LIMIT, *RANGE),
     ),
+    Route("GET", "/fapi/v1/fundingInfo", funding_info),
     Route(
         "GET",
         "/fapi/v1/indexPriceKlines",
