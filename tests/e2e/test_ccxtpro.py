@@ -48,3 +48,21 @@ def test_ccxtpro_watches_its_liquidation_with_price_and_amount_and_the_stream_is
         Decimal("0.05"),
         "ISOLATED",
     )
+
+
+def test_ccxtpro_trades_over_the_websocket_api(server: LiveServer) -> None:
+    story = run_story("ccxt", "ccxtpro_ws_api_story.py", server)
+
+    assert story["limit"] == {
+        "id": story["limit"]["id"],
+        "status": "open",
+        "price": 50000.0,
+        "amount": 0.01,
+        "type": "limit",
+    }
+    assert (story["edited"]["price"], story["edited"]["status"]) == (50100.0, "open")
+    assert story["fetched"] == story["edited"]
+    assert story["cancelled"] == story["rest"] == "canceled"  # REST sees what the WS API did
+    assert story["market"] == {"status": "closed", "filled": 0.01}
+    assert story["positions"] == [0.01]
+    assert 9990 < story["balance"] < 10000  # the deposit less the taker fee

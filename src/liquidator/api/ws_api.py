@@ -99,7 +99,7 @@ class WsApi:
             params = request.get("params") or {}
             if not isinstance(params, dict) or not isinstance(method, str):
                 raise BinanceError(-1000, "Invalid request: method and params required.")
-            rate_limits = params.pop("returnRateLimits", True) is not False
+            rate_limits = params.get("returnRateLimits", True) is not False  # signed too
             result, used = self._run(session, method, params)
             body: dict[str, Any] = {"id": ident, "status": 200, "result": result}
         except BinanceError as error:
