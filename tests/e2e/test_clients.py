@@ -114,6 +114,8 @@ def test_ccxt_story(server: LiveServer) -> None:
     assert story["open_interest"] >= 0.05
     assert story["open_interest_history"] == [story["open_interest"]]
     assert story["long_short"] == [0.0]  # one user, long: no short account to divide by
+    assert story["funding_interval"] == "8h"
+    assert story["index_candles"] >= 1
     assert story["algo"]["type"] == "market"  # ccxt unifies STOP_MARKET as a triggered market
     assert story["open_algo"] == [story["algo"]["id"]]
     assert story["algo_cancelled"]["code"] == "200"

@@ -63,6 +63,9 @@ history = exchange.fetch_open_interest_history(MARKET, "5m")
 result["open_interest_history"] = [row["openInterestAmount"] for row in history]
 ratios = exchange.fetch_long_short_ratio_history(MARKET, "5m")
 result["long_short"] = [row["longShortRatio"] for row in ratios]
+result["funding_interval"] = exchange.fetch_funding_intervals([MARKET])[MARKET]["interval"]
+index = exchange.fetch_ohlcv(MARKET, "1m", params={"price": "index"})
+result["index_candles"] = len(index)
 algo = exchange.create_order(
     MARKET,
     "STOP_MARKET",
