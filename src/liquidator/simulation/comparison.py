@@ -115,7 +115,7 @@ def render(rows: Sequence[dict[str, object]], title: str) -> str:
         f"<title>{escape(title)}</title><style>"
         "body{font-family:system-ui,sans-serif;margin:2em;color:#222}"
         "table{border-collapse:collapse}td,th{padding:4px 8px;border-bottom:1px solid #ddd;"
-        "text-align:right}td:first-child,td:nth-child(2),th{text-align:left}"
+        "text-align:right}td{white-space:nowrap}td:first-child,td:nth-child(2),th{text-align:left}"
         ".legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px}"
         "</style></head><body>"
         f"<h1>{escape(title)}</h1><p>{len(rows)} runs; figures are means over the runs of a line "
