@@ -50,6 +50,7 @@ COMMAND_GROUPS: Final = (
     ("liquidator.monitor_cli", ("monitor",)),
     ("liquidator.postmortem_cli", ("postmortem",)),
     ("liquidator.plan_cli", ("plan",)),
+    ("liquidator.sweep_cli", ("sweep",)),
 )
 
 #: liq-price flags, by the positionRisk field they fill (for error messages).
