@@ -146,10 +146,14 @@ class WsApi:
 
     @staticmethod
     def _params(params: dict[str, Any]) -> Params:
+        """The request's parameters as a handler reads them; ``query`` is the signed text."""
         query = payload_text(params)
         if "signature" in params:
             query += f"&signature={params['signature']}"
-        return Params(query, b"")
+        merged = Params("", b"")  # filled directly: the JSON is already parsed
+        merged.query = query
+        merged.values = {name: _text(value) for name, value in params.items()}
+        return merged
 
     def _caller(self, session: Session, params: Params, *, mutating: bool) -> Caller:
         if "signature" not in params and session.caller is not None:
