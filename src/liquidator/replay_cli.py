@@ -22,6 +22,7 @@ from liquidator.adapters.marketdata.funding_file import read_funding
 from liquidator.adapters.marketdata.klines import read_klines
 from liquidator.app import scenarios
 from liquidator.app.collector import tune_collector
+from liquidator.app.population import PopulationConfig
 from liquidator.app.replay import Replay, ReplayResult, kline_ticks
 from liquidator.app.report_html import render
 from liquidator.bootstrap import bundled_market
@@ -129,6 +130,8 @@ def _spec(args: argparse.Namespace) -> RunSpec:
         isolated_share=args.isolated_share,
         stop_share=args.stop_share,
         entry_minutes=0,
+        median_notional=PopulationConfig().median_notional,
+        max_notional=PopulationConfig().max_notional,
     )
 
 

@@ -42,6 +42,8 @@ POPULATION_KEYS = {
     "isolated_share": float,
     "stop_share": float,
     "entry_minutes": int,
+    "median_notional": int,
+    "max_notional": int,
 }
 POPULATION_DEFAULTS: dict[str, Any] = {
     "traders": 1_000,
@@ -50,6 +52,8 @@ POPULATION_DEFAULTS: dict[str, Any] = {
     "isolated_share": 0.5,
     "stop_share": 0.2,
     "entry_minutes": 0,
+    "median_notional": 5_000,  # USDT, of the log-normal
+    "max_notional": 5_000_000,  # USDT: above 12M, BTCUSDT's partial liquidation steps pay
 }
 TOP_KEYS = {
     "data",
@@ -62,7 +66,7 @@ TOP_KEYS = {
     "population",
     "scenarios",
 }
-SCHEMA_VERSION = 2  # part of every run id: a change of what a run computes changes its id
+SCHEMA_VERSION = 3  # part of every run id: a change of what a run computes changes its id
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +87,8 @@ class RunSpec:
     isolated_share: float
     stop_share: float
     entry_minutes: int
+    median_notional: int
+    max_notional: int
 
     @property
     def run_id(self) -> str:
@@ -147,6 +153,8 @@ def parse(document: dict[str, Any], base: Path) -> Grid:
             values[3],
             values[4],
             values[5],
+            values[6],
+            values[7],
         )
         for source, name, fund, seed, values in itertools.product(
             sources, profiles, funds, seeds, itertools.product(*population)

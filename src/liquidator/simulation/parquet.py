@@ -55,6 +55,8 @@ RUNS = pa.schema(
         ("isolated_share", pa.float64()),
         ("stop_share", pa.float64()),
         ("entry_minutes", pa.int64()),
+        ("median_notional", pa.int64()),
+        ("max_notional", pa.int64()),
         ("state_hash", pa.string()),
         ("ticks", pa.int64()),
         ("start_ms", TIME),

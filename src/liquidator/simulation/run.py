@@ -47,6 +47,8 @@ def replay_config(spec: RunSpec) -> ReplayConfig:
         long_share=spec.long_share,
         stop_loss_share=spec.stop_share,
         entry_window_ms=spec.entry_minutes * 60_000,
+        median_notional=spec.median_notional,
+        max_notional=spec.max_notional,
         leverage_caps=venue.leverage_caps(),
     )
     insurance = InsuranceConfig(seed=spec.fund_usdt * SCALE)
