@@ -22,6 +22,7 @@ def code(answer: Any) -> int:
         ({"price": "59000.05"}, -4014),  # within the precision, off the 0.10 tick
         ({"side": "SIDEWAYS"}, -1117),
         ({"type": "LIMIT_MAKER"}, -1116),
+        ({"timeInForce": "GTD_FOREVER"}, -1115),
     ],
 )
 def test_a_malformed_order_gets_binances_code(

@@ -1,7 +1,8 @@
 """Order parameters checked as Binance checks them before an order reaches the engine.
 
 - ``side`` other than BUY/SELL is -1117 "Invalid side."; ``type`` not an order type is -1116
-  "Invalid orderType." (not the generic -1130).
+  "Invalid orderType."; ``timeInForce`` not one is -1115 "Invalid timeInForce." (not the
+  generic -1130).
 - A price (``price``, ``stopPrice``/``triggerPrice``, ``activationPrice``) with more decimals
   than the symbol's ``pricePrecision``, or a ``quantity`` with more than its
   ``quantityPrecision``, is -1111 "Precision is over the maximum defined for this asset.". A
@@ -18,11 +19,12 @@ from liquidator.api.errors import BinanceError
 from liquidator.api.params import DECIMAL, Params
 from liquidator.api.precision import symbol_places
 from liquidator.core.instrument import Instrument
-from liquidator.core.orders import OrderType, Side
+from liquidator.core.orders import OrderType, Side, TimeInForce
 
 E = TypeVar("E", bound=Enum)
 
 PRECISION = -1111
+INVALID_TIF = -1115
 INVALID_ORDER_TYPE = -1116
 INVALID_SIDE = -1117
 PRICE_NAMES = ("price", "stopPrice", "triggerPrice", "activationPrice", "activatePrice")
@@ -34,6 +36,12 @@ def side_of(params: Params) -> Side:
 
 def type_of(params: Params) -> OrderType:
     return _member(params, "type", OrderType, INVALID_ORDER_TYPE, "Invalid orderType.")
+
+
+def time_in_force_of(params: Params) -> TimeInForce | None:
+    if params.text("timeInForce") is None:
+        return None
+    return _member(params, "timeInForce", TimeInForce, INVALID_TIF, "Invalid timeInForce.")
 
 
 def _member(params: Params, name: str, kind: type[E], code: int, msg: str) -> E:

@@ -25,7 +25,6 @@ from liquidator.core.orders import (
     Order,
     OrderType,
     SelfTradePrevention,
-    TimeInForce,
     WorkingType,
 )
 from liquidator.core.position import PositionSide
@@ -90,7 +89,7 @@ def order_command(call: Call, *, algo: bool) -> PlaceOrder:
         order_type=kind,
         quantity=p.fixed("quantity", Qty.of),
         price=p.fixed("price", Price.of),
-        time_in_force=p.choice("timeInForce", TimeInForce),
+        time_in_force=order_checks.time_in_force_of(p),
         stop_price=p.fixed("triggerPrice" if algo else "stopPrice", Price.of),
         reduce_only=p.boolean("reduceOnly"),
         close_position=p.boolean("closePosition"),
