@@ -64,10 +64,13 @@ class Subscriber:
     dropped: asyncio.Event = field(default_factory=asyncio.Event)
 
     def send(self, stream: str, payload: Any) -> None:
+        body = {"stream": stream, "data": payload} if self.combined else payload
+        self.send_text(json.dumps(body, separators=(",", ":")))
+
+    def send_text(self, text: str) -> None:
+        """Queue one message already written (the hub writes each once for all its readers)."""
         if self.closed:
             return
-        body = {"stream": stream, "data": payload} if self.combined else payload
-        text = json.dumps(body, separators=(",", ":"))
         if 0 < self.buffer_bytes < self.queued_bytes + len(text):
             self.drop()
             return
@@ -237,9 +240,24 @@ class Hub:
             self._user(account, mine)
 
     def emit(self, key: str, payload: Any) -> None:
-        """Send ``payload`` to everyone listening to ``key``, named as each subscribed it."""
-        for subscriber in list(self.by_stream.get(key, ())):
-            subscriber.send(subscriber.names.get(key, key), payload)
+        """Send ``payload`` to everyone listening to ``key``, named as each subscribed it.
+
+        The payload is written to JSON once, and once more per name a combined stream uses.
+        """
+        listeners = self.by_stream.get(key)
+        if not listeners:
+            return
+        data = json.dumps(payload, separators=(",", ":"))
+        combined: dict[str, str] = {}
+        for subscriber in list(listeners):
+            if not subscriber.combined:
+                subscriber.send_text(data)
+                continue
+            name = subscriber.names.get(key, key)
+            text = combined.get(name)
+            if text is None:
+                text = combined[name] = f'{{"stream":{json.dumps(name)},"data":{data}}}'
+            subscriber.send_text(text)
 
     def _market(self, event: Event) -> None:
         if isinstance(event, TradeExecuted):
