@@ -41,6 +41,9 @@ def test_ccxtpro_watches_its_liquidation_with_price_and_amount_and_the_stream_is
     assert Decimal(usdt["wb"]) == Decimal(story["account"]["walletBalance"])
     assert Decimal(usdt["cw"]) == Decimal(story["account"]["crossWalletBalance"])
     assert Decimal(usdt["wb"]) > Decimal(usdt["cw"])
+    (public,) = story["force_order_stream"]
+    assert (public["e"], public["o"]["q"], public["o"]["z"]) == ("forceOrder", "0.050", "0.050")
+    assert public["o"]["ap"] == f"{Decimal(forced['avgPrice']):.2f}"  # BTCUSDT's precision
     (call,) = [m for m in messages if m["e"] == "MARGIN_CALL"]
     (position,) = call["p"]
     assert (position["s"], Decimal(position["pa"]), position["mt"]) == (

@@ -30,6 +30,7 @@ from liquidator.api.user_stream import UserStream
 from liquidator.app.force_orders import force_order_event
 from liquidator.app.market_history import INTERVALS_MS, Bar
 from liquidator.core.events import Event, PositionLiquidated, TradeExecuted
+from liquidator.core.fixed import parse_raw
 from liquidator.core.ledger import LedgerPosted
 
 if TYPE_CHECKING:
@@ -268,8 +269,17 @@ class Hub:
                 (order.executed, order.cum_quote) if order else (event.filled, event.cum_quote)
             )
             message = force_order_event(event, executed, cum)
+            self._with_precision(event.symbol, message["o"])  # type: ignore[arg-type]
             self.emit(f"{event.symbol.lower()}@forceorder", message)
             self.emit("!forceorder@arr", message)
+
+    def _with_precision(self, symbol: str, order: dict[str, Any]) -> None:
+        """Rewrite a forceOrder's prices and quantities with the symbol's decimals."""
+        decimals = self.decimals(symbol)
+        for name in ("p", "ap"):
+            order[name] = decimals.price(parse_raw(order[name]))
+        for name in ("q", "l", "z"):
+            order[name] = decimals.quantity(parse_raw(order[name]))
 
     def _trade(self, event: TradeExecuted) -> None:
         lower = event.symbol.lower()

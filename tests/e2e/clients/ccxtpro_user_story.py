@@ -50,6 +50,7 @@ async def main() -> None:
     trader = exchange(*new_account("pro-liq"))
     result: dict[str, Any] = {}
     messages: list[dict[str, Any]] = []
+    forced: list[dict[str, Any]] = []
     stop = asyncio.Event()
     balance: asyncio.Task[Any] | None = None
     try:
@@ -58,6 +59,7 @@ async def main() -> None:
         await trader.set_leverage(20, MARKET)
         listen_key = (await trader.fapiPrivatePostListenKey())["listenKey"]
         raw = asyncio.create_task(listen(f"{WS}/ws/{listen_key}", messages, stop))
+        public = asyncio.create_task(listen(f"{WS}/ws/btcusdt@forceOrder", forced, stop))
         balance = asyncio.create_task(trader.watch_balance())  # ccxt's balance cache, as a bot has
         liquidations = asyncio.create_task(trader.watch_my_liquidations(MARKET))
         await asyncio.sleep(0.5)
@@ -87,7 +89,9 @@ async def main() -> None:
             balance.cancel()
         await trader.close()
     await raw
+    await public
     result["messages"] = messages
+    result["force_order_stream"] = forced
     report(result)
 
 
