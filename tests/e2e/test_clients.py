@@ -79,6 +79,11 @@ def test_python_binance_story(server: LiveServer) -> None:
     assert story["multi_assets"] == {"multiAssetsMargin": False}
     assert [o["status"] for o in story["batch"]] == ["NEW", "NEW"]
     assert (story["modified"]["origQty"], story["modified"]["status"]) == ("0.020", "NEW")
+    (interest,) = story["stats"]["open_interest_hist"]
+    assert Decimal(interest["sumOpenInterest"]) == Decimal(story["open_interest"]["openInterest"])
+    assert story["stats"]["global_ratio"][0]["longAccount"] == "1.0000"
+    assert sum(Decimal(row["buyVol"]) for row in story["stats"]["taker"]) >= Decimal("0.05")
+    assert 1 <= len(story["historical_trades"]) <= 5
     assert [o["status"] for o in story["batch_cancelled"]] == ["CANCELED", "CANCELED"]
     assert Decimal(story["open_interest"]["openInterest"]) >= Decimal("0.05")
     assert story["opened"]["status"] == "FILLED"

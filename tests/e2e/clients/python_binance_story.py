@@ -75,6 +75,12 @@ result["stop"] = stop
 result["stop_cancelled"] = client.futures_cancel_order(symbol=SYMBOL, orderId=stop["orderId"])
 result["position_before"] = client.futures_position_information(symbol=SYMBOL)
 result["open_interest"] = client.futures_open_interest(symbol=SYMBOL)
+result["stats"] = {
+    "open_interest_hist": client.futures_open_interest_hist(symbol=SYMBOL, period="5m"),
+    "global_ratio": client.futures_global_longshort_ratio(symbol=SYMBOL, period="5m"),
+    "taker": client.futures_taker_longshort_ratio(symbol=SYMBOL, period="5m"),
+}
+result["historical_trades"] = client.futures_historical_trades(symbol=SYMBOL, limit=5)
 result["crash"] = admin("/admin/crash", symbol=SYMBOL, percent="-20")
 result["force_orders"] = client.futures_liquidation_orders(
     symbol=SYMBOL, autoCloseType="LIQUIDATION"
