@@ -107,4 +107,4 @@ class StreamClock:
                 previous = self.kline_opens.get((symbol, interval))
                 self.kline_opens[(symbol, interval)] = current
                 if previous is not None and previous < current:
-                    hub.send_kline(symbol, interval, ms, closed_open_ms=previous)
+                    hub.market.send_kline(symbol, interval, ms, closed_open_ms=previous)

@@ -21,16 +21,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from liquidator.api import market_streams as payloads
 from liquidator.api.decimals import SymbolDecimals, symbol_decimals
 from liquidator.api.depth_publisher import DepthPublisher
+from liquidator.api.market_publisher import MarketPublisher
 from liquidator.api.stream_clock import StreamClock
 from liquidator.api.stream_names import is_served, normalise
 from liquidator.api.user_stream import UserStream
-from liquidator.app.force_orders import force_order_event
-from liquidator.app.market_history import INTERVALS_MS, Bar
-from liquidator.core.events import Event, PositionLiquidated, TradeExecuted
-from liquidator.core.fixed import parse_raw
+from liquidator.core.events import Event
 from liquidator.core.ledger import LedgerPosted
 
 if TYPE_CHECKING:
@@ -117,7 +114,7 @@ class Hub:
         self.clock = StreamClock(self)
         self.clock_task: asyncio.Task[None] | None = None
         self._decimals: dict[str, SymbolDecimals] = {}
-        self._tops: dict[str, tuple[int, ...]] = {}
+        self.market = MarketPublisher(self)
 
     def decimals(self, symbol: str) -> SymbolDecimals:
         found = self._decimals.get(symbol)
@@ -222,7 +219,7 @@ class Hub:
             symbol = getattr(event, "symbol", None)
             if isinstance(symbol, str):
                 symbols.add(symbol)
-            self._market(event)
+            self.market.on_event(event)
             account = getattr(event, "account", None)
             if isinstance(account, str) and self.by_account.get(account):
                 users[account].append(event)
@@ -235,7 +232,7 @@ class Hub:
         symbols &= live.venue.symbols.keys()
         seq, now = live.exchange.seq, live.now_ms()
         for symbol in symbols:
-            self._book_ticker(symbol, seq, now)
+            self.market.book_ticker(symbol, seq, now)
         self.depth.after_command(symbols, seq, now, self.emit)
         for account, mine in users.items():
             self._user(account, mine)
@@ -259,88 +256,6 @@ class Hub:
             if text is None:
                 text = combined[name] = f'{{"stream":{json.dumps(name)},"data":{data}}}'
             subscriber.send_text(text)
-
-    def _market(self, event: Event) -> None:
-        if isinstance(event, TradeExecuted):
-            self._trade(event)
-        elif isinstance(event, PositionLiquidated):
-            order = self.server.live.orders.order(event.account, event.order_id)
-            executed, cum = (
-                (order.executed, order.cum_quote) if order else (event.filled, event.cum_quote)
-            )
-            message = force_order_event(event, executed, cum)
-            self._with_precision(event.symbol, message["o"])  # type: ignore[arg-type]
-            self.emit(f"{event.symbol.lower()}@forceorder", message)
-            self.emit("!forceorder@arr", message)
-
-    def _with_precision(self, symbol: str, order: dict[str, Any]) -> None:
-        """Rewrite a forceOrder's prices and quantities with the symbol's decimals."""
-        decimals = self.decimals(symbol)
-        for name in ("p", "ap"):
-            order[name] = decimals.price(parse_raw(order[name]))
-        for name in ("q", "l", "z"):
-            order[name] = decimals.quantity(parse_raw(order[name]))
-
-    def _trade(self, event: TradeExecuted) -> None:
-        lower = event.symbol.lower()
-        decimals = self.decimals(event.symbol)
-        if self.listened(f"{lower}@trade"):
-            self.emit(f"{lower}@trade", payloads.trade(event, decimals))
-        if event.kind == "MARKET" and self.listened(f"{lower}@aggtrade"):
-            self.emit(f"{lower}@aggtrade", payloads.agg_trade(event, decimals))
-        for interval, ms in INTERVALS_MS.items():
-            self.send_kline(event.symbol, interval, ms, closed_open_ms=None)
-
-    def send_kline(
-        self, symbol: str, interval: str, ms: int, *, closed_open_ms: int | None
-    ) -> None:
-        """Send the open candle of ``interval`` (or, given its open time, the one that closed)."""
-        lower = symbol.lower()
-        plain, continuous = (
-            f"{lower}@kline_{interval}",
-            f"{lower}_perpetual@continuouskline_{interval}",
-        )
-        if not (self.listened(plain) or self.listened(continuous)):
-            return
-        live = self.server.live
-        now = live.now_ms()
-        if closed_open_ms is None:
-            bars = live.market.klines(symbol, ms, limit=1)
-        else:
-            bars = live.market.klines(symbol, ms, start_ms=closed_open_ms, end_ms=closed_open_ms)
-        state = live.venue.symbols[symbol]
-        if bars and (closed_open_ms is None or bars[-1].open_ms == closed_open_ms):
-            bar = bars[-1]
-        elif closed_open_ms is not None:
-            last = state.last_price or state.mark_price
-            bar = Bar(closed_open_ms, last, last, last, last)
-        else:
-            return
-        body = payloads.kline_body(
-            bar,
-            interval,
-            ms,
-            self.decimals(symbol),
-            closed=closed_open_ms is not None,
-            last_id=state.trade_id,
-        )
-        self.emit(plain, payloads.kline(symbol, body, now))
-        self.emit(continuous, payloads.continuous_kline(symbol, body, now))
-
-    def _book_ticker(self, symbol: str, seq: int, now: int) -> None:
-        lower = symbol.lower()
-        if not (self.listened(f"{lower}@bookticker") or self.listened("!bookticker")):
-            return
-        book = self.server.live.venue.symbols[symbol].book
-        top = (*book.bids.depth(1), *book.asks.depth(1))
-        flat = tuple(v for level in top for v in level)
-        if self._tops.get(symbol) == flat:
-            return
-        self._tops[symbol] = flat
-        state = self.server.live.venue.symbols[symbol]
-        ticker = payloads.book_ticker(state, self.decimals(symbol), seq, now)
-        self.emit(f"{lower}@bookticker", ticker)
-        self.emit("!bookticker", ticker)
 
     def _user(self, account: str, events: list[Event]) -> None:
         subscribers = list(self.by_account.get(account, ()))
