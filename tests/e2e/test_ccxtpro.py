@@ -12,6 +12,10 @@ def test_ccxtpro_keeps_the_rest_book_from_the_depth_stream_while_orders_flow(
 ) -> None:
     story = run_story("ccxt", "ccxtpro_story.py", server)
 
+    watched = story["watch"]
+    assert watched["ticker"]["symbol"] == "BTC/USDT:USDT"
+    assert watched["ticker"]["last"] > 0
+    assert (watched["trade"]["side"], watched["trade"]["amount"]) == ("buy", 0.01)
     for speed, updates in (("0ms", 1000), ("100ms", 30)):
         result = story[speed]
         assert result["errors"] == [], speed  # no checksum or sequence error

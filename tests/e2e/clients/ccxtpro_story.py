@@ -123,8 +123,30 @@ async def run(rate: str, updates: int, name: str) -> dict[str, Any]:
             await client.close()
 
 
+async def watch_ticker_and_trades() -> dict[str, Any]:
+    """``watch_ticker`` (``@ticker``) and ``watch_trades`` (``@aggTrade``) as a trade happens."""
+    watcher = exchange("", "", "100")
+    trader = exchange(*new_account("pro-ticker", "1000000"), "100")
+    try:
+        await watcher.load_markets()
+        await trader.load_markets()
+        ticker = await asyncio.wait_for(watcher.watch_ticker(MARKET), 10)
+        trades = asyncio.create_task(watcher.watch_trades(MARKET))
+        await asyncio.sleep(0.3)
+        await trader.create_order(MARKET, "market", "buy", 0.01)
+        (trade, *_) = await asyncio.wait_for(trades, 10)
+        return {
+            "ticker": {k: ticker[k] for k in ("symbol", "last", "bid", "ask")},
+            "trade": {k: trade[k] for k in ("symbol", "side", "amount", "price")},
+        }
+    finally:
+        await watcher.close()
+        await trader.close()
+
+
 async def main() -> None:
     result = {
+        "watch": await watch_ticker_and_trades(),
         "0ms": await run("0", UPDATES, "pro"),
         "100ms": await run("100", 30, "pro100ms"),
     }
