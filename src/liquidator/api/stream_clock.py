@@ -40,10 +40,15 @@ class StreamClock:
             await asyncio.sleep(TICK_S)
 
     def due(self, name: int | str, period_ms: int, now: float) -> bool:
-        """Tell whether ``name``'s period has passed since it last sent (and restart it)."""
-        if now - self.last.get(name, 0.0) < period_ms:
+        """Tell whether ``name``'s period has passed since it last sent (and restart it).
+
+        The next due time is the last one plus the period, so the cadence does not drift by
+        the tick's granularity; a clock more than a period late starts again from now.
+        """
+        last = self.last.get(name, 0.0)
+        if now - last < period_ms:
             return False
-        self.last[name] = now
+        self.last[name] = last + period_ms if now - last < 2 * period_ms else now
         return True
 
     def tick(self, now: float) -> None:
