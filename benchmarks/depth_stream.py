@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import multiprocessing
 import statistics
 import sys
 import tempfile
@@ -84,26 +85,62 @@ async def loader(url: str, keys: list[tuple[str, str]], rate: float, seconds: fl
     return placed
 
 
-async def run(url: str, keys: list[tuple[str, str]], args: argparse.Namespace) -> dict[str, Any]:
-    ws_url = url.replace("http://", "ws://")
+async def read_streams(
+    url: str, first: int, count: int, seconds: float
+) -> tuple[list[float], int, int]:
+    """Hold ``count`` subscribers for ``seconds``; return delays (after the first second), gaps
+    and how many connected."""
     stop = asyncio.Event()
     delays: list[float] = []
     readers = []
-    for number in range(args.subscribers):  # in turn: a burst of handshakes is not the test
-        readers.append(asyncio.create_task(subscriber(ws_url, number, stop, delays)))
+    for number in range(first, first + count):  # in turn: a burst of handshakes is not the test
+        readers.append(asyncio.create_task(subscriber(url, number, stop, delays)))
         await asyncio.sleep(0.002)
     await asyncio.sleep(1.0)
     delays.clear()
-    sent = await loader(ws_url, keys, args.changes, args.seconds)
-    await asyncio.sleep(0.5)
+    await asyncio.sleep(seconds)
     stop.set()
     counts = await asyncio.gather(*readers)
+    return delays, sum(c["gaps"] for c in counts), len(counts)
+
+
+def reader_process(url: str, first: int, count: int, seconds: float, results: Any) -> None:
+    results.put(asyncio.run(read_streams(url, first, count, seconds)))
+
+
+def run(url: str, keys: list[tuple[str, str]], args: argparse.Namespace) -> dict[str, Any]:
+    """Readers in ``--processes`` processes (one Python process cannot read 10,000 frames a
+    second and measure them fairly); the loader starts once they are connected."""
+    ws_url = url.replace("http://", "ws://")
+    queue: Any = multiprocessing.Queue()
+    share = args.subscribers // args.processes
+    connect_s = share * 0.004 + 2.0
+    workers = [
+        multiprocessing.Process(
+            target=reader_process,
+            args=(ws_url, n * share, share, connect_s + args.seconds, queue),
+        )
+        for n in range(args.processes)
+    ]
+    for worker in workers:
+        worker.start()
+    time.sleep(connect_s)
+    sent = asyncio.run(loader(ws_url, keys, args.changes, args.seconds))
+    delays: list[float] = []
+    gaps = connected = 0
+    for _ in workers:
+        more, gap, count = queue.get()
+        delays += more
+        gaps += gap
+        connected += count
+    for worker in workers:
+        worker.join()
     cuts = statistics.quantiles(delays, n=1000) if len(delays) > 1 else [0.0] * 999
     return {
-        "subscribers": len(counts),
+        "subscribers": connected,
         "orders": sent,
         "messages": len(delays),
-        "gaps": sum(c["gaps"] for c in counts),
+        "gaps": gaps,
         "p50_ms": cuts[499],
         "p99_ms": cuts[989],
         "max_ms": max(delays, default=0.0),
@@ -115,12 +152,13 @@ def main() -> None:
     parser.add_argument("--subscribers", type=int, default=TARGET_SUBSCRIBERS)
     parser.add_argument("--changes", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--processes", type=int, default=2)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         process, url = start_server(Path(folder))
         try:
             keys = make_accounts(url, 50)
-            result = asyncio.run(run(url, keys, args))
+            result = run(url, keys, args)
         finally:
             process.terminate()
             process.wait(timeout=30)
