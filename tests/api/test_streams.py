@@ -65,6 +65,7 @@ def test_user_stream_by_listen_key_query_carries_orders_and_account(
     assert account["e"] == "ACCOUNT_UPDATE"
     assert account["a"]["m"] == "DEPOSIT"
     assert account["a"]["B"][0]["a"] == "USDT"
+    assert account["a"]["B"][0]["bc"] == "5"  # the deposit: balance change but PnL and fees
 
 
 def test_another_accounts_listen_key_sees_nothing_of_mine(

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from liquidator.core.accounts import AccountState
 
 FORCED = (OrderType.LIQUIDATION, OrderType.ADL)  # told by their fills only (x=CALCULATED)
+TRANSFERS = (EntryKind.DEPOSIT, EntryKind.WITHDRAW)  # what ``bc`` counts
 ACCOUNT_REASONS = {
     EntryKind.DEPOSIT: "DEPOSIT",
     EntryKind.WITHDRAW: "WITHDRAW",
@@ -160,7 +161,7 @@ class UserStream:
                 }
             )
         now = self.server.live.now_ms()
-        balances = [self._balance(state, asset) for asset in assets]
+        balances = [self._balance(state, asset, events) for asset in assets]
         return {
             "e": "ACCOUNT_UPDATE",
             "E": now,
@@ -168,8 +169,18 @@ class UserStream:
             "a": {"m": reason, "B": balances, "P": positions},
         }
 
-    def _balance(self, state: AccountState, asset: str) -> dict[str, Any]:
+    def _balance(self, state: AccountState, asset: str, events: list[Event]) -> dict[str, Any]:
+        """``wb`` the whole wallet, ``cw`` the cross wallet, ``bc`` the change by a deposit or
+        withdrawal in these events ("balance change except PnL and commission")."""
         venue = self.server.live.venue
+        owner, isolated_prefix = state.account, state.account + "/"
+        change = sum(
+            amount
+            for e in events
+            if isinstance(e, LedgerPosted) and e.asset == asset and e.kind in TRANSFERS
+            for name, amount in e.postings
+            if name == owner or name.startswith(isolated_prefix)
+        )
         cross = venue.ledger.balance(state.account, asset)
         isolated = sum(
             venue.ledger.balance(p.ledger_key, asset)
@@ -177,4 +188,4 @@ class UserStream:
             if venue.assets[p.symbol] == asset
             and state.margin_type_of(p.symbol) is MarginType.ISOLATED
         )
-        return {"a": asset, "wb": d(cross + isolated), "cw": d(cross), "bc": "0"}
+        return {"a": asset, "wb": d(cross + isolated), "cw": d(cross), "bc": d(change)}
