@@ -44,7 +44,8 @@ def exchange(key: str, secret: str, rate: str) -> Any:
 
 async def flow(traders: list[Any], mark: float, stop: asyncio.Event) -> int:
     """Place, cancel and cross orders until ``stop``; return how many were sent."""
-    rng, sent, resting = random.Random(15), 0, []
+    rng, sent = random.Random(15), 0
+    resting: list[Any] = []
     while not stop.is_set():
         trader = rng.choice(traders)
         roll = rng.random()
@@ -95,7 +96,8 @@ async def settled_equal(watcher: Any, rest: Any) -> bool:
 
 
 async def run(rate: str, updates: int, name: str) -> dict[str, Any]:
-    traders = [exchange(*new_account(f"{name}{n}", "10000000"), rate) for n in range(2)]
+    keys = [new_account(f"{name}{n}", "10000000") for n in range(2)]
+    traders = [exchange(key, secret, rate) for key, secret in keys]
     watcher = exchange("", "", rate)
     try:
         await watcher.load_markets()
@@ -126,7 +128,8 @@ async def run(rate: str, updates: int, name: str) -> dict[str, Any]:
 async def watch_ticker_and_trades() -> dict[str, Any]:
     """``watch_ticker`` (``@ticker``) and ``watch_trades`` (``@aggTrade``) as a trade happens."""
     watcher = exchange("", "", "100")
-    trader = exchange(*new_account("pro-ticker", "1000000"), "100")
+    key, secret = new_account("pro-ticker", "1000000")
+    trader = exchange(key, secret, "100")
     try:
         await watcher.load_markets()
         await trader.load_markets()
