@@ -119,3 +119,11 @@ def test_the_shipped_small_grid_is_8_runs_of_two_windows_profiles_and_funds() ->
         for fund in (1_000_000, 50_000_000)
     }
     assert shipped.data.resolve() == (SHARED / "data" / "binance-crash").resolve()
+
+
+def test_the_shipped_validation_grid_is_every_window_twice_over_two_funds() -> None:
+    shipped = grid.load(REPO / "examples" / "validation.toml")
+
+    assert len(shipped.runs) == 24
+    assert len({s.name for s in shipped.runs}) == 6
+    assert runner.load_sources(shipped, list(shipped.runs))  # every window is in the data
