@@ -1,7 +1,7 @@
-"""Benchmark: signed order placement over loopback, and 1,000 WebSocket mark-price subscribers.
+"""Benchmark: signed order placement over loopback, and 1,000 WebSocket trade subscribers.
 
 Issue 5's targets on this 2-core machine: at least 1,500 signed orders/s sustained for 60 s with
-p99 latency under 50 ms; 1,000 concurrent subscribers to ``btcusdt@markPrice`` each receiving
+p99 latency under 50 ms; 1,000 concurrent subscribers to ``btcusdt@aggTrade`` each receiving
 every update. Runs on an installed checkout (``python benchmarks/api_orders.py``).
 
 A real ``liquidator serve`` (uvicorn, SQLite journal, synchronous NORMAL) runs in its own
@@ -11,8 +11,9 @@ the mark, on both sides, spread over 1,000 funded accounts so no account reaches
 limit) at a fixed total rate (open loop: a request is sent on schedule whether or not the
 previous answered). Latency is send to last byte, per request. Baseline in the same run: the
 same load on ``GET /fapi/v1/ping`` (no engine, no journal, no signature): what the HTTP stack
-alone costs. Then the WebSocket part: ``--subscribers`` connections subscribe to the mark price
-and the admin API moves it ``--updates`` times; each subscriber must see every update.
+alone costs. Then the WebSocket part: ``--subscribers`` connections subscribe to
+``btcusdt@aggTrade`` and a trader sends ``--updates`` market orders; each subscriber must see
+every trade (``@markPrice`` would not do: Binance pushes it on a clock, not on every change).
 While the orders flow, an attacker process holds ``--half-open`` idle TCP connections from
 127.0.0.2 and ``--floods`` WebSockets from 127.0.0.3 that subscribe to 5,000 streams each as fast
 as they can (issue 13: the targets hold while these are refused). Prints tables and, last, one
@@ -299,13 +300,38 @@ async def _flood(port: int, floods: int, seconds: float) -> dict[str, int]:
     return {"floods": floods, "flood_frames_accepted": accepted, "flood_refusals": refused}
 
 
-def move_mark(url: str, price: str) -> None:
-    admin(url, "/admin/price", symbol="BTCUSDT", mark=price)
+def trade(url: str, key: tuple[str, str], number: int) -> None:
+    """Send a signed 0.002 BTC market order (buys and sells in turn): one aggregate trade."""
+    query = urllib.parse.urlencode(
+        {
+            "symbol": "BTCUSDT",
+            "side": "BUY" if number % 2 else "SELL",
+            "type": "MARKET",
+            "quantity": "0.002",
+            "newClientOrderId": f"fanout-{number}",
+            "timestamp": int(time.time() * 1000),
+        }
+    )
+    signature = hmac.new(key[1].encode(), query.encode(), hashlib.sha256).hexdigest()
+    request = urllib.request.Request(
+        f"{url}/fapi/v1/order?{query}&signature={signature}",
+        method="POST",
+        headers={"X-MBX-APIKEY": key[0]},
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        answer.read()
 
 
 async def subscribers(url: str, count: int, updates: int) -> dict[str, float]:
-    """Connect ``count`` mark-price subscribers; move the mark ``updates`` times; count."""
-    ws_url = url.replace("http://", "ws://") + "/ws/btcusdt@markPrice"
+    """Connect ``count`` aggTrade subscribers; trade ``updates`` times; count what each saw.
+
+    Trades, not mark moves: Binance pushes ``@markPrice`` on a clock (every 3 s or 1 s), while
+    ``@aggTrade`` carries every trade as it happens, so each must reach every subscriber.
+    """
+    ws_url = url.replace("http://", "ws://") + "/ws/btcusdt@aggTrade"
+    key = admin(url, "/admin/keys", account="bench-fanout")
+    admin(url, "/admin/deposit", account="bench-fanout", amount="1000000")
+    trader = (key["apiKey"], key["secretKey"])
     received = [0] * count
     delays: list[float] = []
     connections = []
@@ -318,7 +344,7 @@ async def subscribers(url: str, count: int, updates: int) -> dict[str, float]:
     async def reader(index: int, connection: Any) -> None:
         while received[index] < updates:
             message = json.loads(await asyncio.wait_for(connection.recv(), 60))
-            if message.get("e") == "markPriceUpdate":
+            if message.get("e") == "aggTrade":
                 received[index] += 1
                 delays.append(time.time() * 1000 - message["E"])
 
@@ -326,8 +352,7 @@ async def subscribers(url: str, count: int, updates: int) -> dict[str, float]:
     loop = asyncio.get_running_loop()
     start = time.perf_counter()
     for number in range(updates):
-        price = f"{60_001 + (number % 2) * 10 + number * 0.1:.1f}"  # every one a change
-        await loop.run_in_executor(None, move_mark, url, price)
+        await loop.run_in_executor(None, trade, url, trader, number)
         await asyncio.sleep(0.05)
     _, pending = await asyncio.wait(tasks, timeout=60)
     elapsed = time.perf_counter() - start
@@ -423,7 +448,7 @@ def report(
     console.print(table)
     console.print(
         f"WebSocket: {stream['complete']:,.0f} of {stream['subscribers']:,.0f} subscribers saw all "
-        f"{stream['updates']:,.0f} mark updates ({stream['messages']:,.0f} messages); delivery "
+        f"{stream['updates']:,.0f} trades ({stream['messages']:,.0f} messages); delivery "
         f"p50 {stream['delivery_p50_ms']:.1f} ms, p99 {stream['delivery_p99_ms']:.1f} ms"
     )
     console.print(

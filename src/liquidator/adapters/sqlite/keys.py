@@ -51,6 +51,10 @@ class SqliteKeyStore:
             self._connection.close()
             raise
         self._signatures: SqliteSignatureLog | None = None
+        # Keys found so far: a key is never changed nor removed once stored, so a hit needs no
+        # query (one per signed request otherwise); a miss asks the table, where another process
+        # (``keys create`` beside a running server) may have added it since.
+        self._found: dict[str, ApiKey] = {}
 
     def create(self, account: str) -> ApiKey:
         return self._insert(new_key(check_account_name(account)))
@@ -59,10 +63,16 @@ class SqliteKeyStore:
         return self._insert(new_ed25519_key(check_account_name(account), public_key))
 
     def find(self, key: str) -> ApiKey | None:
+        found = self._found.get(key)
+        if found is not None:
+            return found
         row = self._connection.execute(
             "SELECT key, secret, account, kind FROM api_keys WHERE key = ?", (key,)
         ).fetchone()
-        return None if row is None else ApiKey(row[0], row[1], row[2], KeyKind(row[3]))
+        if row is None:
+            return None
+        found = self._found[key] = ApiKey(row[0], row[1], row[2], KeyKind(row[3]))
+        return found
 
     def signatures(self) -> SignatureLog:
         if self._signatures is None:
