@@ -175,6 +175,8 @@ def _open(settings: Settings, keys: KeyStore | None) -> Server:
     else:
         journal = SqliteJournal(settings.database, synchronous=settings.synchronous)
         store = keys or SqliteKeyStore(settings.database)
+        if isinstance(store, SqliteKeyStore):  # a spent signature commits with its command
+            store.stage_signatures_with(journal.stage)
     exchange = Exchange.open(
         settings.market, settings.venue, journal, snapshot_every=settings.snapshot_every
     )

@@ -73,6 +73,7 @@ class SqliteJournal:
         self._head: bytes | None = None
         self._connection: sqlite3.Connection | None = None
         self._lock: WriterLock | None = None
+        self._staged: list[tuple[str, tuple[object, ...]]] = []
         create_if_absent(self._path, _build)
         check_file(self._path)
         self._lock = WriterLock(self._path)
@@ -97,6 +98,7 @@ class SqliteJournal:
         journal._readonly = True
         journal._lock = None
         journal._connection = None
+        journal._staged = []
         if not _exists(journal._path):
             raise JournalError(f"no journal at {journal._path}: the file does not exist")
         check_file(journal._path)
@@ -122,10 +124,23 @@ class SqliteJournal:
             for record in records:
                 head = chain_link(head, *record)
                 rows.append((*record, head))
+            staged, self._staged = self._staged, []
             with _transaction(connection):
                 check_continuation(_last_seq(connection), records)
+                for statement, parameters in staged:
+                    connection.execute(statement, parameters)
                 connection.executemany(_INSERT, rows)
             self._head = head
+
+    def stage(self, statement: str, parameters: tuple[object, ...]) -> None:
+        """Run ``statement`` in the next append's transaction, before its records.
+
+        For rows that must be exactly as durable as the next command's record and no more (a
+        spent signature: ``adapters/sqlite/keys``): one commit for both, not two. A staged row
+        whose append fails goes with it; the command it guarded was undone.
+        """
+        self._writable()
+        self._staged.append((statement, parameters))
 
     @property
     def readonly(self) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 
 from liquidator.adapters.sqlite.files import private_files
@@ -29,6 +30,9 @@ TABLES = {
     "seen_signatures": {"expires_ms", "signature"},
 }
 PRUNE_EVERY_MS = 10_000
+
+#: Runs a statement on the journal's file: at once, or staged into the next journal append.
+Stage = Callable[[str, tuple[object, ...]], None]
 
 
 class SqliteKeyStore:
@@ -55,6 +59,7 @@ class SqliteKeyStore:
         # query (one per signed request otherwise); a miss asks the table, where another process
         # (``keys create`` beside a running server) may have added it since.
         self._found: dict[str, ApiKey] = {}
+        self._stage: Stage | None = None
 
     def create(self, account: str) -> ApiKey:
         return self._insert(new_key(check_account_name(account)))
@@ -76,8 +81,13 @@ class SqliteKeyStore:
 
     def signatures(self) -> SignatureLog:
         if self._signatures is None:
-            self._signatures = SqliteSignatureLog(self._connection)
+            self._signatures = SqliteSignatureLog(self._connection, self._stage)
         return self._signatures
+
+    def stage_signatures_with(self, stage: Stage) -> None:
+        """Write spent signatures through ``stage`` (the journal's): in the transaction of the
+        command they guard, rather than in a commit of their own."""
+        self._stage = stage
 
     def close(self) -> None:
         self._connection.close()
@@ -93,16 +103,20 @@ class SqliteKeyStore:
 class SqliteSignatureLog:
     """Spent signatures in ``seen_signatures``, mirrored in memory for the lookups.
 
-    ``spend`` commits the row before it returns, so a request whose signature it accepted is
-    refused after any restart within the window, SIGKILL included. It commits at the
-    connection's ``synchronous`` level (NORMAL by default: no fsync), which is enough: the row
-    goes into the same write-ahead log as the journal, before the command's own record, and
-    SQLite recovers a write-ahead log as a prefix, so the command cannot survive a power cut
+    In a server, ``spend`` stages the row into the journal's next append (the composition root
+    wires ``SqliteKeyStore.stage_signatures_with``): the row commits in the same transaction as
+    the record of the command it guards, so a command that is on disk has its signature on disk
+    too, and a replay is refused after any restart within the window, SIGKILL included. A
+    request refused before it reached the engine changed nothing, so its row may ride with the
+    next command or be lost. Without a journal to ride with, each row commits at once (at the
+    connection's ``synchronous`` level), before the command's record, in the same write-ahead
+    log: SQLite recovers a write-ahead log as a prefix, so a command cannot survive a power cut
     that its signature does not. Rows are dropped ``REPLAY_WINDOW_MS`` after their use.
     """
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, stage: Stage | None = None) -> None:
         self._connection = connection
+        self._stage = stage or _execute_on(connection)
         self._expiry: OrderedDict[str, int] = OrderedDict()  # signature -> expiry (wall ms)
         rows = connection.execute(
             "SELECT signature, expires_ms FROM seen_signatures ORDER BY expires_ms"
@@ -116,17 +130,24 @@ class SqliteSignatureLog:
         if signature in self._expiry:
             return False
         expires = wall_ms + REPLAY_WINDOW_MS
-        self._connection.execute(
+        self._stage(
             "INSERT OR IGNORE INTO seen_signatures (expires_ms, signature) VALUES (?, ?)",
             (expires, signature),
         )
         self._expiry[signature] = expires
         if wall_ms >= self._next_prune_ms:
-            self._connection.execute(
-                "DELETE FROM seen_signatures WHERE expires_ms <= ?", (wall_ms,)
-            )
+            self._stage("DELETE FROM seen_signatures WHERE expires_ms <= ?", (wall_ms,))
             self._next_prune_ms = wall_ms + PRUNE_EVERY_MS
         return True
+
+
+def _execute_on(connection: sqlite3.Connection) -> Stage:
+    """Return a stage that commits each statement at once (no journal to ride with)."""
+
+    def execute(statement: str, parameters: tuple[object, ...]) -> None:
+        connection.execute(statement, parameters)
+
+    return execute
 
 
 def _check_tables(connection: sqlite3.Connection, path: Path) -> None:
