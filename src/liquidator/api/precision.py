@@ -48,6 +48,7 @@ def _bundled() -> dict[str, tuple[int, int]]:
     }
 
 
+@cache  # a few symbols, asked several times for every order: worked out once each
 def symbol_places(symbol: str, tick_raw: int = 0, step_raw: int = 0) -> tuple[int, int]:
     """``(pricePrecision, quantityPrecision)`` of ``symbol``: Binance's, never fewer decimals
     than the tick's and the step's."""
