@@ -91,8 +91,12 @@ def test_a_crash_staged_from_the_page_liquidates_the_shown_position(
     assert "@" not in str(call(live.url + "/liquidator/v1/positions"))
     page.reload()  # the funds' chart starts from their history, not from the page's opening
     expect(page.locator("#connection")).to_have_text("live")
-    points = page.evaluate(FUND_POINTS)
-    assert points >= 2, points
+    # the history arrives by its own request, maybe after the stream: wait for it, 5 s at most
+    # (polled from here: the page's CSP forbids the eval a wait_for_function string needs)
+    deadline = time.monotonic() + 5
+    while page.evaluate(FUND_POINTS) < 2 and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert page.evaluate(FUND_POINTS) >= 2
     assert watched.errors == []
 
 
