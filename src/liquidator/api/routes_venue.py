@@ -12,6 +12,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from liquidator.adapters.sqlite.history import SqliteHistory
+from liquidator.api.account_views import liquidation_price
 from liquidator.api.errors import invalid
 from liquidator.api.routes_market import optional_states
 from liquidator.api.routing import Call, Param, Route, Security
@@ -19,7 +20,7 @@ from liquidator.api.views import d
 from liquidator.app.live_exchange import LiveExchange
 from liquidator.core.accounts import AccountState, PositionState
 from liquidator.core.fixed import SCALE
-from liquidator.core.margin_unit import bankruptcy_price, boundary_price, position_figures
+from liquidator.core.margin_unit import bankruptcy_price
 from liquidator.core.units import balance_without, unit, unit_key
 from liquidator.core.venue import SymbolState, Venue
 
@@ -161,24 +162,6 @@ def levels(call: Call) -> dict[str, Any]:
             if account is not None
         ],
     }
-
-
-def liquidation_price(venue: Venue, account: AccountState, position: PositionState) -> int:
-    """The mark at which the position's unit reaches 100% (others at their marks); 0: never.
-
-    The same figure as ``positionRisk``'s ``liquidationPrice`` (the browser test compares them).
-    """
-    target = unit(venue, unit_key(venue, account, position))
-    if target is None:
-        return 0
-    others = [p for p in target.positions if p is not position]
-    other_maintenance = sum(
-        position_figures(p, venue.symbols[p.symbol].mark_price, venue.symbols[p.symbol].tiers)[1]
-        for p in others
-    )
-    balance = balance_without(venue, target, position) - other_maintenance
-    state = venue.symbols[position.symbol]
-    return boundary_price(balance, position.quantity, position.cost, state.tiers)
 
 
 def _bankruptcy(venue: Venue, account: AccountState, position: PositionState) -> int:
