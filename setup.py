@@ -6,9 +6,9 @@ test_compiled_core.py runs one session both ways and compares the state hashes).
 ``LIQUIDATOR_PURE_PYTHON=1`` builds without them, and so does a machine without mypyc or a C
 compiler: the package then runs as plain Python.
 
-Left out: ``fixed`` (its value types subclass a dataclass base mypyc cannot compile). A compiled
-class keeps an optional field's annotation only as a bare ``type``; the journal codec reads
-those from ``commands.OPTIONAL_FIELD_TYPES``.
+Left out: ``money.fixed`` (its value types subclass a dataclass base mypyc cannot compile). A
+compiled class keeps an optional field's annotation only as a bare ``type``; the journal codec reads
+those from ``exchange.commands.OPTIONAL_FIELD_TYPES``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
-PURE = {"fixed.py"}
+PURE = {"money/fixed.py"}
 
 
 def compiled_core() -> list[Any]:
@@ -33,7 +33,9 @@ def compiled_core() -> list[Any]:
         sys.stderr.write("liquidator: mypyc is not available; the core stays pure Python\n")
         return []
     core = Path("src/liquidator/core")
-    modules = sorted(str(path) for path in core.glob("*.py") if path.name not in PURE)
+    modules = sorted(
+        str(path) for path in core.rglob("*.py") if path.relative_to(core).as_posix() not in PURE
+    )
     return list(mypycify(modules, opt_level="3", multi_file=True))
 
 

@@ -16,13 +16,13 @@ from decimal import Decimal
 from fractions import Fraction
 
 from liquidator.bootstrap import bundled_market
-from liquidator.core.account import Account
-from liquidator.core.fixed import Amount, Price, Qty
-from liquidator.core.liquidation_price import SharedMargin, liquidation_price
-from liquidator.core.margin import opening_margin
-from liquidator.core.position import MarginType, Position, PositionSide
-from liquidator.core.risk import assess_account
-from liquidator.core.tiers import BracketTable
+from liquidator.core.contracts.brackets import BracketTable
+from liquidator.core.margin.account import Account
+from liquidator.core.margin.account_risk import assess_account
+from liquidator.core.margin.liquidation_price import SharedMargin, liquidation_price
+from liquidator.core.margin.position import MarginType, Position, PositionSide
+from liquidator.core.margin.position_margin import opening_margin
+from liquidator.core.money.fixed import Amount, Price, Qty
 
 POSITIONS = 5_000
 SEED = 20241025

@@ -56,7 +56,9 @@ from liquidator.app.exchange import journal_record
 from liquidator.app.journal import GENESIS_CHAIN, JournalRecord, chain_link
 from liquidator.bootstrap import bundled_market
 from liquidator.core import engine as engine_module
-from liquidator.core.commands import (
+from liquidator.core.contracts.market import Market
+from liquidator.core.engine import Engine, Outcome
+from liquidator.core.exchange.commands import (
     CancelOrder,
     Command,
     Deposit,
@@ -64,12 +66,10 @@ from liquidator.core.commands import (
     PlaceOrder,
     SetIndexPrice,
 )
-from liquidator.core.engine import Engine, Outcome
-from liquidator.core.events import OrderAccepted, TradeExecuted
-from liquidator.core.fixed import Amount, Price, Qty
-from liquidator.core.market import Market
-from liquidator.core.orders import OrderType, Side, TimeInForce
-from liquidator.core.venue import VenueConfig
+from liquidator.core.exchange.events import OrderAccepted, TradeExecuted
+from liquidator.core.exchange.orders import OrderType, Side, TimeInForce
+from liquidator.core.exchange.venue import VenueConfig
+from liquidator.core.money.fixed import Amount, Price, Qty
 
 TARGET_PER_S = 150_000
 TARGET_JOURNALED_PER_S = 50_000

@@ -33,7 +33,7 @@ from liquidator.app.monitor.events import MarkMoved
 from liquidator.app.monitor.figures import position_lines
 from liquidator.app.monitor.solver import AccountSolver
 from liquidator.bootstrap import bundled_market
-from liquidator.core.fixed import Rate
+from liquidator.core.money.fixed import Rate
 from liquidator.monitor_view import JsonOutput
 
 SYMBOLS = 50

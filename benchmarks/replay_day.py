@@ -25,7 +25,7 @@ from liquidator.app.population import PopulationConfig
 from liquidator.app.replay import Replay, ReplayConfig, ReplayResult
 from liquidator.app.scenarios import ScenarioConfig, ticks
 from liquidator.bootstrap import bundled_market
-from liquidator.core.insurance import InsuranceConfig
+from liquidator.core.risk.insurance_groups import InsuranceConfig
 
 TARGET_S = 60.0
 FUND_SEED = 10**9 * 10**8  # a billion USDT per fund, the order of Binance's own

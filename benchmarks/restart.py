@@ -58,7 +58,9 @@ from liquidator.app.collector import tune_collector
 from liquidator.app.exchange import Exchange
 from liquidator.app.live_exchange import LiveExchange, SimulatedClock
 from liquidator.bootstrap import bundled_market
-from liquidator.core.commands import (
+from liquidator.core.contracts.market import Market
+from liquidator.core.engine import Engine
+from liquidator.core.exchange.commands import (
     CancelOrder,
     Command,
     Deposit,
@@ -66,12 +68,10 @@ from liquidator.core.commands import (
     PlaceOrder,
     SetIndexPrice,
 )
-from liquidator.core.engine import Engine
-from liquidator.core.fixed import SCALE, Amount, Price, Qty
-from liquidator.core.market import Market
-from liquidator.core.market_maker import MarketMakerConfig
-from liquidator.core.orders import OrderType, Side, TimeInForce
-from liquidator.core.venue import VenueConfig
+from liquidator.core.exchange.maker_quotes import MarketMakerConfig
+from liquidator.core.exchange.orders import OrderType, Side, TimeInForce
+from liquidator.core.exchange.venue import VenueConfig
+from liquidator.core.money.fixed import SCALE, Amount, Price, Qty
 
 TARGET_RESTART_S = 5.0
 START_MS = 1_709_279_400_000 + 600_000

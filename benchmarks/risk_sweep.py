@@ -35,16 +35,16 @@ from rich.console import Console
 from rich.table import Table
 
 from liquidator.bootstrap import bundled_market
-from liquidator.core.accounts import AccountState
-from liquidator.core.commands import SetIndexPrice, SetMarkPrice
 from liquidator.core.engine import Engine
-from liquidator.core.fixed import SCALE, Price
-from liquidator.core.insurance import InsuranceConfig
-from liquidator.core.ledger import EXTERNAL, EntryKind
-from liquidator.core.position import MarginType, PositionSide
-from liquidator.core.risk_index import UnitKey
-from liquidator.core.units import refresh, unit, unit_figures, unit_key
-from liquidator.core.venue import PriceSource, Venue, VenueConfig
+from liquidator.core.exchange.account_state import AccountState
+from liquidator.core.exchange.commands import SetIndexPrice, SetMarkPrice
+from liquidator.core.exchange.ledger import EXTERNAL, EntryKind
+from liquidator.core.exchange.venue import PriceSource, Venue, VenueConfig
+from liquidator.core.margin.position import MarginType, PositionSide
+from liquidator.core.money.fixed import SCALE, Price
+from liquidator.core.risk.index import UnitKey
+from liquidator.core.risk.insurance_groups import InsuranceConfig
+from liquidator.core.risk.venue_units import refresh, unit, unit_figures, unit_key
 
 START_MS = 1_704_067_201_000
 MARKS = {"BTCUSDT": 60_000 * SCALE, "ETHUSDT": 3_000 * SCALE}

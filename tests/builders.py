@@ -13,7 +13,7 @@ from liquidator.app.workload import Workload, WorkloadConfig
 from liquidator.bootstrap import bundled_market
 from liquidator.cli import main
 from liquidator.core.engine import Engine
-from liquidator.core.events import Event
+from liquidator.core.exchange.events import Event
 
 
 def position_row(

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from liquidator.bootstrap import bundled_market
-from liquidator.core.market import Market
+from liquidator.core.contracts.market import Market
 
 settings.register_profile(
     "ci",

@@ -11,7 +11,7 @@ from typing import Any
 from liquidator.adapters.binance.exchange_info import parse_exchange_info
 from liquidator.adapters.binance.fields import InputError, load_json
 from liquidator.adapters.binance.leverage_brackets import AssetOf, parse_leverage_brackets
-from liquidator.core.market import Market
+from liquidator.core.contracts.market import Market
 
 #: Dated copies shipped with the package (see docs/formulas.md, "Bundled data").
 BUNDLED_INSTRUMENTS = "instruments.json"

@@ -30,11 +30,11 @@ from liquidator.app.workload import WorkloadConfig
 from liquidator.bootstrap import build_market, bundled_market
 from liquidator.cli_args import decimal, time_ms, whole
 from liquidator.console import render_account_risk, render_session, session_json
-from liquidator.core.fixed import Amount
-from liquidator.core.margin import exact_notional, opening_margin
-from liquidator.core.market import Market
-from liquidator.core.position import Position
-from liquidator.core.risk import AccountRisk, assess_account
+from liquidator.core.contracts.market import Market
+from liquidator.core.margin.account_risk import AccountRisk, assess_account
+from liquidator.core.margin.position import Position
+from liquidator.core.margin.position_margin import exact_notional, opening_margin
+from liquidator.core.money.fixed import Amount
 
 EXIT_BAD_INPUT = 2
 

@@ -7,9 +7,9 @@ from rich.table import Table
 
 from liquidator.adapters.input_files import printable
 from liquidator.app.session import SessionSummary
-from liquidator.core.fixed import Amount, Rate, trim_raw
-from liquidator.core.liquidation_price import TriggerPrice
-from liquidator.core.risk import AccountRisk, PositionRisk
+from liquidator.core.margin.account_risk import AccountRisk, PositionRisk
+from liquidator.core.margin.liquidation_price import TriggerPrice
+from liquidator.core.money.fixed import Amount, Rate, trim_raw
 
 NONE = "--"
 

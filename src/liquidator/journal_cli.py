@@ -22,8 +22,8 @@ from liquidator.app.journal_verify import Verification, verify_journal
 from liquidator.app.session import inspect
 from liquidator.bootstrap import bundled_market
 from liquidator.console import render_session, session_json
-from liquidator.core.market_maker import MarketMakerConfig
-from liquidator.core.venue import PriceSource, VenueConfig
+from liquidator.core.exchange.maker_quotes import MarketMakerConfig
+from liquidator.core.exchange.venue import PriceSource, VenueConfig
 
 EXIT_BAD_INPUT = 2
 DESCRIPTION = (

@@ -34,7 +34,7 @@ from liquidator.app.monitor.figures import PositionLine
 from liquidator.app.monitor.ports import AccessDeniedError, ExchangeDataError, UnreachableError
 from liquidator.app.monitor.session import MonitorSession, Output, Settings
 from liquidator.app.monitor.whatif import WhatIfError, parse_what_if
-from liquidator.core.fixed import Rate
+from liquidator.core.money.fixed import Rate
 from liquidator.monitor_view import JsonOutput, TableOutput, status_line
 from liquidator.whatif_view import print_what_if
 

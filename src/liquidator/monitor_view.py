@@ -26,7 +26,7 @@ from liquidator.app.monitor.alerts import Alert
 from liquidator.app.monitor.book import AccountBook
 from liquidator.app.monitor.events import PositionKey
 from liquidator.app.monitor.figures import PositionLine
-from liquidator.core.fixed import Price, Rate
+from liquidator.core.money.fixed import Price, Rate
 
 NONE = "--"
 

@@ -25,7 +25,7 @@ from liquidator.adapters.marketdata.klines import read_klines
 from liquidator.app.plan import Market1m, Plan, build_plan
 from liquidator.bootstrap import bundled_market
 from liquidator.cli_args import real, whole
-from liquidator.core.fixed import trim_raw
+from liquidator.core.money.fixed import trim_raw
 from liquidator.postmortem.paging import klines
 from liquidator.postmortem.public_marks import bar
 from liquidator.postmortem.records import PostmortemError

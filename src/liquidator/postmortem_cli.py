@@ -26,8 +26,8 @@ from liquidator.app.explain import journal_events, journal_history
 from liquidator.app.journal import JournalError
 from liquidator.bootstrap import build_market
 from liquidator.cli_args import time_ms
-from liquidator.core.codec import CodecError
-from liquidator.core.market import Market
+from liquidator.core.contracts.market import Market
+from liquidator.core.exchange.codec import CodecError
 from liquidator.postmortem.analysis import Report, analyse
 from liquidator.postmortem.api_source import api_history
 from liquidator.postmortem.csv_source import csv_history

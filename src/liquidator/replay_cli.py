@@ -27,7 +27,7 @@ from liquidator.app.replay import Replay, ReplayResult, kline_ticks
 from liquidator.app.report_html import render
 from liquidator.bootstrap import bundled_market
 from liquidator.cli_args import real, whole
-from liquidator.core.fixed import SCALE, trim_raw
+from liquidator.core.money.fixed import SCALE, trim_raw
 from liquidator.simulation.grid import RunSpec
 from liquidator.simulation.profiles import PROFILES, profile
 from liquidator.simulation.run import event_rows, replay_config, summary_row

@@ -30,8 +30,8 @@ from liquidator.app.journal import JournalError
 from liquidator.app.keys import AccountNameError, PublicKeyError, check_account_name
 from liquidator.bootstrap import bundled_market
 from liquidator.cli_args import real, whole
-from liquidator.core.market_maker import MarketMakerConfig
-from liquidator.core.venue import PriceSource, VenueConfig
+from liquidator.core.exchange.maker_quotes import MarketMakerConfig
+from liquidator.core.exchange.venue import PriceSource, VenueConfig
 
 DEFAULT_DATABASE = Path("liquidator-exchange.sqlite")
 ADMIN_KEY_VARIABLE = "LIQUIDATOR_ADMIN_KEY"

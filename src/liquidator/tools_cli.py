@@ -29,12 +29,12 @@ from liquidator.app.shocks import (
 )
 from liquidator.bootstrap import bundled_market
 from liquidator.cli_args import decimal, real, whole
-from liquidator.core.account import Account, AccountError
-from liquidator.core.fixed import Amount, Price, Qty
-from liquidator.core.margin import opening_margin
-from liquidator.core.market import Market
-from liquidator.core.position import MarginType, Position, PositionSide
-from liquidator.core.risk import assess_account
+from liquidator.core.contracts.market import Market
+from liquidator.core.margin.account import Account, AccountError
+from liquidator.core.margin.account_risk import assess_account
+from liquidator.core.margin.position import MarginType, Position, PositionSide
+from liquidator.core.margin.position_margin import opening_margin
+from liquidator.core.money.fixed import Amount, Price, Qty
 
 HORIZON_UNITS = {"m": 60_000, "h": 3_600_000, "d": 86_400_000}
 MAX_HORIZON_MS = 10 * 365 * 86_400_000  # ten years

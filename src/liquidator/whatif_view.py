@@ -11,9 +11,9 @@ from rich.table import Table
 
 from liquidator.app.monitor.book import AccountBook
 from liquidator.app.monitor.whatif import WhatIf, WhatIfError, WhatIfOutcome, what_if
-from liquidator.core.fixed import Rate
-from liquidator.core.risk import PositionRisk
-from liquidator.core.scaled import Rounding
+from liquidator.core.margin.account_risk import PositionRisk
+from liquidator.core.money.fixed import Rate
+from liquidator.core.money.scaled import Rounding
 
 NONE = "--"
 

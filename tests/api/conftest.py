@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from liquidator.api.app import Settings, create_app
 from liquidator.bootstrap import bundled_market
-from liquidator.core.venue import PriceSource, VenueConfig
+from liquidator.core.exchange.venue import PriceSource, VenueConfig
 
 ADMIN = {"X-ADMIN-KEY": "test-admin-key-0123456789"}
 

@@ -24,7 +24,7 @@ from liquidator.api.app import Settings, create_app
 from liquidator.api.server import Server
 from liquidator.app.journal import JournalError, JournalRecord, JournalWriteError, MemoryJournal
 from liquidator.bootstrap import bundled_market
-from liquidator.core.venue import PriceSource, VenueConfig
+from liquidator.core.exchange.venue import PriceSource, VenueConfig
 from tests.api.conftest import ADMIN, Account, open_account
 
 ORDER: dict[str, Any] = {

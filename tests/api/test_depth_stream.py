@@ -19,9 +19,9 @@ from fastapi.testclient import TestClient
 from liquidator.api.errors import BinanceError
 from liquidator.api.server import Server
 from liquidator.api.streams import Subscriber
-from liquidator.core.commands import CancelOrder, PlaceOrder
-from liquidator.core.fixed import Price, Qty
-from liquidator.core.orders import OrderType, Side, TimeInForce
+from liquidator.core.exchange.commands import CancelOrder, PlaceOrder
+from liquidator.core.exchange.orders import OrderType, Side, TimeInForce
+from liquidator.core.money.fixed import Price, Qty
 from tests.api.conftest import open_account
 
 Book = dict[str, dict[Decimal, Decimal]]

@@ -14,7 +14,7 @@ from liquidator.api.app import Settings, create_app
 from liquidator.api.limits import ServerLimits
 from liquidator.api.streams import Subscriber
 from liquidator.bootstrap import bundled_market
-from liquidator.core.venue import PriceSource, VenueConfig
+from liquidator.core.exchange.venue import PriceSource, VenueConfig
 from tests.api.conftest import ADMIN, limit_order, open_account
 
 PROXY = "10.0.0.9"

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from liquidator.api.app import Settings, create_app
 from liquidator.bootstrap import bundled_market
-from liquidator.core.venue import PriceSource, VenueConfig
+from liquidator.core.exchange.venue import PriceSource, VenueConfig
 from tests.api.conftest import ADMIN, Account, limit_order, open_account
 
 STREAMS = [

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from liquidator.api.errors import REASON_CODES
-from liquidator.core.events import RejectReason
+from liquidator.core.exchange.events import RejectReason
 from tests.api.conftest import ADMIN, Account, limit_order
 
 

@@ -12,7 +12,7 @@ from liquidator.app.population import PopulationConfig
 from liquidator.app.replay import Replay, ReplayConfig
 from liquidator.app.report_html import render
 from liquidator.app.scenarios import ScenarioConfig, ticks
-from liquidator.core.market import Market
+from liquidator.core.contracts.market import Market
 from tests.browser.conftest import Watched
 from tests.replay.test_report import CHARTS
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from liquidator.adapters.marketdata.klines import read_klines
-from liquidator.core.price_path import kline_path
+from liquidator.core.pricing.kline_path import kline_path
 from tests.conftest import SHARED
 from tests.e2e.conftest import start_server
 

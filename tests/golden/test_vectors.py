@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from liquidator.core.account import Account
-from liquidator.core.fixed import Amount, Price, Qty, Rate, Rounding
-from liquidator.core.market import Market
-from liquidator.core.position import MarginType, Position, PositionSide
-from liquidator.core.risk import assess_account
-from liquidator.core.tiers import Bracket, BracketTable
+from liquidator.core.contracts.brackets import Bracket, BracketTable
+from liquidator.core.contracts.market import Market
+from liquidator.core.margin.account import Account
+from liquidator.core.margin.account_risk import assess_account
+from liquidator.core.margin.position import MarginType, Position, PositionSide
+from liquidator.core.money.fixed import Amount, Price, Qty, Rate, Rounding
 from tests.builders import position_row, run_json, write_account
 from tests.conftest import GOLDEN
 

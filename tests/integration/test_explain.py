@@ -16,7 +16,8 @@ import pytest
 from liquidator.adapters.sqlite.journal import SqliteJournal
 from liquidator.app.exchange import Exchange
 from liquidator.bootstrap import bundled_market
-from liquidator.core.commands import (
+from liquidator.core.engine import Engine
+from liquidator.core.exchange.commands import (
     Command,
     Deposit,
     OpenAccount,
@@ -26,11 +27,10 @@ from liquidator.core.commands import (
     SetMarginType,
     SetMarkPrice,
 )
-from liquidator.core.engine import Engine
-from liquidator.core.fixed import Amount, Price, Qty
-from liquidator.core.orders import OrderType, Side, TimeInForce
-from liquidator.core.position import MarginType
-from liquidator.core.venue import PriceSource, VenueConfig
+from liquidator.core.exchange.orders import OrderType, Side, TimeInForce
+from liquidator.core.exchange.venue import PriceSource, VenueConfig
+from liquidator.core.margin.position import MarginType
+from liquidator.core.money.fixed import Amount, Price, Qty
 
 START_MS = 1_704_067_201_000
 BTC = "BTCUSDT"

@@ -19,7 +19,7 @@ from liquidator.app.journal import Journal, JournalError, JournalRecord, MemoryJ
 from liquidator.app.live_exchange import LiveExchange, SimulatedClock
 from liquidator.app.market_history import MINUTE_MS
 from liquidator.bootstrap import bundled_market
-from liquidator.core.commands import (
+from liquidator.core.exchange.commands import (
     CancelOrder,
     Command,
     Deposit,
@@ -28,10 +28,10 @@ from liquidator.core.commands import (
     SetIndexPrice,
     SetMarkPrice,
 )
-from liquidator.core.fixed import Amount, Price, Qty
-from liquidator.core.market_maker import MarketMakerConfig
-from liquidator.core.orders import OrderType, Side, TimeInForce
-from liquidator.core.venue import PriceSource, VenueConfig
+from liquidator.core.exchange.maker_quotes import MarketMakerConfig
+from liquidator.core.exchange.orders import OrderType, Side, TimeInForce
+from liquidator.core.exchange.venue import PriceSource, VenueConfig
+from liquidator.core.money.fixed import Amount, Price, Qty
 
 BTC = "BTCUSDT"
 START_MS = 1_704_067_200_000 + 1_000

@@ -7,7 +7,7 @@ import itertools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from liquidator.core.adl import QUANTILES, Candidate, quantiles, ranked
+from liquidator.core.risk.adl_ranking import QUANTILES, Candidate, quantiles, ranked
 
 amounts = st.integers(min_value=-(10**14), max_value=10**14)
 candidates = st.lists(

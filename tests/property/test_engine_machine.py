@@ -29,8 +29,10 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from liquidator.app.exchange import Exchange
 from liquidator.app.journal import MemoryJournal
 from liquidator.bootstrap import bundled_market
-from liquidator.core.codec import decode_event, record_type
-from liquidator.core.commands import (
+from liquidator.core.contracts.market import Market
+from liquidator.core.engine import Engine, Outcome
+from liquidator.core.exchange.codec import decode_event, record_type
+from liquidator.core.exchange.commands import (
     AdvanceTime,
     CancelAllOrders,
     CancelOrder,
@@ -47,24 +49,22 @@ from liquidator.core.commands import (
     SetPositionMode,
     Withdraw,
 )
-from liquidator.core.engine import Engine, Outcome
-from liquidator.core.events import FundingSettled, LiquidationTriggered, OrderAccepted
-from liquidator.core.fixed import SCALE, Amount, Price, Qty, Rate
-from liquidator.core.insurance import is_fund
-from liquidator.core.ledger import EXTERNAL, FEES, FUNDING, LedgerPosted
-from liquidator.core.market import Market
-from liquidator.core.market_maker import MarketMakerConfig
-from liquidator.core.orders import (
+from liquidator.core.exchange.events import FundingSettled, LiquidationTriggered, OrderAccepted
+from liquidator.core.exchange.ledger import EXTERNAL, FEES, FUNDING, LedgerPosted
+from liquidator.core.exchange.maker_quotes import MarketMakerConfig
+from liquidator.core.exchange.orders import (
     OrderType,
     SelfTradePrevention,
     Side,
     TimeInForce,
     WorkingType,
 )
-from liquidator.core.position import MarginType, PositionSide
-from liquidator.core.pretrade import figures, position_margin, unrealized
-from liquidator.core.units import unit, unit_figures, unit_key
-from liquidator.core.venue import VenueConfig
+from liquidator.core.exchange.venue import VenueConfig
+from liquidator.core.margin.position import MarginType, PositionSide
+from liquidator.core.margin.pretrade import figures, position_margin, unrealized
+from liquidator.core.money.fixed import SCALE, Amount, Price, Qty, Rate
+from liquidator.core.risk.insurance_groups import is_fund
+from liquidator.core.risk.venue_units import unit, unit_figures, unit_key
 
 T0_MS = 1_700_000_000_000
 HOUR_MS = 3_600_000

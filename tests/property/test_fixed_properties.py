@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from liquidator.core.fixed import (
+from liquidator.core.money.fixed import (
     MAX_MAGNITUDE,
     SCALE,
     Amount,

@@ -23,15 +23,15 @@ import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from liquidator.core.account import Account
-from liquidator.core.fixed import SCALE, Amount, Price, Qty
-from liquidator.core.instrument import ContractKind, Instrument
-from liquidator.core.liquidation_price import Direction, TriggerPrice
-from liquidator.core.margin import opening_margin
-from liquidator.core.market import Market
-from liquidator.core.position import MarginType, Position, PositionSide
-from liquidator.core.risk import AccountRisk, PositionRisk, assess_account
-from liquidator.core.tiers import BracketTable
+from liquidator.core.contracts.brackets import BracketTable
+from liquidator.core.contracts.instrument import ContractKind, Instrument
+from liquidator.core.contracts.market import Market
+from liquidator.core.margin.account import Account
+from liquidator.core.margin.account_risk import AccountRisk, PositionRisk, assess_account
+from liquidator.core.margin.liquidation_price import Direction, TriggerPrice
+from liquidator.core.margin.position import MarginType, Position, PositionSide
+from liquidator.core.margin.position_margin import opening_margin
+from liquidator.core.money.fixed import SCALE, Amount, Price, Qty
 
 UNIT = Fraction(1, SCALE)
 #: Entry prices 1000.00 .. 200000.00, as raw units of 1e-8 (two decimals).

@@ -13,12 +13,18 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from liquidator.bootstrap import bundled_market
-from liquidator.core.accounts import PositionState
-from liquidator.core.commands import CancelAllOrders, SetLeverage, SetMarginType, SetPositionMode
-from liquidator.core.events import LiquidationTriggered
-from liquidator.core.fixed import SCALE
-from liquidator.core.insurance import InsuranceConfig
-from liquidator.core.margin_unit import (
+from liquidator.core.exchange.account_state import PositionState
+from liquidator.core.exchange.commands import (
+    CancelAllOrders,
+    SetLeverage,
+    SetMarginType,
+    SetPositionMode,
+)
+from liquidator.core.exchange.events import LiquidationTriggered
+from liquidator.core.exchange.orders import OrderType, Side
+from liquidator.core.exchange.venue import PriceSource, VenueConfig
+from liquidator.core.margin.position import MarginType, PositionSide
+from liquidator.core.margin.unit import (
     IntTiers,
     band_budgets,
     band_rate,
@@ -27,12 +33,11 @@ from liquidator.core.margin_unit import (
     held_sides,
     trigger_price,
 )
-from liquidator.core.orders import OrderType, Side
-from liquidator.core.position import MarginType, PositionSide
-from liquidator.core.risk_index import COMPACT_GROWTH, COMPACT_SLACK, Hit, RiskIndex, UnitKey
-from liquidator.core.screen import FloatTiers, screen_bands, screen_price
-from liquidator.core.units import unit, unit_key
-from liquidator.core.venue import PriceSource, VenueConfig
+from liquidator.core.money.fixed import SCALE
+from liquidator.core.risk.index import COMPACT_GROWTH, COMPACT_SLACK, Hit, RiskIndex, UnitKey
+from liquidator.core.risk.insurance_groups import InsuranceConfig
+from liquidator.core.risk.screen import FloatTiers, screen_bands, screen_price
+from liquidator.core.risk.venue_units import unit, unit_key
 from tests.scenarios.venue import BTC, Exchange, of_type, order
 
 ETH = "ETHUSDT"

@@ -22,7 +22,7 @@ from liquidator.adapters.marketdata.capture import (
 )
 from liquidator.app.population import PopulationConfig
 from liquidator.app.replay import Replay, ReplayConfig
-from liquidator.core.market import Market
+from liquidator.core.contracts.market import Market
 from tests.conftest import SHARED
 
 DATA = SHARED / "data" / "binance-usdm"

@@ -15,8 +15,8 @@ from liquidator.adapters.marketdata.funding_file import read_funding
 from liquidator.adapters.marketdata.klines import read_klines
 from liquidator.app.population import PopulationConfig
 from liquidator.app.replay import Replay, ReplayConfig, ReplayResult, kline_ticks
-from liquidator.core.margin_unit import IntTiers, boundary_price
-from liquidator.core.market import Market
+from liquidator.core.contracts.market import Market
+from liquidator.core.margin.unit import IntTiers, boundary_price
 from tests.conftest import SHARED
 
 CRASH = SHARED / "data" / "binance-crash"

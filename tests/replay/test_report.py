@@ -19,7 +19,7 @@ from liquidator.app.population import PopulationConfig
 from liquidator.app.replay import Replay, ReplayConfig
 from liquidator.app.report_html import render
 from liquidator.app.scenarios import ScenarioConfig, ticks
-from liquidator.core.market import Market
+from liquidator.core.contracts.market import Market
 
 CHARTS = (
     "chart-price-btcusdt",

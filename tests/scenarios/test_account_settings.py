@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from liquidator.core.commands import (
+from liquidator.core.exchange.commands import (
     PlaceOrder,
     SetIndexPrice,
     SetLeverage,
@@ -16,15 +16,15 @@ from liquidator.core.commands import (
     SetPositionMode,
     Withdraw,
 )
-from liquidator.core.events import (
+from liquidator.core.exchange.events import (
     LeverageChanged,
     MarginTypeChanged,
     PositionModeChanged,
     RejectReason,
 )
-from liquidator.core.fixed import Amount, Price
-from liquidator.core.orders import OrderType, Side
-from liquidator.core.position import MarginType
+from liquidator.core.exchange.orders import OrderType, Side
+from liquidator.core.margin.position import MarginType
+from liquidator.core.money.fixed import Amount, Price
 from tests.scenarios.venue import BTC, exchange, of_type, order, raw, usdt
 
 # -- leverage --------------------------------------------------------------------------------

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from liquidator.core.events import OrderTriggered, RejectReason
-from liquidator.core.orders import OrderStatus, OrderType, Side, TimeInForce, WorkingType
+from liquidator.core.exchange.events import OrderTriggered, RejectReason
+from liquidator.core.exchange.orders import OrderStatus, OrderType, Side, TimeInForce, WorkingType
 from tests.scenarios.venue import (
     Fill,
     closed,

@@ -11,14 +11,24 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from liquidator.core.commands import SetFundingRate, SetIndexPrice, SetMarginType, SetMarkPrice
 from liquidator.core.engine import Outcome
-from liquidator.core.events import FundingSettled, OrderTriggered, PricesUpdated, RejectReason
-from liquidator.core.fixed import Price, Rate
-from liquidator.core.ledger import FUNDING
-from liquidator.core.orders import OrderType, Side, WorkingType
-from liquidator.core.position import MarginType
-from liquidator.core.venue import PriceSource, VenueConfig
+from liquidator.core.exchange.commands import (
+    SetFundingRate,
+    SetIndexPrice,
+    SetMarginType,
+    SetMarkPrice,
+)
+from liquidator.core.exchange.events import (
+    FundingSettled,
+    OrderTriggered,
+    PricesUpdated,
+    RejectReason,
+)
+from liquidator.core.exchange.ledger import FUNDING
+from liquidator.core.exchange.orders import OrderType, Side, WorkingType
+from liquidator.core.exchange.venue import PriceSource, VenueConfig
+from liquidator.core.margin.position import MarginType
+from liquidator.core.money.fixed import Price, Rate
 from tests.scenarios.venue import (
     BTC,
     EIGHT_HOURS_MS,

@@ -7,16 +7,16 @@ wallet, realized PnL lands in it, and closing hands it back. Fees come from the 
 
 from __future__ import annotations
 
-from liquidator.core.commands import (
+from liquidator.core.exchange.commands import (
     ModifyIsolatedMargin,
     SetLeverage,
     SetMarginType,
     SetPositionMode,
 )
-from liquidator.core.events import PositionChanged, RejectReason
-from liquidator.core.ledger import EntryKind, LedgerPosted
-from liquidator.core.orders import OrderType, Side
-from liquidator.core.position import MarginType, PositionSide
+from liquidator.core.exchange.events import PositionChanged, RejectReason
+from liquidator.core.exchange.ledger import EntryKind, LedgerPosted
+from liquidator.core.exchange.orders import OrderType, Side
+from liquidator.core.margin.position import MarginType, PositionSide
 from tests.scenarios.venue import BTC, Exchange, exchange, fills, of_type, order, raw, usdt
 
 LONG, SHORT, BOTH = PositionSide.LONG, PositionSide.SHORT, PositionSide.BOTH

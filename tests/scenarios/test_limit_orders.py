@@ -5,8 +5,8 @@ BTCUSDT, index (so mark) 60000, maker fee 0.02%, taker fee 0.05% of the notional
 
 from __future__ import annotations
 
-from liquidator.core.events import OrderClosed, RejectReason, TradeExecuted
-from liquidator.core.orders import OrderStatus, OrderType, Side, TimeInForce
+from liquidator.core.exchange.events import OrderClosed, RejectReason, TradeExecuted
+from liquidator.core.exchange.orders import OrderStatus, OrderType, Side, TimeInForce
 from tests.scenarios.venue import Fill, closed, exchange, fills, of_type, order, order_id, raw
 
 

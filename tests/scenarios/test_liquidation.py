@@ -7,10 +7,9 @@ liquidation price ``(30000 - 3000) / (1 - 0.004) = 27108.43373494``, bankruptcy 
 
 from __future__ import annotations
 
-from liquidator.core.adl import AdlPolicy
-from liquidator.core.commands import SetLeverage, SetMarginType, SetPositionMode
 from liquidator.core.engine import Outcome
-from liquidator.core.events import (
+from liquidator.core.exchange.commands import SetLeverage, SetMarginType, SetPositionMode
+from liquidator.core.exchange.events import (
     AutoDeleveraged,
     LiquidationTriggered,
     MarginCallIssued,
@@ -20,11 +19,12 @@ from liquidator.core.events import (
     PositionLiquidated,
     TradeExecuted,
 )
-from liquidator.core.insurance import InsuranceConfig
-from liquidator.core.orders import ExpiryReason, OrderType, Side, WorkingType
-from liquidator.core.position import MarginType, PositionSide
-from liquidator.core.units import unit, unit_figures
-from liquidator.core.venue import PriceSource, VenueConfig
+from liquidator.core.exchange.orders import ExpiryReason, OrderType, Side, WorkingType
+from liquidator.core.exchange.venue import PriceSource, VenueConfig
+from liquidator.core.margin.position import MarginType, PositionSide
+from liquidator.core.risk.adl_ranking import AdlPolicy
+from liquidator.core.risk.insurance_groups import InsuranceConfig
+from liquidator.core.risk.venue_units import unit, unit_figures
 from tests.scenarios.venue import BTC, Exchange, of_type, order, order_id, raw
 
 FUND = "@insurance:BTCUSDT"

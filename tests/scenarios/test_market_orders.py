@@ -6,7 +6,7 @@ sell down to 60000 * 0.95 = 57000. Taker fee 0.05% of each fill's notional, roun
 
 from __future__ import annotations
 
-from liquidator.core.orders import Side
+from liquidator.core.exchange.orders import Side
 from tests.scenarios.venue import closed, exchange, fills, order_id, raw
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from liquidator.core.commands import CancelOrder, PlaceOrder
-from liquidator.core.events import RejectReason
-from liquidator.core.fixed import Price, Qty
-from liquidator.core.orders import OrderType, Side
+from liquidator.core.exchange.commands import CancelOrder, PlaceOrder
+from liquidator.core.exchange.events import RejectReason
+from liquidator.core.exchange.orders import OrderType, Side
+from liquidator.core.money.fixed import Price, Qty
 from tests.scenarios.venue import BTC, closed, exchange, order, order_id, raw
 
 

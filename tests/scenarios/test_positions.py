@@ -6,7 +6,7 @@ BTCUSDT, index 60000. A position keeps its exact cost; closing ``c`` of ``|Q|`` 
 
 from __future__ import annotations
 
-from liquidator.core.orders import OrderType, Side
+from liquidator.core.exchange.orders import OrderType, Side
 from tests.scenarios.venue import Fill, exchange, fills, order, order_id, raw
 
 

@@ -7,9 +7,9 @@ buy is ``qty * max(0, price - mark)`` and the taker fee ``notional * 0.0005``.
 
 from __future__ import annotations
 
-from liquidator.core.commands import Deposit, SetLeverage
-from liquidator.core.events import RejectReason
-from liquidator.core.orders import OrderType, Side
+from liquidator.core.exchange.commands import Deposit, SetLeverage
+from liquidator.core.exchange.events import RejectReason
+from liquidator.core.exchange.orders import OrderType, Side
 from tests.scenarios.venue import BTC, exchange, order, raw, usdt
 
 BUY, SELL, LIMIT, MARKET = Side.BUY, Side.SELL, OrderType.LIMIT, OrderType.MARKET

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from liquidator.core.events import RejectReason
-from liquidator.core.orders import OrderType, Side
+from liquidator.core.exchange.events import RejectReason
+from liquidator.core.exchange.orders import OrderType, Side
 from tests.scenarios.venue import Exchange, Fill, closed, exchange, fills, order, order_id, raw
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import pytest
 
-from liquidator.core.commands import Deposit, OpenAccount, PlaceOrder
-from liquidator.core.events import RejectReason
-from liquidator.core.fixed import Amount
-from liquidator.core.orders import OrderType, Side, TimeInForce
-from liquidator.core.position import PositionSide
+from liquidator.core.exchange.commands import Deposit, OpenAccount, PlaceOrder
+from liquidator.core.exchange.events import RejectReason
+from liquidator.core.exchange.orders import OrderType, Side, TimeInForce
+from liquidator.core.margin.position import PositionSide
+from liquidator.core.money.fixed import Amount
 from tests.scenarios.venue import exchange, order, order_id, usdt
 
 BUY, SELL, LIMIT, MARKET = Side.BUY, Side.SELL, OrderType.LIMIT, OrderType.MARKET

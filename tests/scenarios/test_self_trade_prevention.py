@@ -6,7 +6,7 @@ reason of an order expired this way is 1 (3 for an IOC taker).
 
 from __future__ import annotations
 
-from liquidator.core.orders import SelfTradePrevention, Side, TimeInForce
+from liquidator.core.exchange.orders import SelfTradePrevention, Side, TimeInForce
 from tests.scenarios.venue import Fill, closed, exchange, fills, order_id, raw
 
 STP = SelfTradePrevention

@@ -9,8 +9,8 @@ and the last price are more than 5% (BTCUSDT's triggerProtect) apart.
 
 from __future__ import annotations
 
-from liquidator.core.events import OrderTriggered, RejectReason
-from liquidator.core.orders import OrderType, Side, WorkingType
+from liquidator.core.exchange.events import OrderTriggered, RejectReason
+from liquidator.core.exchange.orders import OrderType, Side, WorkingType
 from tests.scenarios.venue import (
     Exchange,
     Fill,

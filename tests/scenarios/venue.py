@@ -16,7 +16,9 @@ from functools import cache
 from typing import TypeVar
 
 from liquidator.bootstrap import bundled_market
-from liquidator.core.commands import (
+from liquidator.core.contracts.market import Market
+from liquidator.core.engine import Engine, Outcome
+from liquidator.core.exchange.commands import (
     AdvanceTime,
     CancelAllOrders,
     CancelOrder,
@@ -27,8 +29,7 @@ from liquidator.core.commands import (
     SetIndexPrice,
     SetMarkPrice,
 )
-from liquidator.core.engine import Engine, Outcome
-from liquidator.core.events import (
+from liquidator.core.exchange.events import (
     OrderAccepted,
     OrderClosed,
     OrderTraded,
@@ -36,10 +37,8 @@ from liquidator.core.events import (
     Rejection,
     RejectReason,
 )
-from liquidator.core.fixed import Amount, Price, Qty, Rate, parse_raw
-from liquidator.core.ledger import FEES
-from liquidator.core.market import Market
-from liquidator.core.orders import (
+from liquidator.core.exchange.ledger import FEES
+from liquidator.core.exchange.orders import (
     Order,
     OrderType,
     SelfTradePrevention,
@@ -47,9 +46,10 @@ from liquidator.core.orders import (
     TimeInForce,
     WorkingType,
 )
-from liquidator.core.position import PositionSide
-from liquidator.core.pretrade import figures
-from liquidator.core.venue import VenueConfig
+from liquidator.core.exchange.venue import VenueConfig
+from liquidator.core.margin.position import PositionSide
+from liquidator.core.margin.pretrade import figures
+from liquidator.core.money.fixed import Amount, Price, Qty, Rate, parse_raw
 
 BTC = "BTCUSDT"
 USDT = "USDT"

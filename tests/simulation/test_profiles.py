@@ -14,8 +14,8 @@ import pytest
 
 from liquidator.app.replay import Replay
 from liquidator.bootstrap import bundled_market
-from liquidator.core.fixed import SCALE
-from liquidator.core.margin_unit import IntTiers, trigger_price
+from liquidator.core.margin.unit import IntTiers, trigger_price
+from liquidator.core.money.fixed import SCALE
 from liquidator.simulation import grid
 from liquidator.simulation.profiles import BYBIT, DYDX_V4, HYPERLIQUID, PROFILES, profile
 from liquidator.simulation.run import replay_config

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from liquidator.core import codec
-from liquidator.core import commands as commands_module
-from liquidator.core.codec import (
+from liquidator.core.exchange import codec
+from liquidator.core.exchange import commands as commands_module
+from liquidator.core.exchange.codec import (
     CodecError,
     decode_command,
     decode_event,
@@ -19,11 +19,11 @@ from liquidator.core.codec import (
     encode_event,
     record_type,
 )
-from liquidator.core.commands import OPTIONAL_FIELD_TYPES, CancelOrder, PlaceOrder
-from liquidator.core.events import Event, OrderTraded, PositionChanged
-from liquidator.core.fixed import Price, Qty
-from liquidator.core.orders import OrderType, Side
-from liquidator.core.position import MarginType, PositionSide
+from liquidator.core.exchange.commands import OPTIONAL_FIELD_TYPES, CancelOrder, PlaceOrder
+from liquidator.core.exchange.events import Event, OrderTraded, PositionChanged
+from liquidator.core.exchange.orders import OrderType, Side
+from liquidator.core.margin.position import MarginType, PositionSide
+from liquidator.core.money.fixed import Price, Qty
 from tests.builders import crash_session_events
 
 

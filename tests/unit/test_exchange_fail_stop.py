@@ -21,11 +21,17 @@ from liquidator.app.journal import (
     Snapshot,
 )
 from liquidator.bootstrap import bundled_market
-from liquidator.core.commands import Command, Deposit, OpenAccount, PlaceOrder, SetIndexPrice
 from liquidator.core.engine import Engine
-from liquidator.core.fixed import Amount, Price, Qty
-from liquidator.core.orders import OrderType, Side, TimeInForce
-from liquidator.core.venue import VenueConfig
+from liquidator.core.exchange.commands import (
+    Command,
+    Deposit,
+    OpenAccount,
+    PlaceOrder,
+    SetIndexPrice,
+)
+from liquidator.core.exchange.orders import OrderType, Side, TimeInForce
+from liquidator.core.exchange.venue import VenueConfig
+from liquidator.core.money.fixed import Amount, Price, Qty
 
 START_MS = 1_704_067_200_000
 BTC = "BTCUSDT"

@@ -11,9 +11,9 @@ import pytest
 from liquidator.adapters.binance.exchange_info import parse_exchange_info
 from liquidator.adapters.binance.fields import InputError
 from liquidator.adapters.binance.leverage_brackets import parse_leverage_brackets
-from liquidator.core.fixed import Amount, Price, Qty, Rate
-from liquidator.core.instrument import ContractKind
-from liquidator.core.market import Market
+from liquidator.core.contracts.instrument import ContractKind
+from liquidator.core.contracts.market import Market
+from liquidator.core.money.fixed import Amount, Price, Qty, Rate
 
 
 def load(path: Path) -> object:

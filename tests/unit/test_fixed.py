@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from liquidator.core.fixed import Amount, PrecisionError, Price, Qty, Rate, Rounding, total
+from liquidator.core.money.fixed import Amount, PrecisionError, Price, Qty, Rate, Rounding, total
 
 
 def test_values_are_built_from_str_int_or_decimal() -> None:

@@ -6,8 +6,8 @@ from liquidator.adapters.sqlite.history import SqliteHistory
 from liquidator.app.force_orders import ADL, LIQUIDATION, force_order_event
 from liquidator.app.history import Histories
 from liquidator.app.insurance import FundHistory, adl_quantiles, insurance_balance
-from liquidator.core.events import PositionLiquidated
-from liquidator.core.orders import Side
+from liquidator.core.exchange.events import PositionLiquidated
+from liquidator.core.exchange.orders import Side
 from tests.scenarios.test_liquidation import FUND, feed_venue, isolated_long
 from tests.scenarios.venue import raw
 

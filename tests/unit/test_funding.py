@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from liquidator.core.funding import (
+from liquidator.core.pricing.funding import (
     FundingConfig,
     PremiumAverage,
     funding_payment_raw,

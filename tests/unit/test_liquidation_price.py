@@ -6,18 +6,18 @@ from fractions import Fraction
 
 import pytest
 
-from liquidator.core.fixed import Amount, Price, Qty
-from liquidator.core.instrument import Instrument
-from liquidator.core.liquidation_price import (
+from liquidator.core.contracts.brackets import BracketTable
+from liquidator.core.contracts.instrument import Instrument
+from liquidator.core.contracts.market import Market
+from liquidator.core.margin.liquidation_price import (
     Direction,
     SharedMargin,
     bankruptcy_price,
     liquidation_price,
 )
-from liquidator.core.margin import exact_maintenance_margin, exact_unrealized_pnl
-from liquidator.core.market import Market
-from liquidator.core.position import MarginType, Position, PositionSide
-from liquidator.core.tiers import BracketTable
+from liquidator.core.margin.position import MarginType, Position, PositionSide
+from liquidator.core.margin.position_margin import exact_maintenance_margin, exact_unrealized_pnl
+from liquidator.core.money.fixed import Amount, Price, Qty
 
 
 def hedge(instrument: Instrument, long: str, short: str, entry: str, mark: str) -> list[Position]:

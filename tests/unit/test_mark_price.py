@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from liquidator.core.mark_price import (
+from liquidator.core.pricing.mark_price import (
     BasisAverage,
     MarkPriceConfig,
     basis_raw,

@@ -9,8 +9,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from liquidator.core.fixed import parse_raw
-from liquidator.core.market_maker import MarketMakerConfig, Quote, VolatilityEstimate, quotes
+from liquidator.core.exchange.maker_quotes import (
+    MarketMakerConfig,
+    Quote,
+    VolatilityEstimate,
+    quotes,
+)
+from liquidator.core.money.fixed import parse_raw
 
 TICK = parse_raw("0.1")
 STEP = parse_raw("0.001")

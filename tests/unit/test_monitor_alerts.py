@@ -14,8 +14,8 @@ from liquidator.app.monitor.events import (
     MarkMoved,
 )
 from liquidator.app.monitor.figures import position_lines
-from liquidator.core.fixed import Price, Qty, Rate
-from liquidator.core.position import PositionSide
+from liquidator.core.margin.position import PositionSide
+from liquidator.core.money.fixed import Price, Qty, Rate
 from tests.monitor_builders import NOW_MS, risk_row, snapshot
 
 

@@ -13,9 +13,9 @@ from liquidator.app.monitor.events import Funding, MarkMoved, PositionChanged
 from liquidator.app.monitor.figures import PositionLine, position_lines, reported_differences
 from liquidator.app.monitor.volatility import daily_sigma, sigma_distance
 from liquidator.bootstrap import bundled_market
-from liquidator.core.fixed import Price, Qty
-from liquidator.core.position import MarginType, PositionSide
-from liquidator.core.risk import assess_account
+from liquidator.core.margin.account_risk import assess_account
+from liquidator.core.margin.position import MarginType, PositionSide
+from liquidator.core.money.fixed import Price, Qty
 from tests.monitor_builders import NOW_MS, risk_row, snapshot
 
 

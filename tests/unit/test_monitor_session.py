@@ -23,8 +23,8 @@ from liquidator.app.monitor.events import (
 from liquidator.app.monitor.figures import PositionLine
 from liquidator.app.monitor.ports import Deliver, ListenKeyRejectedError, UnreachableError
 from liquidator.app.monitor.session import MonitorSession, Settings
-from liquidator.core.fixed import Price, Qty, Rate
-from liquidator.core.position import PositionSide
+from liquidator.core.margin.position import PositionSide
+from liquidator.core.money.fixed import Price, Qty, Rate
 from tests.monitor_builders import NOW_MS, risk_row, snapshot
 
 FAST = Settings(

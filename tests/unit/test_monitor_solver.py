@@ -10,10 +10,10 @@ import pytest
 
 from liquidator.app.monitor.solver import AccountSolver
 from liquidator.bootstrap import bundled_market
-from liquidator.core.account import Account
-from liquidator.core.fixed import Amount, Price, Qty
-from liquidator.core.position import MarginType, Position, PositionSide
-from liquidator.core.risk import assess_account
+from liquidator.core.margin.account import Account
+from liquidator.core.margin.account_risk import assess_account
+from liquidator.core.margin.position import MarginType, Position, PositionSide
+from liquidator.core.money.fixed import Amount, Price, Qty
 
 MARKET = bundled_market()
 

@@ -17,8 +17,8 @@ from liquidator.app.monitor.events import (
     StreamAlive,
     WalletChanged,
 )
-from liquidator.core.fixed import Amount, Price, Qty, Rate
-from liquidator.core.position import MarginType, PositionSide
+from liquidator.core.margin.position import MarginType, PositionSide
+from liquidator.core.money.fixed import Amount, Price, Qty, Rate
 
 MARK = {
     "e": "markPriceUpdate", "E": 1562305380000, "s": "BTCUSDT", "p": "11794.15000000",

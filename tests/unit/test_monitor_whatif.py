@@ -15,7 +15,7 @@ from liquidator.app.monitor.whatif import (
     parse_what_if,
     what_if,
 )
-from liquidator.core.fixed import Amount, Price, Rate
+from liquidator.core.money.fixed import Amount, Price, Rate
 from tests.monitor_builders import risk_row, snapshot
 
 SLIPPAGE = Fraction(5, 1000)

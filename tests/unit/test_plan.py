@@ -12,7 +12,7 @@ import pytest
 
 from liquidator.adapters.marketdata.klines import read_klines
 from liquidator.app.plan import Market1m, build_plan, worst_excursions
-from liquidator.core.market import Market
+from liquidator.core.contracts.market import Market
 from tests.conftest import SHARED
 
 CRASH = (

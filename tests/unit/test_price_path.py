@@ -9,8 +9,8 @@ import pytest
 
 from liquidator.adapters.marketdata.klines import KlineFileError, read_klines
 from liquidator.adapters.marketdata.trades_file import read_trades
-from liquidator.core.fixed import parse_raw
-from liquidator.core.price_path import kline_path
+from liquidator.core.money.fixed import parse_raw
+from liquidator.core.pricing.kline_path import kline_path
 from tests.conftest import SHARED
 
 CRASH = "binance-crash/BTCUSDT-1m-2021-05_cut_20210519T1003Z-20210519T1647Z.csv"

@@ -6,14 +6,14 @@ from fractions import Fraction
 
 import pytest
 
-from liquidator.core.fixed import Amount, Rate
-from liquidator.core.market import Market
-from liquidator.core.tiers import (
+from liquidator.core.contracts.brackets import (
     Bracket,
     BracketTable,
     BracketTableError,
     expected_maintenance_amount,
 )
+from liquidator.core.contracts.market import Market
+from liquidator.core.money.fixed import Amount, Rate
 
 
 def bracket(

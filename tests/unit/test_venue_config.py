@@ -13,12 +13,12 @@ from liquidator.app.venue_config import (
     venue_config_of,
 )
 from liquidator.bootstrap import bundled_market
-from liquidator.core.adl import AdlPolicy
-from liquidator.core.commands import OpenAccount, SetMarkPrice
-from liquidator.core.fixed import SCALE, Price
-from liquidator.core.insurance import InsuranceConfig
-from liquidator.core.market_maker import MarketMakerConfig
-from liquidator.core.venue import FeeSchedule, PriceSource, VenueConfig
+from liquidator.core.exchange.commands import OpenAccount, SetMarkPrice
+from liquidator.core.exchange.maker_quotes import MarketMakerConfig
+from liquidator.core.exchange.venue import FeeSchedule, PriceSource, VenueConfig
+from liquidator.core.money.fixed import SCALE, Price
+from liquidator.core.risk.adl_ranking import AdlPolicy
+from liquidator.core.risk.insurance_groups import InsuranceConfig
 
 SERVE = VenueConfig(mark_source=PriceSource.FEED)
 CUSTOM = VenueConfig(

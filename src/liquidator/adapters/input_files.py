@@ -26,7 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from liquidator.core.fixed import DECIMALS, PrecisionError, parse_raw
+from liquidator.core.money.fixed import DECIMALS, PrecisionError, parse_raw
 
 MAX_JSON_BYTES = 64 * 2**20
 MAX_JSON_DEPTH = 64

@@ -11,13 +11,13 @@ from typing import Any
 from liquidator.api import precision
 from liquidator.api.views import d
 from liquidator.app.live_exchange import LiveExchange
-from liquidator.core.accounts import AccountState, PositionState
-from liquidator.core.fixed import SCALE
-from liquidator.core.margin_unit import boundary_price, position_figures
-from liquidator.core.position import MarginType, PositionSide
-from liquidator.core.pretrade import Figures, figures, open_order_margin, position_margin
-from liquidator.core.units import balance_without, unit, unit_key
-from liquidator.core.venue import SymbolState, Venue
+from liquidator.core.exchange.account_state import AccountState, PositionState
+from liquidator.core.exchange.venue import SymbolState, Venue
+from liquidator.core.margin.position import MarginType, PositionSide
+from liquidator.core.margin.pretrade import Figures, figures, open_order_margin, position_margin
+from liquidator.core.margin.unit import boundary_price, position_figures
+from liquidator.core.money.fixed import SCALE
+from liquidator.core.risk.venue_units import balance_without, unit, unit_key
 
 
 def _cross_wallet(f: Figures, live: LiveExchange) -> dict[str, Any]:

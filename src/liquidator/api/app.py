@@ -47,11 +47,11 @@ from liquidator.app.exchange import Exchange
 from liquidator.app.journal import Journal, MemoryJournal
 from liquidator.app.keys import KeyStore, MemoryKeyStore
 from liquidator.app.live_exchange import Clock, LiveExchange, SimulatedClock
-from liquidator.core.commands import SetIndexPrice, SetMarkPrice
-from liquidator.core.fixed import SCALE, Price
-from liquidator.core.market import Market
-from liquidator.core.market_maker import MarketMakerConfig
-from liquidator.core.venue import PriceSource, VenueConfig
+from liquidator.core.contracts.market import Market
+from liquidator.core.exchange.commands import SetIndexPrice, SetMarkPrice
+from liquidator.core.exchange.maker_quotes import MarketMakerConfig
+from liquidator.core.exchange.venue import PriceSource, VenueConfig
+from liquidator.core.money.fixed import SCALE, Price
 from liquidator.web import pages
 
 log = logging.getLogger("liquidator.api")

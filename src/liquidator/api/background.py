@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING
 from liquidator.adapters.marketdata.klines import read_klines
 from liquidator.api import countdown
 from liquidator.api.server import Server
-from liquidator.core.commands import AdvanceTime, SetIndexPrice, SetMarkPrice
-from liquidator.core.fixed import Price
-from liquidator.core.price_path import kline_path
-from liquidator.core.venue import PriceSource
+from liquidator.core.exchange.commands import AdvanceTime, SetIndexPrice, SetMarkPrice
+from liquidator.core.exchange.venue import PriceSource
+from liquidator.core.money.fixed import Price
+from liquidator.core.pricing.kline_path import kline_path
 
 if TYPE_CHECKING:
     from liquidator.api.app import Settings

@@ -16,7 +16,7 @@ from weakref import WeakKeyDictionary
 from liquidator.api.errors import invalid
 from liquidator.api.routes_market import SYMBOL, symbol_state
 from liquidator.api.routing import Call, Param, Route, Security
-from liquidator.core.commands import CancelAllOrders
+from liquidator.core.exchange.commands import CancelAllOrders
 
 if TYPE_CHECKING:
     from liquidator.api.server import Server

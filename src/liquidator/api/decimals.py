@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from liquidator.api.precision import fixed, symbol_places
-from liquidator.core.instrument import Instrument
+from liquidator.core.contracts.instrument import Instrument
 
 
 @dataclass(frozen=True, slots=True)

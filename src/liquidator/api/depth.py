@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from liquidator.api.decimals import SymbolDecimals
-from liquidator.core.book import Book, BookSide
+from liquidator.core.exchange.book import Book, BookSide
 
 DEFAULT_SPEED_MS = 250  # "<symbol>@depth" without a speed: 250 ms
 SPEEDS_MS = (0, 100, 250, 500)

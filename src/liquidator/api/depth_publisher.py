@@ -13,7 +13,7 @@ from typing import Any
 
 from liquidator.api.decimals import symbol_decimals
 from liquidator.api.depth import PARTIAL_LEVELS, DepthFeed, DepthStream, depth_key, parse_depth
-from liquidator.core.venue import Venue
+from liquidator.core.exchange.venue import Venue
 
 Emit = Callable[[str, dict[str, Any]], None]
 

@@ -5,7 +5,7 @@ Only the API layer knows Binance's codes: the engine refuses with a stable ``Rej
 
 from __future__ import annotations
 
-from liquidator.core.events import Rejection, RejectReason
+from liquidator.core.exchange.events import Rejection, RejectReason
 
 
 class BinanceError(Exception):

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 from liquidator.api import market_streams as payloads
 from liquidator.app.force_orders import force_order_event
 from liquidator.app.market_history import INTERVALS_MS, Bar
-from liquidator.core.events import Event, PositionLiquidated, TradeExecuted
-from liquidator.core.fixed import parse_raw
+from liquidator.core.exchange.events import Event, PositionLiquidated, TradeExecuted
+from liquidator.core.money.fixed import parse_raw
 
 if TYPE_CHECKING:
     from liquidator.api.streams import Hub

@@ -12,8 +12,8 @@ from liquidator.api.decimals import SymbolDecimals
 from liquidator.api.precision import fixed, mark
 from liquidator.api.views import d16
 from liquidator.app.market_history import Bar
-from liquidator.core.events import TradeExecuted
-from liquidator.core.venue import SymbolState
+from liquidator.core.exchange.events import TradeExecuted
+from liquidator.core.exchange.venue import SymbolState
 
 
 def trade(event: TradeExecuted, decimals: SymbolDecimals) -> dict[str, Any]:

@@ -18,8 +18,8 @@ from typing import TypeVar
 from liquidator.api.errors import BinanceError
 from liquidator.api.params import DECIMAL, Params
 from liquidator.api.precision import symbol_places
-from liquidator.core.instrument import Instrument
-from liquidator.core.orders import OrderType, Side, TimeInForce
+from liquidator.core.contracts.instrument import Instrument
+from liquidator.core.exchange.orders import OrderType, Side, TimeInForce
 
 E = TypeVar("E", bound=Enum)
 

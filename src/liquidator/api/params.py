@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 from liquidator.api.errors import ILLEGAL_CHARS, BinanceError, invalid, mandatory
-from liquidator.core.fixed import Amount, Fixed, PrecisionError
+from liquidator.core.money.fixed import Amount, Fixed, PrecisionError
 
 F = TypeVar("F", bound=Fixed | Amount)
 E = TypeVar("E", bound=Enum)

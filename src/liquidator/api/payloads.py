@@ -5,8 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from liquidator.api.views import d, d16
-from liquidator.core.events import Event, OrderAccepted, OrderClosed, OrderTraded, TradeExecuted
-from liquidator.core.orders import Order, OrderType
+from liquidator.core.exchange.events import (
+    Event,
+    OrderAccepted,
+    OrderClosed,
+    OrderTraded,
+    TradeExecuted,
+)
+from liquidator.core.exchange.orders import Order, OrderType
 
 
 def kline(event: TradeExecuted, bar: Any, interval: str, ms: int) -> dict[str, Any]:

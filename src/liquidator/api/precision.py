@@ -17,7 +17,7 @@ import json
 from functools import cache
 from importlib import resources
 
-from liquidator.core.scaled import trim_raw
+from liquidator.core.money.scaled import trim_raw
 
 MARK_PLACES = 8
 

@@ -18,7 +18,7 @@ from liquidator.api.errors import invalid
 from liquidator.api.routes_market import LIMIT, RANGE, limit, symbol_state
 from liquidator.api.routing import Call, Param, Route, Security
 from liquidator.app.insurance import adl_quantiles
-from liquidator.core.accounts import AccountState
+from liquidator.core.exchange.account_state import AccountState
 
 SIGNED = Security.SIGNED
 INCOME_TYPES = ("TRANSFER", "REALIZED_PNL", "FUNDING_FEE", "COMMISSION", "INSURANCE_CLEAR")

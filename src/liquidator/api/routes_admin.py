@@ -21,7 +21,7 @@ from liquidator.app.keys import (
     ed25519_public_key,
 )
 from liquidator.app.live_exchange import SimulatedClock
-from liquidator.core.commands import (
+from liquidator.core.exchange.commands import (
     AdvanceTime,
     Deposit,
     OpenAccount,
@@ -29,9 +29,9 @@ from liquidator.core.commands import (
     SetMarkPrice,
     Withdraw,
 )
-from liquidator.core.fixed import SCALE, Amount, Price
-from liquidator.core.insurance import is_fund
-from liquidator.core.venue import PriceSource
+from liquidator.core.exchange.venue import PriceSource
+from liquidator.core.money.fixed import SCALE, Amount, Price
+from liquidator.core.risk.insurance_groups import is_fund
 
 ADMIN = Security.ADMIN
 ACCOUNT = Param("account", required=True)

@@ -23,9 +23,9 @@ from liquidator.api.errors import BinanceError, invalid, mandatory
 from liquidator.api.params import Params, load_json
 from liquidator.api.routes_market import SYMBOL, symbol_state
 from liquidator.api.routing import Call, Param, Route, Security
-from liquidator.core.commands import CancelOrder, PlaceOrder
-from liquidator.core.fixed import Price, Qty
-from liquidator.core.orders import Order, OrderType
+from liquidator.core.exchange.commands import CancelOrder, PlaceOrder
+from liquidator.core.exchange.orders import Order, OrderType
+from liquidator.core.money.fixed import Price, Qty
 
 MAX_BATCH = 5
 MAX_CANCELS = 10

@@ -15,9 +15,9 @@ from liquidator.api import views
 from liquidator.api.limits import DEFAULT_ORDERS_PER_10S, DEFAULT_ORDERS_PER_MINUTE
 from liquidator.api.routes_market import OPTIONAL_SYMBOL, SYMBOL, optional_states, symbol_state
 from liquidator.api.routing import Call, Route, Security
-from liquidator.core.accounts import AccountState
-from liquidator.core.position import MarginType
-from liquidator.core.venue import SymbolState
+from liquidator.core.exchange.account_state import AccountState
+from liquidator.core.exchange.venue import SymbolState
+from liquidator.core.margin.position import MarginType
 
 SIGNED = Security.SIGNED
 

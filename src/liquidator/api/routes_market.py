@@ -10,7 +10,7 @@ from liquidator.api.routing import Call, Param, Route, Security
 from liquidator.api.views import d16
 from liquidator.app.insurance import insurance_balance as insurance_fund_balance
 from liquidator.app.market_history import INTERVALS_MS, LAST, MARK, weighted_average
-from liquidator.core.venue import SymbolState
+from liquidator.core.exchange.venue import SymbolState
 
 SYMBOL = Param("symbol", required=True)
 OPTIONAL_SYMBOL = Param("symbol")

@@ -26,7 +26,7 @@ from liquidator.api.routes_market import (
 )
 from liquidator.api.routing import Call, Param, Route, Security
 from liquidator.app.market_history import INDEX, LAST
-from liquidator.core.venue import SymbolState
+from liquidator.core.exchange.venue import SymbolState
 
 RECENT = 1000
 

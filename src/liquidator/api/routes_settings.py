@@ -8,14 +8,14 @@ from liquidator.api import views
 from liquidator.api.errors import invalid
 from liquidator.api.routes_market import SYMBOL, symbol_state
 from liquidator.api.routing import Call, Param, Route, Security
-from liquidator.core.commands import (
+from liquidator.core.exchange.commands import (
     ModifyIsolatedMargin,
     SetLeverage,
     SetMarginType,
     SetPositionMode,
 )
-from liquidator.core.fixed import Amount
-from liquidator.core.position import MarginType, PositionSide
+from liquidator.core.margin.position import MarginType, PositionSide
+from liquidator.core.money.fixed import Amount
 
 POSITION_SIDE = Param("positionSide", enum=("BOTH", "LONG", "SHORT"))
 

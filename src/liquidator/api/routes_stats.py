@@ -27,10 +27,10 @@ from liquidator.api.routes_market import RANGE, SYMBOL, symbol_state
 from liquidator.api.routes_quotes import open_interest_of
 from liquidator.api.routing import Call, Param, Route
 from liquidator.app.market_history import INTERVALS_MS
-from liquidator.core.accounts import AccountState
-from liquidator.core.pretrade import figures
-from liquidator.core.scaled import SCALE
-from liquidator.core.venue import SymbolState
+from liquidator.core.exchange.account_state import AccountState
+from liquidator.core.exchange.venue import SymbolState
+from liquidator.core.margin.pretrade import figures
+from liquidator.core.money.scaled import SCALE
 
 PERIODS = ("5m", "15m", "30m", "1h", "2h", "4h", "6h", "12h", "1d")
 TOP_SHARE = Fraction(1, 5)

@@ -14,20 +14,20 @@ from liquidator.api.errors import (
 from liquidator.api.routes_market import LIMIT, RANGE, SYMBOL, limit, symbol_state
 from liquidator.api.routing import Call, Param, Route, Security
 from liquidator.app.history_filter import Window
-from liquidator.core.commands import (
+from liquidator.core.exchange.commands import (
     CancelAllOrders,
     CancelOrder,
     PlaceOrder,
 )
-from liquidator.core.events import OrderAccepted
-from liquidator.core.fixed import Price, Qty, Rate
-from liquidator.core.orders import (
+from liquidator.core.exchange.events import OrderAccepted
+from liquidator.core.exchange.orders import (
     Order,
     OrderType,
     SelfTradePrevention,
     WorkingType,
 )
-from liquidator.core.position import PositionSide
+from liquidator.core.margin.position import PositionSide
+from liquidator.core.money.fixed import Price, Qty, Rate
 
 SIDE = Param("side", required=True, enum=("BUY", "SELL"))
 POSITION_SIDE = Param("positionSide", enum=("BOTH", "LONG", "SHORT"))

@@ -18,11 +18,11 @@ from liquidator.api.routes_market import optional_states
 from liquidator.api.routing import Call, Param, Route, Security
 from liquidator.api.views import d
 from liquidator.app.live_exchange import LiveExchange
-from liquidator.core.accounts import AccountState, PositionState
-from liquidator.core.fixed import SCALE
-from liquidator.core.margin_unit import bankruptcy_price
-from liquidator.core.units import balance_without, unit, unit_key
-from liquidator.core.venue import SymbolState, Venue
+from liquidator.core.exchange.account_state import AccountState, PositionState
+from liquidator.core.exchange.venue import SymbolState, Venue
+from liquidator.core.margin.unit import bankruptcy_price
+from liquidator.core.money.fixed import SCALE
+from liquidator.core.risk.venue_units import balance_without, unit, unit_key
 
 
 def _states(call: Call) -> list[SymbolState]:

@@ -33,9 +33,9 @@ from liquidator.api.streams import Hub
 from liquidator.app.journal import JournalError, JournalUnavailable
 from liquidator.app.keys import KeyStore
 from liquidator.app.live_exchange import LiveExchange
-from liquidator.core.commands import Command, OpenAccount
+from liquidator.core.contracts.market import Market
 from liquidator.core.engine import Outcome
-from liquidator.core.market import Market
+from liquidator.core.exchange.commands import Command, OpenAccount
 
 log = logging.getLogger("liquidator.api")
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from liquidator.api import market_streams as payloads
 from liquidator.app.market_history import INTERVALS_MS
-from liquidator.core.pricing import funding_rate
+from liquidator.core.pricing.updates import funding_rate
 
 if TYPE_CHECKING:
     from liquidator.api.streams import Hub

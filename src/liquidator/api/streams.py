@@ -27,8 +27,8 @@ from liquidator.api.market_publisher import MarketPublisher
 from liquidator.api.stream_clock import StreamClock
 from liquidator.api.stream_names import is_served, normalise
 from liquidator.api.user_stream import UserStream
-from liquidator.core.events import Event
-from liquidator.core.ledger import LedgerPosted
+from liquidator.core.exchange.events import Event
+from liquidator.core.exchange.ledger import LedgerPosted
 
 if TYPE_CHECKING:
     from liquidator.api.server import Server

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from liquidator.api.payloads import algo_update, order_update
 from liquidator.api.views import d
-from liquidator.core.events import (
+from liquidator.core.exchange.events import (
     Event,
     MarginCallIssued,
     OrderAccepted,
@@ -26,14 +26,14 @@ from liquidator.core.events import (
     OrderTriggered,
     PositionChanged,
 )
-from liquidator.core.ledger import EntryKind, LedgerPosted
-from liquidator.core.margin_unit import position_figures
-from liquidator.core.orders import OrderType
-from liquidator.core.position import MarginType
+from liquidator.core.exchange.ledger import EntryKind, LedgerPosted
+from liquidator.core.exchange.orders import OrderType
+from liquidator.core.margin.position import MarginType
+from liquidator.core.margin.unit import position_figures
 
 if TYPE_CHECKING:
     from liquidator.api.server import Server
-    from liquidator.core.accounts import AccountState
+    from liquidator.core.exchange.account_state import AccountState
 
 FORCED = (OrderType.LIQUIDATION, OrderType.ADL)  # told by their fills only (x=CALCULATED)
 TRANSFERS = (EntryKind.DEPOSIT, EntryKind.WITHDRAW)  # what ``bc`` counts

@@ -11,11 +11,11 @@ from typing import Any
 from liquidator.api import precision
 from liquidator.app.live_exchange import LiveExchange
 from liquidator.app.market_history import Bar
-from liquidator.core.fixed import SCALE, trim_raw
-from liquidator.core.instrument import Instrument
-from liquidator.core.orders import Order, OrderType
-from liquidator.core.pricing import funding_rate
-from liquidator.core.venue import SymbolState, Venue
+from liquidator.core.contracts.instrument import Instrument
+from liquidator.core.exchange.orders import Order, OrderType
+from liquidator.core.exchange.venue import SymbolState, Venue
+from liquidator.core.money.fixed import SCALE, trim_raw
+from liquidator.core.pricing.updates import funding_rate
 
 ORDER_TYPES = [
     "LIMIT",

@@ -36,11 +36,11 @@ from liquidator.app.journal import (
 )
 from liquidator.app.json_text import compact
 from liquidator.app.venue_config import venue_config_of
-from liquidator.core.codec import decode_command, encode, encode_events
-from liquidator.core.commands import Command
+from liquidator.core.contracts.market import Market
 from liquidator.core.engine import Engine, Outcome
-from liquidator.core.market import Market
-from liquidator.core.venue import VenueConfig
+from liquidator.core.exchange.codec import decode_command, encode, encode_events
+from liquidator.core.exchange.commands import Command
+from liquidator.core.exchange.venue import VenueConfig
 
 log = logging.getLogger("liquidator.journal")
 REFUSAL_WINDOW_S = 1.0

@@ -18,8 +18,8 @@ from liquidator.app.force_orders import ForceOrder, ForceOrders
 from liquidator.app.history_filter import Window
 from liquidator.app.income import income_of
 from liquidator.app.journal import Journal
-from liquidator.core.codec import decode_event, record_type
-from liquidator.core.events import (
+from liquidator.core.exchange.codec import decode_event, record_type
+from liquidator.core.exchange.events import (
     AutoDeleveraged,
     Event,
     LeverageChanged,
@@ -31,9 +31,9 @@ from liquidator.core.events import (
     PositionLiquidated,
     PricesUpdated,
 )
-from liquidator.core.ledger import LedgerPosted
-from liquidator.core.orders import ExpiryReason
-from liquidator.core.position import MarginType
+from liquidator.core.exchange.ledger import LedgerPosted
+from liquidator.core.exchange.orders import ExpiryReason
+from liquidator.core.margin.position import MarginType
 from liquidator.postmortem.records import (
     Evidence,
     Fill,

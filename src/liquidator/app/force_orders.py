@@ -16,15 +16,15 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from liquidator.app.history_filter import Window
-from liquidator.core.events import (
+from liquidator.core.exchange.events import (
     AutoDeleveraged,
     Event,
     OrderAccepted,
     OrderTraded,
     PositionLiquidated,
 )
-from liquidator.core.fixed import SCALE, trim_raw
-from liquidator.core.orders import OrderType
+from liquidator.core.exchange.orders import OrderType
+from liquidator.core.money.fixed import SCALE, trim_raw
 
 LIQUIDATION = "LIQUIDATION"
 ADL = "ADL"

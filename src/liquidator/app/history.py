@@ -32,9 +32,9 @@ from liquidator.app.insurance import FundHistory, FundLevel, FundMovement, FundS
 from liquidator.app.journal import Journal, JournalError, JournalRecord
 from liquidator.app.market_history import Bar, MarketHistory, MarketStore
 from liquidator.app.order_history import Fill, OrderHistory, OrderStore
-from liquidator.core.codec import decode_event, record_type
-from liquidator.core.events import Event, FundingSettled, TradeExecuted
-from liquidator.core.orders import Order
+from liquidator.core.exchange.codec import decode_event, record_type
+from liquidator.core.exchange.events import Event, FundingSettled, TradeExecuted
+from liquidator.core.exchange.orders import Order
 
 log = logging.getLogger("liquidator.history")
 

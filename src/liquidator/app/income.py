@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from liquidator.app.history_filter import Window, is_served
-from liquidator.core.events import Event
-from liquidator.core.fixed import trim_raw
-from liquidator.core.ledger import EntryKind, LedgerPosted
+from liquidator.core.exchange.events import Event
+from liquidator.core.exchange.ledger import EntryKind, LedgerPosted
+from liquidator.core.money.fixed import trim_raw
 
 INCOME_TYPES = {
     EntryKind.DEPOSIT: "TRANSFER",

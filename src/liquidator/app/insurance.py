@@ -15,12 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from liquidator.core.events import Event
-from liquidator.core.fixed import trim_raw
-from liquidator.core.insurance import is_fund
-from liquidator.core.ledger import LedgerPosted
-from liquidator.core.position import MarginType, PositionSide
-from liquidator.core.venue import Venue
+from liquidator.core.exchange.events import Event
+from liquidator.core.exchange.ledger import LedgerPosted
+from liquidator.core.exchange.venue import Venue
+from liquidator.core.margin.position import MarginType, PositionSide
+from liquidator.core.money.fixed import trim_raw
+from liquidator.core.risk.insurance_groups import is_fund
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,9 +16,9 @@ from typing import Protocol
 from liquidator.app.exchange import replay, restore_snapshot
 from liquidator.app.journal import JournalError, JournalRecord, Snapshot
 from liquidator.app.venue_config import venue_config_of
+from liquidator.core.contracts.market import Market
 from liquidator.core.engine import Engine
-from liquidator.core.market import Market
-from liquidator.core.venue import VenueConfig
+from liquidator.core.exchange.venue import VenueConfig
 
 
 class VerifiableJournal(Protocol):

@@ -20,10 +20,10 @@ from liquidator.app.income import IncomeHistory
 from liquidator.app.insurance import FundHistory
 from liquidator.app.market_history import MarketHistory
 from liquidator.app.order_history import OrderHistory
-from liquidator.core.commands import Command
 from liquidator.core.engine import Outcome
-from liquidator.core.events import Event
-from liquidator.core.venue import Venue
+from liquidator.core.exchange.commands import Command
+from liquidator.core.exchange.events import Event
+from liquidator.core.exchange.venue import Venue
 
 Listener = Callable[[list[Event]], None]
 

@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from liquidator.core.events import Event, FundingSettled, PricesUpdated, TradeExecuted
-from liquidator.core.fixed import SCALE
+from liquidator.core.exchange.events import Event, FundingSettled, PricesUpdated, TradeExecuted
+from liquidator.core.money.fixed import SCALE
 
 MINUTE_MS = 60_000
 DAY_MS = 1440 * MINUTE_MS

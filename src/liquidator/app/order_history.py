@@ -18,14 +18,14 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from liquidator.app.history_filter import Window, is_served
-from liquidator.core.events import (
+from liquidator.core.exchange.events import (
     Event,
     OrderAccepted,
     OrderClosed,
     OrderTraded,
     OrderTriggered,
 )
-from liquidator.core.orders import ExpiryReason, Order, OrderStatus
+from liquidator.core.exchange.orders import ExpiryReason, Order, OrderStatus
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from liquidator.app.probability import YEAR_MS, first_passage
-from liquidator.core.margin_unit import IntTiers, boundary_price
-from liquidator.core.scaled import SCALE
-from liquidator.core.tiers import BracketTable
+from liquidator.core.contracts.brackets import BracketTable
+from liquidator.core.margin.unit import IntTiers, boundary_price
+from liquidator.core.money.scaled import SCALE
 
 MINUTE_MS = 60_000
 BLOCK_MINUTES = 60

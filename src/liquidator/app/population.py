@@ -15,7 +15,8 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from liquidator.core.commands import (
+from liquidator.core.contracts.instrument import Instrument
+from liquidator.core.exchange.commands import (
     Command,
     Deposit,
     OpenAccount,
@@ -23,10 +24,9 @@ from liquidator.core.commands import (
     SetLeverage,
     SetMarginType,
 )
-from liquidator.core.fixed import SCALE, Amount, Price, Qty
-from liquidator.core.instrument import Instrument
-from liquidator.core.orders import OrderType, Side, TimeInForce, WorkingType
-from liquidator.core.position import MarginType
+from liquidator.core.exchange.orders import OrderType, Side, TimeInForce, WorkingType
+from liquidator.core.margin.position import MarginType
+from liquidator.core.money.fixed import SCALE, Amount, Price, Qty
 
 HOUSE = "house"
 

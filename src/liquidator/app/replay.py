@@ -28,16 +28,16 @@ from liquidator.app.population import (
     house_commands,
     opening_commands,
 )
-from liquidator.core.adl import AdlPolicy
-from liquidator.core.commands import (
+from liquidator.core.contracts.market import Market
+from liquidator.core.engine import Engine
+from liquidator.core.exchange.commands import (
     CancelAllOrders,
     Command,
     SetFundingRate,
     SetIndexPrice,
     SetMarkPrice,
 )
-from liquidator.core.engine import Engine
-from liquidator.core.events import (
+from liquidator.core.exchange.events import (
     AutoDeleveraged,
     Event,
     FundingSettled,
@@ -47,14 +47,14 @@ from liquidator.core.events import (
     PricesUpdated,
     TradeExecuted,
 )
-from liquidator.core.fixed import SCALE, Price, Rate
-from liquidator.core.insurance import InsuranceConfig
-from liquidator.core.margin_unit import trigger_price
-from liquidator.core.market import Market
-from liquidator.core.market_maker import MarketMakerConfig
-from liquidator.core.price_path import kline_path
-from liquidator.core.units import unit, unit_figures, unit_key
-from liquidator.core.venue import FeeSchedule, PriceSource, VenueConfig
+from liquidator.core.exchange.maker_quotes import MarketMakerConfig
+from liquidator.core.exchange.venue import FeeSchedule, PriceSource, VenueConfig
+from liquidator.core.margin.unit import trigger_price
+from liquidator.core.money.fixed import SCALE, Price, Rate
+from liquidator.core.pricing.kline_path import kline_path
+from liquidator.core.risk.adl_ranking import AdlPolicy
+from liquidator.core.risk.insurance_groups import InsuranceConfig
+from liquidator.core.risk.venue_units import unit, unit_figures, unit_key
 
 Tick = tuple[int, str, int]  # (ms, symbol, price raw)
 LEVERAGE_BUCKETS = ((1, 5), (6, 10), (11, 25), (26, 50), (51, 125))

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from liquidator.app.replay import ReplayResult
-from liquidator.core.fixed import SCALE
+from liquidator.core.money.fixed import SCALE
 from liquidator.web import palette
 
 WIDTH, HEIGHT = 1100, 280

@@ -20,7 +20,7 @@ import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from liquidator.core.fixed import SCALE
+from liquidator.core.money.fixed import SCALE
 
 Tick = tuple[int, str, int]
 START_MS = 1_704_067_200_000  # 2024-01-01 00:00 UTC

@@ -17,15 +17,15 @@ from dataclasses import dataclass, field
 from liquidator.app.exchange import Exchange
 from liquidator.app.journal import Journal, JournalError
 from liquidator.app.workload import Workload, WorkloadConfig
-from liquidator.core.codec import encode
-from liquidator.core.commands import Command
+from liquidator.core.contracts.market import Market
 from liquidator.core.engine import Engine, Outcome
-from liquidator.core.events import LiquidationTriggered, TradeExecuted
-from liquidator.core.fixed import SCALE
-from liquidator.core.ledger import EXTERNAL
-from liquidator.core.market import Market
-from liquidator.core.market_maker import MarketMakerConfig
-from liquidator.core.venue import VenueConfig
+from liquidator.core.exchange.codec import encode
+from liquidator.core.exchange.commands import Command
+from liquidator.core.exchange.events import LiquidationTriggered, TradeExecuted
+from liquidator.core.exchange.ledger import EXTERNAL
+from liquidator.core.exchange.maker_quotes import MarketMakerConfig
+from liquidator.core.exchange.venue import VenueConfig
+from liquidator.core.money.fixed import SCALE
 
 SESSION_CONFIG = VenueConfig(market_maker=MarketMakerConfig())
 

@@ -17,13 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from liquidator.core.account import Account
-from liquidator.core.fixed import Amount, Price, Rate
-from liquidator.core.position import Position
-from liquidator.core.risk import assess_account
-from liquidator.core.scaled import Rounding
-from liquidator.core.stress import stress
-from liquidator.core.tiers import BracketTable
+from liquidator.core.contracts.brackets import BracketTable
+from liquidator.core.margin.account import Account
+from liquidator.core.margin.account_risk import assess_account
+from liquidator.core.margin.position import Position
+from liquidator.core.margin.stress import stress
+from liquidator.core.money.fixed import Amount, Price, Rate
+from liquidator.core.money.scaled import Rounding
 
 PRECISION = Fraction(1, 10_000)
 

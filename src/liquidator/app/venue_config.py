@@ -5,9 +5,9 @@ and funding sources, fees, the insurance funds...). The journal keeps it beside 
 (``Journal.venue_config``): readers (``journal verify``, ``journal``, ``explain``) take it from
 there, and a writer opening the journal with another configuration is refused in one line.
 
-The text is every field of :class:`~liquidator.core.venue.VenueConfig`, nested configurations as
-objects, enums as their values, tuples as lists; decoding is strict (every field present, of its
-type), so an edited or truncated text is refused rather than guessed at.
+The text is every field of :class:`~liquidator.core.exchange.venue.VenueConfig`, nested
+configurations as objects, enums as their values, tuples as lists; decoding is strict (every
+field present, of its type), so an edited or truncated text is refused rather than guessed at.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Any, Protocol, TypeVar
 
 from liquidator.app.journal import JournalError
 from liquidator.app.json_text import compact
-from liquidator.core.market_maker import MarketMakerConfig
-from liquidator.core.venue import VenueConfig
+from liquidator.core.exchange.maker_quotes import MarketMakerConfig
+from liquidator.core.exchange.venue import VenueConfig
 
 T = TypeVar("T")
 # Fields whose default is None: the type they hold when set.

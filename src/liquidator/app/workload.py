@@ -11,7 +11,8 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from liquidator.core.commands import (
+from liquidator.core.contracts.market import Market
+from liquidator.core.exchange.commands import (
     CancelOrder,
     Command,
     Deposit,
@@ -21,10 +22,9 @@ from liquidator.core.commands import (
     SetLeverage,
     SetMarginType,
 )
-from liquidator.core.fixed import SCALE, Amount, Price, Qty, Rate
-from liquidator.core.market import Market
-from liquidator.core.orders import OrderType, Side, TimeInForce, WorkingType
-from liquidator.core.position import MarginType
+from liquidator.core.exchange.orders import OrderType, Side, TimeInForce, WorkingType
+from liquidator.core.margin.position import MarginType
+from liquidator.core.money.fixed import SCALE, Amount, Price, Qty, Rate
 
 #: 2024-03-01 07:50 UTC: the first funding settlement falls ten minutes into a session.
 DEFAULT_START_MS = 1_709_279_400_000

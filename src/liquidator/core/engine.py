@@ -15,8 +15,9 @@ from typing import Any, Final
 
 from mypy_extensions import mypyc_attr
 
-from liquidator.core import account_settings, order_entry, pricing, risk_sweep
-from liquidator.core.commands import (
+from liquidator.core.contracts.market import Market
+from liquidator.core.exchange import account_commands, order_entry
+from liquidator.core.exchange.commands import (
     AdvanceTime,
     CancelAllOrders,
     CancelOrder,
@@ -33,13 +34,14 @@ from liquidator.core.commands import (
     SetPositionMode,
     Withdraw,
 )
-from liquidator.core.events import Event, Rejected, Rejection, RejectReason
-from liquidator.core.insurance_fund import open_funds
-from liquidator.core.liquidity import open_market_maker
-from liquidator.core.market import Market
-from liquidator.core.scaled import SCALE
-from liquidator.core.snapshot import restore_venue
-from liquidator.core.venue import PriceSource, SymbolState, Venue, VenueConfig
+from liquidator.core.exchange.events import Event, Rejected, Rejection, RejectReason
+from liquidator.core.exchange.maker_account import open_market_maker
+from liquidator.core.exchange.snapshot import restore_venue
+from liquidator.core.exchange.venue import PriceSource, SymbolState, Venue, VenueConfig
+from liquidator.core.money.scaled import SCALE
+from liquidator.core.pricing import updates
+from liquidator.core.risk import sweep
+from liquidator.core.risk.insurance_fund import open_funds
 
 
 @mypyc_attr(acyclic=True, free_list_len=1)
@@ -88,16 +90,16 @@ class Engine:
         out: list[Event] = []
         venue = self.venue
         venue.risk.begin()
-        pricing.advance(venue, now_ms, out)
+        updates.advance(venue, now_ms, out)
         handler = _HANDLERS.get(type(command))
         if handler is None:
             raise TypeError(f"not a command: {command!r}")
         try:
             handler(venue, command, out)
         except Rejected as refused:
-            risk_sweep.sweep(venue, out)  # what the clock moved before the refusal
+            sweep.sweep(venue, out)  # what the clock moved before the refusal
             return Outcome(out, refused.rejection)
-        risk_sweep.sweep(venue, out)
+        sweep.sweep(venue, out)
         return Outcome(out)
 
     def state(self) -> dict[str, Any]:
@@ -122,9 +124,9 @@ def _place(venue: Venue, command: PlaceOrder, out: list[Event]) -> None:
     last, mark = (state.last_price, state.mark_price) if state else (0, 0)
     order_entry.place_order(venue, command, out)
     # Without a trade no price input moved: the mark follows the clock only at the sample
-    # ticks (``pricing.advance``), as Binance publishes it on a schedule, not per order.
+    # ticks (``updates.advance``), as Binance publishes it on a schedule, not per order.
     if state is not None and state.last_price != last:
-        pricing.settle_prices(venue, state, out, mark_before=mark, last_before=last)
+        updates.settle_prices(venue, state, out, mark_before=mark, last_before=last)
 
 
 def _set_index(venue: Venue, command: SetIndexPrice, out: list[Event]) -> None:
@@ -145,7 +147,7 @@ def _set_mark(venue: Venue, command: SetMarkPrice, out: list[Event]) -> None:
     _positive(command.price.raw, "mark price")
     mark, last = state.mark_price, state.last_price
     state.mark_price = command.price.raw
-    pricing.settle_prices(venue, state, out, mark_before=mark, last_before=last)
+    updates.settle_prices(venue, state, out, mark_before=mark, last_before=last)
 
 
 def _set_funding_rate(venue: Venue, command: SetFundingRate, out: list[Event]) -> None:
@@ -166,9 +168,9 @@ def _settle_and_publish(
 ) -> None:
     """Settle the prices after an input changed; publish them even when none of them moved."""
     count = len(out)
-    pricing.settle_prices(venue, state, out, mark_before=mark, last_before=last)
+    updates.settle_prices(venue, state, out, mark_before=mark, last_before=last)
     if len(out) == count:
-        out.append(pricing.prices_event(venue, state))
+        out.append(updates.prices_event(venue, state))
 
 
 def _nothing(venue: Venue, command: AdvanceTime, out: list[Event]) -> None:
@@ -181,13 +183,13 @@ def _positive(raw: int, name: str) -> None:
 
 
 _HANDLERS: Final[dict[type, Callable[[Venue, Any, list[Event]], object]]] = {
-    OpenAccount: account_settings.open_account,
-    Deposit: account_settings.deposit,
-    Withdraw: account_settings.withdraw,
-    SetLeverage: account_settings.set_leverage,
-    SetMarginType: account_settings.set_margin_type,
-    SetPositionMode: account_settings.set_position_mode,
-    ModifyIsolatedMargin: account_settings.modify_isolated_margin,
+    OpenAccount: account_commands.open_account,
+    Deposit: account_commands.deposit,
+    Withdraw: account_commands.withdraw,
+    SetLeverage: account_commands.set_leverage,
+    SetMarginType: account_commands.set_margin_type,
+    SetPositionMode: account_commands.set_position_mode,
+    ModifyIsolatedMargin: account_commands.modify_isolated_margin,
     PlaceOrder: _place,
     CancelOrder: order_entry.cancel_order,
     CancelAllOrders: order_entry.cancel_all,

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from liquidator.core.fixed import trim_raw
-from liquidator.core.market import Market
-from liquidator.core.scaled import SCALE
+from liquidator.core.contracts.market import Market
+from liquidator.core.money.fixed import trim_raw
+from liquidator.core.money.scaled import SCALE
 from liquidator.postmortem.cases import Case, adl_orders, find_cases
 from liquidator.postmortem.checks import Difference, Prices, differences
 from liquidator.postmortem.figures import (

@@ -21,7 +21,7 @@ from binance.um_futures import UMFutures
 
 from liquidator.adapters.binance.fields import InputError
 from liquidator.adapters.binance.leverage_brackets import parse_leverage_brackets
-from liquidator.core.market import Market
+from liquidator.core.contracts.market import Market
 from liquidator.postmortem.credentials import credentials
 from liquidator.postmortem.paging import RETENTION_MS, klines, rows_in_windows
 from liquidator.postmortem.public_marks import bar

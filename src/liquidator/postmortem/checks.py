@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from liquidator.core.fixed import trim_raw
-from liquidator.core.market import Market
-from liquidator.core.scaled import SCALE2
+from liquidator.core.contracts.market import Market
+from liquidator.core.money.fixed import trim_raw
+from liquidator.core.money.scaled import SCALE2
 from liquidator.postmortem.cases import Case
 from liquidator.postmortem.records import ForcedOrder
 

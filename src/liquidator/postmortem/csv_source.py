@@ -27,7 +27,7 @@ from pathlib import Path
 
 from liquidator.adapters.input_files import InputFileError, csv_rows, printable
 from liquidator.adapters.marketdata.klines import read_klines
-from liquidator.core.market import Market
+from liquidator.core.contracts.market import Market
 from liquidator.postmortem.columns import Columns, Kind, Row, columns_of
 from liquidator.postmortem.public_marks import public_marks
 from liquidator.postmortem.records import (

@@ -10,8 +10,10 @@ bisection over that same exact check, the other symbols held at their marks.
 
 from __future__ import annotations
 
-from liquidator.core.accounts import PositionState
-from liquidator.core.margin_unit import (
+from liquidator.core.contracts.market import Market
+from liquidator.core.exchange.account_state import PositionState
+from liquidator.core.margin.position import PositionSide
+from liquidator.core.margin.unit import (
     MAX_PRICE,
     Figures,
     IntTiers,
@@ -19,9 +21,7 @@ from liquidator.core.margin_unit import (
     boundary_price,
     figures,
 )
-from liquidator.core.market import Market
-from liquidator.core.position import PositionSide
-from liquidator.core.scaled import SCALE
+from liquidator.core.money.scaled import SCALE
 from liquidator.postmortem.positions import Leg, tick_bankruptcy
 from liquidator.postmortem.records import PostmortemError
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from liquidator.core.scaled import SCALE
+from liquidator.core.money.scaled import SCALE
 from liquidator.postmortem.cases import Case
 from liquidator.postmortem.records import Fill
 

@@ -2,7 +2,7 @@
 
 A fill of signed quantity ``d`` at ``P`` against a position ``(Q, C)`` (``C`` the exact cost,
 10**-16): opening adds ``d`` and ``d * P``; closing ``c = min(|d|, |Q|)`` removes
-``ceil(C * c / |Q|)`` of the cost (``core/settlement.py``); what is left of ``d`` opens the
+``ceil(C * c / |Q|)`` of the cost (``core/exchange/settlement.py``); what is left of ``d`` opens the
 other way. An isolated position's wallet follows the same fills: its realized PnL and funding
 stay in it, the closed part hands back ``floor(wallet * c / |Q|)`` (all of it when flat) and the
 opened part brings ``ceil(opened * P / leverage)``.
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from liquidator.core.fixed import SCALE
+from liquidator.core.money.fixed import SCALE
 from liquidator.postmortem.records import Fill, Income
 
 

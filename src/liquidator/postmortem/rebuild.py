@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from liquidator.core.margin_unit import IntTiers, boundary_price
-from liquidator.core.market import Market
-from liquidator.core.scaled import SCALE
+from liquidator.core.contracts.market import Market
+from liquidator.core.margin.unit import IntTiers, boundary_price
+from liquidator.core.money.scaled import SCALE
 from liquidator.postmortem.figures import tick_of, tiers_of
 from liquidator.postmortem.positions import Leg
 from liquidator.postmortem.records import History

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import replace
 from html import escape
 
-from liquidator.core.fixed import trim_raw
-from liquidator.core.scaled import SCALE
+from liquidator.core.money.fixed import trim_raw
+from liquidator.core.money.scaled import SCALE
 from liquidator.postmortem.analysis import Liquidation, Report
 from liquidator.postmortem.loss import story_fills
 from liquidator.postmortem.report_text import liquidation_lines, report_lines

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from liquidator.core.fixed import trim_raw
-from liquidator.core.scaled import SCALE
+from liquidator.core.money.fixed import trim_raw
+from liquidator.core.money.scaled import SCALE
 from liquidator.postmortem.analysis import Liquidation, Report
 from liquidator.postmortem.records import ForcedOrder
 from liquidator.postmortem.support import support_note

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from liquidator.core.fixed import trim_raw
+from liquidator.core.money.fixed import trim_raw
 from liquidator.postmortem.analysis import Liquidation, Report
 from liquidator.postmortem.report_text import liquidation_lines, report_lines
 

@@ -9,8 +9,8 @@ all agrees with Binance's rules, what would have survived, and the rebuild plan.
 
 from __future__ import annotations
 
-from liquidator.core.fixed import trim_raw
-from liquidator.core.scaled import SCALE
+from liquidator.core.money.fixed import trim_raw
+from liquidator.core.money.scaled import SCALE
 from liquidator.postmortem.analysis import Liquidation, Report
 from liquidator.postmortem.records import ForcedOrder
 from liquidator.postmortem.report_json import executed_price, order_kinds

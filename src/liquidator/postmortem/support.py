@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from liquidator.core.fixed import trim_raw
+from liquidator.core.money.fixed import trim_raw
 
 if TYPE_CHECKING:
     from liquidator.postmortem.analysis import Liquidation

@@ -16,7 +16,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass
 
-from liquidator.core.scaled import SCALE
+from liquidator.core.money.scaled import SCALE
 from liquidator.postmortem.positions import Leg
 
 TAKER_RATE = 50_000  # 0.05% (raw), Binance USDⓈ-M's regular taker fee

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from liquidator.core.market import Market
-from liquidator.core.scaled import SCALE
+from liquidator.core.contracts.market import Market
+from liquidator.core.money.scaled import SCALE
 from liquidator.postmortem.cases import Case
 from liquidator.postmortem.figures import order_price, tick_of
 from liquidator.postmortem.positions import isolated_wallet

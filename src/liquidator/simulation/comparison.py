@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-from liquidator.core.fixed import SCALE
+from liquidator.core.money.fixed import SCALE
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,11 +15,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from liquidator.core.adl import AdlPolicy
-from liquidator.core.fixed import SCALE, Amount, Rate
-from liquidator.core.market import Market
-from liquidator.core.tiers import Bracket, BracketTable, expected_maintenance_amount
-from liquidator.core.venue import FeeSchedule
+from liquidator.core.contracts.brackets import Bracket, BracketTable, expected_maintenance_amount
+from liquidator.core.contracts.market import Market
+from liquidator.core.exchange.venue import FeeSchedule
+from liquidator.core.money.fixed import SCALE, Amount, Rate
+from liquidator.core.risk.adl_ranking import AdlPolicy
 
 USDT_TOP = 10**12  # USDT: the last tier's cap (a cap the validator needs; nobody reaches it)
 

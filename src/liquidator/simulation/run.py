@@ -16,8 +16,8 @@ from liquidator.app.collector import tune_collector
 from liquidator.app.population import PopulationConfig
 from liquidator.app.replay import Replay, ReplayConfig, ReplayResult
 from liquidator.bootstrap import bundled_market
-from liquidator.core.fixed import SCALE
-from liquidator.core.insurance import InsuranceConfig
+from liquidator.core.money.fixed import SCALE
+from liquidator.core.risk.insurance_groups import InsuranceConfig
 from liquidator.simulation.grid import RunSpec
 from liquidator.simulation.profiles import profile
 from liquidator.simulation.sources import Source

@@ -17,12 +17,12 @@ from typing import Any
 
 from liquidator.adapters.binance import fields
 from liquidator.adapters.binance.fields import InputError
-from liquidator.core.account import Account, AccountError
-from liquidator.core.fixed import Amount, Qty, Rounding
-from liquidator.core.instrument import Instrument
-from liquidator.core.market import Market
-from liquidator.core.position import MarginType, Position, PositionSide
-from liquidator.core.tiers import BracketTable
+from liquidator.core.contracts.brackets import BracketTable
+from liquidator.core.contracts.instrument import Instrument
+from liquidator.core.contracts.market import Market
+from liquidator.core.margin.account import Account, AccountError
+from liquidator.core.margin.position import MarginType, Position, PositionSide
+from liquidator.core.money.fixed import Amount, Qty, Rounding
 
 _MARGIN_TYPES = {
     "cross": MarginType.CROSS,

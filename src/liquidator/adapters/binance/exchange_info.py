@@ -12,8 +12,8 @@ from typing import Any
 
 from liquidator.adapters.binance import fields
 from liquidator.adapters.binance.fields import InputError
-from liquidator.core.fixed import Price, Qty
-from liquidator.core.instrument import ContractKind, Instrument, OrderFilters
+from liquidator.core.contracts.instrument import ContractKind, Instrument, OrderFilters
+from liquidator.core.money.fixed import Price, Qty
 
 
 def parse_exchange_info(document: Any, name: str = "exchangeInfo") -> dict[str, Instrument]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from liquidator.adapters import input_files
-from liquidator.core.fixed import Amount, Price, Qty, Rate
+from liquidator.core.money.fixed import Amount, Price, Qty, Rate
 
 
 class InputError(ValueError):

@@ -14,13 +14,13 @@ from typing import Any
 from liquidator.adapters.binance import fields
 from liquidator.adapters.binance.exchange_info import margin_asset_guess
 from liquidator.adapters.binance.fields import InputError
-from liquidator.core.fixed import Amount, Rate
-from liquidator.core.tiers import (
+from liquidator.core.contracts.brackets import (
     Bracket,
     BracketTable,
     BracketTableError,
     expected_maintenance_amount,
 )
+from liquidator.core.money.fixed import Amount, Rate
 
 AssetOf = Callable[[str], str | None]
 

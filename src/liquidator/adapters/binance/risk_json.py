@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from liquidator.core.fixed import Amount, Rate
-from liquidator.core.liquidation_price import TriggerPrice
-from liquidator.core.risk import AccountRisk, AssetTotals, PositionRisk
+from liquidator.core.margin.account_risk import AccountRisk, AssetTotals, PositionRisk
+from liquidator.core.margin.liquidation_price import TriggerPrice
+from liquidator.core.money.fixed import Amount, Rate
 
 
 def account_risk_json(risk: AccountRisk) -> dict[str, Any]:

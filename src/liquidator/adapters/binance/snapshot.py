@@ -20,9 +20,9 @@ from liquidator.adapters.binance.account_file import parse_position
 from liquidator.adapters.binance.exchange_info import parse_exchange_info
 from liquidator.adapters.binance.leverage_brackets import parse_leverage_brackets
 from liquidator.app.monitor.events import Funding, PositionKey, Snapshot
-from liquidator.core.fixed import Amount, Price, Rate
-from liquidator.core.market import Market
-from liquidator.core.position import Position, PositionSide
+from liquidator.core.contracts.market import Market
+from liquidator.core.margin.position import Position, PositionSide
+from liquidator.core.money.fixed import Amount, Price, Rate
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,8 +29,8 @@ from liquidator.app.monitor.events import (
     StreamEvent,
     WalletChanged,
 )
-from liquidator.core.fixed import Price, Qty, Rate
-from liquidator.core.position import MarginType, PositionSide
+from liquidator.core.margin.position import MarginType, PositionSide
+from liquidator.core.money.fixed import Price, Qty, Rate
 
 _MARGIN_TYPES = {"cross": MarginType.CROSS, "crossed": MarginType.CROSS}
 

@@ -18,7 +18,7 @@ from liquidator.adapters.input_files import (
     shortened,
 )
 from liquidator.adapters.marketdata.klines import time_ms
-from liquidator.core.fixed import SCALE
+from liquidator.core.money.fixed import SCALE
 
 HEADER = ("calc_time", "funding_interval_hours", "last_funding_rate")
 

@@ -26,8 +26,8 @@ from liquidator.app.insurance import FundLevel
 from liquidator.app.journal import JournalError
 from liquidator.app.market_history import BOOK, Bar
 from liquidator.app.order_history import Fill
-from liquidator.core.events import FundingSettled, TradeExecuted
-from liquidator.core.orders import Order
+from liquidator.core.exchange.events import FundingSettled, TradeExecuted
+from liquidator.core.exchange.orders import Order
 
 SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
 

@@ -15,8 +15,8 @@ from liquidator.app.history import HistoryBatch
 from liquidator.app.income import IncomeRow
 from liquidator.app.market_history import Bar
 from liquidator.app.order_history import Fill
-from liquidator.core.events import FundingSettled, TradeExecuted
-from liquidator.core.orders import Order
+from liquidator.core.exchange.events import FundingSettled, TradeExecuted
+from liquidator.core.exchange.orders import Order
 
 Row = Sequence[Any]
 

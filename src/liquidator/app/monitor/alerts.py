@@ -17,7 +17,7 @@ from typing import Any
 
 from liquidator.app.monitor.events import ForcedOrder, MarginCalled
 from liquidator.app.monitor.figures import PositionLine
-from liquidator.core.fixed import Rate
+from liquidator.core.money.fixed import Rate
 
 REARM_FRACTION = (9, 10)  # back below 90% of a ceiling (above 110% of a floor) re-arms it
 MARGIN_CALL_QUIET_MS = 10 * 60_000

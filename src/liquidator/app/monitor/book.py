@@ -18,10 +18,10 @@ from liquidator.app.monitor.events import (
     Snapshot,
     WalletChanged,
 )
-from liquidator.core.account import Account
-from liquidator.core.fixed import Amount, Price
-from liquidator.core.market import Market
-from liquidator.core.position import Position
+from liquidator.core.contracts.market import Market
+from liquidator.core.margin.account import Account
+from liquidator.core.margin.position import Position
+from liquidator.core.money.fixed import Amount, Price
 
 
 class AccountBook:

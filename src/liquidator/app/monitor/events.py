@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
 
-from liquidator.core.fixed import Amount, Price, Qty, Rate
-from liquidator.core.market import Market
-from liquidator.core.position import MarginType, Position, PositionSide
+from liquidator.core.contracts.market import Market
+from liquidator.core.margin.position import MarginType, Position, PositionSide
+from liquidator.core.money.fixed import Amount, Price, Qty, Rate
 
 PositionKey = tuple[str, PositionSide]  # (symbol, positionSide) as Binance keys a position
 

@@ -18,11 +18,11 @@ from liquidator.app.monitor.book import AccountBook
 from liquidator.app.monitor.events import Funding, PositionKey, Snapshot
 from liquidator.app.monitor.solver import AccountSolver
 from liquidator.app.monitor.volatility import sigma_distance
-from liquidator.core.account import Account
-from liquidator.core.fixed import Price, Rate
-from liquidator.core.market import Market
-from liquidator.core.position import PositionSide
-from liquidator.core.risk import AccountRisk, PositionRisk, assess_account
+from liquidator.core.contracts.market import Market
+from liquidator.core.margin.account import Account
+from liquidator.core.margin.account_risk import AccountRisk, PositionRisk, assess_account
+from liquidator.core.margin.position import PositionSide
+from liquidator.core.money.fixed import Price, Rate
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,19 +18,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from liquidator.core.account import Account
-from liquidator.core.fixed import Amount, Rate, total
-from liquidator.core.liquidation_price import (
+from liquidator.core.contracts.brackets import BracketTable
+from liquidator.core.margin.account import Account
+from liquidator.core.margin.account_risk import PositionRisk
+from liquidator.core.margin.liquidation_price import (
     LiquidationPrice,
     SharedMargin,
     TriggerPrice,
     bankruptcy_price,
     liquidation_price,
 )
-from liquidator.core.margin import PositionMargin, margin_ratio, position_margin
-from liquidator.core.position import Position, PositionSide
-from liquidator.core.risk import PositionRisk
-from liquidator.core.tiers import BracketTable
+from liquidator.core.margin.position import Position, PositionSide
+from liquidator.core.margin.position_margin import PositionMargin, margin_ratio, position_margin
+from liquidator.core.money.fixed import Amount, Rate, total
 
 _Solved = tuple[LiquidationPrice, TriggerPrice | None]
 _Shape = tuple[tuple[str, PositionSide, int, int, Amount | None], ...]

@@ -17,12 +17,12 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from liquidator.app.monitor.figures import margin_ratio, solve_accounts
-from liquidator.core.account import Account
-from liquidator.core.fixed import Amount, Price, Qty, Rate
-from liquidator.core.market import Market
-from liquidator.core.position import Position
-from liquidator.core.risk import AccountRisk, PositionRisk
-from liquidator.core.scaled import Rounding
+from liquidator.core.contracts.market import Market
+from liquidator.core.margin.account import Account
+from liquidator.core.margin.account_risk import AccountRisk, PositionRisk
+from liquidator.core.margin.position import Position
+from liquidator.core.money.fixed import Amount, Price, Qty, Rate
+from liquidator.core.money.scaled import Rounding
 
 OPERATIONS = ("add-margin", "reduce", "stop")
 

@@ -1,0 +1,1 @@
+"""What a venue lists: instruments (linear and inverse), leverage brackets, the market."""

@@ -1,0 +1,93 @@
+"""The built-in market maker: a venue-owned account that re-quotes its ladder on each mark move.
+
+It holds capital deposited at start (a deposit like any other, so funds stay conserved), is
+exempt from margin checks, and never takes liquidity: a level that would cross the book is
+skipped. Turn it off (``VenueConfig.market_maker = None``) for tests and replayed books.
+"""
+
+from __future__ import annotations
+
+from liquidator.core.exchange.account_state import AccountState
+from liquidator.core.exchange.events import Event, OrderAccepted
+from liquidator.core.exchange.ledger import EXTERNAL, EntryKind
+from liquidator.core.exchange.maker_quotes import quotes
+from liquidator.core.exchange.order_entry import cancel_all_of, rest
+from liquidator.core.exchange.orders import ExpiryReason, Order, OrderType, Side, TimeInForce
+from liquidator.core.exchange.venue import MARKET_MAKER, SymbolState, Venue
+from liquidator.core.margin.position import PositionSide
+
+
+def open_market_maker(venue: Venue, out: list[Event]) -> None:
+    """Create the market maker's account and fund it in every margin asset."""
+    if venue.config.market_maker is None or MARKET_MAKER in venue.accounts:
+        return
+    venue.accounts[MARKET_MAKER] = AccountState(MARKET_MAKER, is_system=True)
+    assets = sorted({state.instrument.margin_asset for state in venue.symbols.values()})
+    for asset in assets:
+        out.append(
+            venue.ledger.transfer(
+                EntryKind.DEPOSIT,
+                asset,
+                EXTERNAL,
+                MARKET_MAKER,
+                venue.config.market_maker_capital,
+                account=MARKET_MAKER,
+                ts_ms=venue.now_ms,
+            )
+        )
+
+
+def _still_fresh(account: AccountState, state: SymbolState, levels: int, requote_bps: int) -> bool:
+    """Tell whether the ladder is whole and centred within ``requote_bps`` of the mark."""
+    orders = account.symbols.get(state.instrument.symbol)
+    if orders is None:
+        return False
+    bids = [o.price for o in orders.orders.values() if o.side is Side.BUY]
+    asks = [o.price for o in orders.orders.values() if o.side is Side.SELL]
+    if len(bids) < levels or len(asks) < levels:
+        return False
+    middle = (max(bids) + min(asks)) // 2
+    return abs(state.mark_price - middle) * 10_000 < requote_bps * state.mark_price
+
+
+def requote(venue: Venue, state: SymbolState, out: list[Event]) -> None:
+    """Replace the market maker's ladder in ``state``'s symbol around the current mark."""
+    config = venue.config.market_maker
+    account = venue.accounts.get(MARKET_MAKER)
+    if config is None or account is None or state.mark_price <= 0:
+        return
+    state.volatility.update(state.mark_price)
+    instrument = state.instrument
+    if config.requote_bps and _still_fresh(account, state, config.levels, config.requote_bps):
+        return
+    cancel_all_of(venue, account, instrument.symbol, ExpiryReason.NONE, out)
+    ladder = quotes(
+        mark_raw=state.mark_price,
+        tick_raw=instrument.tick_size.raw,
+        step_raw=instrument.step_size.raw,
+        min_qty_raw=instrument.min_qty.raw,
+        config=config,
+        volatility_bps=state.volatility.bps,
+    )
+    for quote in ladder:
+        side = Side(quote.side)
+        if state.book.crosses(side, quote.price_raw):
+            continue
+        order_id = venue.next_order_id()
+        order = Order(
+            order_id=order_id,
+            account=MARKET_MAKER,
+            symbol=instrument.symbol,
+            client_order_id=f"mm-{order_id}",
+            side=side,
+            position_side=PositionSide.BOTH,
+            order_type=OrderType.LIMIT,
+            time_in_force=TimeInForce.GTX,
+            quantity=quote.quantity_raw,
+            price=quote.price_raw,
+            created_ms=venue.now_ms,
+        )
+        out.append(
+            OrderAccepted(MARKET_MAKER, instrument.symbol, order_id, order.fields(), venue.now_ms)
+        )
+        rest(state, account, order)

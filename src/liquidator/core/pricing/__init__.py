@@ -1,0 +1,1 @@
+"""Prices as time passes: index, mark (Binance's median rule), last, samples and funding."""

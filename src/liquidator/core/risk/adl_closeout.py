@@ -1,0 +1,174 @@
+"""Auto-deleveraging: closing a bankrupt remainder against the opposite positions.
+
+What the fund cannot take is closed against the positions on the other side of the symbol at the
+bankrupt order's price, without fee: their open orders in the symbol are cancelled, each gets an
+ADL order record (client id ``adl_autoclose``) and an ``AutoDeleveraged`` event, the prints are
+of kind ``ADL``. Who goes first is ``adl``'s business (Binance's ranking, or pro rata). An
+insurance fund below zero balance is deleveraged the same way at its bankruptcy prices.
+"""
+
+from __future__ import annotations
+
+from liquidator.core.exchange.account_state import AccountState
+from liquidator.core.exchange.events import AutoDeleveraged, Event
+from liquidator.core.exchange.order_entry import cancel_all_of
+from liquidator.core.exchange.orders import ExpiryReason, Order, OrderType, Side, TimeInForce
+from liquidator.core.exchange.venue import SymbolState, Venue
+from liquidator.core.margin.position import PositionSide
+from liquidator.core.margin.unit import Unit, bankruptcy_price
+from liquidator.core.money.scaled import SCALE
+from liquidator.core.risk import adl_ranking
+from liquidator.core.risk.adl_ranking import AdlPolicy
+from liquidator.core.risk.index import UnitKey
+from liquidator.core.risk.insurance_fund import transfer_fill, venue_order
+from liquidator.core.risk.venue_units import balance_without, margin_balance, unit_key
+
+
+def deleverage(
+    venue: Venue, state: SymbolState, account: AccountState, order: Order, out: list[Event]
+) -> int:
+    """Close ``order``'s remainder against the opposite positions at its price; return it."""
+    symbol = state.instrument.symbol
+    selling = order.side is Side.SELL  # the bankrupt side is long: shorts are closed
+    if venue.config.adl_policy is AdlPolicy.RANKED:
+        allocation = _ranked_allocation(venue, state, account.account, order.remaining, selling)
+    else:
+        candidates = _candidates(venue, state, account.account, want_short=selling)
+        step = state.instrument.step_size.raw
+        allocation = adl_ranking.allocate(
+            candidates, order.remaining, step, venue.config.adl_policy
+        )
+    done = 0
+    for candidate, quantity in allocation:
+        other = venue.accounts[candidate.account]
+        side = PositionSide(candidate.side)
+        cancel_all_of(venue, other, symbol, ExpiryReason.NONE, out)
+        closing = venue_order(
+            venue,
+            other,
+            state,
+            side=order.side.opposite,
+            position_side=side,
+            kind=OrderType.ADL,
+            quantity=quantity,
+            price=order.price,
+            client_order_id="adl_autoclose",
+            time_in_force=TimeInForce.GTC,
+            out=out,
+        )
+        transfer_fill(
+            venue,
+            state,
+            (account, order),
+            (other, closing),
+            quantity=quantity,
+            kind="ADL",
+            out=out,
+        )
+        out.append(
+            AutoDeleveraged(
+                other.account,
+                symbol,
+                side,
+                closing.order_id,
+                closing.side.value,
+                quantity,
+                order.price,
+                account.account,
+                venue.now_ms,
+            )
+        )
+        done += quantity
+    return done
+
+
+def _ranked_allocation(
+    venue: Venue, state: SymbolState, excluded: str, quantity: int, selling: bool
+) -> list[tuple[adl_ranking.Candidate, int]]:
+    """Walk the side's ranking (taken once per sweep) down to ``quantity``, at current sizes.
+
+    Ranking every opposite position costs a pass over the symbol's holders; a crash that
+    deleverages thousands of bankruptcies in one tick ranks once and walks the same list, each
+    position at its current size (our reading: Binance too ranks on a schedule, not per fill).
+    """
+    symbol = state.instrument.symbol
+    cache = venue.risk.adl_rankings
+    ranking = cache.get((symbol, selling))
+    if ranking is None:
+        ranking = cache[(symbol, selling)] = adl_ranking.ranked(
+            _candidates(venue, state, "", want_short=selling)
+        )
+    result = []
+    left = quantity
+    for candidate in ranking:
+        if left <= 0:
+            break
+        if candidate.account == excluded:
+            continue
+        held = state.holders.get((candidate.account, PositionSide(candidate.side)), 0)
+        size = -held if selling else held
+        if size > 0:
+            take = min(size, left)
+            result.append((candidate, take))
+            left -= take
+    return result
+
+
+def _candidates(
+    venue: Venue, state: SymbolState, excluded: str, *, want_short: bool
+) -> list[adl_ranking.Candidate]:
+    """Return the symbol's positions on one side (other accounts), with what ranks them.
+
+    (In no particular order: ``adl_ranking.ranked`` sorts them, ties broken by account and side.)
+    """
+    symbol, mark = state.instrument.symbol, state.mark_price
+    balances: dict[UnitKey, int] = {}
+    result = []
+    for (name, side), quantity in state.holders.items():
+        if name == excluded or (quantity < 0) != want_short:
+            continue
+        account = venue.accounts[name]
+        position = account.find_position(symbol, side)
+        if position is None:  # a holder without its position: the state is broken, stop
+            raise RuntimeError(f"{name} holds {symbol} {side.value} but has no such position")
+        key = unit_key(venue, account, position)
+        balance = balances.get(key)
+        if balance is None:
+            balance = balances[key] = margin_balance(venue, account, key)
+        result.append(
+            adl_ranking.Candidate(
+                name,
+                side.value,
+                abs(quantity),
+                (quantity * mark - position.cost) // SCALE,
+                abs(quantity) * mark // SCALE,
+                balance,
+            )
+        )
+    return result
+
+
+def deleverage_fund(venue: Venue, target: Unit, out: list[Event]) -> None:
+    """Close a fund's positions by ADL at its bankruptcy prices (it is below zero balance)."""
+    for position in list(target.positions):
+        if position.quantity == 0:
+            continue
+        state = venue.symbols[position.symbol]
+        bankrupt = bankruptcy_price(
+            balance_without(venue, target, position), position.quantity, position.cost
+        )
+        long = position.quantity > 0
+        order = venue_order(
+            venue,
+            target.account,
+            state,
+            side=Side.SELL if long else Side.BUY,
+            position_side=position.side,
+            kind=OrderType.INSURANCE_FUND,
+            quantity=abs(position.quantity),
+            price=bankrupt,
+            client_order_id="",
+            time_in_force=TimeInForce.IOC,
+            out=out,
+        )
+        deleverage(venue, state, target.account, order, out)

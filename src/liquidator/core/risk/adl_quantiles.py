@@ -1,0 +1,55 @@
+"""The ADL quantile of every open position, recomputed on a schedule (Binance: every 30 s).
+
+Each position's place among its side's positions in the symbol by ``adl_ranking.Candidate.score``
+(0: the last to be deleveraged, 4: the first). Held in the state (``SymbolState.adl_quantiles``)
+so that ``/fapi/v1/adlQuantile`` and positionRisk's ``adl`` show the last computed values.
+
+One pass over the accounts gives every margin unit's balance (wallet plus unrealized PnL at the
+marks), then each symbol's positions are ranked.
+"""
+
+from __future__ import annotations
+
+from liquidator.core.exchange.events import AdlQuantilesUpdated, Event
+from liquidator.core.exchange.venue import Venue
+from liquidator.core.money.scaled import SCALE
+from liquidator.core.risk import adl_ranking
+
+
+def update_quantiles(venue: Venue, out: list[Event]) -> None:
+    """Recompute the quantiles of every symbol from the positions at the marks."""
+    marks = {symbol: state.mark_price for symbol, state in venue.symbols.items()}
+    ledger = venue.ledger
+    sides: dict[str, tuple[list[adl_ranking.RankKey], list[adl_ranking.RankKey]]] = {
+        symbol: ([], []) for symbol in venue.symbols
+    }
+    for account in venue.accounts.values():
+        if account.is_system:
+            continue
+        held = account.open_positions()
+        if not held:
+            continue
+        cross: dict[str, int] = {}  # margin asset -> cross unrealized PnL
+        unrealized = {}
+        for position in held:
+            pnl = (position.quantity * marks[position.symbol] - position.cost) // SCALE
+            unrealized[id(position)] = pnl
+            if not account.is_isolated(position.symbol):
+                asset = venue.assets[position.symbol]
+                cross[asset] = cross.get(asset, 0) + pnl
+        for position in held:
+            symbol, pnl = position.symbol, unrealized[id(position)]
+            asset = venue.assets[symbol]
+            if account.is_isolated(symbol):
+                balance = ledger.balance(position.ledger_key, asset) + pnl
+            else:
+                balance = ledger.balance(account.account, asset) + cross[asset]
+            size = abs(position.quantity)
+            score = adl_ranking.score_key(pnl, size * marks[symbol] // SCALE, balance)
+            key = (-score, -size, account.account, position.side.value)  # Candidate.sort_key
+            sides[symbol][0 if position.quantity > 0 else 1].append(key)
+    for symbol, (longs, shorts) in sides.items():
+        state = venue.symbols[symbol]
+        state.adl_quantiles = {**adl_ranking.quantiles(longs), **adl_ranking.quantiles(shorts)}
+        if state.adl_quantiles:
+            out.append(AdlQuantilesUpdated(symbol, len(state.adl_quantiles), venue.now_ms))
