@@ -33,8 +33,8 @@ from liquidator.app.monitor.events import MarkMoved
 from liquidator.app.monitor.figures import position_lines
 from liquidator.app.monitor.solver import AccountSolver
 from liquidator.bootstrap import bundled_market
+from liquidator.cli.monitor_view import JsonOutput
 from liquidator.core.money.fixed import Rate
-from liquidator.monitor_view import JsonOutput
 
 SYMBOLS = 50
 SECONDS = 30

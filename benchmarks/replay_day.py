@@ -21,11 +21,11 @@ import time
 from rich.console import Console
 from rich.table import Table
 
-from liquidator.app.population import PopulationConfig
-from liquidator.app.replay import Replay, ReplayConfig, ReplayResult
-from liquidator.app.scenarios import ScenarioConfig, ticks
 from liquidator.bootstrap import bundled_market
 from liquidator.core.risk.insurance_groups import InsuranceConfig
+from liquidator.simulation.population import PopulationConfig
+from liquidator.simulation.replay import Replay, ReplayConfig, ReplayResult
+from liquidator.simulation.scenarios import ScenarioConfig, ticks
 
 TARGET_S = 60.0
 FUND_SEED = 10**9 * 10**8  # a billion USDT per fund, the order of Binance's own

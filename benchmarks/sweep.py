@@ -22,9 +22,9 @@ from distributed import wait
 from rich.console import Console
 from rich.table import Table
 
-from liquidator.simulation import grid, runner
-from liquidator.simulation.run import RunOutcome, execute
-from liquidator.simulation.sources import Source, window
+from liquidator.simulation.sweep import dask_runner, grid
+from liquidator.simulation.sweep.run import RunOutcome, execute
+from liquidator.simulation.sweep.sources import Source, window
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "binance-crash"
 
@@ -43,11 +43,11 @@ def plan(args: argparse.Namespace, seeds: list[int]) -> grid.Grid:
 def on_dask(specs: grid.Grid, source: Source, workers: int) -> tuple[float, float, set[str]]:
     """Return (cluster start s, grid s, state hashes) on a local cluster of ``workers``."""
     started = time.perf_counter()
-    with runner.dask_client(None, workers) as client:
+    with dask_runner.dask_client(None, workers) as client:
         client.wait_for_workers(workers)
         up = time.perf_counter() - started
         begin = time.perf_counter()
-        held = client.submit(runner.keep, source, pure=False)
+        held = client.submit(dask_runner.keep, source, pure=False)
         futures = [client.submit(execute, s, held, pure=False) for s in specs.runs]
         wait(futures)  # type: ignore[no-untyped-call]
         outcomes: list[RunOutcome] = client.gather(futures)  # type: ignore[no-untyped-call]

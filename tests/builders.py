@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from liquidator.app.session import SESSION_CONFIG
-from liquidator.app.workload import Workload, WorkloadConfig
 from liquidator.bootstrap import bundled_market
 from liquidator.cli import main
 from liquidator.core.engine import Engine
 from liquidator.core.exchange.events import Event
+from liquidator.simulation.session import SESSION_CONFIG
+from liquidator.simulation.workload import Workload, WorkloadConfig
 
 
 def position_row(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from liquidator.api.countdown import due
+from liquidator.api.rest.countdown import due
 from tests.api.conftest import Account, limit_order
 
 

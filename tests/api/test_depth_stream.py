@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from liquidator.api.errors import BinanceError
 from liquidator.api.server import Server
-from liquidator.api.streams import Subscriber
+from liquidator.api.streams.hub import Subscriber
 from liquidator.core.exchange.commands import CancelOrder, PlaceOrder
 from liquidator.core.exchange.orders import OrderType, Side, TimeInForce
 from liquidator.core.money.fixed import Price, Qty

@@ -12,7 +12,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from liquidator.api.app import Settings, create_app
 from liquidator.api.limits import ServerLimits
-from liquidator.api.streams import Subscriber
+from liquidator.api.streams.hub import Subscriber
 from liquidator.bootstrap import bundled_market
 from liquidator.core.exchange.venue import PriceSource, VenueConfig
 from tests.api.conftest import ADMIN, limit_order, open_account

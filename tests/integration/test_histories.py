@@ -13,11 +13,8 @@ import pytest
 from liquidator.adapters.sqlite.history import SqliteHistory
 from liquidator.adapters.sqlite.journal import SqliteJournal
 from liquidator.app.exchange import Exchange
-from liquidator.app.history import HistoryBatch, HistoryWriteError
-from liquidator.app.history_filter import Window
 from liquidator.app.journal import Journal, JournalError, JournalRecord, MemoryJournal
 from liquidator.app.live_exchange import LiveExchange, SimulatedClock
-from liquidator.app.market_history import MINUTE_MS
 from liquidator.bootstrap import bundled_market
 from liquidator.core.exchange.commands import (
     CancelOrder,
@@ -32,6 +29,9 @@ from liquidator.core.exchange.maker_quotes import MarketMakerConfig
 from liquidator.core.exchange.orders import OrderType, Side, TimeInForce
 from liquidator.core.exchange.venue import PriceSource, VenueConfig
 from liquidator.core.money.fixed import Amount, Price, Qty
+from liquidator.read.history import HistoryBatch, HistoryWriteError
+from liquidator.read.history_filter import Window
+from liquidator.read.market_history import MINUTE_MS
 
 BTC = "BTCUSDT"
 START_MS = 1_704_067_200_000 + 1_000

@@ -26,11 +26,11 @@ import pytest
 from liquidator.adapters.sqlite.journal import SqliteJournal
 from liquidator.app.exchange import Exchange
 from liquidator.app.journal import JournalError, JournalUnavailable
-from liquidator.app.session import SESSION_CONFIG
-from liquidator.app.workload import Workload, WorkloadConfig
 from liquidator.bootstrap import bundled_market
 from liquidator.core.engine import Engine
 from liquidator.core.exchange.commands import Command
+from liquidator.simulation.session import SESSION_CONFIG
+from liquidator.simulation.workload import Workload, WorkloadConfig
 
 CLI = str(Path(sys.executable).parent / "liquidator")
 COMMANDS, SNAPSHOT_EVERY = 3500, 1000  # snapshots at 1000, 2000 and 3000; a tail of 500

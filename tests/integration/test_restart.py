@@ -13,10 +13,10 @@ import pytest
 
 from liquidator.adapters.sqlite.journal import SqliteJournal
 from liquidator.app.exchange import Exchange
-from liquidator.app.session import SESSION_CONFIG
-from liquidator.app.workload import Workload, WorkloadConfig
 from liquidator.bootstrap import bundled_market
 from liquidator.core.engine import Engine
+from liquidator.simulation.session import SESSION_CONFIG
+from liquidator.simulation.workload import Workload, WorkloadConfig
 
 CLI = str(Path(sys.executable).parent / "liquidator")
 

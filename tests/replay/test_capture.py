@@ -20,9 +20,9 @@ from liquidator.adapters.marketdata.capture import (
     Trade,
     read_capture,
 )
-from liquidator.app.population import PopulationConfig
-from liquidator.app.replay import Replay, ReplayConfig
 from liquidator.core.contracts.market import Market
+from liquidator.simulation.population import PopulationConfig
+from liquidator.simulation.replay import Replay, ReplayConfig
 from tests.conftest import SHARED
 
 DATA = SHARED / "data" / "binance-usdm"

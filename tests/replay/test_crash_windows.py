@@ -13,10 +13,10 @@ import pytest
 
 from liquidator.adapters.marketdata.funding_file import read_funding
 from liquidator.adapters.marketdata.klines import read_klines
-from liquidator.app.population import PopulationConfig
-from liquidator.app.replay import Replay, ReplayConfig, ReplayResult, kline_ticks
 from liquidator.core.contracts.market import Market
 from liquidator.core.margin.unit import IntTiers, boundary_price
+from liquidator.simulation.population import PopulationConfig
+from liquidator.simulation.replay import Replay, ReplayConfig, ReplayResult, kline_ticks
 from tests.conftest import SHARED
 
 CRASH = SHARED / "data" / "binance-crash"

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from liquidator.app.population import PopulationConfig
-from liquidator.app.replay import Replay, ReplayConfig
-from liquidator.app.report_html import render
-from liquidator.app.scenarios import ScenarioConfig, ticks
 from liquidator.core.contracts.market import Market
+from liquidator.simulation.population import PopulationConfig
+from liquidator.simulation.replay import Replay, ReplayConfig
+from liquidator.simulation.scenarios import ScenarioConfig, ticks
+from liquidator.web.replay_report import render
 
 CHARTS = (
     "chart-price-btcusdt",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from liquidator.simulation.grid import RunSpec
-from liquidator.simulation.run import RunOutcome, execute
-from liquidator.simulation.sources import Source
+from liquidator.simulation.sweep.grid import RunSpec
+from liquidator.simulation.sweep.run import RunOutcome, execute
+from liquidator.simulation.sweep.sources import Source
 
 MARKERS = "LIQUIDATOR_TEST_KILL_MARKERS"
 

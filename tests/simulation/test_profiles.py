@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from liquidator.app.replay import Replay
 from liquidator.bootstrap import bundled_market
 from liquidator.core.margin.unit import IntTiers, trigger_price
 from liquidator.core.money.fixed import SCALE
-from liquidator.simulation import grid
-from liquidator.simulation.profiles import BYBIT, DYDX_V4, HYPERLIQUID, PROFILES, profile
-from liquidator.simulation.run import replay_config
-from liquidator.simulation.sources import window
+from liquidator.simulation.replay import Replay
+from liquidator.simulation.sweep import grid
+from liquidator.simulation.sweep.profiles import BYBIT, DYDX_V4, HYPERLIQUID, PROFILES, profile
+from liquidator.simulation.sweep.run import replay_config
+from liquidator.simulation.sweep.sources import window
 from tests.conftest import SHARED
 
 USDT = SCALE

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from liquidator.replay_cli import add_commands
-from liquidator.replay_cli import run as run_replay
+from liquidator.cli.replay import add_commands
+from liquidator.cli.replay import run as run_replay
 from tests.conftest import REPO, SHARED
 from tests.simulation.test_sweep_cli import parse
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from liquidator.replay_cli import add_commands, run
+from liquidator.cli.replay import add_commands, run
 from tests.conftest import SHARED
 from tests.simulation.test_sweep_cli import parse
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from liquidator.simulation import grid
-from liquidator.simulation.run import execute
-from liquidator.simulation.sources import window
+from liquidator.simulation.sweep import grid
+from liquidator.simulation.sweep.run import execute
+from liquidator.simulation.sweep.sources import window
 from tests.conftest import SHARED
 
 DATA = SHARED / "data" / "binance-crash"

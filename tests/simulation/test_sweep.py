@@ -16,9 +16,9 @@ import pyarrow.parquet as pq
 import pytest
 from distributed import Client
 
-from liquidator.simulation import comparison, grid, runner
-from liquidator.simulation.parquet import EVENTS, RUNS, read_runs
-from liquidator.simulation.run import execute
+from liquidator.simulation.sweep import comparison, dask_runner, grid
+from liquidator.simulation.sweep.parquet import EVENTS, RUNS, read_runs
+from liquidator.simulation.sweep.run import execute
 from tests.conftest import REPO, SHARED
 from tests.simulation.faults import MARKERS, killing_first_attempt
 
@@ -39,7 +39,7 @@ def markers(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def client(markers: Path) -> Iterator[Client]:
     os.environ[MARKERS] = str(markers)  # the workers inherit it when they start
-    with runner.dask_client(None, 2) as connected:
+    with dask_runner.dask_client(None, 2) as connected:
         yield connected
 
 
@@ -51,8 +51,8 @@ def plan() -> grid.Grid:
 def test_a_sweep_of_8_runs_writes_the_documented_parquet_and_a_rerun_skips_them_all(
     client: Client, plan: grid.Grid, tmp_path: Path
 ) -> None:
-    first = runner.sweep(plan, tmp_path, client)
-    again = runner.sweep(plan, tmp_path, client)
+    first = dask_runner.sweep(plan, tmp_path, client)
+    again = dask_runner.sweep(plan, tmp_path, client)
 
     assert (first.ran, first.skipped) == (8, 0)
     assert (again.ran, again.skipped) == (0, 8)
@@ -73,7 +73,7 @@ def test_runs_whose_worker_is_killed_are_retried_on_a_new_worker(
 ) -> None:
     two = grid.Grid(plan.data, plan.runs[:2])
 
-    result = runner.sweep(two, tmp_path, client, task=killing_first_attempt)
+    result = dask_runner.sweep(two, tmp_path, client, task=killing_first_attempt)
 
     assert result.ran == 2
     assert sorted(p.name for p in markers.iterdir()) == sorted(s.run_id for s in two.runs)
@@ -84,7 +84,7 @@ def test_a_run_gives_the_same_state_hash_on_a_dask_worker_as_in_this_process(
     client: Client, plan: grid.Grid
 ) -> None:
     spec = plan.runs[5]
-    (source,) = runner.load_sources(plan, [spec]).values()
+    (source,) = dask_runner.load_sources(plan, [spec]).values()
 
     remote = client.submit(execute, spec, source, pure=False).result()
     local = execute(spec, source)
@@ -97,7 +97,7 @@ def test_a_run_gives_the_same_state_hash_on_a_dask_worker_as_in_this_process(
 def test_the_comparison_page_has_a_line_per_source_profile_and_fund_and_a_chart_per_source(
     client: Client, plan: grid.Grid, tmp_path: Path
 ) -> None:
-    rows = runner.sweep(plan, tmp_path, client).rows
+    rows = dask_runner.sweep(plan, tmp_path, client).rows
 
     page = comparison.render(rows, "Sweep test")
 
@@ -126,4 +126,4 @@ def test_the_shipped_validation_grid_is_every_window_twice_over_two_funds() -> N
 
     assert len(shipped.runs) == 24
     assert len({s.name for s in shipped.runs}) == 6
-    assert runner.load_sources(shipped, list(shipped.runs))  # every window is in the data
+    assert dask_runner.load_sources(shipped, list(shipped.runs))  # every window is in the data

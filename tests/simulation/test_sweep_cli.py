@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from liquidator.sweep_cli import add_commands, run
+from liquidator.cli.sweep import add_commands, run
 from tests.conftest import SHARED
 
 DATA = SHARED / "data" / "binance-crash"

@@ -13,7 +13,7 @@ FORBIDDEN_IN_CORE = (
     "liquidator.app",
     "liquidator.adapters",
     "liquidator.cli",
-    "liquidator.console",
+    "liquidator.cli.console",
     "liquidator.bootstrap",
     "rich",
     "fastapi",

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from liquidator.adapters.sqlite.history import SqliteHistory
-from liquidator.app.force_orders import ADL, LIQUIDATION, force_order_event
-from liquidator.app.history import Histories
-from liquidator.app.insurance import FundHistory, adl_quantiles, insurance_balance
 from liquidator.core.exchange.events import PositionLiquidated
 from liquidator.core.exchange.orders import Side
+from liquidator.read.force_orders import ADL, LIQUIDATION, force_order_event
+from liquidator.read.history import Histories
+from liquidator.read.insurance_funds import FundHistory, adl_quantiles, insurance_balance
 from tests.scenarios.test_liquidation import FUND, feed_venue, isolated_long
 from tests.scenarios.venue import raw
 

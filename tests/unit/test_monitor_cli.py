@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from liquidator.cli import main
-from liquidator.monitor_cli import ws_base
+from liquidator.cli.monitor import ws_base
 
 
 @pytest.fixture(autouse=True)

@@ -11,8 +11,14 @@ from pathlib import Path
 
 from liquidator.adapters.binance.account_file import parse_account
 from liquidator.adapters.binance.fields import load_json
-from liquidator.app.shocks import Shocks, breaking_fraction, cross_breaks, shocked, stress_steps
 from liquidator.core.contracts.market import Market
+from liquidator.simulation.shocks import (
+    Shocks,
+    breaking_fraction,
+    cross_breaks,
+    shocked,
+    stress_steps,
+)
 from tests.conftest import REPO, SHARED
 
 ACCOUNT = REPO / "examples/account.json"

@@ -28,19 +28,19 @@ from starlette.responses import JSONResponse
 from liquidator.adapters.sqlite.history import SqliteHistory
 from liquidator.adapters.sqlite.journal import SqliteJournal
 from liquidator.adapters.sqlite.keys import SqliteKeyStore
-from liquidator.api import (
-    background,
+from liquidator.api import background
+from liquidator.api.guard import BodyLimit
+from liquidator.api.limits import RequestLimits, ServerLimits
+from liquidator.api.rest import (
     routes_account,
     routes_admin,
     routes_market,
     routes_trade,
     routes_venue,
 )
-from liquidator.api.guard import BodyLimit
-from liquidator.api.limits import RequestLimits, ServerLimits
-from liquidator.api.routing import Route, endpoint
+from liquidator.api.rest.routing import Route, endpoint
 from liquidator.api.server import Server
-from liquidator.api.websocket import websocket_endpoint
+from liquidator.api.streams.connection import websocket_endpoint
 from liquidator.api.ws_api import PATH as WS_API_PATH
 from liquidator.api.ws_api import ws_api_endpoint
 from liquidator.app.exchange import Exchange

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from liquidator.adapters.marketdata.klines import read_klines
-from liquidator.api import countdown
+from liquidator.api.rest import countdown
 from liquidator.api.server import Server
 from liquidator.core.exchange.commands import AdvanceTime, SetIndexPrice, SetMarkPrice
 from liquidator.core.exchange.venue import PriceSource

@@ -28,8 +28,8 @@ from liquidator.api.auth import Authenticator, Caller
 from liquidator.api.errors import INVALID_LISTEN_KEY, BinanceError, rejected
 from liquidator.api.limits import WeightLimiter
 from liquidator.api.params import Params
-from liquidator.api.routing import Security
-from liquidator.api.streams import Hub
+from liquidator.api.rest.routing import Security
+from liquidator.api.streams.hub import Hub
 from liquidator.app.journal import JournalError, JournalUnavailable
 from liquidator.app.keys import KeyStore
 from liquidator.app.live_exchange import LiveExchange

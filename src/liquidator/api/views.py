@@ -10,12 +10,12 @@ from typing import Any
 
 from liquidator.api import precision
 from liquidator.app.live_exchange import LiveExchange
-from liquidator.app.market_history import Bar
 from liquidator.core.contracts.instrument import Instrument
 from liquidator.core.exchange.orders import Order, OrderType
 from liquidator.core.exchange.venue import SymbolState, Venue
 from liquidator.core.money.fixed import SCALE, trim_raw
 from liquidator.core.pricing.updates import funding_rate
+from liquidator.read.market_history import Bar
 
 ORDER_TYPES = [
     "LIMIT",

@@ -27,7 +27,7 @@ from liquidator.api.auth import Caller
 from liquidator.api.errors import BinanceError
 from liquidator.api.limits import RequestLimits
 from liquidator.api.params import Params
-from liquidator.api.routing import Call, Route
+from liquidator.api.rest.routing import Call, Route
 from liquidator.app.keys import KeyKind
 
 if TYPE_CHECKING:

@@ -14,9 +14,6 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from liquidator.app.force_orders import ForceOrder, ForceOrders
-from liquidator.app.history_filter import Window
-from liquidator.app.income import income_of
 from liquidator.app.journal import Journal
 from liquidator.core.exchange.codec import decode_event, record_type
 from liquidator.core.exchange.events import (
@@ -42,6 +39,9 @@ from liquidator.postmortem.records import (
     Income,
     PostmortemError,
 )
+from liquidator.read.force_orders import ForceOrder, ForceOrders
+from liquidator.read.history_filter import Window
+from liquidator.read.income import income_of
 
 
 class ExplainError(PostmortemError):

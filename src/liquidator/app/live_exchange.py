@@ -14,16 +14,16 @@ from collections.abc import Callable
 from typing import Protocol
 
 from liquidator.app.exchange import Exchange
-from liquidator.app.force_orders import ForceOrders
-from liquidator.app.history import Histories, HistoryStore
-from liquidator.app.income import IncomeHistory
-from liquidator.app.insurance import FundHistory
-from liquidator.app.market_history import MarketHistory
-from liquidator.app.order_history import OrderHistory
 from liquidator.core.engine import Outcome
 from liquidator.core.exchange.commands import Command
 from liquidator.core.exchange.events import Event
 from liquidator.core.exchange.venue import Venue
+from liquidator.read.force_orders import ForceOrders
+from liquidator.read.history import Histories, HistoryStore
+from liquidator.read.income import IncomeHistory
+from liquidator.read.insurance_funds import FundHistory
+from liquidator.read.market_history import MarketHistory
+from liquidator.read.order_history import OrderHistory
 
 Listener = Callable[[list[Event]], None]
 

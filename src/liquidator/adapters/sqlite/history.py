@@ -18,16 +18,16 @@ from typing import Any, Self
 
 from liquidator.adapters.sqlite import history_rows as rows
 from liquidator.adapters.sqlite.history_schema import migrate
-from liquidator.app.force_orders import ForceOrder
-from liquidator.app.history import HistoryBatch, HistoryWriteError
-from liquidator.app.history_filter import Window
-from liquidator.app.income import IncomeRow
-from liquidator.app.insurance import FundLevel
 from liquidator.app.journal import JournalError
-from liquidator.app.market_history import BOOK, Bar
-from liquidator.app.order_history import Fill
 from liquidator.core.exchange.events import FundingSettled, TradeExecuted
 from liquidator.core.exchange.orders import Order
+from liquidator.read.force_orders import ForceOrder
+from liquidator.read.history import HistoryBatch, HistoryWriteError
+from liquidator.read.history_filter import Window
+from liquidator.read.income import IncomeRow
+from liquidator.read.insurance_funds import FundLevel
+from liquidator.read.market_history import BOOK, Bar
+from liquidator.read.order_history import Fill
 
 SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
 

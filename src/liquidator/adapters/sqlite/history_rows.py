@@ -10,13 +10,13 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from liquidator.app.force_orders import ForceOrder
-from liquidator.app.history import HistoryBatch
-from liquidator.app.income import IncomeRow
-from liquidator.app.market_history import Bar
-from liquidator.app.order_history import Fill
 from liquidator.core.exchange.events import FundingSettled, TradeExecuted
 from liquidator.core.exchange.orders import Order
+from liquidator.read.force_orders import ForceOrder
+from liquidator.read.history import HistoryBatch
+from liquidator.read.income import IncomeRow
+from liquidator.read.market_history import Bar
+from liquidator.read.order_history import Fill
 
 Row = Sequence[Any]
 

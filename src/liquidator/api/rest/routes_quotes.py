@@ -1,0 +1,155 @@
+"""Public quotes beside the book: bookTicker, openInterest, historicalTrades, continuous and
+index klines, fundingInfo.
+
+Open interest is the venue's own: the sum of every long position (system accounts included),
+read from the engine's position holders at request time, which equals the sum of the shorts.
+``historicalTrades`` pages (``fromId``) within the trades the market history keeps in memory
+(the last 1,000 of a symbol).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from liquidator.api import precision
+from liquidator.api.errors import BinanceError, invalid
+from liquidator.api.rest.routes_market import (
+    INTERVAL,
+    LIMIT,
+    OPTIONAL_SYMBOL,
+    RANGE,
+    SYMBOL,
+    kline_rows,
+    limit,
+    optional_states,
+    symbol_state,
+)
+from liquidator.api.rest.routing import Call, Param, Route, Security
+from liquidator.core.exchange.venue import SymbolState
+from liquidator.read.market_history import INDEX, LAST
+
+RECENT = 1000
+
+
+def book_ticker(call: Call) -> Any:
+    states = optional_states(call)
+    rows = [_best(call, s) for s in states or call.server.live.venue.symbols.values()]
+    return rows[0] if states else rows
+
+
+def _best(call: Call, state: SymbolState) -> dict[str, Any]:
+    symbol = state.instrument.symbol
+    bid = next(iter(state.book.bids.depth(1)), (0, 0))
+    ask = next(iter(state.book.asks.depth(1)), (0, 0))
+    return {
+        "symbol": symbol,
+        "bidPrice": precision.price(symbol, bid[0]),
+        "bidQty": precision.quantity(symbol, bid[1]),
+        "askPrice": precision.price(symbol, ask[0]),
+        "askQty": precision.quantity(symbol, ask[1]),
+        "time": call.now_ms,
+        "lastUpdateId": call.server.live.exchange.seq,
+    }
+
+
+def open_interest_of(state: SymbolState) -> int:
+    """Every long position's quantity, summed (raw)."""
+    return sum(quantity for quantity in state.holders.values() if quantity > 0)
+
+
+def open_interest(call: Call) -> dict[str, Any]:
+    state = symbol_state(call)
+    symbol = state.instrument.symbol
+    return {
+        "openInterest": precision.quantity(symbol, open_interest_of(state)),
+        "symbol": symbol,
+        "time": call.now_ms,
+    }
+
+
+def historical_trades(call: Call) -> list[dict[str, Any]]:
+    state = symbol_state(call)
+    size = limit(call, 500, 500)
+    symbol = state.instrument.symbol
+    recent = call.server.live.market.recent_trades(symbol, RECENT)
+    from_id = call.params.integer("fromId")
+    chosen = (
+        [t for t in recent if t.trade_id >= from_id][:size]
+        if from_id is not None
+        else recent[-size:]
+    )
+    return [
+        {
+            "id": t.trade_id,
+            "price": precision.price(symbol, t.price),
+            "qty": precision.quantity(symbol, t.quantity),
+            "quoteQty": precision.fixed(
+                t.price * t.quantity // 10**8, sum(precision.symbol_places(symbol))
+            ),
+            "time": t.ts_ms,
+            "isBuyerMaker": t.buyer_is_maker,
+        }
+        for t in chosen
+    ]
+
+
+def continuous_klines(call: Call) -> list[list[Any]]:
+    """The perpetual's klines (the only contract type this venue lists)."""
+    kind = call.params.need("contractType")
+    if kind not in ("PERPETUAL", "CURRENT_QUARTER", "NEXT_QUARTER"):
+        raise invalid("contractType")
+    if kind != "PERPETUAL":
+        raise BinanceError(-1121, "Invalid symbol.")
+    return kline_rows(call, "pair", kind=LAST)
+
+
+def funding_info(call: Call) -> list[dict[str, Any]]:
+    """Each perpetual's funding cap, floor and interval: the venue's funding configuration."""
+    funding = call.server.live.venue.config.funding
+    return [
+        {
+            "symbol": symbol,
+            "adjustedFundingRateCap": precision.fixed(funding.cap_raw, 8),
+            "adjustedFundingRateFloor": precision.fixed(funding.floor_raw, 8),
+            "fundingIntervalHours": funding.interval_ms // 3_600_000,
+            "disclaimer": False,
+        }
+        for symbol, state in sorted(call.server.live.venue.symbols.items())
+        if not state.instrument.is_inverse
+    ]
+
+
+def index_price_klines(call: Call) -> list[list[Any]]:
+    """The index's klines, from the 1-minute bars the venue records of every index move."""
+    return kline_rows(call, "pair", kind=INDEX)
+
+
+PAIR = Param("pair", required=True)
+CONTRACT = Param("contractType", required=True, enum=("PERPETUAL",))
+ROUTES = (
+    Route("GET", "/fapi/v1/ticker/bookTicker", book_ticker, weight=2, params=(OPTIONAL_SYMBOL,)),
+    Route("GET", "/fapi/v1/openInterest", open_interest, weight=1, params=(SYMBOL,)),
+    Route(
+        "GET",
+        "/fapi/v1/historicalTrades",
+        historical_trades,
+        Security.USER_STREAM,
+        20,
+        (SYMBOL, LIMIT, Param("fromId", "integer")),
+    ),
+    Route(
+        "GET",
+        "/fapi/v1/continuousKlines",
+        continuous_klines,
+        weight=2,
+        params=(PAIR, CONTRACT, INTERVAL, LIMIT, *RANGE),
+    ),
+    Route("GET", "/fapi/v1/fundingInfo", funding_info),
+    Route(
+        "GET",
+        "/fapi/v1/indexPriceKlines",
+        index_price_klines,
+        weight=2,
+        params=(PAIR, INTERVAL, LIMIT, *RANGE),
+    ),
+)

@@ -1,0 +1,177 @@
+"""``/futures/data/``: open interest, long/short ratios and taker volume, from the venue itself.
+
+How each series is sampled:
+
+- ``takerlongshortRatio``: every period from the stored 1-minute bars of trades (exact history):
+  ``buyVol`` is the volume of trades whose taker bought, ``sellVol`` the rest, both in the base.
+- ``openInterestHist``, ``globalLongShortAccountRatio``, ``topLongShortAccountRatio``,
+  ``topLongShortPositionRatio``: the current period only, sampled from live state when asked
+  (past samples are not stored yet), stamped with the period's start. Open interest is the sum
+  of every long position (system accounts included, as ``openInterest``), valued at the mark.
+  The ratios count user accounts only (the venue's market maker and funds are left out): an
+  account is long or short by its net position in the symbol; "top" traders are the 20% of
+  user accounts (at least one) with the largest margin balance in the symbol's margin asset,
+  and the position ratio sums their long and short quantities. A ratio with nothing on one side
+  is "0.0000"; ratios are rounded half up to 4 decimals, as Binance writes them.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Any
+
+from liquidator.api import account_views, precision
+from liquidator.api.errors import invalid
+from liquidator.api.rest.routes_market import RANGE, SYMBOL, symbol_state
+from liquidator.api.rest.routes_quotes import open_interest_of
+from liquidator.api.rest.routing import Call, Param, Route
+from liquidator.core.exchange.account_state import AccountState
+from liquidator.core.exchange.venue import SymbolState
+from liquidator.core.margin.pretrade import figures
+from liquidator.core.money.scaled import SCALE
+from liquidator.read.market_history import INTERVALS_MS
+
+PERIODS = ("5m", "15m", "30m", "1h", "2h", "4h", "6h", "12h", "1d")
+TOP_SHARE = Fraction(1, 5)
+
+
+def ratio(numerator: int, denominator: int) -> str:
+    """``numerator / denominator`` with 4 decimals, half up; "0.0000" without a denominator."""
+    if denominator <= 0:
+        return "0.0000"
+    exact = Decimal(numerator) / Decimal(denominator)
+    return str(exact.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+
+
+def _period(call: Call) -> int:
+    name = call.params.need("period")
+    if name not in PERIODS:
+        raise invalid("period")
+    limit = call.params.integer("limit", default=30)
+    if limit is None or not 1 <= limit <= 500:
+        raise invalid("limit")
+    return INTERVALS_MS[name]
+
+
+def _current(call: Call, period_ms: int) -> int | None:
+    """The start of the current period, if the request's window includes it."""
+    start = call.now_ms - call.now_ms % period_ms
+    end = call.params.integer("endTime")
+    since = call.params.integer("startTime")
+    if (end is not None and end < start) or (since is not None and since > call.now_ms):
+        return None
+    return start
+
+
+def _net(account: AccountState, symbol: str) -> int:
+    return sum(p.quantity for p in account.open_positions() if p.symbol == symbol)
+
+
+def _users(call: Call) -> list[AccountState]:
+    return [a for _, a in sorted(call.server.live.venue.accounts.items()) if not a.is_system]
+
+
+def _top(call: Call, state: SymbolState) -> list[AccountState]:
+    venue, asset = call.server.live.venue, state.instrument.margin_asset
+    users = _users(call)
+
+    def balance(account: AccountState) -> int:
+        f = figures(venue, account, asset)
+        return f.wallet + f.unrealized + account_views.isolated_wallets(venue, account, asset)
+
+    count = max(1, -(-len(users) * TOP_SHARE.numerator // TOP_SHARE.denominator))
+    return sorted(users, key=balance, reverse=True)[:count]
+
+
+def _sides(longs: int, shorts: int, stamp: int, symbol: str) -> dict[str, Any]:
+    return {
+        "symbol": symbol,
+        "longShortRatio": ratio(longs, shorts),
+        "longAccount": ratio(longs, longs + shorts),
+        "shortAccount": ratio(shorts, longs + shorts),
+        "timestamp": stamp,
+    }
+
+
+def _account_ratio(accounts: list[AccountState], state: SymbolState, stamp: int) -> Any:
+    symbol = state.instrument.symbol
+    nets = [_net(a, symbol) for a in accounts]
+    return _sides(sum(n > 0 for n in nets), sum(n < 0 for n in nets), stamp, symbol)
+
+
+def global_account_ratio(call: Call) -> list[dict[str, Any]]:
+    state, stamp = symbol_state(call), _current(call, _period(call))
+    return [] if stamp is None else [_account_ratio(_users(call), state, stamp)]
+
+
+def top_account_ratio(call: Call) -> list[dict[str, Any]]:
+    state, stamp = symbol_state(call), _current(call, _period(call))
+    return [] if stamp is None else [_account_ratio(_top(call, state), state, stamp)]
+
+
+def top_position_ratio(call: Call) -> list[dict[str, Any]]:
+    state, stamp = symbol_state(call), _current(call, _period(call))
+    if stamp is None:
+        return []
+    symbol = state.instrument.symbol
+    quantities = [
+        p.quantity for a in _top(call, state) for p in a.open_positions() if p.symbol == symbol
+    ]
+    longs = sum(q for q in quantities if q > 0)
+    shorts = -sum(q for q in quantities if q < 0)
+    return [_sides(longs, shorts, stamp, symbol)]
+
+
+def open_interest_hist(call: Call) -> list[dict[str, Any]]:
+    state, stamp = symbol_state(call), _current(call, _period(call))
+    if stamp is None:
+        return []
+    interest = open_interest_of(state)
+    return [
+        {
+            "symbol": state.instrument.symbol,
+            "sumOpenInterest": precision.fixed(interest, 8),
+            "sumOpenInterestValue": precision.fixed(interest * state.mark_price // SCALE, 8),
+            "timestamp": stamp,
+        }
+    ]
+
+
+def taker_ratio(call: Call) -> list[dict[str, Any]]:
+    state, period = symbol_state(call), _period(call)
+    p = call.params
+    bars = call.server.live.market.klines(
+        state.instrument.symbol,
+        period,
+        start_ms=p.integer("startTime"),
+        end_ms=p.integer("endTime"),
+        limit=p.integer("limit", default=30) or 30,
+    )
+    return [
+        {
+            "buySellRatio": ratio(bar.taker_buy_volume, bar.volume - bar.taker_buy_volume),
+            "buyVol": _volume(bar.taker_buy_volume),
+            "sellVol": _volume(bar.volume - bar.taker_buy_volume),
+            "timestamp": bar.open_ms,
+        }
+        for bar in bars
+    ]
+
+
+def _volume(raw: int) -> str:
+    exact = Decimal(raw) / SCALE
+    return str(exact.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+
+
+PARAMS = (SYMBOL, Param("period", required=True, enum=PERIODS), Param("limit", "integer"), *RANGE)
+ROUTES = tuple(
+    Route("GET", f"/futures/data/{name}", handler, params=PARAMS)
+    for name, handler in (
+        ("openInterestHist", open_interest_hist),
+        ("globalLongShortAccountRatio", global_account_ratio),
+        ("topLongShortAccountRatio", top_account_ratio),
+        ("topLongShortPositionRatio", top_position_ratio),
+        ("takerlongshortRatio", taker_ratio),
+    )
+)

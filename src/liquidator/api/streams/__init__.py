@@ -1,0 +1,1 @@
+"""The WebSocket streams: connections, names, the market and user data messages, schedules."""

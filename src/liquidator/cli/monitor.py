@@ -1,0 +1,262 @@
+"""``liquidator monitor``: watch a Binance USDⓈ-M account live, with exact figures and alerts.
+
+Wires the monitor's use case to Binance's client library, the notification channels and the
+view. The key and secret come from ``BINANCE_API_KEY`` / ``BINANCE_API_SECRET`` or
+``--key-file`` and are never printed. Bad input, a refused key or an unusable answer: one line
+on stderr and exit status 2; a dropped connection: the monitor reconnects.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from liquidator.adapters.binance.client import BINANCE_USDM, BinanceAccountClient
+from liquidator.adapters.binance.fields import InputError
+from liquidator.adapters.binance.stream_client import BinanceStreams
+from liquidator.adapters.notify.channels import (
+    AppriseChannel,
+    Channel,
+    CommandChannel,
+    Dispatcher,
+    WebhookChannel,
+)
+from liquidator.app.monitor.alerts import Alert, Thresholds
+from liquidator.app.monitor.book import AccountBook
+from liquidator.app.monitor.figures import PositionLine
+from liquidator.app.monitor.ports import AccessDeniedError, ExchangeDataError, UnreachableError
+from liquidator.app.monitor.session import MonitorSession, Output, Settings
+from liquidator.app.monitor.whatif import WhatIfError, parse_what_if
+from liquidator.cli.monitor_view import JsonOutput, TableOutput, status_line
+from liquidator.cli.whatif_view import print_what_if
+from liquidator.core.money.fixed import Rate
+
+EXIT_BAD_INPUT = 2
+MAX_WINDOW_MINUTES = 1500  # one klines request
+
+
+def add_commands(commands: Any) -> None:
+    monitor = commands.add_parser(
+        "monitor", help="watch a Binance account live: exact liquidation prices and alerts"
+    )
+    add = monitor.add_argument
+    add("--base-url", type=_url("http", "https"), default=BINANCE_USDM, help="REST base URL")
+    add("--ws-url", type=_url("ws", "wss"), help="WebSocket base (default: from --base-url)")
+    add("--key-file", type=Path, help='{"apiKey", "secretKey"} JSON, or key and secret lines')
+    add("--symbol", action="append", type=str.upper, default=[], help="only these symbols")
+    add("--json", action="store_true", help="one JSON line per position update and per alert")
+    add("--interval", type=_seconds(0.1, 3600), default=1.0, help="seconds between updates")
+    add("--refresh", type=_seconds(5, 86400), default=60.0, help="seconds between REST reads")
+    add("--keepalive", type=_seconds(1, 3000), default=1800.0, help="listen key keep-alive (s)")
+    add("--volatility-window", type=_minutes, default=1440, help="e.g. 24h or 90m (max 25h)")
+    add("--alert-margin-ratio", type=_percent(0, 100), help="alert at this margin ratio, %%")
+    add("--alert-distance", type=_percent(0, 100), help="alert at this distance to liq., %%")
+    add("--alert-adl", type=_quantile, help="alert at this ADL quantile (1-5)")
+    add("--alert-command", help="run this shell command with each alert's JSON on stdin")
+    add("--webhook", action="append", default=[], help="POST each alert's JSON to this URL")
+    add("--notify", action="append", default=[], help="an apprise URL (tgram://, mailto://...)")
+    add("--what-if", help='e.g. "add-margin=100,reduce=0.01,stop=58000": print and exit')
+    add("--slippage", type=_percent(0, 50, closed=True), default=Rate.of("0.005"), help="%%")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``liquidator monitor``; return the exit status."""
+    try:
+        key, secret = _credentials(args.key_file)
+        source = BinanceAccountClient(args.base_url, key, secret)
+        if args.what_if is not None:
+            return _what_if(args, source)
+        channels = _channels(args)
+    except (InputError, WhatIfError, ValueError, AccessDeniedError, UnreachableError) as error:
+        return _fail(str(error))
+    dispatcher = Dispatcher(channels, status_line)
+    window = _window_name(args.volatility_window)
+    view = JsonOutput(window) if args.json else TableOutput(window)
+    session = MonitorSession(
+        source,
+        BinanceStreams(args.ws_url or ws_base(args.base_url)),
+        _Fanout(view, dispatcher),
+        Thresholds(args.alert_margin_ratio, args.alert_distance, args.alert_adl),
+        Settings(
+            interval_s=args.interval,
+            refresh_s=args.refresh,
+            keepalive_s=args.keepalive,
+            volatility_minutes=args.volatility_window,
+            symbols=frozenset(args.symbol),
+        ),
+    )
+    try:
+        session.run()
+    except KeyboardInterrupt:
+        session.stop.set()
+    except (AccessDeniedError, ExchangeDataError, InputError) as error:
+        return _fail(str(error))
+    finally:
+        if isinstance(view, TableOutput):
+            view.close()
+        dispatcher.close()
+    return 0
+
+
+class _Fanout:
+    """The view, then the channels."""
+
+    def __init__(self, view: Output, dispatcher: Dispatcher) -> None:
+        self.view, self.dispatcher = view, dispatcher
+
+    def lines(self, lines: list[PositionLine], book: AccountBook) -> None:
+        self.view.lines(lines, book)
+
+    def alert(self, alert: Alert) -> None:
+        self.view.alert(alert)
+        self.dispatcher.send(alert.to_json())
+
+    def status(self, message: str) -> None:
+        self.view.status(message)
+
+
+def _what_if(args: argparse.Namespace, source: BinanceAccountClient) -> int:
+    change = parse_what_if(args.what_if)
+    book = AccountBook(source.snapshot())
+    slippage = Fraction(args.slippage.raw, 10**8)
+    body = print_what_if(book, change, frozenset(args.symbol), slippage, as_json=args.json)
+    if args.json:
+        sys.stdout.write(json.dumps(body, indent=2) + "\n")
+    return 0
+
+
+def _channels(args: argparse.Namespace) -> list[Channel]:
+    channels: list[Channel] = []
+    if args.alert_command:
+        channels.append(CommandChannel(args.alert_command))
+    channels += [WebhookChannel(url) for url in args.webhook]
+    if args.notify:
+        try:
+            channels.append(AppriseChannel(args.notify))
+        except ValueError as error:
+            raise InputError("--notify", None, str(error)) from None
+    return channels
+
+
+def _credentials(key_file: Path | None) -> tuple[str, str]:
+    """Return the key and secret from ``key_file`` or the environment (never shown)."""
+    if key_file is None:
+        key = os.environ.get("BINANCE_API_KEY", "").strip()
+        secret = os.environ.get("BINANCE_API_SECRET", "").strip()
+        if not key or not secret:
+            raise InputError("", None, "set BINANCE_API_KEY and BINANCE_API_SECRET, or --key-file")
+        return key, secret
+    try:
+        text = key_file.read_text(encoding="utf-8")[:10_000]
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError("--key-file", str(key_file), f"cannot be read ({error})") from None
+    try:
+        body = json.loads(text)
+        pair = (str(body["apiKey"]), str(body["secretKey"]))
+    except (ValueError, KeyError, TypeError, RecursionError):  # RecursionError: deep JSON
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        pair = (lines[0], lines[1]) if len(lines) >= 2 else ("", "")
+    if not all(pair) or not all(part.isascii() and part.isprintable() for part in pair):
+        raise InputError(
+            "--key-file", str(key_file), 'holds no {"apiKey", "secretKey"} nor two lines'
+        )
+    return pair
+
+
+def ws_base(base_url: str) -> str:
+    """Return the WebSocket base for a REST base: Binance's stream host, else the same host."""
+    parts = urlsplit(base_url)
+    if parts.hostname == "fapi.binance.com":
+        return "wss://fstream.binance.com"
+    if parts.hostname == "testnet.binancefuture.com":
+        return "wss://fstream.binancefuture.com"
+    scheme = "wss" if parts.scheme == "https" else "ws"
+    return f"{scheme}://{parts.netloc}"
+
+
+def _url(*schemes: str) -> Any:
+    def read(text: str) -> str:
+        parts = urlsplit(text.strip())
+        if parts.scheme not in schemes or not parts.netloc or not text.isprintable():
+            shown = _shown(text)
+            raise argparse.ArgumentTypeError(f"{shown!r} is not a {' or '.join(schemes)} URL")
+        return text.strip().rstrip("/")
+
+    return read
+
+
+def _percent(low: int, high: int, *, closed: bool = False) -> Any:
+    """Return a type reading ``80`` or ``80%`` as the rate 0.8, in (low, high]."""
+
+    def read(text: str) -> Rate:
+        value = _decimal(text.strip().removesuffix("%"))
+        if not (low <= value if closed else low < value) or value > high:
+            raise argparse.ArgumentTypeError(
+                f"{text.strip()} is not a percentage in ({low}, {high}]"
+            )
+        return Rate.of(value / 100)
+
+    return read
+
+
+def _seconds(low: float, high: float) -> Any:
+    def read(text: str) -> float:
+        value = _decimal(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text.strip()} is not within {low}..{high} seconds")
+        return float(value)
+
+    return read
+
+
+def _minutes(text: str) -> int:
+    """Read ``24h`` or ``90m`` as minutes, from 3 to 1500 (one klines request)."""
+    body = text.strip().lower()
+    per = {"m": 1, "h": 60}.get(body[-1:], 0)
+    digits = body[:-1]
+    fine = per and digits.isascii() and digits.isdigit() and len(digits) <= 6
+    minutes = int(digits) * per if fine else 0
+    if not 3 <= minutes <= MAX_WINDOW_MINUTES:
+        raise argparse.ArgumentTypeError(f"{_shown(text)!r} is not 3m to 25h")
+    return minutes
+
+
+def _quantile(text: str) -> int:
+    body = text.strip()
+    if not (body.isascii() and body.isdigit() and 1 <= int(body) <= 5):
+        raise argparse.ArgumentTypeError(f"{_shown(text)!r} is not an ADL quantile from 1 to 5")
+    return int(body)
+
+
+def _decimal(text: str) -> Decimal:
+    """Read a finite decimal written in ASCII digits (at most 32 characters)."""
+    body = text.strip()
+    try:
+        value = Decimal(body) if body.isascii() and len(body) <= 32 and "_" not in body else None
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite():
+        raise argparse.ArgumentTypeError(f"{_shown(text)!r} is not a decimal number")
+    return value
+
+
+def _shown(text: str) -> str:
+    """Return ``text`` safe to print on one line, cut short."""
+    safe = "".join(c if c.isprintable() else "?" for c in text)
+    return safe if len(safe) <= 40 else safe[:37] + "..."
+
+
+def _window_name(minutes: int) -> str:
+    return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
+
+
+def _fail(message: str) -> int:
+    sys.stderr.write(f"liquidator: error: {message}\n")
+    return EXIT_BAD_INPUT

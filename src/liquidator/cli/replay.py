@@ -1,0 +1,341 @@
+"""``liquidator replay`` and ``liquidator scenarios``: crashes through a population of traders."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import re
+import sys
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from liquidator.adapters.input_files import printable
+from liquidator.adapters.marketdata.funding_file import read_funding
+from liquidator.adapters.marketdata.klines import read_klines
+from liquidator.app.collector import tune_collector
+from liquidator.bootstrap import bundled_market
+from liquidator.cli.args import real, whole
+from liquidator.core.money.fixed import SCALE, trim_raw
+from liquidator.simulation import scenarios
+from liquidator.simulation.population import PopulationConfig
+from liquidator.simulation.replay import Replay, ReplayResult, kline_ticks
+from liquidator.simulation.sweep.grid import RunSpec
+from liquidator.simulation.sweep.profiles import PROFILES, profile
+from liquidator.simulation.sweep.run import event_rows, replay_config, summary_row
+from liquidator.web.replay_report import render
+
+BINANCE_FILE = re.compile(r"^([A-Z0-9]{2,20})-(?:\d+[smhdwM]|fundingRate|trades|aggTrades)-")
+MAX_TRADERS = 1_000_000
+MAX_MINUTES = 7 * 24 * 60  # a week of one-second ticks
+
+
+def add_commands(commands: Any) -> None:
+    replay = commands.add_parser("replay", help="replay a crash through a population of traders")
+    replay.add_argument("file", type=Path, nargs="?", help="a Binance 1m kline CSV (plain or zip)")
+    replay.add_argument("--symbol", default="BTCUSDT", help="the symbol the file prices")
+    replay.add_argument("--funding", type=Path, help="a Binance fundingRate CSV for the symbol")
+    replay.add_argument("--scenario", choices=scenarios.names(), help="a synthetic crash instead")
+    replay.add_argument(
+        "--drop",
+        type=real(0, 0.95, above_low=True),
+        default=0.15,
+        help="scenario: the fall (0.15 = 15%%)",
+    )
+    replay.add_argument(
+        "--minutes", type=whole(1, MAX_MINUTES), default=60, help="scenario: how long it lasts"
+    )
+    replay.add_argument(
+        "--speed",
+        type=real(0, 1e9, above_low=True),
+        help="N times real time (default: as fast as it goes)",
+    )
+    replay.add_argument(
+        "--traders", type=whole(1, MAX_TRADERS), default=1_000, help="population size"
+    )
+    replay.add_argument(
+        "--seed", type=whole(0, 2**63 - 1), default=7, help="population (and scenario) seed"
+    )
+    replay.add_argument("--max-leverage", type=whole(2, 125), default=100)
+    replay.add_argument("--isolated-share", type=real(0, 1), default=0.5)
+    replay.add_argument("--long-share", type=real(0, 1), default=0.6)
+    replay.add_argument("--stop-share", type=real(0, 1), default=0.2, help="share with a stop-loss")
+    replay.add_argument("--report", type=Path, default=Path("replay-report.html"))
+    replay.add_argument("--events", type=Path, help="write the liquidations and ADL as CSV")
+    replay.add_argument("--json", action="store_true", help="print the summary as JSON")
+    replay.add_argument(
+        "--profile", choices=sorted(PROFILES), default="binance", help="venue profile (rules)"
+    )
+    replay.add_argument(
+        "--fund", type=whole(0, 10**12), default=1_000_000, help="USDT seeded into each fund"
+    )
+    replay.add_argument(
+        "--parquet", type=Path, help="write DIR/runs.parquet and DIR/events/ (as sweep does)"
+    )
+    listing = commands.add_parser("scenarios", help="list the synthetic crash scenarios")
+    listing.add_argument("--json", action="store_true")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.command == "scenarios":
+        return _list(args)
+    try:
+        spec = _spec(args)
+        ticks, symbols, title = _source(args)
+        funding = _funding(args)
+        result = _replay(ticks, symbols, funding, spec, args)
+    except (ValueError, OSError) as error:
+        print(f"liquidator: error: {error}", file=sys.stderr)
+        return 2
+    try:
+        args.report.write_text(render(result, title), encoding="utf-8")
+        if args.events is not None:
+            _write_events(result, args.events)
+        if args.parquet is not None:
+            _write_parquet(spec, result, args.parquet)
+    except (OSError, UnicodeError) as error:
+        print(f"liquidator: error: cannot write the report: {error}", file=sys.stderr)
+        return 2
+    summary = result.summary()
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        _print(summary, title, args)
+    return 0
+
+
+def _spec(args: argparse.Namespace) -> RunSpec:
+    """Return the run the options describe, as a sweep would name it."""
+    source = "scenario" if args.scenario else "window"
+    name = args.scenario or (printable(args.file.name) if args.file else "")
+    return RunSpec(
+        source=source,
+        name=name,
+        symbols="" if args.scenario else args.symbol.upper(),
+        drop=args.drop if args.scenario else 0.0,
+        minutes=args.minutes if args.scenario else 0,
+        profile=args.profile,
+        fund_usdt=args.fund,
+        seed=args.seed,
+        traders=args.traders,
+        max_leverage=args.max_leverage,
+        long_share=args.long_share,
+        isolated_share=args.isolated_share,
+        stop_share=args.stop_share,
+        entry_minutes=0,
+        median_notional=PopulationConfig().median_notional,
+        max_notional=PopulationConfig().max_notional,
+    )
+
+
+def _write_parquet(spec: RunSpec, result: ReplayResult, out: Path) -> None:
+    from liquidator.simulation.sweep import parquet  # noqa: PLC0415 (pyarrow: only when asked)
+
+    row = summary_row(spec, result)
+    row["fund_seeded"] = _funds_seeded(spec)
+    row["seconds"], row["pid"] = 0.0, os.getpid()
+    parquet.write_events(out / "events" / f"{spec.run_id}.parquet", event_rows(result))
+    parquet.write_runs(out / "runs.parquet", [row])
+
+
+def _funds_seeded(spec: RunSpec) -> int:
+    venue = replay_config(spec).venue()
+    funds = {venue.insurance.fund_of(symbol) for symbol in bundled_market().instruments}
+    return len(funds) * spec.fund_usdt * SCALE
+
+
+def _source(args: argparse.Namespace) -> tuple[Iterable[tuple[int, str, int]], list[str], str]:
+    if args.scenario and args.file:
+        raise ValueError("give a kline file or --scenario, not both")
+    if args.scenario:
+        config = scenarios.ScenarioConfig(drop=args.drop, minutes=args.minutes, seed=args.seed)
+        title = f"Scenario {args.scenario}: {args.drop:.0%} over {args.minutes} min"
+        return scenarios.ticks(args.scenario, config), scenarios.symbols_of(args.scenario), title
+    if args.file is None:
+        raise ValueError("give a kline file or --scenario NAME (see liquidator scenarios)")
+    symbol = args.symbol.upper()
+    named = _named_symbol(args.file)
+    if named is not None and named != symbol:
+        raise ValueError(
+            f"{printable(args.file.name)} prices {printable(named)}, not {printable(symbol)} "
+            f"(give --symbol {printable(named)})"
+        )
+    return (
+        kline_ticks(read_klines(args.file), symbol),
+        [symbol],
+        f"{printable(symbol)} replay of {printable(args.file.name)}",
+    )
+
+
+def _named_symbol(path: Path) -> str | None:
+    """Return the symbol a Binance data file's name gives (``BTCUSDT-1m-2021-05.csv``)."""
+    match = BINANCE_FILE.match(path.name)
+    return match.group(1) if match else None
+
+
+def _funding(args: argparse.Namespace) -> list[tuple[int, str, int]]:
+    if args.funding is None:
+        return []
+    named = _named_symbol(args.funding)
+    if named is not None and named != args.symbol.upper():
+        raise ValueError(
+            f"{printable(args.funding.name)} is {printable(named)}'s funding, not "
+            f"{printable(args.symbol.upper())}'s"
+        )
+    return [(ms, args.symbol.upper(), rate) for ms, rate in read_funding(args.funding)]
+
+
+def _replay(
+    ticks: Iterable[tuple[int, str, int]],
+    symbols: list[str],
+    funding: list[tuple[int, str, int]],
+    spec: RunSpec,
+    args: argparse.Namespace,
+) -> ReplayResult:
+    market = profile(spec.profile).market(bundled_market())
+    replay = Replay(market, replay_config(spec))
+    console = Console(stderr=True)
+    pace = Pace(args.speed)
+    tune_collector()
+    with Progress(console=console, disable=args.json or not console.is_terminal) as bar:
+        task = bar.add_task("replaying", total=None)
+
+        def progress(now_ms: int) -> None:
+            bar.advance(task)
+            pace.wait(now_ms)
+
+        return replay.run(ticks, symbols, funding, progress=progress)
+
+
+class Pace:
+    """Hold each tick until its time, ``speed`` times faster than the data (None: no wait)."""
+
+    def __init__(self, speed: float | None) -> None:
+        self.speed = speed
+        self.first_ms: int | None = None
+        self.started = time.perf_counter()
+
+    def wait(self, now_ms: int) -> None:
+        if self.speed is None:
+            return
+        if self.first_ms is None:
+            self.first_ms, self.started = now_ms, time.perf_counter()
+        due = self.started + (now_ms - self.first_ms) / 1000 / self.speed
+        delay = due - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+
+
+def _write_events(result: ReplayResult, path: Path) -> None:
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(
+            [
+                "time_ms",
+                "kind",
+                "account",
+                "symbol",
+                "side",
+                "quantity",
+                "price",
+                "notional",
+                "fee",
+                "taken_over",
+                "deleveraged",
+                "partial",
+            ]
+        )
+        for item in result.liquidations:
+            writer.writerow(
+                [
+                    item.ts_ms,
+                    "LIQUIDATION",
+                    item.account,
+                    item.symbol,
+                    item.side,
+                    _d(item.quantity),
+                    _d(item.bankruptcy_price),
+                    _d(item.notional),
+                    _d(item.fee),
+                    _d(item.taken_over),
+                    _d(item.deleveraged),
+                    item.partial,
+                ]
+            )
+        for adl in result.adl:
+            writer.writerow(
+                [
+                    adl.ts_ms,
+                    "ADL",
+                    adl.account,
+                    adl.symbol,
+                    adl.position_side.value,
+                    _d(adl.quantity),
+                    _d(adl.price),
+                    _d(adl.quantity * adl.price // 10**8),
+                    "0",
+                    "0",
+                    _d(adl.quantity),
+                    False,
+                ]
+            )
+
+
+def _d(raw: int) -> str:
+    return trim_raw(raw)
+
+
+def _print(summary: dict[str, Any], title: str, args: argparse.Namespace) -> None:
+    console = Console()
+    table = Table(title=title)
+    table.add_column("what", justify="left")
+    table.add_column("value", justify="right")
+    rows = [
+        ("Traders (positions opened)", f"{summary['traders']} ({summary['opened']})"),
+        ("Liquidations, long / short", "{LONG} / {SHORT}".format(**summary["liquidations"])),
+        (
+            "Liquidated notional, long / short",
+            "{LONG} / {SHORT}".format(**summary["liquidated_notional"]),
+        ),
+        ("Partial / full", f"{summary['partial']} / {summary['full']}"),
+        ("Clearance fees to the funds", summary["clearance_fees"]),
+        (
+            "Insurance funds: low-water / end",
+            f"{summary['fund_low_water']} / {summary['fund_end']}",
+        ),
+        ("Bankruptcies (past bankruptcy at trigger)", str(summary["bankruptcies"])),
+        ("Taken over by a fund", str(summary["taken_over"])),
+        ("ADL events / notional", f"{summary['adl_events']} / {summary['adl_notional']}"),
+        ("Accounts wiped out (< 1% left)", str(summary["wiped_out"])),
+    ]
+    rows += [
+        (f"P&L of {bucket} traders ({n})", loss)
+        for bucket, (n, loss) in summary["loss_by_leverage"].items()
+    ]
+    rows.append(("State hash", str(summary["state_hash"])[:16]))
+    for key, value in rows:
+        table.add_row(key, value)
+    console.print(table)
+    events = f"; events: {printable(args.events)}" if args.events else ""
+    console.print(f"report: {printable(args.report)}{events}")
+
+
+def _list(args: argparse.Namespace) -> int:
+    items = {name: scenarios.describe(name) for name in scenarios.names()}
+    if args.json:
+        print(json.dumps(items, indent=2))
+        return 0
+    table = Table(title="Scenarios (liquidator replay --scenario NAME --drop 0.2 --minutes 60)")
+    table.add_column("name")
+    table.add_column("shape")
+    for name, text in items.items():
+        table.add_row(name, text)
+    Console().print(table)
+    return 0

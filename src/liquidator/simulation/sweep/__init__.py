@@ -1,0 +1,1 @@
+"""Sweeps: grids of replays under venue profiles, run on Dask, written as Parquet."""
