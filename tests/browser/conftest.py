@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import shutil
 import subprocess
 import time
 import urllib.parse
@@ -22,26 +21,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
+from tests.browser.chromium import FLAGS, chromium
 from tests.e2e.conftest import LiveServer, start_server
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        pytest.fail("chromium is missing: scripts/browser installs it from Debian's packages")
-    return found
 
 
 @dataclass
@@ -61,7 +44,7 @@ class Watched:
 @pytest.fixture(scope="module")  # not the session: Playwright's loop would outlive these tests
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(executable_path=chromium(), args=list(FLAGS))
         try:
             yield launched
         finally:

@@ -8,7 +8,6 @@ Chromium's log (``--enable-logging=stderr``) must hold no console error.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +19,8 @@ from liquidator.simulation.population import PopulationConfig
 from liquidator.simulation.replay import Replay, ReplayConfig
 from liquidator.simulation.scenarios import ScenarioConfig, ticks
 from liquidator.web.replay_report import render
+from tests.browser.chromium import FLAGS as BROWSER_FLAGS
+from tests.browser.chromium import chromium
 
 CHARTS = (
     "chart-price-btcusdt",
@@ -32,25 +33,7 @@ CHARTS = (
     "chart-heatmap-ethusdt",
     "chart-adl",
 )
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--enable-logging=stderr",
-    "--v=0",
-)
-
-
-def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        pytest.fail("chromium is missing: .ci/run installs it from Debian's packages")
-    return found
+FLAGS = (*BROWSER_FLAGS, "--enable-logging=stderr", "--v=0")
 
 
 @pytest.fixture(scope="module")
