@@ -29,7 +29,7 @@ from liquidator.core.exchange.events import (
 from liquidator.core.exchange.ledger import EntryKind, LedgerPosted
 from liquidator.core.exchange.orders import OrderType
 from liquidator.core.margin.position import MarginType
-from liquidator.core.margin.unit import position_figures
+from liquidator.read.account_figures import isolated_wallets, pnl_and_maintenance
 
 if TYPE_CHECKING:
     from liquidator.api.server import Server
@@ -112,7 +112,7 @@ class UserStream:
             if is_isolated != isolated or (isolated and p.ledger_key != event.wallet):
                 continue
             state = venue.symbols[p.symbol]
-            pnl, mm = position_figures(p, state.mark_price, state.tiers)
+            pnl, mm = pnl_and_maintenance(venue, p)
             positions.append(
                 {
                     "s": p.symbol,
@@ -143,7 +143,6 @@ class UserStream:
             p = state.find_position(symbol, side)
             if p is None:
                 continue
-            mark = venue.symbols[symbol].mark_price
             isolated = state.margin_type_of(symbol) is MarginType.ISOLATED
             positions.append(
                 {
@@ -152,7 +151,7 @@ class UserStream:
                     "ep": d(p.entry_price()),
                     "bep": d(p.entry_price()),
                     "cr": "0",
-                    "up": d((p.quantity * mark - p.cost) // 10**8) if p.quantity else "0",
+                    "up": d(pnl_and_maintenance(venue, p)[0]) if p.quantity else "0",
                     "mt": "isolated" if isolated else "cross",
                     "iw": d(venue.ledger.balance(p.ledger_key, venue.assets[symbol]))
                     if isolated
@@ -182,10 +181,5 @@ class UserStream:
             if name == owner or name.startswith(isolated_prefix)
         )
         cross = venue.ledger.balance(state.account, asset)
-        isolated = sum(
-            venue.ledger.balance(p.ledger_key, asset)
-            for p in state.held_positions()
-            if venue.assets[p.symbol] == asset
-            and state.margin_type_of(p.symbol) is MarginType.ISOLATED
-        )
+        isolated = isolated_wallets(venue, state, asset)
         return {"a": asset, "wb": d(cross + isolated), "cw": d(cross), "bc": d(change)}
