@@ -40,6 +40,32 @@ def mixed_account(wallet: str) -> Account:
     )
 
 
+def two_pairs_account(wallet: str) -> Account:
+    """Cross hedge pairs in two symbols: each pair's cushion moves with the other's mark."""
+    return Account(
+        Amount.of(wallet, "USDT"),
+        (
+            position("BTCUSDT", PositionSide.LONG, "3", "60000", MarginType.CROSS),
+            position("BTCUSDT", PositionSide.SHORT, "-1.2", "60500", MarginType.CROSS),
+            position("ETHUSDT", PositionSide.LONG, "5", "3000", MarginType.CROSS),
+            position("ETHUSDT", PositionSide.SHORT, "-40", "3050", MarginType.CROSS),
+        ),
+    )
+
+
+def flat_pair_account(wallet: str) -> Account:
+    """A BTCUSDT pair with no net exposure beside an ETHUSDT cross pair."""
+    return Account(
+        Amount.of(wallet, "USDT"),
+        (
+            position("BTCUSDT", PositionSide.LONG, "1", "60000", MarginType.CROSS),
+            position("BTCUSDT", PositionSide.SHORT, "-1", "60000", MarginType.CROSS),
+            position("ETHUSDT", PositionSide.LONG, "5", "3000", MarginType.CROSS),
+            position("ETHUSDT", PositionSide.SHORT, "-40", "3050", MarginType.CROSS),
+        ),
+    )
+
+
 def one_way_account(wallet: str) -> Account:
     return Account(
         Amount.of(wallet, "USDT"),
@@ -59,7 +85,16 @@ def marked(account: Account, btc: int, eth: int) -> Account:
 
 @pytest.mark.parametrize(
     ("build", "wallet"),
-    [(mixed_account, "8000"), (one_way_account, "4000"), (one_way_account, "500000")],
+    [
+        (mixed_account, "8000"),
+        (two_pairs_account, "30000"),
+        (two_pairs_account, "500"),  # a thin cushion: the prices near the marks
+        (two_pairs_account, "9000000"),  # the roots far away, in the last brackets
+        (flat_pair_account, "0"),  # some marks leave the flat pair no root: the core decides
+        (flat_pair_account, "1000"),
+        (one_way_account, "4000"),
+        (one_way_account, "500000"),
+    ],
 )
 def test_solver_matches_assess_account_along_a_random_mark_path(
     build: Callable[[str], Account], wallet: str
