@@ -141,3 +141,37 @@ def test_switching_the_symbol_redraws_the_book_and_the_prices(
     page.reload()
     expect(page.locator("#symbol")).to_have_value("ETHUSDT")  # kept for the tab
     assert watched.errors == []
+
+
+LAST_MARK = "window.dashboard.charts.markLine.data().at(-1).value"
+
+
+def test_a_crash_reaches_the_header_and_the_chart_within_a_second(
+    live: LiveServer, watched: Watched
+) -> None:
+    page = watched.page
+    page.goto(live.url + "/")
+    expect(page.locator("#connection")).to_have_text("live")
+    expect(page.locator("#mark")).to_have_text("60,000.00")
+    page.fill("#admin-key", live.admin_key)
+    page.press("#admin-key", "Enter")
+    page.fill("#crash-percent", "-10")
+
+    crashed_at = time.monotonic()
+    page.click("#crash")  # from the page: the admin's answer carries the new prices
+    expect(page.locator("#mark")).to_have_text("54,000.00", timeout=1000)
+    expect(page.locator("#index")).to_have_text("54,000.00", timeout=1000)
+    from_page_ms = (time.monotonic() - crashed_at) * 1000
+    moved_at = time.monotonic()
+    admin(live, "/admin/price", symbol="BTCUSDT", index="50000", mark="50000")  # from elsewhere
+    expect(page.locator("#mark")).to_have_text("50,000.00", timeout=1300)
+    from_elsewhere_ms = (time.monotonic() - moved_at) * 1000
+    watched.shot("dashboard-mark-after-crash")
+
+    print(
+        f"mark shown {from_page_ms:.0f} ms after the page's crash, {from_elsewhere_ms:.0f} ms after another's"
+    )
+    assert page.evaluate(LAST_MARK) == 50000
+    assert from_page_ms < 1000
+    assert from_elsewhere_ms < 1300  # the @markPrice@1s stream: one period and the way there
+    assert watched.errors == []

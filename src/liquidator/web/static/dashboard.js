@@ -88,6 +88,7 @@
     { color: COLORS.mark, lineWidth: 1, title: "mark", priceLineVisible: false });
   const indexLine = price_chart.addSeries(LWC.LineSeries,
     { color: COLORS.index, lineWidth: 1, lineStyle: 2, title: "index", priceLineVisible: false });
+  state.charts = { candles, markLine, indexLine };  // read by the browser tests
   const fundChart = LWC.createChart($("fund-chart"), chartOptions(200));
   let levelLines = [];
 
@@ -224,7 +225,17 @@
   let soon = null;
   function refreshSoon() {
     if (soon) return;
-    soon = setTimeout(() => { soon = null; refreshVenue(); refreshAccount(); refreshHeatmap(); }, 150);
+    soon = setTimeout(() => {
+      soon = null; refreshMark(); refreshVenue(); refreshAccount(); refreshHeatmap();
+    }, 150);
+  }
+  // a price event (an admin move, a forced order) reads the mark at once: the 1 s stream alone
+  // would show a crash up to a second late
+  async function refreshMark() {
+    const symbol = state.symbol;
+    const premium = await get(`/fapi/v1/premiumIndex?symbol=${symbol}`);
+    if (symbol === state.symbol) onMark({ s: symbol, p: premium.markPrice, i: premium.indexPrice,
+      r: premium.lastFundingRate, E: premium.time });
   }
 
   // --- venue reads: funds, open interest, heatmap ---------------------------------------------
@@ -470,6 +481,14 @@
     });
   }
 
+  function moved(body) {  // the admin's answer carries the new prices: show them now
+    if (body && body.symbol === state.symbol && body.markPrice) {
+      onMark({ s: body.symbol, p: body.markPrice, i: body.indexPrice, r: state.funding,
+        E: state.serverTime || Date.now() });  // the venue's clock, maybe simulated
+    }
+    refreshSoon();
+  }
+
   // --- forms ----------------------------------------------------------------------------------
   function bindForms() {
     const on = (id, handler) => $(id).addEventListener("submit", (e) => { e.preventDefault(); handler(); });
@@ -486,9 +505,9 @@
     });
     on("admin-form", () => { sessionStorage.setItem("adminKey", $("admin-key").value.trim()); status("Admin key set for this tab."); });
     on("crash-form", () => admin("/admin/crash", { symbol: state.symbol,
-      percent: $("crash-percent").value, steps: $("crash-steps").value || 1 }).then(refreshSoon));
+      percent: $("crash-percent").value, steps: $("crash-steps").value || 1 }).then(moved));
     on("price-form", () => admin("/admin/price", { symbol: state.symbol,
-      index: $("price-value").value, mark: $("price-value").value }).then(refreshSoon));
+      index: $("price-value").value, mark: $("price-value").value }).then(moved));
     on("time-form", () => admin("/admin/time", { ms: $("time-ms").value }));
     on("deposit-form", () => admin("/admin/deposit", { account: $("deposit-account").value.trim(),
       amount: $("deposit-amount").value, asset: $("deposit-asset").value.trim() || "USDT" }));
