@@ -54,9 +54,10 @@ from rich.table import Table
 
 from liquidator.adapters.sqlite.history import SqliteHistory
 from liquidator.adapters.sqlite.journal import SqliteJournal
+from liquidator.app.clock import SimulatedClock
 from liquidator.app.collector import tune_collector
 from liquidator.app.exchange import Exchange
-from liquidator.app.live_exchange import LiveExchange, SimulatedClock
+from liquidator.app.live_exchange import LiveExchange
 from liquidator.bootstrap import bundled_market
 from liquidator.core.contracts.market import Market
 from liquidator.core.engine import Engine
@@ -269,7 +270,8 @@ def restart(path: Path) -> dict[str, float]:
 
 def open_as_server(path: Path) -> None:
     """(In the child) open the journal as ``liquidator serve`` does; print seconds and RSS."""
-    from liquidator.api.app import Settings, _open  # noqa: PLC0415 (the child's own import)
+    from liquidator.api.settings import Settings  # noqa: PLC0415 (the child's own import)
+    from liquidator.bootstrap.server import open_server  # noqa: PLC0415
 
     tune_collector(freeze=False)
     settings = Settings(market=bundled_market(), database=path, price_walk=False, heartbeat_ms=0)
@@ -277,7 +279,7 @@ def open_as_server(path: Path) -> None:
         snapshot = connection.execute("SELECT COALESCE(MAX(seq), 0) FROM snapshots").fetchone()[0]
     before = rss_mb()
     started = time.perf_counter()
-    server = _open(settings, None)  # the lifespan's first step: all a request waits for
+    server = open_server(settings)  # the lifespan's first step: all a request waits for
     seconds = time.perf_counter() - started
     gc.collect()
     live = server.live

@@ -20,10 +20,11 @@ from cryptography.hazmat.primitives.asymmetric.rsa import generate_private_key
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from fastapi.testclient import TestClient
 
-from liquidator.api.app import Settings, create_app
 from liquidator.api.server import Server
+from liquidator.api.settings import Settings
 from liquidator.app.journal import JournalError, JournalRecord, JournalWriteError, MemoryJournal
 from liquidator.bootstrap import bundled_market
+from liquidator.bootstrap.server import create_app
 from liquidator.core.exchange.venue import PriceSource, VenueConfig
 from tests.api.conftest import ADMIN, Account, open_account
 

@@ -11,9 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from liquidator.api import background
-from liquidator.api.app import Settings, create_app
 from liquidator.api.server import Server
+from liquidator.api.settings import Settings
 from liquidator.bootstrap import bundled_market
+from liquidator.bootstrap.server import create_app
 from liquidator.core.exchange.venue import PriceSource, VenueConfig
 from tests.api.conftest import ADMIN, limit_order, open_account
 

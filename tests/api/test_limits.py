@@ -10,10 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from liquidator.api.app import Settings, create_app
 from liquidator.api.limits import ServerLimits
+from liquidator.api.settings import Settings
 from liquidator.api.streams.hub import Subscriber
 from liquidator.bootstrap import bundled_market
+from liquidator.bootstrap.server import create_app
 from liquidator.core.exchange.venue import PriceSource, VenueConfig
 from tests.api.conftest import ADMIN, limit_order, open_account
 

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from liquidator.api.app import Settings, create_app
+from liquidator.api.settings import Settings
 from liquidator.bootstrap import bundled_market
+from liquidator.bootstrap.server import create_app
 from liquidator.core.exchange.venue import PriceSource, VenueConfig
 from tests.api.conftest import ADMIN, Account, limit_order, open_account
 

@@ -12,9 +12,10 @@ import pytest
 
 from liquidator.adapters.sqlite.history import SqliteHistory
 from liquidator.adapters.sqlite.journal import SqliteJournal
+from liquidator.app.clock import SimulatedClock
 from liquidator.app.exchange import Exchange
 from liquidator.app.journal import Journal, JournalError, JournalRecord, MemoryJournal
-from liquidator.app.live_exchange import LiveExchange, SimulatedClock
+from liquidator.app.live_exchange import LiveExchange
 from liquidator.bootstrap import bundled_market
 from liquidator.core.exchange.commands import (
     CancelOrder,

@@ -107,3 +107,54 @@ def test_adapters_do_not_import_each_other() -> None:
                     assert not any(n.startswith(prefix) for n in imports_of(path)), (
                         f"{path.name} in {adapter.name} imports {prefix}"
                     )
+
+
+def _modules(folder: str) -> list[Path]:
+    return sorted((PACKAGE / folder).rglob("*.py"))
+
+
+def test_the_api_never_opens_storage() -> None:
+    """The composition root (``bootstrap``) hands the API its server; the API opens nothing."""
+    for path in _modules("api"):
+        for name in imports_of(path):
+            assert not name.startswith(("liquidator.adapters", "sqlite3")), (
+                f"api/{path.relative_to(PACKAGE / 'api')} imports {name}"
+            )
+
+
+def test_nothing_below_the_api_imports_it() -> None:
+    """Only the entry points (``cli``) and the composition root (``bootstrap``) know the API."""
+    below = ("core", "app", "read", "simulation", "adapters", "postmortem", "web")
+    for folder in below:
+        for path in _modules(folder):
+            found = [n for n in imports_of(path) if n.startswith(("liquidator.api", "fastapi"))]
+            assert not found or folder == "web", f"{folder}/{path.name} imports {found}"
+
+
+def _reads_the_wall_clock(path: Path) -> bool:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            if (node.value.id, node.attr) in {("time", "time"), ("time", "time_ns")}:
+                return True
+            if node.attr in {"now", "utcnow", "today"} and node.value.id in {"datetime", "date"}:
+                return True
+    return False
+
+
+def test_one_wall_clock() -> None:
+    """The time of day is read in one place (``adapters/clock.py``); the rest is handed a
+    ``Clock`` (``app/clock.py``: the port and the simulated clock)."""
+    readers = sorted(
+        path.relative_to(PACKAGE).as_posix()
+        for path in PACKAGE.rglob("*.py")
+        if _reads_the_wall_clock(path)
+    )
+    assert readers == ["adapters/clock.py"]
+    definers = sorted(
+        path.relative_to(PACKAGE).as_posix()
+        for path in PACKAGE.rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ClassDef) and node.name.endswith("Clock")
+    )
+    assert definers == ["adapters/clock.py", "app/clock.py", "app/clock.py"]

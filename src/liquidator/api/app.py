@@ -1,7 +1,8 @@
 """The FastAPI application, built by a factory (no global state at import).
 
-``create_app(settings)`` opens the journal (SQLite by default), restores the engine, and serves
-Binance's REST paths (``routes_*``), the admin API and every WebSocket path the clients use.
+``build_app(settings, open_server)`` serves, around the server the composition root opens
+(``liquidator.bootstrap.server``: the journal, keys and histories, the clocks), Binance's REST
+paths (``routes_*``), the admin API and every WebSocket path the clients use.
 Background tasks (``background``, each supervised: a failure halts the server, never a silent
 death) feed commands through the same single loop: a heartbeat that lets time pass (funding,
 samples, the insurance funds' unwinding), a seeded random walk of the index prices (the default
@@ -13,11 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
-import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from fastapi import FastAPI
@@ -25,12 +22,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from liquidator.adapters.sqlite.history import SqliteHistory
-from liquidator.adapters.sqlite.journal import SqliteJournal
-from liquidator.adapters.sqlite.keys import SqliteKeyStore
 from liquidator.api import background
+from liquidator.api.background import PriceTicks
 from liquidator.api.guard import BodyLimit
-from liquidator.api.limits import RequestLimits, ServerLimits
+from liquidator.api.limits import RequestLimits
 from liquidator.api.rest import (
     routes_account,
     routes_admin,
@@ -40,18 +35,10 @@ from liquidator.api.rest import (
 )
 from liquidator.api.rest.routing import Route, endpoint
 from liquidator.api.server import Server
+from liquidator.api.settings import Settings
 from liquidator.api.streams.connection import websocket_endpoint
 from liquidator.api.ws_api import PATH as WS_API_PATH
 from liquidator.api.ws_api import ws_api_endpoint
-from liquidator.app.exchange import Exchange
-from liquidator.app.journal import Journal, MemoryJournal
-from liquidator.app.keys import KeyStore, MemoryKeyStore
-from liquidator.app.live_exchange import Clock, LiveExchange, SimulatedClock
-from liquidator.core.contracts.market import Market
-from liquidator.core.exchange.commands import SetIndexPrice, SetMarkPrice
-from liquidator.core.exchange.maker_quotes import MarketMakerConfig
-from liquidator.core.exchange.venue import PriceSource, VenueConfig
-from liquidator.core.money.fixed import SCALE, Price
 from liquidator.web import pages
 
 log = logging.getLogger("liquidator.api")
@@ -75,51 +62,21 @@ WS_PATHS = (
         for kind in ("ws", "stream")
     ),
 )
-START_PRICES = {"BTCUSDT": 60_000 * SCALE, "ETHUSDT": 3_000 * SCALE}
 
 
-class WallClock:
-    def now_ms(self) -> int:
-        return int(time.time() * 1000)
-
-
-@dataclass
-class Settings:
-    """How a server runs (``liquidator serve`` fills it from its options)."""
-
-    market: Market
-    database: Path | None = None  # None: an in-memory journal and key store
-    venue: VenueConfig = field(
-        default_factory=lambda: VenueConfig(market_maker=MarketMakerConfig())
-    )
-    admin_key: str = field(default_factory=lambda: secrets.token_hex(16))
-    simulated_start_ms: int | None = None  # simulated time from here; None: the wall clock
-    check_timestamp: bool = True
-    weight_limit: int = 2400
-    heartbeat_ms: int = 1000
-    price_walk: bool = True
-    walk_seed: int = 7
-    walk_interval_ms: int = 1000
-    walk_bps: float = 5.0  # standard deviation of a step, in basis points
-    start_prices: dict[str, int] = field(default_factory=lambda: dict(START_PRICES))
-    price_file: Path | None = None  # a Binance kline CSV replayed as the index (and fed mark)
-    price_symbol: str = "BTCUSDT"
-    price_speed: float = 1.0  # times real time
-    snapshot_every: int = 200_000  # a snapshot blocks the loop: rare, and one at shutdown
-    synchronous: str = "NORMAL"
-    limits: ServerLimits = field(default_factory=ServerLimits)  # bodies, orders, WebSockets...
-
-
-def create_app(settings: Settings, keys: KeyStore | None = None) -> FastAPI:
-    """Build the application; the engine opens when the app starts (its lifespan)."""
+def build_app(
+    settings: Settings, open_server: Callable[[], Server], price_ticks: PriceTicks | None = None
+) -> FastAPI:
+    """Build the application around ``open_server`` (the composition root's), called when the
+    app starts (its lifespan); ``price_ticks`` is the recorded price path to feed, if any."""
     holder: dict[str, Server] = {}
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        server = _open(settings, keys)
+        server = open_server()
         holder["server"] = server
         app.state.server = server
-        tasks = background.start(server, settings)
+        tasks = background.start(server, settings, price_ticks)
         try:
             yield
         finally:
@@ -164,51 +121,6 @@ class _Proxy:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._holder["server"], name)
-
-
-def _open(settings: Settings, keys: KeyStore | None) -> Server:
-    """Open the journal and keys, restore the engine, and seed the start prices."""
-    journal: Journal
-    if settings.database is None:
-        journal = MemoryJournal()
-        store: KeyStore = keys or MemoryKeyStore()
-    else:
-        journal = SqliteJournal(settings.database, synchronous=settings.synchronous)
-        store = keys or SqliteKeyStore(settings.database)
-        if isinstance(store, SqliteKeyStore):  # a spent signature commits with its command
-            store.stage_signatures_with(journal.stage)
-    exchange = Exchange.open(
-        settings.market, settings.venue, journal, snapshot_every=settings.snapshot_every
-    )
-    clock: Clock = (
-        SimulatedClock(max(settings.simulated_start_ms, exchange.engine.venue.now_ms))
-        if settings.simulated_start_ms is not None
-        else WallClock()
-    )
-    histories = (  # beside the journal: in its file, or in memory with it
-        SqliteHistory.memory()
-        if settings.database is None
-        else SqliteHistory.open(settings.database, synchronous=settings.synchronous)
-    )
-    live = LiveExchange(exchange, clock, histories)
-    server = Server(
-        live,
-        settings.market,
-        store,
-        admin_key=settings.admin_key,
-        weight_limit=settings.weight_limit,
-        check_timestamp=settings.check_timestamp and settings.simulated_start_ms is None,
-    )
-    feed = settings.venue.mark_source is PriceSource.FEED
-    for symbol, state in live.venue.symbols.items():
-        start = settings.start_prices.get(symbol)
-        if start is None:
-            continue
-        if state.index_price == 0:
-            live.submit(SetIndexPrice(symbol, Price(start)))
-        if feed and state.mark_price == 0:
-            live.submit(SetMarkPrice(symbol, Price(start)))
-    return server
 
 
 def _error_handlers(app: FastAPI) -> None:

@@ -14,33 +14,34 @@ import logging
 import math
 import random
 import time
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable, Iterable
 
-from liquidator.adapters.marketdata.klines import read_klines
 from liquidator.api.rest import countdown
 from liquidator.api.server import Server
+from liquidator.api.settings import Settings
 from liquidator.core.exchange.commands import AdvanceTime, SetIndexPrice, SetMarkPrice
 from liquidator.core.exchange.venue import PriceSource
 from liquidator.core.money.fixed import Price
-from liquidator.core.pricing.kline_path import kline_path
 
-if TYPE_CHECKING:
-    from liquidator.api.app import Settings
+#: A recorded price path to feed: ``(moment_ms, raw price)`` in time order (the composition root
+#: reads it from the price file, each minute along its kline path).
+PriceTicks = Callable[[], Iterable[tuple[int, int]]]
 
 log = logging.getLogger("liquidator.api")
 LISTEN_KEY_SWEEP_S = 30
 
 
-def start(server: Server, settings: Settings) -> list[asyncio.Task[None]]:
+def start(
+    server: Server, settings: Settings, price_ticks: PriceTicks | None = None
+) -> list[asyncio.Task[None]]:
     """Start every background task ``settings`` asks for, each under supervision."""
     jobs: dict[str, Callable[[], Awaitable[None]]] = {
         "heartbeat": lambda: heartbeat(server, settings),
         "listen-key expiry": lambda: expire(server),
         "countdown cancel": lambda: countdown.watch(server),
     }
-    if settings.price_file is not None:
-        jobs["price file"] = lambda: replay_file(server, settings)
+    if price_ticks is not None:
+        jobs["price file"] = lambda: replay_file(server, settings, price_ticks)
     if settings.price_walk:
         jobs["price walk"] = lambda: walk(server, settings)
     return [asyncio.create_task(supervised(server, name, job)) for name, job in jobs.items()]
@@ -81,27 +82,23 @@ async def walk(server: Server, settings: Settings) -> None:
             server.feed(SetIndexPrice(symbol, Price(target)))
 
 
-async def replay_file(server: Server, settings: Settings) -> None:
-    """Replay a recorded kline file as ``price_symbol``'s index, ``price_speed`` times real
-    time, each minute along its open-high-low-close path (``core.price_path``)."""
-    if settings.price_file is None:
-        return
+async def replay_file(server: Server, settings: Settings, price_ticks: PriceTicks) -> None:
+    """Replay a recorded price path as ``price_symbol``'s index (and fed mark), ``price_speed``
+    times real time."""
     symbol = settings.price_symbol
     state = server.live.venue.symbols[symbol]
     feed = settings.venue.mark_source is PriceSource.FEED
     tick = state.instrument.tick_size.raw
     began, first_ms = time.perf_counter(), None
-    for bar in read_klines(settings.price_file):
-        path = kline_path(bar.open_ms, 60_000, (bar.open, bar.high, bar.low, bar.close))
-        for moment, raw in path:
-            first_ms = moment if first_ms is None else first_ms
-            wait = began + (moment - first_ms) / 1000 / settings.price_speed - time.perf_counter()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            price = Price(max(tick, raw - raw % tick))
-            server.feed(SetIndexPrice(symbol, price))
-            if feed:
-                server.feed(SetMarkPrice(symbol, price))
+    for moment, raw in price_ticks():
+        first_ms = moment if first_ms is None else first_ms
+        wait = began + (moment - first_ms) / 1000 / settings.price_speed - time.perf_counter()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        price = Price(max(tick, raw - raw % tick))
+        server.feed(SetIndexPrice(symbol, price))
+        if feed:
+            server.feed(SetMarkPrice(symbol, price))
     log.info("the price file %s has been replayed", settings.price_file)
 
 

@@ -16,9 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-import sqlite3
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -30,8 +28,9 @@ from liquidator.api.limits import WeightLimiter
 from liquidator.api.params import Params
 from liquidator.api.rest.routing import Security
 from liquidator.api.streams.hub import Hub
+from liquidator.app.clock import Clock
 from liquidator.app.journal import JournalError, JournalUnavailable
-from liquidator.app.keys import KeyStore
+from liquidator.app.keys import KeyStore, KeyStoreError
 from liquidator.app.live_exchange import LiveExchange
 from liquidator.core.contracts.market import Market
 from liquidator.core.engine import Outcome
@@ -115,12 +114,14 @@ class Server:
         admin_key: str,
         weight_limit: int,
         check_timestamp: bool,
+        wall_clock: Clock,
         on_fatal: Callable[[str], None] = stop_process,
     ) -> None:
         self.live = live
         self.market = market
         self.keys = keys
         self.admin_key = admin_key
+        self.wall_clock = wall_clock  # request timestamps, listen keys, replay windows
         self.auth = Authenticator(keys, check_timestamp=check_timestamp)
         self.limiter = WeightLimiter(weight_limit)
         self.listen_keys = ListenKeys()
@@ -129,9 +130,8 @@ class Server:
         self.halted: str | None = None  # why the server stopped serving, once it has
         live.listeners.append(self.hub.publish)
 
-    @staticmethod
-    def wall_ms() -> int:
-        return int(time.time() * 1000)
+    def wall_ms(self) -> int:
+        return self.wall_clock.now_ms()
 
     def submit(self, command: Command) -> Outcome:
         """Run a command; a refusal becomes Binance's error (nothing changed)."""
@@ -202,6 +202,6 @@ class Server:
             return self.auth.signed(
                 header, params, self.wall_ms(), mutating=request.method != "GET"
             )
-        except sqlite3.Error as error:  # the key store could not be read or written
+        except KeyStoreError as error:  # the key store could not be read or written
             log.warning("the key store failed: %s", error)
             raise unavailable() from error

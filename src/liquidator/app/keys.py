@@ -56,6 +56,10 @@ class ApiKey:
     kind: KeyKind = KeyKind.HMAC
 
 
+class KeyStoreError(Exception):
+    """The key store could not be read or written (the server answers -1001: try again)."""
+
+
 class AccountNameError(ValueError):
     """An account name from outside that no key may act for (the caller says which and why)."""
 

@@ -11,8 +11,8 @@ journal records after their store's checkpoint (none after a clean shutdown).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
 
+from liquidator.app.clock import Clock
 from liquidator.app.exchange import Exchange
 from liquidator.core.engine import Outcome
 from liquidator.core.exchange.commands import Command
@@ -26,27 +26,6 @@ from liquidator.read.market_history import MarketHistory
 from liquidator.read.order_history import OrderHistory
 
 Listener = Callable[[list[Event]], None]
-
-
-class Clock(Protocol):
-    """Where the time of the next command comes from (wall or simulated)."""
-
-    def now_ms(self) -> int: ...
-
-
-class SimulatedClock:
-    """A clock that moves only when told (``advance``); starts at ``start_ms``."""
-
-    def __init__(self, start_ms: int) -> None:
-        self._now = start_ms
-
-    def now_ms(self) -> int:
-        return self._now
-
-    def advance(self, ms: int) -> None:
-        if ms < 0:
-            raise ValueError("simulated time never goes back")
-        self._now += ms
 
 
 class LiveExchange:

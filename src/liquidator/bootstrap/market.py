@@ -1,4 +1,4 @@
-"""Composition root: builds the market (contracts and brackets) from bundled data and user files."""
+"""The market a venue lists: contracts and brackets from bundled data and user files."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """``liquidator serve`` and ``liquidator keys create``: the local exchange's command line.
 
-Composition only: options become :class:`liquidator.api.app.Settings`, uvicorn serves the app.
+Options become :class:`liquidator.api.settings.Settings`; the composition root
+(``liquidator.bootstrap.server``) builds the app, uvicorn serves it.
 
 The admin key comes from ``--admin-key-file`` (its first line), ``--admin-key`` (which every
 user of the machine can read in the process list: a warning says so) or the environment's
@@ -22,13 +23,14 @@ import uvicorn
 from liquidator.adapters.marketdata.klines import check_klines
 from liquidator.adapters.sqlite.journal import SqliteJournal
 from liquidator.adapters.sqlite.keys import SqliteKeyStore
-from liquidator.api.app import Settings, create_app
 from liquidator.api.limits import add_limit_options, limits_from
+from liquidator.api.settings import Settings
 from liquidator.api.transport import uvicorn_options
 from liquidator.app.collector import tune_collector
 from liquidator.app.journal import JournalError
 from liquidator.app.keys import AccountNameError, PublicKeyError, check_account_name
 from liquidator.bootstrap import bundled_market
+from liquidator.bootstrap.server import create_app
 from liquidator.cli.args import real, whole
 from liquidator.core.exchange.maker_quotes import MarketMakerConfig
 from liquidator.core.exchange.venue import PriceSource, VenueConfig

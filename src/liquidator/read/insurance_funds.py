@@ -53,6 +53,10 @@ class FundStore(Protocol):
     def fund_levels(self) -> list[FundLevel]:
         """Return every fund's level at the last write."""
 
+    def fund_balances(self, limit: int) -> list[tuple[str, str, int, int]]:
+        """Return the last ``limit`` written movements as (fund, asset, ts_ms, balance after),
+        oldest first."""
+
 
 class FundHistory:
     """Every fund's wallet over time: levels in memory (one per fund and asset), movements

@@ -12,7 +12,6 @@ held symbol is missing from it.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from functools import partial
@@ -24,6 +23,7 @@ from binance.um_futures import UMFutures
 
 from liquidator.adapters.binance import fields
 from liquidator.adapters.binance.snapshot import RestBodies, parse_snapshot
+from liquidator.adapters.clock import WallClock
 from liquidator.app.monitor.events import Snapshot
 from liquidator.app.monitor.ports import (
     AccessDeniedError,
@@ -52,7 +52,7 @@ class BinanceAccountClient:
         self._exchange_info: Any = None
 
     def snapshot(self) -> Snapshot:
-        ts_ms = int(time.time() * 1000)
+        ts_ms = WallClock().now_ms()
         account = self._call(self._api.account)
         position_risk = self._call(partial(self._api.sign_request, "GET", "/fapi/v2/positionRisk"))
         held = {

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from liquidator.adapters.sqlite.files import private_files
@@ -19,6 +20,7 @@ from liquidator.app.keys import (
     REPLAY_WINDOW_MS,
     ApiKey,
     KeyKind,
+    KeyStoreError,
     SignatureLog,
     check_account_name,
     new_ed25519_key,
@@ -71,9 +73,10 @@ class SqliteKeyStore:
         found = self._found.get(key)
         if found is not None:
             return found
-        row = self._connection.execute(
-            "SELECT key, secret, account, kind FROM api_keys WHERE key = ?", (key,)
-        ).fetchone()
+        with _store_errors():
+            row = self._connection.execute(
+                "SELECT key, secret, account, kind FROM api_keys WHERE key = ?", (key,)
+            ).fetchone()
         if row is None:
             return None
         found = self._found[key] = ApiKey(row[0], row[1], row[2], KeyKind(row[3]))
@@ -93,10 +96,11 @@ class SqliteKeyStore:
         self._connection.close()
 
     def _insert(self, key: ApiKey) -> ApiKey:
-        self._connection.execute(
-            "INSERT INTO api_keys (key, secret, account, kind) VALUES (?, ?, ?, ?)",
-            (key.key, key.secret, key.account, key.kind.value),
-        )
+        with _store_errors():
+            self._connection.execute(
+                "INSERT INTO api_keys (key, secret, account, kind) VALUES (?, ?, ?, ?)",
+                (key.key, key.secret, key.account, key.kind.value),
+            )
         return key
 
 
@@ -130,15 +134,25 @@ class SqliteSignatureLog:
         if signature in self._expiry:
             return False
         expires = wall_ms + REPLAY_WINDOW_MS
-        self._stage(
-            "INSERT OR IGNORE INTO seen_signatures (expires_ms, signature) VALUES (?, ?)",
-            (expires, signature),
-        )
-        self._expiry[signature] = expires
-        if wall_ms >= self._next_prune_ms:
-            self._stage("DELETE FROM seen_signatures WHERE expires_ms <= ?", (wall_ms,))
-            self._next_prune_ms = wall_ms + PRUNE_EVERY_MS
+        with _store_errors():
+            self._stage(
+                "INSERT OR IGNORE INTO seen_signatures (expires_ms, signature) VALUES (?, ?)",
+                (expires, signature),
+            )
+            self._expiry[signature] = expires
+            if wall_ms >= self._next_prune_ms:
+                self._stage("DELETE FROM seen_signatures WHERE expires_ms <= ?", (wall_ms,))
+                self._next_prune_ms = wall_ms + PRUNE_EVERY_MS
         return True
+
+
+@contextmanager
+def _store_errors() -> Iterator[None]:
+    """Report a failed read or write as the port's :class:`KeyStoreError`."""
+    try:
+        yield
+    except sqlite3.Error as error:
+        raise KeyStoreError(str(error)) from error
 
 
 def _execute_on(connection: sqlite3.Connection) -> Stage:

@@ -14,13 +14,13 @@ from liquidator.api.errors import INVALID_PARAMETER, BinanceError, invalid
 from liquidator.api.rest.routes_market import symbol_state
 from liquidator.api.rest.routing import Call, Param, Route, Security
 from liquidator.api.views import d
+from liquidator.app.clock import SimulatedClock
 from liquidator.app.keys import (
     AccountNameError,
     PublicKeyError,
     check_account_name,
     ed25519_public_key,
 )
-from liquidator.app.live_exchange import SimulatedClock
 from liquidator.core.exchange.commands import (
     AdvanceTime,
     Deposit,

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from liquidator.adapters.sqlite.history import SqliteHistory
 from liquidator.api.account_views import liquidation_price
 from liquidator.api.errors import invalid
 from liquidator.api.rest.routes_market import optional_states
@@ -124,7 +123,7 @@ def insurance_history(call: Call) -> dict[str, Any]:
     live = call.server.live
     live.histories.write()
     store = live.histories.store
-    found = store.fund_balances(limit) if isinstance(store, SqliteHistory) else []
+    found = store.fund_balances(limit)
     venue, now = live.venue, live.now_ms()
     # the movements' running balance starts at 0 with the history; a fund's seed came before it
     seeds = {

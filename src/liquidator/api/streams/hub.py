@@ -9,7 +9,7 @@ the client subscribed it. A name this venue does not serve (``stream_names``) is
 
 After each command: ``@trade``, ``@aggTrade``, ``@bookTicker``, ``@forceOrder``, ``@kline_*``
 (open candles), the ``@0ms`` depth and the user data (``user_stream``). On their clocks
-(``stream_clock``): depth diffs and partial depth (``depth``), ``@markPrice`` (3 s, ``@1s``),
+(``schedule``): depth diffs and partial depth (``depth``), ``@markPrice`` (3 s, ``@1s``),
 tickers, and each kline's closing message (``"x": true``).
 """
 
@@ -25,7 +25,7 @@ from liquidator.api.streams.decimals import SymbolDecimals, symbol_decimals
 from liquidator.api.streams.depth_publisher import DepthPublisher
 from liquidator.api.streams.market_publisher import MarketPublisher
 from liquidator.api.streams.names import is_served, normalise
-from liquidator.api.streams.schedule import StreamClock
+from liquidator.api.streams.schedule import StreamSchedule
 from liquidator.api.streams.user_data import UserStream
 from liquidator.core.exchange.events import Event
 from liquidator.core.exchange.ledger import LedgerPosted
@@ -111,7 +111,7 @@ class Hub:
         self.by_account: dict[str, set[Subscriber]] = {}
         self.depth = DepthPublisher(server.live.venue)
         self.users = UserStream(server)
-        self.clock = StreamClock(self)
+        self.schedule = StreamSchedule(self)
         self.clock_task: asyncio.Task[None] | None = None
         self._decimals: dict[str, SymbolDecimals] = {}
         self.market = MarketPublisher(self)
@@ -124,9 +124,9 @@ class Hub:
         return found
 
     def start_clock(self) -> None:
-        """Run the periodic streams (``stream_clock``) while anyone is connected."""
+        """Run the periodic streams (``schedule``) while anyone is connected."""
         if self.clock_task is None or self.clock_task.done():
-            self.clock_task = asyncio.get_running_loop().create_task(self.clock.run())
+            self.clock_task = asyncio.get_running_loop().create_task(self.schedule.run())
 
     def listened(self, key: str) -> bool:
         return bool(self.by_stream.get(key))

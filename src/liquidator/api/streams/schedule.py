@@ -26,7 +26,7 @@ MARK_PERIODS_MS = {1000: "@1s", 3000: ""}
 TICKER_MS, ARRAY_TICKER_MS = 500, 1000
 
 
-class StreamClock:
+class StreamSchedule:
     """What each periodic stream sent last, and the loop that sends the next."""
 
     def __init__(self, hub: Hub) -> None:
