@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -80,80 +80,85 @@ def peer_address(transport: Transport) -> str:
     return str(peer or "unknown")
 
 
-def guarded_http_protocol(limits: ServerLimits, table: ConnectionTable) -> type[asyncio.Protocol]:
-    """uvicorn's httptools protocol with the limits above."""
+class GuardedHttpProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with the limits above (``limits`` and ``table`` are set on
+    the subclass :func:`guarded_http_protocol` makes for a server)."""
 
-    class GuardedHttpProtocol(HttpToolsProtocol):
-        deadline: asyncio.TimerHandle | None = None
-        header_bytes = 0
-        reading_body = False
+    limits: ClassVar[ServerLimits]
+    table: ClassVar[ConnectionTable]
+    deadline: asyncio.TimerHandle | None = None
+    header_bytes = 0
+    reading_body = False
 
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
-            if not table.admit(transport):
-                transport.close()
-                return
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        if not self.table.admit(transport):
+            transport.close()
+            return
+        self.arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.disarm()
+        self.table.release(self.transport)
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if not self.reading_body:
+            self.header_bytes += len(data)
+        super().data_received(data)
+        if 0 < self.limits.max_header_bytes < self.header_bytes and not self.reading_body:
+            self.refuse(431, "Request header fields too large.")
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        if self.deadline is None:
             self.arm()
 
-        def connection_lost(self, exc: Exception | None) -> None:
-            self.disarm()
-            table.release(self.transport)
-            super().connection_lost(exc)
+    def on_headers_complete(self) -> None:
+        self.reading_body, self.header_bytes = True, 0
+        super().on_headers_complete()
 
-        def data_received(self, data: bytes) -> None:
-            if not self.reading_body:
-                self.header_bytes += len(data)
-            super().data_received(data)
-            if 0 < limits.max_header_bytes < self.header_bytes and not self.reading_body:
-                self.refuse(431, "Request header fields too large.")
+    def on_message_complete(self) -> None:
+        self.reading_body = False
+        self.disarm()
+        super().on_message_complete()
 
-        def on_message_begin(self) -> None:
-            super().on_message_begin()
-            if self.deadline is None:
-                self.arm()
+    def handle_websocket_upgrade(self) -> None:
+        self.disarm()
+        transport = self.transport
+        super().handle_websocket_upgrade()
+        _release_on_loss(transport, self.table)
+        # This protocol is done (the WebSocket protocol has the socket) and never hears of
+        # the loss: drop the parser, which refers back to it, so refcounting frees both.
+        self.parser = None  # type: ignore[assignment]
 
-        def on_headers_complete(self) -> None:
-            self.reading_body, self.header_bytes = True, 0
-            super().on_headers_complete()
+    def arm(self) -> None:
+        self.disarm()
+        if self.limits.request_timeout_s > 0:
+            self.deadline = self.loop.call_later(self.limits.request_timeout_s, self.expire)
 
-        def on_message_complete(self) -> None:
-            self.reading_body = False
-            self.disarm()
-            super().on_message_complete()
-
-        def handle_websocket_upgrade(self) -> None:
-            self.disarm()
-            transport = self.transport
-            super().handle_websocket_upgrade()
-            _release_on_loss(transport, table)
-            # This protocol is done (the WebSocket protocol has the socket) and never hears of
-            # the loss: drop the parser, which refers back to it, so refcounting frees both.
-            self.parser = None  # type: ignore[assignment]
-
-        def arm(self) -> None:
-            self.disarm()
-            if limits.request_timeout_s > 0:
-                self.deadline = self.loop.call_later(limits.request_timeout_s, self.expire)
-
-        def disarm(self) -> None:
-            if self.deadline is not None:
-                self.deadline.cancel()
-                self.deadline = None
-
-        def expire(self) -> None:
+    def disarm(self) -> None:
+        if self.deadline is not None:
+            self.deadline.cancel()
             self.deadline = None
-            self.refuse(408, "Request timeout: the request was not received in time.")
 
-        def refuse(self, status: int, message: str) -> None:
-            """Answer ``status`` if no answer is under way, and close the connection."""
-            self.disarm()
-            if self.transport.is_closing():
-                return
-            if self.cycle is None or self.cycle.response_complete:
-                self.transport.write(_raw_response(status, message))
-            self.transport.close()
+    def expire(self) -> None:
+        self.deadline = None
+        self.refuse(408, "Request timeout: the request was not received in time.")
 
-    return GuardedHttpProtocol
+    def refuse(self, status: int, message: str) -> None:
+        """Answer ``status`` if no answer is under way, and close the connection."""
+        self.disarm()
+        if self.transport.is_closing():
+            return
+        if self.cycle is None or self.cycle.response_complete:
+            self.transport.write(_raw_response(status, message))
+        self.transport.close()
+
+
+def guarded_http_protocol(limits: ServerLimits, table: ConnectionTable) -> type[asyncio.Protocol]:
+    """Return :class:`GuardedHttpProtocol` bound to a server's ``limits`` and ``table``."""
+    return type("GuardedHttpProtocol", (GuardedHttpProtocol,), {"limits": limits, "table": table})
 
 
 def _release_on_loss(transport: asyncio.Transport, table: ConnectionTable) -> None:
