@@ -29,14 +29,15 @@ from liquidator.api.limits import RequestLimits
 from liquidator.api.rest import (
     routes_account,
     routes_admin,
+    routes_coinm,
     routes_market,
     routes_trade,
     routes_venue,
 )
-from liquidator.api.rest.routing import Route, endpoint
+from liquidator.api.rest.routing import Family, Route, endpoint
 from liquidator.api.server import Server
 from liquidator.api.settings import Settings
-from liquidator.api.streams.connection import websocket_endpoint
+from liquidator.api.streams.connection import DSTREAM_PATHS, websocket_endpoint
 from liquidator.api.ws_api import PATH as WS_API_PATH
 from liquidator.api.ws_api import ws_api_endpoint
 from liquidator.web import pages
@@ -49,6 +50,7 @@ ROUTES: tuple[Route, ...] = (
     *routes_account.ROUTES,
     *routes_admin.ROUTES,
     *routes_venue.ROUTES,
+    *routes_coinm.ROUTES,
 )
 WS_PATHS = (
     "/ws",
@@ -61,6 +63,7 @@ WS_PATHS = (
         for scope in ("market", "public", "private")
         for kind in ("ws", "stream")
     ),
+    *DSTREAM_PATHS,
 )
 
 
@@ -94,13 +97,16 @@ def build_app(
     )
     proxy = _Proxy(holder)
     shared = RequestLimits.of(settings.limits)
-    symbols = tuple(sorted(s for s, i in settings.market.instruments.items() if not i.is_inverse))
+    symbols = {
+        family: tuple(sorted(s for s, i in settings.market.instruments.items() if family.lists(i)))
+        for family in Family
+    }
     for route in ROUTES:
         app.add_api_route(
             route.path,
             endpoint(proxy, route, shared),  # type: ignore[arg-type]
             methods=[route.method],
-            openapi_extra=route.openapi_extra(symbols),
+            openapi_extra=route.openapi_extra(symbols[route.family]),
             summary=route.summary or f"{route.method} {route.path}",
             response_model=None,
         )

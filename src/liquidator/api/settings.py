@@ -12,7 +12,7 @@ from liquidator.core.exchange.maker_quotes import MarketMakerConfig
 from liquidator.core.exchange.venue import VenueConfig
 from liquidator.core.money.fixed import SCALE
 
-START_PRICES = {"BTCUSDT": 60_000 * SCALE, "ETHUSDT": 3_000 * SCALE}
+START_PRICES = {"BTCUSDT": 60_000 * SCALE, "ETHUSDT": 3_000 * SCALE, "BTCUSD_PERP": 60_000 * SCALE}
 
 
 @dataclass

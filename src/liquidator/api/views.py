@@ -12,7 +12,7 @@ from liquidator.api import precision
 from liquidator.app.live_exchange import LiveExchange
 from liquidator.core.contracts.instrument import Instrument
 from liquidator.core.exchange.orders import Order, OrderType
-from liquidator.core.exchange.venue import SymbolState, Venue
+from liquidator.core.exchange.venue import SymbolState
 from liquidator.core.money.fixed import SCALE, trim_raw
 from liquidator.core.pricing.updates import funding_rate
 from liquidator.read.market_history import Bar
@@ -54,9 +54,10 @@ def number(raw: int) -> float:
 # --- market -------------------------------------------------------------------------------------
 
 
-def exchange_info(venue: Venue, now_ms: int, weight_limit: int) -> dict[str, Any]:
-    symbols = [symbol_info(state.instrument) for _, state in sorted(venue.symbols.items())]
-    assets = sorted({state.instrument.margin_asset for state in venue.symbols.values()})
+def exchange_info(states: list[SymbolState], now_ms: int, weight_limit: int) -> dict[str, Any]:
+    """``GET /fapi/v1/exchangeInfo`` for ``states`` (the linear contracts)."""
+    symbols = [symbol_info(state.instrument) for state in states]
+    assets = sorted({state.instrument.margin_asset for state in states})
     return {
         "timezone": "UTC",
         "serverTime": now_ms,

@@ -130,6 +130,12 @@ def notional(state: SymbolState, quantity: int, mark: int) -> int:
     return value if quantity >= 0 else -value
 
 
+def entry_price(venue: Venue, position: PositionState) -> int:
+    """The position's entry price (raw; 0 flat): ``cost / qty``, half-even."""
+    del venue  # an inverse contract's comes from its cost in the coin (the engine's model)
+    return position.entry_price()
+
+
 def liquidation_price(venue: Venue, account: AccountState, position: PositionState) -> int:
     """The mark at which the position's unit is breached (others at their marks); 0: never."""
     if not position.quantity:

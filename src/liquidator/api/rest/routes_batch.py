@@ -105,7 +105,7 @@ def _sub_call(call: Call, item: Any) -> Call:
     values = {
         k: ("true" if v is True else "false" if v is False else str(v)) for k, v in item.items()
     }
-    return Call(call.server, Params(urlencode(values), b""), call.now_ms, call.caller)
+    return Call(call.server, Params(urlencode(values), b""), call.now_ms, call.caller, call.family)
 
 
 def _each(call: Call, name: str, limit: int, handler: Any) -> list[dict[str, Any]]:

@@ -13,7 +13,13 @@ from typing import Any
 
 from liquidator.api import views
 from liquidator.api.limits import DEFAULT_ORDERS_PER_10S, DEFAULT_ORDERS_PER_MINUTE
-from liquidator.api.rest.routes_market import OPTIONAL_SYMBOL, SYMBOL, optional_states, symbol_state
+from liquidator.api.rest.routes_market import (
+    OPTIONAL_SYMBOL,
+    SYMBOL,
+    family_states,
+    optional_states,
+    symbol_state,
+)
 from liquidator.api.rest.routing import Call, Route, Security
 from liquidator.core.exchange.account_state import AccountState
 from liquidator.core.exchange.venue import SymbolState
@@ -27,11 +33,7 @@ def _account(call: Call) -> AccountState:
 
 
 def _states(call: Call) -> list[SymbolState]:
-    return optional_states(call) or [
-        state
-        for _, state in sorted(call.server.live.venue.symbols.items())
-        if not state.instrument.is_inverse
-    ]
+    return optional_states(call) or family_states(call)
 
 
 def commission_rate(call: Call) -> dict[str, Any]:

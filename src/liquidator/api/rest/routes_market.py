@@ -20,11 +20,22 @@ RANGE = (Param("startTime", "integer"), Param("endTime", "integer"))
 
 
 def symbol_state(call: Call, name: str = "symbol") -> SymbolState:
+    """The symbol the request names, one of its family's (``/fapi``: linear, ``/dapi``:
+    inverse); any other is an invalid symbol, as on Binance's other host."""
     symbol = call.params.need(name).upper()
     state = call.server.live.venue.symbols.get(symbol)
-    if state is None:
+    if state is None or not call.family.lists(state.instrument):
         raise BinanceError(BAD_SYMBOL, "Invalid symbol.")
     return state
+
+
+def family_states(call: Call) -> list[SymbolState]:
+    """Every symbol of the request's family, sorted."""
+    return [
+        state
+        for _, state in sorted(call.server.live.venue.symbols.items())
+        if call.family.lists(state.instrument)
+    ]
 
 
 def optional_states(call: Call) -> list[SymbolState] | None:
@@ -51,7 +62,7 @@ def server_time(call: Call) -> dict[str, Any]:
 
 
 def exchange_info(call: Call) -> dict[str, Any]:
-    return views.exchange_info(call.server.live.venue, call.now_ms, call.server.limiter.limit)
+    return views.exchange_info(family_states(call), call.now_ms, call.server.limiter.limit)
 
 
 def depth(call: Call) -> dict[str, Any]:
@@ -140,7 +151,7 @@ def mark_price_klines(call: Call) -> list[list[Any]]:
 
 def ticker_24hr(call: Call) -> Any:
     states = optional_states(call)
-    rows = [_ticker(call, s) for s in states or call.server.live.venue.symbols.values()]
+    rows = [_ticker(call, s) for s in states or family_states(call)]
     return rows[0] if states else rows
 
 
@@ -180,22 +191,19 @@ def ticker_price(call: Call) -> Any:
             "price": precision.price(s.instrument.symbol, s.last_price or s.mark_price),
             "time": call.now_ms,
         }
-        for s in states or call.server.live.venue.symbols.values()
+        for s in states or family_states(call)
     ]
     return rows[0] if states else rows
 
 
 def premium_index(call: Call) -> Any:
     states = optional_states(call)
-    rows = [
-        views.premium_index(call.server.live, s)
-        for s in states or call.server.live.venue.symbols.values()
-    ]
+    rows = [views.premium_index(call.server.live, s) for s in states or family_states(call)]
     return rows[0] if states else rows
 
 
 def funding_rate(call: Call) -> list[dict[str, Any]]:
-    states = optional_states(call) or list(call.server.live.venue.symbols.values())
+    states = optional_states(call) or family_states(call)
     size = limit(call, 100, 1000)
     start, end = call.params.integer("startTime"), call.params.integer("endTime")
     rows: list[dict[str, Any]] = [
@@ -214,7 +222,7 @@ def funding_rate(call: Call) -> list[dict[str, Any]]:
 
 def leverage_bracket(call: Call) -> Any:
     states = optional_states(call)
-    rows = [_brackets(s) for s in states or call.server.live.venue.symbols.values()]
+    rows = [_brackets(s) for s in states or family_states(call)]
     return rows[0] if states else rows
 
 

@@ -19,6 +19,7 @@ from liquidator.api.rest.routes_market import (
     OPTIONAL_SYMBOL,
     RANGE,
     SYMBOL,
+    family_states,
     kline_rows,
     limit,
     optional_states,
@@ -33,7 +34,7 @@ RECENT = 1000
 
 def book_ticker(call: Call) -> Any:
     states = optional_states(call)
-    rows = [_best(call, s) for s in states or call.server.live.venue.symbols.values()]
+    rows = [_best(call, s) for s in states or family_states(call)]
     return rows[0] if states else rows
 
 
@@ -114,8 +115,8 @@ def funding_info(call: Call) -> list[dict[str, Any]]:
             "fundingIntervalHours": funding.interval_ms // 3_600_000,
             "disclaimer": False,
         }
-        for symbol, state in sorted(call.server.live.venue.symbols.items())
-        if not state.instrument.is_inverse
+        for state in family_states(call)
+        for symbol in (state.instrument.symbol,)
     ]
 
 

@@ -220,7 +220,7 @@ def _open_orders(call: Call) -> list[Order]:
         (
             order
             for s, orders in account.symbols.items()
-            if symbol in (None, s)
+            if symbol in (None, s) and call.family.lists(venue.symbols[s].instrument)
             for order in orders.orders.values()
         ),
         key=lambda o: o.order_id,

@@ -21,20 +21,39 @@ from liquidator.api.auth import Caller
 from liquidator.api.errors import BinanceError
 from liquidator.api.limits import RequestLimits, client_address
 from liquidator.api.params import Params
+from liquidator.core.contracts.instrument import Instrument
 
 if TYPE_CHECKING:
     from liquidator.api.server import Server
 
 
 ORDER_ROUTES = frozenset(  # counted by the per-account order limits (a batch counts once)
-    {
-        ("POST", "/fapi/v1/order"),
-        ("PUT", "/fapi/v1/order"),
-        ("POST", "/fapi/v1/algoOrder"),
-        ("POST", "/fapi/v1/batchOrders"),
-        ("PUT", "/fapi/v1/batchOrders"),
-    }
+    (method, f"/{prefix}/v1/{path}")
+    for prefix in ("fapi", "dapi")
+    for method, path in (
+        ("POST", "order"),
+        ("PUT", "order"),
+        ("POST", "algoOrder"),
+        ("POST", "batchOrders"),
+        ("PUT", "batchOrders"),
+    )
 )
+
+
+class Family(Enum):
+    """A market family and its paths: USDⓈ-M (``/fapi``, linear contracts) or COIN-M
+    (``/dapi``, inverse contracts). A route serves the symbols of its family only."""
+
+    USDM = "fapi"
+    COINM = "dapi"
+
+    @property
+    def is_inverse(self) -> bool:
+        return self is Family.COINM
+
+    def lists(self, instrument: Instrument) -> bool:
+        """Tell whether ``instrument`` is one of this family's contracts."""
+        return instrument.is_inverse == self.is_inverse
 
 
 class Security(Enum):
@@ -70,6 +89,7 @@ class Call:
     params: Params
     now_ms: int
     caller: Caller | None = None
+    family: Family = Family.USDM
 
     @property
     def account(self) -> str:
@@ -90,6 +110,7 @@ class Route:
     weight: int = 1
     params: tuple[Param, ...] = field(default_factory=tuple)
     summary: str = ""
+    family: Family = Family.USDM
 
     def openapi_extra(self, symbols: tuple[str, ...] = ()) -> dict[str, Any]:
         parameters = [p.schema(symbols) for p in self.params]
@@ -141,7 +162,7 @@ def endpoint(server: Server, route: Route, limits: RequestLimits) -> Callable[[R
         try:
             body = await request.body()
             params = Params(request.url.query, body)
-            call = Call(server, params, server.live.now_ms())
+            call = Call(server, params, server.live.now_ms(), family=route.family)
             call.caller = server.authorize(route.security, request, params)
             if places_orders and call.caller is not None:
                 headers |= limits.orders.spend(call.caller.account, now_ms)

@@ -63,9 +63,16 @@ def websocket_endpoint(
     return serve
 
 
+DSTREAM_PREFIX = "/dapi"  # COIN-M's streams (Binance's dstream host) under this server
+DSTREAM_PATHS = tuple(
+    f"{DSTREAM_PREFIX}/{kind}{tail}" for kind in ("ws", "stream") for tail in ("", "/{rest:path}")
+)
+
+
 def url_streams(websocket: WebSocket) -> list[str]:
-    """The streams a URL names: ``?streams=a/b``, ``?listenKey=``, ``/ws/<name>``."""
-    path = websocket.url.path
+    """The streams a URL names: ``?streams=a/b``, ``?listenKey=``, ``/ws/<name>`` (the same
+    under ``/dapi``, the COIN-M streams' base)."""
+    path = websocket.url.path.removeprefix(DSTREAM_PREFIX)
     names = [n for n in websocket.query_params.get("streams", "").split("/") if n]
     listen_key = websocket.query_params.get("listenKey")
     if listen_key:
