@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,8 @@ def no_keys(monkeypatch: pytest.MonkeyPatch) -> None:
         (["--alert-adl", "9"], "is not an ADL quantile from 1 to 5"),
         (["--volatility-window", "3d"], "is not 3m to 25h"),
         (["--interval", "0"], "is not within 0.1..3600 seconds"),
+        (["--web-address", "localhost:http"], "is not HOST:PORT"),
+        (["--web-address", "127.0.0.1:70000"], "is not HOST:PORT"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_status_2(
@@ -78,3 +81,23 @@ def test_a_notify_url_apprise_does_not_know_is_refused_before_connecting(
 )
 def test_the_websocket_base_follows_the_rest_base(base: str, ws: str) -> None:
     assert ws_base(base) == ws
+
+
+def test_a_web_address_in_use_is_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keys = tmp_path / "keys"
+    keys.write_text("a-key\na-secret-not-to-print\n")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        status = main(
+            ["monitor", "--key-file", str(keys), "--web", "--web-address", f"127.0.0.1:{port}"]
+        )
+
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.startswith(f"liquidator: error: --web-address 127.0.0.1:{port}: cannot listen")
+    assert err.count("\n") == 1

@@ -12,11 +12,15 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from binance.um_futures import UMFutures
 
 from liquidator.adapters.binance.client import BINANCE_USDM, BinanceAccountClient
 from liquidator.adapters.binance.fields import InputError
@@ -34,9 +38,11 @@ from liquidator.app.monitor.figures import PositionLine
 from liquidator.app.monitor.ports import AccessDeniedError, ExchangeDataError, UnreachableError
 from liquidator.app.monitor.session import MonitorSession, Output, Settings
 from liquidator.app.monitor.whatif import WhatIfError, parse_what_if
-from liquidator.cli.monitor_view import JsonOutput, TableOutput, status_line
+from liquidator.cli.monitor_view import JsonOutput, TableOutput, line_json, status_line
 from liquidator.cli.whatif_view import print_what_if
 from liquidator.core.money.fixed import Rate
+from liquidator.web.monitor_feed import MonitorFeed
+from liquidator.web.monitor_server import MonitorWeb
 
 EXIT_BAD_INPUT = 2
 MAX_WINDOW_MINUTES = 1500  # one klines request
@@ -64,6 +70,8 @@ def add_commands(commands: Any) -> None:
     add("--notify", action="append", default=[], help="an apprise URL (tgram://, mailto://...)")
     add("--what-if", help='e.g. "add-margin=100,reduce=0.01,stop=58000": print and exit')
     add("--slippage", type=_percent(0, 50, closed=True), default=Rate.of("0.005"), help="%%")
+    add("--web", action="store_true", help="also serve a live dashboard page (see --web-address)")
+    add("--web-address", type=_address, default=("127.0.0.1", 8700), help="HOST:PORT for --web")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -76,13 +84,23 @@ def run(args: argparse.Namespace) -> int:
         channels = _channels(args)
     except (InputError, WhatIfError, ValueError, AccessDeniedError, UnreachableError) as error:
         return _fail(str(error))
-    dispatcher = Dispatcher(channels, status_line)
     window = _window_name(args.volatility_window)
-    view = JsonOutput(window) if args.json else TableOutput(window)
+    web = None
+    if args.web:
+        feed = MonitorFeed(partial(line_json, window=window))
+        try:
+            web = MonitorWeb(feed, _mark_klines(args.base_url), *args.web_address)
+        except OSError as error:
+            host, port = args.web_address
+            return _fail(f"--web-address {host}:{port}: cannot listen ({error.strerror})")
+        web.start()
+        status_line(f"dashboard at {web.url}")
+    dispatcher = Dispatcher(channels, status_line)
+    view: Output = JsonOutput(window) if args.json else TableOutput(window)
     session = MonitorSession(
         source,
         BinanceStreams(args.ws_url or ws_base(args.base_url)),
-        _Fanout(view, dispatcher),
+        _Fanout(view, dispatcher, web.feed if web else None),
         Thresholds(args.alert_margin_ratio, args.alert_distance, args.alert_adl),
         Settings(
             interval_s=args.interval,
@@ -102,24 +120,43 @@ def run(args: argparse.Namespace) -> int:
         if isinstance(view, TableOutput):
             view.close()
         dispatcher.close()
+        if web is not None:
+            web.close()
     return 0
 
 
 class _Fanout:
-    """The view, then the channels."""
+    """The view, the web page's feed (``--web``), then the channels."""
 
-    def __init__(self, view: Output, dispatcher: Dispatcher) -> None:
-        self.view, self.dispatcher = view, dispatcher
+    def __init__(self, view: Output, dispatcher: Dispatcher, feed: Output | None) -> None:
+        self.view, self.dispatcher, self.feed = view, dispatcher, feed
 
     def lines(self, lines: list[PositionLine], book: AccountBook) -> None:
         self.view.lines(lines, book)
+        if self.feed is not None:
+            self.feed.lines(lines, book)
 
     def alert(self, alert: Alert) -> None:
         self.view.alert(alert)
+        if self.feed is not None:
+            self.feed.alert(alert)
         self.dispatcher.send(alert.to_json())
 
     def status(self, message: str) -> None:
         self.view.status(message)
+        if self.feed is not None:
+            self.feed.status(message)
+
+
+def _mark_klines(base_url: str) -> Callable[[str], list[Any]]:
+    """Return a reader of a symbol's last 500 1-minute mark-price klines (public, no key)."""
+    api = UMFutures(base_url=base_url, timeout=10)
+
+    def read(symbol: str) -> list[Any]:
+        rows = api.mark_price_klines(symbol, "1m", limit=500)
+        return list(rows) if isinstance(rows, list) else []
+
+    return read
 
 
 def _what_if(args: argparse.Namespace, source: BinanceAccountClient) -> int:
@@ -190,6 +227,16 @@ def _url(*schemes: str) -> Any:
         return text.strip().rstrip("/")
 
     return read
+
+
+def _address(text: str) -> tuple[str, int]:
+    """Read ``HOST:PORT`` (or ``PORT`` alone, on 127.0.0.1) for ``--web``."""
+    host, _, port = text.strip().rpartition(":")
+    host = host.strip("[]") or "127.0.0.1"
+    fine = port.isascii() and port.isdigit() and len(port) <= 5 and 0 < int(port) < 65536
+    if not fine or not host.isprintable() or " " in host:
+        raise argparse.ArgumentTypeError(f"{_shown(text)!r} is not HOST:PORT")
+    return host, int(port)
 
 
 def _percent(low: int, high: int, *, closed: bool = False) -> Any:
