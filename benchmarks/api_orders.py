@@ -27,6 +27,7 @@ import asyncio
 import hashlib
 import hmac
 import http.client
+import itertools
 import json
 import multiprocessing
 import os
@@ -39,6 +40,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -134,69 +136,87 @@ def order_path(key: tuple[str, str], number: int) -> str:
     return f"/fapi/v1/order?{query}&signature={signature}"
 
 
-def client_process(
-    port: int,
-    keys: list[tuple[str, str]],
-    start: float,
-    rate: float,
-    seconds: float,
-    threads: int,
-    offset: int,
-    stride: int,
-    kind: str,
-    results: Any,
-) -> None:
-    """Send requests on a fixed schedule from ``threads`` connections; report latencies."""
+@dataclass(frozen=True)
+class Schedule:
+    """Request g of the whole run is due at start + g / rate; a process sends the g with
+    g % stride == offset, each of its threads every threads-th of those."""
+
+    port: int
+    keys: list[tuple[str, str]]
+    start: float
+    rate: float
+    seconds: float
+    threads: int
+    offset: int
+    stride: int
+    kind: str
+
+    def due(self, thread: int, step: int) -> tuple[int, float]:
+        number = self.stride * (thread + step * self.threads) + self.offset
+        return number, self.start + number / self.rate
+
+    def request(self, number: int) -> tuple[str, str, dict[str, str]]:
+        """The method, path and headers of request ``number``."""
+        if self.kind != "order":
+            return "GET", "/fapi/v1/ping", {}
+        key = self.keys[number % len(self.keys)]
+        return "POST", order_path(key, number), {"X-MBX-APIKEY": key[0]}
+
+
+def send(
+    connection: http.client.HTTPConnection, method: str, path: str, headers: Any
+) -> str | None:
+    """Send one request and read its answer; None if it was a 200, else the answer's start."""
+    connection.request(method, path, headers=headers)
+    response = connection.getresponse()
+    body = response.read()
+    return None if response.status == 200 else body.decode()[:200]
+
+
+def worker(schedule: Schedule, thread: int) -> tuple[list[float], int]:
+    """Send this thread's share of the schedule on one connection; latencies and failures."""
+    connection = http.client.HTTPConnection("127.0.0.1", schedule.port, timeout=30)
     latencies: list[float] = []
-    errors = 0
+    failed = 0
+    for step in itertools.count():
+        number, due = schedule.due(thread, step)
+        if due - schedule.start > schedule.seconds:
+            break
+        delay = due - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        try:
+            refused = send(connection, *schedule.request(number))
+            if refused is not None:
+                failed += 1
+                if failed < 3:
+                    sys.stderr.write(refused + "\n")
+        except (OSError, http.client.HTTPException):
+            failed += 1
+            connection.close()
+            connection = http.client.HTTPConnection("127.0.0.1", schedule.port, timeout=30)
+        # latency from the scheduled time: waiting behind a slow answer counts
+        latencies.append(time.perf_counter() - due)
+    return latencies, failed
+
+
+def client_process(schedule: Schedule, results: Any) -> None:
+    """Send requests on a fixed schedule from ``threads`` connections; report latencies."""
+    outcomes: list[tuple[list[float], int]] = []
     lock = threading.Lock()
 
-    def worker(thread: int) -> None:
-        """Request g of the whole schedule is due at start + g / rate; this process sends the
-        g with g % stride == offset, this thread every threads-th of those."""
-        nonlocal errors
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine: list[float] = []
-        failed = 0
-        step = 0
-        while True:
-            number = stride * (thread + step * threads) + offset
-            due = start + number / rate
-            if due - start > seconds:
-                break
-            step += 1
-            delay = due - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-            key = keys[number % len(keys)]
-            if kind == "order":
-                path, method, headers = order_path(key, number), "POST", {"X-MBX-APIKEY": key[0]}
-            else:
-                path, method, headers = "/fapi/v1/ping", "GET", {}
-            try:
-                connection.request(method, path, headers=headers)
-                response = connection.getresponse()
-                body = response.read()
-                if response.status != 200:
-                    failed += 1
-                    if failed < 3:
-                        sys.stderr.write(body.decode()[:200] + "\n")
-            except (OSError, http.client.HTTPException):
-                failed += 1
-                connection.close()
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            # latency from the scheduled time: waiting behind a slow answer counts
-            mine.append(time.perf_counter() - due)
+    def run(thread: int) -> None:
+        outcome = worker(schedule, thread)
         with lock:
-            latencies.extend(mine)
-            errors += failed
+            outcomes.append(outcome)
 
-    pool = [threading.Thread(target=worker, args=(t,)) for t in range(threads)]
+    pool = [threading.Thread(target=run, args=(t,)) for t in range(schedule.threads)]
     for thread in pool:
         thread.start()
     for thread in pool:
         thread.join()
-    results.put((latencies, errors))
+    latencies = [latency for mine, _ in outcomes for latency in mine]
+    results.put((latencies, sum(failed for _, failed in outcomes)))
 
 
 def load(
@@ -212,7 +232,10 @@ def load(
     processes = [
         multiprocessing.Process(
             target=client_process,
-            args=(port, keys, start, rate, seconds, args.threads, p, args.processes, kind, queue),
+            args=(
+                Schedule(port, keys, start, rate, seconds, args.threads, p, args.processes, kind),
+                queue,
+            ),
         )
         for p in range(args.processes)
     ]
