@@ -38,7 +38,9 @@ def test_readme_replay_figures_are_what_the_replay_prints(
     shown = readme.split("### `liquidator replay`")[1].split("```")[1]
     assert f"{summary['traders']} ({summary['opened']})" in shown
     assert "{LONG} / {SHORT}".format(**summary["liquidations"]) in shown
-    assert f"{summary['fund_low_water']} / {summary['fund_end']}" in shown
+    fund = next(line for line in shown.splitlines() if "Insurance fund BTCUSDT" in line)
+    low, end = summary["fund_low_water"]["BTCUSDT"], summary["fund_end"]["BTCUSDT"]
+    assert fund.split("│")[2].strip() == f"{low} / {end}"
     assert f"{summary['adl_events']} / {summary['adl_notional']}" in shown
     wiped = next(line for line in shown.splitlines() if "wiped out" in line)
     assert wiped.split("│")[2].strip() == str(summary["wiped_out"])

@@ -6,10 +6,8 @@ import argparse
 import csv
 import json
 import os
-import re
 import sys
 import time
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -18,30 +16,49 @@ from rich.progress import Progress
 from rich.table import Table
 
 from liquidator.adapters.input_files import printable
-from liquidator.adapters.marketdata.funding_file import read_funding
-from liquidator.adapters.marketdata.klines import read_klines
 from liquidator.app.collector import tune_collector
 from liquidator.bootstrap import bundled_market
 from liquidator.cli.args import real, whole
 from liquidator.core.money.fixed import SCALE, trim_raw
 from liquidator.simulation import scenarios
+from liquidator.simulation.feeds import Feed
 from liquidator.simulation.population import PopulationConfig
-from liquidator.simulation.replay import Replay, ReplayResult, kline_ticks
+from liquidator.simulation.replay import Replay, ReplayResult
+from liquidator.simulation.replay_sources import add_companions, read_feed
 from liquidator.simulation.sweep.grid import RunSpec
 from liquidator.simulation.sweep.profiles import PROFILES, profile
 from liquidator.simulation.sweep.run import event_rows, replay_config, summary_row
 from liquidator.web.replay_report import render
 
-BINANCE_FILE = re.compile(r"^([A-Z0-9]{2,20})-(?:\d+[smhdwM]|fundingRate|trades|aggTrades)-")
 MAX_TRADERS = 1_000_000
 MAX_MINUTES = 7 * 24 * 60  # a week of one-second ticks
 
 
 def add_commands(commands: Any) -> None:
     replay = commands.add_parser("replay", help="replay a crash through a population of traders")
-    replay.add_argument("file", type=Path, nargs="?", help="a Binance 1m kline CSV (plain or zip)")
-    replay.add_argument("--symbol", default="BTCUSDT", help="the symbol the file prices")
-    replay.add_argument("--funding", type=Path, help="a Binance fundingRate CSV for the symbol")
+    replay.add_argument(
+        "file",
+        type=Path,
+        nargs="*",
+        help="price files, one per symbol, replayed together: Binance 1m klines, trades or "
+        "aggTrades CSVs (plain or zip), or websocket captures (gzip)",
+    )
+    replay.add_argument(
+        "--symbol", help="the symbol of a file whose name does not say it (default BTCUSDT)"
+    )
+    replay.add_argument(
+        "--funding", type=Path, action="append", default=[], help="a Binance fundingRate CSV"
+    )
+    replay.add_argument(
+        "--mark", type=Path, action="append", default=[], help="a markPriceKlines file (the mark)"
+    )
+    replay.add_argument(
+        "--index",
+        type=Path,
+        action="append",
+        default=[],
+        help="an indexPriceKlines file (the index)",
+    )
     replay.add_argument("--scenario", choices=scenarios.names(), help="a synthetic crash instead")
     replay.add_argument(
         "--drop",
@@ -87,10 +104,9 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "scenarios":
         return _list(args)
     try:
-        spec = _spec(args)
-        ticks, symbols, title = _source(args)
-        funding = _funding(args)
-        result = _replay(ticks, symbols, funding, spec, args)
+        feed, title = _source(args)
+        spec = _spec(args, feed)
+        result = _replay(feed, spec, args)
     except (ValueError, OSError) as error:
         print(f"liquidator: error: {error}", file=sys.stderr)
         return 2
@@ -111,14 +127,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _spec(args: argparse.Namespace) -> RunSpec:
+def _spec(args: argparse.Namespace, feed: Feed) -> RunSpec:
     """Return the run the options describe, as a sweep would name it."""
     source = "scenario" if args.scenario else "window"
-    name = args.scenario or (printable(args.file.name) if args.file else "")
+    name = args.scenario or ",".join(printable(path.name) for path in args.file)
     return RunSpec(
         source=source,
         name=name,
-        symbols="" if args.scenario else args.symbol.upper(),
+        symbols="" if args.scenario else ",".join(feed.symbols),
         drop=args.drop if args.scenario else 0.0,
         minutes=args.minutes if args.scenario else 0,
         profile=args.profile,
@@ -151,54 +167,23 @@ def _funds_seeded(spec: RunSpec) -> int:
     return len(funds) * spec.fund_usdt * SCALE
 
 
-def _source(args: argparse.Namespace) -> tuple[Iterable[tuple[int, str, int]], list[str], str]:
+def _source(args: argparse.Namespace) -> tuple[Feed, str]:
     if args.scenario and args.file:
-        raise ValueError("give a kline file or --scenario, not both")
+        raise ValueError("give price files or --scenario, not both")
     if args.scenario:
         config = scenarios.ScenarioConfig(drop=args.drop, minutes=args.minutes, seed=args.seed)
         title = f"Scenario {args.scenario}: {args.drop:.0%} over {args.minutes} min"
-        return scenarios.ticks(args.scenario, config), scenarios.symbols_of(args.scenario), title
-    if args.file is None:
-        raise ValueError("give a kline file or --scenario NAME (see liquidator scenarios)")
-    symbol = args.symbol.upper()
-    named = _named_symbol(args.file)
-    if named is not None and named != symbol:
-        raise ValueError(
-            f"{printable(args.file.name)} prices {printable(named)}, not {printable(symbol)} "
-            f"(give --symbol {printable(named)})"
-        )
-    return (
-        kline_ticks(read_klines(args.file), symbol),
-        [symbol],
-        f"{printable(symbol)} replay of {printable(args.file.name)}",
-    )
+        symbols = scenarios.symbols_of(args.scenario)
+        return Feed(symbols, list(scenarios.ticks(args.scenario, config))), title
+    if not args.file:
+        raise ValueError("give a price file or --scenario NAME (see liquidator scenarios)")
+    feed = read_feed(args.file, args.symbol)
+    add_companions(feed, args.mark, args.index, args.funding)
+    names = ", ".join(printable(path.name) for path in args.file)
+    return feed, f"{', '.join(feed.symbols)} replay of {names}"
 
 
-def _named_symbol(path: Path) -> str | None:
-    """Return the symbol a Binance data file's name gives (``BTCUSDT-1m-2021-05.csv``)."""
-    match = BINANCE_FILE.match(path.name)
-    return match.group(1) if match else None
-
-
-def _funding(args: argparse.Namespace) -> list[tuple[int, str, int]]:
-    if args.funding is None:
-        return []
-    named = _named_symbol(args.funding)
-    if named is not None and named != args.symbol.upper():
-        raise ValueError(
-            f"{printable(args.funding.name)} is {printable(named)}'s funding, not "
-            f"{printable(args.symbol.upper())}'s"
-        )
-    return [(ms, args.symbol.upper(), rate) for ms, rate in read_funding(args.funding)]
-
-
-def _replay(
-    ticks: Iterable[tuple[int, str, int]],
-    symbols: list[str],
-    funding: list[tuple[int, str, int]],
-    spec: RunSpec,
-    args: argparse.Namespace,
-) -> ReplayResult:
+def _replay(feed: Feed, spec: RunSpec, args: argparse.Namespace) -> ReplayResult:
     market = profile(spec.profile).market(bundled_market())
     replay = Replay(market, replay_config(spec))
     console = Console(stderr=True)
@@ -211,7 +196,14 @@ def _replay(
             bar.advance(task)
             pace.wait(now_ms)
 
-        return replay.run(ticks, symbols, funding, progress=progress)
+        return replay.run(
+            feed.ticks,
+            feed.symbols,
+            feed.funding,
+            progress=progress,
+            marks=feed.marks,
+            indexes=feed.indexes,
+        )
 
 
 class Pace:
@@ -306,9 +298,9 @@ def _print(summary: dict[str, Any], title: str, args: argparse.Namespace) -> Non
         ),
         ("Partial / full", f"{summary['partial']} / {summary['full']}"),
         ("Clearance fees to the funds", summary["clearance_fees"]),
-        (
-            "Insurance funds: low-water / end",
-            f"{summary['fund_low_water']} / {summary['fund_end']}",
+        *(
+            (f"Insurance fund {fund}: low-water / end", f"{low} / {summary['fund_end'][fund]}")
+            for fund, low in summary["fund_low_water"].items()
         ),
         ("Bankruptcies (past bankruptcy at trigger)", str(summary["bankruptcies"])),
         ("Taken over by a fund", str(summary["taken_over"])),

@@ -15,8 +15,9 @@ liquidation prices and ADL quantiles.
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from liquidator.core.contracts.market import Market
@@ -42,11 +43,11 @@ from liquidator.core.exchange.maker_quotes import MarketMakerConfig
 from liquidator.core.exchange.venue import FeeSchedule, PriceSource, VenueConfig
 from liquidator.core.margin.unit import trigger_price
 from liquidator.core.money.fixed import SCALE, Price, Rate
-from liquidator.core.pricing.kline_path import kline_path
 from liquidator.core.risk.adl_ranking import AdlPolicy
 from liquidator.core.risk.insurance_groups import InsuranceConfig
 from liquidator.core.risk.venue_units import unit, unit_figures, unit_key
 from liquidator.read.insurance_funds import FundHistory
+from liquidator.simulation.feeds import Tick, kline_ticks
 from liquidator.simulation.population import (
     HOUSE,
     PopulationConfig,
@@ -55,9 +56,24 @@ from liquidator.simulation.population import (
     house_commands,
     opening_commands,
 )
+from liquidator.simulation.replay_result import (
+    LEVERAGE_BUCKETS,
+    Liquidation,
+    ReplayResult,
+    Sample,
+)
 
-Tick = tuple[int, str, int]  # (ms, symbol, price raw)
-LEVERAGE_BUCKETS = ((1, 5), (6, 10), (11, 25), (26, 50), (51, 125))
+INDEX, MARK, LAST = 0, 1, 2  # what a feed item prices (at one ms: index, then mark, then last)
+__all__ = [
+    "LEVERAGE_BUCKETS",
+    "Liquidation",
+    "Replay",
+    "ReplayConfig",
+    "ReplayResult",
+    "Sample",
+    "Tick",
+    "kline_ticks",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,103 +101,6 @@ class ReplayConfig:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Liquidation:
-    ts_ms: int
-    account: str
-    symbol: str
-    side: str  # of the liquidated position: LONG or SHORT
-    quantity: int
-    notional: int  # raw USDT, at the bankruptcy price
-    bankruptcy_price: int
-    fee: int
-    taken_over: int
-    deleveraged: int
-    partial: bool
-
-
-@dataclass(slots=True)
-class Sample:
-    """The population at one moment: margin ratios, liquidation prices, ADL quantiles."""
-
-    ts_ms: int
-    ratios: list[float]  # maintenance / margin balance, per unit (float: a chart's input)
-    liquidation_prices: dict[str, list[int]]  # per symbol
-    adl: Counter[int]
-
-
-@dataclass(slots=True)
-class ReplayResult:
-    ticks: int = 0
-    commands: int = 0
-    start_ms: int = 0
-    end_ms: int = 0
-    prices: dict[str, list[tuple[int, int, int, int]]] = field(
-        default_factory=dict
-    )  # ms, mark, index, last
-    liquidations: list[Liquidation] = field(default_factory=list)
-    adl: list[AutoDeleveraged] = field(default_factory=list)
-    triggered: list[LiquidationTriggered] = field(default_factory=list)
-    funding: list[FundingSettled] = field(default_factory=list)
-    fund: list[tuple[int, int]] = field(default_factory=list)  # ms, balance of all funds
-    open_interest: list[tuple[int, int]] = field(default_factory=list)  # ms, raw qty (longs)
-    samples: list[Sample] = field(default_factory=list)
-    traders: list[Trader] = field(default_factory=list)
-    opened: int = 0
-    equity_end: dict[str, int] = field(default_factory=dict)
-    entries: dict[str, tuple[str, int, int, int]] = field(default_factory=dict)  # isolated:
-    # name -> (symbol, quantity, cost, isolated wallet) right after the opening
-    fund_low: int = 0
-    fund_end: int = 0
-    state_hash: str = ""
-
-    def summary(self) -> dict[str, object]:
-        """The numbers of the summary table (raw amounts as decimal strings)."""
-        by_side: dict[str, list[Liquidation]] = {"LONG": [], "SHORT": []}
-        for item in self.liquidations:
-            by_side[item.side].append(item)
-        fees = sum(item.fee for item in self.liquidations)
-        wiped = sum(
-            1
-            for t in self.traders
-            if t.name in self.equity_end and self.equity_end[t.name] < t.deposit * SCALE // 100
-        )
-        buckets = {}
-        for low, high in LEVERAGE_BUCKETS:
-            members = [
-                t for t in self.traders if low <= t.leverage <= high and t.name in self.equity_end
-            ]
-            loss = sum(self.equity_end[t.name] - t.deposit * SCALE for t in members)
-            buckets[f"{low}-{high}x"] = (len(members), _decimal(loss))
-        return {
-            "ticks": self.ticks,
-            "traders": len(self.traders),
-            "opened": self.opened,
-            "liquidations": {side: len(items) for side, items in by_side.items()},
-            "liquidated_notional": {
-                side: _decimal(sum(i.notional for i in items)) for side, items in by_side.items()
-            },
-            "partial": sum(1 for i in self.liquidations if i.partial),
-            "full": sum(1 for i in self.liquidations if not i.partial),
-            "clearance_fees": _decimal(fees),
-            "fund_low_water": _decimal(self.fund_low),
-            "fund_end": _decimal(self.fund_end),
-            "bankruptcies": sum(1 for t in self.triggered if t.margin_balance < 0),
-            "taken_over": sum(1 for i in self.liquidations if i.taken_over),
-            "adl_events": len(self.adl),
-            "adl_notional": _decimal(sum(a.quantity * a.price // SCALE for a in self.adl)),
-            "wiped_out": wiped,
-            "loss_by_leverage": buckets,
-            "state_hash": self.state_hash,
-        }
-
-
-def _decimal(raw: int) -> str:
-    sign = "-" if raw < 0 else ""
-    whole, fraction = divmod(abs(raw), SCALE)
-    return f"{sign}{whole}.{fraction // 10**6:02d}"
-
-
 class Replay:
     """One run of a price path through a fresh engine."""
 
@@ -196,6 +115,7 @@ class Replay:
         self.held: dict[tuple[str, str, str], int] = {}  # open quantity per position
         self.open_interest = 0
         self.fund_names = sorted({config.insurance.fund_of(s) for s in self.engine.venue.symbols})
+        self.shown_funds: list[str] = []  # the funds backing the replayed symbols
 
     def handle(self, command: Command, now_ms: int) -> list[Event]:
         outcome = self.engine.handle(command, now_ms)
@@ -209,17 +129,27 @@ class Replay:
         symbols: list[str],
         funding: Iterable[tuple[int, str, int]] = (),
         progress: Callable[[int], None] | None = None,
+        marks: Sequence[Tick] = (),
+        indexes: Sequence[Tick] = (),
     ) -> ReplayResult:
-        """Replay ``ticks`` (prices of ``symbols``); return what happened."""
+        """Replay ``ticks`` (prices of ``symbols``); return what happened.
+
+        ``marks`` and ``indexes`` (a mark-price and an index-price path, e.g. from Binance's
+        ``markPriceKlines`` and ``indexPriceKlines``, or a capture's ``markPriceUpdate``) replace,
+        for the symbols they price, the mark and the index otherwise taken from ``ticks``.
+        """
         rates = sorted(funding)
         symbols = sorted(s for s in symbols if s in self.engine.venue.symbols)
         if not symbols:
             raise ValueError("none of the price sources is a symbol of the market")
+        self.shown_funds = sorted({self.config.insurance.fund_of(s) for s in symbols})
+        marked = {symbol for _, symbol, _ in marks}
+        indexed = {symbol for _, symbol, _ in indexes}
         traders = draw(self.config.population, symbols)
         self.result.traders = traders
         pending = sorted(traders, key=lambda t: (t.entry_offset_ms, t.name))
         started = False
-        for now, symbol, price in ticks:
+        for now, role, symbol, price in _feed(ticks, marks, indexes):
             if symbol not in self.engine.venue.symbols:
                 continue
             if not started:
@@ -231,10 +161,8 @@ class Replay:
                 _, rated, rate = rates.pop(0)
                 if rated in self.engine.venue.symbols:
                     self.handle(SetFundingRate(rated, Rate(rate)), now)
-            if now - self.last_index.get(symbol, -(10**15)) >= self.config.index_every_ms:
-                self.last_index[symbol] = now
-                self.handle(SetIndexPrice(symbol, Price(price)), now)
-            self.handle(SetMarkPrice(symbol, Price(price)), now)
+            if not self._price(now, role, symbol, price, marked, indexed):
+                continue
             if pending and self.result.start_ms + pending[0].entry_offset_ms <= now:
                 pending = self._open_due(pending, now)
             self.result.ticks += 1
@@ -243,6 +171,27 @@ class Replay:
                 progress(now)
         self._finish()
         return self.result
+
+    def _price(
+        self, now: int, role: int, symbol: str, price: int, marked: set[str], indexed: set[str]
+    ) -> bool:
+        """Feed one price to the engine; False when a path's tick has nothing to set."""
+        if role == INDEX:
+            self.handle(SetIndexPrice(symbol, Price(price)), now)
+            return True
+        if role == MARK:
+            self.handle(SetMarkPrice(symbol, Price(price)), now)
+            return True
+        fed = False
+        last = self.last_index.get(symbol, -(10**15))
+        if symbol not in indexed and now - last >= self.config.index_every_ms:
+            self.last_index[symbol] = now
+            self.handle(SetIndexPrice(symbol, Price(price)), now)
+            fed = True
+        if symbol not in marked:
+            self.handle(SetMarkPrice(symbol, Price(price)), now)
+            fed = True
+        return fed
 
     def _open_due(self, pending: list[Trader], now: int) -> list[Trader]:
         """Open the traders whose time has come and whose symbol has a price; keep the rest."""
@@ -322,21 +271,31 @@ class Replay:
                 point = (now, state.mark_price, state.index_price, state.last_price)
                 if not series or series[-1][1:] != point[1:]:
                     series.append(point)
-            self.result.fund.append((now, self._fund_balance()))
+            self._record_funds(now)
             self.result.open_interest.append((now, self.open_interest))
         if now - self.last_sample >= self.config.sample_every_ms:
             self.last_sample = now
             self.result.samples.append(self._sample(now))
 
-    def _fund_balance(self) -> int:
-        """The insurance funds' margin balance: wallets and what their positions are worth."""
-        venue = self.engine.venue
+    def _record_funds(self, now: int) -> None:
         total = 0
         for name in self.fund_names:
-            total += venue.ledger.balance(name, "USDT")
-            for position in venue.accounts[name].open_positions():
-                mark = venue.symbols[position.symbol].mark_price
-                total += (position.quantity * mark - position.cost) // SCALE
+            balance = self._fund_balance(name)
+            total += balance
+            if name not in self.shown_funds:
+                continue
+            series = self.result.funds.setdefault(name, [])
+            if not series or series[-1][1] != balance:
+                series.append((now, balance))
+        self.result.fund.append((now, total))
+
+    def _fund_balance(self, name: str) -> int:
+        """A fund's margin balance: its wallet and what its positions are worth at the mark."""
+        venue = self.engine.venue
+        total = venue.ledger.balance(name, "USDT")
+        for position in venue.accounts[name].open_positions():
+            mark = venue.symbols[position.symbol].mark_price
+            total += (position.quantity * mark - position.cost) // SCALE
         return total
 
     def _sample(self, now: int) -> Sample:
@@ -384,15 +343,24 @@ class Replay:
                     mark = venue.symbols[position.symbol].mark_price
                     equity += (position.quantity * mark - position.cost) // SCALE
             self.result.equity_end[trader.name] = equity
-        self.result.fund_end = self._fund_balance()
+        for name in self.shown_funds:
+            end = self._fund_balance(name)
+            series = self.result.funds.get(name, [])
+            self.result.fund_ends[name] = end
+            self.result.fund_lows[name] = min([end, *(balance for _, balance in series)])
+        self.result.fund_end = sum(self.result.fund_ends.values())
         lows = [balance for _, balance in self.result.fund]
         self.result.fund_low = min(lows) if lows else self.result.fund_end
         self.result.state_hash = self.engine.state_hash()
 
 
-def kline_ticks(bars: Iterable[object], symbol: str) -> Iterable[Tick]:
-    """Turn klines (``adapters.marketdata.klines.Kline``) into ticks along each bar's path."""
-    for bar in bars:
-        prices = (bar.open, bar.high, bar.low, bar.close)  # type: ignore[attr-defined]
-        for moment, price in kline_path(bar.open_ms, 60_000, prices):  # type: ignore[attr-defined]
-            yield moment, symbol, price
+def _feed(
+    ticks: Iterable[Tick], marks: Iterable[Tick], indexes: Iterable[Tick]
+) -> Iterator[tuple[int, int, str, int]]:
+    """Merge the price paths in time order: ``(ms, INDEX | MARK | LAST, symbol, price)``."""
+    return heapq.merge(
+        ((ms, INDEX, symbol, price) for ms, symbol, price in indexes),
+        ((ms, MARK, symbol, price) for ms, symbol, price in marks),
+        ((ms, LAST, symbol, price) for ms, symbol, price in ticks),
+        key=lambda item: item[0],
+    )

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 
 from liquidator.core.money.fixed import SCALE
 from liquidator.simulation.replay import ReplayResult
+from liquidator.simulation.replay_result import fund_group
 from liquidator.web import palette
 
 WIDTH, HEIGHT = 1100, 280
@@ -35,6 +36,7 @@ PALETTE = {
     "p99": palette.VERMILLION,
 }
 SYMBOL_COLORS = palette.SERIES
+FUND_COLORS = (palette.FUND, palette.ORANGE, palette.BLUE, palette.PURPLE, palette.VERMILLION)
 QUANTILE_COLORS = palette.SEQUENTIAL
 STYLE = (
     "body{font-family:system-ui,sans-serif;margin:24px;color:#1b1f24;max-width:1140px}"
@@ -88,9 +90,9 @@ def render(result: ReplayResult, title: str) -> str:
         _liquidation_bars(result),
         _line_chart(
             "chart-fund",
-            "Insurance funds' margin balance",
+            "Insurance funds' margin balance (each fund apart)",
             "USDT",
-            [("all funds", PALETTE["fund"], [(t, v / SCALE) for t, v in result.fund])],
+            _funds(result),
         ),
         _open_positions_chart(result, symbols),
         _ratio_chart(result),
@@ -99,6 +101,18 @@ def render(result: ReplayResult, title: str) -> str:
         f"<script>{ZOOM}</script></body></html>",
     ]
     return "\n".join(parts)
+
+
+def _funds(result: ReplayResult) -> list[tuple[str, str, list[tuple[int, float]]]]:
+    """One line per fund (a BTCUSDT fund and an ETHUSDT fund are never summed), to the end."""
+    lines = []
+    for number, (name, series) in enumerate(sorted(result.funds.items())):
+        points = [(t, v / SCALE) for t, v in series]
+        if points and points[-1][0] < result.end_ms:
+            points.append((result.end_ms, points[-1][1]))
+        color = FUND_COLORS[number % len(FUND_COLORS)]
+        lines.append((f"fund {fund_group(name)}", color, points))
+    return lines
 
 
 def _priced(result: ReplayResult, symbol: str) -> bool:

@@ -1,0 +1,128 @@
+"""Price feeds a replay runs on, from Binance's files and websocket captures.
+
+* klines (1 minute): each bar along its no-look-ahead path (``core/pricing/kline_path``), four
+  points a minute;
+* ``trades`` / ``aggTrades`` files and the trades of a capture: one-second bars of the market
+  trades (Binance's ``X`` = INSURANCE_FUND and ADL prints are not market prices and are left
+  out), each second along the same path over 1,000 ms, repeated prices dropped: second
+  resolution;
+* a capture's ``markPriceUpdate`` (every second): the mark and the index, and the funding rate
+  it announces (set when it changes);
+* ``markPriceKlines`` / ``indexPriceKlines`` files: a mark or index path (kline layout).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from liquidator.adapters.marketdata.capture import MarkPrice, Trade, read_capture
+from liquidator.adapters.marketdata.klines import Kline, read_klines
+from liquidator.adapters.marketdata.trades_file import read_trades
+from liquidator.core.pricing.kline_path import kline_path
+
+Tick = tuple[int, str, int]  # (ms, symbol, price raw)
+
+
+@dataclass(slots=True)
+class Feed:
+    """Everything a replay takes from its files: last-price paths, mark and index paths,
+    funding rates, each in time order."""
+
+    symbols: list[str] = field(default_factory=list)
+    ticks: list[Tick] = field(default_factory=list)
+    marks: list[Tick] = field(default_factory=list)
+    indexes: list[Tick] = field(default_factory=list)
+    funding: list[tuple[int, str, int]] = field(default_factory=list)
+
+    def add(self, other: Feed) -> None:
+        """Take ``other``'s prices too (several symbols replayed together)."""
+        self.symbols = sorted({*self.symbols, *other.symbols})
+        for mine, theirs in (
+            (self.ticks, other.ticks),
+            (self.marks, other.marks),
+            (self.indexes, other.indexes),
+        ):
+            mine.extend(theirs)
+            mine.sort(key=lambda tick: (tick[0], tick[1]))
+        self.funding = sorted([*self.funding, *other.funding])
+
+
+def kline_ticks(bars: Iterable[Kline], symbol: str) -> list[Tick]:
+    """Return the ticks of 1-minute klines along each bar's path."""
+    ticks: list[Tick] = []
+    for bar in bars:
+        prices = (bar.open, bar.high, bar.low, bar.close)
+        ticks += ((ms, symbol, price) for ms, price in kline_path(bar.open_ms, 60_000, prices))
+    return ticks
+
+
+def trade_ticks(trades: Iterable[Trade]) -> list[Tick]:
+    """Return one-second bars of the market trades, each along its path (second resolution).
+
+    A trade older than its symbol's current second (captures arrive a little out of order) is
+    folded into the current second: the feed never goes back in time.
+    """
+    bars: dict[str, list[int]] = {}  # symbol -> [second ms, open, high, low, close]
+    ticks: list[Tick] = []
+    for trade in trades:
+        if trade.kind != "MARKET":
+            continue
+        second, price = trade.ts_ms - trade.ts_ms % 1_000, trade.price
+        bar = bars.get(trade.symbol)
+        if bar is None or second > bar[0]:
+            if bar is not None:
+                ticks += _second_ticks(trade.symbol, bar)
+            bars[trade.symbol] = [second, price, price, price, price]
+            continue
+        bar[2], bar[3], bar[4] = max(bar[2], price), min(bar[3], price), price
+    for symbol, bar in bars.items():
+        ticks += _second_ticks(symbol, bar)
+    ticks.sort(key=lambda tick: (tick[0], tick[1]))
+    return ticks
+
+
+def _second_ticks(symbol: str, bar: list[int]) -> list[Tick]:
+    second, open_, high, low, close = bar
+    ticks: list[Tick] = []
+    for ms, price in kline_path(second, 1_000, (open_, high, low, close)):
+        if not ticks or ticks[-1][2] != price:
+            ticks.append((ms, symbol, price))
+    return ticks
+
+
+def kline_feed(path: Path, symbol: str) -> Feed:
+    return Feed([symbol], kline_ticks(read_klines(path), symbol))
+
+
+def trades_feed(path: Path, symbol: str) -> Feed:
+    return Feed([symbol], trade_ticks(read_trades(path, symbol)))
+
+
+def capture_feed(path: Path) -> Feed:
+    """Return a capture's trades (one-second bars), marks, indexes and funding rates."""
+    trades: list[Trade] = []
+    feed = Feed()
+    rates: dict[str, int] = {}
+    for message in read_capture(path):
+        if isinstance(message, Trade):
+            trades.append(message)
+        elif isinstance(message, MarkPrice):
+            symbol = message.symbol
+            feed.marks.append((message.ts_ms, symbol, message.mark))
+            if message.index > 0:
+                feed.indexes.append((message.ts_ms, symbol, message.index))
+            if rates.get(symbol) != message.funding_rate:
+                rates[symbol] = message.funding_rate
+                feed.funding.append((message.ts_ms, symbol, message.funding_rate))
+    feed.ticks = trade_ticks(trades)
+    feed.symbols = sorted({s for _, s, _ in feed.ticks} | {s for _, s, _ in feed.marks})
+    for series in (feed.marks, feed.indexes, feed.funding):
+        series.sort(key=lambda item: (item[0], item[1]))
+    return feed
+
+
+def path_of(path: Path, symbol: str) -> list[Tick]:
+    """Return a ``markPriceKlines`` or ``indexPriceKlines`` file's path for ``symbol``."""
+    return kline_ticks(read_klines(path), symbol)
