@@ -107,7 +107,8 @@ def test_the_dashboard_fits_a_phone_without_horizontal_scrolling(
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(live.url + "/")
     expect(page.locator("#connection")).to_have_text("live")
-    expect(page.locator("#open-interest tbody tr")).to_have_count(2)
+    symbols = call(live.url + "/liquidator/v1/openInterest")["symbols"]
+    expect(page.locator("#open-interest tbody tr")).to_have_count(len(symbols))
     watched.shot("dashboard-phone")
 
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
@@ -168,9 +169,10 @@ def test_a_crash_reaches_the_header_and_the_chart_within_a_second(
     from_elsewhere_ms = (time.monotonic() - moved_at) * 1000
     watched.shot("dashboard-mark-after-crash")
 
-    print(
-        f"mark shown {from_page_ms:.0f} ms after the page's crash, {from_elsewhere_ms:.0f} ms after another's"
+    shown = (
+        f"{from_page_ms:.0f} ms after the page's crash, {from_elsewhere_ms:.0f} ms after another's"
     )
+    print(f"mark shown {shown}")  # noqa: T201
     assert page.evaluate(LAST_MARK) == 50000
     assert from_page_ms < 1000
     assert from_elsewhere_ms < 1300  # the @markPrice@1s stream: one period and the way there

@@ -209,13 +209,15 @@
     refreshSoon();
   }
   function addFeed(symbol, orderSide, kind, quantity, at, ms) {
-    // a SELL liquidation order closes a long; a BUY closes a short
+    // a SELL liquidation order closes a long; a BUY closes a short. The fund's fill is the
+    // other way round: it buys the long (sells the short) that the liquidation could not place
     const closes = orderSide === "SELL" ? "long" : "short";
+    const side = kind === "FUND" ? (closes === "long" ? "short" : "long") : closes;
     const li = document.createElement("li");
     li.className = "feed-item";
     li.dataset.kind = kind;
     li.innerHTML = `<span>${clock(ms)}</span><span>${symbol}</span>` +
-      `<span class="side ${closes}">${kind} ${closes}</span>` +
+      `<span class="side ${side}">${kind === "FUND" ? "FUND takes" : kind} ${side}</span>` +
       `<span class="detail">${fmt(quantity, 3)} @ ${price(symbol, at)} · ${compact(quantity * at)} USDT</span>`;
     const feed = $("feed");
     feed.prepend(li);

@@ -1,0 +1,145 @@
+"""The liquidation waterfall down to ADL, staged from the dashboard's admin controls in Chromium.
+
+A server without its market maker (nobody else bids into the crash): a 30 BTC long at 10x isolated
+against a short of the same size; the page is connected to the long's account. The admin form
+crashes BTCUSDT 12% in 60 steps: the long is liquidated with no bid to sell to, the insurance
+fund takes over what its capacity allows, and the rest auto-deleverages the short at the long's
+bankruptcy price; a 2 BTC bid between the liquidation and bankruptcy prices takes the first part
+of the liquidation order, so its clearance fee reaches the fund. The page must show the margin
+call, the forced order, the fund's takeover and the ADL in its liquidation feed, the fund's chart
+move, the long leave the positions panel and the short shrink, with no console error.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import Watched, admin, call, signed
+from tests.e2e.conftest import LiveServer, start_server
+
+BTC = "BTCUSDT"
+
+
+@pytest.fixture
+def bare(tmp_path: Path) -> Iterator[LiveServer]:
+    server = start_server(tmp_path / "bare.sqlite", "--no-market-maker")
+    try:
+        yield server
+    finally:
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait(timeout=10)
+        if server.process.stderr is not None:
+            server.process.stderr.close()
+
+
+def trader(server: LiveServer, account: str, deposit: str) -> dict[str, str]:
+    key: dict[str, str] = admin(server, "/admin/keys", account=account)
+    admin(server, "/admin/deposit", account=account, amount=deposit)
+    return key
+
+
+def stage_opposite_positions(server: LiveServer) -> tuple[dict[str, str], dict[str, str]]:
+    """A 30 BTC long at 10x isolated (400,000 USDT) and the short it traded with (2M USDT)."""
+    admin(server, "/admin/price", symbol=BTC, index="60000", mark="60000")
+    longy = trader(server, "longy", "400000")
+    shorty = trader(server, "shorty", "2000000")
+    signed(server, longy, "POST", "/fapi/v1/leverage", symbol=BTC, leverage=10)
+    signed(server, longy, "POST", "/fapi/v1/marginType", symbol=BTC, marginType="ISOLATED")
+    limit = {"symbol": BTC, "type": "LIMIT", "timeInForce": "GTC", "quantity": "30"}
+    signed(server, shorty, "POST", "/fapi/v1/order", side="SELL", price="60000", **limit)
+    signed(server, longy, "POST", "/fapi/v1/order", side="BUY", price="60000", **limit)
+    bidder = trader(server, "bidder", "100000")
+    bid = limit | {"quantity": "2", "price": "54200"}
+    signed(server, bidder, "POST", "/fapi/v1/order", side="BUY", **bid)
+    return longy, shorty
+
+
+FUND_POINTS = "window.dashboard.fundSeries['@insurance:BTCUSDT USDT'].data()"
+
+
+def feed_item(page: Page, kind: str) -> str:
+    return page.locator(f'#feed li[data-kind="{kind}"]').first.inner_text()
+
+
+def quantity_and_price(text: str) -> tuple[Decimal, str]:
+    """Read ``30.000 @ 54,013.33 · 1.62M USDT`` as (30.000, "54,013.33")."""
+    detail = text.splitlines()[-1]
+    quantity, at = detail.split(" · ")[0].split(" @ ")
+    return Decimal(quantity.replace(",", "")), at
+
+
+def test_a_crash_the_fund_cannot_cover_shows_the_waterfall_down_to_adl(
+    bare: LiveServer, watched: Watched
+) -> None:
+    longy, shorty = stage_opposite_positions(bare)
+    page = watched.page
+    page.goto(bare.url + "/")
+    expect(page.locator("#connection")).to_have_text("live")
+    connect(page, longy)
+    row = page.locator(f'#positions tbody tr[data-symbol="{BTC}"]')
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("30.000")
+    expect(row).to_contain_text("isolated")
+    page.fill("#admin-key", bare.admin_key)
+    page.press("#admin-key", "Enter")
+    page.fill("#crash-percent", "-12")
+    page.fill("#crash-steps", "60")
+    watched.shot("adl-1-positions")
+
+    crashed_at = time.monotonic()
+    page.click("#crash")
+    for kind in ("CALL", "LIQ", "FUND", "ADL"):
+        expect(page.locator(f'#feed li[data-kind="{kind}"]')).to_have_count(1, timeout=3000)
+    expect(row).to_have_count(0, timeout=3000)
+    expect(page.locator("#fund-latest")).to_contain_text("fund:BTCUSDT 1,000,400.00 USDT")
+    seen_ms = (time.monotonic() - crashed_at) * 1000
+    watched.shot("adl-2-waterfall")
+
+    print(f"waterfall shown within {seen_ms:.0f} ms:")  # noqa: T201
+    for text in reversed(page.locator("#feed li").all_inner_texts()):
+        print("  " + " ".join(text.split()))  # noqa: T201
+    assert seen_ms < 3000
+    assert "CALL long" in feed_item(page, "CALL")  # the user stream's margin call, first
+    liquidated, average = quantity_and_price(feed_item(page, "LIQ"))
+    assert "LIQ long" in feed_item(page, "LIQ")
+    assert liquidated == 30  # the whole long: 2 sold into the bid, the rest below
+    taken, taken_at = quantity_and_price(feed_item(page, "FUND"))
+    deleveraged, deleveraged_at = quantity_and_price(feed_item(page, "ADL"))
+    assert "FUND takes long" in feed_item(page, "FUND")
+    assert "ADL short" in feed_item(page, "ADL")  # the short across was deleveraged
+    assert taken > 0
+    assert taken + deleveraged == 28  # what the 2 BTC bid could not take
+    assert taken_at == deleveraged_at == "54,000.00"  # the long's bankruptcy price
+    assert average == "54,013.33"  # (2 × 54,200 + 28 × 54,000) / 30: the bid's, then at BP
+    # the fund: 200 USDT a BTC above bankruptcy for the 2 the bid took, 400 in all
+    (btc_fund,) = [
+        f for f in call(bare.url + "/liquidator/v1/insurance")["funds"] if "BTC" in f["fund"]
+    ]
+    assert btc_fund["balance"] == "1000400"
+    assert page.evaluate(FUND_POINTS)[-1]["value"] == 1_000_400
+    assert signed(bare, longy, "GET", "/fapi/v3/positionRisk") == []
+    (short,) = signed(bare, shorty, "GET", "/fapi/v3/positionRisk")
+    assert Decimal(short["positionAmt"]) == -30 + deleveraged
+
+    connect(page, shorty)  # the deleveraged side: its panel shows what ADL left
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(f"{-30 + deleveraged:,.3f}")
+    watched.shot("adl-3-deleveraged-short")
+    assert watched.errors == []
+
+
+def connect(page: Page, key: dict[str, str]) -> None:
+    page.fill("#api-key", key["apiKey"])
+    page.fill("#api-secret", key["secretKey"])
+    page.click("#account-connect")
