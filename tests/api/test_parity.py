@@ -61,7 +61,7 @@ def test_symbol_config_follows_leverage_and_margin_type(alice: Account) -> None:
     (row,) = alice.signed("GET", "/fapi/v1/symbolConfig", symbol="BTCUSDT").json()
     every = alice.signed("GET", "/fapi/v1/symbolConfig").json()
 
-    assert (row["leverage"], row["marginType"], row["isAutoAddMargin"]) == (20, "ISOLATED", "false")
+    assert (row["leverage"], row["marginType"], row["isAutoAddMargin"]) == (20, "ISOLATED", False)
     assert Decimal(row["maxNotionalValue"]) > 0
     assert "BTCUSD_PERP" not in {r["symbol"] for r in every}
 

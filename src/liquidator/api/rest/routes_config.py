@@ -58,7 +58,7 @@ def symbol_config(call: Call) -> list[dict[str, Any]]:
             {
                 "symbol": symbol,
                 "marginType": "ISOLATED" if isolated else "CROSSED",
-                "isAutoAddMargin": "false",
+                "isAutoAddMargin": False,  # a JSON boolean: nautilus_trader decodes a bool
                 "leverage": leverage,
                 "maxNotionalValue": views.d(state.table.max_notional_at_leverage(leverage) or 0),
             }
