@@ -53,6 +53,10 @@ def start_server(database: Path, *extra: str) -> LiveServer:
             "--no-price-walk",
             "--mark-source",
             "feed",
+            "--flow",  # a quiet market: the stories count their own trades and candles
+            "none",
+            "--history",
+            "0",
             *extra,
         ],
         stdout=subprocess.DEVNULL,

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from liquidator.api.rest import countdown
 from liquidator.api.server import Server
 from liquidator.api.settings import Settings
+from liquidator.app.flow import Flow, FlowConfig, run_flow
 from liquidator.core.exchange.commands import AdvanceTime, SetIndexPrice, SetMarkPrice
 from liquidator.core.exchange.venue import PriceSource
 from liquidator.core.money.fixed import Price
@@ -44,6 +45,10 @@ def start(
         jobs["price file"] = lambda: replay_file(server, settings, price_ticks)
     if settings.price_walk:
         jobs["price walk"] = lambda: walk(server, settings)
+    if settings.flow_per_minute > 0:
+        flow = Flow(FlowConfig(settings.flow_per_minute, settings.walk_seed))
+        live = server.live
+        jobs["flow"] = lambda: run_flow(flow, lambda: live.venue, live.now_ms, server.feed)
     return [asyncio.create_task(supervised(server, name, job)) for name, job in jobs.items()]
 
 

@@ -40,3 +40,5 @@ class Settings:
     snapshot_every: int = 200_000  # a snapshot blocks the loop: rare, and one at shutdown
     synchronous: str = "NORMAL"
     limits: ServerLimits = field(default_factory=ServerLimits)  # bodies, orders, WebSockets...
+    flow_per_minute: float = 0.0  # background takers' trades a minute per symbol (serve: 6)
+    history_days: float = 0.0  # past 1m candles written on a fresh venue (serve: 2 days)

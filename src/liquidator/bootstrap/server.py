@@ -29,6 +29,7 @@ from liquidator.core.exchange.commands import SetIndexPrice, SetMarkPrice
 from liquidator.core.exchange.venue import PriceSource
 from liquidator.core.money.fixed import Price
 from liquidator.core.pricing.kline_path import kline_path
+from liquidator.read.seeded_history import HistorySeed, minute_volatility_bps, seed_history
 
 
 def create_app(settings: Settings, keys: KeyStore | None = None) -> FastAPI:
@@ -72,6 +73,10 @@ def open_server(settings: Settings, keys: KeyStore | None = None) -> Server:
         wall_clock=wall,
     )
     _seed_prices(live, settings)
+    if settings.history_days > 0:  # past candles before the first request, once
+        volatility = minute_volatility_bps(settings.walk_bps, settings.walk_interval_ms)
+        plan = HistorySeed(settings.history_days, settings.walk_seed, volatility)
+        seed_history(live.venue, live.market, live.histories.store, live.now_ms(), plan)
     return server
 
 

@@ -27,6 +27,7 @@ from liquidator.api.limits import add_limit_options, limits_from
 from liquidator.api.settings import Settings
 from liquidator.api.transport import uvicorn_options
 from liquidator.app.collector import tune_collector
+from liquidator.app.flow import FlowError, parse_flow
 from liquidator.app.journal import JournalError
 from liquidator.app.keys import AccountNameError, PublicKeyError, check_account_name
 from liquidator.bootstrap import bundled_market
@@ -34,6 +35,7 @@ from liquidator.bootstrap.server import create_app
 from liquidator.cli.args import real, whole
 from liquidator.core.exchange.maker_quotes import MarketMakerConfig
 from liquidator.core.exchange.venue import PriceSource, VenueConfig
+from liquidator.read.seeded_history import MAX_DAYS as MAX_HISTORY_DAYS
 
 DEFAULT_DATABASE = Path("liquidator-exchange.sqlite")
 ADMIN_KEY_VARIABLE = "LIQUIDATOR_ADMIN_KEY"
@@ -84,6 +86,20 @@ def add_commands(commands: Any) -> None:
     )
     serve.add_argument("--no-market-maker", action="store_true", help="no built-in liquidity")
     serve.add_argument(
+        "--flow",
+        type=_flow_rate,
+        default="calm",
+        metavar="none|calm|busy|N",
+        help="background takers: trades a minute per symbol (calm 6, busy 60; default calm)",
+    )
+    serve.add_argument(
+        "--history",
+        type=real(0, MAX_HISTORY_DAYS),
+        default=2.0,
+        metavar="DAYS",
+        help="days of past 1m candles written on a fresh venue (default 2; 0: none)",
+    )
+    serve.add_argument(
         "--weight-limit", type=whole(0, 10**9), default=2400, help="request weight a minute"
     )
     add_limit_options(serve)
@@ -105,6 +121,13 @@ def add_commands(commands: Any) -> None:
         metavar="FILE",
         help="register this Ed25519 public key (PEM) instead of drawing an HMAC secret",
     )
+
+
+def _flow_rate(text: str) -> float:
+    try:
+        return parse_flow(text)
+    except FlowError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -237,6 +260,8 @@ def _serve(args: argparse.Namespace) -> int:
         walk_seed=args.walk_seed,
         walk_bps=args.walk_bps,
         snapshot_every=max(1, args.snapshot_every),
+        flow_per_minute=args.flow,
+        history_days=args.history,
     )
     try:
         SqliteJournal(args.db).close()  # a usable journal (or a new one) before the server starts

@@ -31,6 +31,7 @@ from liquidator.read.market_history import INDEX, LAST, MARK, MINUTE_MS, Bar, Ma
 
 DAY_MS = 1440 * MINUTE_MS
 STEPS_PER_MINUTE = 6
+MAX_MINUTE_BPS = 1_000.0  # 10% a minute
 MAX_DAYS = 30  # 43,200 bars a symbol and kind: beyond it a bot pages through the venue's own
 
 
@@ -46,16 +47,19 @@ class HistorySeed:
     def __post_init__(self) -> None:
         if not 0 <= self.days <= MAX_DAYS:
             raise ValueError(f"days must be within 0..{MAX_DAYS}, got {self.days}")
-        if not 0 <= self.step_bps < 10_000:
-            raise ValueError(f"step_bps must be within [0, 10000), got {self.step_bps}")
+        if not 0 <= self.step_bps <= MAX_MINUTE_BPS:
+            raise ValueError(
+                f"step_bps must be within [0, {MAX_MINUTE_BPS:g}], got {self.step_bps}"
+            )
 
 
 def minute_volatility_bps(step_bps: float, step_ms: int) -> float:
     """Return the standard deviation of a minute's move of a walk of ``step_bps`` per step.
 
-    sigma_minute = sigma_step * sqrt(60 000 / step_ms) (independent steps add in variance).
+    sigma_minute = sigma_step * sqrt(60 000 / step_ms) (independent steps add in variance),
+    at most ``MAX_MINUTE_BPS``: a wilder past is no more use to a chart.
     """
-    return step_bps * math.sqrt(MINUTE_MS / max(1, step_ms))
+    return min(MAX_MINUTE_BPS, step_bps * math.sqrt(MINUTE_MS / max(1, step_ms)))
 
 
 def seed_history(
