@@ -18,7 +18,7 @@ from typing import Any
 from liquidator.api import coinm_views
 from liquidator.api.rest import routes_account, routes_market, routes_trade
 from liquidator.api.rest.routes_market import OPTIONAL_SYMBOL, family_states, optional_states
-from liquidator.api.rest.routing import Call, Family, Handler, Param, Route, Security
+from liquidator.api.rest.routing import Call, Handler, Param, Route, Security
 from liquidator.core.exchange.account_state import AccountState
 
 Reshape = Callable[[Call, Any], Any]
@@ -42,19 +42,22 @@ def trades(call: Call, result: Any) -> Any:
     return [coinm_views.user_trade(row, _instrument_of(call, row["symbol"])) for row in result]
 
 
-def with_pair(call: Call, result: Any) -> Any:
-    """Rows with COIN-M's ``pair`` (tickers, premium index, open interest)."""
-    if isinstance(result, list):
-        return [with_pair(call, item) for item in result]
+def open_interest(call: Call, result: Any) -> Any:
+    """``openInterest`` with COIN-M's ``pair`` and ``contractType``."""
     instrument = _instrument_of(call, result["symbol"])
-    return result | {"pair": coinm_views.pair(instrument)}
+    return result | {"pair": coinm_views.pair(instrument), "contractType": "PERPETUAL"}
+
+
+def rows_with_pair(call: Call, result: Any, name: str = "pair") -> list[Any]:
+    """Rows with COIN-M's ``pair``, always a list: COIN-M's tickers and premium index answer
+    a list even for one symbol (they may be asked by pair)."""
+    rows = result if isinstance(result, list) else [result]
+    return [row | {name: coinm_views.pair(_instrument_of(call, row["symbol"]))} for row in rows]
 
 
 def ticker_price(call: Call, result: Any) -> Any:
     """``ticker/price`` rows: COIN-M names the pair ``ps``."""
-    if isinstance(result, list):
-        return [ticker_price(call, item) for item in result]
-    return result | {"ps": coinm_views.pair(_instrument_of(call, result["symbol"]))}
+    return rows_with_pair(call, result, "ps")
 
 
 def leverage(call: Call, result: Any) -> Any:  # noqa: ARG001
@@ -88,12 +91,12 @@ SHARED: tuple[tuple[str, str, Reshape | None], ...] = (
     ("GET", "/fapi/v1/aggTrades", None),
     ("GET", "/fapi/v1/klines", None),
     ("GET", "/fapi/v1/markPriceKlines", None),
-    ("GET", "/fapi/v1/ticker/24hr", with_pair),
+    ("GET", "/fapi/v1/ticker/24hr", rows_with_pair),
     ("GET", "/fapi/v1/ticker/price", ticker_price),
-    ("GET", "/fapi/v1/ticker/bookTicker", with_pair),
-    ("GET", "/fapi/v1/premiumIndex", with_pair),
+    ("GET", "/fapi/v1/ticker/bookTicker", rows_with_pair),
+    ("GET", "/fapi/v1/premiumIndex", rows_with_pair),
     ("GET", "/fapi/v1/fundingRate", None),
-    ("GET", "/fapi/v1/openInterest", with_pair),
+    ("GET", "/fapi/v1/openInterest", open_interest),
     ("POST", "/fapi/v1/order", orders),
     ("PUT", "/fapi/v1/order", orders),
     ("GET", "/fapi/v1/order", orders),
@@ -138,7 +141,7 @@ def coinm(route: Route, reshape: Reshape | None = None) -> Route:
     """``route`` at its ``/dapi`` path, for the inverse contracts, its answer reshaped."""
     handler = route.handler if reshape is None else _reshaped(route.handler, reshape)
     path = route.path.replace("/fapi/", "/dapi/", 1)
-    return replace(route, path=path, handler=handler, family=Family.COINM)
+    return replace(route, path=path, handler=handler)
 
 
 def shared_routes() -> tuple[Route, ...]:
@@ -192,7 +195,7 @@ def brackets_by_pair(call: Call) -> list[dict[str, Any]]:
 
 SIGNED = Security.SIGNED
 OWN = (
-    Route("GET", "/dapi/v1/exchangeInfo", exchange_info, family=Family.COINM),
+    Route("GET", "/dapi/v1/exchangeInfo", exchange_info),
     Route(
         "GET",
         "/dapi/v1/positionRisk",
@@ -200,10 +203,9 @@ OWN = (
         SIGNED,
         1,
         (OPTIONAL_SYMBOL, Param("pair"), Param("marginAsset")),
-        family=Family.COINM,
     ),
-    Route("GET", "/dapi/v1/account", account, SIGNED, 5, family=Family.COINM),
-    Route("GET", "/dapi/v1/balance", balance, SIGNED, 1, family=Family.COINM),
+    Route("GET", "/dapi/v1/account", account, SIGNED, 5),
+    Route("GET", "/dapi/v1/balance", balance, SIGNED, 1),
     Route(
         "GET",
         "/dapi/v2/leverageBracket",
@@ -211,7 +213,6 @@ OWN = (
         SIGNED,
         1,
         (OPTIONAL_SYMBOL,),
-        family=Family.COINM,
     ),
     Route(
         "GET",
@@ -220,7 +221,6 @@ OWN = (
         SIGNED,
         1,
         (Param("pair"),),
-        family=Family.COINM,
     ),
 )
 ROUTES = (*shared_routes(), *OWN)

@@ -41,19 +41,27 @@ ORDER_ROUTES = frozenset(  # counted by the per-account order limits (a batch co
 
 
 class Family(Enum):
-    """A market family and its paths: USDⓈ-M (``/fapi``, linear contracts) or COIN-M
-    (``/dapi``, inverse contracts). A route serves the symbols of its family only."""
+    """A market family, told by the path: COIN-M (``/dapi``, the inverse contracts), USDⓈ-M
+    (Binance's other paths, the linear ones), or the venue's own (``/admin``, the pages: every
+    contract). A route serves the symbols of its family only."""
 
     USDM = "fapi"
     COINM = "dapi"
+    VENUE = "venue"
 
-    @property
-    def is_inverse(self) -> bool:
-        return self is Family.COINM
+    @classmethod
+    def of_path(cls, path: str) -> Family:
+        if path.startswith("/dapi/"):
+            return cls.COINM
+        if path.startswith(("/fapi/", "/api/", "/sapi/", "/futures/")):
+            return cls.USDM
+        return cls.VENUE
 
     def lists(self, instrument: Instrument) -> bool:
         """Tell whether ``instrument`` is one of this family's contracts."""
-        return instrument.is_inverse == self.is_inverse
+        if self is Family.VENUE:
+            return True
+        return instrument.is_inverse == (self is Family.COINM)
 
 
 class Security(Enum):
@@ -110,7 +118,10 @@ class Route:
     weight: int = 1
     params: tuple[Param, ...] = field(default_factory=tuple)
     summary: str = ""
-    family: Family = Family.USDM
+
+    @property
+    def family(self) -> Family:
+        return Family.of_path(self.path)
 
     def openapi_extra(self, symbols: tuple[str, ...] = ()) -> dict[str, Any]:
         parameters = [p.schema(symbols) for p in self.params]

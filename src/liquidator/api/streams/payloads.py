@@ -42,7 +42,11 @@ def kline(event: TradeExecuted, bar: Any, interval: str, ms: int) -> dict[str, A
     }
 
 
-def order_update(order: Order, event: Event, now: int) -> dict[str, Any]:
+def order_update(
+    order: Order, event: Event, now: int, margin_asset: str, *, coin_margined: bool = False
+) -> dict[str, Any]:
+    """An ``ORDER_TRADE_UPDATE``; a COIN-M one (``coin_margined``) also names its margin asset
+    (``ma``), as Binance's dstream does. The commission asset is the margin asset."""
     liquidation = order.orig_type is OrderType.LIQUIDATION
     adl = order.orig_type is OrderType.ADL
     kind = (
@@ -87,7 +91,7 @@ def order_update(order: Order, event: Event, now: int) -> dict[str, Any]:
             "l": d(last_qty),
             "z": d(executed),
             "L": d(last_price),
-            "N": "USDT",
+            "N": margin_asset,
             "n": d(commission),
             "T": now,
             "t": trade_id,
@@ -107,7 +111,8 @@ def order_update(order: Order, event: Event, now: int) -> dict[str, Any]:
             "pm": "NONE",
             "gtd": 0,
             "er": str(int(order.expiry_reason)),
-        },
+        }
+        | ({"ma": margin_asset} if coin_margined else {}),
     }
 
 

@@ -95,7 +95,16 @@ class UserStream:
             and order.order_id not in self.server.live.orders.triggered
         ):
             return [algo_update(order, event.status, now)]
-        return [order_update(order, event, now)]
+        instrument = self.server.live.venue.symbols[order.symbol].instrument
+        return [
+            order_update(
+                order,
+                event,
+                now,
+                instrument.margin_asset,
+                coin_margined=instrument.is_inverse,
+            )
+        ]
 
     def _margin_call(self, event: MarginCallIssued) -> dict[str, Any]:
         """The MARGIN_CALL of the wallet called, its positions as they are after the command.
