@@ -126,8 +126,14 @@ def test_the_monitor_s_page_follows_a_real_account_to_its_liquidation(
     expect(page.locator("#positions-empty")).to_be_visible()
     watched.shot("monitor-3-liquidated")
 
+    expect(page.locator("#symbol")).to_have_value("BTCUSDT")  # the chart of the crash stays
+    assert page.evaluate(CANDLES) >= 1
     assert signed(live, key, "GET", "/fapi/v3/positionRisk") == []
-    assert "secret" not in page.content().lower()
+    assert key["secretKey"] not in page.content()
+    assert key["apiKey"] not in page.content()
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: one column, no side scroll
+    watched.shot("monitor-4-phone")
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     assert watched.errors == []
 
 

@@ -34,20 +34,26 @@ class MonitorFeed:
     def __init__(self, encode: Callable[[PositionLine], dict[str, Any]]) -> None:
         self.encode = encode
         self.lock = threading.Lock()
-        self.state: dict[str, Any] = {"positions": [], "accounts": [], "marks": {}, "time": 0}
+        self.state: dict[str, Any] = {
+            "positions": [], "accounts": [], "marks": {}, "symbols": [], "time": 0,
+        }  # fmt: skip
+        self.symbols: set[str] = set()  # every symbol held since the start: the chart's menu
         self.alerts: deque[dict[str, Any]] = deque(maxlen=ALERTS_KEPT)
         self.last_status = {"message": ""}  # the session speaks only when something goes wrong
         self.listeners: set[queue.Queue[Message | None]] = set()
 
     # --- the session's side (``Output``) -------------------------------------------------------
     def lines(self, lines: list[PositionLine], book: AccountBook) -> None:
-        state = {
-            "positions": [self.encode(line) for line in lines],
-            "accounts": _accounts(lines, book),
-            "marks": {symbol: book.marks[symbol].fixed() for symbol in book.symbols()},
-            "time": book.updated_ms,
-        }
+        marks = {symbol: book.marks[symbol].fixed() for symbol in book.symbols()}
         with self.lock:
+            self.symbols |= set(marks)
+            state = {
+                "positions": [self.encode(line) for line in lines],
+                "accounts": _accounts(lines, book),
+                "marks": marks,
+                "symbols": sorted(self.symbols),
+                "time": book.updated_ms,
+            }
             self.state = state
         self._publish("state", state)
 
@@ -70,8 +76,9 @@ class MonitorFeed:
             return self.state | {"alerts": list(self.alerts), "status": self.last_status}
 
     def held(self) -> set[str]:
+        """Return every symbol held since the start (a closed position's chart stays)."""
         with self.lock:
-            return set(self.state["marks"])
+            return set(self.symbols)
 
     def listen(self) -> queue.Queue[Message | None]:
         """Return a queue that receives every message from now on (None: you were dropped)."""

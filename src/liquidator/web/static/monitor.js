@@ -8,7 +8,7 @@
     bankrupt: "#cc79a7", entry: "#ffffff", grid: "#232833", text: "#9aa3ad" };
   const $ = (id) => document.getElementById(id);
   const state = { symbol: "", positions: [], accounts: [], marks: {}, time: 0, alerts: 0,
-    dirty: new Set(), lastCandle: null, lastMarkTime: 0, events: null };
+    dirty: new Set(), lastCandle: null, lastMarkTime: 0, events: null, followed: new Set() };
   window.monitor = state;  // for tests and the curious
 
   // --- formatting -----------------------------------------------------------------------------
@@ -68,7 +68,7 @@
   }
   function onMark() {  // the selected symbol's mark at the monitor's last update
     const mark = +state.marks[state.symbol];
-    if (!mark || !state.time) return;
+    if (!mark || !state.time || !state.followed.has(state.symbol)) return;  // a closed one's is old
     const time = seconds(state.time);
     if (time < state.lastMarkTime) return;
     state.lastMarkTime = time;
@@ -99,9 +99,10 @@
   // --- the monitor's events -------------------------------------------------------------------
   function apply(body) {
     const before = levelsKey();
-    state.positions = body.positions; state.accounts = body.accounts; state.marks = body.marks;
-    state.time = body.time;
-    const symbols = Object.keys(state.marks).sort();
+    state.positions = body.positions; state.accounts = body.accounts;
+    state.marks = { ...state.marks, ...body.marks };  // a closed position's last mark stays
+    state.time = body.time; state.followed = new Set(Object.keys(body.marks));
+    const symbols = body.symbols;
     const select = $("symbol");
     if (symbols.join() !== [...select.options].map((o) => o.value).join()) {
       const keep = symbols.includes(state.symbol) ? state.symbol
