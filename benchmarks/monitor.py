@@ -13,7 +13,9 @@ Each simulated second, 50 ``markPriceUpdate`` messages (one per symbol, a seeded
 through the monitor's update path as text: parsed (``parse_message``), applied to the books,
 then one tick solves every position (``position_lines``), checks the alerts and writes the
 changed JSON lines. The CPU time per simulated second is the share of one core the monitor
-needs. Prints a table, then one JSON line.
+needs. ``--web``'s share is measured apart (``web ms``): each tick handed to the page's feed
+(``MonitorFeed``: the lines' JSON, encoded once for it and ``--json``, the accounts summed, the
+event queued) and taken off by one listening page. Prints a table, then one JSON line.
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ from liquidator.app.monitor.events import MarkMoved
 from liquidator.app.monitor.figures import position_lines
 from liquidator.app.monitor.solver import AccountSolver
 from liquidator.bootstrap import bundled_market
-from liquidator.cli.monitor_view import JsonOutput
+from liquidator.cli.monitor_view import JsonOutput, LineEncoder
 from liquidator.core.money.fixed import Rate
+from liquidator.web.monitor_feed import MonitorFeed
 
 SYMBOLS = 50
 SECONDS = 30
@@ -139,10 +142,13 @@ def run(shape: str, chooser: random.Random) -> dict[str, float]:
     )
     books = [account(symbols, marks, k, chooser, hedge=shape == "hedge") for k in kinds]
     gates = [AlertGate(Thresholds(Rate.of("0.8"), Rate.of("0.05"), 4)) for _ in books]
-    outputs = [JsonOutput("24h", io.StringIO()) for _ in books]
+    encoders = [LineEncoder("24h") for _ in books]  # as the command: one for --json and --web
+    outputs = [JsonOutput("24h", io.StringIO(), encoder) for encoder in encoders]
+    feeds = [MonitorFeed(encoder) for encoder in encoders]
+    pages = [feed.listen() for feed in feeds]
     solvers = [AccountSolver() for _ in books]
     sigmas: dict[str, float | None] = dict.fromkeys(symbols, 0.02)
-    spent = {"parse": 0.0, "apply": 0.0, "solve": 0.0}
+    spent = {"parse": 0.0, "apply": 0.0, "solve": 0.0, "web": 0.0}
     for second in range(SECONDS):
         ts_ms = START_MS + second * 1000
         texts = []
@@ -158,16 +164,23 @@ def run(shape: str, chooser: random.Random) -> dict[str, float]:
                 assert isinstance(event, MarkMoved)
                 book.move_mark(event)
         t2 = time.process_time()
+        solved = []
         for book, gate, output, solver in zip(books, gates, outputs, solvers, strict=True):
             lines = position_lines(book, sigmas, {}, solver)
             gate.check(lines)
             output.lines(lines, book)
+            solved.append(lines)
         t3 = time.process_time()
+        for book, lines, feed, page in zip(books, solved, feeds, pages, strict=True):
+            feed.lines(lines, book)
+            assert page.get_nowait() is not None
+        t4 = time.process_time()
         spent["parse"] += t1 - t0
         spent["apply"] += t2 - t1
         spent["solve"] += t3 - t2
+        spent["web"] += t4 - t3
     result = {part: seconds / SECONDS * 1000 for part, seconds in spent.items()}
-    result["total"] = sum(result.values())
+    result["total"] = result["parse"] + result["apply"] + result["solve"]
     result["positions"] = sum(len(book.positions) for book in books)
     return result
 
@@ -177,11 +190,12 @@ def main() -> None:
     results = {shape: run(shape, chooser) for shape in ("one-way", "hedge")}
     print(f"monitor: {SYMBOLS} symbols, marks every second for {SECONDS} s; CPU per second")
     print(f"{'shape':8} {'positions':>9} {'parse ms':>9} {'apply ms':>9} {'solve ms':>9} "
-          f"{'total ms':>9} {'% of a core':>12}")  # fmt: skip
+          f"{'total ms':>9} {'% of a core':>12} {'web ms':>7} {'% with --web':>13}")  # fmt: skip
     for shape, r in results.items():
         print(
             f"{shape:8} {r['positions']:9.0f} {r['parse']:9.2f} {r['apply']:9.2f} "
-            f"{r['solve']:9.2f} {r['total']:9.2f} {r['total'] / 10:11.2f}%"
+            f"{r['solve']:9.2f} {r['total']:9.2f} {r['total'] / 10:11.2f}% {r['web']:7.2f} "
+            f"{(r['total'] + r['web']) / 10:12.2f}%"
         )
     print(
         json.dumps(
@@ -194,6 +208,8 @@ def main() -> None:
                 "hedge_core_share_percent": round(results["hedge"]["total"] / 10, 2),
                 "ms_per_second": round(results["one-way"]["total"], 2),
                 "hedge_ms_per_second": round(results["hedge"]["total"], 2),
+                "web_ms_per_second": round(results["one-way"]["web"], 2),
+                "hedge_web_ms_per_second": round(results["hedge"]["web"], 2),
             }
         )
     )

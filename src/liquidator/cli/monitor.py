@@ -15,7 +15,6 @@ import sys
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,7 +37,7 @@ from liquidator.app.monitor.figures import PositionLine
 from liquidator.app.monitor.ports import AccessDeniedError, ExchangeDataError, UnreachableError
 from liquidator.app.monitor.session import MonitorSession, Output, Settings
 from liquidator.app.monitor.whatif import WhatIfError, parse_what_if
-from liquidator.cli.monitor_view import JsonOutput, TableOutput, line_json, status_line
+from liquidator.cli.monitor_view import JsonOutput, LineEncoder, TableOutput, status_line
 from liquidator.cli.whatif_view import print_what_if
 from liquidator.core.money.fixed import Rate
 from liquidator.web.monitor_feed import MonitorFeed
@@ -85,9 +84,10 @@ def run(args: argparse.Namespace) -> int:
     except (InputError, WhatIfError, ValueError, AccessDeniedError, UnreachableError) as error:
         return _fail(str(error))
     window = _window_name(args.volatility_window)
+    encode = LineEncoder(window)  # one encoding a tick for --json and --web
     web = None
     if args.web:
-        feed = MonitorFeed(partial(line_json, window=window))
+        feed = MonitorFeed(encode)
         try:
             web = MonitorWeb(feed, _mark_klines(args.base_url), *args.web_address)
         except OSError as error:
@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         web.start()
         status_line(f"dashboard at {web.url}")
     dispatcher = Dispatcher(channels, status_line)
-    view: Output = JsonOutput(window) if args.json else TableOutput(window)
+    view: Output = JsonOutput(window, encode=encode) if args.json else TableOutput(window)
     session = MonitorSession(
         source,
         BinanceStreams(args.ws_url or ws_base(args.base_url)),

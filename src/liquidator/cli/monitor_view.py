@@ -51,6 +51,28 @@ def line_json(line: PositionLine, window: str) -> dict[str, Any]:
     return body
 
 
+class LineEncoder:
+    """Encode each line once however many outputs ask for it (``--json`` and ``--web``).
+
+    Lines are new objects every tick; the last ``KEPT`` are remembered by identity (each with
+    the line itself, so its id is not reused while remembered). Every caller gets its own copy.
+    """
+
+    KEPT = 4096
+
+    def __init__(self, window: str) -> None:
+        self.window = window
+        self.done: dict[int, tuple[PositionLine, dict[str, Any]]] = {}
+
+    def __call__(self, line: PositionLine) -> dict[str, Any]:
+        found = self.done.get(id(line))
+        if found is None or found[0] is not line:
+            if len(self.done) >= self.KEPT:
+                self.done.clear()
+            found = self.done[id(line)] = (line, line_json(line, self.window))
+        return dict(found[1])
+
+
 def _rate(rate: Rate | None) -> str | None:
     return rate.fixed() if rate is not None else None
 
@@ -67,15 +89,18 @@ def status_line(message: str) -> None:
 class JsonOutput:
     """One JSON line per changed position and per alert, on standard output."""
 
-    def __init__(self, window: str, stream: TextIO | None = None) -> None:
+    def __init__(
+        self, window: str, stream: TextIO | None = None, encode: LineEncoder | None = None
+    ) -> None:
         self.window = window
         self.stream = stream or sys.stdout
+        self.encode = encode or LineEncoder(window)
         self.shown: dict[PositionKey, str] = {}
 
     def lines(self, lines: list[PositionLine], book: AccountBook) -> None:
         current = {}
         for line in lines:
-            body = line_json(line, self.window)
+            body = self.encode(line)
             stamp = body.pop("updateTime")
             text = json.dumps(body)
             current[line.key] = text
