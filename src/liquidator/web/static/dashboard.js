@@ -4,11 +4,9 @@
 "use strict";
 (() => {
   const LWC = window.LightweightCharts;
-  const COLORS = { long: "#56b4e9", short: "#e69f00", mark: "#f0e442", index: "#cc79a7",
-    liq: "#d55e00", bankrupt: "#cc79a7", entry: "#ffffff", fund: "#009e73", grid: "#232833",
-    text: "#9aa3ad" };
+  const { COLORS, $, fmt, pct, clock, seconds, chartOptions, gauge, priceLines, positionLevels } =
+    window.LiquidatorPanels;
   const FUND_COLORS = ["#009e73", "#56b4e9", "#e69f00", "#cc79a7", "#f0e442"];
-  const $ = (id) => document.getElementById(id);
   const state = {
     symbols: [], info: {}, symbol: "", marks: {}, indexes: {}, positions: [], levels: [],
     account: null, fundSeries: {}, heat: [], dirty: new Set(), ws: null, userWs: null,
@@ -18,15 +16,10 @@
 
   // --- formatting -----------------------------------------------------------------------------
   const precision = (symbol) => (state.info[symbol] ? state.info[symbol].pricePrecision : 2);
-  const formats = {};  // one Intl.NumberFormat per precision: building one is the slow part
-  const fmt = (value, digits) => (formats[digits] ||= new Intl.NumberFormat("en-US",
-    { minimumFractionDigits: digits, maximumFractionDigits: digits })).format(Number(value));
   const price = (symbol, value) => (Number(value) ? fmt(value, Math.min(precision(symbol), 4)) : "–");
   const usd = (value) => `${fmt(value, 2)} USDT`;
   const compactFormat = new Intl.NumberFormat("en-US", { notation: "compact", maximumFractionDigits: 2 });
   const compact = (value) => compactFormat.format(Number(value));
-  const pct = (value) => `${fmt(value * 100, 2)}%`;
-  const clock = (ms) => new Date(ms).toISOString().slice(11, 19);
 
   // --- REST -----------------------------------------------------------------------------------
   async function get(path) {
@@ -63,14 +56,6 @@
   }
 
   // --- charts ---------------------------------------------------------------------------------
-  const chartOptions = (height) => ({
-    height, autoSize: true,
-    layout: { background: { color: "transparent" }, textColor: COLORS.text, fontSize: 11 },
-    grid: { vertLines: { color: COLORS.grid }, horzLines: { color: COLORS.grid } },
-    timeScale: { timeVisible: true, secondsVisible: true, borderColor: COLORS.grid },
-    rightPriceScale: { borderColor: COLORS.grid },
-    crosshair: { mode: 0 },
-  });
   const price_chart = LWC.createChart($("price-chart"), chartOptions(380));
   const candles = price_chart.addSeries(LWC.CandlestickSeries, {
     upColor: COLORS.long, downColor: COLORS.short, borderVisible: false,
@@ -91,8 +76,6 @@
   state.charts = { candles, markLine, indexLine };  // read by the browser tests
   const fundChart = LWC.createChart($("fund-chart"), chartOptions(200));
   let levelLines = [];
-
-  const seconds = (ms) => Math.floor(ms / 1000);
 
   // --- start state ----------------------------------------------------------------------------
   async function start() {
@@ -325,23 +308,11 @@
     state.dirty.add("positions"); drawLevels();
   }
   function drawLevels() {
-    for (const line of levelLines) candles.removePriceLine(line);
-    levelLines = [];
-    for (const p of state.levels || []) {
-      if (p.symbol !== state.symbol) continue;
-      const add = (value, color, title, style) => {
-        if (+value) levelLines.push(candles.createPriceLine({ price: +value, color, title,
-          lineWidth: 1, lineStyle: style, axisLabelVisible: true }));
-      };
-      add(p.entryPrice, COLORS.entry, "entry", 1);
-      add(p.liquidationPrice, COLORS.liq, "liquidation", 0);
-      add(p.bankruptcyPrice, COLORS.bankrupt, "bankruptcy", 2);
-    }
-    for (const stop of state.stops || []) {
-      if (stop.symbol !== state.symbol) continue;
-      levelLines.push(candles.createPriceLine({ price: +stop.at, color: COLORS.index, title: (stop.type || "stop").toLowerCase(),
-        lineWidth: 1, lineStyle: 3, axisLabelVisible: true }));
-    }
+    const here = (item) => item.symbol === state.symbol;
+    const levels = (state.levels || []).filter(here).flatMap((p) => positionLevels(p))
+      .concat((state.stops || []).filter(here).map((stop) => ({ price: stop.at,
+        color: COLORS.index, title: (stop.type || "stop").toLowerCase(), style: 3 })));
+    levelLines = priceLines(candles, levelLines, levels);
   }
 
   // --- rendering, once per frame, only what changed --------------------------------------------
@@ -386,12 +357,7 @@
     if (!account) return;
     const balance = +account.totalMarginBalance;
     const ratio = balance > 0 ? +account.totalMaintMargin / balance : (rows.length ? 1 : 0);
-    const fill = $("gauge-fill");
-    fill.style.width = `${Math.min(100, ratio * 100)}%`;
-    fill.className = `gauge-fill${ratio >= 0.8 ? " danger" : ratio >= 0.5 ? " warn" : ""}`;
-    $("gauge").setAttribute("aria-valuenow", (ratio * 100).toFixed(2));
-    $("gauge-value").textContent = pct(ratio);
-    $("margin-balance").textContent = usd(balance);
+    gauge(ratio, pct(ratio), usd(balance));
     // only the rows in view are in the DOM (a thousand rows re-laid out per mark cost ~200 ms)
     const box = $("positions").parentElement, rowH = 19;
     const first = Math.max(0, Math.floor(box.scrollTop / rowH) - 5);

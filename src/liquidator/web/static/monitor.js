@@ -4,32 +4,19 @@
 "use strict";
 (() => {
   const LWC = window.LightweightCharts;
-  const COLORS = { long: "#56b4e9", short: "#e69f00", mark: "#f0e442", liq: "#d55e00",
-    bankrupt: "#cc79a7", entry: "#ffffff", grid: "#232833", text: "#9aa3ad" };
-  const $ = (id) => document.getElementById(id);
+  const { COLORS, $, fmt, pct, clock, seconds, chartOptions, gauge, priceLines, positionLevels } =
+    window.LiquidatorPanels;
   const state = { symbol: "", positions: [], accounts: [], marks: {}, time: 0, alerts: 0,
     dirty: new Set(), lastCandle: null, lastMarkTime: 0, events: null, followed: new Set() };
   window.monitor = state;  // for tests and the curious
 
   // --- formatting -----------------------------------------------------------------------------
-  const formats = {};
-  const fmt = (value, digits) => (formats[digits] ||= new Intl.NumberFormat("en-US",
-    { minimumFractionDigits: digits, maximumFractionDigits: digits })).format(Number(value));
   const digitsFor = (value) => (Math.abs(value) >= 100 ? 2 : Math.abs(value) >= 1 ? 4 : 6);
   const price = (value) => (Number(value) ? fmt(value, digitsFor(+value)) : "–");
   const money = (value, asset) => `${fmt(value, 2)} ${asset}`;
-  const pct = (value) => (value === null || value === undefined ? "–" : `${fmt(value * 100, 2)}%`);
-  const clock = (ms) => new Date(ms).toISOString().slice(11, 19);
-  const seconds = (ms) => Math.floor(ms / 1000);
 
   // --- the chart ------------------------------------------------------------------------------
-  const chart = LWC.createChart($("price-chart"), {
-    height: 380, autoSize: true,
-    layout: { background: { color: "transparent" }, textColor: COLORS.text, fontSize: 11 },
-    grid: { vertLines: { color: COLORS.grid }, horzLines: { color: COLORS.grid } },
-    timeScale: { timeVisible: true, secondsVisible: true, borderColor: COLORS.grid },
-    rightPriceScale: { borderColor: COLORS.grid }, crosshair: { mode: 0 },
-  });
+  const chart = LWC.createChart($("price-chart"), chartOptions(380));
   const candles = chart.addSeries(LWC.CandlestickSeries, {
     upColor: COLORS.long, downColor: COLORS.short, borderVisible: false,
     wickUpColor: COLORS.long, wickDownColor: COLORS.short,
@@ -80,19 +67,10 @@
       : { time: minute, open: mark, high: mark, low: mark, close: mark };
     candles.update(state.lastCandle);
   }
-  function drawLevels() {
-    for (const line of levelLines) candles.removePriceLine(line);
-    levelLines = [];
-    for (const p of heldHere()) {
-      const side = p.positionSide === "BOTH" ? "" : ` ${p.positionSide.toLowerCase()}`;
-      const add = (value, color, title, style) => {
-        if (+value) levelLines.push(candles.createPriceLine({ price: +value, color,
-          title: title + side, lineWidth: 1, lineStyle: style, axisLabelVisible: true }));
-      };
-      add(p.entryPrice, COLORS.entry, "entry", 1);
-      add(p.liquidationPrice, COLORS.liq, "liquidation", 0);
-      add(p.bankruptcyPrice, COLORS.bankrupt, "bankruptcy", 2);
-    }
+  function drawLevels() {  // a hedge pair's LONG and SHORT each draw theirs, named
+    const side = (p) => (p.positionSide === "BOTH" ? "" : ` ${p.positionSide.toLowerCase()}`);
+    levelLines = priceLines(candles, levelLines,
+      heldHere().flatMap((p) => positionLevels(p, side(p))));
     state.levels = levelLines.map((line) => line.options());
   }
 
@@ -171,12 +149,8 @@
     positions() {
       const account = state.accounts.find((a) => a.crossPositions > 0) || state.accounts[0];
       const ratio = account && account.marginRatio !== null ? +account.marginRatio : 0;
-      const fill = $("gauge-fill");
-      fill.style.width = `${Math.min(100, ratio * 100)}%`;
-      fill.className = `gauge-fill${ratio >= 0.8 ? " danger" : ratio >= 0.5 ? " warn" : ""}`;
-      $("gauge").setAttribute("aria-valuenow", (ratio * 100).toFixed(2));
-      $("gauge-value").textContent = account ? pct(account.marginRatio) : "–";
-      $("margin-balance").textContent = account ? money(account.marginBalance, account.asset) : "–";
+      gauge(ratio, account ? pct(account.marginRatio) : "–",
+        account ? money(account.marginBalance, account.asset) : "–");
       const rows = state.positions;
       $("positions-empty").hidden = rows.length > 0;
       $("positions").tBodies[0].innerHTML = rows.map(positionRow).join("");
