@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from liquidator.cli import main
-from liquidator.cli.monitor import ws_base
+from liquidator.cli.monitor import _is_loopback, ws_base
 
 
 @pytest.fixture(autouse=True)
@@ -101,3 +101,12 @@ def test_a_web_address_in_use_is_refused_in_one_line(
     assert status == 2
     assert err.startswith(f"liquidator: error: --web-address 127.0.0.1:{port}: cannot listen")
     assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [("127.0.0.1", True), ("::1", True), ("localhost", True), ("0.0.0.0", False),
+     ("192.168.1.20", False), ("monitor.example", False)],
+)  # fmt: skip
+def test_a_dashboard_open_beyond_this_machine_is_told(host: str, loopback: bool) -> None:
+    assert _is_loopback(host) is loopback

@@ -9,6 +9,7 @@ on stderr and exit status 2; a dropped connection: the monitor reconnects.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import os
 import sys
@@ -95,6 +96,8 @@ def run(args: argparse.Namespace) -> int:
             return _fail(f"--web-address {host}:{port}: cannot listen ({error.strerror})")
         web.start()
         status_line(f"dashboard at {web.url}")
+        if not _is_loopback(args.web_address[0]):
+            status_line("the dashboard is open to other machines: it shows the account's positions")
     dispatcher = Dispatcher(channels, status_line)
     view: Output = JsonOutput(window, encode=encode) if args.json else TableOutput(window)
     session = MonitorSession(
@@ -237,6 +240,15 @@ def _address(text: str) -> tuple[str, int]:
     if not fine or not host.isprintable() or " " in host:
         raise argparse.ArgumentTypeError(f"{_shown(text)!r} is not HOST:PORT")
     return host, int(port)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name: it may resolve anywhere
+        return False
 
 
 def _percent(low: int, high: int, *, closed: bool = False) -> Any:
