@@ -17,6 +17,8 @@ BASE = os.environ["LIQUIDATOR_URL"]
 WS = BASE.replace("http://", "ws://")
 ADMIN_KEY = os.environ["LIQUIDATOR_ADMIN_KEY"]
 SYMBOL = "BTCUSDT"
+COIN_SYMBOL = "BTCUSD_PERP"  # COIN-M: 100 USD a contract, margined in BTC
+DSTREAM = WS + "/dapi"  # the COIN-M streams' base (Binance's dstream host)
 
 
 def admin(path: str, **params: Any) -> Any:
@@ -33,6 +35,18 @@ def new_account(name: str, deposit: str = "10000") -> tuple[str, str]:
     key = admin("/admin/keys", account=name)
     admin("/admin/deposit", account=name, amount=deposit, asset="USDT")
     return key["apiKey"], key["secretKey"]
+
+
+def new_coin_account(name: str, deposit: str = "1") -> tuple[str, str]:
+    """Create ``name`` with a key pair and a BTC deposit (COIN-M margin); return (key, secret)."""
+    key = admin("/admin/keys", account=name)
+    admin("/admin/deposit", account=name, amount=deposit, asset="BTC")
+    return key["apiKey"], key["secretKey"]
+
+
+def is_liquidation(message: Any) -> bool:
+    """Tell whether a user-stream message is the fill of a liquidation order."""
+    return bool(message.get("e") == "ORDER_TRADE_UPDATE" and message["o"]["o"] == "LIQUIDATION")
 
 
 def wait_for(predicate: Any, seconds: float = 10.0) -> bool:

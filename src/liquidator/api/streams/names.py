@@ -11,7 +11,7 @@ import re
 from liquidator.read.market_history import INTERVALS_MS
 
 _INTERVAL = "|".join(sorted(INTERVALS_MS, key=len, reverse=True))
-_SYMBOL = r"[a-z0-9]+"
+_SYMBOL = r"[a-z0-9_]+"  # COIN-M symbols have one: btcusd_perp
 SERVED = re.compile(
     "^(?:"
     + "|".join(
