@@ -143,3 +143,67 @@ def connect(page: Page, key: dict[str, str]) -> None:
     page.fill("#api-key", key["apiKey"])
     page.fill("#api-secret", key["secretKey"])
     page.click("#account-connect")
+
+
+def stage_a_position_above_the_fee_bracket(server: LiveServer) -> tuple[dict[str, str], ...]:
+    """250 BTC long at 20x isolated (15M USDT notional: BTCUSDT's 2% bracket, above the 1.25%
+    liquidation fee, so the venue reduces it first), the short across, 100 BTC bid at 57,500."""
+    admin(server, "/admin/price", symbol=BTC, index="60000", mark="60000")
+    longy = trader(server, "longy", "1000000")
+    shorty = trader(server, "shorty", "20000000")
+    bidder = trader(server, "bidder", "10000000")
+    signed(server, longy, "POST", "/fapi/v1/leverage", symbol=BTC, leverage=20)
+    signed(server, longy, "POST", "/fapi/v1/marginType", symbol=BTC, marginType="ISOLATED")
+    limit = {"symbol": BTC, "type": "LIMIT", "timeInForce": "GTC", "quantity": "250"}
+    signed(server, shorty, "POST", "/fapi/v1/order", side="SELL", price="60000", **limit)
+    signed(server, longy, "POST", "/fapi/v1/order", side="BUY", price="60000", **limit)
+    bid = limit | {"quantity": "100", "price": "57500"}
+    signed(server, bidder, "POST", "/fapi/v1/order", side="BUY", **bid)
+    return longy, shorty
+
+
+def test_a_large_position_is_reduced_in_the_book_before_the_fund_and_adl_take_the_rest(
+    bare: LiveServer, watched: Watched
+) -> None:
+    longy, shorty = stage_a_position_above_the_fee_bracket(bare)
+    page = watched.page
+    page.goto(bare.url + "/")
+    expect(page.locator("#connection")).to_have_text("live")
+    connect(page, longy)
+    expect(page.locator(f'#positions tbody tr[data-symbol="{BTC}"]')).to_contain_text("250.000")
+    page.fill("#admin-key", bare.admin_key)
+    page.press("#admin-key", "Enter")
+    page.fill("#crash-percent", "-12")
+    page.fill("#crash-steps", "60")
+
+    page.click("#crash")
+    expect(page.locator('#feed li[data-kind="ADL"]')).to_have_count(1, timeout=3000)
+    expect(page.locator('#feed li[data-kind="LIQ"]')).to_have_count(3, timeout=3000)
+    expect(page.locator(f'#positions tbody tr[data-symbol="{BTC}"]')).to_have_count(0)
+    watched.shot("adl-4-partial-then-full")
+
+    liq = page.locator('#feed li[data-kind="LIQ"]').all_inner_texts()
+    full, *partials = [quantity_and_price(text) for text in liq]  # newest first
+    print("liquidation orders, newest first:", full, *partials)  # noqa: T201
+    taken, taken_at = quantity_and_price(feed_item(page, "FUND"))
+    deleveraged, deleveraged_at = quantity_and_price(feed_item(page, "ADL"))
+    assert "CALL long" in feed_item(page, "CALL")
+    # partial IOC steps, filled in the book at the bid, bring the notional under 12M USDT at the
+    # mark (57,480: the crash's 21st step, each 0.2% of 60,000)
+    assert len(partials) >= 1
+    assert all(at == "57,500.00" for _, at in partials)
+    reduced = sum(quantity for quantity, _ in partials)
+    assert 0 < reduced < 100
+    assert (250 - reduced) * 57480 < 12_000_000
+    # then the full order: what the bid has left, then the fund and ADL at the bankruptcy price
+    assert full[0] == 250 - reduced
+    assert taken + deleveraged == 150  # 250 less the 100 the bid took
+    assert taken_at == deleveraged_at
+    assert Decimal(taken_at.replace(",", "")) < 57500
+    btc = [f for f in call(bare.url + "/liquidator/v1/insurance")["funds"] if "BTC" in f["fund"]]
+    assert Decimal(btc[0]["balance"]) > 1_000_000  # the clearance fees of the book's fills
+    shown = page.locator("#fund-latest").inner_text()
+    assert f"fund:BTCUSDT {Decimal(btc[0]['balance']):,.2f} USDT" in shown
+    (short,) = signed(bare, shorty, "GET", "/fapi/v3/positionRisk")
+    assert Decimal(short["positionAmt"]) == -250 + deleveraged
+    assert watched.errors == []
