@@ -68,6 +68,7 @@ def _handler(
     class Handler(BaseHTTPRequestHandler):
         server_version = "liquidator-monitor"
         protocol_version = "HTTP/1.1"
+        timeout = 30  # seconds a read or a write may block: a page that stopped reading goes
 
         def log_message(self, format: str, *args: Any) -> None:
             """Say nothing: the terminal belongs to the monitor's view."""
@@ -133,8 +134,8 @@ def _handler(
                     if message is None:
                         break
                     self._event(*message)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the page went away
+            except OSError:
+                pass  # the page went away, or stopped reading for ``timeout`` seconds
             finally:
                 feed.leave(listener)
                 self.close_connection = True
