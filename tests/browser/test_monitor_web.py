@@ -92,6 +92,8 @@ def test_the_monitor_s_page_follows_a_real_account_to_its_liquidation(
     key, monitor = alice
     started = monitor.wait_for_positions()
     page = watched.page
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
     page.goto(monitor.url)
     expect(page.locator("#connection")).to_have_text("live")
     row = page.locator('#positions tbody tr[data-symbol="BTCUSDT"]')
@@ -129,6 +131,8 @@ def test_the_monitor_s_page_follows_a_real_account_to_its_liquidation(
     expect(page.locator("#symbol")).to_have_value("BTCUSDT")  # the chart of the crash stays
     assert page.evaluate(CANDLES) >= 1
     assert signed(live, key, "GET", "/fapi/v3/positionRisk") == []
+    assert all(url.startswith(monitor.url) for url in requested), requested  # offline: no CDN
+    assert monitor.url + "static/vendor/lightweight-charts.standalone.production.js" in requested
     assert key["secretKey"] not in page.content()
     assert key["apiKey"] not in page.content()
     page.set_viewport_size({"width": 390, "height": 844})  # a phone: one column, no side scroll
