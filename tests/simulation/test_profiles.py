@@ -109,7 +109,7 @@ def same_crash() -> dict[str, Replay]:
             "windows": ["2022-11-08"],
             "minutes": 90,
             "profiles": list(PROFILES),
-            "population": {"traders": 150},
+            "population": {"traders": 150, "model": "static"},  # the same people each time
         },
         Path("."),
     )

@@ -24,8 +24,8 @@ from liquidator.simulation import scenarios
 from liquidator.simulation.feeds import Feed
 from liquidator.simulation.population import PopulationConfig
 from liquidator.simulation.replay import Replay, ReplayResult
-from liquidator.simulation.replay_sources import add_companions, read_feed
-from liquidator.simulation.sweep.grid import RunSpec
+from liquidator.simulation.replay_sources import add_companions, open_interest_paths, read_feed
+from liquidator.simulation.sweep.grid import MODELS, RunSpec, depth_text
 from liquidator.simulation.sweep.profiles import PROFILES, profile
 from liquidator.simulation.sweep.run import event_rows, replay_config, summary_row
 from liquidator.web.replay_report import render
@@ -96,8 +96,43 @@ def add_commands(commands: Any) -> None:
     replay.add_argument(
         "--parquet", type=Path, help="write DIR/runs.parquet and DIR/events/ (as sweep does)"
     )
+    _population_options(replay)
     listing = commands.add_parser("scenarios", help="list the synthetic crash scenarios")
     listing.add_argument("--json", action="store_true")
+
+
+def _population_options(replay: Any) -> None:
+    """The living population and the liquidity (docs/replay.md, "A population that lives")."""
+    replay.add_argument(
+        "--population",
+        choices=MODELS,
+        default="living",
+        help="living: arrivals, exits, re-entry, dip-buyers, whales; static: all open at once",
+    )
+    replay.add_argument("--exit-per-hour", type=real(0, 100), default=0.2)
+    replay.add_argument("--reentry-share", type=real(0, 1), default=0.3)
+    replay.add_argument("--dip-per-hour", type=real(0, 100), default=0.1)
+    replay.add_argument("--whale-share", type=real(0, 1), default=0.005)
+    replay.add_argument(
+        "--maker-depth",
+        type=_depth,
+        default="1",
+        help="the market maker's quantity at its best level (base asset)",
+    )
+    replay.add_argument(
+        "--open-interest",
+        type=Path,
+        action="append",
+        default=[],
+        help="a Binance metrics CSV or openInterestHist JSON: the open-interest path to follow",
+    )
+
+
+def _depth(text: str) -> str:
+    try:
+        return depth_text(text, "--maker-depth")
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -148,6 +183,12 @@ def _spec(args: argparse.Namespace, feed: Feed) -> RunSpec:
         entry_minutes=0,
         median_notional=PopulationConfig().median_notional,
         max_notional=PopulationConfig().max_notional,
+        model=args.population,
+        exit_per_hour=args.exit_per_hour,
+        reentry_share=args.reentry_share,
+        dip_per_hour=args.dip_per_hour,
+        whale_share=args.whale_share,
+        maker_depth=args.maker_depth,
     )
 
 
@@ -179,13 +220,14 @@ def _source(args: argparse.Namespace) -> tuple[Feed, str]:
         raise ValueError("give a price file or --scenario NAME (see liquidator scenarios)")
     feed = read_feed(args.file, args.symbol)
     add_companions(feed, args.mark, args.index, args.funding)
+    feed.open_interest = open_interest_paths(args.open_interest, feed.symbols)
     names = ", ".join(printable(path.name) for path in args.file)
     return feed, f"{', '.join(feed.symbols)} replay of {names}"
 
 
 def _replay(feed: Feed, spec: RunSpec, args: argparse.Namespace) -> ReplayResult:
     market = profile(spec.profile).market(bundled_market())
-    replay = Replay(market, replay_config(spec))
+    replay = Replay(market, replay_config(spec, feed.open_interest))
     console = Console(stderr=True)
     pace = Pace(args.speed)
     tune_collector()

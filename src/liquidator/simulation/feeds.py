@@ -35,6 +35,8 @@ class Feed:
     marks: list[Tick] = field(default_factory=list)
     indexes: list[Tick] = field(default_factory=list)
     funding: list[tuple[int, str, int]] = field(default_factory=list)
+    # (symbol, ((ms, open interest raw), ...)): open-interest paths the population follows
+    open_interest: tuple[tuple[str, tuple[tuple[int, int], ...]], ...] = ()
 
     def add(self, other: Feed) -> None:
         """Take ``other``'s prices too (several symbols replayed together)."""

@@ -109,6 +109,35 @@ def draw(config: PopulationConfig, symbols: list[str]) -> list[Trader]:
     return capped(traders, dict(config.leverage_caps)) if config.leverage_caps else traders
 
 
+def draw_one(config: PopulationConfig, rng: random.Random, name: str, symbol: str) -> Trader:
+    """Return one trader of ``symbol`` drawn as ``draw`` draws them (a living crowd's arrival).
+
+    Leverage log-uniform between the bounds, notional log-normal (capped), a deposit of 1.05 to
+    1.6 times the margin, a stop for ``stop_loss_share`` of them; the venue's caps applied.
+    """
+    low, high = math.log(config.min_leverage), math.log(config.max_leverage)
+    leverage = max(
+        config.min_leverage, min(config.max_leverage, round(math.exp(rng.uniform(low, high))))
+    )
+    median = config.median_notional * math.exp(rng.gauss(0, config.notional_sigma))
+    notional = max(200, int(min(config.max_notional, median)))
+    deposit = int(notional / leverage * rng.uniform(1.05, 1.6)) + 10
+    stop = rng.uniform(*config.stop_distance) if rng.random() < config.stop_loss_share else None
+    trader = Trader(
+        name,
+        symbol,
+        leverage,
+        rng.random() < config.isolated_share,
+        rng.random() < config.long_share,
+        notional,
+        deposit,
+        stop,
+        0,
+    )
+    caps = dict(config.leverage_caps)
+    return capped([trader], caps)[0] if symbol in caps else trader
+
+
 def capped(traders: list[Trader], caps: dict[str, int]) -> list[Trader]:
     """Bring each trader above its symbol's cap down to it: notional × cap / leverage."""
     result = []

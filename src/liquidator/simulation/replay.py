@@ -47,6 +47,14 @@ from liquidator.core.risk.adl_ranking import AdlPolicy
 from liquidator.core.risk.insurance_groups import InsuranceConfig
 from liquidator.core.risk.venue_units import unit, unit_figures, unit_key
 from liquidator.read.insurance_funds import FundHistory
+from liquidator.simulation.crowd import (
+    MINUTE_MS,
+    Batch,
+    Crowd,
+    CrowdConfig,
+    batch_commands,
+    quantity_of,
+)
 from liquidator.simulation.feeds import Tick, kline_ticks
 from liquidator.simulation.population import (
     HOUSE,
@@ -88,6 +96,7 @@ class ReplayConfig:
     index_every_ms: int = 60_000  # the index is fed this often (the mark every tick)
     fees: FeeSchedule = field(default_factory=FeeSchedule)  # a venue profile's (Binance's)
     adl_policy: AdlPolicy = AdlPolicy.RANKED
+    crowd: CrowdConfig | None = None  # a population living through time (None: opened once)
 
     def venue(self) -> VenueConfig:
         return VenueConfig(
@@ -116,6 +125,9 @@ class Replay:
         self.open_interest = 0
         self.fund_names = sorted({config.insurance.fund_of(s) for s in self.engine.venue.symbols})
         self.shown_funds: list[str] = []  # the funds backing the replayed symbols
+        self.symbols: list[str] = []
+        self.crowd: Crowd | None = None  # the living population (None: opened once, as drawn)
+        self.crowd_minute = -1
 
     def handle(self, command: Command, now_ms: int) -> list[Event]:
         outcome = self.engine.handle(command, now_ms)
@@ -145,8 +157,13 @@ class Replay:
         self.shown_funds = sorted({self.config.insurance.fund_of(s) for s in symbols})
         marked = {symbol for _, symbol, _ in marks}
         indexed = {symbol for _, symbol, _ in indexes}
-        traders = draw(self.config.population, symbols)
-        self.result.traders = traders
+        self.symbols = symbols
+        if self.config.crowd is not None:
+            self.crowd = Crowd(self.config.population, self.config.crowd, symbols, self.market)
+            traders: list[Trader] = []
+        else:
+            traders = draw(self.config.population, symbols)
+            self.result.traders = traders
         pending = sorted(traders, key=lambda t: (t.entry_offset_ms, t.name))
         started = False
         for now, role, symbol, price in _feed(ticks, marks, indexes):
@@ -158,13 +175,13 @@ class Replay:
                 for command in house_commands(symbols):
                     self.handle(command, now)
             while rates and rates[0][0] <= now:
-                _, rated, rate = rates.pop(0)
-                if rated in self.engine.venue.symbols:
-                    self.handle(SetFundingRate(rated, Rate(rate)), now)
+                self._set_funding(rates.pop(0), now)
             if not self._price(now, role, symbol, price, marked, indexed):
                 continue
             if pending and self.result.start_ms + pending[0].entry_offset_ms <= now:
                 pending = self._open_due(pending, now)
+            if self.crowd is not None and now - now % MINUTE_MS != self.crowd_minute:
+                self._crowd_batch(now)
             self.result.ticks += 1
             self.result.end_ms = now
             if progress is not None:
@@ -192,6 +209,49 @@ class Replay:
             self.handle(SetMarkPrice(symbol, Price(price)), now)
             fed = True
         return fed
+
+    def _set_funding(self, rated: tuple[int, str, int], now: int) -> None:
+        _, symbol, rate = rated
+        if symbol in self.engine.venue.symbols:
+            self.handle(SetFundingRate(symbol, Rate(rate)), now)
+
+    def _crowd_batch(self, now: int) -> None:
+        """Run the living population's minute: exits and arrivals, trader to trader."""
+        assert self.crowd is not None
+        venue = self.engine.venue
+        prices = {s: venue.symbols[s].mark_price for s in self.symbols}
+        if any(price <= 0 for price in prices.values()):
+            return  # a symbol not priced yet: wait for it
+        first = self.crowd_minute < 0
+        self.crowd_minute = now - now % MINUTE_MS
+        if first:
+            batch = Batch(self.crowd.first(), [])
+        else:
+            batch = self.crowd.minute(now, self.result.start_ms, prices)
+        for symbol in self.symbols:
+            instrument = venue.symbols[symbol].instrument
+            step, tick = instrument.step_size.raw, instrument.tick_size.raw
+            arrivals = [
+                (t, quantity_of(t, prices[symbol], step))
+                for t in batch.arrivals
+                if t.symbol == symbol and t.name not in venue.accounts
+            ]
+            arrivals = [(t, q) for t, q in arrivals if q > 0]
+            exits = [
+                (name, quantity > 0, abs(quantity))
+                for (name, held_symbol, _), quantity in self.held.items()
+                if held_symbol == symbol and quantity and name in batch.exits
+            ]
+            if not arrivals and not exits:
+                continue
+            for command in batch_commands(arrivals, exits, symbol, prices[symbol], tick):
+                self.handle(command, now)
+            for trader, _ in arrivals:
+                account = venue.accounts.get(trader.name)
+                if account is not None and account.open_positions():
+                    self.crowd.opened(trader)
+                    self.result.traders.append(trader)
+                    self.result.opened += 1
 
     def _open_due(self, pending: list[Trader], now: int) -> list[Trader]:
         """Open the traders whose time has come and whose symbol has a price; keep the rest."""
@@ -229,8 +289,8 @@ class Replay:
                 )
 
     def _record(self, events: list[Event], now: int) -> None:
-        venue = self.engine.venue
         priced = False
+        closed: list[str] = []
         for event in events:
             if isinstance(event, PositionLiquidated):
                 side = "LONG" if event.side == "SELL" else "SHORT"
@@ -255,27 +315,42 @@ class Replay:
                 self.result.triggered.append(event)
             elif isinstance(event, FundingSettled):
                 self.result.funding.append(event)
-            elif isinstance(event, TradeExecuted):
+            elif isinstance(event, TradeExecuted | PricesUpdated):
                 priced = True
             elif isinstance(event, PositionChanged):
-                key = (event.account, event.symbol, event.position_side.value)
-                before = self.held.get(key, 0)
-                self.held[key] = event.quantity
-                self.open_interest += max(0, event.quantity) - max(0, before)
-            elif isinstance(event, PricesUpdated):
-                priced = True
+                self._position_changed(event, closed)
         self.funds.apply(events)
+        if closed and self.crowd is not None:
+            self._crowd_closed(closed, events, now)
         if priced:
-            for symbol, state in venue.symbols.items():
-                series = self.result.prices.setdefault(symbol, [])
-                point = (now, state.mark_price, state.index_price, state.last_price)
-                if not series or series[-1][1:] != point[1:]:
-                    series.append(point)
-            self._record_funds(now)
-            self.result.open_interest.append((now, self.open_interest))
+            self._record_prices(now)
         if now - self.last_sample >= self.config.sample_every_ms:
             self.last_sample = now
             self.result.samples.append(self._sample(now))
+
+    def _record_prices(self, now: int) -> None:
+        for symbol, state in self.engine.venue.symbols.items():
+            series = self.result.prices.setdefault(symbol, [])
+            point = (now, state.mark_price, state.index_price, state.last_price)
+            if not series or series[-1][1:] != point[1:]:
+                series.append(point)
+        self._record_funds(now)
+        self.result.open_interest.append((now, self.open_interest))
+
+    def _position_changed(self, event: PositionChanged, closed: list[str]) -> None:
+        key = (event.account, event.symbol, event.position_side.value)
+        before = self.held.get(key, 0)
+        self.held[key] = event.quantity
+        self.open_interest += max(0, event.quantity) - max(0, before)
+        if before and not event.quantity:
+            closed.append(event.account)
+
+    def _crowd_closed(self, closed: list[str], events: list[Event], now: int) -> None:
+        """Tell the crowd whose positions are gone, and whether by a full liquidation."""
+        assert self.crowd is not None
+        liquidated = {e.account for e in events if isinstance(e, PositionLiquidated)}
+        for name in closed:
+            self.crowd.closed(name, name in liquidated, now)
 
     def _record_funds(self, now: int) -> None:
         total = 0

@@ -15,6 +15,7 @@ from pathlib import Path
 from liquidator.adapters.input_files import printable
 from liquidator.adapters.marketdata.file_kind import PRICE_KINDS, FileKind, check_kind
 from liquidator.adapters.marketdata.funding_file import read_funding
+from liquidator.adapters.marketdata.open_interest import read_open_interest
 from liquidator.bootstrap import bundled_market
 from liquidator.simulation.feeds import Feed, capture_feed, kline_feed, path_of, trades_feed
 
@@ -113,3 +114,20 @@ def _companion_symbol(path: Path, feed: Feed, role: str, kinds: tuple[str, ...])
             f"{'/'.join(feed.symbols)}'s"
         )
     return symbol
+
+
+def open_interest_paths(
+    paths: list[Path], symbols: list[str]
+) -> tuple[tuple[str, tuple[tuple[int, int], ...]], ...]:
+    """Read ``--open-interest`` files: one path per replayed symbol (its name or content's)."""
+    found: dict[str, tuple[tuple[int, int], ...]] = {}
+    for path in paths:
+        kind = check_kind(path, ("metrics", "openInterestHist"), "--open-interest")
+        symbol = kind.symbol or (symbols[0] if len(symbols) == 1 else None)
+        if symbol is None or symbol not in symbols:
+            raise ValueError(
+                f"{printable(path.name)} is {printable(str(symbol))}'s open interest, not "
+                f"{'/'.join(symbols)}'s"
+            )
+        found[symbol] = tuple(read_open_interest(path, symbol))
+    return tuple(sorted(found.items()))

@@ -30,6 +30,7 @@ import itertools
 import json
 import tomllib
 from dataclasses import asdict, dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,14 @@ POPULATION_KEYS = {
     "entry_minutes": int,
     "median_notional": int,
     "max_notional": int,
+    "model": str,  # "living" (arrivals, exits, re-entry, dip-buyers, whales) or "static"
+    "exit_per_hour": "rate",
+    "reentry_share": float,
+    "dip_per_hour": "rate",
+    "whale_share": float,
+    "maker_depth": "depth",
 }
+MODELS = ("living", "static")
 POPULATION_DEFAULTS: dict[str, Any] = {
     "traders": 1_000,
     "max_leverage": 100,
@@ -54,6 +62,12 @@ POPULATION_DEFAULTS: dict[str, Any] = {
     "entry_minutes": 0,
     "median_notional": 5_000,  # USDT, of the log-normal
     "max_notional": 5_000_000,  # USDT: above 12M, BTCUSDT's partial liquidation steps pay
+    "model": "living",
+    "exit_per_hour": 0.2,  # share of the open positions closed an hour (and as many arrive)
+    "reentry_share": 0.3,  # of the traders liquidated in full, who come back
+    "dip_per_hour": 0.1,  # dip-buyers an hour, as a share of traders, while 3% under the high
+    "whale_share": 0.005,  # traders of 5M to 40M USDT of notional
+    "maker_depth": "1",  # the market maker's quantity at its best level (base asset)
 }
 TOP_KEYS = {
     "data",
@@ -66,7 +80,7 @@ TOP_KEYS = {
     "population",
     "scenarios",
 }
-SCHEMA_VERSION = 3  # part of every run id: a change of what a run computes changes its id
+SCHEMA_VERSION = 4  # part of every run id: a change of what a run computes changes its id
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +103,12 @@ class RunSpec:
     entry_minutes: int
     median_notional: int
     max_notional: int
+    model: str = "living"
+    exit_per_hour: float = 0.2
+    reentry_share: float = 0.3
+    dip_per_hour: float = 0.1
+    whale_share: float = 0.005
+    maker_depth: str = "1"  # a decimal of the base asset (exact: a string)
 
     @property
     def run_id(self) -> str:
@@ -137,6 +157,7 @@ def parse(document: dict[str, Any], base: Path) -> Grid:
     funds = [_whole(value, "funds") for value in _list(document, "funds", [1_000_000])]
     seeds = [_whole(value, "seeds") for value in _list(document, "seeds", [7])]
     population = _population(document.get("population", {}))
+    names = list(POPULATION_KEYS)
     runs = [
         RunSpec(
             source[0],
@@ -147,14 +168,7 @@ def parse(document: dict[str, Any], base: Path) -> Grid:
             name,
             fund,
             seed,
-            values[0],
-            values[1],
-            values[2],
-            values[3],
-            values[4],
-            values[5],
-            values[6],
-            values[7],
+            **dict(zip(names, values, strict=True)),
         )
         for source, name, fund, seed, values in itertools.product(
             sources, profiles, funds, seeds, itertools.product(*population)
@@ -175,11 +189,38 @@ def _population(table: object) -> list[list[Any]]:
         values = values if isinstance(values, list) else [values]
         if not values:
             raise ValueError(f"population.{key} is an empty list")
-        if kind is int:
-            axes.append([_whole(v, f"population.{key}") for v in values])
-        else:
-            axes.append([_share(v, f"population.{key}") for v in values])
+        axes.append([_checked(v, kind, f"population.{key}") for v in values])
     return axes
+
+
+def _checked(value: object, kind: object, key: str) -> Any:
+    if kind is int:
+        return _whole(value, key)
+    if kind is str:
+        if value not in MODELS:
+            raise ValueError(f"{key}: expected one of {', '.join(MODELS)}, got {value!r}")
+        return value
+    if kind == "rate":
+        if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 100:
+            raise ValueError(f"{key}: expected a rate between 0 and 100, got {value!r}")
+        return float(value)
+    if kind == "depth":
+        return depth_text(value, key)
+    return _share(value, key)
+
+
+def depth_text(value: object, key: str) -> str:
+    """Return a positive quantity as an exact decimal string (a float's shortest repr)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"{key}: expected a positive quantity, got {value!r}")
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        raise ValueError(f"{key}: expected a positive quantity, got {value!r}") from None
+    exponent = number.as_tuple().exponent
+    if not isinstance(exponent, int) or not 0 < number <= 10**6 or exponent < -8:
+        raise ValueError(f"{key}: expected a quantity in (0, 1e6], <= 8 decimals, got {value!r}")
+    return str(number.normalize())
 
 
 def _scenario(item: object) -> tuple[str, str, str, float, int]:

@@ -12,10 +12,13 @@ import os
 import time
 from dataclasses import asdict, dataclass, replace
 
+from liquidator.adapters.input_files import fixed_raw
 from liquidator.app.collector import tune_collector
 from liquidator.bootstrap import bundled_market
+from liquidator.core.exchange.maker_quotes import MarketMakerConfig
 from liquidator.core.money.fixed import SCALE
 from liquidator.core.risk.insurance_groups import InsuranceConfig
+from liquidator.simulation.crowd import CrowdConfig
 from liquidator.simulation.population import PopulationConfig
 from liquidator.simulation.replay import Replay, ReplayConfig, ReplayResult
 from liquidator.simulation.sweep.grid import RunSpec
@@ -36,7 +39,9 @@ class RunOutcome:
     events: list[EventRow]
 
 
-def replay_config(spec: RunSpec) -> ReplayConfig:
+def replay_config(
+    spec: RunSpec, open_interest: tuple[tuple[str, tuple[tuple[int, int], ...]], ...] = ()
+) -> ReplayConfig:
     """Return the replay configuration of ``spec`` (population, fund, fees, ADL policy)."""
     venue = profile(spec.profile)
     population = PopulationConfig(
@@ -54,8 +59,23 @@ def replay_config(spec: RunSpec) -> ReplayConfig:
     insurance = InsuranceConfig(seed=spec.fund_usdt * SCALE)
     if venue.shared_fund:
         insurance = replace(insurance, own_funds=())
+    crowd = None
+    if spec.model == "living":
+        crowd = CrowdConfig(
+            exit_per_hour=spec.exit_per_hour,
+            reentry_share=spec.reentry_share,
+            dip_per_hour=spec.dip_per_hour,
+            whale_share=spec.whale_share,
+            open_interest=open_interest,
+        )
+    maker = MarketMakerConfig(requote_bps=5, quantity_raw=fixed_raw(spec.maker_depth))
     return ReplayConfig(
-        population=population, insurance=insurance, fees=venue.fees, adl_policy=venue.adl_policy
+        population=population,
+        insurance=insurance,
+        fees=venue.fees,
+        adl_policy=venue.adl_policy,
+        crowd=crowd,
+        market_maker=maker,
     )
 
 
