@@ -20,7 +20,7 @@ from liquidator.app.monitor.events import (
 )
 from liquidator.core.contracts.market import Market
 from liquidator.core.margin.account import Account
-from liquidator.core.margin.position import Position
+from liquidator.core.margin.position import Position, PositionSide
 from liquidator.core.money.fixed import Amount, Price
 
 
@@ -53,8 +53,10 @@ class AccountBook:
             return False
         self.marks[event.symbol] = event.mark
         touched = False
-        for key, position in self.positions.items():
-            if key[0] == event.symbol:
+        for side in PositionSide:  # three look-ups, not a walk over every position
+            key = (event.symbol, side)
+            position = self.positions.get(key)
+            if position is not None:
                 self.positions[key] = replace(position, mark_price=event.mark)
                 touched = True
         return touched
