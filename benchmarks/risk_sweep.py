@@ -47,8 +47,10 @@ from liquidator.core.risk.insurance_groups import InsuranceConfig
 from liquidator.core.risk.venue_units import refresh, unit, unit_figures, unit_key
 
 START_MS = 1_704_067_201_000
-MARKS = {"BTCUSDT": 60_000 * SCALE, "ETHUSDT": 3_000 * SCALE}
-STEPS = {"BTCUSDT": 100_000, "ETHUSDT": 1_000_000}  # 0.001 BTC, 0.01 ETH
+USDM_MARKS = {"BTCUSDT": 60_000 * SCALE, "ETHUSDT": 3_000 * SCALE}
+COINM_MARKS = {"BTCUSD_PERP": 60_000 * SCALE}
+STEPS = {"BTCUSDT": 100_000, "ETHUSDT": 1_000_000, "BTCUSD_PERP": SCALE}  # 0.001 BTC, 0.01 ETH, 1
+MARKS = dict(USDM_MARKS)  # the symbols of this run (``--symbol`` replaces them)
 TARGET_TICK_MS = 5.0
 TARGET_CRASH_S = 2.0
 
@@ -63,7 +65,12 @@ class Mix:
 
 
 def build(count: int, mix: Mix, seed: int) -> tuple[Engine, int]:
-    """Return an engine holding ``count`` positions, and the number of margin units."""
+    """Return an engine holding ``count`` positions, and the number of margin units.
+
+    Over ``MARKS``'s symbols: USDⓈ-M (BTCUSDT and ETHUSDT, USDT wallets) by default, or COIN-M
+    (BTCUSD_PERP alone, BTC wallets, contracts of 100 USD: no two-symbol units) with
+    ``--symbol BTCUSD_PERP``.
+    """
     config = VenueConfig(
         mark_source=PriceSource.FEED,
         insurance=InsuranceConfig(seed=10**12 * SCALE),
@@ -76,14 +83,16 @@ def build(count: int, mix: Mix, seed: int) -> tuple[Engine, int]:
     venue = engine.venue
     rng = random.Random(seed)
     house = venue.accounts["house"] = AccountState("house")
-    _deposit(venue, "house", 10**13 * SCALE)
+    asset = venue.assets[next(iter(MARKS))]
+    _deposit(venue, "house", 10**13 * SCALE, asset)
     net = dict.fromkeys(MARKS, 0)
     cost = dict.fromkeys(MARKS, 0)
     made = number = 0
     while made < count:
         name = f"a{number:07d}"
         number += 1
-        two = rng.random() < mix.two_symbol / (1 + mix.two_symbol) and count - made >= 2
+        two = len(MARKS) > 1 and rng.random() < mix.two_symbol / (1 + mix.two_symbol)
+        two = two and count - made >= 2
         symbols = list(MARKS) if two else [rng.choice(list(MARKS))]
         isolated = not two and rng.random() < mix.isolated / (1 - mix.two_symbol)
         hot = rng.random() < mix.hot
@@ -91,20 +100,20 @@ def build(count: int, mix: Mix, seed: int) -> tuple[Engine, int]:
         wallet = 0
         for symbol in symbols:
             quantity, leverage = _draw(rng, symbol, hot)
-            price = MARKS[symbol]
+            price, tiers = MARKS[symbol], venue.symbols[symbol].tiers
             position = account.position(symbol, PositionSide.BOTH)
-            position.quantity, position.cost = quantity, quantity * price
+            position.quantity, position.cost = quantity, tiers.value16(quantity, price)
             venue.symbols[symbol].holders[(name, PositionSide.BOTH)] = quantity
             net[symbol] += quantity
-            cost[symbol] += quantity * price
-            margin = abs(quantity) * price // SCALE // leverage
+            cost[symbol] += position.cost
+            margin = tiers.notional16(abs(quantity), price) // SCALE // leverage
             if isolated:
                 account.symbol(symbol).margin_type = MarginType.ISOLATED
                 account.symbol(symbol).leverage = leverage
-                _deposit(venue, position.ledger_key, margin)
+                _deposit(venue, position.ledger_key, margin, asset)
             wallet += margin
             made += 1
-        _deposit(venue, name, wallet if not isolated else margin // 10)
+        _deposit(venue, name, wallet if not isolated else margin // 10, asset)
     for symbol in MARKS:  # the house holds the other side of everything
         position = house.position(symbol, PositionSide.BOTH)
         position.quantity, position.cost = -net[symbol], -cost[symbol]
@@ -115,24 +124,27 @@ def build(count: int, mix: Mix, seed: int) -> tuple[Engine, int]:
 
 
 def _draw(rng: random.Random, symbol: str, hot: bool) -> tuple[int, int]:
-    """Return (signed raw quantity, leverage) for one position: notional 100 to 50,000 USDT."""
+    """Return (signed raw quantity, leverage) for one position: notional 100 to 50,000 USD
+    (COIN-M: whole contracts of 100 USD)."""
     if hot:
         leverage, side = rng.randint(12, 50), 1
-        if symbol != "BTCUSDT":
+        if symbol not in ("BTCUSDT", "BTCUSD_PERP"):
             leverage = rng.randint(2, 5)
     else:
         leverage, side = rng.choice((1, 2, 3, 4, 5)), rng.choice((1, -1))
     notional = int(rng.lognormvariate(7.5, 1.2)) * SCALE
     notional = min(max(notional, 100 * SCALE), 50_000 * SCALE)
     step = STEPS[symbol]
+    if symbol in COINM_MARKS:
+        return side * max(step, notional // 100 // SCALE * SCALE), leverage
     quantity = notional * SCALE // MARKS[symbol]
     quantity = max(step, quantity - quantity % step)
     return side * quantity, leverage
 
 
-def _deposit(venue: Venue, wallet: str, amount: int) -> None:
+def _deposit(venue: Venue, wallet: str, amount: int, asset: str = "USDT") -> None:
     if amount > 0:
-        venue.ledger.transfer(EntryKind.DEPOSIT, "USDT", EXTERNAL, wallet, amount, account=wallet)
+        venue.ledger.transfer(EntryKind.DEPOSIT, asset, EXTERNAL, wallet, amount, account=wallet)
 
 
 def naive_scan(venue: Venue, keys: list[UnitKey]) -> tuple[float, int]:
@@ -164,11 +176,20 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--ticks", type=int, default=200, help="quiet ticks to time")
     parser.add_argument("--naive-ticks", type=int, default=3, help="full scans to time")
     parser.add_argument("--seed", type=int, default=20261130)
+    parser.add_argument(
+        "--symbol",
+        choices=("USDM", "BTCUSD_PERP"),
+        default="USDM",
+        help="USDM: BTCUSDT and ETHUSDT (default); BTCUSD_PERP: the COIN-M variant",
+    )
     return parser.parse_args()
 
 
 def main() -> None:
     args = parse_args()
+    if args.symbol == "BTCUSD_PERP":
+        MARKS.clear()
+        MARKS.update(COINM_MARKS)
     console = Console(width=110)
     started = time.perf_counter()
     engine, unit_count = build(args.positions, Mix(), args.seed)
@@ -191,7 +212,7 @@ def main() -> None:
     quiet: list[float] = []
     walk = dict.fromkeys(MARKS, 0)  # basis points from the start: a random walk within +/-0.5%
     for number in range(args.ticks):
-        symbol = ("BTCUSDT", "ETHUSDT")[number % 2]
+        symbol = list(MARKS)[number % len(MARKS)]
         walk[symbol] = max(-50, min(50, walk[symbol] + rng.randint(-10, 10)))
         price = MARKS[symbol] * (10_000 + walk[symbol]) // 10_000
         seconds, counts = tick(engine, symbol, price - price % 10**6, now)
@@ -200,15 +221,16 @@ def main() -> None:
             raise RuntimeError("a quiet tick liquidated someone: recalibrate the population")
         quiet.append(seconds)
     naive = [naive_scan(venue, keys)[0] for _ in range(args.naive_ticks)]
-    crash_price = MARKS["BTCUSDT"] * 9 // 10
-    for symbol, mark in MARKS.items():  # both back at the start, then BTCUSDT falls 10%
+    crashed = next(iter(MARKS))  # BTCUSDT (or BTCUSD_PERP)
+    crash_price = MARKS[crashed] * 9 // 10
+    for symbol, mark in MARKS.items():  # all back at the start, then BTC falls 10%
         tick(engine, symbol, mark, now)
         now += 1_000
     # what the naive engine would find before acting: the full scan at the crash mark
-    venue.symbols["BTCUSDT"].mark_price = crash_price
+    venue.symbols[crashed].mark_price = crash_price
     naive_crash_seconds, expected = naive_scan(venue, keys)
-    venue.symbols["BTCUSDT"].mark_price = MARKS["BTCUSDT"]
-    crash_seconds, counts = tick(engine, "BTCUSDT", crash_price, now)
+    venue.symbols[crashed].mark_price = MARKS[crashed]
+    crash_seconds, counts = tick(engine, crashed, crash_price, now)
     left = naive_scan(venue, keys)[1]
     report(console, args, quiet, naive, crash_seconds, naive_crash_seconds, counts, expected, left)
 
@@ -256,6 +278,7 @@ def report(
         json.dumps(
             {
                 "benchmark": "risk_sweep",
+                "symbols": args.symbol,
                 "positions": args.positions,
                 "quiet_tick_median_ms": round(median_ms, 3),
                 "quiet_tick_p99_ms": round(p99_ms, 3),

@@ -61,7 +61,7 @@ from liquidator.core.exchange.orders import (
 )
 from liquidator.core.exchange.venue import VenueConfig
 from liquidator.core.margin.position import MarginType, PositionSide
-from liquidator.core.margin.pretrade import figures, position_margin, unrealized
+from liquidator.core.margin.pretrade import cross_figures, position_initial_margin, unrealized
 from liquidator.core.money.fixed import SCALE, Amount, Price, Qty, Rate
 from liquidator.core.risk.insurance_groups import is_fund
 from liquidator.core.risk.venue_units import unit, unit_figures, unit_key
@@ -81,7 +81,7 @@ WAITS = st.one_of(st.just(0), st.integers(1, 4_000))  # half the commands at the
 TRADERS = st.sampled_from(("alice", "bob", "alice", "bob", "carol"))
 ANYONE = st.sampled_from((*NAMES, "dave"))  # dave never opens
 SYMBOL = st.sampled_from(SYMBOLS)
-ANY_SYMBOL = st.one_of(SYMBOL, st.sampled_from(("BTCUSD_PERP", "XRPUSDT")))  # inverse: unlisted
+ANY_SYMBOL = st.one_of(SYMBOL, st.sampled_from(("BTCUSD_PERP", "XRPUSDT")))  # XRP: unlisted
 AMOUNTS = st.one_of(
     st.integers(1, 20_000 * SCALE),
     st.integers(1, 2_000 * SCALE),
@@ -146,8 +146,10 @@ class EngineMachine(RuleBasedStateMachine):
         self.checked_seq = 0  # journal records already checked for foreign wallet moves
         self.in_flight = False  # a command is being handled (so teardown has nothing to check)
         # deposits - withdrawals, by asset: the venue's own (market maker, insurance seeds) first
-        opening = self.engine.venue.ledger.balance(EXTERNAL, "USDT")
-        self.inside: dict[str, int] = {"USDT": -opening}
+        ledger = self.engine.venue.ledger
+        self.inside: dict[str, int] = {
+            asset: -ledger.balance(EXTERNAL, asset) for asset in ledger.totals()
+        }
 
     @property
     def engine(self) -> Engine:
@@ -277,10 +279,10 @@ class EngineMachine(RuleBasedStateMachine):
         """Commands the venue must refuse: unknown accounts, symbols or assets, bad prices."""
         commands: list[Command] = [
             Deposit("dave", Amount(100 * SCALE, "USDT")),
-            Deposit("alice", Amount(100 * SCALE, "BTC")),
+            Deposit("alice", Amount(100 * SCALE, "ETH")),  # BTC margins BTCUSD_PERP
             Withdraw("dave", Amount(SCALE, "USDT")),
             Withdraw("bob", Amount(SCALE, "BTC")),
-            SetLeverage("alice", "BTCUSD_PERP", 10),
+            SetLeverage("alice", "BTCUSD_PERP", 126),  # listed (inverse): 125x at most
             SetLeverage("dave", "BTCUSDT", 10),
             SetMarginType("bob", "XRPUSDT", MarginType.ISOLATED),
             SetPositionMode("dave", hedge=True),
@@ -288,7 +290,7 @@ class EngineMachine(RuleBasedStateMachine):
             CancelOrder("alice", "XRPUSDT", order_id=1),
             CancelAllOrders("dave", "BTCUSDT"),
             SetIndexPrice("BTCUSDT", Price(min(raw, 0))),
-            SetIndexPrice("BTCUSD_PERP", Price(raw)),
+            SetIndexPrice("XRPUSDT", Price(raw)),
             SetMarkPrice("ETHUSDT", Price(raw)),
             SetFundingRate("BTCUSDT", Rate(raw % SCALE)),
             PlaceOrder("dave", "BTCUSDT", Side.BUY, OrderType.MARKET, quantity=Qty(SCALE)),
@@ -748,7 +750,7 @@ class EngineMachine(RuleBasedStateMachine):
         """What an account reports holding is what the engine charges margin for.
 
         The API lists ``open_positions()``; the pre-trade check and the risk engine charge the
-        cross figures (``pretrade.figures``) and index isolated wallets by position: both must
+        cross figures (``pretrade.cross_figures``) and index isolated wallets by position: both must
         see the same positions, of the same mode, with the same margin.
         """
         venue = self.engine.venue
@@ -760,12 +762,17 @@ class EngineMachine(RuleBasedStateMachine):
                 one_way = position.side is PositionSide.BOTH
                 assert one_way != account.hedge, (account.account, position.side)
             cross = [p for p in reported if not account.is_isolated(p.symbol)]
-            charged = figures(venue, account, "USDT")
+            charged = cross_figures(venue, account, "USDT")
             marks = {s: state.mark_price for s, state in venue.symbols.items()}
             assert charged.position_margin == sum(
-                position_margin(p, marks[p.symbol], account.leverage_of(p.symbol)) for p in cross
+                position_initial_margin(
+                    p, marks[p.symbol], account.leverage_of(p.symbol), venue.symbols[p.symbol].tiers
+                )
+                for p in cross
             ), account.account
-            assert charged.unrealized == sum(unrealized(p, marks[p.symbol]) for p in cross)
+            assert charged.unrealized == sum(
+                unrealized(p, marks[p.symbol], venue.symbols[p.symbol].tiers) for p in cross
+            )
             for p in reported:
                 if account.is_isolated(p.symbol):
                     key = unit_key(venue, account, p)
@@ -903,7 +910,11 @@ def test_funding_settles_when_one_account_holds_both_hedge_sides() -> None:
 
     assert outcome.accepted
     settled = [e for e in outcome.events if isinstance(e, FundingSettled)]
-    assert [(e.symbol, e.positions) for e in settled] == [("BTCUSDT", 2), ("ETHUSDT", 0)]
+    assert [(e.symbol, e.positions) for e in settled] == [
+        ("BTCUSDT", 2),
+        ("BTCUSD_PERP", 0),
+        ("ETHUSDT", 0),
+    ]
 
 
 def test_a_position_opened_after_switching_mode_back_is_reported_charged_and_closable() -> None:
@@ -950,7 +961,7 @@ def test_a_position_opened_after_switching_mode_back_is_reported_charged_and_clo
     alice = exchange.engine.venue.accounts["alice"]
 
     assert [(p.side, p.quantity) for p in alice.open_positions()] == [(long, 1_000_000)]
-    assert figures(exchange.engine.venue, alice, "USDT").position_margin == 30 * SCALE
+    assert cross_figures(exchange.engine.venue, alice, "USDT").position_margin == 30 * SCALE
     switch = exchange.submit(SetPositionMode("alice", hedge=False), T0_MS)
     assert switch.rejection is not None
     restored = Exchange.open(market(), VenueConfig(), journal).engine.venue.accounts["alice"]

@@ -12,8 +12,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from liquidator.core.margin.pretrade import ceil_div, fee
-from liquidator.core.money.scaled import SCALE, SCALE2
+from liquidator.core.margin.pretrade import fee
+from liquidator.core.money.scaled import SCALE, SCALE2, ceil_div
 
 BIG = st.integers(min_value=-(10**40), max_value=10**40)
 POSITIVE = st.integers(min_value=1, max_value=10**30)

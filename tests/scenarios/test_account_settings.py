@@ -221,7 +221,7 @@ def test_open_orders_reduce_the_withdrawable_amount() -> None:
     ("amount", "reason"),
     [
         (usdt("0"), RejectReason.INVALID_AMOUNT),
-        (Amount.of("1", "BTC"), RejectReason.UNKNOWN_ASSET),
+        (Amount.of("1", "ETH"), RejectReason.UNKNOWN_ASSET),
         (usdt("10000.00000001"), RejectReason.INSUFFICIENT_BALANCE),
     ],
     ids=["zero", "unknown-asset", "more-than-the-wallet"],

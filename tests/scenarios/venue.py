@@ -48,7 +48,7 @@ from liquidator.core.exchange.orders import (
 )
 from liquidator.core.exchange.venue import VenueConfig
 from liquidator.core.margin.position import PositionSide
-from liquidator.core.margin.pretrade import figures
+from liquidator.core.margin.pretrade import cross_figures
 from liquidator.core.money.fixed import Amount, Price, Qty, Rate, parse_raw
 
 BTC = "BTCUSDT"
@@ -309,11 +309,11 @@ class Exchange:
 
     def available(self, account: str) -> int:
         venue = self.engine.venue
-        return figures(venue, venue.accounts[account], USDT).available
+        return cross_figures(venue, venue.accounts[account], USDT).available
 
     def max_withdraw(self, account: str) -> int:
         venue = self.engine.venue
-        return figures(venue, venue.accounts[account], USDT).max_withdraw
+        return cross_figures(venue, venue.accounts[account], USDT).max_withdraw
 
     def positions_changed(self, outcome: Outcome, account: str) -> list[PositionChanged]:
         return [p for p in of_type(outcome, PositionChanged) if p.account == account]

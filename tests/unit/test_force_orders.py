@@ -101,7 +101,8 @@ def test_fund_history_and_insurance_balance_follow_the_clearance_fee() -> None:
         "trader",
     )
     groups = insurance_balance(venue.engine.venue, 1)
-    assert [g["symbols"] for g in groups] == [["BTCUSDT"], ["ETHUSDT"]]
+    # the shared group backs the inverse BTCUSD_PERP, in BTC
+    assert [g["symbols"] for g in groups] == [["BTCUSDT"], ["ETHUSDT"], ["BTCUSD_PERP"]]
     assert groups[0]["assets"] == [{"asset": "USDT", "marginBalance": "1000100", "updateTime": 1}]
 
 

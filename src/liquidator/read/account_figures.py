@@ -131,9 +131,9 @@ def notional(state: SymbolState, quantity: int, mark: int) -> int:
 
 
 def entry_price(venue: Venue, position: PositionState) -> int:
-    """The position's entry price (raw; 0 flat): ``cost / qty``, half-even."""
-    del venue  # an inverse contract's comes from its cost in the coin (the engine's model)
-    return position.entry_price()
+    """The position's entry price (raw; 0 flat), half-even (``IntTiers.entry_price``): ``cost /
+    qty`` linear, ``qty x contract size / cost`` inverse (the harmonic mean of the fills)."""
+    return venue.symbols[position.symbol].tiers.entry_price(position.quantity, position.cost)
 
 
 def liquidation_price(venue: Venue, account: AccountState, position: PositionState) -> int:

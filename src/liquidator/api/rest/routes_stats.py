@@ -28,7 +28,7 @@ from liquidator.api.rest.routes_quotes import open_interest_of
 from liquidator.api.rest.routing import Call, Param, Route
 from liquidator.core.exchange.account_state import AccountState
 from liquidator.core.exchange.venue import SymbolState
-from liquidator.core.margin.pretrade import figures
+from liquidator.core.margin.pretrade import cross_figures
 from liquidator.core.money.scaled import SCALE
 from liquidator.read.market_history import INTERVALS_MS
 
@@ -77,7 +77,7 @@ def _top(call: Call, state: SymbolState) -> list[AccountState]:
     users = _users(call)
 
     def balance(account: AccountState) -> int:
-        f = figures(venue, account, asset)
+        f = cross_figures(venue, account, asset)
         return f.wallet + f.unrealized + account_views.isolated_wallets(venue, account, asset)
 
     count = max(1, -(-len(users) * TOP_SHARE.numerator // TOP_SHARE.denominator))

@@ -33,7 +33,12 @@ from liquidator.core.exchange.order_rules import reject
 from liquidator.core.exchange.settlement import position_event
 from liquidator.core.exchange.venue import Venue
 from liquidator.core.margin.position import MarginType
-from liquidator.core.margin.pretrade import figures, position_margin, projected_cost, unrealized
+from liquidator.core.margin.pretrade import (
+    cross_figures,
+    position_initial_margin,
+    projected_cost,
+    unrealized,
+)
 from liquidator.core.money.scaled import SCALE, trim_raw
 
 ACCOUNT_NAME: Final = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -82,7 +87,7 @@ def withdraw(venue: Venue, command: Withdraw, out: list[Event]) -> None:
         raise reject(RejectReason.UNKNOWN_ASSET, f"{amount.asset} is not a margin asset here")
     if amount.raw <= 0:
         raise reject(RejectReason.INVALID_AMOUNT, "a withdrawal must be positive")
-    limit = figures(venue, account, amount.asset).max_withdraw
+    limit = cross_figures(venue, account, amount.asset).max_withdraw
     if amount.raw > limit:
         raise reject(
             RejectReason.INSUFFICIENT_BALANCE,
@@ -110,16 +115,16 @@ def set_leverage(venue: Venue, command: SetLeverage, out: list[Event]) -> None:
         raise reject(RejectReason.INVALID_LEVERAGE, f"Leverage {leverage} is not valid")
     cap = state.table.max_notional_at_leverage(leverage) or 0
     held = account.symbol(symbol)
-    if projected_cost(account, held, state.mark_price) > cap * SCALE:
+    if projected_cost(account, held, state.mark_price, state.tiers) > cap * SCALE:
         raise reject(
             RejectReason.MAX_NOTIONAL_EXCEEDED,
             "Exceeded the maximum allowable position at current leverage.",
         )
     previous = held.leverage  # 0: never set
     asset = state.instrument.margin_asset
-    before = figures(venue, account, asset).available
+    before = cross_figures(venue, account, asset).available
     held.leverage = leverage
-    after = figures(venue, account, asset).available
+    after = cross_figures(venue, account, asset).available
     shortfall = _isolated_shortfall(venue, account, symbol)
     if (after < 0 and after < before) or shortfall:
         held.leverage = previous  # the command is refused
@@ -142,8 +147,9 @@ def _isolated_shortfall(venue: Venue, account: AccountState, symbol: str) -> boo
         if position.symbol != symbol or position.quantity == 0:
             continue
         wallet = venue.ledger.balance(position.ledger_key, asset)
-        balance = wallet + unrealized(position, state.mark_price)
-        if balance < position_margin(position, state.mark_price, account.leverage_of(symbol)):
+        mark, tiers = state.mark_price, state.tiers
+        balance = wallet + unrealized(position, mark, tiers)
+        if balance < position_initial_margin(position, mark, account.leverage_of(symbol), tiers):
             return True
     return False
 
@@ -205,13 +211,15 @@ def modify_isolated_margin(venue: Venue, command: ModifyIsolatedMargin, out: lis
         raise reject(RejectReason.NO_POSITION, "There is no open position to adjust.")
     key, name = position.ledger_key, account.account
     if command.add:
-        if amount.raw > figures(venue, account, asset).max_withdraw:
+        if amount.raw > cross_figures(venue, account, asset).max_withdraw:
             raise reject(RejectReason.INSUFFICIENT_BALANCE, "Cross balance insufficient.")
         source, target = name, key
     else:
         wallet = venue.ledger.balance(key, asset)
-        pnl = min(0, unrealized(position, state.mark_price))
-        needed = position_margin(position, state.mark_price, account.leverage_of(command.symbol))
+        mark, tiers = state.mark_price, state.tiers
+        pnl = min(0, unrealized(position, mark, tiers))
+        leverage = account.leverage_of(command.symbol)
+        needed = position_initial_margin(position, mark, leverage, tiers)
         if amount.raw > wallet + pnl - needed:
             raise reject(
                 RejectReason.ISOLATED_BALANCE_INSUFFICIENT, "Isolated balance insufficient."

@@ -59,9 +59,9 @@ class AccountSymbol:
     ``leverage`` is 0 and ``margin_type`` None until the account sets them (Binance's defaults
     apply: ``DEFAULT_LEVERAGE``, cross). ``both``/``long``/``short`` are the account's
     ``PositionState`` objects of the symbol (the only place they are kept), None until
-    first used. ``buy_qty``/``buy_cost`` (and sell) sum the remaining quantity and
-    ``qty * price`` of open orders that can open a position (not reduce-only, not hedge-mode
-    closing orders).
+    first used. ``buy_qty``/``buy_cost`` (and sell) sum the remaining quantity and notional
+    (``qty * price``; the coin value for inverse contracts) of open orders that can open a
+    position (not reduce-only, not hedge-mode closing orders).
     """
 
     __slots__ = (
@@ -143,14 +143,15 @@ class AccountSymbol:
                     return order
         return found
 
-    def add_exposure(self, order: Order, quantity: int) -> None:
-        """Count ``quantity`` of a resting ``order`` (negative to release it)."""
+    def add_exposure(self, order: Order, quantity: int, cost16: int) -> None:
+        """Count ``quantity`` of a resting ``order`` (negative to release it) and what it commits,
+        ``cost16`` (``IntTiers.order_value16``: ``quantity * price`` for a linear contract)."""
         if order.side is Side.BUY:
             self.buy_qty += quantity
-            self.buy_cost += quantity * order.price
+            self.buy_cost += cost16
         else:
             self.sell_qty += quantity
-            self.sell_cost += quantity * order.price
+            self.sell_cost += cost16
 
 
 @mypyc_attr(acyclic=True)

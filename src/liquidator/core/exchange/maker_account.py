@@ -7,6 +7,8 @@ skipped. Turn it off (``VenueConfig.market_maker = None``) for tests and replaye
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from liquidator.core.exchange.account_state import AccountState
 from liquidator.core.exchange.events import Event, OrderAccepted
 from liquidator.core.exchange.ledger import EXTERNAL, EntryKind
@@ -15,6 +17,7 @@ from liquidator.core.exchange.order_entry import cancel_all_of, rest
 from liquidator.core.exchange.orders import ExpiryReason, Order, OrderType, Side, TimeInForce
 from liquidator.core.exchange.venue import MARKET_MAKER, SymbolState, Venue
 from liquidator.core.margin.position import PositionSide
+from liquidator.core.money.scaled import SCALE
 
 
 def open_market_maker(venue: Venue, out: list[Event]) -> None:
@@ -50,6 +53,15 @@ def _still_fresh(account: AccountState, state: SymbolState, levels: int, requote
     return abs(state.mark_price - middle) * 10_000 < requote_bps * state.mark_price
 
 
+def _contracts(state: SymbolState, coin_raw: int) -> int:
+    """Return ``coin_raw`` (raw coin) at the mark as raw contracts: ``coin x mark / CS``, down
+    to the step, at least one step."""
+    instrument = state.instrument
+    step = instrument.step_size.raw
+    contracts = coin_raw * state.mark_price // (instrument.contract_size * SCALE)
+    return max(step, contracts - contracts % step)
+
+
 def requote(venue: Venue, state: SymbolState, out: list[Event]) -> None:
     """Replace the market maker's ladder in ``state``'s symbol around the current mark."""
     config = venue.config.market_maker
@@ -61,6 +73,8 @@ def requote(venue: Venue, state: SymbolState, out: list[Event]) -> None:
     if config.requote_bps and _still_fresh(account, state, config.levels, config.requote_bps):
         return
     cancel_all_of(venue, account, instrument.symbol, ExpiryReason.NONE, out)
+    if instrument.is_inverse:  # the same depth in coin, as whole contracts
+        config = replace(config, quantity_raw=_contracts(state, config.quantity_raw))
     ladder = quotes(
         mark_raw=state.mark_price,
         tick_raw=instrument.tick_size.raw,

@@ -107,7 +107,8 @@ def _fill(
     state.trade_id += 1
     trade_id = state.trade_id
     if maker.is_opening:
-        maker_account.symbol(maker.symbol).add_exposure(maker, -quantity)
+        released = state.tiers.order_value16(-quantity, maker.price)
+        maker_account.symbol(maker.symbol).add_exposure(maker, -quantity, released)
     settle_fill(
         venue, maker_account, maker, quantity, price, maker=True, trade_id=trade_id, out=out
     )
@@ -172,7 +173,8 @@ def close_resting(
         orders.algo -= 1
     else:
         if order.is_opening:
-            orders.add_exposure(order, -order.remaining)
+            released = state.tiers.order_value16(-order.remaining, order.price)
+            orders.add_exposure(order, -order.remaining, released)
         _unlink(state, account, order)
     order.status = status
     order.expiry_reason = reason
@@ -226,9 +228,14 @@ def _maker_room(account: AccountState, maker: Order, rooms: dict[tuple[str, obje
 
 
 def walk_cost(state: SymbolState, side: Side, quantity: int, limit: int | None) -> tuple[int, int]:
-    """Return (quantity, cost in 10**-16) a market order of ``quantity`` would take."""
+    """Return (quantity, notional in 10**-16) a market order of ``quantity`` would take.
+
+    The notional is ``IntTiers.order_value16`` of each fill: ``qty * price`` (linear), the
+    coin value (inverse).
+    """
     opposite = state.book.opposite_of(side)
     is_buy = side is Side.BUY
+    tiers = state.tiers
     taken = cost = 0
     for price in opposite.prices_best_first():
         if taken >= quantity or (
@@ -238,7 +245,7 @@ def walk_cost(state: SymbolState, side: Side, quantity: int, limit: int | None) 
         for maker in opposite.levels[price].values():
             take = min(maker.remaining, quantity - taken)
             taken += take
-            cost += take * price
+            cost += tiers.order_value16(take, price)
             if taken >= quantity:
                 break
     return taken, cost

@@ -39,13 +39,12 @@ from liquidator.core.exchange.orders import (
 )
 from liquidator.core.exchange.venue import SymbolState, Venue
 from liquidator.core.margin.pretrade import (
-    ceil_div,
+    cross_figures,
     exposure,
     fee,
-    figures,
     open_order_margin,
 )
-from liquidator.core.money.scaled import SCALE
+from liquidator.core.money.scaled import SCALE, ceil_div
 
 
 def require_account(venue: Venue, name: str) -> AccountState:
@@ -236,8 +235,10 @@ def check_margin(venue: Venue, account: AccountState, state: SymbolState, order:
     if account.is_system or not order.is_opening:
         return
     symbol, mark = order.symbol, state.mark_price
+    tiers = state.tiers
     if order.type is OrderType.LIMIT:
-        quantity, cost = order.remaining, order.remaining * order.price
+        quantity = order.remaining
+        cost = tiers.order_value16(quantity, order.price)
     else:
         quantity, cost = walk_cost(
             state, order.side, order.remaining, market_limit(state, order.side)
@@ -246,12 +247,12 @@ def check_margin(venue: Venue, account: AccountState, state: SymbolState, order:
             return
     orders = account.symbol(symbol)
     leverage = orders.leverage_or_default()
-    others = figures(venue, account, state.instrument.margin_asset, orders_except=symbol)
+    others = cross_figures(venue, account, state.instrument.margin_asset, orders_except=symbol)
     held = open_order_margin(account, orders) if orders.buy_qty or orders.sell_qty else 0
     available = others.available - held
-    order_cost, projected = exposure(account, orders, mark, order.side, quantity, cost)
+    order_cost, projected = exposure(account, orders, mark, tiers, order.side, quantity, cost)
     extra = (ceil_div(order_cost, SCALE * leverage) if order_cost else 0) - held
-    open_loss = cost - quantity * mark if order.side is Side.BUY else quantity * mark - cost
+    open_loss = tiers.loss16(quantity, cost, mark, order.side is Side.BUY)
     charge = extra + max(0, ceil_div(open_loss, SCALE)) + fee(cost, venue.config.fees.taker_rate)
     if charge > 0 and available - charge < 0:
         raise reject(RejectReason.INSUFFICIENT_MARGIN, "Margin is insufficient.")
@@ -306,7 +307,9 @@ def rest(
     orders = account.symbol(order.symbol)
     orders.put(order, generated=generated)
     if order.is_opening:
-        orders.add_exposure(order, order.remaining)
+        orders.add_exposure(
+            order, order.remaining, state.tiers.order_value16(order.remaining, order.price)
+        )
     else:
         orders.closing += 1
     state.book.side_of(order.side).add(order)

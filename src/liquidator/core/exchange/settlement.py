@@ -1,20 +1,24 @@
 """Settle one side of a fill: the position, realized PnL, commission and isolated margin.
 
-A fill of signed quantity ``d`` at price ``P`` against a position ``(Q, C)`` (``C`` = exact cost
-``sum(qty * price)``, 10**-16 units):
+A fill of signed quantity ``d`` at price ``P`` against a position ``(Q, C)``, where ``C`` is the
+position's cost in 10**-16 units of the margin asset: ``sum(qty * price)`` exactly for a linear
+contract, ``sum(qty * CS / price)`` coin for an inverse one, each term rounded down
+(``IntTiers.value16``):
 
-* opening (``Q == 0`` or same sign): ``Q += d``, ``C += d * P``;
-* closing ``c = min(|d|, |Q|)``: the cost removed is ``ceil(C * c / |Q|)`` and the realized PnL
-  ``floor((sign(Q) * c * P - removed) / 10**8)``: both round against the account; the clearing
-  account ``@settlement`` books the other side, so no money appears or vanishes;
+* opening (``Q == 0`` or same sign): ``Q += d``, ``C += value16(d, P)``;
+* closing ``c = min(|d|, |Q|)``: linear, the cost removed is ``ceil(C * c / |Q|)`` and the
+  realized PnL ``floor((sign(Q) * c * P - removed) / 10**8)``; inverse, the cost removed is
+  ``floor(C * c / |Q|)`` and the PnL ``floor((removed - ceil(sign(Q) * c * CS / P)) / 10**8)``
+  (``q * CS * (1/E - 1/P)``): every rounding goes against the account; the clearing account
+  ``@settlement`` books the other side, so no money appears or vanishes;
 * whatever of ``d`` is left after a close opens the other way (one-way mode flips).
 
-Commission ``ceil(|d| * P * rate)`` goes from the cross wallet to ``@fees``; the venue's own
-orders (liquidation, ADL, insurance fund) pay none. A LIQUIDATION order leaves the isolated
-wallet where it is: the waterfall charges the clearance fee from it first and settles it after.
-An isolated position receives ``ceil(opened * P / leverage)`` from the cross wallet when it
-opens, keeps its realized PnL, and hands back ``floor(wallet * c / |Q|)`` when it closes ``c``
-(everything when flat).
+Commission ``ceil(notional * rate)`` (notional ``|d| * P``, or ``ceil(|d| * CS / P)`` coin) goes
+from the cross wallet to ``@fees``; the venue's own orders (liquidation, ADL, insurance fund)
+pay none. A LIQUIDATION order leaves the isolated wallet where it is: the waterfall charges the
+clearance fee from it first and settles it after. An isolated position receives
+``ceil(opened notional / leverage)`` from the cross wallet when it opens, keeps its realized
+PnL, and hands back ``floor(wallet * c / |Q|)`` when it closes ``c`` (everything when flat).
 """
 
 from __future__ import annotations
@@ -25,8 +29,9 @@ from liquidator.core.exchange.ledger import FEES, SETTLEMENT, EntryKind
 from liquidator.core.exchange.orders import Order, OrderType, Side, is_venue_only, value
 from liquidator.core.exchange.venue import SymbolState, Venue
 from liquidator.core.margin.position import MarginType
-from liquidator.core.margin.pretrade import ceil_div, fee
-from liquidator.core.money.scaled import SCALE
+from liquidator.core.margin.pretrade import fee
+from liquidator.core.margin.unit import IntTiers
+from liquidator.core.money.scaled import SCALE, ceil_div
 
 
 def settle_fill(
@@ -46,12 +51,13 @@ def settle_fill(
     isolated = account.is_isolated(order.symbol)
     delta = quantity if order.side is Side.BUY else -quantity  # not ``side.sign``: a property call
     before = position.quantity
-    closed, realized16 = _apply(position, delta, price)
+    tiers = state.tiers
+    closed, realized16 = _apply(position, delta, price, tiers)
     realized = realized16 // SCALE
     opened = quantity - closed
-    notional16 = quantity * price
+    notional16 = quantity * price if tiers.coin16 == 0 else tiers.notional16(quantity, price)
     order.executed += quantity
-    order.cum_quote += notional16
+    order.cum_quote += quantity * price  # sum(qty * price), inverse too (``Order.cum_quote``)
     order.updated_ms = venue.now_ms
     rates = venue.config.fees
     commission = (
@@ -115,8 +121,10 @@ def settle_fill(
     out.append(_position_event(venue, account, position, isolated))
 
 
-def _apply(position: PositionState, delta: int, price: int) -> tuple[int, int]:
+def _apply(position: PositionState, delta: int, price: int, tiers: IntTiers) -> tuple[int, int]:
     """Apply a signed fill to ``position``; return (closed quantity, realized PnL in 10**-16)."""
+    if tiers.coin16:
+        return _apply_inverse(position, delta, price, tiers)
     quantity = position.quantity
     if quantity == 0 or (quantity > 0) == (delta > 0):
         position.quantity = quantity + delta
@@ -133,6 +141,29 @@ def _apply(position: PositionState, delta: int, price: int) -> tuple[int, int]:
     if rest:
         position.quantity -= sign * rest
         position.cost -= sign * rest * price
+    return closed, realized16
+
+
+def _apply_inverse(
+    position: PositionState, delta: int, price: int, tiers: IntTiers
+) -> tuple[int, int]:
+    """``_apply`` for an inverse contract: the cost is coin, and PnL is ``cost - value``."""
+    quantity = position.quantity
+    if quantity == 0 or (quantity > 0) == (delta > 0):
+        position.quantity = quantity + delta
+        position.cost += tiers.value16(delta, price)
+        return 0, 0
+    size = abs(quantity)
+    closed = min(abs(delta), size)
+    removed = position.cost * closed // size
+    sign = 1 if quantity > 0 else -1
+    realized16 = tiers.pnl16(sign * closed, removed, price)
+    position.cost -= removed
+    position.quantity = quantity - sign * closed
+    rest = abs(delta) - closed
+    if rest:
+        position.quantity -= sign * rest
+        position.cost += tiers.value16(-sign * rest, price)
     return closed, realized16
 
 
@@ -167,7 +198,8 @@ def _move_isolated_margin(
                 )
             )
     if opened:
-        margin = ceil_div(opened * price, SCALE * account.leverage_of(symbol))
+        notional16 = venue.symbols[symbol].tiers.notional16(opened, price)
+        margin = ceil_div(notional16, SCALE * account.leverage_of(symbol))
         out.append(
             ledger.transfer(
                 EntryKind.ISOLATED_MARGIN,

@@ -80,7 +80,8 @@ def _symbol(venue: Venue, state: SymbolState, row: dict[str, Any]) -> None:
             orders = venue.accounts[order.account].symbol(order.symbol)
             orders.put(order)
             if order.is_opening:
-                orders.add_exposure(order, order.remaining)
+                committed = state.tiers.order_value16(order.remaining, order.price)
+                orders.add_exposure(order, order.remaining, committed)
             else:
                 orders.closing += 1
     state.adl_quantiles = {(str(a), str(s)): int(q) for a, s, q in row["adl"]}

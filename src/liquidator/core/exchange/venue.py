@@ -104,7 +104,8 @@ class SymbolState:
     def __init__(self, instrument: Instrument, table: BracketTable, config: VenueConfig) -> None:
         self.instrument = instrument
         self.table = table
-        self.tiers = IntTiers(table)
+        size = instrument.contract_size if instrument.is_inverse else 0
+        self.tiers = IntTiers(table, inverse_contract_size=size)
         self.book = Book(instrument.symbol)
         self.index_price = 0
         self.mark_price = 0
@@ -194,7 +195,7 @@ class Venue:
         self.symbols: dict[str, SymbolState] = {}
         for symbol, instrument in sorted(market.instruments.items()):
             table = market.bracket_table(symbol)
-            if table is not None and not instrument.is_inverse:
+            if table is not None:
                 self.symbols[symbol] = SymbolState(instrument, table, config)
         self.assets = {s: state.instrument.margin_asset for s, state in self.symbols.items()}
         self.risk = RiskIndex({s: state.tiers for s, state in self.symbols.items()})  # derived

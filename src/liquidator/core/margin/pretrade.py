@@ -24,16 +24,8 @@ from liquidator.core.exchange.account_state import AccountState, AccountSymbol, 
 from liquidator.core.exchange.orders import Side
 from liquidator.core.exchange.venue import Venue
 from liquidator.core.margin.position import MarginType
-from liquidator.core.money.scaled import SCALE, SCALE2
-
-
-def ceil_div(numerator: int, denominator: int) -> int:
-    """Return ``numerator / denominator`` rounded toward +infinity (denominator > 0).
-
-    ``(n + d - 1) // d``: the same integer as ``-(-n // d)`` for every ``n`` (``d > 0``), with
-    one big-integer temporary fewer (the products it divides rarely fit a machine word).
-    """
-    return (numerator + (denominator - 1)) // denominator
+from liquidator.core.margin.unit import IntTiers
+from liquidator.core.money.scaled import SCALE, SCALE2, ceil_div
 
 
 def fee(cost16: int, rate: int) -> int:
@@ -56,24 +48,21 @@ def fee(cost16: int, rate: int) -> int:
 _REDUCED_RATES: Final[dict[int, tuple[int, int]]] = {}
 
 
-def unrealized(position: PositionState, mark: int) -> int:
-    """Return ``floor(qty * mark - cost)`` at the fixed scale (a credit: rounded down)."""
-    return _pnl(position, position.quantity * mark)
+def unrealized(position: PositionState, mark: int, tiers: IntTiers) -> int:
+    """Return the unrealized PnL at ``mark`` (raw, a credit: rounded down; ``IntTiers.pnl16``)."""
+    return tiers.pnl16(position.quantity, position.cost, mark) // SCALE
 
 
-def position_margin(position: PositionState, mark: int, leverage: int) -> int:
-    """Return ``ceil(|qty| * mark / leverage)`` (raw)."""
-    return _margin(position.quantity * mark, leverage)
-
-
-def _pnl(position: PositionState, notional16: int) -> int:
-    """``unrealized`` from the position's signed notional at the mark (10**-16)."""
-    return (notional16 - position.cost) // SCALE
+def position_initial_margin(
+    position: PositionState, mark: int, leverage: int, tiers: IntTiers
+) -> int:
+    """Return ``ceil(notional at the mark / leverage)`` (raw; ``IntTiers.notional16``)."""
+    return _margin(tiers.notional16(abs(position.quantity), mark), leverage)
 
 
 def _margin(notional16: int, leverage: int) -> int:
-    """``position_margin`` from the position's signed notional at the mark (10**-16)."""
-    return ceil_div(abs(notional16), SCALE * leverage)
+    """``position_initial_margin`` from the position's notional at the mark (10**-16)."""
+    return ceil_div(notional16, SCALE * leverage)
 
 
 def open_order_cost(account: AccountState, orders: AccountSymbol) -> int:
@@ -114,7 +103,7 @@ def open_order_margin(account: AccountState, orders: AccountSymbol) -> int:
 
 
 @mypyc_attr(acyclic=True, free_list_len=1)
-class Figures:
+class CrossFigures:
     """The cross-margin figures of one account in one margin asset."""
 
     __slots__ = ("order_margin", "position_margin", "unrealized", "unrealized_loss", "wallet")
@@ -136,49 +125,63 @@ class Figures:
         return max(0, min(self.wallet, free))
 
 
-def figures(venue: Venue, account: AccountState, asset: str, *, orders_except: str = "") -> Figures:
+def cross_figures(
+    venue: Venue, account: AccountState, asset: str, *, orders_except: str = ""
+) -> CrossFigures:
     """Return the account's cross figures in ``asset``.
 
     ``orders_except`` leaves out the open-order margin of that symbol (the pre-trade check
     works it out itself, before and after the new order).
     """
-    result = Figures(venue.ledger.balance(account.account, asset))
+    result = CrossFigures(venue.ledger.balance(account.account, asset))
     symbols = venue.symbols
     for symbol, seat in account.symbols.items():  # one object per symbol: positions, orders
         state = symbols[symbol]
         if state.instrument.margin_asset != asset:
             continue
         if seat.margin_type is not MarginType.ISOLATED:
-            mark, leverage = state.mark_price, seat.leverage_or_default()
+            mark, leverage, tiers = state.mark_price, seat.leverage_or_default(), state.tiers
             if seat.both is not None and seat.both.quantity:
-                _add_position(result, seat.both, mark, leverage)
+                _add_position(result, seat.both, mark, leverage, tiers)
             if seat.long is not None and seat.long.quantity:
-                _add_position(result, seat.long, mark, leverage)
+                _add_position(result, seat.long, mark, leverage, tiers)
             if seat.short is not None and seat.short.quantity:
-                _add_position(result, seat.short, mark, leverage)
+                _add_position(result, seat.short, mark, leverage, tiers)
         if (seat.buy_qty or seat.sell_qty) and symbol != orders_except:
             result.order_margin += open_order_margin(account, seat)
     return result
 
 
-def _add_position(result: Figures, position: PositionState, mark: int, leverage: int) -> None:
-    """Add ``unrealized`` and ``position_margin`` of ``position``, from one product."""
-    notional16 = position.quantity * mark
-    pnl = _pnl(position, notional16)
+def _add_position(
+    result: CrossFigures, position: PositionState, mark: int, leverage: int, tiers: IntTiers
+) -> None:
+    """Add ``unrealized`` and ``position_initial_margin`` of ``position``.
+
+    Linear: from one product ``qty * mark`` (the hot path).
+    """
+    quantity = position.quantity
+    if tiers.coin16:
+        pnl = tiers.pnl16(quantity, position.cost, mark) // SCALE
+        notional16 = tiers.notional16(abs(quantity), mark)
+    else:
+        notional16 = quantity * mark
+        pnl = (notional16 - position.cost) // SCALE
+        notional16 = abs(notional16)
     result.unrealized += pnl
     result.unrealized_loss += min(pnl, 0)
     result.position_margin += _margin(notional16, leverage)
 
 
-def projected_cost(account: AccountState, orders: AccountSymbol, mark: int) -> int:
+def projected_cost(account: AccountState, orders: AccountSymbol, mark: int, tiers: IntTiers) -> int:
     """Return the largest position notional (10**-16) the symbol could reach if orders fill."""
-    return exposure(account, orders, mark)[1]
+    return exposure(account, orders, mark, tiers)[1]
 
 
 def exposure(
     account: AccountState,
     orders: AccountSymbol,
     mark: int,
+    tiers: IntTiers,
     side: Side | None = None,
     quantity: int = 0,
     cost: int = 0,
@@ -203,17 +206,17 @@ def exposure(
         long_qty = long.quantity if long is not None else 0
         short_qty = -short.quantity if short is not None else 0
         projected = max(
-            long_qty * mark + buy_cost if long_qty else buy_cost,
-            short_qty * mark + sell_cost if short_qty else sell_cost,
+            tiers.notional16(long_qty, mark) + buy_cost if long_qty else buy_cost,
+            tiers.notional16(short_qty, mark) + sell_cost if short_qty else sell_cost,
         )
         return buy_cost + sell_cost, projected
     held, buy, sell = _one_way_excesses(orders, buy_qty, buy_cost, sell_qty, sell_cost)
     # the position's side adds its notional (no ``0 * mark``: a product with an operand past
     # 2**30 leaves the machine word in compiled code, even when it is zero)
     if held > 0:
-        projected = max(held * mark + buy, sell)
+        projected = max(tiers.notional16(held, mark) + buy, sell)
     elif held < 0:
-        projected = max(buy, -held * mark + sell)
+        projected = max(buy, tiers.notional16(-held, mark) + sell)
     else:
         projected = max(buy, sell)
     return max(buy, sell), projected

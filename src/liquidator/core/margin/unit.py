@@ -30,21 +30,31 @@ from mypy_extensions import mypyc_attr
 from liquidator.core.contracts.brackets import BracketTable
 from liquidator.core.exchange.account_state import AccountState, PositionState
 from liquidator.core.margin.position import MarginType, PositionSide
-from liquidator.core.money.scaled import SCALE, SCALE2
+from liquidator.core.money.scaled import SCALE, SCALE2, Rounding, ceil_div, divide_signed
 
 
 class IntTiers:
-    """A bracket table as integers, for the hot path: floors (10**-16), rates and cums (raw)."""
+    """A symbol's bracket table and contract value as integers, for the hot path.
 
-    __slots__ = ("caps16", "cums", "floors16", "rates", "rates_up_to")
+    Floors and caps are 10**-16 units of the margin asset, rates and cums raw. ``coin16`` is 0
+    for a linear contract and ``contract_size * 10**16`` for an inverse one (COIN-M), whose
+    values are in the coin (see :meth:`value16`).
+    """
 
-    def __init__(self, table: BracketTable) -> None:
+    __slots__ = ("caps16", "coin16", "cums", "floors16", "rates", "rates_up_to")
+
+    def __init__(self, table: BracketTable, *, inverse_contract_size: int = 0) -> None:
         self.floors16 = [b.floor.raw * SCALE for b in table.brackets]
         self.caps16 = [b.cap.raw * SCALE for b in table.brackets]
         self.rates = [b.maintenance_margin_rate.raw for b in table.brackets]
         self.cums = [b.maintenance_amount.raw for b in table.brackets]
         # the highest rate of brackets 0..i, per i (bands read it on every re-index)
         self.rates_up_to = [max(self.rates[: index + 1]) for index in range(len(self.rates))]
+        self.coin16 = inverse_contract_size * SCALE2
+
+    @property
+    def is_inverse(self) -> bool:
+        return self.coin16 != 0
 
     def index_for(self, notional16: int) -> int:
         """Return the bracket (0-based) holding ``notional16``: the last with floor <= it."""
@@ -53,7 +63,94 @@ class IntTiers:
     def maintenance(self, notional16: int) -> int:
         """Return ``ceil(notional * rate) - cum`` (raw) for a notional of ``notional16``."""
         index = self.index_for(notional16)
-        return (notional16 * self.rates[index] + (SCALE2 - 1)) // SCALE2 - self.cums[index]
+        return ceil_div(notional16 * self.rates[index], SCALE2) - self.cums[index]
+
+    def notional16(self, size: int, price: int) -> int:
+        """Return the notional of ``size`` (>= 0) at ``price`` in 10**-16 margin-asset units.
+
+        Linear: ``size * price``, exact. Inverse: ``size * contract_size / price`` coin,
+        rounded up (a requirement); a price below one raw unit counts as one.
+        """
+        coin16 = self.coin16
+        if coin16 == 0:
+            return size * price
+        return ceil_div(size * coin16, max(price, 1))
+
+    def value16(self, quantity: int, price: int) -> int:
+        """Return what a fill of signed ``quantity`` at ``price`` adds to a position's cost.
+
+        Linear: ``quantity * price`` (quote, exact). Inverse: ``quantity * contract_size /
+        price`` (coin), rounded down: a long's cost less, a short's more negative, so the PnL
+        ``cost - value at the mark`` is never overstated.
+        """
+        coin16 = self.coin16
+        if coin16 == 0:
+            return quantity * price
+        return quantity * coin16 // max(price, 1)
+
+    def pnl16(self, quantity: int, cost: int, mark: int) -> int:
+        """Return the unrealized PnL (10**-16) of signed ``quantity`` of exact ``cost`` at ``mark``.
+
+        Linear: ``q * mark - cost``. Inverse: ``cost - ceil(q * contract_size / mark)``, i.e.
+        ``q * CS * (1/E - 1/mark)`` with ``cost = q * CS / E``; rounded against the account.
+        """
+        coin16 = self.coin16
+        if coin16 == 0:
+            return quantity * mark - cost
+        return cost - ceil_div(quantity * coin16, max(mark, 1))
+
+    def order_value16(self, quantity: int, price: int) -> int:
+        """Return the notional (10**-16) an open order of ``quantity`` at ``price`` commits.
+
+        Linear: ``quantity * price``. Inverse: ``quantity * ceil(contract_size / price)`` per raw
+        quantity unit, so the sums kept per side (``AccountSymbol.buy_cost``) stay additive as
+        orders fill in parts; over by less than 10**-16 coin per raw unit (10**-8 a contract).
+        """
+        coin16 = self.coin16
+        if coin16 == 0:
+            return quantity * price
+        return quantity * ceil_div(coin16, max(price, 1))
+
+    def size_within(self, notional16: int, price: int) -> int:
+        """Return the largest size (raw) whose notional at ``price`` is at most ``notional16``.
+
+        Linear: ``notional // price``. Inverse: ``ceil(size * CS / price) <= n`` exactly when
+        ``size * CS <= n * price``, so ``n * price // CS``.
+        """
+        coin16 = self.coin16
+        if coin16 == 0:
+            return notional16 // max(price, 1)
+        return notional16 * price // coin16
+
+    def loss16(self, quantity: int, cost: int, mark: int, buy: bool) -> int:
+        """Return what a fill of ``quantity`` worth ``cost`` (10**-16, ``order_value16``) loses
+        against the mark at once: a buy's ``cost - quantity * mark`` (linear) or
+        ``quantity * CS / mark - cost`` (inverse: a coin value falls as the price rises); a
+        sell's the opposite. Negative for a gain.
+        """
+        at_mark = self.notional16(quantity, mark)
+        loss = cost - at_mark if buy else at_mark - cost
+        return -loss if self.coin16 else loss
+
+    def band_size(self, size: int, mark: int) -> int:
+        """Return the size whose linear notional moves as fast as ``size`` held here can.
+
+        Linear: ``size``. Inverse: the notional ``size * CS / P`` moves by ``size * CS / P**2``
+        per raw price unit, at most ``4 * size * CS / mark**2`` in a band that stays above half
+        the mark (``band_room`` caps bands there); rounded up, plus one for the roundings.
+        """
+        if self.coin16 == 0:
+            return size
+        return ceil_div(4 * size * self.coin16, max(mark, 1) ** 2) + 1
+
+    def entry_price(self, quantity: int, cost: int) -> int:
+        """Return the entry price (raw) of a position: ``cost / q`` linear, ``q * CS / cost``
+        inverse (the contract-weighted harmonic mean of the fill prices), half-even; 0 flat."""
+        if quantity == 0 or cost == 0:
+            return 0
+        if self.coin16 == 0:
+            return divide_signed(cost, quantity, Rounding.HALF_EVEN)
+        return divide_signed(quantity * self.coin16, cost, Rounding.HALF_EVEN)
 
 
 @mypyc_attr(acyclic=True, free_list_len=1)
@@ -164,6 +261,9 @@ def _position_order(position: PositionState) -> tuple[str, int]:
 def position_figures(position: PositionState, mark: int, tiers: IntTiers) -> tuple[int, int]:
     """Return (unrealized PnL, maintenance margin) of one position at ``mark`` (raw)."""
     quantity = position.quantity
+    if tiers.coin16:
+        unrealized = tiers.pnl16(quantity, position.cost, mark) // SCALE
+        return unrealized, tiers.maintenance(tiers.notional16(abs(quantity), mark))
     unrealized = (quantity * mark - position.cost) // SCALE
     return unrealized, tiers.maintenance(abs(quantity) * mark)
 
@@ -204,6 +304,8 @@ def trigger_price(
     long = q > 0
     # scaled by S**2 * t: B*S**2*t + (q*P - C)*S*t = |q|*P*r*S - cum*S**2*S  (t raw, r raw)
     t = threshold
+    if tiers.coin16:  # inverse: not linear in the price, so the exact condition is bisected
+        return _bisect(balance, q, cost, tiers, t)
     for index in range(len(tiers.rates)):
         rate, cum = tiers.rates[index], tiers.cums[index]
         slope = q * SCALE * t - size * rate * SCALE  # coefficient of P
@@ -267,22 +369,41 @@ def boundary_price(
 
 def _reached(balance: int, q: int, cost: int, tiers: IntTiers, threshold: int, price: int) -> bool:
     """Tell whether a one-position unit is at ``threshold`` at ``price`` (the exact check)."""
-    unrealized = (q * price - cost) // SCALE
-    return Figures(balance, unrealized, tiers.maintenance(abs(q) * price)).ratio_at_least(threshold)
+    unrealized = tiers.pnl16(q, cost, price) // SCALE
+    maintenance = tiers.maintenance(tiers.notional16(abs(q), price))
+    return Figures(balance, unrealized, maintenance).ratio_at_least(threshold)
 
 
-def bankruptcy_price(balance_without: int, quantity: int, cost: int) -> int:
+def bankruptcy_price(
+    balance_without: int, quantity: int, cost: int, tiers: IntTiers | None = None
+) -> int:
     """Return the price at which a position leaves its unit with zero margin balance.
 
     ``balance_without`` is the unit's margin balance without this position's unrealized PnL
-    (its wallet plus the others' PnL at their marks). Solves ``B + (q * P - C) / 10**8 = 0``:
-    ``P = (C - B * 10**8) / q``, rounded toward the mark (a long's up, a short's down) so the
-    unit is not left below zero by the rounding. Clamped to at least one raw unit.
+    (its wallet plus the others' PnL at their marks). Linear: solves ``B + (q * P - C) /
+    10**8 = 0``: ``P = (C - B * 10**8) / q``. Inverse (``tiers`` of a COIN-M symbol): solves
+    ``B + (C - q * CS / P) / 10**8 = 0``: ``P = q * CS / (C + B * 10**8)``; a long whose
+    balance never reaches zero there gets ``MAX_PRICE`` (bankrupt at every price), a short
+    whose loss is bounded by its balance gets ``MAX_PRICE`` too (never bankrupt). Rounded toward
+    the mark (a long's up, a short's down) so the unit is not left below zero by the rounding.
+    Clamped to at least one raw unit.
     """
+    if tiers is not None and tiers.coin16:
+        return _inverse_bankruptcy_price(balance_without, quantity, cost, tiers.coin16)
     numerator = cost - balance_without * SCALE
     if quantity > 0:
-        return max(1, -(-numerator // quantity))
+        return max(1, ceil_div(numerator, quantity))
     return max(1, numerator // quantity)
+
+
+def _inverse_bankruptcy_price(balance_without: int, quantity: int, cost: int, coin16: int) -> int:
+    denominator = cost + balance_without * SCALE  # 10**-16 coin, same sign as q when solvable
+    value = quantity * coin16
+    if quantity > 0:
+        return MAX_PRICE if denominator <= 0 else max(1, ceil_div(value, denominator))
+    if denominator >= 0:
+        return MAX_PRICE
+    return max(1, value // denominator)
 
 
 Holding = tuple[int, int]  # what a unit holds in one symbol: (size, +1 all long / -1 all short / 0)
@@ -342,7 +463,7 @@ def band_room(budgets: list[tuple[int, int]], symbols: int, size: int, mark: int
 
 def band_rate(tiers: IntTiers, size: int, mark: int) -> int:
     """Return ``r_s``: the highest maintenance rate of a bracket below twice the notional held."""
-    return tiers.rates_up_to[tiers.index_for(2 * size * mark)]
+    return tiers.rates_up_to[tiers.index_for(tiers.notional16(2 * size, mark))]
 
 
 def safe_direction(sign: int, tiers: IntTiers, call_threshold: int) -> int:

@@ -47,6 +47,22 @@ def divide(numerator: int, denominator: int, rounding: Rounding) -> int:
     return floor
 
 
+def ceil_div(numerator: int, denominator: int) -> int:
+    """Return ``numerator / denominator`` rounded toward +infinity (denominator > 0).
+
+    ``(n + d - 1) // d``: the same integer as ``-(-n // d)`` for every ``n`` (``d > 0``), with
+    one big-integer temporary fewer (the products it divides rarely fit a machine word).
+    """
+    return (numerator + (denominator - 1)) // denominator
+
+
+def divide_signed(numerator: int, denominator: int, rounding: Rounding) -> int:
+    """Return ``numerator / denominator`` (denominator != 0, either sign), rounded as named."""
+    if denominator < 0:
+        return divide(-numerator, -denominator, rounding)
+    return divide(numerator, denominator, rounding)
+
+
 def format_raw(raw: int, places: int = DECIMALS) -> str:
     """Return ``raw`` as a plain decimal string with exactly ``places`` decimals (half-even)."""
     if places < DECIMALS:

@@ -14,11 +14,11 @@ UNSURE). Every price, rate, quantity and amount is a raw ``int`` count of 1e-8 u
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
-from liquidator.core.money.scaled import SCALE, Rounding, divide, round_scaled
+from liquidator.core.money.scaled import SCALE, Rounding, ceil_div, divide, round_scaled
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +168,36 @@ def funding_payment_raw(quantity_raw: int, mark_raw: int, rate_raw: int) -> int:
     """
     exact = Fraction(quantity_raw * mark_raw * rate_raw, SCALE**3)
     return round_scaled(exact, Rounding.CEILING)
+
+
+def inverse_funding_payment_raw(
+    quantity_raw: int, contract_size: int, mark_raw: int, rate_raw: int
+) -> int:
+    """Return the signed coin amount an inverse (COIN-M) position pays at funding.
+
+    quantity × contract_size / mark × rate: the position's coin value at the mark times the
+    rate (binance-mechanics §9 with COIN-M's notional, §4). Units: 1e-8 contracts × USD / (1e-8
+    USD per coin) × 1e-8 rate = 1e-8 coin, so the raw result is ``q × CS × rate / mark``.
+    Rounded toward +infinity like :func:`funding_payment_raw` (payments up, receipts down).
+    """
+    if mark_raw <= 0:
+        raise ValueError(f"mark_raw must be positive, got {mark_raw}")
+    return ceil_div(quantity_raw * contract_size * rate_raw, mark_raw)
+
+
+def inverse_levels(
+    levels: Iterable[tuple[int, int]], contract_size: int
+) -> Iterator[tuple[int, int]]:
+    """Return book levels of contracts as (price, coin quantity) for :func:`impact_price_raw`.
+
+    A level of ``q`` contracts at ``P`` is worth ``q × CS`` USD, i.e. ``q × CS / P`` coin
+    (rounded down): filling a USD impact notional over these levels averages the prices
+    harmonically, as contracts are priced. COIN-M's impact notional is 200 USD × max leverage
+    (binance-mechanics §9); the harmonic average is our reading (UNSURE).
+    """
+    for price, quantity in levels:
+        if price > 0:
+            yield price, quantity * contract_size * SCALE // price
 
 
 def next_funding_time_ms(now_ms: int, interval_ms: int) -> int:

@@ -4,7 +4,8 @@ The mark price is either fed (``SetMarkPrice``) or computed Binance's way (``mar
 ``median(index * (1 + rate * time to funding / interval), index + MA(basis), last price)``.
 Every ``sample_interval`` the basis ``mid - index`` and the premium index from the book's impact
 bid and ask are sampled. At each funding time every open position pays
-``funding_payment_raw(qty, mark, rate)`` (payments rounded up, receipts down; the dust stays in
+``funding_payment_raw(qty, mark, rate)``, in the coin ``inverse_funding_payment_raw(qty, CS,
+mark, rate)`` for an inverse contract (payments rounded up, receipts down; the dust stays in
 ``@funding``), from its cross wallet or its isolated wallet.
 """
 
@@ -23,6 +24,8 @@ from liquidator.core.pricing.funding import (
     funding_rate_raw,
     impact_notional_raw,
     impact_price_raw,
+    inverse_funding_payment_raw,
+    inverse_levels,
     next_funding_time_ms,
     premium_index_raw,
 )
@@ -136,10 +139,22 @@ def _sample(venue: Venue, state: SymbolState, now_ms: int) -> None:
     state.basis.add(basis_raw(bid, ask, index))
     notional = impact_notional_raw(venue.config.funding.impact_margin_raw, state.table.max_leverage)
     # lazily: a deep book is read only as far as the impact notional reaches
-    impact_bid = impact_price_raw(state.book.bids.levels_best_first(), notional)
-    impact_ask = impact_price_raw(state.book.asks.levels_best_first(), notional)
+    bids, asks = state.book.bids.levels_best_first(), state.book.asks.levels_best_first()
+    if state.instrument.is_inverse:  # contracts: USD notional over coin quantities
+        size = state.instrument.contract_size
+        bids, asks = inverse_levels(bids, size), inverse_levels(asks, size)
+    impact_bid = impact_price_raw(bids, notional)
+    impact_ask = impact_price_raw(asks, notional)
     if impact_bid is not None and impact_ask is not None:
         state.premium.add(premium_index_raw(impact_bid, impact_ask, index))
+
+
+def _payment(state: SymbolState, quantity: int, mark: int, rate: int) -> int:
+    """Return what a position of ``quantity`` pays (signed): quote for linear, coin for inverse."""
+    instrument = state.instrument
+    if instrument.is_inverse:
+        return inverse_funding_payment_raw(quantity, instrument.contract_size, mark, rate)
+    return funding_payment_raw(quantity, mark, rate)
 
 
 def holder_order(item: tuple[tuple[str, PositionSide], int]) -> tuple[str, str]:
@@ -161,7 +176,7 @@ def settle_funding(venue: Venue, state: SymbolState, funding_ms: int, out: list[
             raise RuntimeError(f"{name} holds {symbol} {side.value} but has no such position")
         isolated = account.is_isolated(symbol)
         wallet = position.ledger_key if isolated else name
-        payment = funding_payment_raw(quantity, mark, rate)
+        payment = _payment(state, quantity, mark, rate)
         if payment:
             source, target = (wallet, FUNDING) if payment > 0 else (FUNDING, wallet)
             out.append(

@@ -121,7 +121,7 @@ def _candidates(
 
     (In no particular order: ``adl_ranking.ranked`` sorts them, ties broken by account and side.)
     """
-    symbol, mark = state.instrument.symbol, state.mark_price
+    symbol, mark, tiers = state.instrument.symbol, state.mark_price, state.tiers
     balances: dict[UnitKey, int] = {}
     result = []
     for (name, side), quantity in state.holders.items():
@@ -140,8 +140,8 @@ def _candidates(
                 name,
                 side.value,
                 abs(quantity),
-                (quantity * mark - position.cost) // SCALE,
-                abs(quantity) * mark // SCALE,
+                tiers.pnl16(quantity, position.cost, mark) // SCALE,
+                tiers.notional16(abs(quantity), mark) // SCALE,
                 balance,
             )
         )
@@ -155,7 +155,7 @@ def deleverage_fund(venue: Venue, target: Unit, out: list[Event]) -> None:
             continue
         state = venue.symbols[position.symbol]
         bankrupt = bankruptcy_price(
-            balance_without(venue, target, position), position.quantity, position.cost
+            balance_without(venue, target, position), position.quantity, position.cost, state.tiers
         )
         long = position.quantity > 0
         order = venue_order(

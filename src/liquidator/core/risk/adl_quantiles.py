@@ -32,7 +32,8 @@ def update_quantiles(venue: Venue, out: list[Event]) -> None:
         cross: dict[str, int] = {}  # margin asset -> cross unrealized PnL
         unrealized = {}
         for position in held:
-            pnl = (position.quantity * marks[position.symbol] - position.cost) // SCALE
+            tiers = venue.symbols[position.symbol].tiers
+            pnl = tiers.pnl16(position.quantity, position.cost, marks[position.symbol]) // SCALE
             unrealized[id(position)] = pnl
             if not account.is_isolated(position.symbol):
                 asset = venue.assets[position.symbol]
@@ -45,7 +46,8 @@ def update_quantiles(venue: Venue, out: list[Event]) -> None:
             else:
                 balance = ledger.balance(account.account, asset) + cross[asset]
             size = abs(position.quantity)
-            score = adl_ranking.score_key(pnl, size * marks[symbol] // SCALE, balance)
+            notional = venue.symbols[symbol].tiers.notional16(size, marks[symbol]) // SCALE
+            score = adl_ranking.score_key(pnl, notional, balance)
             key = (-score, -size, account.account, position.side.value)  # Candidate.sort_key
             sides[symbol][0 if position.quantity > 0 else 1].append(key)
     for symbol, (longs, shorts) in sides.items():

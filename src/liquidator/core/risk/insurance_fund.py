@@ -71,16 +71,21 @@ def takeover_room(
     if balance <= 0 or price <= 0:
         return 0
     held16 = sum(
-        abs(p.quantity) * venue.symbols[p.symbol].mark_price
+        venue.symbols[p.symbol].tiers.notional16(
+            abs(p.quantity), venue.symbols[p.symbol].mark_price
+        )
         for p in fund.held_positions()
-        if p.quantity
+        if p.quantity and venue.assets[p.symbol] == asset
     )
     room16 = balance * venue.config.insurance.capacity_rate - held16
-    room = max(0, room16 // price)
-    mark = state.mark_price
-    loss_per_unit = (price - mark) if long else (mark - price)  # the fund buys a long at price
-    if loss_per_unit > 0:
-        room = min(room, balance * SCALE // loss_per_unit)
+    tiers, mark = state.tiers, state.mark_price
+    room = max(0, tiers.size_within(room16, price))
+    gap = (price - mark) if long else (mark - price)  # the fund buys a long at price
+    if gap > 0:  # an immediate loss per raw unit: ``gap`` (linear), ``CS x gap / (mark x price)``
+        if tiers.coin16:
+            room = min(room, balance * SCALE * mark * price // (tiers.coin16 * gap))
+        else:
+            room = min(room, balance * SCALE // gap)
     step = state.instrument.step_size.raw
     return room - room % step
 

@@ -42,7 +42,7 @@ from liquidator.core.exchange.order_entry import cancel_all_of
 from liquidator.core.exchange.orders import ExpiryReason, Order, OrderType, Side, TimeInForce
 from liquidator.core.exchange.venue import SymbolState, Venue
 from liquidator.core.margin.unit import Figures, Unit, bankruptcy_price, position_figures
-from liquidator.core.money.scaled import SCALE, SCALE2
+from liquidator.core.money.scaled import SCALE, SCALE2, ceil_div
 from liquidator.core.risk.adl_closeout import deleverage, deleverage_fund
 from liquidator.core.risk.index import UnitKey
 from liquidator.core.risk.insurance_fund import (
@@ -148,29 +148,31 @@ def _partial_quantity(venue: Venue, current: Figures, position: PositionState) -
     state = venue.symbols[position.symbol]
     tiers, mark = state.tiers, state.mark_price
     size, step = abs(position.quantity), state.instrument.step_size.raw
-    bracket = tiers.index_for(size * mark)
+    bracket = tiers.index_for(tiers.notional16(size, mark))
     if bracket == 0:
         return 0
-    below = (tiers.floors16[bracket] - 1) // mark
+    below = tiers.size_within(tiers.floors16[bracket] - 1, mark)
     below -= below % step
     limit = size - below
     if limit <= 0 or limit >= size:
         return 0
     fee_rate = state.instrument.liquidation_fee_rate.raw
-    maintenance_now = tiers.maintenance(size * mark)
+    maintenance_now = tiers.maintenance(tiers.notional16(size, mark))
     long = position.quantity > 0
     side = Side.SELL if long else Side.BUY
     bound = bankruptcy_price(
-        current.margin_balance - (position.quantity * mark - position.cost) // SCALE,
+        current.margin_balance - tiers.pnl16(position.quantity, position.cost, mark) // SCALE,
         position.quantity,
         position.cost,
+        tiers,
     )
 
     def surplus(reduce: int) -> int:
         taken, cost16 = walk_cost(state, side, reduce, bound)
-        shortfall16 = taken * mark - cost16 if long else cost16 - taken * mark
-        fee = -(-cost16 * fee_rate // SCALE2)
-        after = current.maintenance - maintenance_now + tiers.maintenance((size - taken) * mark)
+        shortfall16 = tiers.loss16(taken, cost16, mark, not long)
+        fee = ceil_div(cost16 * fee_rate, SCALE2)
+        rest = tiers.maintenance(tiers.notional16(size - taken, mark))
+        after = current.maintenance - maintenance_now + rest
         return current.margin_balance + (-shortfall16 // SCALE) - fee - after
 
     if surplus(limit) > 0:
@@ -208,7 +210,7 @@ def _liquidation_order(
     account = target.account
     long = position.quantity > 0
     bankrupt = bankruptcy_price(
-        balance_without(venue, target, position), position.quantity, position.cost
+        balance_without(venue, target, position), position.quantity, position.cost, state.tiers
     )
     tick = state.instrument.tick_size.raw
     price = -(-bankrupt // tick) * tick if long else max(tick, bankrupt - bankrupt % tick)
@@ -261,12 +263,20 @@ def _clearance_fee(
     partial: bool,
     out: list[Event],
 ) -> int:
-    """Charge ``ceil(filled notional x fee rate)``, capped at the remaining margin."""
+    """Charge ``ceil(filled notional x fee rate)``, capped at the remaining margin.
+
+    USDⓈ-M: the filled notional is the order's ``cum_quote``, ``sum(qty x price)`` (price x size
+    x rate). COIN-M: ``size / price x rate x contract multiplier`` (binance-mechanics §6.5) with
+    the filled size at the liquidation order's price, ``ceil(executed x CS / price)`` coin: its
+    fills are at that price or better, so never less than the coin they were worth.
+    """
     if order.executed == 0:
         return 0
     state = venue.symbols[order.symbol]
     rate = state.instrument.liquidation_fee_rate.raw
-    fee = -(-order.cum_quote * rate // SCALE2)
+    tiers = state.tiers
+    filled16 = tiers.notional16(order.executed, order.price) if tiers.coin16 else order.cum_quote
+    fee = ceil_div(filled16 * rate, SCALE2)
     current = unit(venue, unit_key(venue, target.account, position))
     if current is None:
         return 0
@@ -274,7 +284,8 @@ def _clearance_fee(
         remaining = unit_figures(venue, current).margin_balance
     else:
         others = balance_without(venue, current, position)
-        remaining = others + (position.quantity * order.price - position.cost) // SCALE
+        pnl16 = state.tiers.pnl16(position.quantity, position.cost, order.price)
+        remaining = others + pnl16 // SCALE
     fee = min(fee, max(0, remaining))
     if fee:
         out.append(

@@ -55,7 +55,7 @@ def screen_price(
     another bracket (a root at a bracket's edge) or the slope cancels, the exact
     :func:`trigger_price` answers instead.
     """
-    if floats.source is not tiers:  # not this table's floats: no screen
+    if floats.source is not tiers or tiers.coin16:  # not this table's floats, or inverse
         return trigger_price(wallet, quantity, cost, tiers, threshold=threshold)
     q = float(quantity)
     size = abs(q)
@@ -116,6 +116,8 @@ def screen_bands(
     for position in positions:
         symbol, quantity = position.symbol, position.quantity
         floats = screens[symbol]
+        if floats.source.coin16:
+            return None  # inverse: the exact bands (``margin_unit.band_room``)
         q, mark = float(quantity), float(marks[symbol])
         notional = abs(q) * mark
         balance += (q * mark - float(position.cost)) / s1

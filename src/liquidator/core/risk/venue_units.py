@@ -14,6 +14,7 @@ from liquidator.core.margin.unit import (
     cross_positions,
     figures,
     held_sides,
+    position_figures,
     safe_direction,
 )
 from liquidator.core.money.scaled import SCALE
@@ -69,8 +70,8 @@ def margin_balance(venue: Venue, account: AccountState, key: UnitKey) -> int:
         is_isolated = account.is_isolated(symbol)
         if is_isolated != isolated or (isolated and position.ledger_key != wallet):
             continue
-        mark = venue.symbols[symbol].mark_price
-        total += (position.quantity * mark - position.cost) // SCALE
+        state = venue.symbols[symbol]
+        total += state.tiers.pnl16(position.quantity, position.cost, state.mark_price) // SCALE
     return total
 
 
@@ -141,10 +142,10 @@ def _index_bands(
             return False  # below the threshold and far from liquidation: nothing to check
     unrealized = maintenance = 0
     for position in positions:
-        quantity, state = position.quantity, symbols[position.symbol]
-        mark = state.mark_price
-        unrealized += (quantity * mark - position.cost) // SCALE
-        maintenance += state.tiers.maintenance(abs(quantity) * mark)
+        state = symbols[position.symbol]
+        pnl, required = position_figures(position, state.mark_price, state.tiers)
+        unrealized += pnl
+        maintenance += required
     current = Figures(wallet, unrealized, maintenance)
     budgets = band_budgets(
         current, len(positions), call_threshold=threshold, called=called, fund=fund
@@ -154,7 +155,7 @@ def _index_bands(
         state = symbols[symbol]
         mark, tiers = state.mark_price, state.tiers
         rate = 0 if fund else band_rate(tiers, size, mark)
-        room = band_room(budgets, len(held), size, mark, rate)
+        room = band_room(budgets, len(held), tiers.band_size(size, mark), mark, rate)
         direction = 0 if fund or called else safe_direction(sign, tiers, threshold)
         bands.append((symbol, mark, room, direction))
     venue.risk.add_bands(key, bands)
