@@ -32,6 +32,7 @@ from liquidator.core.exchange.commands import (
 from liquidator.core.exchange.venue import PriceSource
 from liquidator.core.money.fixed import SCALE, Amount, Price
 from liquidator.core.risk.insurance_groups import is_fund
+from liquidator.read.account_figures import entry_price
 
 ADMIN = Security.ADMIN
 ACCOUNT = Param("account", required=True)
@@ -173,7 +174,7 @@ def insurance(call: Call) -> dict[str, Any]:
                     {
                         "symbol": p.symbol,
                         "positionAmt": d(p.quantity),
-                        "entryPrice": d(p.entry_price()),
+                        "entryPrice": d(entry_price(venue, p)),
                     }
                     for p in venue.accounts[name].open_positions()
                 ],

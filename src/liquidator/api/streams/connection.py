@@ -42,6 +42,7 @@ def websocket_endpoint(
         hub = holder["server"].hub
         subscriber = Subscriber(
             "/stream" in websocket.url.path,
+            coin_margined=websocket.url.path.startswith(DSTREAM_PREFIX + "/"),
             max_streams=limits.ws_max_streams,
             buffer_bytes=limits.ws_send_buffer_bytes,
         )

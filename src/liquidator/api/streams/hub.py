@@ -26,7 +26,7 @@ from liquidator.api.streams.depth_publisher import DepthPublisher
 from liquidator.api.streams.market_publisher import MarketPublisher
 from liquidator.api.streams.names import is_served, normalise
 from liquidator.api.streams.schedule import StreamSchedule
-from liquidator.api.streams.user_data import UserStream
+from liquidator.api.streams.user_data import UserStream, family_messages
 from liquidator.core.exchange.events import Event
 from liquidator.core.exchange.ledger import LedgerPosted
 
@@ -51,6 +51,7 @@ class Subscriber:
     """
 
     combined: bool
+    coin_margined: bool = False  # on the dstream paths: the COIN-M user data only
     max_streams: int = MAX_STREAMS
     buffer_bytes: int = BUFFER_BYTES
     streams: set[str] = field(default_factory=set)  # lower-cased keys
@@ -262,9 +263,13 @@ class Hub:
         if not subscribers:
             return
         messages = self.users.messages(account, events)
+        venue = self.server.live.venue
+        by_family = {
+            coin: family_messages(messages, venue, coin_margined=coin) for coin in (False, True)
+        }
         for subscriber in subscribers:
             key = subscriber.accounts.get(account, "")
-            for message in messages:
+            for message in by_family[subscriber.coin_margined]:
                 subscriber.send(key, message)
 
 

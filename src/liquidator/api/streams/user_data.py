@@ -29,11 +29,12 @@ from liquidator.core.exchange.events import (
 from liquidator.core.exchange.ledger import EntryKind, LedgerPosted
 from liquidator.core.exchange.orders import OrderType
 from liquidator.core.margin.position import MarginType
-from liquidator.read.account_figures import isolated_wallets, pnl_and_maintenance
+from liquidator.read.account_figures import entry_price, isolated_wallets, pnl_and_maintenance
 
 if TYPE_CHECKING:
     from liquidator.api.server import Server
     from liquidator.core.exchange.account_state import AccountState
+    from liquidator.core.exchange.venue import Venue
 
 FORCED = (OrderType.LIQUIDATION, OrderType.ADL)  # told by their fills only (x=CALCULATED)
 TRANSFERS = (EntryKind.DEPOSIT, EntryKind.WITHDRAW)  # what ``bc`` counts
@@ -157,8 +158,8 @@ class UserStream:
                 {
                     "s": symbol,
                     "pa": d(p.quantity),
-                    "ep": d(p.entry_price()),
-                    "bep": d(p.entry_price()),
+                    "ep": d(entry_price(venue, p)),
+                    "bep": d(entry_price(venue, p)),
                     "cr": "0",
                     "up": d(pnl_and_maintenance(venue, p)[0]) if p.quantity else "0",
                     "mt": "isolated" if isolated else "cross",
@@ -192,3 +193,36 @@ class UserStream:
         cross = venue.ledger.balance(state.account, asset)
         isolated = isolated_wallets(venue, state, asset)
         return {"a": asset, "wb": d(cross + isolated), "cw": d(cross), "bc": d(change)}
+
+
+def family_messages(
+    messages: list[dict[str, Any]], venue: Venue, *, coin_margined: bool
+) -> list[dict[str, Any]]:
+    """The part of ``messages`` one market family's user stream carries: COIN-M's (the dstream
+    paths, ``coin_margined``) the inverse contracts and their coins, USDⓈ-M's the rest; an
+    ``ACCOUNT_UPDATE`` or ``MARGIN_CALL`` left with nothing is not sent."""
+    symbols = {
+        s for s, state in venue.symbols.items() if state.instrument.is_inverse == coin_margined
+    }
+    assets = {venue.assets[s] for s in symbols}
+    kept = (_family_part(m, symbols, assets) for m in messages)
+    return [m for m in kept if m is not None]
+
+
+def _family_part(
+    message: dict[str, Any], symbols: set[str], assets: set[str]
+) -> dict[str, Any] | None:
+    kind = message.get("e")
+    if kind in ("ORDER_TRADE_UPDATE", "ALGO_UPDATE"):
+        return message if message["o"]["s"] in symbols else None
+    if kind == "ACCOUNT_UPDATE":
+        update = message["a"]
+        balances = [b for b in update["B"] if b["a"] in assets]
+        positions = [p for p in update["P"] if p["s"] in symbols]
+        if not balances and not positions:
+            return None
+        return message | {"a": update | {"B": balances, "P": positions}}
+    if kind == "MARGIN_CALL":
+        called = [p for p in message["p"] if p["s"] in symbols]
+        return message | {"p": called} if called else None
+    return message
