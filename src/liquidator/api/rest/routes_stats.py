@@ -21,15 +21,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
-from liquidator.api import account_views, precision
+from liquidator.api import precision
 from liquidator.api.errors import invalid
 from liquidator.api.rest.routes_market import RANGE, SYMBOL, symbol_state
 from liquidator.api.rest.routes_quotes import open_interest_of
 from liquidator.api.rest.routing import Call, Param, Route
 from liquidator.core.exchange.account_state import AccountState
 from liquidator.core.exchange.venue import SymbolState
-from liquidator.core.margin.pretrade import cross_figures
 from liquidator.core.money.scaled import SCALE
+from liquidator.read.account_figures import account_figures
 from liquidator.read.market_history import INTERVALS_MS
 
 PERIODS = ("5m", "15m", "30m", "1h", "2h", "4h", "6h", "12h", "1d")
@@ -77,8 +77,8 @@ def _top(call: Call, state: SymbolState) -> list[AccountState]:
     users = _users(call)
 
     def balance(account: AccountState) -> int:
-        f = cross_figures(venue, account, asset)
-        return f.wallet + f.unrealized + account_views.isolated_wallets(venue, account, asset)
+        f = account_figures(venue, account).asset(asset)
+        return f.cross_wallet + f.cross_unrealized + f.isolated_wallets
 
     count = max(1, -(-len(users) * TOP_SHARE.numerator // TOP_SHARE.denominator))
     return sorted(users, key=balance, reverse=True)[:count]
