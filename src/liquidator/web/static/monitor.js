@@ -4,8 +4,8 @@
 "use strict";
 (() => {
   const LWC = window.LightweightCharts;
-  const { COLORS, $, fmt, pct, clock, seconds, chartOptions, gauge, priceLines, positionLevels } =
-    window.LiquidatorPanels;
+  const { COLORS, $, fmt, pct, clock, seconds, esc, chartOptions, gauge, priceLines,
+    positionLevels } = window.LiquidatorPanels;
   const state = { symbol: "", positions: [], accounts: [], marks: {}, time: 0, alerts: 0,
     dirty: new Set(), lastCandle: null, lastMarkTime: 0, events: null, followed: new Set() };
   window.monitor = state;  // for tests and the curious
@@ -156,7 +156,9 @@
       $("positions").tBodies[0].innerHTML = rows.map(positionRow).join("");
     },
   };
-  function positionRow(p) {
+  function positionRow(row) {  // every text field escaped: it comes from the exchange
+    const p = Object.fromEntries(Object.entries(row).map(([k, v]) =>
+      [k, typeof v === "string" ? esc(v) : v]));
     const qty = +p.positionAmt, pnl = +p.unRealizedProfit;
     const isolated = p.marginType === "isolated";
     const margin = isolated ? +p.isolatedWallet + pnl : +p.initialMargin;

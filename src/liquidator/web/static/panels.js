@@ -13,6 +13,9 @@ window.LiquidatorPanels = (() => {
   const pct = (value) => (value === null || value === undefined ? "–" : `${fmt(value * 100, 2)}%`);
   const clock = (ms) => new Date(ms).toISOString().slice(11, 19);
   const seconds = (ms) => Math.floor(ms / 1000);
+  const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+  /** Text from another server, safe inside HTML built as a string. */
+  const esc = (text) => String(text).replace(/[&<>"']/g, (c) => ESCAPES[c]);
 
   const chartOptions = (height) => ({
     height, autoSize: true,
@@ -49,5 +52,6 @@ window.LiquidatorPanels = (() => {
     { price: p.bankruptcyPrice, color: COLORS.bankrupt, title: `bankruptcy${suffix}`, style: 2 },
   ];
 
-  return { COLORS, $, fmt, pct, clock, seconds, chartOptions, gauge, priceLines, positionLevels };
+  return { COLORS, $, fmt, pct, clock, seconds, esc, chartOptions, gauge, priceLines,
+    positionLevels };
 })();
