@@ -261,3 +261,37 @@ def test_each_familys_user_stream_carries_its_own_contracts(client: TestClient) 
         "DEPOSIT",
         "USDT",
     )
+
+
+def test_coinm_conditional_orders_by_order_and_by_algo_order(client: TestClient) -> None:
+    _, taker = trade_ten_contracts(client)
+
+    stop = order(
+        taker,
+        side="SELL",
+        type="STOP_MARKET",
+        stopPrice="55000",
+        closePosition="true",
+        workingType="MARK_PRICE",
+    )
+    algo = taker.signed(
+        "POST",
+        "/dapi/v1/algoOrder",
+        algoType="CONDITIONAL",
+        symbol=SYMBOL,
+        side="SELL",
+        type="STOP_MARKET",
+        triggerPrice="54000",
+        quantity="10",
+        reduceOnly="true",
+    ).json()
+    waiting = taker.signed("GET", "/dapi/v1/openAlgoOrders", symbol=SYMBOL).json()
+    cancelled = taker.signed("DELETE", "/dapi/v1/order", symbol=SYMBOL, orderId=stop["orderId"])
+    dropped = taker.signed("DELETE", "/dapi/v1/algoOrder", algoId=algo["algoId"]).json()
+
+    assert (stop["type"], stop["status"], stop["pair"]) == ("STOP_MARKET", "NEW", "BTCUSD")
+    assert (algo["algoStatus"], algo["quantity"]) == ("NEW", "10")
+    assert {o["algoId"] for o in waiting} == {stop["orderId"], algo["algoId"]}
+    assert cancelled.json()["status"] == "CANCELED"
+    assert dropped["code"] == "200"
+    assert taker.signed("GET", "/dapi/v1/openAlgoOrders").json() == []
