@@ -295,3 +295,14 @@ def test_coinm_conditional_orders_by_order_and_by_algo_order(client: TestClient)
     assert cancelled.json()["status"] == "CANCELED"
     assert dropped["code"] == "200"
     assert taker.signed("GET", "/dapi/v1/openAlgoOrders").json() == []
+
+
+def test_coinm_position_risk_by_pair_and_margin_asset(client: TestClient) -> None:
+    _, taker = trade_ten_contracts(client)
+
+    by_pair = taker.signed("GET", "/dapi/v1/positionRisk", pair="BTCUSD").json()
+    by_asset = taker.signed("GET", "/dapi/v1/positionRisk", marginAsset="BTC").json()
+    other_pair = taker.signed("GET", "/dapi/v1/positionRisk", pair="ETHUSD").json()
+
+    assert [r["positionAmt"] for r in by_pair] == [r["positionAmt"] for r in by_asset] == ["10"]
+    assert other_pair == []

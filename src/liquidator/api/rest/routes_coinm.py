@@ -166,7 +166,15 @@ def _named_states(call: Call) -> list[Any]:
 
 
 def position_risk(call: Call) -> list[dict[str, Any]]:
-    return coinm_views.position_rows(call.server.live, _account(call), _named_states(call))
+    """Every contract's positions, or those of a ``symbol``, a ``pair`` or a ``marginAsset``."""
+    pair, asset = call.params.text("pair"), call.params.text("marginAsset")
+    states = [
+        s
+        for s in _named_states(call)
+        if pair in (None, coinm_views.pair(s.instrument))
+        and asset in (None, s.instrument.margin_asset)
+    ]
+    return coinm_views.position_rows(call.server.live, _account(call), states)
 
 
 def account(call: Call) -> dict[str, Any]:
