@@ -118,3 +118,12 @@ def test_answers_and_unreadable_frames_only_show_the_link_is_alive() -> None:
 
     for text in ('{"result": null, "id": 1}', "not json", json.dumps(broken_mark), "[]", "7"):
         assert parse_message(text) == [StreamAlive()]
+
+
+def test_a_position_update_carries_binance_s_break_even_price_when_it_gives_one() -> None:
+    update = json.loads(json.dumps(ACCOUNT_UPDATE))
+    update["a"]["P"][0]["bep"] = "6570.22147"
+
+    changed = [e for e in parse_message(json.dumps(update)) if isinstance(e, PositionChanged)]
+
+    assert [e.break_even for e in changed] == [Price.of("6570.22147"), None]  # "0": not told

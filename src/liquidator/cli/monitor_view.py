@@ -2,11 +2,12 @@
 
 A position's JSON line has ``liquidator risk --json``'s fields (Binance's names from
 ``positionRisk`` with ``liquidationPrice`` ours, plus ``bankruptcyPrice``,
-``liquidationDistance``) and the monitor's: ``marginRatio`` (the cross account's for a cross
-position), ``adl``, ``binanceLiquidationPrice`` and ``liquidationPriceDiffers`` (at the last
-REST snapshot), ``liquidationDistanceSigma`` with ``sigmaDaily`` and ``volatilityWindow``,
-``lastFundingRate``, ``nextFundingTime``, ``updateTime``. A line is printed when any figure of
-its position changed; a position that closed gets one last line with ``positionAmt`` ``"0"``.
+``liquidationDistance``) and the monitor's: ``breakEvenPrice`` (Binance's, ``"0"`` if not
+told), ``marginRatio`` (the cross account's for a cross position), ``adl``,
+``binanceLiquidationPrice`` and ``liquidationPriceDiffers`` (at the last REST snapshot),
+``liquidationDistanceSigma`` with ``sigmaDaily`` and ``volatilityWindow``, ``lastFundingRate``,
+``nextFundingTime``, ``updateTime``. A line is printed when any figure of its position changed;
+a position that closed gets one last line with ``positionAmt`` ``"0"``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ def line_json(line: PositionLine, window: str) -> dict[str, Any]:
     sigma = line.sigma_distance()
     funding = line.funding
     body |= {
+        "breakEvenPrice": _price(line.break_even),
         "marginRatio": _rate(line.margin_ratio),
         "adl": line.adl,
         "binanceLiquidationPrice": _price(line.reported),

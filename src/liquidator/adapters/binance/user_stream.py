@@ -97,9 +97,18 @@ def _account_update(body: Mapping[str, Any]) -> list[StreamEvent]:
                 margin_type=margin_type,
                 isolated_wallet=Decimal(str(row["iw"])) if isolated else None,
                 ts_ms=ts_ms,
+                break_even=_break_even(row.get("bep")),
             )
         )
     return events
+
+
+def _break_even(text: Any) -> Price | None:
+    """Read ``bep`` (absent or ``0``: unknown)."""
+    if text in (None, ""):
+        return None
+    raw = fields.decimal_raw(text, "bep")
+    return Price(raw) if raw > 0 else None
 
 
 def _forced(order: Mapping[str, Any], ts_ms: int) -> ForcedOrder | None:

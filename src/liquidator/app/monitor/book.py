@@ -36,6 +36,7 @@ class AccountBook:
         self.leverage: dict[str, int] = {p.symbol: p.leverage for p in snapshot.positions}
         self.reported: dict[PositionKey, Price | None] = dict(snapshot.reported)
         self.adl: dict[PositionKey, int] = dict(snapshot.adl)
+        self.break_even: dict[PositionKey, Price | None] = dict(snapshot.break_even)
         self.funding: dict[str, Funding] = dict(snapshot.funding)
         self.marks: dict[str, Price] = dict(snapshot.marks)
         self.marks.update({p.symbol: p.mark_price for p in snapshot.positions})
@@ -72,7 +73,9 @@ class AccountBook:
         self.updated_ms = max(self.updated_ms, event.ts_ms)
         if event.quantity.raw == 0:
             self.positions.pop(key, None)
+            self.break_even.pop(key, None)
             return True
+        self.break_even[key] = event.break_even
         instrument = self.market.instrument(event.symbol)
         table = self.market.bracket_table(event.symbol)
         mark = self.marks.get(event.symbol)

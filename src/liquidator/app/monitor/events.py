@@ -30,7 +30,8 @@ class Snapshot:
     """The account as REST shows it at one moment.
 
     ``positions`` carry their marks; ``reported`` is Binance's own ``liquidationPrice`` of each
-    position (None where it shows ``0``: never); ``adl`` the ADL quantile of each position.
+    position (None where it shows ``0``: never); ``adl`` the ADL quantile of each position;
+    ``break_even`` Binance's ``breakEvenPrice`` (entry moved by the fees paid; None if absent).
     """
 
     market: Market
@@ -38,6 +39,7 @@ class Snapshot:
     positions: tuple[Position, ...]
     reported: dict[PositionKey, Price | None] = field(default_factory=dict)
     adl: dict[PositionKey, int] = field(default_factory=dict)
+    break_even: dict[PositionKey, Price | None] = field(default_factory=dict)
     funding: dict[str, Funding] = field(default_factory=dict)
     marks: dict[str, Price] = field(default_factory=dict)
     ts_ms: int = 0
@@ -76,6 +78,7 @@ class PositionChanged:
     margin_type: MarginType
     isolated_wallet: Decimal | None
     ts_ms: int
+    break_even: Price | None = None  # ``bep``, where the message carries it
 
 
 class ForcedKind(Enum):

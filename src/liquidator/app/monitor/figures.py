@@ -37,6 +37,7 @@ class PositionLine:
     reported: Price | None  # Binance's liquidationPrice at the last snapshot (None: "0")
     differs: bool  # ours at that snapshot is more than one tick from Binance's
     ts_ms: int
+    break_even: Price | None = None  # Binance's breakEvenPrice (None: not told)
 
     @property
     def key(self) -> PositionKey:
@@ -83,6 +84,7 @@ def position_lines(
                     reported=book.reported.get(key),
                     differs=differs.get(key, False),
                     ts_ms=book.updated_ms,
+                    break_even=book.break_even.get(key),
                 )
             )
     return sorted(lines, key=lambda line: (line.key[0], line.key[1].value))

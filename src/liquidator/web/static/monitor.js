@@ -168,7 +168,8 @@
     const lights = [1, 2, 3, 4, 5].map((i) => `<i class="${i <= (p.adl || 0) ? "on" : ""}"></i>`).join("");
     return `<tr data-symbol="${p.symbol}" data-side="${p.positionSide}">` +
       `<td class="${side}">${p.symbol} ${isolated ? "isolated" : "cross"} ${p.leverage}x${p.positionSide === "BOTH" ? "" : ` ${p.positionSide.toLowerCase()}`}</td>` +
-      `<td class="${side}">${fmt(qty, 3)}</td><td>${price(p.entryPrice)}</td><td>${price(p.markPrice)}</td>` +
+      `<td class="${side}">${fmt(qty, 3)}</td><td>${price(p.entryPrice)}</td>` +
+      `<td class="break-even">${price(p.breakEvenPrice)}</td><td>${price(p.markPrice)}</td>` +
       `<td class="liq">${price(p.liquidationPrice)}</td><td${differs}>${price(p.binanceLiquidationPrice)}${p.liquidationPriceDiffers ? " ≠" : ""}</td>` +
       `<td>${price(p.bankruptcyPrice)}</td><td>${pct(p.marginRatio)}</td>` +
       `<td>${money(margin, p.marginAsset)}</td><td class="${pnl >= 0 ? "long" : "short"}">${money(pnl, p.marginAsset)} (${pct(roe)})</td>` +
