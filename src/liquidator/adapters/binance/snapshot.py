@@ -56,6 +56,7 @@ def parse_snapshot(bodies: RestBodies) -> Snapshot:
         wallets=_wallets(bodies.account),
         positions=positions,
         reported={key: _reported(row) for key, row in zip(keys, rows, strict=True)},
+        break_even={key: _break_even(row) for key, row in zip(keys, rows, strict=True)},
         adl=_adl(bodies.adl_quantile),
         funding=funding,
         marks=marks,
@@ -125,6 +126,11 @@ def _wallets(account: Any) -> dict[str, Amount]:
 
 def _reported(row: Mapping[str, Any]) -> Price | None:
     raw = fields.decimal_raw(row.get("liquidationPrice", "0"), "liquidationPrice")
+    return Price(raw) if raw > 0 else None
+
+
+def _break_even(row: Mapping[str, Any]) -> Price | None:
+    raw = fields.decimal_raw(row.get("breakEvenPrice", "0"), "breakEvenPrice")
     return Price(raw) if raw > 0 else None
 
 
