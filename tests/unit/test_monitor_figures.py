@@ -13,6 +13,7 @@ from liquidator.app.monitor.events import Funding, MarkMoved, PositionChanged
 from liquidator.app.monitor.figures import PositionLine, position_lines, reported_differences
 from liquidator.app.monitor.volatility import daily_sigma, sigma_distance
 from liquidator.bootstrap import bundled_market
+from liquidator.cli.monitor_view import line_json
 from liquidator.core.margin.account_risk import assess_account
 from liquidator.core.margin.position import MarginType, PositionSide
 from liquidator.core.money.fixed import Price, Qty
@@ -149,3 +150,17 @@ def test_a_flat_series_gives_no_distance_in_sigmas() -> None:
     assert sigma == 0.0
     assert sigma_distance(Decimal("60000"), Decimal("57000"), sigma) is None
     assert daily_sigma([Decimal("1")]) is None
+
+
+def test_binance_s_break_even_price_is_shown_from_rest_then_from_the_stream() -> None:
+    row = risk_row("BTCUSDT", "0.5", "60000", margin_type="cross", leverage="10")
+    book = AccountBook(snapshot([row | {"breakEvenPrice": "60024.0096"}], cross_wallet="5000"))
+    before = line_json(lines_of(book)["BTCUSDT"], "24h")["breakEvenPrice"]
+
+    book.change_position(
+        PositionChanged("BTCUSDT", PositionSide.BOTH, Qty.of("1"), Price.of("60500"),
+                        MarginType.CROSS, None, NOW_MS, Price.of("60548.2"))
+    )  # fmt: skip
+
+    assert before == "60024.00960000"
+    assert line_json(lines_of(book)["BTCUSDT"], "24h")["breakEvenPrice"] == "60548.20000000"
