@@ -306,3 +306,20 @@ def test_coinm_position_risk_by_pair_and_margin_asset(client: TestClient) -> Non
 
     assert [r["positionAmt"] for r in by_pair] == [r["positionAmt"] for r in by_asset] == ["10"]
     assert other_pair == []
+
+
+def test_coinm_klines_by_pair_are_the_perpetuals(client: TestClient) -> None:
+    trade_ten_contracts(client)
+
+    by_symbol = client.get("/dapi/v1/klines", params={"symbol": SYMBOL, "interval": "1m"})
+    continuous = client.get(
+        "/dapi/v1/continuousKlines",
+        params={"pair": "BTCUSD", "contractType": "PERPETUAL", "interval": "1m"},
+    )
+    index = client.get("/dapi/v1/indexPriceKlines", params={"pair": "BTCUSD", "interval": "1m"})
+    unknown = client.get("/dapi/v1/indexPriceKlines", params={"pair": "ETHUSD", "interval": "1m"})
+
+    assert continuous.json() == by_symbol.json()
+    assert by_symbol.json()[0][5] == "10"  # the 10 contracts traded
+    assert index.json()[-1][4] == "60000.00000000"
+    assert unknown.json() == {"code": -1121, "msg": "Invalid symbol."}

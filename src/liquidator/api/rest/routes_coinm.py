@@ -91,6 +91,8 @@ SHARED: tuple[tuple[str, str, Reshape | None], ...] = (
     ("GET", "/fapi/v1/aggTrades", None),
     ("GET", "/fapi/v1/klines", None),
     ("GET", "/fapi/v1/markPriceKlines", None),
+    ("GET", "/fapi/v1/indexPriceKlines", None),  # by pair: BTCUSD, its perpetual's index
+    ("GET", "/fapi/v1/continuousKlines", None),
     ("GET", "/fapi/v1/ticker/24hr", rows_with_pair),
     ("GET", "/fapi/v1/ticker/price", ticker_price),
     ("GET", "/fapi/v1/ticker/bookTicker", rows_with_pair),

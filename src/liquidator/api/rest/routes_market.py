@@ -6,7 +6,7 @@ from typing import Any
 
 from liquidator.api import precision, views
 from liquidator.api.errors import BAD_SYMBOL, BinanceError, invalid
-from liquidator.api.rest.routing import Call, Param, Route, Security
+from liquidator.api.rest.routing import Call, Family, Param, Route, Security
 from liquidator.api.views import d16
 from liquidator.core.exchange.venue import SymbolState
 from liquidator.read.insurance_funds import insurance_balance as insurance_fund_balance
@@ -23,7 +23,10 @@ def symbol_state(call: Call, name: str = "symbol") -> SymbolState:
     """The symbol the request names, one of its family's (``/fapi``: linear, ``/dapi``:
     inverse); any other is an invalid symbol, as on Binance's other host."""
     symbol = call.params.need(name).upper()
-    state = call.server.live.venue.symbols.get(symbol)
+    venue = call.server.live.venue
+    state = venue.symbols.get(symbol)
+    if state is None and name == "pair" and call.family is Family.COINM:
+        state = venue.symbols.get(f"{symbol}_PERP")  # a COIN-M pair's perpetual: BTCUSD_PERP
     if state is None or not call.family.lists(state.instrument):
         raise BinanceError(BAD_SYMBOL, "Invalid symbol.")
     return state
