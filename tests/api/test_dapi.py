@@ -323,3 +323,9 @@ def test_coinm_klines_by_pair_are_the_perpetuals(client: TestClient) -> None:
     assert by_symbol.json()[0][5] == "10"  # the 10 contracts traded
     assert index.json()[-1][4] == "60000.00000000"
     assert unknown.json() == {"code": -1121, "msg": "Invalid symbol."}
+
+
+def test_coinm_funding_info_lists_the_perpetual(client: TestClient) -> None:
+    (info,) = client.get("/dapi/v1/fundingInfo").json()
+
+    assert (info["symbol"], info["fundingIntervalHours"]) == (SYMBOL, 8)

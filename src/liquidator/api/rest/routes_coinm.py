@@ -98,6 +98,7 @@ SHARED: tuple[tuple[str, str, Reshape | None], ...] = (
     ("GET", "/fapi/v1/ticker/bookTicker", rows_with_pair),
     ("GET", "/fapi/v1/premiumIndex", rows_with_pair),
     ("GET", "/fapi/v1/fundingRate", None),
+    ("GET", "/fapi/v1/fundingInfo", None),
     ("GET", "/fapi/v1/openInterest", open_interest),
     ("POST", "/fapi/v1/order", orders),
     ("PUT", "/fapi/v1/order", orders),
