@@ -134,6 +134,16 @@ def trade(database: Path) -> dict[str, Any] | None:
     return dict(row) if row is not None else None
 
 
+def open_trade(database: Path) -> dict[str, Any] | None:
+    found = trade(database)
+    return found if found and found["is_open"] and found["liquidation_price"] else None
+
+
+def closed_trade(database: Path) -> dict[str, Any] | None:
+    found = trade(database)
+    return found if found and not found["is_open"] else None
+
+
 def wait(what: str, probe: Callable[[], T | None], seconds: float, log: Path) -> T:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -159,7 +169,7 @@ def run_bot(
     try:
         opened = wait(
             "no trade open",
-            lambda: (t := trade(database)) and t["is_open"] and t["liquidation_price"] and t,
+            lambda: open_trade(database),
             120,
             log,
         )
@@ -167,7 +177,7 @@ def run_bot(
         admin(market, "/admin/crash", symbol="BTCUSDT", percent="-10", steps="10")
         closed = wait(
             "the trade not closed after the crash",
-            lambda: (t := trade(database)) and not t["is_open"] and t,
+            lambda: closed_trade(database),
             90,
             log,
         )
