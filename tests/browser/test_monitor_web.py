@@ -167,3 +167,50 @@ def test_the_monitor_s_page_refuses_what_it_does_not_serve(
     assert code == 200
     assert klines["symbol"] == "BTCUSDT"
     assert klines["klines"]
+
+
+def test_a_hedge_mode_pair_shows_both_legs_and_the_price_the_venue_liquidates_them_at(
+    live: LiveServer, watched: Watched
+) -> None:
+    key: dict[str, str] = admin(live, "/admin/keys", account="hedger")
+    admin(live, "/admin/deposit", account="hedger", amount="3000")
+    signed(live, key, "POST", "/fapi/v1/positionSide/dual", dualSidePosition="true")
+    signed(live, key, "POST", "/fapi/v1/leverage", symbol="BTCUSDT", leverage=20)
+    for side, position_side, quantity in (("BUY", "LONG", "0.5"), ("SELL", "SHORT", "0.2")):
+        signed(live, key, "POST", "/fapi/v1/order", symbol="BTCUSDT", side=side,
+               positionSide=position_side, type="MARKET", quantity=quantity)  # fmt: skip
+    monitor = WebMonitor(live, key, "--interval", "0.2")
+    try:
+        state = monitor.wait_for_positions()
+        page = watched.page
+        page.goto(monitor.url)
+        expect(page.locator("#connection")).to_have_text("live")
+        rows = page.locator('#positions tbody tr[data-symbol="BTCUSDT"]')
+        expect(rows).to_have_count(2)
+        watched.shot("monitor-5-hedge")
+
+        # a cross hedge pair shares one liquidation price (Binance's hedge-mode formula)
+        ours = {line["positionSide"]: line["liquidationPrice"] for line in state["positions"]}
+        assert ours["LONG"] == ours["SHORT"]
+        at = Decimal(ours["LONG"])
+        for side in ("LONG", "SHORT"):
+            cell = page.locator(f'#positions tbody tr[data-side="{side}"] td.liq')
+            expect(cell).to_have_text(f"{at:,.2f}")
+        assert sorted(page.evaluate(LEVELS)) == sorted(
+            f"{level} {side}" for level in ("entry", "liquidation", "bankruptcy")
+            for side in ("long", "short")
+        )  # fmt: skip
+        # and the venue liquidates the pair there: not 1% above, at once 1% below
+        admin(live, "/admin/price", symbol="BTCUSDT", index=f"{at * Decimal('1.01'):.1f}",
+              mark=f"{at * Decimal('1.01'):.1f}")  # fmt: skip
+        page.wait_for_timeout(1500)
+        assert len(signed(live, key, "GET", "/fapi/v3/positionRisk")) == 2
+        expect(page.locator('#feed li[data-kind="LIQUIDATION"]')).to_have_count(0)
+        admin(live, "/admin/price", symbol="BTCUSDT", index=f"{at * Decimal('0.99'):.1f}",
+              mark=f"{at * Decimal('0.99'):.1f}")  # fmt: skip
+        expect(page.locator('#feed li[data-kind="LIQUIDATION"]').first).to_be_visible(timeout=5000)
+        expect(rows).to_have_count(0, timeout=5000)
+        watched.shot("monitor-6-hedge-liquidated")
+        assert watched.errors == []
+    finally:
+        monitor.stop()
