@@ -21,7 +21,7 @@ from liquidator.bootstrap import bundled_market
 from liquidator.cli.args import real, whole
 from liquidator.core.money.fixed import SCALE, trim_raw
 from liquidator.simulation import scenarios
-from liquidator.simulation.feeds import Feed
+from liquidator.simulation.feeds import STEP_MS, Feed
 from liquidator.simulation.population import PopulationConfig
 from liquidator.simulation.replay import Replay, ReplayResult
 from liquidator.simulation.replay_sources import add_companions, open_interest_paths, read_feed
@@ -120,6 +120,12 @@ def _population_options(replay: Any) -> None:
         help="the market maker's quantity at its best level (base asset)",
     )
     replay.add_argument(
+        "--step-ms",
+        type=whole(1, 15_000),
+        default=STEP_MS,
+        help="walk each kline's path in steps of N ms (15000: its 4 points)",
+    )
+    replay.add_argument(
         "--open-interest",
         type=Path,
         action="append",
@@ -189,6 +195,7 @@ def _spec(args: argparse.Namespace, feed: Feed) -> RunSpec:
         dip_per_hour=args.dip_per_hour,
         whale_share=args.whale_share,
         maker_depth=args.maker_depth,
+        step_ms=args.step_ms if not args.scenario else STEP_MS,
     )
 
 
@@ -218,8 +225,8 @@ def _source(args: argparse.Namespace) -> tuple[Feed, str]:
         return Feed(symbols, list(scenarios.ticks(args.scenario, config))), title
     if not args.file:
         raise ValueError("give a price file or --scenario NAME (see liquidator scenarios)")
-    feed = read_feed(args.file, args.symbol)
-    add_companions(feed, args.mark, args.index, args.funding)
+    feed = read_feed(args.file, args.symbol, args.step_ms)
+    add_companions(feed, args.mark, args.index, args.funding, args.step_ms)
     feed.open_interest = open_interest_paths(args.open_interest, feed.symbols)
     names = ", ".join(printable(path.name) for path in args.file)
     return feed, f"{', '.join(feed.symbols)} replay of {names}"

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,8 @@ from liquidator.adapters.marketdata.trades_file import read_trades
 from liquidator.core.pricing.kline_path import kline_path
 
 Tick = tuple[int, str, int]  # (ms, symbol, price raw)
+#: A replay's default walk along a kline's path: one mark a second (15,000: the path's 4 points).
+STEP_MS = 1_000
 
 
 @dataclass(slots=True)
@@ -51,13 +54,29 @@ class Feed:
         self.funding = sorted([*self.funding, *other.funding])
 
 
-def kline_ticks(bars: Iterable[Kline], symbol: str) -> list[Tick]:
-    """Return the ticks of 1-minute klines along each bar's path."""
+def kline_ticks(bars: Iterable[Kline], symbol: str, step_ms: int = 15_000) -> list[Tick]:
+    """Return the ticks of 1-minute klines along each bar's path.
+
+    ``step_ms`` under 15,000 walks each of the path's three legs (open to high or low, to the
+    other, to the close) in straight steps of ``step_ms``, prices floored to the raw unit: the
+    mark then crosses a liquidation price on its way instead of jumping 15 s at once. The walk
+    stays inside the bar (from the close it holds until the next bar): no look-ahead.
+    """
     ticks: list[Tick] = []
     for bar in bars:
         prices = (bar.open, bar.high, bar.low, bar.close)
-        ticks += ((ms, symbol, price) for ms, price in kline_path(bar.open_ms, 60_000, prices))
+        path = kline_path(bar.open_ms, 60_000, prices)
+        for (start, low), (end, high) in itertools.pairwise(path):
+            ticks += ((ms, symbol, price) for ms, price in _walk(start, low, end, high, step_ms))
+        ticks.append((path[-1][0], symbol, path[-1][1]))
     return ticks
+
+
+def _walk(start: int, first: int, end: int, last: int, step_ms: int) -> Iterable[tuple[int, int]]:
+    """Yield ``(ms, price)`` from ``start`` (inclusive) toward ``end`` (exclusive), straight."""
+    span = end - start
+    for ms in range(start, end, max(1, min(step_ms, span))):
+        yield ms, first + (last - first) * (ms - start) // span
 
 
 def trade_ticks(trades: Iterable[Trade]) -> list[Tick]:
@@ -94,8 +113,8 @@ def _second_ticks(symbol: str, bar: list[int]) -> list[Tick]:
     return ticks
 
 
-def kline_feed(path: Path, symbol: str) -> Feed:
-    return Feed([symbol], kline_ticks(read_klines(path), symbol))
+def kline_feed(path: Path, symbol: str, step_ms: int = STEP_MS) -> Feed:
+    return Feed([symbol], kline_ticks(read_klines(path), symbol, step_ms))
 
 
 def trades_feed(path: Path, symbol: str) -> Feed:
@@ -125,6 +144,6 @@ def capture_feed(path: Path) -> Feed:
     return feed
 
 
-def path_of(path: Path, symbol: str) -> list[Tick]:
+def path_of(path: Path, symbol: str, step_ms: int = STEP_MS) -> list[Tick]:
     """Return a ``markPriceKlines`` or ``indexPriceKlines`` file's path for ``symbol``."""
-    return kline_ticks(read_klines(path), symbol)
+    return kline_ticks(read_klines(path), symbol, step_ms)

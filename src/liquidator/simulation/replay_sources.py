@@ -17,12 +17,19 @@ from liquidator.adapters.marketdata.file_kind import PRICE_KINDS, FileKind, chec
 from liquidator.adapters.marketdata.funding_file import read_funding
 from liquidator.adapters.marketdata.open_interest import read_open_interest
 from liquidator.bootstrap import bundled_market
-from liquidator.simulation.feeds import Feed, capture_feed, kline_feed, path_of, trades_feed
+from liquidator.simulation.feeds import (
+    STEP_MS,
+    Feed,
+    capture_feed,
+    kline_feed,
+    path_of,
+    trades_feed,
+)
 
 DEFAULT_SYMBOL = "BTCUSDT"
 
 
-def read_feed(paths: list[Path], symbol: str | None) -> Feed:
+def read_feed(paths: list[Path], symbol: str | None, step_ms: int = STEP_MS) -> Feed:
     """Read the price files of ``paths`` into one feed (several symbols replayed together)."""
     wanted = symbol.upper() if symbol else None
     listed = bundled_market().instruments
@@ -39,16 +46,16 @@ def read_feed(paths: list[Path], symbol: str | None) -> Feed:
                 f"{printable(own)}: give one price file per symbol"
             )
         priced[own] = path
-        part = _read(path, found.kind, own)
+        part = _read(path, found.kind, own, step_ms)
         if not part.ticks and not part.marks:
             raise ValueError(f"{printable(path.name)}: holds no {own} prices")
         feed.add(part)
     return feed
 
 
-def _read(path: Path, kind: str, symbol: str) -> Feed:
+def _read(path: Path, kind: str, symbol: str, step_ms: int) -> Feed:
     if kind == "klines":
-        return kline_feed(path, symbol)
+        return kline_feed(path, symbol, step_ms)
     if kind == "capture":
         part = capture_feed(path)
         others = [s for s in part.symbols if s != symbol]
@@ -78,12 +85,18 @@ def _symbol_of(path: Path, found: FileKind, wanted: str | None, files: int) -> s
     return DEFAULT_SYMBOL
 
 
-def add_companions(feed: Feed, marks: list[Path], indexes: list[Path], funding: list[Path]) -> None:
+def add_companions(
+    feed: Feed,
+    marks: list[Path],
+    indexes: list[Path],
+    funding: list[Path],
+    step_ms: int = STEP_MS,
+) -> None:
     """Add the ``--mark``, ``--index`` and ``--funding`` files of the replayed symbols."""
     for paths, series, role in ((marks, feed.marks, "mark"), (indexes, feed.indexes, "index")):
         for path in paths:
             symbol = _companion_symbol(path, feed, role, ("klines",))
-            added = path_of(path, symbol)
+            added = path_of(path, symbol, step_ms)
             own = [ms for ms, s, _ in feed.ticks if s == symbol]
             if own and (added[-1][0] < own[0] or added[0][0] > own[-1]):
                 raise ValueError(

@@ -59,16 +59,18 @@ def pending(grid: Grid, out: Path) -> tuple[list[RunSpec], list[dict[str, object
     return todo, rows
 
 
-def load_sources(grid: Grid, runs: list[RunSpec]) -> dict[tuple[str, str, str, float, int], Source]:
+def load_sources(
+    grid: Grid, runs: list[RunSpec]
+) -> dict[tuple[str, str, str, float, int, int], Source]:
     """Read each distinct source once (ValueError for an unknown window or scenario)."""
-    sources: dict[tuple[str, str, str, float, int], Source] = {}
+    sources: dict[tuple[str, str, str, float, int, int], Source] = {}
     for spec in runs:
-        key = (spec.source, spec.name, spec.symbols, spec.drop, spec.minutes)
+        key = (spec.source, spec.name, spec.symbols, spec.drop, spec.minutes, spec.step_ms)
         if key in sources:
             continue
         if spec.source == "window":
             symbols = tuple(spec.symbols.split(","))
-            sources[key] = window(grid.data, spec.name, symbols, minutes=spec.minutes)
+            sources[key] = window(grid.data, spec.name, symbols, spec.minutes, spec.step_ms)
         else:
             sources[key] = scenario(spec.name, spec.drop, spec.minutes, seed=7)
     return sources
@@ -107,7 +109,7 @@ def sweep(
     client: Client,
     task: Task = execute,
     progress: Callable[[RunOutcome], None] | None = None,
-    sources: dict[tuple[str, str, str, float, int], Source] | None = None,
+    sources: dict[tuple[str, str, str, float, int, int], Source] | None = None,
 ) -> SweepResult:
     """Run what is left of ``grid`` on ``client``; write each run's files as it finishes."""
     todo, rows = pending(grid, out)
@@ -124,7 +126,7 @@ def sweep(
         client.submit(
             task,
             spec,
-            shared[(spec.source, spec.name, spec.symbols, spec.drop, spec.minutes)],
+            shared[(spec.source, spec.name, spec.symbols, spec.drop, spec.minutes, spec.step_ms)],
             key=f"run-{spec.run_id}",
             retries=RETRIES,
             pure=False,

@@ -34,6 +34,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from liquidator.simulation.feeds import STEP_MS
 from liquidator.simulation.sweep.profiles import profile
 
 POPULATION_KEYS = {
@@ -79,6 +80,7 @@ TOP_KEYS = {
     "seeds",
     "population",
     "scenarios",
+    "step_ms",
 }
 SCHEMA_VERSION = 4  # part of every run id: a change of what a run computes changes its id
 
@@ -109,6 +111,7 @@ class RunSpec:
     dip_per_hour: float = 0.1
     whale_share: float = 0.005
     maker_depth: str = "1"  # a decimal of the base asset (exact: a string)
+    step_ms: int = STEP_MS  # a window's walk along each minute's path (15,000: its 4 points)
 
     @property
     def run_id(self) -> str:
@@ -143,6 +146,9 @@ def parse(document: dict[str, Any], base: Path) -> Grid:
         raise ValueError(f"unknown grid keys: {', '.join(sorted(unknown))}")
     data = base / str(document.get("data", "../shared/data/binance-crash"))
     minutes = _whole(document.get("minutes", 0), "minutes")
+    step_ms = _whole(document.get("step_ms", STEP_MS), "step_ms")
+    if not 1 <= step_ms <= 15_000:
+        raise ValueError(f"step_ms: expected 1 to 15000 ms, got {step_ms}")
     symbols = ",".join(_text(s, "symbols") for s in _list(document, "symbols", ["BTCUSDT"]))
     sources = [
         ("window", _text(day, "windows"), symbols, 0.0, minutes)
@@ -169,6 +175,7 @@ def parse(document: dict[str, Any], base: Path) -> Grid:
             fund,
             seed,
             **dict(zip(names, values, strict=True)),
+            step_ms=step_ms if source[0] == "window" else STEP_MS,
         )
         for source, name, fund, seed, values in itertools.product(
             sources, profiles, funds, seeds, itertools.product(*population)

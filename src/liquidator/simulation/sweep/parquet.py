@@ -46,6 +46,7 @@ RUNS = pa.schema(
         ("symbols", pa.string()),
         ("drop", pa.float64()),
         ("minutes", pa.int64()),
+        ("step_ms", pa.int64()),
         ("profile", pa.string()),
         ("fund_usdt", pa.int64()),
         ("seed", pa.int64()),

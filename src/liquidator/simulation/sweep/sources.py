@@ -15,7 +15,7 @@ from pathlib import Path
 from liquidator.adapters.marketdata.funding_file import read_funding
 from liquidator.adapters.marketdata.klines import read_klines
 from liquidator.simulation import scenarios
-from liquidator.simulation.replay import Tick, kline_ticks
+from liquidator.simulation.feeds import STEP_MS, Tick, kline_ticks
 
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -40,9 +40,14 @@ def windows(data: Path, symbol: str = "BTCUSDT") -> dict[str, Path]:
 
 
 def window(
-    data: Path, day: str, symbols: tuple[str, ...] = ("BTCUSDT",), minutes: int = 0
+    data: Path,
+    day: str,
+    symbols: tuple[str, ...] = ("BTCUSDT",),
+    minutes: int = 0,
+    step_ms: int = STEP_MS,
 ) -> Source:
-    """Read the window of ``day`` for ``symbols`` together (its first ``minutes``; 0: all).
+    """Read the window of ``day`` for ``symbols`` together (its first ``minutes``; 0: all),
+    walking each minute's path in steps of ``step_ms`` (``feeds.kline_ticks``).
 
     The symbols' ticks are merged in time order (ties by symbol); ValueError if one is missing.
     """
@@ -54,7 +59,7 @@ def window(
             listed = ", ".join(known) or "none"
             raise ValueError(f"no {symbol} window {day!r} in {data} (windows: {listed})")
         bars = list(read_klines(known[day]))
-        ticks += kline_ticks(bars[:minutes] if minutes else bars, symbol)
+        ticks += kline_ticks(bars[:minutes] if minutes else bars, symbol, step_ms)
         funding_file = data / f"{symbol}-fundingRate-{day[:7]}.csv"
         if funding_file.exists():
             funding += ((ms, symbol, rate) for ms, rate in read_funding(funding_file))
