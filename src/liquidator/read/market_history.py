@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Protocol
 
 from liquidator.core.exchange.events import Event, FundingSettled, PricesUpdated, TradeExecuted
@@ -68,6 +68,22 @@ class Bar:
         if taker_buys:
             self.taker_buy_volume += quantity
             self.taker_buy_quote += quantity * price
+
+    def copy(self, open_ms: int) -> Bar:
+        """Return a copy opening at ``open_ms`` (a bucket's first minute; never the original,
+        which may be the minute being built)."""
+        return Bar(
+            open_ms,
+            self.open,
+            self.high,
+            self.low,
+            self.close,
+            self.volume,
+            self.quote,
+            self.trades,
+            self.taker_buy_volume,
+            self.taker_buy_quote,
+        )
 
     def merge(self, other: Bar) -> None:
         self.high, self.low, self.close = (
@@ -271,7 +287,7 @@ def _first_buckets(minutes: Iterable[Bar], interval_ms: int, limit: int) -> list
         elif len(rows) == limit:
             break
         else:
-            rows.append(replace(minute, open_ms=key))
+            rows.append(minute.copy(key))
     return rows
 
 
@@ -288,7 +304,16 @@ def _latest_buckets(minutes: Iterable[Bar], interval_ms: int, limit: int) -> lis
             groups.append([minute])
         if len(groups) == limit and minute.open_ms == key:
             break  # the bucket's first minute: nothing older belongs to it
-    return [_first_buckets(reversed(group), interval_ms, 1)[0] for group in reversed(groups)]
+    return [_merged(group, interval_ms) for group in reversed(groups)]
+
+
+def _merged(descending: list[Bar], interval_ms: int) -> Bar:
+    """Merge one bucket's minutes (newest first) into a new bar, oldest first."""
+    oldest = descending[-1]
+    bar = oldest.copy(oldest.open_ms - oldest.open_ms % interval_ms)
+    for minute in reversed(descending[:-1]):
+        bar.merge(minute)
+    return bar
 
 
 def weighted_average(bar: Bar) -> int:
