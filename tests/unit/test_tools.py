@@ -12,9 +12,9 @@ import pytest
 
 from liquidator.adapters.binance.account_file import parse_account
 from liquidator.adapters.binance.fields import load_json
+from liquidator.app.probability import first_passage, monte_carlo, volatility
 from liquidator.core.contracts.market import Market
 from liquidator.core.margin.stress import stress
-from liquidator.simulation.probability import first_passage, monte_carlo, volatility
 from tests.conftest import REPO
 
 DAY_MS = 86_400_000

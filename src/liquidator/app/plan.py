@@ -27,10 +27,10 @@ import random
 from dataclasses import dataclass
 from fractions import Fraction
 
+from liquidator.app.probability import YEAR_MS, first_passage
 from liquidator.core.contracts.brackets import BracketTable
 from liquidator.core.margin.unit import IntTiers, boundary_price
 from liquidator.core.money.scaled import SCALE
-from liquidator.simulation.probability import YEAR_MS, first_passage
 
 MINUTE_MS = 60_000
 BLOCK_MINUTES = 60

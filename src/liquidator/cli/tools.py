@@ -18,6 +18,7 @@ from liquidator.adapters.binance.account_file import parse_account
 from liquidator.adapters.binance.fields import InputError, decimal_raw, load_json
 from liquidator.adapters.input_files import printable, shortened
 from liquidator.adapters.marketdata.klines import read_klines
+from liquidator.app.probability import first_passage, volatility
 from liquidator.bootstrap import bundled_market
 from liquidator.cli.args import decimal, real, whole
 from liquidator.core.contracts.market import Market
@@ -26,7 +27,6 @@ from liquidator.core.margin.account_risk import assess_account
 from liquidator.core.margin.position import MarginType, Position, PositionSide
 from liquidator.core.margin.position_margin import opening_margin
 from liquidator.core.money.fixed import Amount, Price, Qty
-from liquidator.simulation.probability import first_passage, volatility
 from liquidator.simulation.shocks import (
     Shocks,
     Step,
