@@ -264,12 +264,13 @@ class Hub:
             return
         messages = self.users.messages(account, events)
         venue = self.server.live.venue
-        by_family = {
-            coin: family_messages(messages, venue, coin_margined=coin) for coin in (False, True)
-        }
+        by_family: dict[bool, list[dict[str, Any]]] = {}  # each family's part, once
         for subscriber in subscribers:
+            coin = subscriber.coin_margined
+            if coin not in by_family:
+                by_family[coin] = family_messages(messages, venue, coin_margined=coin)
             key = subscriber.accounts.get(account, "")
-            for message in by_family[subscriber.coin_margined]:
+            for message in by_family[coin]:
                 subscriber.send(key, message)
 
 
