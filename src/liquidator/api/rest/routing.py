@@ -157,6 +157,7 @@ def endpoint(server: Server, route: Route, limits: RequestLimits) -> Callable[[R
     is parsed or the key looked up), then parameters and auth, then the order count (per
     account, before the order reaches the engine), then the handler."""
     places_orders = (route.method, route.path) in ORDER_ROUTES
+    family = route.family
 
     async def serve(request: Request) -> Response:
         now_ms = server.wall_ms()
@@ -173,7 +174,7 @@ def endpoint(server: Server, route: Route, limits: RequestLimits) -> Callable[[R
         try:
             body = await request.body()
             params = Params(request.url.query, body)
-            call = Call(server, params, server.live.now_ms(), family=route.family)
+            call = Call(server, params, server.live.now_ms(), family=family)
             call.caller = server.authorize(route.security, request, params)
             if places_orders and call.caller is not None:
                 headers |= limits.orders.spend(call.caller.account, now_ms)
