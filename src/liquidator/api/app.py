@@ -91,7 +91,7 @@ def build_app(
             server.live.close()
 
     app = FastAPI(
-        title="liquidator: a local Binance USDⓈ-M futures exchange",
+        title="liquidator: a local Binance USDⓈ-M and COIN-M futures exchange",
         version="0.1.0",
         lifespan=lifespan,
     )
