@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,7 @@ from liquidator.read.market_history import MINUTE_MS
 START_MS = 1_704_067_200_000
 CONFIG = VenueConfig(market_maker=MarketMakerConfig(), mark_source=PriceSource.FEED)
 PRICES = {"BTCUSDT": "60000", "ETHUSDT": "3000"}
+LIQUIDATOR = Path(sys.executable).parent / "liquidator"
 
 
 def open_live(path: Path, clock: SimulatedClock) -> LiveExchange:
@@ -131,3 +134,28 @@ def test_flow_values_are_presets_or_rates(text: str, rate: float) -> None:
 def test_a_bad_flow_value_is_refused(text: str) -> None:
     with pytest.raises(FlowError, match="expected none, calm, busy"):
         parse_flow(text)
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--flow", "fast"], b"argument --flow: 'fast': expected none, calm, busy"),
+        (["--flow", "-3"], b"argument --flow: '-3': expected none, calm, busy"),
+        (["--history", "-1"], b"argument --history: -1 is not within [0, 30]"),
+        (["--history", "nan"], b"argument --history: 'nan'"),
+    ],
+)
+def test_serve_refuses_a_bad_flow_or_history_in_one_line(
+    tmp_path: Path, flags: list[str], message: bytes
+) -> None:
+    result = subprocess.run(
+        [str(LIQUIDATOR), "serve", "--db", str(tmp_path / "x.sqlite"), "--port", "0", *flags],
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.count(b"\n") == 1, result.stderr
+    assert message in result.stderr
+    assert not (tmp_path / "x.sqlite").exists()
