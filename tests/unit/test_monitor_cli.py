@@ -30,6 +30,9 @@ def no_keys(monkeypatch: pytest.MonkeyPatch) -> None:
         (["--interval", "0"], "is not within 0.1..3600 seconds"),
         (["--web-address", "localhost:http"], "is not HOST:PORT"),
         (["--web-address", "127.0.0.1:70000"], "is not HOST:PORT"),
+        (["--market", "spot"], "'spot' is not usdm or coinm"),
+        (["--market", ""], "'' is not usdm or coinm"),
+        (["--market", "coinm", "--base-url", "dapi.binance.com"], "is not a http or https URL"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_status_2(
@@ -81,6 +84,18 @@ def test_a_notify_url_apprise_does_not_know_is_refused_before_connecting(
 )
 def test_the_websocket_base_follows_the_rest_base(base: str, ws: str) -> None:
     assert ws_base(base) == ws
+
+
+@pytest.mark.parametrize(
+    ("base", "ws"),
+    [
+        ("https://dapi.binance.com", "wss://dstream.binance.com"),
+        ("https://testnet.binancefuture.com", "wss://dstream.binancefuture.com"),
+        ("http://127.0.0.1:8080", "ws://127.0.0.1:8080/dapi"),
+    ],
+)
+def test_the_coinm_websocket_base_is_the_dstream_one(base: str, ws: str) -> None:
+    assert ws_base(base, "coinm") == ws
 
 
 def test_a_web_address_in_use_is_refused_in_one_line(

@@ -1,4 +1,5 @@
-"""``liquidator monitor``: watch a Binance USDⓈ-M account live, with exact figures and alerts.
+"""``liquidator monitor``: watch a Binance USDⓈ-M or COIN-M account live, with exact figures
+and alerts.
 
 Wires the monitor's use case to Binance's client library, the notification channels and the
 view. The key and secret come from ``BINANCE_API_KEY`` / ``BINANCE_API_SECRET`` or
@@ -20,9 +21,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from binance.um_futures import UMFutures
-
-from liquidator.adapters.binance.client import BINANCE_USDM, BinanceAccountClient
+from liquidator.adapters.binance.client import (
+    BINANCE_COINM,
+    BINANCE_USDM,
+    MARKETS,
+    BinanceAccountClient,
+    library_client,
+)
 from liquidator.adapters.binance.fields import InputError
 from liquidator.adapters.binance.stream_client import BinanceStreams
 from liquidator.adapters.notify.channels import (
@@ -53,7 +58,8 @@ def add_commands(commands: Any) -> None:
         "monitor", help="watch a Binance account live: exact liquidation prices and alerts"
     )
     add = monitor.add_argument
-    add("--base-url", type=_url("http", "https"), default=BINANCE_USDM, help="REST base URL")
+    add("--market", type=_market, default="usdm", help="usdm (/fapi) or coinm (/dapi)")
+    add("--base-url", type=_url("http", "https"), help="REST base URL (default: Binance's)")
     add("--ws-url", type=_url("ws", "wss"), help="WebSocket base (default: from --base-url)")
     add("--key-file", type=Path, help='{"apiKey", "secretKey"} JSON, or key and secret lines')
     add("--symbol", action="append", type=str.upper, default=[], help="only these symbols")
@@ -78,7 +84,9 @@ def run(args: argparse.Namespace) -> int:
     """Run ``liquidator monitor``; return the exit status."""
     try:
         key, secret = _credentials(args.key_file)
-        source = BinanceAccountClient(args.base_url, key, secret)
+        if args.base_url is None:
+            args.base_url = BINANCE_COINM if args.market == "coinm" else BINANCE_USDM
+        source = BinanceAccountClient(args.base_url, key, secret, args.market)
         if args.what_if is not None:
             return _what_if(args, source)
         channels = _channels(args)
@@ -90,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     if args.web:
         feed = MonitorFeed(encode)
         try:
-            web = MonitorWeb(feed, _mark_klines(args.base_url), *args.web_address)
+            web = MonitorWeb(feed, _mark_klines(args.market, args.base_url), *args.web_address)
         except OSError as error:
             host, port = args.web_address
             return _fail(f"--web-address {host}:{port}: cannot listen ({error.strerror})")
@@ -102,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
     view: Output = JsonOutput(window, encode=encode) if args.json else TableOutput(window)
     session = MonitorSession(
         source,
-        BinanceStreams(args.ws_url or ws_base(args.base_url)),
+        BinanceStreams(args.ws_url or ws_base(args.base_url, args.market), args.market),
         _Fanout(view, dispatcher, web.feed if web else None),
         Thresholds(args.alert_margin_ratio, args.alert_distance, args.alert_adl),
         Settings(
@@ -151,9 +159,9 @@ class _Fanout:
             self.feed.status(message)
 
 
-def _mark_klines(base_url: str) -> Callable[[str], list[Any]]:
+def _mark_klines(market: str, base_url: str) -> Callable[[str], list[Any]]:
     """Return a reader of a symbol's last 500 1-minute mark-price klines (public, no key)."""
-    api = UMFutures(base_url=base_url, timeout=10)
+    api: Any = library_client(market, base_url, None, None)
 
     def read(symbol: str) -> list[Any]:
         rows = api.mark_price_klines(symbol, "1m", limit=500)
@@ -210,15 +218,22 @@ def _credentials(key_file: Path | None) -> tuple[str, str]:
     return pair
 
 
-def ws_base(base_url: str) -> str:
-    """Return the WebSocket base for a REST base: Binance's stream host, else the same host."""
+def ws_base(base_url: str, market: str = "usdm") -> str:
+    """Return the WebSocket base for a REST base: Binance's stream host, else the same host
+    (for COIN-M, its ``/dapi`` stream paths, as ``liquidator serve`` serves them)."""
     parts = urlsplit(base_url)
-    if parts.hostname == "fapi.binance.com":
-        return "wss://fstream.binance.com"
-    if parts.hostname == "testnet.binancefuture.com":
-        return "wss://fstream.binancefuture.com"
+    coin = market == "coinm"
+    known = {
+        "fapi.binance.com": "wss://fstream.binance.com",
+        "dapi.binance.com": "wss://dstream.binance.com",
+        "testnet.binancefuture.com": (
+            "wss://dstream.binancefuture.com" if coin else "wss://fstream.binancefuture.com"
+        ),
+    }
+    if parts.hostname in known:
+        return known[parts.hostname]
     scheme = "wss" if parts.scheme == "https" else "ws"
-    return f"{scheme}://{parts.netloc}"
+    return f"{scheme}://{parts.netloc}" + ("/dapi" if coin else "")
 
 
 def _url(*schemes: str) -> Any:
@@ -230,6 +245,13 @@ def _url(*schemes: str) -> Any:
         return text.strip().rstrip("/")
 
     return read
+
+
+def _market(text: str) -> str:
+    body = text.strip().lower()
+    if body not in MARKETS:
+        raise argparse.ArgumentTypeError(f"{_shown(text)!r} is not usdm or coinm")
+    return body
 
 
 def _address(text: str) -> tuple[str, int]:

@@ -1,4 +1,6 @@
-"""The account's REST side through binance-futures-connector's ``UMFutures`` (signing included).
+"""The account's REST side through binance-futures-connector (signing included): ``UMFutures``
+for USDⓈ-M (``/fapi``), ``CMFutures`` for COIN-M (``/dapi``: positions in contracts, wallets and
+brackets in the coin, ``/dapi/v2/leverageBracket`` per symbol).
 
 Every body is parsed with ``parse_float=Decimal`` (a response hook on the library's session),
 so Binance's bare JSON numbers (``maintMarginRatio``, ``cum``) never pass through a float.
@@ -13,11 +15,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
 from typing import Any
 
 import requests
+from binance.api import API
+from binance.cm_futures import CMFutures
 from binance.error import ClientError, ServerError
 from binance.um_futures import UMFutures
 
@@ -34,6 +39,62 @@ from liquidator.app.monitor.ports import (
 INVALID_LISTEN_KEY = -1125
 RATE_LIMITED = (418, 429)
 BINANCE_USDM = "https://fapi.binance.com"
+BINANCE_COINM = "https://dapi.binance.com"
+MARKETS = ("usdm", "coinm")
+
+
+@dataclass(frozen=True, slots=True)
+class Requests:
+    """One family's calls, each through its library's method where it has a fitting one."""
+
+    account: Callable[[], Any]
+    position_risk: Callable[[], Any]
+    exchange_info: Callable[[], Any]
+    brackets: Callable[[], Any]
+    premium_index: Callable[[], Any]
+    adl_quantile: Callable[[], Any]
+    mark_klines: Callable[[str, int], Any]
+    new_listen_key: Callable[[], Any]
+    renew_listen_key: Callable[[str], Any]
+
+
+def usdm_requests(api: UMFutures) -> Requests:
+    return Requests(
+        account=api.account,
+        position_risk=partial(api.sign_request, "GET", "/fapi/v2/positionRisk"),
+        exchange_info=api.exchange_info,
+        brackets=api.leverage_brackets,
+        premium_index=api.mark_price,
+        adl_quantile=api.adl_quantile,
+        mark_klines=lambda symbol, minutes: api.mark_price_klines(symbol, "1m", limit=minutes),
+        new_listen_key=api.new_listen_key,
+        renew_listen_key=api.renew_listen_key,
+    )
+
+
+def coinm_requests(api: CMFutures) -> Requests:
+    """COIN-M's calls. ``premiumIndex`` for every symbol is asked by path (``CMFutures.mark_price``
+    requires one symbol), as is ``/dapi/v2/leverageBracket`` (the library sends a symbol to the
+    per-pair v1 path)."""
+    return Requests(
+        account=api.account,
+        position_risk=api.get_position_risk,
+        exchange_info=api.exchange_info,
+        brackets=partial(api.sign_request, "GET", "/dapi/v2/leverageBracket"),
+        premium_index=partial(api.query, "/dapi/v1/premiumIndex"),
+        adl_quantile=api.adl_quantile,
+        mark_klines=lambda symbol, minutes: api.mark_price_klines(symbol, "1m", limit=minutes),
+        new_listen_key=api.new_listen_key,
+        renew_listen_key=api.renew_listen_key,
+    )
+
+
+def library_client(
+    market: str, base_url: str, key: str | None, secret: str | None, timeout_s: float = 10
+) -> API:
+    """Return binance-futures-connector's client of ``market`` (``usdm`` or ``coinm``)."""
+    kind = CMFutures if market == "coinm" else UMFutures
+    return kind(key=key, secret=secret, base_url=base_url.rstrip("/"), timeout=timeout_s)
 
 
 def _decimal_json(response: requests.Response, *_: Any, **__: Any) -> requests.Response:
@@ -43,18 +104,21 @@ def _decimal_json(response: requests.Response, *_: Any, **__: Any) -> requests.R
 
 
 class BinanceAccountClient:
-    """An account on a Binance USDⓈ-M API: the monitor's ``AccountSource``."""
+    """An account on a Binance USDⓈ-M or COIN-M API: the monitor's ``AccountSource``."""
 
-    def __init__(self, base_url: str, key: str, secret: str, timeout_s: float = 10) -> None:
+    def __init__(
+        self, base_url: str, key: str, secret: str, market: str = "usdm", timeout_s: float = 10
+    ) -> None:
         self.base_url = base_url.rstrip("/")
-        self._api = UMFutures(key=key, secret=secret, base_url=self.base_url, timeout=timeout_s)
-        self._api.session.hooks["response"].append(_decimal_json)
+        api = library_client(market, self.base_url, key, secret, timeout_s)
+        api.session.hooks["response"].append(_decimal_json)
+        self._api = coinm_requests(api) if market == "coinm" else usdm_requests(api)
         self._exchange_info: Any = None
 
     def snapshot(self) -> Snapshot:
         ts_ms = WallClock().now_ms()
         account = self._call(self._api.account)
-        position_risk = self._call(partial(self._api.sign_request, "GET", "/fapi/v2/positionRisk"))
+        position_risk = self._call(self._api.position_risk)
         held = {
             row.get("symbol")
             for row in fields.sequence(position_risk, "positionRisk")
@@ -66,15 +130,15 @@ class BinanceAccountClient:
                 account=account,
                 position_risk=position_risk,
                 exchange_info=self._listing(held),
-                brackets=self._call(self._api.leverage_brackets) if held else [],
-                premium_index=self._call(self._api.mark_price),
+                brackets=self._call(self._api.brackets) if held else [],
+                premium_index=self._call(self._api.premium_index),
                 adl_quantile=self._call(self._api.adl_quantile) if held else [],
                 ts_ms=ts_ms,
             )
         )
 
     def mark_closes(self, symbol: str, minutes: int) -> Sequence[Decimal]:
-        rows = self._call(partial(self._api.mark_price_klines, symbol, "1m", limit=minutes))
+        rows = self._call(partial(self._api.mark_klines, symbol, minutes))
         return [Decimal(str(row[4])) for row in fields.sequence(rows, "markPriceKlines")]
 
     def open_listen_key(self) -> str:

@@ -1,4 +1,6 @@
-"""Binance's WebSocket streams through binance-futures-connector's ``UMFuturesWebsocketClient``.
+"""Binance's WebSocket streams through binance-futures-connector's ``UMFuturesWebsocketClient``
+(USDⓈ-M, ``wss://fstream.binance.com``) or ``CMFuturesWebsocketClient`` (COIN-M,
+``wss://dstream.binance.com``; its user stream carries the inverse contracts' events).
 
 One connection to ``<ws base>/ws`` carries the user data stream (the listen key subscribed as a
 stream name) and the ``<symbol>@markPrice@1s`` streams, subscribed in one ``SUBSCRIBE`` frame.
@@ -14,6 +16,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from binance.websocket.cm_futures.websocket_client import CMFuturesWebsocketClient
 from binance.websocket.um_futures.websocket_client import UMFuturesWebsocketClient
 from websocket import WebSocketException
 
@@ -27,6 +30,15 @@ logging.getLogger("binance").propagate = False
 
 class _DaemonClient(UMFuturesWebsocketClient):  # type: ignore[misc]
     """The library's client, its reading thread a daemon (a dead link never holds the exit)."""
+
+    def _initialize_socket(self, *args: Any) -> Any:
+        manager = super()._initialize_socket(*args)
+        manager.daemon = True
+        return manager
+
+
+class _DaemonCoinClient(CMFuturesWebsocketClient):  # type: ignore[misc]
+    """COIN-M's client, its reading thread a daemon."""
 
     def _initialize_socket(self, *args: Any) -> Any:
         manager = super()._initialize_socket(*args)
@@ -66,8 +78,9 @@ class StreamConnection:
 class BinanceStreams:
     """Opens stream connections to ``ws_url`` (``wss://fstream.binance.com`` on Binance)."""
 
-    def __init__(self, ws_url: str) -> None:
+    def __init__(self, ws_url: str, market: str = "usdm") -> None:
         self.ws_url = ws_url.rstrip("/")
+        self._client: type[Any] = _DaemonCoinClient if market == "coinm" else _DaemonClient
 
     def open(self, names: Sequence[str], deliver: Deliver, generation: int) -> StreamConnection:
         def on_message(_: Any, text: str) -> None:
@@ -81,7 +94,7 @@ class BinanceStreams:
             deliver(StreamDown("closed by the exchange", generation))
 
         try:
-            client = _DaemonClient(
+            client = self._client(
                 stream_url=self.ws_url,
                 on_message=on_message,
                 on_error=on_error,

@@ -1,0 +1,113 @@
+"""``liquidator monitor --market coinm`` against a live ``liquidator serve``, in real processes.
+
+A BTCUSD_PERP (inverse, 100 USD a contract, margined in BTC) position opened with
+binance-futures-connector's ``CMFutures`` (signed ``/dapi`` orders), the monitor attached to the
+COIN-M API and the dstream paths, the mark moved toward liquidation through the admin API: the
+margin-ratio alert reaches a local webhook before the liquidation alert, and the monitor's
+liquidation price is the server's ``/dapi/v1/positionRisk`` one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from binance.cm_futures import CMFutures
+
+from tests.e2e.conftest import LiveServer, free_port
+from tests.e2e.test_monitor import (
+    Monitor,
+    Webhook,
+    admin,
+    eventually,
+    is_position,
+    move_mark,
+    serve,
+    stop,
+)
+
+SYMBOL = "BTCUSD_PERP"
+RAW = Decimal("0.00000001")
+
+CoinExchange = tuple[LiveServer, dict[str, str], CMFutures]
+
+
+@pytest.fixture
+def coin_exchange(tmp_path: Path) -> Iterator[CoinExchange]:
+    """A live server, and a trader with 1 BTC of COIN-M margin and a key, as a client sees it."""
+    server = serve(tmp_path / "exchange.sqlite", free_port())
+    try:
+        key = admin(server, "/admin/keys", account="trader")
+        admin(server, "/admin/deposit", account="trader", amount="1", asset="BTC")
+        yield server, key, CMFutures(key["apiKey"], key["secretKey"], base_url=server.url)
+    finally:
+        if server.process.poll() is None:
+            stop(server)
+
+
+def served_row(client: CMFutures) -> dict[str, Any]:
+    rows: list[dict[str, Any]] = client.get_position_risk()
+    (row,) = [r for r in rows if r["symbol"] == SYMBOL]
+    return row
+
+
+def assert_same_price(ours: str, served: str, contracts: Decimal) -> None:
+    """Ours is the exact root rounded up to 10**-8; the server's is the last mark its integer
+    check (in raw units of 10**-8 BTC) finds breached, at most three such units above it: one
+    unit is ``P**2 / (|q| x 100) x 10**-8`` USD of mark near P (docs/api.md, COIN-M)."""
+    price, theirs = Decimal(ours), Decimal(served)
+    unit = price**2 / (contracts * 100) * RAW
+    assert price - RAW <= theirs <= price + 3 * unit, (ours, served, unit)
+
+
+def test_monitor_follows_a_coinm_long_to_its_liquidation_with_the_server_s_prices(
+    coin_exchange: CoinExchange,
+) -> None:
+    server, key, client = coin_exchange
+    client.change_margin_type(symbol=SYMBOL, marginType="ISOLATED")
+    client.change_leverage(symbol=SYMBOL, leverage=20)
+    client.new_order(symbol=SYMBOL, side="BUY", type="MARKET", quantity=100)
+    row = served_row(client)
+    webhook = Webhook()
+    monitor = Monitor(
+        server, key, "--market", "coinm", "--alert-margin-ratio", "50", "--webhook", webhook.url
+    )
+    try:
+        line = monitor.wait(is_position(SYMBOL))
+        assert line["positionAmt"] == "100.00000000"
+        assert line["marginType"] == "isolated"
+        assert line["isolatedWallet"] == f"{Decimal(row['isolatedWallet']):.8f}"
+        assert line["binanceLiquidationPrice"] == f"{Decimal(row['liquidationPrice']):.8f}"
+        assert line["liquidationPriceDiffers"] is False
+        assert_same_price(line["liquidationPrice"], row["liquidationPrice"], Decimal(100))
+        liquidation, entry = Decimal(line["liquidationPrice"]), Decimal(row["entryPrice"])
+        assert Decimal(line["bankruptcyPrice"]) < liquidation < entry
+        assert line["adl"] in (0, 1, 2, 3, 4, 5)
+        assert line["nextFundingTime"] > 0
+
+        near = (liquidation + (entry - liquidation) * Decimal("0.05")).quantize(Decimal("0.1"))
+        move_mark(server, SYMBOL, str(near))  # margin ratio above 50%, not yet liquidated
+        moved = monitor.wait(is_position(SYMBOL, markPrice=f"{near:.8f}"))
+        served = served_row(client)["liquidationPrice"]
+        assert_same_price(moved["liquidationPrice"], served, Decimal(100))
+        alert = monitor.wait(lambda seen: seen.get("alert") == "MARGIN_RATIO")
+        assert alert["symbol"] == SYMBOL
+        assert Decimal(alert["marginRatio"]) > Decimal("0.5")
+        eventually(lambda: bool(webhook.received))
+        assert webhook.kinds() == ["MARGIN_RATIO"]
+
+        move_mark(server, SYMBOL, str((liquidation - 50).quantize(Decimal("0.1"))))
+        liquidated = monitor.wait(lambda seen: seen.get("alert") == "LIQUIDATION")
+        assert liquidated["symbol"] == SYMBOL
+        assert liquidated["executedQty"] == "100.00000000"
+        monitor.wait(is_position(SYMBOL, positionAmt="0"))
+        eventually(lambda: "LIQUIDATION" in webhook.kinds())
+        assert webhook.kinds()[0] == "MARGIN_RATIO"
+        assert Decimal(served_row(client)["positionAmt"]) == 0
+    finally:
+        monitor.close()
+        webhook.server.shutdown()
+        webhook.server.server_close()
