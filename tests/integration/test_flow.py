@@ -39,13 +39,21 @@ def open_live(path: Path, clock: SimulatedClock) -> LiveExchange:
     return live
 
 
-def run(live: LiveExchange, clock: SimulatedClock, flow: Flow, seconds: int) -> int:
-    """Drive the flow a second at a time as its task does; return the orders it sent."""
+def run(
+    live: LiveExchange, clock: SimulatedClock, flow: Flow, seconds: int, move_bps: int = 0
+) -> int:
+    """Drive the flow a second at a time as its task does (the marks moving ``move_bps`` up
+    and down in turn); return the orders it sent."""
     sent = 0
     for command in flow.setup(live.venue):
         live.submit(command)
-    for _ in range(seconds):
+    for second in range(seconds):
         clock.advance(1_000)
+        if move_bps:
+            for symbol, price in PRICES.items():
+                moved = Price.of(price).raw * (10_000 + move_bps * (second % 2)) // 10_000
+                live.submit(SetIndexPrice(symbol, Price(moved - moved % 10**7)))
+                live.submit(SetMarkPrice(symbol, Price(moved - moved % 10**7)))
         for order in flow.orders(live.venue, live.now_ms()):
             assert live.submit(order).rejection is None, order
             sent += 1
@@ -59,7 +67,9 @@ def test_an_idle_venue_trades_every_minute_and_its_candles_have_volume(tmp_path:
 
     sent = run(live, clock, Flow(FlowConfig(trades_per_minute=6, seed=1)), 600)
 
-    assert 2 * 40 <= sent <= 2 * 80  # 6 a minute for 10 minutes, two symbols
+    # still marks: half the asked rate (3 a minute for 10 minutes, two symbols), and never a
+    # minute without a trade
+    assert 2 * 20 <= sent <= 2 * 50
     for symbol in PRICES:
         bars = live.market.klines(symbol, MINUTE_MS, start_ms=START_MS, limit=20)
         assert len(bars) == 10
@@ -75,6 +85,21 @@ def test_an_idle_venue_trades_every_minute_and_its_candles_have_volume(tmp_path:
     assert all(total == 0 for total in totals.values())  # the deposit came from @external
     assert outside - ledger.balance(EXTERNAL, "USDT") == 1_000_000 * SCALE
     live.close()
+
+
+def test_a_moving_market_trades_more_and_bigger_than_a_still_one(tmp_path: Path) -> None:
+    counts, volumes = [], []
+    for name, move in (("still", 0), ("moving", 10)):
+        clock = SimulatedClock(START_MS)
+        live = open_live(tmp_path / f"{name}.sqlite", clock)
+        counts.append(run(live, clock, Flow(FlowConfig(trades_per_minute=12, seed=3)), 300, move))
+        day = live.market.day("BTCUSDT", live.now_ms())
+        assert day is not None
+        volumes.append(day.volume / day.trades)
+        live.close()
+
+    assert counts[1] > 2 * counts[0]  # 10 bps moves: 2.5 times the reference's 4 bps
+    assert volumes[1] > 2 * volumes[0]
 
 
 def test_the_flow_never_holds_more_than_its_cap(tmp_path: Path) -> None:

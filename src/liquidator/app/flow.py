@@ -7,6 +7,11 @@ limit orders at the touch, on every linear symbol whose book has both sides. Eac
 ordinary journaled command: a restart replays it, the ledger stays balanced, the state hash
 holds; trades, aggTrades, klines, the 24 h ticker and open interest count them.
 
+**As busy as the market.** The rate and the orders' size are as asked when the symbol's realised
+volatility (the market maker's estimate of the mean move of the mark) is ``reference_centi_bps``
+(4 bps: the default walk's), scaled with it within [0.5, 3] times; a symbol without an order
+for ``quiet_slots`` slots gets one anyway (at least one trade a minute, however calm).
+
 **Deterministic.** Time is cut into slots of ``tick_ms``; a slot's decisions come from a
 generator seeded by ``(seed, symbol, slot)`` and from the venue's state, so the same seed and
 clock give the same orders. A slot is acted on once (a simulated clock that stands still
@@ -74,6 +79,8 @@ class FlowConfig:
     max_notional: int = 100_000  # the flow's position cap per symbol, in the margin asset
     deposit: int = 1_000_000  # its wallet per margin asset, topped up under half of it
     tick_ms: int = 1_000  # a slot
+    reference_centi_bps: int = 400  # the realised volatility at which the rate is as asked
+    quiet_slots: int = 55  # slots without an order after which a symbol gets one anyway
 
 
 @dataclass
@@ -82,7 +89,7 @@ class Flow:
 
     config: FlowConfig
     last_slot: int | None = None
-    assets: tuple[str, ...] = field(default=())
+    last_order_slot: dict[str, int] = field(default_factory=dict)  # per symbol
 
     def setup(self, venue: Venue) -> list[Command]:
         """Return what opens and funds the flow's account (nothing once it is funded)."""
@@ -103,18 +110,31 @@ class Flow:
         if self.config.trades_per_minute <= 0 or slot == self.last_slot:
             return []
         self.last_slot = slot
-        chance = self.config.trades_per_minute * self.config.tick_ms / 60_000
         found = []
         for state in _linear(venue):
-            rng = random.Random(f"{self.config.seed}:{state.instrument.symbol}:{slot}")
+            symbol = state.instrument.symbol
+            rng = random.Random(f"{self.config.seed}:{symbol}:{slot}")
+            scale = self._scale(state)
+            chance = self.config.trades_per_minute * self.config.tick_ms / 60_000 * scale
             count = int(chance) + (rng.random() < chance - int(chance))
+            quiet = slot - self.last_order_slot.setdefault(symbol, slot)
+            if quiet >= self.config.quiet_slots:
+                count = max(count, 1)  # at least one trade a minute, however calm
             for _ in range(count):
-                order = self._order(venue, state, rng)
+                order = self._order(venue, state, rng, scale)
                 if order is not None:
                     found.append(order)
+                    self.last_order_slot[symbol] = slot
         return found
 
-    def _order(self, venue: Venue, state: SymbolState, rng: random.Random) -> PlaceOrder | None:
+    def _scale(self, state: SymbolState) -> float:
+        """How busy the market is: realised volatility over the reference, within [0.5, 3]."""
+        ratio = state.volatility.centi_bps / self.config.reference_centi_bps
+        return min(3.0, max(0.5, ratio))
+
+    def _order(
+        self, venue: Venue, state: SymbolState, rng: random.Random, scale: float
+    ) -> PlaceOrder | None:
         """One taker order of a log-normal notional, leaning against the flow's position."""
         bid, ask, mark = state.book.best_bid(), state.book.best_ask(), state.mark_price
         if bid is None or ask is None or mark <= 0:
@@ -124,7 +144,7 @@ class Flow:
         side = (
             Side.BUY if rng.random() < 0.5 - 0.45 * max(-1.0, min(1.0, held / cap)) else Side.SELL
         )
-        quantity = self._quantity(state, mark, rng)
+        quantity = self._quantity(state, mark, rng, scale)
         signed = quantity if side is Side.BUY else -quantity
         if abs(held + signed) > cap:  # past the cap: the side that brings it back
             side = Side.SELL if held + signed > 0 else Side.BUY
@@ -144,10 +164,10 @@ class Flow:
             self.config.account, symbol, side, OrderType.MARKET, quantity=Qty(quantity)
         )
 
-    def _quantity(self, state: SymbolState, mark: int, rng: random.Random) -> int:
-        """A log-normal notional (sigma 0.6, mean ``notional``) as raw qty, down to the step,
-        at least the minimum quantity and notional."""
-        notional = self.config.notional * rng.lognormvariate(-0.18, 0.6)
+    def _quantity(self, state: SymbolState, mark: int, rng: random.Random, scale: float) -> int:
+        """A log-normal notional (sigma 0.6, mean ``notional x scale``) as raw qty, up to the
+        step, at least the minimum quantity and notional."""
+        notional = self.config.notional * scale * rng.lognormvariate(-0.18, 0.6)
         quantity = int(notional * SCALE) * SCALE // mark
         least = -(-state.min_notional16 // mark) if state.min_notional16 else 0  # raw qty
         quantity = max(quantity, least, state.min_qty)
