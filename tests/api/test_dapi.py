@@ -329,3 +329,32 @@ def test_coinm_funding_info_lists_the_perpetual(client: TestClient) -> None:
     (info,) = client.get("/dapi/v1/fundingInfo").json()
 
     assert (info["symbol"], info["fundingIntervalHours"]) == (SYMBOL, 8)
+
+
+def test_coinm_futures_data_by_pair(client: TestClient) -> None:
+    trade_ten_contracts(client)
+    asked = {"pair": "BTCUSD", "period": "5m"}
+
+    (interest,) = client.get(
+        "/futures/data/openInterestHist", params=asked | {"contractType": "PERPETUAL"}
+    ).json()
+    (accounts,) = client.get("/futures/data/globalLongShortAccountRatio", params=asked).json()
+    quarter = client.get(
+        "/futures/data/openInterestHist", params=asked | {"contractType": "CURRENT_QUARTER"}
+    ).json()
+    linear = client.get("/futures/data/openInterestHist", params=asked | {"pair": "BTCUSDT"})
+
+    assert (interest["pair"], interest["contractType"], interest["sumOpenInterest"]) == (
+        "BTCUSD",
+        "PERPETUAL",
+        "10",
+    )
+    assert interest["sumOpenInterestValue"] == "0.01666666"  # 10 x 100 / 60,000 BTC
+    assert (accounts["pair"], accounts["longAccount"], accounts["shortAccount"]) == (
+        "BTCUSD",
+        "0.5000",
+        "0.5000",
+    )
+    assert "symbol" not in accounts
+    assert quarter == []
+    assert linear.json() == {"code": -1121, "msg": "Invalid symbol."}

@@ -136,6 +136,12 @@ def test_binance_futures_connector_coinm_story(server: LiveServer) -> None:
     )
     (position,) = story["position_before"]
     assert_open_long(position)
+    (interest,) = story["stats"]["open_interest_hist"]
+    assert (interest["pair"], interest["sumOpenInterest"]) == ("BTCUSD", "100")
+    (accounts,) = story["stats"]["global_ratio"]
+    assert accounts["longAccount"] == "1.0000"  # the only user, long
+    (positions,) = story["stats"]["top_positions"]
+    assert positions["longShortRatio"] == "0.0000"  # no user short to divide by
     assert story["ws_seen"], [m.get("e") for m in story["messages"]]
     assert_liquidation_message(story["messages"])
     assert any(m.get("e") == "markPriceUpdate" for m in story["messages"])

@@ -67,6 +67,11 @@ result["trades"] = client.get_account_trades(symbol=SYMBOL)
 result["position_before"] = client.get_position_risk(pair="BTCUSD")
 result["balance_before"] = client.balance()
 result["adl"] = client.adl_quantile(symbol=SYMBOL)
+result["stats"] = {
+    "open_interest_hist": client.open_interest_hist("BTCUSD", "PERPETUAL", "5m"),
+    "global_ratio": client.long_short_account_ratio(pair="BTCUSD", period="5m"),
+    "top_positions": client.top_long_short_position_ratio(pair="BTCUSD", period="5m"),
+}
 result["crash"] = admin("/admin/crash", symbol=SYMBOL, percent="-20")
 result["ws_seen"] = wait_for(lambda: any(is_liquidation(m) for m in messages))
 result["force_orders"] = client.force_orders(symbol=SYMBOL, autoCloseType="LIQUIDATION")

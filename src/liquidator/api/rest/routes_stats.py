@@ -13,23 +13,29 @@ How each series is sampled:
   user accounts (at least one) with the largest margin balance in the symbol's margin asset,
   and the position ratio sums their long and short quantities. A ratio with nothing on one side
   is "0.0000"; ratios are rounded half up to 4 decimals, as Binance writes them.
+
+Binance serves COIN-M's series at the same paths from its other host; here a request naming a
+``pair`` (``BTCUSD``) and no ``symbol`` is COIN-M's: the pair's perpetual, rows naming the
+``pair``, open interest in contracts valued in the coin. COIN-M's ``takerBuySellVol`` is not
+served (its coin value needs each trade's, which the bars do not keep).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
 from liquidator.api import precision
 from liquidator.api.errors import invalid
-from liquidator.api.rest.routes_market import RANGE, SYMBOL, symbol_state
+from liquidator.api.rest.routes_market import RANGE, symbol_state
 from liquidator.api.rest.routes_quotes import open_interest_of
-from liquidator.api.rest.routing import Call, Param, Route
+from liquidator.api.rest.routing import Call, Family, Handler, Param, Route
 from liquidator.core.exchange.account_state import AccountState
 from liquidator.core.exchange.venue import SymbolState
 from liquidator.core.money.scaled import SCALE
-from liquidator.read.account_figures import account_figures
+from liquidator.read.account_figures import account_figures, notional
 from liquidator.read.market_history import INTERVALS_MS
 
 PERIODS = ("5m", "15m", "30m", "1h", "2h", "4h", "6h", "12h", "1d")
@@ -100,18 +106,23 @@ def _account_ratio(accounts: list[AccountState], state: SymbolState, stamp: int)
     return _sides(sum(n > 0 for n in nets), sum(n < 0 for n in nets), stamp, symbol)
 
 
+def _state(call: Call) -> SymbolState:
+    """The contract asked for: by ``symbol`` (USDⓈ-M), or by ``pair`` (COIN-M's form)."""
+    return symbol_state(call, "pair" if call.family is Family.COINM else "symbol")
+
+
 def global_account_ratio(call: Call) -> list[dict[str, Any]]:
-    state, stamp = symbol_state(call), _current(call, _period(call))
+    state, stamp = _state(call), _current(call, _period(call))
     return [] if stamp is None else [_account_ratio(_users(call), state, stamp)]
 
 
 def top_account_ratio(call: Call) -> list[dict[str, Any]]:
-    state, stamp = symbol_state(call), _current(call, _period(call))
+    state, stamp = _state(call), _current(call, _period(call))
     return [] if stamp is None else [_account_ratio(_top(call, state), state, stamp)]
 
 
 def top_position_ratio(call: Call) -> list[dict[str, Any]]:
-    state, stamp = symbol_state(call), _current(call, _period(call))
+    state, stamp = _state(call), _current(call, _period(call))
     if stamp is None:
         return []
     symbol = state.instrument.symbol
@@ -164,14 +175,69 @@ def _volume(raw: int) -> str:
     return str(exact.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
 
 
-PARAMS = (SYMBOL, Param("period", required=True, enum=PERIODS), Param("limit", "integer"), *RANGE)
+def coinm_open_interest_hist(call: Call) -> list[dict[str, Any]]:
+    """COIN-M's ``openInterestHist`` (by ``pair`` and ``contractType``): contracts, and their
+    value in the coin at the mark (``read.account_figures.notional``, toward zero)."""
+    state, stamp = _state(call), _current(call, _period(call))
+    kind = call.params.need("contractType")
+    if kind not in ("ALL", "PERPETUAL", "CURRENT_QUARTER", "NEXT_QUARTER"):
+        raise invalid("contractType")
+    if stamp is None or kind not in ("ALL", "PERPETUAL"):
+        return []  # this venue lists perpetuals only
+    interest = open_interest_of(state)
+    return [
+        {
+            "pair": pair_of(state),
+            "contractType": kind,
+            "sumOpenInterest": precision.quantity(state.instrument.symbol, interest),
+            "sumOpenInterestValue": precision.fixed(notional(state, interest, state.mark_price), 8),
+            "timestamp": stamp,
+        }
+    ]
+
+
+def pair_of(state: SymbolState) -> str:
+    return state.instrument.base_asset + state.instrument.quote_asset
+
+
+def _by_pair(handler: Handler) -> Handler:
+    """A ratio in COIN-M's form: the rows name the ``pair``, not the symbol."""
+
+    def serve(call: Call) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = handler(call)
+        pair = pair_of(_state(call))
+        return [{"pair": pair} | {k: v for k, v in row.items() if k != "symbol"} for row in rows]
+
+    return serve
+
+
+def _either_form(usdm: Handler, coinm: Handler | None) -> Handler:
+    """Binance serves these paths from two hosts; here one path serves both families: a
+    request naming a ``pair`` and no ``symbol`` is COIN-M's form."""
+
+    def serve(call: Call) -> Any:
+        if coinm is not None and "pair" in call.params and "symbol" not in call.params:
+            return coinm(replace(call, family=Family.COINM))
+        return usdm(call)
+
+    return serve
+
+
+PARAMS = (
+    Param("symbol"),  # USDⓈ-M's form (mandatory there)
+    Param("pair"),  # COIN-M's form
+    Param("contractType", enum=("ALL", "PERPETUAL", "CURRENT_QUARTER", "NEXT_QUARTER")),
+    Param("period", required=True, enum=PERIODS),
+    Param("limit", "integer"),
+    *RANGE,
+)
 ROUTES = tuple(
-    Route("GET", f"/futures/data/{name}", handler, params=PARAMS)
-    for name, handler in (
-        ("openInterestHist", open_interest_hist),
-        ("globalLongShortAccountRatio", global_account_ratio),
-        ("topLongShortAccountRatio", top_account_ratio),
-        ("topLongShortPositionRatio", top_position_ratio),
-        ("takerlongshortRatio", taker_ratio),
+    Route("GET", f"/futures/data/{name}", _either_form(handler, coinm), params=PARAMS)
+    for name, handler, coinm in (
+        ("openInterestHist", open_interest_hist, coinm_open_interest_hist),
+        ("globalLongShortAccountRatio", global_account_ratio, _by_pair(global_account_ratio)),
+        ("topLongShortAccountRatio", top_account_ratio, _by_pair(top_account_ratio)),
+        ("topLongShortPositionRatio", top_position_ratio, _by_pair(top_position_ratio)),
+        ("takerlongshortRatio", taker_ratio, None),
     )
 )
