@@ -192,6 +192,7 @@ def test_ccxt_coinm_story(server: LiveServer) -> None:
     assert (position["contracts"], position["side"]) == (100.0, "long")
     assert position["liquidationPrice"] == float(position["info"]["liquidationPrice"])
     assert_open_long(position["info"])
+    assert story["open_interest_history"] == [[100.0, 0.16666666]]  # contracts, BTC at 60,000
     assert any(o.get("o") == "LIQUIDATION" and o["X"] == "FILLED" for o in story["ws_orders"])
     (liquidation,) = story["liquidations"]
     assert (liquidation["contracts"], liquidation["side"]) == (100.0, "sell")

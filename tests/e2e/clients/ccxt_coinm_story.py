@@ -64,6 +64,10 @@ result["position_before"] = [
     for p in exchange.fetch_positions([MARKET])
 ]
 result["balance_before"] = exchange.fetch_balance()["BTC"]
+result["open_interest_history"] = [
+    (x["openInterestAmount"], x["openInterestValue"])
+    for x in exchange.fetch_open_interest_history(MARKET, "5m")
+]
 
 
 async def watch_liquidation() -> list[dict[str, Any]]:
