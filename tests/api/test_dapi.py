@@ -358,3 +358,12 @@ def test_coinm_futures_data_by_pair(client: TestClient) -> None:
     assert "symbol" not in accounts
     assert quarter == []
     assert linear.json() == {"code": -1121, "msg": "Invalid symbol."}
+
+
+def test_coinm_24hr_ticker_counts_contracts_and_has_no_quote_volume(client: TestClient) -> None:
+    trade_ten_contracts(client)
+
+    (ticker,) = client.get("/dapi/v1/ticker/24hr", params={"symbol": SYMBOL}).json()
+
+    assert (ticker["symbol"], ticker["pair"], ticker["volume"]) == (SYMBOL, "BTCUSD", "10")
+    assert "quoteVolume" not in ticker

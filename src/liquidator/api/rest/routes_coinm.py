@@ -55,6 +55,15 @@ def rows_with_pair(call: Call, result: Any, name: str = "pair") -> list[Any]:
     return [row | {name: coinm_views.pair(_instrument_of(call, row["symbol"]))} for row in rows]
 
 
+def ticker_24hr(call: Call, result: Any) -> Any:
+    """24-hour tickers in COIN-M's shape: ``volume`` in contracts, no ``quoteVolume`` (a sum of
+    contracts x price means nothing for an inverse contract). COIN-M's ``baseVolume`` (the coin
+    traded) is not sent: the bars keep ``qty x price``, not each trade's coin value."""
+    return [
+        {k: v for k, v in row.items() if k != "quoteVolume"} for row in rows_with_pair(call, result)
+    ]
+
+
 def ticker_price(call: Call, result: Any) -> Any:
     """``ticker/price`` rows: COIN-M names the pair ``ps``."""
     return rows_with_pair(call, result, "ps")
@@ -93,7 +102,7 @@ SHARED: tuple[tuple[str, str, Reshape | None], ...] = (
     ("GET", "/fapi/v1/markPriceKlines", None),
     ("GET", "/fapi/v1/indexPriceKlines", None),  # by pair: BTCUSD, its perpetual's index
     ("GET", "/fapi/v1/continuousKlines", None),
-    ("GET", "/fapi/v1/ticker/24hr", rows_with_pair),
+    ("GET", "/fapi/v1/ticker/24hr", ticker_24hr),
     ("GET", "/fapi/v1/ticker/price", ticker_price),
     ("GET", "/fapi/v1/ticker/bookTicker", rows_with_pair),
     ("GET", "/fapi/v1/premiumIndex", rows_with_pair),
