@@ -70,8 +70,10 @@ T0_MS = 1_700_000_000_000
 HOUR_MS = 3_600_000
 SNAPSHOT_EVERY = 7
 REPLAY_FROM_ZERO_EVERY = 5
-SYMBOLS = ("BTCUSDT", "ETHUSDT")
-START_INDEX = {"BTCUSDT": 60_000 * SCALE, "ETHUSDT": 3_000 * SCALE}
+SYMBOLS = ("BTCUSDT", "ETHUSDT", "BTCUSD_PERP")  # BTCUSD_PERP: inverse, contracts, BTC margin
+START_INDEX = {"BTCUSDT": 60_000 * SCALE, "ETHUSDT": 3_000 * SCALE, "BTCUSD_PERP": 60_000 * SCALE}
+ASSETS = st.sampled_from(("USDT", "USDT", "BTC"))
+ASSET_UNIT = {"USDT": 1, "BTC": 10**4}  # a random USDT amount / this: a like BTC amount
 NAMES = ("alice", "bob", "carol")
 BAD_NAMES = ("", "bad name", "x" * 65, "@market-maker", "alice/BTCUSDT/BOTH")
 CLIENT_IDS = ("c1", "c2", "c3")
@@ -219,6 +221,7 @@ class EngineMachine(RuleBasedStateMachine):
             assert self.submit(OpenAccount(name), 0).accepted
         for name in NAMES[:2]:  # carol has no money until she deposits some
             assert self.submit(Deposit(name, Amount(50_000 * SCALE, "USDT")), 0).accepted
+            assert self.submit(Deposit(name, Amount(2 * SCALE, "BTC")), 0).accepted
         if isolated:
             assert self.submit(SetMarginType("bob", "BTCUSDT", MarginType.ISOLATED), 0).accepted
         if hedge:
@@ -230,13 +233,13 @@ class EngineMachine(RuleBasedStateMachine):
     def open_account(self, name: str, wait: int) -> None:
         self.submit(OpenAccount(name), wait)
 
-    @rule(account=TRADERS, raw=AMOUNTS, wait=WAITS)
-    def deposit(self, account: str, raw: int, wait: int) -> None:
-        self.submit(Deposit(account, Amount(raw, "USDT")), wait)
+    @rule(account=TRADERS, raw=AMOUNTS, asset=ASSETS, wait=WAITS)
+    def deposit(self, account: str, raw: int, asset: str, wait: int) -> None:
+        self.submit(Deposit(account, Amount(raw // ASSET_UNIT[asset], asset)), wait)
 
-    @rule(account=TRADERS, raw=AMOUNTS, wait=WAITS)
-    def withdraw(self, account: str, raw: int, wait: int) -> None:
-        self.submit(Withdraw(account, Amount(raw, "USDT")), wait)
+    @rule(account=TRADERS, raw=AMOUNTS, asset=ASSETS, wait=WAITS)
+    def withdraw(self, account: str, raw: int, asset: str, wait: int) -> None:
+        self.submit(Withdraw(account, Amount(raw // ASSET_UNIT[asset], asset)), wait)
 
     @rule(account=TRADERS, symbol=SYMBOL, leverage=LEVERAGES, wait=WAITS)
     def set_leverage(self, account: str, symbol: str, leverage: int, wait: int) -> None:
@@ -271,7 +274,9 @@ class EngineMachine(RuleBasedStateMachine):
     ) -> None:
         """Move margin of the account's own position side (``None``) or of any side."""
         side = side or self.position_side(account, Side.BUY, opens=long)
-        amount = Amount(raw // 20, "USDT")  # smaller than deposits: removals sometimes fit
+        asset = self.engine.venue.assets.get(symbol, "USDT")
+        # smaller than deposits: removals sometimes fit
+        amount = Amount(raw // 20 // ASSET_UNIT[asset], asset)
         self.submit(ModifyIsolatedMargin(account, symbol, side, amount, add), wait)
 
     @rule(which=st.integers(0, 15), raw=st.integers(-SCALE, 10**5 * SCALE), wait=WAITS)
@@ -281,7 +286,7 @@ class EngineMachine(RuleBasedStateMachine):
             Deposit("dave", Amount(100 * SCALE, "USDT")),
             Deposit("alice", Amount(100 * SCALE, "ETH")),  # BTC margins BTCUSD_PERP
             Withdraw("dave", Amount(SCALE, "USDT")),
-            Withdraw("bob", Amount(SCALE, "BTC")),
+            Withdraw("bob", Amount(SCALE, "ETH")),
             SetLeverage("alice", "BTCUSD_PERP", 126),  # listed (inverse): 125x at most
             SetLeverage("dave", "BTCUSDT", 10),
             SetMarginType("bob", "XRPUSDT", MarginType.ISOLATED),
@@ -761,18 +766,26 @@ class EngineMachine(RuleBasedStateMachine):
             for position in reported:  # the sides of the account's mode, and only those
                 one_way = position.side is PositionSide.BOTH
                 assert one_way != account.hedge, (account.account, position.side)
-            cross = [p for p in reported if not account.is_isolated(p.symbol)]
-            charged = cross_figures(venue, account, "USDT")
             marks = {s: state.mark_price for s, state in venue.symbols.items()}
-            assert charged.position_margin == sum(
-                position_initial_margin(
-                    p, marks[p.symbol], account.leverage_of(p.symbol), venue.symbols[p.symbol].tiers
+            for asset in ("USDT", "BTC"):
+                cross = [
+                    p
+                    for p in reported
+                    if not account.is_isolated(p.symbol) and venue.assets[p.symbol] == asset
+                ]
+                charged = cross_figures(venue, account, asset)
+                assert charged.position_margin == sum(
+                    position_initial_margin(
+                        p,
+                        marks[p.symbol],
+                        account.leverage_of(p.symbol),
+                        venue.symbols[p.symbol].tiers,
+                    )
+                    for p in cross
+                ), account.account
+                assert charged.unrealized == sum(
+                    unrealized(p, marks[p.symbol], venue.symbols[p.symbol].tiers) for p in cross
                 )
-                for p in cross
-            ), account.account
-            assert charged.unrealized == sum(
-                unrealized(p, marks[p.symbol], venue.symbols[p.symbol].tiers) for p in cross
-            )
             for p in reported:
                 if account.is_isolated(p.symbol):
                     key = unit_key(venue, account, p)
@@ -793,9 +806,10 @@ class EngineMachine(RuleBasedStateMachine):
                 buys = [o for o in opening if o.side is Side.BUY]
                 sells = [o for o in opening if o.side is Side.SELL]
                 assert orders.buy_qty == sum(o.remaining for o in buys)
-                assert orders.buy_cost == sum(o.remaining * o.price for o in buys)
+                value = state.tiers.order_value16
+                assert orders.buy_cost == sum(value(o.remaining, o.price) for o in buys)
                 assert orders.sell_qty == sum(o.remaining for o in sells)
-                assert orders.sell_cost == sum(o.remaining * o.price for o in sells)
+                assert orders.sell_cost == sum(value(o.remaining, o.price) for o in sells)
                 assert orders.algo == sum(o in state.triggers for o in orders.orders)
                 every = list(
                     orders.orders.values()
