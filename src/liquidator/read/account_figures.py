@@ -30,7 +30,8 @@ from liquidator.core.margin.pretrade import (
     open_order_margin,
     position_initial_margin,
 )
-from liquidator.core.margin.unit import boundary_price
+from liquidator.core.margin.unit import MAX_PRICE, Unit, boundary_price
+from liquidator.core.margin.unit import figures as unit_figures
 from liquidator.core.margin.unit import position_figures as unit_position_figures
 from liquidator.core.money.scaled import SCALE
 from liquidator.core.risk.venue_units import balance_without, unit, unit_key
@@ -137,17 +138,53 @@ def entry_price(venue: Venue, position: PositionState) -> int:
 
 
 def liquidation_price(venue: Venue, account: AccountState, position: PositionState) -> int:
-    """The mark at which the position's unit is breached (others at their marks); 0: never."""
+    """The last mark of the position's symbol at which its unit is breached, the other symbols
+    at their marks; 0: never. A hedge pair in one cross unit moves with its symbol's mark
+    together (:func:`pair_boundary`)."""
     if not position.quantity:
         return 0
     target = unit(venue, unit_key(venue, account, position))
     if target is None:
         return 0
+    if any(p is not position and p.symbol == position.symbol for p in target.positions):
+        return pair_boundary(venue, target, position.symbol)
     others = [p for p in target.positions if p is not position and p.quantity]
     other_maintenance = sum(pnl_and_maintenance(venue, p)[1] for p in others)
     balance = balance_without(venue, target, position) - other_maintenance
     state = venue.symbols[position.symbol]
-    return boundary_price(balance, position.quantity, position.cost, state.tiers)
+    price = boundary_price(balance, position.quantity, position.cost, state.tiers)
+    return 0 if price >= MAX_PRICE else price  # a short no price breaches (inverse, covered)
+
+
+def pair_boundary(venue: Venue, target: Unit, symbol: str) -> int:
+    """The boundary mark of ``symbol`` for a unit holding both sides of it (hedge mode, cross).
+
+    By bisection over the engine's exact check (``unit.figures(...).is_breached``, the check the
+    risk sweep confirms a multi-position unit with), every position of ``symbol`` at the trial
+    mark and the others at theirs: net long, the last mark at which the unit is breached; net
+    short, the first; 0 when the pair is flat net (no mark of its own breaches it alone).
+    """
+    net = sum(p.quantity for p in target.positions if p.symbol == symbol)
+    if net == 0:
+        return 0
+    wallet = venue.ledger.balance(target.wallet_key, target.asset)
+    marks = {p.symbol: venue.symbols[p.symbol].mark_price for p in target.positions}
+    tiers = {p.symbol: venue.symbols[p.symbol].tiers for p in target.positions}
+
+    def breached(price: int) -> bool:
+        at = marks | {symbol: price}
+        return unit_figures(wallet, target.positions, at, tiers).is_breached
+
+    low, high = 0, MAX_PRICE
+    if net > 0:  # the last breached mark: breached at and below it
+        while low < high:
+            middle = (low + high + 1) // 2
+            low, high = (middle, high) if breached(middle) else (low, middle - 1)
+        return low
+    while low < high:  # net short: the first breached mark
+        middle = (low + high) // 2
+        low, high = (low, middle) if breached(middle) else (middle + 1, high)
+    return low if breached(low) else 0
 
 
 def pnl_and_maintenance(venue: Venue, position: PositionState) -> tuple[int, int]:
