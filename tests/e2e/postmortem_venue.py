@@ -16,12 +16,14 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from binance.cm_futures import CMFutures
 from binance.um_futures import UMFutures
 
 from tests.e2e.conftest import ADMIN_KEY, LiveServer, start_server
 
 START_MS = 1_704_067_200_000  # 2024-01-01 00:00:00 UTC
 BTC, ETH = "BTCUSDT", "ETHUSDT"
+COIN = "BTCUSD_PERP"  # inverse: 100 USD a contract, margined in BTC
 SCRIPT = Path(sys.executable).parent / "liquidator"
 
 
@@ -61,6 +63,21 @@ class Venue:
     def client(self, account: str) -> UMFutures:
         key = self.keys[account]
         return UMFutures(key["apiKey"], key["secretKey"], base_url=self.live.url)
+
+    def coin_trader(self, account: str, deposit: str) -> CMFutures:
+        """Open ``account`` with ``deposit`` BTC (COIN-M margin); return its signed client."""
+        self.keys[account] = self.admin("POST", "/admin/keys", account=account)
+        self.admin("POST", "/admin/deposit", account=account, amount=deposit, asset="BTC")
+        return self.coin_client(account)
+
+    def coin_client(self, account: str) -> CMFutures:
+        key = self.keys[account]
+        return CMFutures(key["apiKey"], key["secretKey"], base_url=self.live.url)
+
+    def coin_income_total(self, account: str) -> int:
+        """Return the sum of the account's COIN-M income rows other than transfers (raw)."""
+        rows = self.coin_client(account).get_income_history(limit=1000, startTime=0)
+        return sum(raw(row["income"]) for row in rows if row["incomeType"] != "TRANSFER")
 
     def price(self, symbol: str, price: str) -> None:
         self.admin("POST", "/admin/price", symbol=symbol, index=price, mark=price)
@@ -208,4 +225,31 @@ def deleveraged(venue: Venue) -> None:
     longy.new_order(side="BUY", price="60000", **limit)
     venue.later(600_000)
     venue.admin("POST", "/admin/crash", symbol=BTC, percent="-12", steps=60)
+    venue.later(60_000)
+
+
+def coin_isolated_long(venue: Venue) -> None:
+    """COIN-M: 100 BTCUSD_PERP contracts (10,000 USD) long at 10x isolated on 1 BTC; a 12%
+    crash in 60 steps liquidates it."""
+    venue.price(COIN, "60000")
+    trader = venue.coin_trader("coiner", "1")
+    trader.change_leverage(symbol=COIN, leverage=10)
+    trader.change_margin_type(symbol=COIN, marginType="ISOLATED")
+    venue.later(1_000)
+    trader.new_order(symbol=COIN, side="BUY", type="MARKET", quantity=100)
+    venue.later(3_600_000)
+    venue.admin("POST", "/admin/crash", symbol=COIN, percent="-12", steps=60)
+    venue.later(60_000)
+
+
+def coin_cross_short(venue: Venue) -> None:
+    """COIN-M cross: 300 contracts short at 20x on 0.1 BTC; a 40% rally liquidates the account
+    (an inverse short: its loss in BTC grows as 1/price falls)."""
+    venue.price(COIN, "60000")
+    trader = venue.coin_trader("coinshort", "0.1")
+    trader.change_leverage(symbol=COIN, leverage=20)
+    venue.later(1_000)
+    trader.new_order(symbol=COIN, side="SELL", type="MARKET", quantity=300)
+    venue.later(600_000)
+    venue.admin("POST", "/admin/crash", symbol=COIN, percent="40", steps=40)
     venue.later(60_000)

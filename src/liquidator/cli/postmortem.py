@@ -19,6 +19,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
+from liquidator.adapters.binance.client import BINANCE_COINM, BINANCE_USDM, MARKETS
 from liquidator.adapters.binance.fields import InputError
 from liquidator.adapters.input_files import InputFileError, printable
 from liquidator.adapters.sqlite.journal import SqliteJournal
@@ -37,7 +38,6 @@ from liquidator.postmortem.report_json import report_json
 from liquidator.postmortem.report_markdown import report_markdown
 from liquidator.postmortem.report_text import report_lines
 
-BINANCE_USDM = "https://fapi.binance.com"
 EXIT_BAD_INPUT = 2
 
 
@@ -55,7 +55,10 @@ def add_commands(commands: Any) -> None:
     post = commands.add_parser(
         "postmortem", help="the post-mortem of a liquidation: from Binance's API, CSV or a journal"
     )
-    post.add_argument("--base-url", help=f"Binance USDⓈ-M REST base URL (default {BINANCE_USDM})")
+    post.add_argument("--market", type=_market, default="usdm", help="usdm or coinm (/dapi)")
+    post.add_argument(
+        "--base-url", help=f"Binance REST base URL (default {BINANCE_USDM}, coinm {BINANCE_COINM})"
+    )
     post.add_argument("--key-file", type=Path, help="API key and secret, one per line")
     post.add_argument("--csv", type=Path, nargs="+", help="Binance website exports (see README)")
     post.add_argument("--klines", type=Path, help="mark-price 1m klines CSV for --csv")
@@ -65,6 +68,14 @@ def add_commands(commands: Any) -> None:
     _output_options(post)
     post.add_argument("--brackets", type=Path, help="leverageBracket JSON (offline sources)")
     post.add_argument("--exchange-info", type=Path, help="exchangeInfo JSON adding contracts")
+
+
+def _market(text: str) -> str:
+    body = text.strip().lower()
+    if body not in MARKETS:
+        shown = "".join(c if c.isprintable() else "?" for c in text)[:40]
+        raise argparse.ArgumentTypeError(f"{shown!r} is not usdm or coinm")
+    return body
 
 
 def _output_options(parser: argparse.ArgumentParser) -> None:
@@ -105,6 +116,7 @@ def explain(args: argparse.Namespace) -> int:
     for name in ("markdown", "html", "exchange_info", "brackets"):
         setattr(args, name, getattr(args, name, None))
     args.csv = args.base_url = args.key_file = args.klines = None
+    args.market = "usdm"
     if args.end_ms == 2**63:
         args.end_ms = None
     return run(args)

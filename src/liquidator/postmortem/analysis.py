@@ -23,7 +23,7 @@ from liquidator.postmortem.figures import (
     tick_of,
 )
 from liquidator.postmortem.loss import Loss, split_loss
-from liquidator.postmortem.positions import Leg
+from liquidator.postmortem.positions import Leg, entry_price
 from liquidator.postmortem.rebuild import Rebuild, rebuild_plan
 from liquidator.postmortem.records import ForcedOrder, History, PostmortemError
 from liquidator.postmortem.survival import Survival, stop_for, survival
@@ -77,6 +77,7 @@ def analyse(
 ) -> Report:
     """Return the post-mortem of every liquidation (and ADL) of the history in the range."""
     history.sort()
+    _contracts(history, market)
     report = Report(history.source, account, history.asset, notes=list(history.notes))
     report.adl = adl_orders(history, symbol, start_ms, end_ms)
     ids = {order.order_id for order in report.adl}
@@ -92,6 +93,21 @@ def analyse(
         who = f"{account!r}" if account else "the account"
         raise PostmortemError(f"no liquidation of {who}{where} in the range")
     return report
+
+
+def _contracts(history: History, market: Market) -> None:
+    """Tell the history its inverse (COIN-M) symbols, and name its margin asset after its forced
+    orders' symbols when they share one (the API's rows do not say it)."""
+    symbols = {f.symbol for f in history.fills} | {o.symbol for o in history.forced}
+    assets = set()
+    for symbol in symbols:
+        instrument = market.instrument(symbol)
+        if instrument is not None and instrument.is_inverse:
+            history.coin16[symbol] = instrument.contract_size * SCALE * SCALE
+        if instrument is not None and any(o.symbol == symbol for o in history.forced):
+            assets.add(instrument.margin_asset)
+    if len(assets) == 1:
+        history.asset = assets.pop()
 
 
 def _liquidation(case: Case, history: History, market: Market, exact: bool) -> Liquidation:
@@ -128,7 +144,7 @@ def _liquidation(case: Case, history: History, market: Market, exact: bool) -> L
         path=path,
         liquidation_price=ours,
         bankruptcy_price=bankruptcy(
-            wallet.amount, case.legs, _at_trigger(marks, symbol, ours, exact), leg
+            wallet.amount, case.legs, _at_trigger(marks, symbol, ours, exact), leg, market
         ),
         loss=loss,
         differences=_margin_moved(case, wallet)
@@ -161,7 +177,7 @@ def _crashed(case: Case, marks: dict[str, int]) -> tuple[str, Leg]:
         net, cost = sum(g.quantity for g in mine), sum(g.cost for g in mine)
         if not net:
             return 0, symbol
-        entry = abs(cost // net) or 1
+        entry = abs(entry_price(net, cost, mine[0].coin16)) or 1
         change = (marks[symbol] - entry) * SCALE // entry
         return (change if net > 0 else -change), symbol
 
@@ -188,15 +204,14 @@ def _order_prices(
     leg = next((g for g in case.legs if g.key == (first.symbol, first.position_side)), None)
     if leg is None:
         return {}
-    tick = tick_of(market, leg.symbol)
     if exact or len(case.legs) == 1:
-        price = order_price(wallet, case.legs, marks, leg, tick)
+        price = order_price(wallet, case.legs, marks, leg, market)
         return {first.order_id: (price, price)}
     ranges = [(s, _minute_range(history, s, case.time_ms, marks[s])) for s in case.symbols]
     corners: list[dict[str, int]] = [dict(marks)]
     for symbol, (low, high) in ranges:
         corners = [{**c, symbol: m} for c in corners for m in (low, high)]
-    prices = [order_price(wallet, case.legs, c, leg, tick) for c in corners]
+    prices = [order_price(wallet, case.legs, c, leg, market) for c in corners]
     return {first.order_id: (min(prices), max(prices))}
 
 

@@ -1,4 +1,5 @@
-"""An account's history from Binance's USDⓈ-M API, through binance-futures-connector.
+"""An account's history from Binance's USDⓈ-M or COIN-M API, through binance-futures-connector
+(``UMFutures``, or ``CMFutures`` with ``--market coinm``: the same calls at ``/dapi``).
 
 Signed reads only (a read-only key is enough): ``forceOrders``, ``income``, ``userTrades`` per
 symbol, ``leverageBracket``, ``positionRisk`` (v2: the leverage and margin type settings) and
@@ -6,7 +7,9 @@ symbol, ``leverageBracket``, ``positionRisk`` (v2: the leverage and margin type 
 of at most 7 days per ``userTrades``/``forceOrders`` query and caps each page (1000 trades or
 income rows, 100 forced orders, 1500 klines): :mod:`paging` walks the windows and halves a
 window whose page came back full. The time is the server's (``/fapi/v1/time``), so a local
-``liquidator serve`` on simulated time is read as it is.
+``liquidator serve`` on simulated time is read as it is. COIN-M's positionRisk is
+``/dapi/v1/positionRisk``, its per-symbol brackets ``/dapi/v2/leverageBracket``; its amounts
+are in the coin, its quantities in contracts.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import requests
+from binance.api import API
 from binance.error import ClientError, Error, ServerError
-from binance.um_futures import UMFutures
 
+from liquidator.adapters.binance.client import BINANCE_COINM, BINANCE_USDM, library_client
 from liquidator.adapters.binance.fields import InputError
 from liquidator.adapters.binance.leverage_brackets import parse_leverage_brackets
 from liquidator.core.contracts.market import Market
@@ -28,23 +32,30 @@ from liquidator.postmortem.public_marks import bar
 from liquidator.postmortem.records import History, PostmortemError, kline_points
 from liquidator.postmortem.rows import decimal_text, fill_of, forced_of, income_of, raw_of
 
-BINANCE_USDM = "https://fapi.binance.com"
+PATHS = {  # (positionRisk, leverageBracket) of each family
+    "usdm": ("/fapi/v2/positionRisk", "/fapi/v1/leverageBracket"),
+    "coinm": ("/dapi/v1/positionRisk", "/dapi/v2/leverageBracket"),
+}
 
 
 def api_history(args: argparse.Namespace, market: Market) -> tuple[History, Market]:
     """Return the account's history and the market with Binance's brackets for it."""
-    base_url = (args.base_url or BINANCE_USDM).rstrip("/")
+    family = getattr(args, "market", "usdm")
+    default = BINANCE_COINM if family == "coinm" else BINANCE_USDM
+    base_url = (args.base_url or default).rstrip("/")
     key, secret = credentials(args.key_file)
-    client = UMFutures(key=key, secret=secret, base_url=base_url, timeout=30)
+    client = library_client(family, base_url, key, secret, 30)
+    position_risk, brackets_path = PATHS[family]
     call = _caller(base_url)
     now = int(call(client.time)["serverTime"])
     end = args.end_ms if args.end_ms is not None else now
     start = min(args.start_ms, end - RETENTION_MS) if args.start_ms else end - RETENTION_MS
     history = History(f"Binance API {base_url}")
     forced = rows_in_windows(lambda **w: call(client.force_orders, **w), start, end, 100)
-    history.forced = [forced_of(row) for row in forced]
+    mine = _family_filter(market, family)
+    history.forced = [order for order in map(forced_of, forced) if mine(order.symbol)]
     income = rows_in_windows(lambda **w: call(client.get_income_history, **w), start, now, 1000)
-    history.income = [income_of(row) for row in income]
+    history.income = [row for row in map(income_of, income) if mine(row.symbol)]
     symbols = _symbols(history, args.symbol)
     for symbol in symbols:
 
@@ -54,10 +65,37 @@ def api_history(args: argparse.Namespace, market: Market) -> tuple[History, Mark
         trades = rows_in_windows(trades_page, start, end, 1000)
         history.fills += [fill_of(row) for row in trades]
     _marks(history, call, client, symbols, now)
-    _settings(history, call, client)
+    history.asset = _margin_asset(history, market, family)
+    _settings(history, call, client, position_risk)
     history.end_ms = now
-    brackets = call(client.leverage_brackets)
+    brackets = call(client.sign_request, http_method="GET", url_path=brackets_path)
     return history, _with_brackets(market, brackets)
+
+
+def _family_filter(market: Market, family: str) -> Callable[[str], bool]:
+    """Return a test that keeps the rows of this family's symbols: Binance's ``/fapi`` and
+    ``/dapi`` each answer their own, and a row of a contract the market knows as the other
+    family's (an inverse one on ``/fapi``) is not this account's story here."""
+    inverse = family == "coinm"
+
+    def mine(symbol: str) -> bool:
+        instrument = market.instrument(symbol) if symbol else None
+        return instrument is None or instrument.is_inverse == inverse
+
+    return mine
+
+
+def _margin_asset(history: History, market: Market, family: str) -> str:
+    """Return the margin asset of the forced orders' symbols (USDT when the market cannot say
+    or they differ; COIN-M's is the coin of its contracts)."""
+    assets = set()
+    for order in history.forced:
+        instrument = market.instrument(order.symbol)
+        if instrument is not None:
+            assets.add(instrument.margin_asset)
+    if len(assets) == 1:
+        return assets.pop()
+    return "BTC" if family == "coinm" and not assets else history.asset
 
 
 def _caller(base_url: str) -> Callable[..., Any]:
@@ -87,7 +125,7 @@ def _symbols(history: History, only: str | None) -> list[str]:
 
 
 def _marks(
-    history: History, call: Callable[..., Any], client: UMFutures, symbols: list[str], now: int
+    history: History, call: Callable[..., Any], client: API, symbols: list[str], now: int
 ) -> None:
     for symbol in symbols:
         times = [f.time_ms for f in history.fills if f.symbol == symbol]
@@ -105,8 +143,8 @@ def _marks(
         history.marks[symbol] = kline_points([bar(row, symbol) for row in bars])
 
 
-def _settings(history: History, call: Callable[..., Any], client: UMFutures) -> None:
-    for row in call(client.sign_request, http_method="GET", url_path="/fapi/v2/positionRisk"):
+def _settings(history: History, call: Callable[..., Any], client: API, path: str) -> None:
+    for row in call(client.sign_request, http_method="GET", url_path=path):
         if isinstance(row, Mapping) and "symbol" in row:
             symbol = str(row["symbol"])
             if str(row.get("leverage", "")).isdigit():

@@ -93,7 +93,7 @@ def _runs(orders: list[ForcedOrder]) -> list[list[ForcedOrder]]:
 
 def _case(history: History, orders: list[ForcedOrder]) -> Case:
     ids = {o.order_id for o in orders}
-    before, after, fills = _legs_around(history.fills, ids, orders[0].time_ms)
+    before, after, fills = _legs_around(history.fills, ids, orders[0].time_ms, history.coin16)
     evidence = history.evidence.get(orders[0].order_id)
     isolated = _isolated(history, orders[0], evidence)
     first = (orders[0].symbol, orders[0].position_side)
@@ -118,7 +118,7 @@ def _case(history: History, orders: list[ForcedOrder]) -> Case:
 
 
 def _legs_around(
-    fills: list[Fill], ids: set[int], start_ms: int
+    fills: list[Fill], ids: set[int], start_ms: int, coin16: dict[str, int]
 ) -> tuple[list[Leg], list[Leg], list[Fill]]:
     """Return the open legs before the orders' first fill, after their last, and their fills."""
     legs: dict[tuple[str, str], Leg] = {}
@@ -133,7 +133,9 @@ def _legs_around(
         if mine:
             own.append(fill)
         key = (fill.symbol, fill.position_side)
-        legs.setdefault(key, Leg(*key)).apply(fill)
+        if key not in legs:
+            legs[key] = Leg(*key, coin16=coin16.get(fill.symbol, 0))
+        legs[key].apply(fill)
     if before is None:
         before = [leg.copy() for leg in legs.values() if leg.quantity]
     return before, [leg.copy() for leg in legs.values()], own

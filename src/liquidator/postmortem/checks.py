@@ -129,6 +129,14 @@ def _order(order: ForcedOrder, prices: Prices) -> list[Difference]:
     return found
 
 
+def _notional16(quantity: int, price: int, contract_size: int) -> int:
+    """Return a fill's notional (10**-16 of the margin asset): ``q * P``, or ``q * CS / P``
+    coin rounded up for an inverse contract (a cap: the account's side)."""
+    if not contract_size:
+        return quantity * price
+    return -(-quantity * contract_size * SCALE2 // max(price, 1))
+
+
 def _fee(case: Case, market: Market, margin_left: int | None) -> list[Difference]:
     charged = -sum(
         i.amount
@@ -139,8 +147,10 @@ def _fee(case: Case, market: Market, margin_left: int | None) -> list[Difference
     for order in case.orders:
         instrument = market.instrument(order.symbol)
         rate = instrument.liquidation_fee_rate.raw if instrument else 0
-        fills = [f for f in case.fills if f.order_id == order.order_id]
-        notional16 = sum(f.quantity * f.price for f in fills) or order.executed * order.average
+        fills = [(f.quantity, f.price) for f in case.fills if f.order_id == order.order_id]
+        fills = fills or [(order.executed, order.average)]
+        size = instrument.contract_size if instrument and instrument.is_inverse else 0
+        notional16 = sum(_notional16(q, p, size) for q, p in fills)
         cap += -(-notional16 * rate // SCALE2)
     limit = cap if margin_left is None else min(cap, max(0, margin_left))
     if charged <= limit:

@@ -57,7 +57,7 @@ def csv_history(args: argparse.Namespace, market: Market) -> tuple[History, Mark
     if args.klines is not None:
         _marks_from_file(history, args.klines)
     elif args.base_url:
-        public_marks(history, args.base_url)
+        public_marks(history, args.base_url, getattr(args, "market", "usdm"))
     else:
         history.notes.append("no mark path: pass --klines FILE or --base-url URL for it")
     return history, market, False

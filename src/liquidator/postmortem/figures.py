@@ -22,23 +22,24 @@ from liquidator.core.margin.unit import (
     figures,
 )
 from liquidator.core.money.scaled import SCALE
-from liquidator.postmortem.positions import Leg, tick_bankruptcy
+from liquidator.postmortem.positions import Leg, entry_price, tick_bankruptcy
 from liquidator.postmortem.records import PostmortemError
 
 
 def tiers_of(market: Market, symbol: str) -> IntTiers:
+    """Return the symbol's brackets as the core's integers (an inverse one's contract size)."""
     table = market.bracket_table(symbol)
     if table is None:
         raise PostmortemError(f"{symbol}: no leverage brackets (pass the API's or --brackets)")
-    return IntTiers(table)
+    instrument = market.instrument(symbol)
+    size = instrument.contract_size if instrument is not None and instrument.is_inverse else 0
+    return IntTiers(table, inverse_contract_size=size)
 
 
 def tick_of(market: Market, symbol: str) -> int:
     instrument = market.instrument(symbol)
     if instrument is None:
         raise PostmortemError(f"{symbol}: not a contract of the market (see --exchange-info)")
-    if instrument.is_inverse:
-        raise PostmortemError(f"{symbol}: COIN-M post-mortems are not supported yet")
     return instrument.tick_size.raw
 
 
@@ -69,7 +70,7 @@ def liquidation_price(
     mine = [leg for leg in legs if leg.symbol == symbol]
     net = sum(leg.quantity for leg in mine)
     cost = sum(leg.cost for leg in mine)
-    entry = abs(cost // net) if net else marks[symbol]
+    entry = abs(entry_price(net, cost, mine[0].coin16)) if net else marks[symbol]
 
     def breached(price: int) -> bool:
         return unit_figures(wallet, legs, {**marks, symbol: price}, market).is_breached
@@ -89,17 +90,22 @@ def liquidation_price(
     return low
 
 
-def order_price(wallet: int, legs: list[Leg], marks: dict[str, int], leg: Leg, tick: int) -> int:
+def order_price(
+    wallet: int, legs: list[Leg], marks: dict[str, int], leg: Leg, market: Market
+) -> int:
     """Return the liquidation order's price for ``leg``: its bankruptcy price to the tick."""
-    others = sum((o.quantity * marks[o.symbol] - o.cost) // SCALE for o in legs if o is not leg)
-    bankrupt = bankruptcy_price(wallet + others, leg.quantity, leg.cost)
-    return tick_bankruptcy(bankrupt, leg.quantity > 0, tick)
+    bankrupt = bankruptcy(wallet, legs, marks, leg, market)
+    return tick_bankruptcy(bankrupt, leg.quantity > 0, tick_of(market, leg.symbol))
 
 
-def bankruptcy(wallet: int, legs: list[Leg], marks: dict[str, int], leg: Leg) -> int:
-    """Return the exact bankruptcy price of ``leg`` (raw), the unit's others at their marks."""
-    others = sum((o.quantity * marks[o.symbol] - o.cost) // SCALE for o in legs if o is not leg)
-    return bankruptcy_price(wallet + others, leg.quantity, leg.cost)
+def bankruptcy(
+    wallet: int, legs: list[Leg], marks: dict[str, int], leg: Leg, market: Market
+) -> int:
+    """Return the exact bankruptcy price of ``leg`` (raw), the unit's others at their marks
+    (their PnL floored, as the engine's figures take it)."""
+    others = sum(o.pnl16(marks[o.symbol]) // SCALE for o in legs if o is not leg)
+    tiers = tiers_of(market, leg.symbol)
+    return bankruptcy_price(wallet + others, leg.quantity, leg.cost, tiers)
 
 
 def needed_wallet(legs: list[Leg], marks: dict[str, int], market: Market) -> int:

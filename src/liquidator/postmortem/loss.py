@@ -53,7 +53,7 @@ def split_loss(case: Case, marks: dict[str, int]) -> Loss:
     own = {(f.symbol, f.trade_id) for f in case.fills}
     realized = sum(f.realized_pnl for f in fills)
     before = sum(f.realized_pnl for f in fills if (f.symbol, f.trade_id) not in own)
-    marked = sum((leg.quantity * marks[leg.symbol] - leg.cost) // SCALE for leg in case.legs)
+    marked = sum(leg.pnl16(marks[leg.symbol]) // SCALE for leg in case.legs)
     during = [i for i in case.income if case.time_ms <= i.time_ms <= case.end_ms]
     clear = [i.amount for i in during if i.kind == "INSURANCE_CLEAR"]
     funding = [i.amount for i in case.income if i.kind == "FUNDING_FEE"]

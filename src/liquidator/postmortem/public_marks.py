@@ -6,16 +6,17 @@ from typing import Any
 
 import requests
 from binance.error import Error
-from binance.um_futures import UMFutures
 
+from liquidator.adapters.binance.client import library_client
 from liquidator.postmortem.paging import klines
 from liquidator.postmortem.records import History, PostmortemError, kline_points
 from liquidator.postmortem.rows import int_of, raw_of
 
 
-def public_marks(history: History, base_url: str) -> None:
-    """Fill ``history.marks`` for every symbol it has fills in, 1-minute bars to its end."""
-    client = UMFutures(base_url=base_url.rstrip("/"), timeout=30)
+def public_marks(history: History, base_url: str, market: str = "usdm") -> None:
+    """Fill ``history.marks`` for every symbol it has fills in, 1-minute bars to its end
+    (``market``: ``usdm``, or ``coinm`` for ``/dapi/v1/markPriceKlines``)."""
+    client: Any = library_client(market, base_url, None, None, 30)
     for symbol in sorted({f.symbol for f in history.fills}):
         first = min(f.time_ms for f in history.fills if f.symbol == symbol) - 60_000
         end = max(history.end_ms, first)

@@ -60,16 +60,17 @@ def rebuild_plan(
         return None
     long = leg.quantity > 0
     tiers, tick = tiers_of(market, leg.symbol), tick_of(market, leg.symbol)
-    probe = _liquidation(capital * leverage * SCALE // price, long, price, leverage, tiers)
+    budget16 = capital * leverage * SCALE  # the notional the capital carries at that leverage
+    probe = _liquidation(tiers.size_within(budget16, price), long, price, leverage, tiers)
     stop = (price + probe) // 2  # halfway to the liquidation price: room for slippage
     stop = stop - stop % tick if long else -(-stop // tick) * tick
-    per_unit = abs(price - stop) + 2 * price * TAKER_RATE // SCALE  # raw, per unit of size
+    per_unit = _loss_per_unit(long, price, stop, tiers)  # raw, per whole unit of size
     risk = capital * RISK_BPS // 10_000
-    quantity = min(risk * SCALE // per_unit, capital * leverage * SCALE // price)
+    quantity = min(risk * SCALE // per_unit, tiers.size_within(budget16, price))
     quantity -= quantity % _step(market, leg.symbol)
     if quantity <= 0:
         return None
-    margin = -(-quantity * price // (SCALE * leverage))
+    margin = _margin(quantity, price, leverage, tiers)
     liquidation = _liquidation(quantity, long, price, leverage, tiers)
     return Rebuild(
         capital=capital,
@@ -84,11 +85,26 @@ def rebuild_plan(
     )
 
 
+def _loss_per_unit(long: bool, price: int, stop: int, tiers: IntTiers) -> int:
+    """Return what one whole unit (a coin, or a contract) opened at ``price`` loses closed at
+    ``stop``, with a taker fee each way (raw, at least 1): ``|price - stop|`` plus the fees for
+    a linear contract, ``CS x |1/stop - 1/price|`` coin for an inverse one."""
+    signed = SCALE if long else -SCALE
+    moved = -(tiers.pnl16(signed, tiers.value16(signed, price), stop) // SCALE)
+    fees = 2 * tiers.notional16(SCALE, price) * TAKER_RATE // (SCALE * SCALE)
+    return max(1, moved + fees)
+
+
+def _margin(quantity: int, price: int, leverage: int, tiers: IntTiers) -> int:
+    """Return the isolated margin of ``quantity`` opened at ``price``: notional / leverage, up."""
+    return -(-tiers.notional16(quantity, price) // (SCALE * leverage))
+
+
 def _liquidation(quantity: int, long: bool, price: int, leverage: int, tiers: IntTiers) -> int:
     """Return the exact liquidation price of an isolated position opened at ``price``."""
     signed = quantity if long else -quantity
-    margin = -(-quantity * price // (SCALE * leverage))
-    return boundary_price(margin, signed, signed * price, tiers)
+    margin = _margin(quantity, price, leverage, tiers)
+    return boundary_price(margin, signed, tiers.value16(signed, price), tiers)
 
 
 def _step(market: Market, symbol: str) -> int:

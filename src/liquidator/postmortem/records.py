@@ -97,6 +97,7 @@ class History:
     end_ms: int = 0
     evidence: dict[int, Evidence] = field(default_factory=dict)  # by first forced order id
     notes: list[str] = field(default_factory=list)
+    coin16: dict[str, int] = field(default_factory=dict)  # inverse symbols: contract size x 10**16
 
     def sort(self) -> None:
         """Put every list in time order (ties: ids), as Binance pages them."""

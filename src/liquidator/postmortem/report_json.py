@@ -45,15 +45,20 @@ def order_kinds(item: Liquidation) -> dict[int, str]:
 
 
 def executed_price(item: Liquidation) -> int:
-    """Return the average fill of the orders in the symbol that crashed (Binance's average)."""
+    """Return the average fill of the orders in the symbol that crashed (Binance's average:
+    quantity-weighted, or for an inverse contract contract-weighted over the coin it paid, the
+    harmonic mean)."""
     orders = told_orders(item)
     ids = {o.order_id for o in orders}
-    fills = [f for f in item.case.fills if f.order_id in ids]
-    quantity = sum(f.quantity for f in fills)
-    if quantity:
-        return sum(f.quantity * f.price for f in fills) // quantity
-    executed = sum(o.executed for o in orders)
-    return sum(o.executed * o.average for o in orders) // executed if executed else 0
+    pairs = [(f.quantity, f.price) for f in item.case.fills if f.order_id in ids]
+    pairs = pairs or [(o.executed, o.average) for o in orders if o.executed]
+    quantity = sum(q for q, _ in pairs)
+    if not quantity:
+        return 0
+    leg = item.leg
+    if not leg.coin16:
+        return sum(q * p for q, p in pairs) // quantity
+    return quantity * leg.coin16 // sum(leg.value16(q, p) for q, p in pairs)
 
 
 def liquidation_json(item: Liquidation) -> dict[str, Any]:
@@ -169,5 +174,5 @@ def _rebuild(item: Liquidation) -> dict[str, Any] | None:
         "stop": trim_raw(plan.stop),
         "lossAtStop": trim_raw(plan.loss_at_stop),
         "lossAtLiquidation": trim_raw(plan.loss_at_liquidation),
-        "notional": trim_raw(plan.quantity * plan.price // SCALE),
+        "notional": trim_raw(item.leg.notional16(plan.quantity, plan.price) // SCALE),
     }

@@ -131,7 +131,9 @@ def _order(item: Liquidation, order: ForcedOrder, partial: str) -> list[str]:
         f"{order.symbol} IOC at the bankruptcy price {trim_raw(order.price)}"
     ]
     if order.executed:
-        better = abs(order.average - order.price) * order.executed // SCALE
+        leg = next((g for g in item.case.legs if g.symbol == order.symbol), item.leg)
+        at_average = leg.value16(order.executed, order.average)
+        better = abs(at_average - leg.value16(order.executed, order.price)) // SCALE
         worse = order.average < order.price if order.side == "SELL" else order.average > order.price
         how = "worse than" if worse else "better than"
         lines.append(

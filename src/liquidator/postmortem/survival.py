@@ -101,9 +101,8 @@ def _fill(extremes: list[tuple[int, int]], stop: int, long: bool) -> int:
 
 
 def _loss(leg: Leg, fill: int, costs: int) -> int:
-    size = abs(leg.quantity)
-    moved = (leg.cost - leg.quantity * fill) // SCALE
-    fee = -(-size * fill * TAKER_RATE // (SCALE * SCALE))
+    moved = -leg.pnl16(fill) // SCALE
+    fee = -(-leg.notional16(abs(leg.quantity), fill) * TAKER_RATE // (SCALE * SCALE))
     return moved + fee + costs
 
 

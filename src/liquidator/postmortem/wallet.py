@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from liquidator.core.contracts.market import Market
 from liquidator.core.money.scaled import SCALE
 from liquidator.postmortem.cases import Case
-from liquidator.postmortem.figures import order_price, tick_of
+from liquidator.postmortem.figures import order_price
 from liquidator.postmortem.positions import isolated_wallet
 from liquidator.postmortem.records import ForcedOrder, History, Income
 
@@ -71,7 +71,7 @@ def _matches(case: Case, wallet: int, market: Market, marks: dict[str, int]) -> 
     leg = next((g for g in case.legs if (g.symbol, g.position_side) == _key(order)), None)
     if leg is None:
         return False
-    return order_price(wallet, case.legs, marks, leg, tick_of(market, leg.symbol)) == order.price
+    return order_price(wallet, case.legs, marks, leg, market) == order.price
 
 
 def _key(order: ForcedOrder) -> tuple[str, str]:
@@ -83,10 +83,9 @@ def _isolated(case: Case, history: History, market: Market) -> Wallet | None:
     funding = _funding(case, history)
     hint = history.leverage.get(leg.symbol)
     order = case.orders[0]
-    tick = tick_of(market, leg.symbol)
     for leverage in ([hint] if hint else []) + list(range(1, MAX_LEVERAGE + 1)):
         wallet = isolated_wallet(leg, funding, leverage)
-        if order_price(wallet, [leg], {}, leg, tick) == order.price:
+        if order_price(wallet, [leg], {}, leg, market) == order.price:
             return Wallet(wallet, True, leverage, f"{leverage}x isolated, rebuilt from the fills")
     return None
 
@@ -95,12 +94,12 @@ def _implied(case: Case, history: History, market: Market) -> Wallet:
     """Return the isolated wallet that puts the bankruptcy price at the order's price, and the
     price the current leverage would have given (to tell the difference)."""
     leg, order = case.legs[0], case.orders[0]
-    wallet = (leg.cost - order.price * leg.quantity) // SCALE
+    wallet = -leg.pnl16(order.price) // SCALE
     hint = history.leverage.get(leg.symbol)
     expected = None
     if hint:
         rebuilt = isolated_wallet(leg, _funding(case, history), hint)
-        expected = order_price(rebuilt, [leg], {}, leg, tick_of(market, leg.symbol))
+        expected = order_price(rebuilt, [leg], {}, leg, market)
     return Wallet(wallet, True, None, "implied by the liquidation order's price", expected)
 
 
