@@ -132,6 +132,12 @@ def _validate_one(symbol: str, index: int, bracket: Bracket, previous: Bracket |
         if bracket.floor.raw != 0 or bracket.maintenance_amount.raw != 0:
             raise BracketTableError(f"{where}: the first bracket must start at 0 with cum 0")
         return
+    _validate_against(where, bracket, previous)
+
+
+def _validate_against(where: str, bracket: Bracket, previous: Bracket) -> None:
+    """Check ``bracket`` continues ``previous``: floor, rates, leverage and the cum recurrence."""
+    rate = bracket.maintenance_margin_rate
     if bracket.floor != previous.cap:
         raise BracketTableError(
             f"{where}: floor {bracket.floor} does not meet the previous cap {previous.cap}"

@@ -56,16 +56,7 @@ def match(
             maker = _first(level)
             maker_account = accounts[maker.account]
             if maker.account == taker.account and taker.stp is not SelfTradePrevention.NONE:
-                if taker.stp is not SelfTradePrevention.EXPIRE_TAKER:
-                    close_resting(
-                        venue,
-                        maker_account,
-                        maker,
-                        OrderStatus.EXPIRED,
-                        ExpiryReason.SELF_TRADE,
-                        out,
-                    )
-                if taker.stp is not SelfTradePrevention.EXPIRE_MAKER:
+                if _prevent_self_trade(venue, maker_account, maker, taker, out):
                     return ExpiryReason.SELF_TRADE
                 continue
             taker_room = closable(taker_account, taker)
@@ -84,6 +75,20 @@ def match(
                 quantity = min(quantity, maker_room)
             _fill(venue, state, maker_account, maker, taker_account, taker, quantity, best, out)
     return ExpiryReason.NONE
+
+
+def _prevent_self_trade(
+    venue: Venue, maker_account: AccountState, maker: Order, taker: Order, out: list[Event]
+) -> bool:
+    """Apply the taker's self-trade prevention to ``maker``; return whether the taker stops.
+
+    EXPIRE_TAKER stops the taker, EXPIRE_MAKER expires the maker, EXPIRE_BOTH does both.
+    """
+    if taker.stp is not SelfTradePrevention.EXPIRE_TAKER:
+        close_resting(
+            venue, maker_account, maker, OrderStatus.EXPIRED, ExpiryReason.SELF_TRADE, out
+        )
+    return taker.stp is not SelfTradePrevention.EXPIRE_MAKER
 
 
 def _first(level: dict[int, Order]) -> Order:

@@ -218,13 +218,7 @@ class Figures:
         balance = self.margin_balance
         if balance <= 0:
             return None
-        return -(-self.maintenance * SCALE // balance)
-
-
-def unit_of(
-    account: AccountState, wallet_key: str, asset: str, positions: list[PositionState]
-) -> Unit:
-    return Unit(account, wallet_key, asset, wallet_key != account.account, positions)
+        return ceil_div(self.maintenance * SCALE, balance)
 
 
 def cross_positions(

@@ -30,7 +30,7 @@ before each sweep. Every hit is a candidate only: the sweep confirms it with the
 from __future__ import annotations
 
 from heapq import heapify, heappop, heappush
-from typing import Final
+from typing import Final, NamedTuple
 
 from liquidator.core.exchange.events import Event, PositionChanged
 from liquidator.core.exchange.ledger import LedgerPosted
@@ -65,7 +65,19 @@ UNIT_SHIFT: Final = 2
 UNIT_MASK: Final = (1 << 28) - 1
 MAX_UNITS: Final = 1 << 28
 FALLING_FLIP: Final = 1 << 80  # a falling heap's price is stored as FALLING_FLIP - price (min-heap)
-Popped = tuple[str, bool, int, UnitKey, int]  # (symbol, falling heap, entry, unit, hit)
+HIT_MASK: Final = (1 << UNIT_SHIFT) - 1  # an entry's low bits: its ``Hit``
+
+
+class Popped(NamedTuple):
+    """An entry :meth:`RiskIndex.reached` took off a heap: where from, and what it asks."""
+
+    symbol: str
+    falling: bool  # from the falling heap
+    entry: int  # the packed entry, to put back as it was (``RiskIndex.restore``)
+    unit: UnitKey
+    hit: int  # a ``Hit``
+
+
 Band = tuple[str, int, int, int]  # (symbol, mark, room, safe direction: +1 up, -1 down, 0)
 
 
@@ -248,15 +260,15 @@ class RiskIndex:
         """Return the unit and hit of each live entry of one heap (for tests and reports)."""
         heap = (self.falling if falling else self.rising)[symbol]
         return [
-            (self.unit_keys[((entry & LOW_MASK) >> UNIT_SHIFT) & UNIT_MASK], entry & 3)
+            (self.unit_keys[((entry & LOW_MASK) >> UNIT_SHIFT) & UNIT_MASK], entry & HIT_MASK)
             for entry in heap
             if self._live(entry)
         ]
 
     def restore(self, popped: list[Popped]) -> None:
         """Put back entries popped by :meth:`reached` that the exact check did not confirm."""
-        for symbol, falling, entry, _, _ in popped:
-            heappush((self.falling if falling else self.rising)[symbol], entry)
+        for hit in popped:
+            heappush((self.falling if hit.falling else self.rising)[hit.symbol], hit.entry)
 
     # --- a tick ---------------------------------------------------------------------------------
 
@@ -276,7 +288,7 @@ class RiskIndex:
             low = entry & LOW_MASK
             unit = (low >> UNIT_SHIFT) & UNIT_MASK
             if low >> GEN_SHIFT == self.gens[unit]:  # live (``_live``, reading ``low`` once)
-                hits.append((symbol, falling, entry, self.unit_keys[unit], low & 3))
+                hits.append(Popped(symbol, falling, entry, self.unit_keys[unit], low & HIT_MASK))
 
     def moved(self, symbol: str, mark: int) -> bool:
         """Tell whether ``symbol``'s mark moved since the last sweep (and remember it)."""

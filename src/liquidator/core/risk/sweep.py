@@ -26,7 +26,7 @@ from typing import Final
 from liquidator.core.exchange.events import Event, MarginCallIssued
 from liquidator.core.exchange.venue import Venue
 from liquidator.core.margin.unit import Figures, Unit
-from liquidator.core.risk.index import Hit, UnitKey
+from liquidator.core.risk.index import Hit, Popped, RiskIndex, UnitKey
 from liquidator.core.risk.insurance_groups import is_fund
 from liquidator.core.risk.liquidation import is_breached, liquidate
 from liquidator.core.risk.venue_units import refresh, unit, unit_figures
@@ -43,29 +43,40 @@ def sweep(venue: Venue, out: list[Event]) -> None:
         return  # nothing changed since a sweep that found nothing to do: it would find it again
     for _ in range(MAX_ROUNDS):
         keys = set(refresh(venue))
-        popped = []
-        for symbol, state in venue.symbols.items():
-            mark = state.mark_price
-            if mark > 0:
-                popped.extend(index.reached(symbol, mark))
-                if index.hot[symbol] and index.moved(symbol, mark):
-                    keys.update(index.hot[symbol])
+        popped = _reached(venue, keys)
         if not keys and not popped:  # the common case: a move that reached nobody
             index.quiet_marks = _marks(venue)
             return
-        for p in popped:
-            keys.add(p[3])
+        for hit in popped:
+            keys.add(hit.unit)
         acted, unconfirmed = _act(venue, sorted(keys), out)
-        # a unit left as it was keeps its entries, except a band left behind: it is re-banded
-        index.restore([p for p in popped if p[3] in unconfirmed and p[4] != Hit.BAND])
-        for p in popped:
-            if p[4] == Hit.BAND:
-                index.dirty.add(p[3])
+        _put_back(index, popped, unconfirmed)
         if not acted:
             index.quiet_marks = _marks(venue)
             return
         index.absorb(out, venue.assets)  # what acting changed, for the next round
     raise RuntimeError("the risk sweep did not settle")  # a broken invariant: stop
+
+
+def _reached(venue: Venue, keys: set[UnitKey]) -> list[Popped]:
+    """Pop every entry the marks reach; add the hot units of each moved symbol to ``keys``."""
+    index = venue.risk
+    popped: list[Popped] = []
+    for symbol, state in venue.symbols.items():
+        mark = state.mark_price
+        if mark > 0:
+            popped.extend(index.reached(symbol, mark))
+            if index.hot[symbol] and index.moved(symbol, mark):
+                keys.update(index.hot[symbol])
+    return popped
+
+
+def _put_back(index: RiskIndex, popped: list[Popped], unconfirmed: set[UnitKey]) -> None:
+    """Keep the entries of units left as they were, except a band left behind: re-band it."""
+    index.restore([hit for hit in popped if hit.unit in unconfirmed and hit.hit != Hit.BAND])
+    for hit in popped:
+        if hit.hit == Hit.BAND:
+            index.dirty.add(hit.unit)
 
 
 def _marks(venue: Venue) -> tuple[int, ...]:
