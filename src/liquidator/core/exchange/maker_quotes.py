@@ -21,6 +21,8 @@ from functools import cache
 from math import floor
 from typing import Final
 
+from liquidator.core.money.scaled import ceil_div
+
 BPS: Final = 10_000
 #: ``VolatilityEstimate`` works in centi-basis-points: 1 unit = 10**-6 of the previous mark.
 CENTI_BPS: Final = 100 * BPS
@@ -193,8 +195,8 @@ def quotes(
         half_bps = config.spread_bps + 2 * level * config.level_step_bps
         below = mark_raw * (2 * BPS - half_bps)
         above = mark_raw * (2 * BPS + half_bps)
-        bid_ticks = min(below // (2 * BPS * tick_raw), -(-mark_raw // tick_raw) - 1)
-        ask_ticks = max(-(-above // (2 * BPS * tick_raw)), mark_raw // tick_raw + 1)
+        bid_ticks = min(below // (2 * BPS * tick_raw), ceil_div(mark_raw, tick_raw) - 1)
+        ask_ticks = max(ceil_div(above, 2 * BPS * tick_raw), mark_raw // tick_raw + 1)
         if bid_ticks > 0 and (not bids or bid_ticks * tick_raw < bids[-1].price_raw):
             bids.append(Quote("BUY", bid_ticks * tick_raw, quantity))
         if not asks or ask_ticks * tick_raw > asks[-1].price_raw:

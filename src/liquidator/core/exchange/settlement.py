@@ -31,7 +31,7 @@ from liquidator.core.exchange.venue import SymbolState, Venue
 from liquidator.core.margin.position import MarginType
 from liquidator.core.margin.pretrade import fee
 from liquidator.core.margin.unit import IntTiers
-from liquidator.core.money.scaled import SCALE, ceil_div
+from liquidator.core.money.scaled import SCALE, ceil_div, floor_scaled
 
 
 def settle_fill(
@@ -53,7 +53,7 @@ def settle_fill(
     before = position.quantity
     tiers = state.tiers
     closed, realized16 = _apply(position, delta, price, tiers)
-    realized = realized16 // SCALE
+    realized = floor_scaled(realized16)
     opened = quantity - closed
     notional16 = quantity * price if tiers.coin16 == 0 else tiers.notional16(quantity, price)
     order.executed += quantity

@@ -25,7 +25,7 @@ from liquidator.core.exchange.orders import Side
 from liquidator.core.exchange.venue import Venue
 from liquidator.core.margin.position import MarginType
 from liquidator.core.margin.unit import IntTiers
-from liquidator.core.money.scaled import SCALE, SCALE2, ceil_div
+from liquidator.core.money.scaled import SCALE, SCALE2, ceil_div, floor_scaled
 
 
 def fee(cost16: int, rate: int) -> int:
@@ -50,7 +50,7 @@ _REDUCED_RATES: Final[dict[int, tuple[int, int]]] = {}
 
 def unrealized(position: PositionState, mark: int, tiers: IntTiers) -> int:
     """Return the unrealized PnL at ``mark`` (raw, a credit: rounded down; ``IntTiers.pnl16``)."""
-    return tiers.pnl16(position.quantity, position.cost, mark) // SCALE
+    return floor_scaled(tiers.pnl16(position.quantity, position.cost, mark))
 
 
 def position_initial_margin(
@@ -161,11 +161,11 @@ def _add_position(
     """
     quantity = position.quantity
     if tiers.coin16:
-        pnl = tiers.pnl16(quantity, position.cost, mark) // SCALE
+        pnl = floor_scaled(tiers.pnl16(quantity, position.cost, mark))
         notional16 = tiers.notional16(abs(quantity), mark)
     else:
         notional16 = quantity * mark
-        pnl = (notional16 - position.cost) // SCALE
+        pnl = floor_scaled(notional16 - position.cost)
         notional16 = abs(notional16)
     result.unrealized += pnl
     result.unrealized_loss += min(pnl, 0)

@@ -30,7 +30,14 @@ from mypy_extensions import mypyc_attr
 from liquidator.core.contracts.brackets import BracketTable
 from liquidator.core.exchange.account_state import AccountState, PositionState
 from liquidator.core.margin.position import MarginType, PositionSide
-from liquidator.core.money.scaled import SCALE, SCALE2, Rounding, ceil_div, divide_signed
+from liquidator.core.money.scaled import (
+    SCALE,
+    SCALE2,
+    Rounding,
+    ceil_div,
+    divide_signed,
+    floor_scaled,
+)
 
 
 class IntTiers:
@@ -256,9 +263,9 @@ def position_figures(position: PositionState, mark: int, tiers: IntTiers) -> tup
     """Return (unrealized PnL, maintenance margin) of one position at ``mark`` (raw)."""
     quantity = position.quantity
     if tiers.coin16:
-        unrealized = tiers.pnl16(quantity, position.cost, mark) // SCALE
+        unrealized = floor_scaled(tiers.pnl16(quantity, position.cost, mark))
         return unrealized, tiers.maintenance(tiers.notional16(abs(quantity), mark))
-    unrealized = (quantity * mark - position.cost) // SCALE
+    unrealized = floor_scaled(quantity * mark - position.cost)
     return unrealized, tiers.maintenance(abs(quantity) * mark)
 
 
@@ -307,7 +314,7 @@ def trigger_price(
         if slope == 0:
             continue
         # slope * P <= constant (long: slope > 0) / slope * P >= constant (short: slope < 0)
-        root = constant // slope if long else -(-constant // slope)
+        root = constant // slope if long else ceil_div(-constant, -slope)
         notional = size * root
         if notional < tiers.floors16[index] and index > 0:
             continue
@@ -320,7 +327,7 @@ def trigger_price(
 
 def _widen(root: int, slope: int, long: bool) -> int:
     """Move ``root`` toward the mark by the price the check's roundings can be worth."""
-    margin = -(-3 * SCALE2 * SCALE // abs(slope)) + 1
+    margin = ceil_div(3 * SCALE2 * SCALE, abs(slope)) + 1
     if long:
         return max(0, root + margin)
     return max(1, root - margin)
@@ -363,7 +370,7 @@ def boundary_price(
 
 def _reached(balance: int, q: int, cost: int, tiers: IntTiers, threshold: int, price: int) -> bool:
     """Tell whether a one-position unit is at ``threshold`` at ``price`` (the exact check)."""
-    unrealized = tiers.pnl16(q, cost, price) // SCALE
+    unrealized = floor_scaled(tiers.pnl16(q, cost, price))
     maintenance = tiers.maintenance(tiers.notional16(abs(q), price))
     return Figures(balance, unrealized, maintenance).ratio_at_least(threshold)
 

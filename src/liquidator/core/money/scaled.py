@@ -39,7 +39,7 @@ def divide(numerator: int, denominator: int, rounding: Rounding) -> int:
     if rounding is Rounding.FLOOR:
         return numerator // denominator
     if rounding is Rounding.CEILING:
-        return -(-numerator // denominator)
+        return ceil_div(numerator, denominator)
     floor, remainder = divmod(numerator, denominator)
     twice = 2 * remainder
     if twice > denominator or (twice == denominator and floor % 2 == 1):
@@ -54,6 +54,27 @@ def ceil_div(numerator: int, denominator: int) -> int:
     one big-integer temporary fewer (the products it divides rarely fit a machine word).
     """
     return (numerator + (denominator - 1)) // denominator
+
+
+def floor_scaled(value16: int) -> int:
+    """Return a 10**-16 value (a product of two raw values) at the fixed scale, rounded down
+    (toward -infinity: credits, PnL)."""
+    return value16 // SCALE
+
+
+def ceil_scaled(value16: int) -> int:
+    """Return a 10**-16 value at the fixed scale, rounded up (requirements, charges)."""
+    return ceil_div(value16, SCALE)
+
+
+def floor_to(value: int, unit: int) -> int:
+    """Return ``value`` down to a whole multiple of ``unit`` (a tick or a step; unit > 0)."""
+    return value - value % unit
+
+
+def ceil_to(value: int, unit: int) -> int:
+    """Return ``value`` up to a whole multiple of ``unit`` (a tick or a step; unit > 0)."""
+    return ceil_div(value, unit) * unit
 
 
 def divide_signed(numerator: int, denominator: int, rounding: Rounding) -> int:

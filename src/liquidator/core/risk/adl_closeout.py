@@ -16,7 +16,7 @@ from liquidator.core.exchange.orders import ExpiryReason, Order, OrderType, Side
 from liquidator.core.exchange.venue import SymbolState, Venue
 from liquidator.core.margin.position import PositionSide
 from liquidator.core.margin.unit import Unit, bankruptcy_price
-from liquidator.core.money.scaled import SCALE
+from liquidator.core.money.scaled import floor_scaled
 from liquidator.core.risk import adl_ranking
 from liquidator.core.risk.adl_ranking import AdlPolicy
 from liquidator.core.risk.index import UnitKey
@@ -140,8 +140,8 @@ def _candidates(
                 name,
                 side.value,
                 abs(quantity),
-                tiers.pnl16(quantity, position.cost, mark) // SCALE,
-                tiers.notional16(abs(quantity), mark) // SCALE,
+                floor_scaled(tiers.pnl16(quantity, position.cost, mark)),
+                floor_scaled(tiers.notional16(abs(quantity), mark)),
                 balance,
             )
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from liquidator.core.exchange.events import AdlQuantilesUpdated, Event
 from liquidator.core.exchange.venue import Venue
-from liquidator.core.money.scaled import SCALE
+from liquidator.core.money.scaled import floor_scaled
 from liquidator.core.risk import adl_ranking
 
 
@@ -33,7 +33,9 @@ def update_quantiles(venue: Venue, out: list[Event]) -> None:
         unrealized = {}
         for position in held:
             tiers = venue.symbols[position.symbol].tiers
-            pnl = tiers.pnl16(position.quantity, position.cost, marks[position.symbol]) // SCALE
+            pnl = floor_scaled(
+                tiers.pnl16(position.quantity, position.cost, marks[position.symbol])
+            )
             unrealized[id(position)] = pnl
             if not account.is_isolated(position.symbol):
                 asset = venue.assets[position.symbol]
@@ -46,7 +48,7 @@ def update_quantiles(venue: Venue, out: list[Event]) -> None:
             else:
                 balance = ledger.balance(account.account, asset) + cross[asset]
             size = abs(position.quantity)
-            notional = venue.symbols[symbol].tiers.notional16(size, marks[symbol]) // SCALE
+            notional = floor_scaled(venue.symbols[symbol].tiers.notional16(size, marks[symbol]))
             score = adl_ranking.score_key(pnl, notional, balance)
             key = (-score, -size, account.account, position.side.value)  # Candidate.sort_key
             sides[symbol][0 if position.quantity > 0 else 1].append(key)

@@ -28,6 +28,8 @@ from enum import Enum
 from fractions import Fraction
 from typing import Final
 
+from liquidator.core.money.scaled import ceil_div
+
 QUANTILES: Final = 5
 INFINITE: Final = Fraction(10**30)  # a unit with no balance left: leverage without bound
 INFINITE_KEY: Final = 1 << 256
@@ -142,5 +144,6 @@ def quantiles(keys: list[RankKey]) -> dict[tuple[str, str], int]:
     keys.sort(reverse=True)  # lowest score first
     count = len(keys)
     return {
-        (key[2], key[3]): -(-QUANTILES * (rank + 1) // count) - 1 for rank, key in enumerate(keys)
+        (key[2], key[3]): ceil_div(QUANTILES * (rank + 1), count) - 1
+        for rank, key in enumerate(keys)
     }

@@ -23,7 +23,7 @@ from liquidator.core.exchange.settlement import settle_fill
 from liquidator.core.exchange.venue import SymbolState, Venue
 from liquidator.core.margin.position import PositionSide
 from liquidator.core.margin.unit import cross_positions, figures
-from liquidator.core.money.scaled import SCALE
+from liquidator.core.money.scaled import SCALE, ceil_scaled, ceil_to, floor_to
 
 
 def open_funds(venue: Venue, out: list[Event]) -> None:
@@ -258,11 +258,11 @@ def unwind(venue: Venue, state: SymbolState, out: list[Event]) -> None:
         state.instrument.step_size.raw,
         state.instrument.tick_size.raw,
     )
-    share = -(-size * venue.config.insurance.unwind_rate // SCALE)
+    share = ceil_scaled(size * venue.config.insurance.unwind_rate)
     quantity = min(size, max(step, share + (-share) % step))
     side = Side.SELL if position.quantity > 0 else Side.BUY
     mark = state.mark_price
-    price = -(-mark // tick) * tick if side is Side.SELL else mark - mark % tick
+    price = ceil_to(mark, tick) if side is Side.SELL else floor_to(mark, tick)
     order = venue_order(
         venue,
         fund,

@@ -42,7 +42,7 @@ from liquidator.core.exchange.order_entry import cancel_all_of
 from liquidator.core.exchange.orders import ExpiryReason, Order, OrderType, Side, TimeInForce
 from liquidator.core.exchange.venue import SymbolState, Venue
 from liquidator.core.margin.unit import Figures, Unit, bankruptcy_price, position_figures
-from liquidator.core.money.scaled import SCALE, SCALE2, ceil_div
+from liquidator.core.money.scaled import SCALE2, ceil_div, ceil_to, floor_scaled, floor_to
 from liquidator.core.risk.adl_closeout import deleverage, deleverage_fund
 from liquidator.core.risk.index import UnitKey
 from liquidator.core.risk.insurance_fund import (
@@ -161,7 +161,7 @@ def _partial_quantity(venue: Venue, current: Figures, position: PositionState) -
     long = position.quantity > 0
     side = Side.SELL if long else Side.BUY
     bound = bankruptcy_price(
-        current.margin_balance - tiers.pnl16(position.quantity, position.cost, mark) // SCALE,
+        current.margin_balance - floor_scaled(tiers.pnl16(position.quantity, position.cost, mark)),
         position.quantity,
         position.cost,
         tiers,
@@ -173,7 +173,7 @@ def _partial_quantity(venue: Venue, current: Figures, position: PositionState) -
         fee = ceil_div(cost16 * fee_rate, SCALE2)
         rest = tiers.maintenance(tiers.notional16(size - taken, mark))
         after = current.maintenance - maintenance_now + rest
-        return current.margin_balance + (-shortfall16 // SCALE) - fee - after
+        return current.margin_balance + floor_scaled(-shortfall16) - fee - after
 
     if surplus(limit) > 0:
         low, high = 1, limit // step  # least number of steps with a positive surplus
@@ -213,7 +213,7 @@ def _liquidation_order(
         balance_without(venue, target, position), position.quantity, position.cost, state.tiers
     )
     tick = state.instrument.tick_size.raw
-    price = -(-bankrupt // tick) * tick if long else max(tick, bankrupt - bankrupt % tick)
+    price = ceil_to(bankrupt, tick) if long else max(tick, floor_to(bankrupt, tick))
     order = venue_order(
         venue,
         account,
@@ -285,7 +285,7 @@ def _clearance_fee(
     else:
         others = balance_without(venue, current, position)
         pnl16 = state.tiers.pnl16(position.quantity, position.cost, order.price)
-        remaining = others + pnl16 // SCALE
+        remaining = others + floor_scaled(pnl16)
     fee = min(fee, max(0, remaining))
     if fee:
         out.append(

@@ -17,7 +17,7 @@ from liquidator.core.margin.unit import (
     position_figures,
     safe_direction,
 )
-from liquidator.core.money.scaled import SCALE
+from liquidator.core.money.scaled import floor_scaled
 from liquidator.core.risk.index import Band, UnitKey
 from liquidator.core.risk.insurance_groups import is_fund
 from liquidator.core.risk.screen import screen_bands
@@ -71,7 +71,7 @@ def margin_balance(venue: Venue, account: AccountState, key: UnitKey) -> int:
         if is_isolated != isolated or (isolated and position.ledger_key != wallet):
             continue
         state = venue.symbols[symbol]
-        total += state.tiers.pnl16(position.quantity, position.cost, state.mark_price) // SCALE
+        total += floor_scaled(state.tiers.pnl16(position.quantity, position.cost, state.mark_price))
     return total
 
 
