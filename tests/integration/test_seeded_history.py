@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from liquidator.adapters.marketdata.klines import read_klines
 from liquidator.adapters.sqlite.history import SqliteHistory
 from liquidator.adapters.sqlite.journal import SqliteJournal
 from liquidator.app.clock import SimulatedClock
@@ -22,6 +25,7 @@ from liquidator.read.seeded_history import DAY_MS, HistorySeed, seed_history
 
 BTC, ETH = "BTCUSDT", "ETHUSDT"
 START_MS = 1_704_067_200_000 + 12_345
+LIQUIDATOR = Path(sys.executable).parent / "liquidator"
 CONFIG = VenueConfig(market_maker=MarketMakerConfig(), mark_source=PriceSource.FEED)
 
 
@@ -111,3 +115,48 @@ def test_the_past_moves_as_the_walk_does(tmp_path: Path) -> None:
 def test_a_plan_out_of_bounds_is_refused(days: float) -> None:
     with pytest.raises(ValueError, match="days"):
         HistorySeed(days=days)
+
+
+CRASH_FILE = "binance-crash/BTCUSDT-1m-2021-05_cut_20210519T1003Z-20210519T1647Z.csv"
+
+
+def test_a_recorded_file_gives_its_shape_scaled_to_the_venue_s_price(
+    tmp_path: Path, shared: Path
+) -> None:
+    recorded = list(read_klines(shared / "data" / CRASH_FILE))
+    shape = tuple((k.open, k.high, k.low, k.close, k.volume) for k in recorded)
+    live = open_live(tmp_path / "venue.sqlite")
+    minute = START_MS - START_MS % MINUTE_MS
+
+    written = seed(live, HistorySeed(days=2, seed=3, shape=shape))
+
+    assert written == 2 * 3 * len(shape)  # the whole file fits in two days: every minute
+    bars = live.market.klines(BTC, MINUTE_MS, end_ms=minute - 1, limit=1500)
+    assert len(bars) == len(shape)
+    assert bars[-1].close == 60_000 * SCALE
+    last_close = shape[-1][3]
+    for bar, row in zip(bars, shape, strict=True):  # the same moves, at the venue's price
+        expected = row[1] * 60_000 * SCALE // last_close
+        assert bar is bars[-1] or 0 <= expected - bar.high < 10**7  # down to the 0.1 tick
+    quote = sum(bar.quote for bar in bars) / SCALE / SCALE
+    file_quote = sum(k.volume * k.close for k in recorded) / SCALE / SCALE
+    assert abs(quote - file_quote) / file_quote < 0.05  # the same notional traded
+    live.close()
+
+
+def test_serve_refuses_a_history_file_that_is_not_klines_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "notes.csv").write_text("open,high\n1,2\n")
+
+    result = subprocess.run(
+        [
+            *(str(LIQUIDATOR), "serve", "--db", str(tmp_path / "x.sqlite"), "--port", "0"),
+            *("--history-file", str(tmp_path / "notes.csv")),
+        ],
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.count(b"\n") == 1, result.stderr
+    assert result.stderr.startswith(b"liquidator: error: --history-file: ")

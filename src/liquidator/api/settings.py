@@ -42,3 +42,4 @@ class Settings:
     limits: ServerLimits = field(default_factory=ServerLimits)  # bodies, orders, WebSockets...
     flow_per_minute: float = 0.0  # background takers' trades a minute per symbol (serve: 6)
     history_days: float = 0.0  # past 1m candles written on a fresh venue (serve: 2 days)
+    history_file: Path | None = None  # a Binance 1m kline CSV the past follows (else a walk)

@@ -7,6 +7,7 @@ is handed the server this builds (``open_server``) and never opens storage itsel
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
 
 from fastapi import FastAPI
@@ -29,7 +30,15 @@ from liquidator.core.exchange.commands import SetIndexPrice, SetMarkPrice
 from liquidator.core.exchange.venue import PriceSource
 from liquidator.core.money.fixed import Price
 from liquidator.core.pricing.kline_path import kline_path
-from liquidator.read.seeded_history import HistorySeed, minute_volatility_bps, seed_history
+from liquidator.read.seeded_history import (
+    MAX_DAYS,
+    HistorySeed,
+    Minute,
+    minute_volatility_bps,
+    seed_history,
+)
+
+MAX_HISTORY_MINUTES = MAX_DAYS * 1440  # the most of a history file kept in memory
 
 
 def create_app(settings: Settings, keys: KeyStore | None = None) -> FastAPI:
@@ -75,7 +84,9 @@ def open_server(settings: Settings, keys: KeyStore | None = None) -> Server:
     _seed_prices(live, settings)
     if settings.history_days > 0:  # past candles before the first request, once
         volatility = minute_volatility_bps(settings.walk_bps, settings.walk_interval_ms)
-        plan = HistorySeed(settings.history_days, settings.walk_seed, volatility)
+        plan = HistorySeed(
+            settings.history_days, settings.walk_seed, volatility, shape=_shape(settings)
+        )
         seed_history(live.venue, live.market, live.histories.store, live.now_ms(), plan)
     return server
 
@@ -90,6 +101,16 @@ def _seed_prices(live: LiveExchange, settings: Settings) -> None:
             live.submit(SetIndexPrice(symbol, Price(start)))
         if feed and state.mark_price == 0:
             live.submit(SetMarkPrice(symbol, Price(start)))
+
+
+def _shape(settings: Settings) -> tuple[Minute, ...]:
+    """The recorded minutes the past follows: the history file's last ones (none: a walk)."""
+    if settings.history_file is None:
+        return ()
+    minutes = deque[Minute](maxlen=MAX_HISTORY_MINUTES)
+    for bar in read_klines(settings.history_file):
+        minutes.append((bar.open, bar.high, bar.low, bar.close, bar.volume))
+    return tuple(minutes)
 
 
 def price_ticks(settings: Settings) -> PriceTicks | None:

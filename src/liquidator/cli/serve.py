@@ -100,6 +100,12 @@ def add_commands(commands: Any) -> None:
         help="days of past 1m candles written on a fresh venue (default 2; 0: none)",
     )
     serve.add_argument(
+        "--history-file",
+        type=Path,
+        metavar="PATH",
+        help="a Binance 1m kline CSV whose last minutes the past follows (default: a seeded walk)",
+    )
+    serve.add_argument(
         "--weight-limit", type=whole(0, 10**9), default=2400, help="request weight a minute"
     )
     add_limit_options(serve)
@@ -262,18 +268,20 @@ def _serve(args: argparse.Namespace) -> int:
         snapshot_every=max(1, args.snapshot_every),
         flow_per_minute=args.flow,
         history_days=args.history,
+        history_file=args.history_file,
     )
     try:
         SqliteJournal(args.db).close()  # a usable journal (or a new one) before the server starts
     except (JournalError, OSError) as error:
         print(f"liquidator: error: --db: {error}", file=sys.stderr)
         return 2
-    try:  # every row now: a bad one would otherwise stop the server once it is serving
-        if args.price_file is not None:
-            check_klines(args.price_file)
-    except ValueError as error:  # the file's name, row and what is wrong
-        print(f"liquidator: error: --price-file: {error}", file=sys.stderr)
-        return 2
+    for option, path in (("--price-file", args.price_file), ("--history-file", args.history_file)):
+        try:  # every row now: a bad one would otherwise stop the server once it is serving
+            if path is not None:
+                check_klines(path)
+        except ValueError as error:  # the file's name, row and what is wrong
+            print(f"liquidator: error: {option}: {error}", file=sys.stderr)
+            return 2
     if settings.price_symbol not in ("BTCUSDT", "ETHUSDT") or not args.price_speed > 0:
         print(
             "liquidator: error: --price-symbol/--price-speed: a listed symbol, a positive speed",

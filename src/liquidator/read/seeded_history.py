@@ -14,6 +14,11 @@ the past looks like the present. Trade bars get a volume too (a log-normal notio
 ``notional`` a minute, rounded down to the step size; half of it, give or take, bought by
 takers), no trades behind them: ``trades``/``aggTrades`` list only the venue's own.
 
+**Or recorded.** With ``shape`` (``serve --history-file``: a Binance 1m kline CSV), the past
+follows the file's last minutes instead, each symbol's scaled to end at its anchor (volumes at
+the same notional), as many as fit in DAYS (the files under ``../shared/data`` hold 7 to 20
+hours).
+
 **Once.** Bars are written only before the oldest bar of their kind: a restart (whose oldest
 bar is the first seeded one) writes nothing, and the same seed and clock give the same bars.
 """
@@ -30,6 +35,7 @@ from liquidator.read.history import HistoryBatch, HistoryStore
 from liquidator.read.market_history import INDEX, LAST, MARK, MINUTE_MS, Bar, MarketHistory
 
 DAY_MS = 1440 * MINUTE_MS
+Minute = tuple[int, int, int, int, int]  # a recorded minute: open, high, low, close, volume (raw)
 STEPS_PER_MINUTE = 6
 MAX_MINUTE_BPS = 1_000.0  # 10% a minute
 MAX_DAYS = 30  # 43,200 bars a symbol and kind: beyond it a bot pages through the venue's own
@@ -43,6 +49,7 @@ class HistorySeed:
     seed: int = 7
     step_bps: float = 38.7  # the standard deviation of one minute's move, in basis points
     notional: int = 250_000  # mean quote volume of a minute, in the margin asset
+    shape: tuple[Minute, ...] = ()  # recorded minutes to follow instead of the walk (a file's)
 
     def __post_init__(self) -> None:
         if not 0 <= self.days <= MAX_DAYS:
@@ -78,8 +85,13 @@ def seed_history(
                 end, anchor = oldest[0].open_ms, oldest[0].open
             if anchor <= 0 or first >= end:
                 continue
-            path = walk_bars(f"{plan.seed}:{symbol}", first, end, anchor, state.tick, plan)
-            if kind == LAST:
+            if plan.shape:
+                path = recorded_bars(plan.shape, first, end, anchor, state.tick)
+            else:
+                path = walk_bars(f"{plan.seed}:{symbol}", first, end, anchor, state.tick, plan)
+            if kind == LAST and plan.shape:
+                _recorded_volume(path, plan.shape, anchor, f"{plan.seed}:{symbol}", state.step)
+            elif kind == LAST:
                 _add_volume(path, f"{plan.seed}:{symbol}:volume", state.step, plan.notional)
             bars.extend((symbol, kind, bar) for bar in path)
     if bars:
@@ -123,6 +135,50 @@ def walk_bars(
         bars[-1].high = max(bars[-1].high, anchor)
         bars[-1].low = min(bars[-1].low, anchor)
     return bars
+
+
+def recorded_bars(
+    shape: tuple[Minute, ...], first_ms: int, end_ms: int, anchor: int, tick: int
+) -> list[Bar]:
+    """Return the last recorded minutes that fit in ``[first_ms, end_ms)``, scaled to end at
+    ``anchor``: price x anchor / the last recorded close, rounded down to ``tick`` (at least
+    one tick); the last close is ``anchor`` exactly. Minutes are laid one after the other up to
+    ``end_ms`` (a gap in the recording closes up)."""
+    count = min(len(shape), (end_ms - first_ms) // MINUTE_MS)
+    rows = shape[len(shape) - count :]
+    if not rows:
+        return []
+    last = rows[-1][3]
+
+    def scaled(raw: int) -> int:
+        price = raw * anchor // last
+        return max(tick, price - price % tick)
+
+    bars = [
+        Bar(end_ms - (count - index) * MINUTE_MS, *(scaled(p) for p in row[:4]))
+        for index, row in enumerate(rows)
+    ]
+    bars[-1].close = anchor
+    bars[-1].high, bars[-1].low = max(bars[-1].high, anchor), min(bars[-1].low, anchor)
+    return bars
+
+
+def _recorded_volume(
+    bars: list[Bar], shape: tuple[Minute, ...], anchor: int, seed: str, step: int
+) -> None:
+    """Give trade bars the recorded volumes at the same notional: quantity x last close /
+    anchor, down to ``step``; takers' share and trade counts drawn as for the walk."""
+    rng = random.Random(seed)
+    last = shape[-1][3]
+    for bar, row in zip(bars, shape[len(shape) - len(bars) :], strict=True):
+        typical = (bar.open + bar.high + bar.low + bar.close) // 4
+        quantity = row[4] * last // anchor
+        quantity -= quantity % step
+        bought = int(quantity * rng.uniform(0.35, 0.65))
+        bought -= bought % step
+        bar.volume, bar.quote = quantity, quantity * typical
+        bar.taker_buy_volume, bar.taker_buy_quote = bought, bought * typical
+        bar.trades = rng.randint(20, 200) if quantity else 0
 
 
 def _price(anchor: int, offset: float, tick: int) -> int:
