@@ -109,15 +109,17 @@ def forced(
     )  # fmt: skip
 
 
-def test_a_liquidation_alerts_once_when_it_fills_not_when_it_is_placed() -> None:
+def test_a_liquidation_alerts_once_when_it_ends_not_when_placed_or_partly_filled() -> None:
     gate = AlertGate(Thresholds())
 
     placed = gate.forced(forced("NEW", "0"))
+    partly = gate.forced(forced("PARTIALLY_FILLED", "0.4"))
     filled = gate.forced(forced("FILLED", "1"))
     repeated = gate.forced(forced("FILLED", "1"))
     adl = gate.forced(forced("FILLED", "1", order_id=8, kind=ForcedKind.ADL))
 
     assert placed is None
+    assert partly is None
     assert filled is not None
     assert filled.to_json() | {"message": ""} == {
         "alert": "LIQUIDATION", "time": NOW_MS, "message": "", "symbol": "BTCUSDT",

@@ -167,8 +167,10 @@ class AlertGate:
         return [Alert(AlertKind.LIQUIDATION_PRICE_DIFFERS, message, line.ts_ms, details)]
 
     def forced(self, order: ForcedOrder) -> Alert | None:
-        """Return the alert of a liquidation or ADL order, once, when it has filled or ended."""
-        if order.filled.raw == 0 and order.status not in FINAL_STATUSES:
+        """Return the alert of a liquidation or ADL order, once, when it has ended (filled,
+        expired or cancelled): its whole fill and average, not the first fill's (an IOC
+        liquidation order sweeping the book ends within the same instant)."""
+        if order.status not in FINAL_STATUSES:
             return None
         key = (order.kind.value, order.order_id)
         if key in self.forced_seen:
