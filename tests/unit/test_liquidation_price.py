@@ -12,7 +12,7 @@ from liquidator.core.contracts.market import Market
 from liquidator.core.margin.liquidation_price import (
     Direction,
     SharedMargin,
-    bankruptcy_price,
+    group_bankruptcy_price,
     liquidation_price,
 )
 from liquidator.core.margin.position import MarginType, Position, PositionSide
@@ -74,7 +74,7 @@ def test_equal_hedge_with_an_empty_wallet_is_liquidatable_at_any_price(market: M
 
     assert result.trigger is None
     assert result.at_any_price
-    assert bankruptcy_price(positions, SharedMargin.isolated(Amount.zero("USDT"))) is None
+    assert group_bankruptcy_price(positions, SharedMargin.isolated(Amount.zero("USDT"))) is None
 
 
 def test_equal_hedge_is_liquidated_only_when_maintenance_outgrows_the_wallet(

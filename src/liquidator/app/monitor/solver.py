@@ -1,24 +1,22 @@
 """Solve an account's positions as ``assess_account`` does, in time linear in the positions.
 
-The same core functions (``position_margin``, ``liquidation_price``, ``bankruptcy_price``) on the
-same groups and the same frozen rest: a cross group's ``SharedMargin`` is the cross wallet with
-the other cross positions' maintenance margin and unrealized PnL, taken here as the account's
-totals less the group's own (exact integer sums, so equal to summing the others). Two results
-are kept between calls. A single position's liquidation price is the one root of a monotone
-equation, whatever the mark: while the position and its shared margin stay the same (an
-isolated position between fills), the price solved last time holds. And the cushion
-``wallet - others' maintenance + others' PnL`` enters the equation as a constant: a group that
-no price can liquidate with a cushion C cannot be liquidated with any cushion above C either
-(its surplus is higher at every price), so a well-margined cross position is not solved again
-until its cushion falls below the least one seen (its brackets shown are those at the mark, as
-the core gives them). A cross hedge pair (LONG and SHORT of a symbol sharing one price) moves
-its cushion at every other mark, so it is solved every second; its surplus is, on each segment
-between bracket floors, a line ``cushion + constant + slope·v`` whose constant and slope depend
-on the pair alone (the core's own ``_segments`` and ``_line``, cushion zero), so those lines are
-kept per pair and a new cushion costs one division per segment instead of the core's walk
-(rebuilding every line: five times the time). Tests hold the results equal to
-``assess_account``'s.
-"""
+The same core functions (``position_margin``, ``liquidation_price``, ``group_bankruptcy_price``) on
+the same groups and the same frozen rest: a cross group's ``SharedMargin`` is the cross wallet with
+the other cross positions' maintenance margin and unrealized PnL, taken here as the account's totals
+less the group's own (exact integer sums, so equal to summing the others). Two results are kept
+between calls. A single position's liquidation price is the one root of a monotone equation,
+whatever the mark: while the position and its shared margin stay the same (an isolated position
+between fills), the price solved last time holds. And the cushion ``wallet - others' maintenance +
+others' PnL`` enters the equation as a constant: a group that no price can liquidate with a cushion
+C cannot be liquidated with any cushion above C either (its surplus is higher at every price), so a
+well-margined cross position is not solved again until its cushion falls below the least one seen
+(its brackets shown are those at the mark, as the core gives them). A cross hedge pair (LONG and
+SHORT of a symbol sharing one price) moves its cushion at every other mark, so it is solved every
+second; its surplus is, on each segment between bracket floors, a line ``cushion + constant +
+slope·v`` whose constant and slope depend on the pair alone (the core's own ``_segments`` and
+``_line``, cushion zero), so those lines are kept per pair and a new cushion costs one division per
+segment instead of the core's walk (rebuilding every line: five times the time). Tests hold the
+results equal to ``assess_account``'s."""
 
 from __future__ import annotations
 
@@ -32,7 +30,7 @@ from liquidator.core.margin.liquidation_price import (
     LiquidationPrice,
     SharedMargin,
     TriggerPrice,
-    bankruptcy_price,
+    group_bankruptcy_price,
     liquidation_price,
 )
 from liquidator.core.margin.liquidation_price import _group as liquidation_group
@@ -144,7 +142,7 @@ class AccountSolver:
         floor = self.never.get(shape)
         if floor is not None and cushion >= floor:
             never = LiquidationPrice(None, tuple(m.bracket for m in members))
-            return never, bankruptcy_price(positions, shared)
+            return never, group_bankruptcy_price(positions, shared)
         symbol_tables = [tables[p.symbol] for p in positions]
         liquidation = None
         if len(positions) > 1:
@@ -154,7 +152,7 @@ class AccountSolver:
             liquidation = lines.solve(shared, positions[0].mark_price)
         if liquidation is None:
             liquidation = liquidation_price(positions, symbol_tables, shared)
-        solved = (liquidation, bankruptcy_price(positions, shared))
+        solved = (liquidation, group_bankruptcy_price(positions, shared))
         if len(self.solved) + len(self.never) + len(self.pairs) >= MAX_CACHED:
             self.solved.clear()
             self.never.clear()

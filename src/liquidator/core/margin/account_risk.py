@@ -12,7 +12,7 @@ from liquidator.core.margin.liquidation_price import (
     LiquidationPrice,
     SharedMargin,
     TriggerPrice,
-    bankruptcy_price,
+    group_bankruptcy_price,
     liquidation_price,
 )
 from liquidator.core.margin.position import Position
@@ -146,7 +146,7 @@ def _solve_group(
     group_tables = [_table(tables, p) for p in group]
     return (
         liquidation_price(group, group_tables, shared),
-        bankruptcy_price(group, shared),
+        group_bankruptcy_price(group, shared),
         shared,
     )
 

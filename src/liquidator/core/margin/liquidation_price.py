@@ -183,7 +183,9 @@ def _scan(group: _Group, tables: Sequence[BracketTable], fixed: Fraction) -> lis
     return roots
 
 
-def bankruptcy_price(positions: Sequence[Position], margin: SharedMargin) -> TriggerPrice | None:
+def group_bankruptcy_price(
+    positions: Sequence[Position], margin: SharedMargin
+) -> TriggerPrice | None:
     """Solve margin balance = 0 for the group's mark price (others frozen); None if unreachable.
 
     Binance publishes no formula; this is its definition ("losses equal the collateral"),
