@@ -9,6 +9,9 @@ liquidation price is the server's ``/dapi/v1/positionRisk`` one.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +22,7 @@ from binance.cm_futures import CMFutures
 
 from tests.e2e.conftest import LiveServer, free_port
 from tests.e2e.test_monitor import (
+    LIQUIDATOR,
     Monitor,
     Webhook,
     admin,
@@ -63,6 +67,19 @@ def assert_same_price(ours: str, served: str, contracts: Decimal) -> None:
     assert price - RAW <= theirs <= price + 3 * unit, (ours, served, unit)
 
 
+def what_if(server: LiveServer, key: dict[str, str], change: str) -> dict[str, Any]:
+    """Run ``monitor --market coinm --what-if CHANGE --json``; return its object."""
+    env = os.environ | {"BINANCE_API_KEY": key["apiKey"], "BINANCE_API_SECRET": key["secretKey"]}
+    result = subprocess.run(
+        [str(LIQUIDATOR), "monitor", "--market", "coinm", "--base-url", server.url, "--what-if",
+         change, "--json"],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    body: dict[str, Any] = json.loads(result.stdout)
+    return body
+
+
 def test_monitor_follows_a_coinm_long_to_its_liquidation_with_the_server_s_prices(
     coin_exchange: CoinExchange,
 ) -> None:
@@ -87,6 +104,15 @@ def test_monitor_follows_a_coinm_long_to_its_liquidation_with_the_server_s_price
         assert Decimal(line["bankruptcyPrice"]) < liquidation < entry
         assert line["adl"] in (0, 1, 2, 3, 4, 5)
         assert line["nextFundingTime"] > 0
+        (what,) = what_if(server, key, "add-margin=0.005,stop=58000")["positions"]
+        assert what["before"]["liquidationPrice"] == line["liquidationPrice"]
+        added = Decimal(what["after"]["isolatedWallet"]) - Decimal(row["isolatedWallet"])
+        assert added == Decimal("0.005")
+        assert Decimal(what["after"]["liquidationPrice"]) < liquidation  # more margin, more room
+        # a stop at 58000 (filled 0.5% worse) loses 10,000 x (1/entry - 1/fill) BTC
+        fill = Decimal(what["stop"]["fillPrice"])
+        expected = 10_000 * (1 / entry - 1 / fill)
+        assert abs(Decimal(what["stop"]["pnlAtStop"]) - expected) < RAW * 2
 
         near = (liquidation + (entry - liquidation) * Decimal("0.05")).quantize(Decimal("0.1"))
         move_mark(server, SYMBOL, str(near))  # margin ratio above 50%, not yet liquidated

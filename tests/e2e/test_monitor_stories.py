@@ -138,3 +138,36 @@ def test_a_partial_liquidation_is_told_step_by_step_with_the_position_left(
         assert closed["positionAmt"] == "0"
     finally:
         monitor.close()
+
+
+def test_a_hedge_mode_cross_pair_shares_one_liquidation_price_and_is_liquidated_there(
+    market: Exchange,
+) -> None:
+    move_mark(market.server, BTC, "60000")
+    hedger = market.trader("hedger", "5000")
+    hedger.change_position_mode(dualSidePosition="true")
+    hedger.change_leverage(symbol=BTC, leverage=20)
+    hedger.new_order(symbol=BTC, side="BUY", positionSide="LONG", type="MARKET", quantity="1")
+    hedger.new_order(symbol=BTC, side="SELL", positionSide="SHORT", type="MARKET", quantity="0.4")
+    monitor = market.monitor("hedger")
+    try:
+        long = monitor.wait(is_position(BTC, positionSide="LONG"))
+        short = monitor.wait(is_position(BTC, positionSide="SHORT"))
+        assert long["marginType"] == short["marginType"] == "cross"
+        shared = Decimal(long["liquidationPrice"])
+        assert long["liquidationPrice"] == short["liquidationPrice"]  # one price for the pair
+        assert long["marginRatio"] == short["marginRatio"]  # the cross account's
+        assert 0 < shared < 60000  # net long 0.6 BTC: liquidated on a fall
+
+        close_by = (shared * Decimal("1.002")).quantize(Decimal("0.1"))
+        move_mark(market.server, BTC, str(close_by))
+        near = monitor.wait(is_position(BTC, positionSide="LONG", markPrice=f"{close_by:.8f}"))
+        assert near["liquidationPrice"] == long["liquidationPrice"]  # a pair alone: fixed
+        assert Decimal(near["liquidationDistance"]) < Decimal("0.0021")
+        move_mark(market.server, BTC, str((shared - 100).quantize(Decimal("0.1"))))
+        sides = {
+            monitor.wait(is_alert("LIQUIDATION"), seconds=30)["positionSide"] for _ in range(2)
+        }
+        assert sides == {"LONG", "SHORT"}
+    finally:
+        monitor.close()
