@@ -20,8 +20,8 @@ from liquidator.app.live_exchange import LiveExchange
 from liquidator.core.exchange.account_state import AccountState, PositionState
 from liquidator.core.exchange.venue import SymbolState, Venue
 from liquidator.core.margin.unit import bankruptcy_price
-from liquidator.core.money.fixed import SCALE
 from liquidator.core.risk.venue_units import balance_without, unit, unit_key
+from liquidator.read.account_figures import entry_price, notional
 
 
 def _states(call: Call) -> list[SymbolState]:
@@ -60,15 +60,15 @@ def _position_rows(venue: Venue, wanted: set[str]) -> list[dict[str, str]]:
         for p in account.open_positions():
             if p.symbol not in wanted:
                 continue
-            mark = venue.symbols[p.symbol].mark_price
+            state = venue.symbols[p.symbol]
             rows.append(
                 {
                     "symbol": p.symbol,
                     "side": "LONG" if p.quantity > 0 else "SHORT",
                     "positionAmt": d(p.quantity),
-                    "entryPrice": d(p.entry_price()),
+                    "entryPrice": d(entry_price(venue, p)),
                     "liquidationPrice": d(liquidation_price(venue, account, p)),
-                    "notional": d(abs(p.quantity) * mark // SCALE),
+                    "notional": d(abs(notional(state, p.quantity, state.mark_price))),
                 }
             )
     return rows
@@ -89,7 +89,7 @@ def open_interest(call: Call) -> dict[str, Any]:
                 "symbol": s.instrument.symbol,
                 "baseAsset": s.instrument.base_asset,
                 "openInterest": d(totals.get(s.instrument.symbol, 0)),
-                "notional": d(totals.get(s.instrument.symbol, 0) * s.mark_price // SCALE),
+                "notional": d(notional(s, totals.get(s.instrument.symbol, 0), s.mark_price)),
                 "markPrice": d(s.mark_price),
             }
             for s in _states(call)
@@ -153,7 +153,7 @@ def levels(call: Call) -> dict[str, Any]:
                 "symbol": p.symbol,
                 "positionSide": p.side.value,
                 "positionAmt": d(p.quantity),
-                "entryPrice": d(p.entry_price()),
+                "entryPrice": d(entry_price(venue, p)),
                 "liquidationPrice": d(liquidation_price(venue, account, p)),
                 "bankruptcyPrice": d(_bankruptcy(venue, account, p)),
             }
@@ -168,7 +168,8 @@ def _bankruptcy(venue: Venue, account: AccountState, position: PositionState) ->
     if target is None:
         return 0
     balance = balance_without(venue, target, position)
-    return bankruptcy_price(balance, position.quantity, position.cost)
+    tiers = venue.symbols[position.symbol].tiers
+    return bankruptcy_price(balance, position.quantity, position.cost, tiers)
 
 
 SYMBOL = Param("symbol")
