@@ -53,12 +53,14 @@ def coin_postmortem(venue: Venue, account: str, *argv: str) -> dict[str, Any]:
 
 
 def test_coinm_postmortem_from_the_api_splits_the_loss_in_btc_as_the_journal_and_the_ledger(
-    venue: Venue,
+    venue: Venue, tmp_path: Path
 ) -> None:
     coin_isolated_long(venue)
 
     api = only(coin_postmortem(venue, "coiner"))
     journal = only(explained(venue, "coiner"))
+    page = tmp_path / "postmortem.html"
+    told = venue.postmortem("coiner", "--market", "coinm", "--html", str(page))
 
     assert api["loss"] == journal["loss"]
     assert api["loss"]["asset"] == "BTC"
@@ -76,6 +78,12 @@ def test_coinm_postmortem_from_the_api_splits_the_loss_in_btc_as_the_journal_and
     assert journal["consistent"] is True
     # 10,000 USD of contracts at about 60,000: 1/6 BTC notional, 1/60 BTC margin at 10x
     assert Decimal("-0.0175") < Decimal(api["loss"]["total"]) < Decimal("-0.016")
+    assert told.returncode == 0, told.stderr
+    assert "Where the margin went (BTC):" in told.stdout
+    assert f"isolated wallet {api['wallet']} BTC" in told.stdout
+    assert "contracts BTCUSD_PERP" in told.stdout  # the rebuild plan's size
+    assert "liquidator plan" not in told.stdout  # plan sizes USDⓈ-M contracts only
+    assert COIN in page.read_text()
 
 
 def utc(time_ms: int) -> str:

@@ -243,18 +243,23 @@ def _rebuild(item: Liquidation) -> list[str]:
     if plan is None:
         return ["Rebuild: no capital left to plan with"]
     side = "LONG" if item.leg.quantity > 0 else "SHORT"
-    return [
+    unit = "contracts " if item.leg.coin16 else ""
+    lines = [
         f"Rebuild plan, with {money(plan.capital, asset)} left and {item.symbol} at "
         f"{trim_raw(plan.price)}:",
-        f"  {side} {trim_raw(plan.quantity)} {item.symbol} at {plan.leverage}x isolated "
+        f"  {side} {trim_raw(plan.quantity)} {unit}{item.symbol} at {plan.leverage}x isolated "
         f"(margin {money(plan.margin, asset)}), liquidation price "
         f"{trim_raw(plan.liquidation_price)}",
         f"  stop-market at {trim_raw(plan.stop)}: a stop-out costs about "
         f"{money(plan.loss_at_stop, asset)} (2% of the capital) against "
         f"{money(plan.loss_at_liquidation, asset)} at liquidation",
-        f"  check the odds first: liquidator plan --symbol {item.symbol} --side {side} "
-        f"--capital {trim_raw(plan.capital)} --horizon 24h",
     ]
+    if not item.leg.coin16:  # ``plan`` sizes USDⓈ-M (linear) contracts only
+        lines.append(
+            f"  check the odds first: liquidator plan --symbol {item.symbol} --side {side} "
+            f"--capital {trim_raw(plan.capital)} --horizon 24h"
+        )
+    return lines
 
 
 def _adl(order: ForcedOrder, report: Report) -> str:
