@@ -137,3 +137,21 @@ def test_monitor_follows_a_coinm_long_to_its_liquidation_with_the_server_s_price
         monitor.close()
         webhook.server.shutdown()
         webhook.server.server_close()
+
+
+def test_a_wrong_key_on_the_coinm_api_is_one_line_and_exit_status_2(
+    coin_exchange: CoinExchange,
+) -> None:
+    server, key, _ = coin_exchange
+    env = os.environ | {"BINANCE_API_KEY": key["apiKey"], "BINANCE_API_SECRET": "not-the-secret"}
+
+    result = subprocess.run(
+        [str(LIQUIDATOR), "monitor", "--market", "coinm", "--base-url", server.url],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith("liquidator: error: the exchange refused the request:")
+    assert "not-the-secret" not in result.stderr
