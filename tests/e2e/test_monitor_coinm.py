@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import urllib.request
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -155,3 +156,51 @@ def test_a_wrong_key_on_the_coinm_api_is_one_line_and_exit_status_2(
     assert len(result.stderr.splitlines()) == 1
     assert result.stderr.startswith("liquidator: error: the exchange refused the request:")
     assert "not-the-secret" not in result.stderr
+
+
+def test_the_coinm_dashboard_shows_the_position_and_its_mark_klines(
+    coin_exchange: CoinExchange,
+) -> None:
+    server, key, client = coin_exchange
+    client.new_order(symbol=SYMBOL, side="SELL", type="MARKET", quantity=50)
+    port = free_port()
+    monitor = Monitor(server, key, "--market", "coinm", "--web", "--web-address", f"{port}")
+    try:
+        line = monitor.wait(is_position(SYMBOL))
+        page = f"http://127.0.0.1:{port}"
+        eventually(lambda: bool(get(page + "/monitor/v1/state").get("positions")))
+        (shown,) = get(page + "/monitor/v1/state")["positions"]
+        assert (shown["symbol"], shown["positionAmt"]) == (SYMBOL, "-50.00000000")
+        assert shown["liquidationPrice"] == line["liquidationPrice"]
+        assert shown["marginAsset"] == "BTC"
+        answer = get(page + f"/monitor/v1/klines?symbol={SYMBOL}")
+        assert "msg" not in answer, answer["msg"]
+        bars = answer["klines"]
+        assert bars, "no mark klines from /dapi/v1/markPriceKlines"
+        assert Decimal(str(bars[-1][4])) > 0
+    finally:
+        monitor.close()
+
+
+def test_the_coinm_monitor_opens_a_new_listen_key_when_its_key_is_closed(
+    coin_exchange: CoinExchange,
+) -> None:
+    server, key, client = coin_exchange
+    client.new_order(symbol=SYMBOL, side="BUY", type="MARKET", quantity=10)
+    monitor = Monitor(server, key, "--market", "coinm", "--keepalive", "1", "--refresh", "600")
+    try:
+        monitor.wait(is_position(SYMBOL))
+        shared = client.new_listen_key()["listenKey"]  # one key per account: the monitor's
+        client.close_listen_key(shared)
+        monitor.wait_status("the listen key expired or was closed")
+        monitor.wait_status("reconnected; resynchronised from REST")
+        client.new_order(symbol=SYMBOL, side="BUY", type="MARKET", quantity=10)
+        line = monitor.wait(is_position(SYMBOL, positionAmt="20.00000000"))
+        assert line["marginType"] == "cross"
+    finally:
+        monitor.close()
+
+
+def get(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        return json.loads(answer.read())
