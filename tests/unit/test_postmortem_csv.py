@@ -10,6 +10,7 @@ import json
 import shutil
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,37 @@ def test_the_exports_tell_the_liquidation_to_the_unit(tmp_path: Path) -> None:
     assert report["consistent"] is True
 
 
+def test_coinm_exports_tell_the_liquidation_in_btc_to_the_unit(tmp_path: Path) -> None:
+    """The COIN-M story of ``tests/e2e/test_postmortem_coinm.py``: 100 BTCUSD_PERP contracts
+    long at 60006, 10x isolated on 1 BTC, liquidated at 54714.5; quantities in contracts
+    (``Quantity(Cont)``), amounts in BTC."""
+    folder = FIXTURES / "coinm"
+    files = [str(folder / name) for name in sorted(p.name for p in folder.glob("*.csv"))]
+
+    report = json.loads(
+        postmortem(
+            "--csv", *files, "--market", "coinm", "--klines",
+            str(marks(tmp_path / "m.csv", "52800")), "--json",
+        ).stdout
+    )  # fmt: skip
+
+    (liquidation,) = report["liquidations"]
+    assert report["asset"] == "BTC"
+    assert liquidation["loss"] | {"toLiquidationPrice": "", "beyondLiquidationPrice": ""} == {
+        "asset": "BTC", "total": "-0.01674834", "priceMove": "-0.01611691", "funding": "0",
+        "commission": "-0.00008333", "clearanceFee": "-0.0005481", "insuranceCover": "0",
+        "toLiquidationPrice": "", "beyondLiquidationPrice": "",
+    }  # fmt: skip
+    assert liquidation["positionAmt"] == "100"
+    assert liquidation["entryPrice"] == "60006"
+    assert liquidation["wallet"] == "0.01666501"  # ceil(10,000 / 60006 / 10) BTC
+    assert liquidation["walletSource"] == "10x isolated, rebuilt from the fills"
+    assert liquidation["bankruptcyPrice"] == "54550.9061647"  # 10,000 / (10,000/60006 + wallet)
+    assert liquidation["orders"][0]["price"] == "54551"  # the bankruptcy price up to the tick
+    assert Decimal("54769.11018173") <= Decimal(liquidation["liquidationPrice"]) < 54770
+    assert liquidation["consistent"] is True
+
+
 def test_an_order_off_the_bankruptcy_price_is_flagged_with_a_note_for_support(
     tmp_path: Path,
 ) -> None:
@@ -86,10 +118,10 @@ def test_an_order_off_the_bankruptcy_price_is_flagged_with_a_note_for_support(
     first, *others = report["differences"]
     assert "matches no isolated margin" in first["rule"]
     assert first["binance"] == "54500"
-    assert first["orderId"] == 1022
+    assert first["orderId"] == 1042
     # a limit at 54500 that filled at 54114.5 breaks a second rule, and the fee follows
     assert "filled worse than the bankruptcy price" in [d["rule"] for d in others]
-    assert "order 1022 at 2024-01-01 01:00:01.000 UTC" in report["supportNote"]
+    assert "order 1042 at 2024-01-01 01:00:01.000 UTC" in report["supportNote"]
     assert "54500" in report["supportNote"]
 
 
