@@ -33,6 +33,7 @@ from liquidator.core.exchange.orders import Order
 from liquidator.read.force_orders import ForceOrder, ForceOrders, ForceOrderStore
 from liquidator.read.income import IncomeHistory, IncomeRow, IncomeStore
 from liquidator.read.insurance_funds import FundHistory, FundLevel, FundMovement, FundStore
+from liquidator.read.margin_changes import MarginChange, MarginChangeHistory, MarginChangeStore
 from liquidator.read.market_history import Bar, MarketHistory, MarketStore
 from liquidator.read.order_history import Fill, OrderHistory, OrderStore
 
@@ -51,8 +52,17 @@ PROJECTED = frozenset(
         "LedgerPosted",
         "PositionLiquidated",
         "AutoDeleveraged",
+        "PositionChanged",  # after an ISOLATED_MARGIN entry: a user's margin adjustment
     }
 )  # the event types a history reads
+
+
+class _Model(Protocol):
+    """A read model the histories feed: the events of each record, then each write's end."""
+
+    def apply(self, events: Sequence[Event]) -> None: ...
+
+    def written(self) -> None: ...
 
 
 class HistoryWriteError(Exception):
@@ -78,9 +88,12 @@ class HistoryBatch:
     funding: list[FundingSettled] = field(default_factory=list)
     fund_movements: list[FundMovement] = field(default_factory=list)
     fund_levels: list[FundLevel] = field(default_factory=list)  # to insert or replace
+    margin_changes: list[MarginChange] = field(default_factory=list)
 
 
-class HistoryStore(OrderStore, IncomeStore, ForceOrderStore, MarketStore, FundStore, Protocol):
+class HistoryStore(
+    OrderStore, IncomeStore, ForceOrderStore, MarketStore, FundStore, MarginChangeStore, Protocol
+):
     """The histories' tables: one write per batch, and the queries each read model makes."""
 
     def applied_seq(self) -> int:
@@ -110,6 +123,7 @@ class Histories:
         self.income = IncomeHistory(store, self.write)
         self.force_orders = ForceOrders(store, self.write)
         self.funds = FundHistory(store)
+        self.margin_changes = MarginChangeHistory(store, self.write)
         self.applied_seq = self.written_seq = store.applied_seq()
 
     def apply(self, seq: int, events: Sequence[Event]) -> None:
@@ -118,7 +132,7 @@ class Histories:
             raise JournalError(
                 f"the histories hold record {self.applied_seq} and were given record {seq}"
             )
-        for model in (self.orders, self.market, self.income, self.force_orders, self.funds):
+        for model in self._models():
             model.apply(events)
         self.applied_seq = seq
         if seq - self.written_seq >= self.write_every:
@@ -138,8 +152,18 @@ class Histories:
         self.before_write()
         self.store.write(self._batch())
         self.written_seq = self.applied_seq
-        for model in (self.orders, self.market, self.income, self.force_orders, self.funds):
+        for model in self._models():
             model.written()
+
+    def _models(self) -> tuple[_Model, ...]:
+        return (
+            self.orders,
+            self.market,
+            self.income,
+            self.force_orders,
+            self.funds,
+            self.margin_changes,
+        )
 
     def _batch(self) -> HistoryBatch:
         return HistoryBatch(
@@ -154,6 +178,7 @@ class Histories:
             funding=self.market.new_funding,
             fund_movements=self.funds.movements,
             fund_levels=list(self.funds.changed.values()),
+            margin_changes=self.margin_changes.new_rows,
         )
 
     def catch_up(self, journal: Journal, last_seq: int) -> int:

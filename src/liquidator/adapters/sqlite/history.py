@@ -26,6 +26,7 @@ from liquidator.read.history import HistoryBatch, HistoryWriteError
 from liquidator.read.history_filter import Window
 from liquidator.read.income import IncomeRow
 from liquidator.read.insurance_funds import FundLevel
+from liquidator.read.margin_changes import MarginChange
 from liquidator.read.market_history import BOOK, Bar
 from liquidator.read.order_history import Fill
 
@@ -178,6 +179,18 @@ class SqliteHistory:
             (account, *values, window.limit),
         )
         return [rows.force_order(row) for row in found]
+
+    def margin_changes(
+        self, account: str, symbol: str, window: Window, *, change_type: int | None
+    ) -> list[MarginChange]:
+        kind = ("change_type", None if change_type is None else str(change_type))
+        where, values = _window("time_ms", window, ("", None), symbol, kind)
+        found = self._all(
+            f"SELECT {rows.MARGIN_CHANGE_COLUMNS} FROM history_margin_changes WHERE account = ?"
+            f"{where} ORDER BY time_ms, id LIMIT ?",
+            (account, *values, window.limit),
+        )
+        return [rows.margin_change(row) for row in found]
 
     def force_orders_in_progress(self) -> list[ForceOrder]:
         found = self._all(f"SELECT {rows.FORCE_COLUMNS} FROM history_force_in_progress", ())

@@ -15,6 +15,7 @@ from liquidator.core.exchange.orders import Order
 from liquidator.read.force_orders import ForceOrder
 from liquidator.read.history import HistoryBatch
 from liquidator.read.income import IncomeRow
+from liquidator.read.margin_changes import MarginChange
 from liquidator.read.market_history import Bar
 from liquidator.read.order_history import Fill
 
@@ -34,6 +35,9 @@ BAR_COLUMNS = (
     "open_ms, open, high, low, close, volume, quote, trades, taker_buy_volume, taker_buy_quote"
 )
 FUNDING_COLUMNS = "symbol, funding_rate, mark_price, funding_ms, positions, ts_ms"
+MARGIN_CHANGE_COLUMNS = (
+    "account, symbol, change_type, amount, asset, position_side, time_ms, delta_type"
+)
 MOVEMENT_COLUMNS = "fund, asset, kind, change, balance, account, symbol, ts_ms"
 IN_PROGRESS = "history_force_in_progress"
 
@@ -73,6 +77,10 @@ def statements(batch: HistoryBatch) -> Iterator[tuple[str, list[Row]]]:
     yield (
         _insert("history_fund_levels", "fund, asset, balance, low", replace=True),
         [(v.fund, v.asset, str(v.balance), str(v.low)) for v in batch.fund_levels],
+    )
+    yield (
+        _insert("history_margin_changes", MARGIN_CHANGE_COLUMNS),
+        [margin_change_row(c) for c in batch.margin_changes],
     )
 
 
@@ -228,3 +236,21 @@ def funding_row(f: FundingSettled) -> Row:
 def funding(row: Row) -> FundingSettled:
     symbol, rate, mark, funding_ms, positions, ts_ms = row
     return FundingSettled(symbol, rate, mark, funding_ms, positions, ts_ms)
+
+
+def margin_change_row(change: MarginChange) -> Row:
+    return (
+        change.account,
+        change.symbol,
+        change.change_type,
+        str(change.amount),
+        change.asset,
+        change.position_side,
+        change.time_ms,
+        change.delta_type,
+    )
+
+
+def margin_change(row: Row) -> MarginChange:
+    account, symbol, change_type, amount, asset, side, time_ms, delta_type = row
+    return MarginChange(account, symbol, change_type, int(amount), asset, side, time_ms, delta_type)

@@ -13,7 +13,10 @@ SQLite integers. Each index serves one of the API's queries: ``allOrders`` (acco
 order id), ``origClientOrderId`` (account, client id), ``userTrades`` (account, symbol, trade
 id), ``income`` (account, time), ``forceOrders`` (account, time), ``trades``/``aggTrades``
 (symbol, kind: book prints in rowid order), klines (symbol, price, minute: the key itself),
-``fundingRate`` (symbol, funding time) and the funds' history (fund, asset).
+``fundingRate`` (symbol, funding time), the funds' history (fund, asset) and
+``positionMargin/history`` (account, symbol, time). A table added by a later migration to a
+file whose histories already stand at a checkpoint holds the rows from that checkpoint on
+(the margin changes of ``history_0002``: adjustments made before the upgrade are not listed).
 """
 
 from __future__ import annotations
@@ -83,6 +86,17 @@ HISTORY_MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             " balance TEXT NOT NULL, low TEXT NOT NULL, PRIMARY KEY (fund, asset)) WITHOUT ROWID",
         ),
     ),
+    (
+        "history_0002_margin_changes",
+        (
+            "CREATE TABLE history_margin_changes (id INTEGER PRIMARY KEY, account TEXT NOT NULL,"
+            " symbol TEXT NOT NULL, change_type INTEGER NOT NULL, amount TEXT NOT NULL,"
+            " asset TEXT NOT NULL, position_side TEXT NOT NULL, time_ms INTEGER NOT NULL,"
+            " delta_type TEXT NOT NULL)",
+            "CREATE INDEX history_margin_changes_by_account ON history_margin_changes"
+            " (account, symbol, time_ms)",
+        ),
+    ),
 )
 HISTORY_TABLES = (
     "history_checkpoint",
@@ -96,6 +110,7 @@ HISTORY_TABLES = (
     "history_funding",
     "history_fund_movements",
     "history_fund_levels",
+    "history_margin_changes",
 )
 
 

@@ -1,11 +1,12 @@
-"""Account: balances, account, positionRisk, income, forceOrders, adlQuantile, listenKey."""
+"""Account: balances, account, positionRisk, income, forceOrders, adlQuantile, listenKey,
+positionMargin/history."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from liquidator.api import account_views
-from liquidator.api.errors import invalid
+from liquidator.api.errors import BinanceError, invalid
 from liquidator.api.rest import (
     countdown,
     routes_algo,
@@ -16,11 +17,15 @@ from liquidator.api.rest import (
     routes_stats,
 )
 from liquidator.api.rest.routes_market import LIMIT, RANGE, limit, symbol_state
-from liquidator.api.rest.routing import Call, Param, Route, Security
+from liquidator.api.rest.routing import Call, Family, Param, Route, Security
 from liquidator.core.exchange.account_state import AccountState
 from liquidator.read.insurance_funds import adl_quantiles
+from liquidator.read.margin_changes import ADD, REDUCE
 
 SIGNED = Security.SIGNED
+MARGIN_HISTORY_DAYS = 30  # Binance: no older than 30 days, at most 30 days between the bounds
+DAY_MS = 86_400_000
+LOOKUP_INTERVAL_TOO_BIG = -1127
 INCOME_TYPES = ("TRANSFER", "REALIZED_PNL", "FUNDING_FEE", "COMMISSION", "INSURANCE_CLEAR")
 
 
@@ -98,6 +103,44 @@ def adl_quantile(call: Call) -> list[dict[str, Any]]:
     return rows
 
 
+def position_margin_history(call: Call) -> list[dict[str, Any]]:
+    """The account's isolated margin adjustments of one symbol, oldest first.
+
+    Binance's bounds: ``endTime`` defaults to now, ``startTime`` to 30 days before ``endTime``;
+    more than 30 days between them is -1127; nothing older than 30 days before now is listed.
+    """
+    p = call.params
+    symbol = symbol_state(call).instrument.symbol
+    kind = p.integer("type")
+    if kind is not None and kind not in (ADD, REDUCE):
+        raise invalid("type")
+    coinm = call.family is Family.COINM
+    size = limit(call, 50 if coinm else 500, 1000)
+    window = MARGIN_HISTORY_DAYS * DAY_MS
+    end = p.integer("endTime")
+    start = p.integer("startTime")
+    end = call.now_ms if end is None else end
+    start = end - window if start is None else start
+    if start > end:
+        raise invalid("startTime")
+    if end - start > window:
+        raise BinanceError(
+            LOOKUP_INTERVAL_TOO_BIG,
+            f"More than {MARGIN_HISTORY_DAYS * 24} hours between startTime and endTime.",
+        )
+    rows = call.server.live.histories.margin_changes.query(
+        call.account,
+        symbol,
+        change_type=kind,
+        start_ms=max(start, call.now_ms - window),
+        end_ms=end,
+        limit=size,
+    )
+    if coinm:  # COIN-M's rows have no deltaType
+        return [{k: v for k, v in row.to_binance().items() if k != "deltaType"} for row in rows]
+    return [row.to_binance() for row in rows]
+
+
 def new_listen_key(call: Call) -> dict[str, Any]:
     return {"listenKey": call.server.listen_keys.open(call.account, call.server.wall_ms())}
 
@@ -136,6 +179,19 @@ ROUTES = (
         (SYMBOL, Param("autoCloseType", enum=("LIQUIDATION", "ADL")), LIMIT, *RANGE),
     ),
     Route("GET", "/fapi/v1/adlQuantile", adl_quantile, SIGNED, 5, (SYMBOL,)),
+    Route(
+        "GET",
+        "/fapi/v1/positionMargin/history",
+        position_margin_history,
+        SIGNED,
+        1,
+        (
+            Param("symbol", required=True),
+            Param("type", "integer", enum=(str(ADD), str(REDUCE))),
+            LIMIT,
+            *RANGE,
+        ),
+    ),
     Route("POST", "/fapi/v1/listenKey", new_listen_key, Security.USER_STREAM),
     Route("PUT", "/fapi/v1/listenKey", keep_listen_key, Security.USER_STREAM),
     Route("DELETE", "/fapi/v1/listenKey", close_listen_key, Security.USER_STREAM),

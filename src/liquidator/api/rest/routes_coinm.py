@@ -136,6 +136,7 @@ SHARED: tuple[tuple[str, str, Reshape | None], ...] = (
     ("POST", "/fapi/v1/positionSide/dual", None),
     ("GET", "/fapi/v1/positionSide/dual", None),
     ("POST", "/fapi/v1/positionMargin", None),
+    ("GET", "/fapi/v1/positionMargin/history", None),  # no deltaType, limit 50 by default
     ("POST", "/fapi/v1/listenKey", None),
     ("PUT", "/fapi/v1/listenKey", None),
     ("DELETE", "/fapi/v1/listenKey", None),

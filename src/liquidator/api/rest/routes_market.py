@@ -9,6 +9,7 @@ from liquidator.api.errors import BAD_SYMBOL, BinanceError, invalid
 from liquidator.api.rest.routing import Call, Family, Param, Route, Security
 from liquidator.api.views import d16
 from liquidator.core.exchange.venue import SymbolState
+from liquidator.read.adl_risk import symbol_adl_risk
 from liquidator.read.insurance_funds import insurance_balance as insurance_fund_balance
 from liquidator.read.market_history import INTERVALS_MS, LAST, MARK, weighted_average
 
@@ -256,6 +257,14 @@ def insurance_balance(call: Call) -> Any:
     return groups
 
 
+def adl_risk(call: Call) -> Any:
+    """``symbolAdlRisk``: one symbol's rating, or every symbol's (``read/adl_risk.py``)."""
+    states = optional_states(call)
+    venue = call.server.live.venue
+    rows = [symbol_adl_risk(venue, s, call.now_ms) for s in states or family_states(call)]
+    return rows[0] if states else rows
+
+
 ROUTES = (
     Route("GET", "/fapi/v1/ping", ping),
     Route("GET", "/fapi/v1/time", server_time),
@@ -292,4 +301,5 @@ ROUTES = (
         params=(OPTIONAL_SYMBOL,),
     ),
     Route("GET", "/fapi/v1/insuranceBalance", insurance_balance, params=(OPTIONAL_SYMBOL,)),
+    Route("GET", "/fapi/v1/symbolAdlRisk", adl_risk, params=(OPTIONAL_SYMBOL,)),
 )

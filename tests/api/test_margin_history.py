@@ -1,0 +1,136 @@
+"""``GET /fapi/v1/positionMargin/history``: a user's isolated margin adjustments, and bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from liquidator.app.journal import MemoryJournal
+from liquidator.core.exchange.commands import Command, ModifyIsolatedMargin, SetMarginType
+from liquidator.core.exchange.orders import Side
+from liquidator.core.margin.position import MarginType, PositionSide
+from tests.api.conftest import Account
+from tests.api.test_position_margin import _open_isolated_long
+from tests.integration.test_histories import (
+    BTC,
+    Venue,
+    limit,
+    market_order,
+    memory,
+    setup,
+    usdt,
+)
+
+DAY_MS = 86_400_000
+
+
+def _history(alice: Account, **params: Any) -> Any:
+    return alice.signed("GET", "/fapi/v1/positionMargin/history", **params)
+
+
+def test_margin_history_lists_each_adjustment_with_binances_fields(
+    client: TestClient, alice: Account, bob: Account
+) -> None:
+    _open_isolated_long(client, alice, bob)
+    alice.signed("POST", "/fapi/v1/positionMargin", symbol="BTCUSDT", amount="12.34567891", type=1)
+    alice.signed("POST", "/fapi/v1/positionMargin", symbol="BTCUSDT", amount="2", type=2)
+
+    rows = _history(alice, symbol="BTCUSDT").json()
+    reduced = _history(alice, symbol="BTCUSDT", type=2).json()
+    others = _history(bob, symbol="BTCUSDT").json()
+
+    # the margin the opening fill moved into the isolated wallet is not an adjustment
+    assert [{k: v for k, v in row.items() if k != "time"} for row in rows] == [
+        {
+            "symbol": "BTCUSDT",
+            "type": 1,
+            "deltaType": "USER_ADJUST",
+            "amount": "12.34567891",
+            "asset": "USDT",
+            "positionSide": "BOTH",
+        },
+        {
+            "symbol": "BTCUSDT",
+            "type": 2,
+            "deltaType": "USER_ADJUST",
+            "amount": "2",
+            "asset": "USDT",
+            "positionSide": "BOTH",
+        },
+    ]
+    assert rows[0]["time"] <= rows[1]["time"]
+    assert reduced == rows[1:]
+    assert others == []
+
+
+def test_margin_history_window_and_limit_as_binance_bounds_them(
+    client: TestClient, alice: Account, bob: Account
+) -> None:
+    _open_isolated_long(client, alice, bob)
+    for amount in ("1", "2", "3"):
+        alice.signed("POST", "/fapi/v1/positionMargin", symbol="BTCUSDT", amount=amount, type=1)
+    rows = _history(alice, symbol="BTCUSDT").json()
+    last = rows[-1]["time"]
+
+    first_two = _history(alice, symbol="BTCUSDT", limit=2).json()
+    before = _history(
+        alice, symbol="BTCUSDT", startTime=last - 29 * DAY_MS, endTime=rows[0]["time"]
+    ).json()
+    future = _history(alice, symbol="BTCUSDT", startTime=last + 1, endTime=last + DAY_MS).json()
+
+    assert [r["amount"] for r in rows] == ["1", "2", "3"]
+    assert first_two == rows[:2]
+    assert [r["time"] for r in before] == [r["time"] for r in rows if r["time"] <= rows[0]["time"]]
+    assert future == []
+
+
+def test_bad_margin_history_requests_get_binances_codes(alice: Account) -> None:
+    cases: dict[str, tuple[dict[str, Any], int]] = {
+        "no symbol": ({}, -1102),
+        "unknown symbol": ({"symbol": "NOPEUSDT"}, -1121),
+        "COIN-M symbol on /fapi": ({"symbol": "BTCUSD_PERP"}, -1121),
+        "type 3": ({"symbol": "BTCUSDT", "type": 3}, -1130),
+        "limit 0": ({"symbol": "BTCUSDT", "limit": 0}, -1130),
+        "limit 1001": ({"symbol": "BTCUSDT", "limit": 1001}, -1130),
+        "start after end": ({"symbol": "BTCUSDT", "startTime": 2000, "endTime": 1000}, -1130),
+        "31 days": ({"symbol": "BTCUSDT", "startTime": 0, "endTime": 31 * DAY_MS}, -1127),
+    }
+
+    answers = {name: _history(alice, **params) for name, (params, _) in cases.items()}
+
+    for name, (_, code) in cases.items():
+        assert answers[name].status_code == 400, name
+        assert answers[name].json()["code"] == code, name
+    assert answers["31 days"].json()["msg"] == (
+        "More than 720 hours between startTime and endTime."
+    )
+
+
+def _isolated_adjustments() -> list[Command]:
+    return [
+        SetMarginType("alice", BTC, MarginType.ISOLATED),
+        limit("bob", Side.SELL, "60000", "ask"),
+        market_order("alice", Side.BUY),
+        ModifyIsolatedMargin("alice", BTC, PositionSide.BOTH, usdt(25), add=True),
+        ModifyIsolatedMargin("alice", BTC, PositionSide.BOTH, usdt(5), add=False),
+    ]
+
+
+def test_margin_history_survives_a_crash_and_a_clean_restart(tmp_path: Path) -> None:
+    path = tmp_path / "venue.sqlite"
+    venue, reference = Venue.on_file(path, write_every=1000), Venue(MemoryJournal(), memory())
+    for each in (venue, reference):
+        each.run(setup())
+        each.run(_isolated_adjustments())
+    expected = reference.live.histories.margin_changes.query("alice", BTC)
+    venue.crash()  # nothing of the histories written: caught up from the journal
+
+    again = Venue.on_file(path)
+    caught_up = again.live.histories.margin_changes.query("alice", BTC)
+    again.live.close()
+    reopened = Venue.on_file(path).live.histories.margin_changes.query("alice", BTC)
+
+    assert [(r.change_type, r.amount) for r in expected] == [(1, 25 * 10**8), (2, 5 * 10**8)]
+    assert caught_up == expected == reopened
