@@ -1,5 +1,11 @@
 """The built-in market maker: a venue-owned account that re-quotes its ladder on each mark move.
 
+The ladder is centred on the index price (the mark before any index is known): on a real venue
+arbitrage takes any bid above the index in a fall and any ask below it in a rise, so a forced
+order at the bankruptcy price fills in the book where the fall left it, not at prices the market
+has left. The mark, a median that lags the index by its basis average and the last trade, moves
+the ladder's size (the volatility that thins it) and when it moves the ladder is re-quoted.
+
 It holds capital deposited at start (a deposit like any other, so funds stay conserved), is
 exempt from margin checks, and never takes liquidity: a level that would cross the book is
 skipped. Turn it off (``VenueConfig.market_maker = None``) for tests and replayed books.
@@ -40,8 +46,13 @@ def open_market_maker(venue: Venue, out: list[Event]) -> None:
         )
 
 
+def reference_price(state: SymbolState) -> int:
+    """The price the ladder is centred on: the index, or the mark before any index (raw)."""
+    return state.index_price if state.index_price > 0 else state.mark_price
+
+
 def _still_fresh(account: AccountState, state: SymbolState, levels: int, requote_bps: int) -> bool:
-    """Tell whether the ladder is whole and centred within ``requote_bps`` of the mark."""
+    """Tell whether the ladder is whole and centred within ``requote_bps`` of its reference."""
     orders = account.symbols.get(state.instrument.symbol)
     if orders is None:
         return False
@@ -50,7 +61,8 @@ def _still_fresh(account: AccountState, state: SymbolState, levels: int, requote
     if len(bids) < levels or len(asks) < levels:
         return False
     middle = (max(bids) + min(asks)) // 2
-    return abs(state.mark_price - middle) * 10_000 < requote_bps * state.mark_price
+    centre = reference_price(state)
+    return abs(centre - middle) * 10_000 < requote_bps * centre
 
 
 def _contracts(state: SymbolState, coin_raw: int) -> int:
@@ -63,7 +75,7 @@ def _contracts(state: SymbolState, coin_raw: int) -> int:
 
 
 def requote(venue: Venue, state: SymbolState, out: list[Event]) -> None:
-    """Replace the market maker's ladder in ``state``'s symbol around the current mark."""
+    """Replace the market maker's ladder in ``state``'s symbol around its reference price."""
     config = venue.config.market_maker
     account = venue.accounts.get(MARKET_MAKER)
     if config is None or account is None or state.mark_price <= 0:
@@ -76,7 +88,7 @@ def requote(venue: Venue, state: SymbolState, out: list[Event]) -> None:
     if instrument.is_inverse:  # the same depth in coin, as whole contracts
         config = replace(config, quantity_raw=_contracts(state, config.quantity_raw))
     ladder = quotes(
-        mark_raw=state.mark_price,
+        mark_raw=reference_price(state),
         tick_raw=instrument.tick_size.raw,
         step_raw=instrument.step_size.raw,
         min_qty_raw=instrument.min_qty.raw,
