@@ -124,9 +124,9 @@ def test_coinm_crash_conserves_btc_and_leaves_nobody_breached(
 
     state = venue.engine.venue
     assert btc_inside(venue) == deposited  # every BTC moved inside the venue
-    for (name, asset), amount in state.ledger.items():
-        if name.startswith(FUND_PREFIX):
-            assert amount >= 0, (name, asset, amount)
+    for (ledger_account, asset), balance in state.ledger.items():
+        if ledger_account.startswith(FUND_PREFIX):
+            assert balance >= 0, (ledger_account, asset, balance)
     for account in state.accounts.values():
         for position in account.open_positions():
             target = unit(state, unit_key(state, account, position))
