@@ -1,11 +1,14 @@
 """A market that trades by itself: background takers sending orders through the engine.
 
 ``serve --flow calm|busy|none|N`` (trades a minute per symbol; ``calm`` by default) runs one
-taker account, :data:`FLOW_ACCOUNT`, funded by a deposit (funds stay conserved: the deposit
-comes from ``@external`` like any other), that sends market orders and, one time in four, IOC
-limit orders at the touch, on every linear symbol whose book has both sides. Each order is an
-ordinary journaled command: a restart replays it, the ledger stays balanced, the state hash
-holds; trades, aggTrades, klines, the 24 h ticker and open interest count them.
+taker account, :data:`FLOW_ACCOUNT`, a system account of the venue's
+(``OpenAccount(system=True)``: no key acts for it, no margin check or commission, never
+liquidated nor in the ADL ranking, left out of the venue's position views), funded by a deposit
+(funds stay conserved: the deposit comes from ``@external`` like any other), that sends market
+orders and, one time in four, IOC limit orders at the touch, on every linear symbol whose book
+has both sides. Each order is an ordinary journaled command: a restart replays it, the ledger
+stays balanced, the state hash holds; trades, aggTrades, klines, the 24 h ticker and open
+interest count them.
 
 **As busy as the market.** The rate and the orders' size are as asked when the symbol's realised
 volatility (the market maker's estimate of the mean move of the mark) is ``reference_centi_bps``
@@ -19,13 +22,8 @@ trades nothing more).
 
 **Bounded.** The side leans against the flow's own position (a buy is likelier when it is
 short) and flips when an order would take the position's notional past ``max_notional``: the
-account never nears a liquidation. Its wallet is topped up when it falls under half the
-deposit (taker fees drain it slowly).
-
-**Why not ``@flow``.** The engine's accounts opened by a command take names of letters, digits
-and ``_ . : -`` only (``OpenAccount``); ``@`` names are the engine's own (market maker,
-insurance funds). The flow is therefore an ordinary account whose name no key is expected to
-take; keeping it out of user-facing views needs the core to open a system account on request.
+account's position stays bounded. Its wallet is topped up when it falls under half the
+deposit (its trading losses drain it slowly).
 """
 
 from __future__ import annotations
@@ -42,7 +40,7 @@ from liquidator.core.exchange.venue import SymbolState, Venue
 from liquidator.core.margin.position import PositionSide
 from liquidator.core.money.fixed import SCALE, Amount, Price, Qty
 
-FLOW_ACCOUNT = "flow.taker"
+FLOW_ACCOUNT = "@flow"
 PRESETS = {"none": 0.0, "calm": 6.0, "busy": 60.0}  # trades a minute, per symbol
 MAX_RATE = 6_000.0  # 100 a second per symbol: beyond it the flow is a load test, not a market
 LIMIT_SHARE = 0.25  # the share of IOC limit orders at the touch
@@ -96,7 +94,7 @@ class Flow:
         commands: list[Command] = []
         name = self.config.account
         if name not in venue.accounts:
-            commands.append(OpenAccount(name))
+            commands.append(OpenAccount(name, system=True))
         for asset in sorted({s.instrument.margin_asset for s in _linear(venue)}):
             balance = venue.ledger.balance(name, asset) if name in venue.accounts else 0
             wanted = self.config.deposit * SCALE

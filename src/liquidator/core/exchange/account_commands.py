@@ -27,11 +27,11 @@ from liquidator.core.exchange.events import (
     PositionModeChanged,
     RejectReason,
 )
-from liquidator.core.exchange.ledger import EXTERNAL, EntryKind
+from liquidator.core.exchange.ledger import EXTERNAL, FEES, FUNDING, SETTLEMENT, EntryKind
 from liquidator.core.exchange.order_entry import require_account, require_symbol
 from liquidator.core.exchange.order_rules import reject
 from liquidator.core.exchange.settlement import position_event
-from liquidator.core.exchange.venue import Venue
+from liquidator.core.exchange.venue import MARKET_MAKER, Venue
 from liquidator.core.margin.position import MarginType
 from liquidator.core.margin.pretrade import (
     cross_figures,
@@ -40,19 +40,39 @@ from liquidator.core.margin.pretrade import (
     unrealized,
 )
 from liquidator.core.money.scaled import SCALE, trim_raw
+from liquidator.core.risk.insurance_groups import FUND_PREFIX
 
 ACCOUNT_NAME: Final = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+SYSTEM_ACCOUNT_NAME: Final = re.compile(r"^@[A-Za-z0-9_.:-]{1,63}$")
+#: Names the venue keeps for itself: the ledger's own accounts, the market maker, the funds.
+RESERVED_NAMES: Final = frozenset({EXTERNAL, FEES, SETTLEMENT, FUNDING, MARKET_MAKER})
 
 
 def open_account(venue: Venue, command: OpenAccount, out: list[Event]) -> None:
-    if not ACCOUNT_NAME.match(command.account):
-        raise reject(
-            RejectReason.INVALID_ACCOUNT, "account names are 1-64 letters, digits or _ . : -"
-        )
+    _check_account_name(command)
     if command.account in venue.accounts:
         raise reject(RejectReason.ACCOUNT_EXISTS, f"account {command.account!r} exists")
-    venue.accounts[command.account] = AccountState(command.account)
+    venue.accounts[command.account] = AccountState(command.account, is_system=command.system)
     out.append(AccountOpened(command.account, venue.now_ms))
+
+
+def _check_account_name(command: OpenAccount) -> None:
+    """A user's name: 1-64 of letters, digits, ``_ . : -``; a system account's: ``@`` and
+    1-63 of those, not one the venue keeps for itself."""
+    name = command.account
+    if not command.system:
+        if not ACCOUNT_NAME.match(name):
+            raise reject(
+                RejectReason.INVALID_ACCOUNT, "account names are 1-64 letters, digits or _ . : -"
+            )
+        return
+    if not SYSTEM_ACCOUNT_NAME.match(name):
+        raise reject(
+            RejectReason.INVALID_ACCOUNT,
+            "system account names are @ and 1-63 letters, digits or _ . : -",
+        )
+    if name in RESERVED_NAMES or name.startswith(FUND_PREFIX):
+        raise reject(RejectReason.INVALID_ACCOUNT, f"{name} is the venue's own account")
 
 
 def _margin_assets(venue: Venue) -> set[str]:

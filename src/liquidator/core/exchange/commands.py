@@ -22,7 +22,12 @@ from liquidator.core.money.fixed import Amount, Price, Qty, Rate
 
 @dataclass(frozen=True, slots=True)
 class OpenAccount:
+    """Open an account. ``system``: one of the venue's own (named ``@...``, like the market
+    maker): no margin check, no commission, never liquidated nor ranked for ADL; what the
+    venue runs beside its users (the background flow), never an account a key may act for."""
+
     account: str
+    system: bool = False
 
 
 @dataclass(frozen=True, slots=True)
