@@ -204,3 +204,35 @@ def test_the_coinm_monitor_opens_a_new_listen_key_when_its_key_is_closed(
 def get(url: str) -> Any:
     with urllib.request.urlopen(url, timeout=10) as answer:
         return json.loads(answer.read())
+
+
+def test_a_coinm_cross_short_s_figures_are_the_server_s_and_its_rally_is_alerted(
+    coin_exchange: CoinExchange,
+) -> None:
+    server, key, client = coin_exchange
+    admin(server, "/admin/withdraw", account="trader", amount="0.9", asset="BTC")
+    client.change_leverage(symbol=SYMBOL, leverage=20)
+    client.new_order(symbol=SYMBOL, side="SELL", type="MARKET", quantity=300)
+    row = served_row(client)
+    (btc,) = [a for a in client.account()["assets"] if a["asset"] == "BTC"]
+    monitor = Monitor(server, key, "--market", "coinm", "--alert-distance", "2")
+    try:
+        line = monitor.wait(is_position(SYMBOL))
+        assert (line["marginType"], line["positionAmt"]) == ("cross", "-300.00000000")
+        assert line["binanceLiquidationPrice"] == f"{Decimal(row['liquidationPrice']):.8f}"
+        assert line["liquidationPriceDiffers"] is False
+        liquidation = Decimal(line["liquidationPrice"])
+        assert Decimal(row["entryPrice"]) < liquidation < Decimal(line["bankruptcyPrice"])
+        served = Decimal(row["liquidationPrice"])
+        unit = liquidation**2 / (300 * 100) * RAW  # a short's served price is at or below ours
+        assert liquidation - 3 * unit <= served <= liquidation + RAW, (liquidation, served)
+        ratio = Decimal(btc["maintMargin"]) / Decimal(btc["marginBalance"])
+        assert abs(Decimal(line["marginRatio"]) - ratio) < Decimal("0.0001")
+
+        near = (liquidation * Decimal("0.99")).quantize(Decimal("0.1"))  # 1% below: alert at 2%
+        move_mark(server, SYMBOL, str(near))
+        alert = monitor.wait(lambda seen: seen.get("alert") == "LIQUIDATION_DISTANCE")
+        assert alert["symbol"] == SYMBOL
+        assert Decimal(alert["liquidationDistance"]) <= Decimal("0.02")
+    finally:
+        monitor.close()
