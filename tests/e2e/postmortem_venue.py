@@ -253,3 +253,18 @@ def coin_cross_short(venue: Venue) -> None:
     venue.later(600_000)
     venue.admin("POST", "/admin/crash", symbol=COIN, percent="40", steps=40)
     venue.later(60_000)
+
+
+def coin_hedge_pair(venue: Venue) -> None:
+    """COIN-M hedge mode, cross: LONG 300 and SHORT 120 contracts at 20x on 0.05 BTC; a 20%
+    crash liquidates the pair."""
+    venue.price(COIN, "60000")
+    trader = venue.coin_trader("coinhedger", "0.05")
+    trader.change_position_mode(dualSidePosition="true")
+    trader.change_leverage(symbol=COIN, leverage=20)
+    venue.later(1_000)
+    trader.new_order(symbol=COIN, side="BUY", positionSide="LONG", type="MARKET", quantity=300)
+    trader.new_order(symbol=COIN, side="SELL", positionSide="SHORT", type="MARKET", quantity=120)
+    venue.later(600_000)
+    venue.admin("POST", "/admin/crash", symbol=COIN, percent="-20", steps=40)
+    venue.later(60_000)

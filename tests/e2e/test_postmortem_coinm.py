@@ -22,6 +22,7 @@ from tests.e2e.postmortem_venue import (
     COIN,
     Venue,
     coin_cross_short,
+    coin_hedge_pair,
     coin_isolated_long,
     json_of,
     liquidator,
@@ -160,6 +161,19 @@ def test_coinm_cross_short_is_split_as_the_journal_and_the_ledger(venue: Venue) 
     for name in ("liquidationPrice", "bankruptcyPrice"):
         assert api[name] == journal[name], name
     assert api["consistent"] is True, api["differences"]
+
+
+def test_a_coinm_hedge_pair_is_told_as_one_unit(venue: Venue) -> None:
+    coin_hedge_pair(venue)
+
+    api = only(coin_postmortem(venue, "coinhedger"))
+    journal = only(explained(venue, "coinhedger"))
+
+    assert api["loss"] == journal["loss"]
+    assert raw(api["loss"]["total"]) == venue.coin_income_total("coinhedger")
+    assert {o["positionSide"] for o in api["orders"]} == {"LONG", "SHORT"}
+    assert api["marginType"] == "cross"
+    assert api["liquidationPrice"] == journal["liquidationPrice"]
 
 
 def test_coinm_bad_input_is_one_line_and_status_2(venue: Venue) -> None:
