@@ -91,6 +91,17 @@ stop = exchange.fapiPrivatePostOrder(
 )
 result["stop"] = stop
 result["stop_cancelled"] = exchange.cancel_order(str(stop["orderId"]), MARKET)["status"]
+# isolated margin in, part of it out, then its history and the symbol's ADL risk
+exchange.add_margin(MARKET, 5)
+exchange.reduce_margin(MARKET, 1.5)
+adjustments = exchange.fetch_margin_adjustment_history(MARKET)
+assert [(a["type"], a["amount"]) for a in adjustments] == [("add", 5.0), ("reduce", 1.5)], [
+    a["info"] for a in adjustments
+]
+result["margin_history"] = [a["info"] for a in adjustments]
+adl = exchange.fetch_adl_rank(MARKET)
+assert adl["info"]["adlRisk"] == "low", adl  # a 1,000,000 USDT fund, little open interest
+result["adl_rank"] = adl["info"]
 before = exchange.fetch_positions([MARKET])
 result["position_before"] = [
     {"contracts": p["contracts"], "side": p["side"], "liquidationPrice": p["liquidationPrice"]}

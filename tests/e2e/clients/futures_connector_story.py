@@ -80,6 +80,14 @@ result["open_algo"] = client.sign_request("GET", "/fapi/v1/openAlgoOrders", {"sy
 result["algo_cancelled"] = client.sign_request(
     "DELETE", "/fapi/v1/algoOrder", {"algoId": algo["algoId"]}
 )
+# isolated margin in, part of it out (the opening fill left no more to take), then its history
+client.modify_isolated_position_margin(symbol=SYMBOL, amount="5", type=1)
+client.modify_isolated_position_margin(symbol=SYMBOL, amount="2", type=2)
+margin_history = client.get_position_margin_history(symbol=SYMBOL, type=2)
+assert [(r["type"], r["amount"], r["positionSide"]) for r in margin_history] == [
+    (2, "2", "BOTH")
+], margin_history
+result["margin_history"] = margin_history
 result["position_before"] = client.get_position_risk(symbol=SYMBOL)
 result["open_interest"] = client.open_interest(symbol=SYMBOL)
 result["stats"] = {

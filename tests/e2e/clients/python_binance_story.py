@@ -74,6 +74,19 @@ stop = client._request_futures_api(
 result["stop"] = stop
 result["stop_cancelled"] = client.futures_cancel_order(symbol=SYMBOL, orderId=stop["orderId"])
 result["position_before"] = client.futures_position_information(symbol=SYMBOL)
+# isolated margin in, part of it out, then its history and the symbol's ADL risk
+client.futures_change_position_margin(symbol=SYMBOL, amount="5", type=1)
+client.futures_change_position_margin(symbol=SYMBOL, amount="1.5", type=2)
+margin_history = client.futures_position_margin_history(symbol=SYMBOL)
+assert [(r["type"], r["amount"], r["deltaType"]) for r in margin_history] == [
+    (1, "5", "USER_ADJUST"),
+    (2, "1.5", "USER_ADJUST"),
+], margin_history
+result["margin_history"] = margin_history
+adl_risk = client.futures_symbol_adl_risk(symbol=SYMBOL)
+# a 1,000,000 USDT fund against a few thousand USDT of open interest
+assert (adl_risk["symbol"], adl_risk["adlRisk"]) == (SYMBOL, "low"), adl_risk
+result["adl_risk"] = adl_risk
 result["open_interest"] = client.futures_open_interest(symbol=SYMBOL)
 result["stats"] = {
     "open_interest_hist": client.futures_open_interest_hist(symbol=SYMBOL, period="5m"),

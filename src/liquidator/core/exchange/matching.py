@@ -112,7 +112,10 @@ def _fill(
     state.trade_id += 1
     trade_id = state.trade_id
     if maker.is_opening:
-        released = state.tiers.order_value16(-quantity, maker.price)
+        tiers = state.tiers  # linear inline: the hot path (``IntTiers.order_value16``)
+        released = (
+            tiers.order_value16(-quantity, maker.price) if tiers.coin16 else -quantity * maker.price
+        )
         maker_account.symbol(maker.symbol).add_exposure(maker, -quantity, released)
     settle_fill(
         venue, maker_account, maker, quantity, price, maker=True, trade_id=trade_id, out=out
@@ -178,7 +181,10 @@ def close_resting(
         orders.algo -= 1
     else:
         if order.is_opening:
-            released = state.tiers.order_value16(-order.remaining, order.price)
+            tiers, left = state.tiers, -order.remaining
+            released = (
+                tiers.order_value16(left, order.price) if tiers.coin16 else left * order.price
+            )
             orders.add_exposure(order, -order.remaining, released)
         _unlink(state, account, order)
     order.status = status
@@ -250,7 +256,7 @@ def walk_cost(state: SymbolState, side: Side, quantity: int, limit: int | None) 
         for maker in opposite.levels[price].values():
             take = min(maker.remaining, quantity - taken)
             taken += take
-            cost += tiers.order_value16(take, price)
+            cost += tiers.order_value16(take, price) if tiers.coin16 else take * price
             if taken >= quantity:
                 break
     return taken, cost

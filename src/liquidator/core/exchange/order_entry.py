@@ -238,7 +238,8 @@ def check_margin(venue: Venue, account: AccountState, state: SymbolState, order:
     tiers = state.tiers
     if order.type is OrderType.LIMIT:
         quantity = order.remaining
-        cost = tiers.order_value16(quantity, order.price)
+        price = order.price  # linear inline (``IntTiers.order_value16``): the hot path
+        cost = tiers.order_value16(quantity, price) if tiers.coin16 else quantity * price
     else:
         quantity, cost = walk_cost(
             state, order.side, order.remaining, market_limit(state, order.side)
@@ -252,7 +253,10 @@ def check_margin(venue: Venue, account: AccountState, state: SymbolState, order:
     available = others.available - held
     order_cost, projected = exposure(account, orders, mark, tiers, order.side, quantity, cost)
     extra = (ceil_div(order_cost, SCALE * leverage) if order_cost else 0) - held
-    open_loss = tiers.loss16(quantity, cost, mark, order.side is Side.BUY)
+    if tiers.coin16:
+        open_loss = tiers.loss16(quantity, cost, mark, order.side is Side.BUY)
+    else:  # ``IntTiers.loss16``, linear, inline
+        open_loss = cost - quantity * mark if order.side is Side.BUY else quantity * mark - cost
     charge = extra + max(0, ceil_div(open_loss, SCALE)) + fee(cost, venue.config.fees.taker_rate)
     if charge > 0 and available - charge < 0:
         raise reject(RejectReason.INSUFFICIENT_MARGIN, "Margin is insufficient.")
@@ -307,9 +311,11 @@ def rest(
     orders = account.symbol(order.symbol)
     orders.put(order, generated=generated)
     if order.is_opening:
-        orders.add_exposure(
-            order, order.remaining, state.tiers.order_value16(order.remaining, order.price)
+        tiers, remaining = state.tiers, order.remaining
+        cost = (
+            tiers.order_value16(remaining, order.price) if tiers.coin16 else remaining * order.price
         )
+        orders.add_exposure(order, remaining, cost)
     else:
         orders.closing += 1
     state.book.side_of(order.side).add(order)

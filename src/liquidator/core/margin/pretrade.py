@@ -65,6 +65,10 @@ def _margin(notional16: int, leverage: int) -> int:
     return ceil_div(notional16, SCALE * leverage)
 
 
+def _notional16(tiers: IntTiers, size: int, mark: int) -> int:
+    return size * mark if tiers.coin16 == 0 else tiers.notional16(size, mark)
+
+
 def open_order_cost(account: AccountState, orders: AccountSymbol) -> int:
     """Return the notional (10**-16) the account's open orders in a symbol could add."""
     if account.hedge:
@@ -206,17 +210,18 @@ def exposure(
         long_qty = long.quantity if long is not None else 0
         short_qty = -short.quantity if short is not None else 0
         projected = max(
-            tiers.notional16(long_qty, mark) + buy_cost if long_qty else buy_cost,
-            tiers.notional16(short_qty, mark) + sell_cost if short_qty else sell_cost,
+            _notional16(tiers, long_qty, mark) + buy_cost if long_qty else buy_cost,
+            _notional16(tiers, short_qty, mark) + sell_cost if short_qty else sell_cost,
         )
         return buy_cost + sell_cost, projected
     held, buy, sell = _one_way_excesses(orders, buy_qty, buy_cost, sell_qty, sell_cost)
+    linear = tiers.coin16 == 0  # ``IntTiers.notional16`` inline for linear: the hot path
     # the position's side adds its notional (no ``0 * mark``: a product with an operand past
     # 2**30 leaves the machine word in compiled code, even when it is zero)
     if held > 0:
-        projected = max(tiers.notional16(held, mark) + buy, sell)
+        projected = max((held * mark if linear else tiers.notional16(held, mark)) + buy, sell)
     elif held < 0:
-        projected = max(buy, tiers.notional16(-held, mark) + sell)
+        projected = max(buy, (-held * mark if linear else tiers.notional16(-held, mark)) + sell)
     else:
         projected = max(buy, sell)
     return max(buy, sell), projected
