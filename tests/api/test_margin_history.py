@@ -12,6 +12,8 @@ from liquidator.core.exchange.commands import Command, ModifyIsolatedMargin, Set
 from liquidator.core.exchange.orders import Side
 from liquidator.core.margin.position import MarginType, PositionSide
 from tests.api.conftest import Account
+from tests.api.test_dapi import SYMBOL as COINM
+from tests.api.test_dapi import trade_ten_contracts
 from tests.api.test_position_margin import _open_isolated_long
 from tests.integration.test_histories import (
     BTC,
@@ -36,13 +38,32 @@ def test_margin_history_lists_each_adjustment_with_binances_fields(
     _open_isolated_long(client, alice, bob)
     alice.signed("POST", "/fapi/v1/positionMargin", symbol="BTCUSDT", amount="12.34567891", type=1)
     alice.signed("POST", "/fapi/v1/positionMargin", symbol="BTCUSDT", amount="2", type=2)
+    for trader, side in ((bob, "BUY"), (alice, "SELL")):  # alice closes at her entry price
+        trader.signed(
+            "POST",
+            "/fapi/v1/order",
+            symbol="BTCUSDT",
+            side=side,
+            type="LIMIT",
+            timeInForce="GTC",
+            quantity="0.01",
+            price="60000",
+        )
 
     rows = _history(alice, symbol="BTCUSDT").json()
     reduced = _history(alice, symbol="BTCUSDT", type=2).json()
     others = _history(bob, symbol="BTCUSDT").json()
 
-    # the margin the opening fill moved into the isolated wallet is not an adjustment
+    # the opening fill funds 600 USDT at 20x: 30 USDT; the close releases the whole wallet
     assert [{k: v for k, v in row.items() if k != "time"} for row in rows] == [
+        {
+            "symbol": "BTCUSDT",
+            "type": 1,
+            "deltaType": "TRADE",
+            "amount": "30",
+            "asset": "USDT",
+            "positionSide": "BOTH",
+        },
         {
             "symbol": "BTCUSDT",
             "type": 1,
@@ -59,9 +80,17 @@ def test_margin_history_lists_each_adjustment_with_binances_fields(
             "asset": "USDT",
             "positionSide": "BOTH",
         },
+        {
+            "symbol": "BTCUSDT",
+            "type": 2,
+            "deltaType": "TRADE",
+            "amount": "40.34567891",
+            "asset": "USDT",
+            "positionSide": "BOTH",
+        },
     ]
-    assert rows[0]["time"] <= rows[1]["time"]
-    assert reduced == rows[1:]
+    assert [row["time"] for row in rows] == sorted(row["time"] for row in rows)
+    assert reduced == rows[2:]
     assert others == []
 
 
@@ -80,7 +109,7 @@ def test_margin_history_window_and_limit_as_binance_bounds_them(
     ).json()
     future = _history(alice, symbol="BTCUSDT", startTime=last + 1, endTime=last + DAY_MS).json()
 
-    assert [r["amount"] for r in rows] == ["1", "2", "3"]
+    assert [r["amount"] for r in rows] == ["30", "1", "2", "3"]
     assert first_two == rows[:2]
     assert [r["time"] for r in before] == [r["time"] for r in rows if r["time"] <= rows[0]["time"]]
     assert future == []
@@ -132,5 +161,20 @@ def test_margin_history_survives_a_crash_and_a_clean_restart(tmp_path: Path) -> 
     again.live.close()
     reopened = Venue.on_file(path).live.histories.margin_changes.query("alice", BTC)
 
-    assert [(r.change_type, r.amount) for r in expected] == [(1, 25 * 10**8), (2, 5 * 10**8)]
+    adjustments = [(r.change_type, r.amount) for r in expected if r.delta_type == "USER_ADJUST"]
+    assert adjustments == [(1, 25 * 10**8), (2, 5 * 10**8)]
+    assert (expected[0].change_type, expected[0].delta_type) == (1, "TRADE")
     assert caught_up == expected == reopened
+
+
+def test_coinm_margin_history_has_coinm_rows(client: TestClient) -> None:
+    _, taker = trade_ten_contracts(client, isolated=True)
+    taker.signed("POST", "/dapi/v1/positionMargin", symbol=COINM, amount="0.0001", type="1")
+
+    rows = taker.signed("GET", "/dapi/v1/positionMargin/history", symbol=COINM).json()
+    linear = taker.signed("GET", "/dapi/v1/positionMargin/history", symbol="BTCUSDT").json()
+
+    assert [(r["type"], r["asset"], r["symbol"]) for r in rows] == [(1, "BTC", COINM)] * 2
+    assert rows[-1]["amount"] == "0.0001"
+    assert all("deltaType" not in row for row in rows)  # COIN-M's rows name no deltaType
+    assert linear["code"] == -1121

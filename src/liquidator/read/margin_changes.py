@@ -1,14 +1,14 @@
 """Isolated margin changes like Binance's ``GET /fapi/v1/positionMargin/history``.
 
-A row is one margin adjustment the account asked for (``POST /fapi/v1/positionMargin``):
-``type`` 1 added margin from the cross wallet to the isolated position, 2 reduced it,
-``deltaType`` ``USER_ADJUST``. The engine journals such an adjustment as an ``ISOLATED_MARGIN``
-ledger entry followed at once by the position's ``PositionChanged``; that pair is what
-:func:`margin_changes` reads. The engine's other isolated-margin moves (margin funding an opened
-quantity or released by a closed one: the entry is followed by its ``OrderTraded``; the rest of
-a liquidated wallet returned to cross: no ``PositionChanged`` follows) are not adjustments and
-are left out, as Binance's history lists what the user moved. The ``amount`` is the raw
-integer moved (exact, no rounding), written as Binance's decimal text.
+A row is one move of margin between the cross wallet and an isolated position: ``type`` 1
+added margin to the position, 2 took it back. ``deltaType`` says why, as Binance's rows do:
+``USER_ADJUST`` an adjustment the account asked for (``POST /fapi/v1/positionMargin``; the
+engine journals it as an ``ISOLATED_MARGIN`` ledger entry followed at once by the position's
+``PositionChanged``), ``TRADE`` the margin a fill moved (funding an opened quantity, releasing a
+closed one's share: the entries come just before the fill's ``OrderTraded``). The rest of a
+liquidated wallet returned to cross (no such event follows it) is not listed: Binance documents
+no deltaType for it. The ``amount`` is the raw integer moved (exact, no rounding), written as
+Binance's decimal text.
 
 The rows live in a store beside the journal (:class:`MarginChangeStore`); system accounts'
 changes are not kept (no key reads them).
@@ -18,16 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from itertools import pairwise
 from typing import Protocol
 
-from liquidator.core.exchange.events import Event, PositionChanged
+from liquidator.core.exchange.events import Event, OrderTraded, PositionChanged
 from liquidator.core.exchange.ledger import EntryKind, LedgerPosted
 from liquidator.core.money.fixed import trim_raw
 from liquidator.read.history_filter import Window, is_served
 
 ADD, REDUCE = 1, 2  # Binance's ``type``
-USER_ADJUST = "USER_ADJUST"
+USER_ADJUST = "USER_ADJUST"  # a POST positionMargin
+TRADE = "TRADE"  # margin a fill moved: funding an opened quantity, released by a closed one
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,23 +56,46 @@ class MarginChange:
 
 
 def margin_changes(events: Iterable[Event]) -> list[MarginChange]:
-    """Return the user adjustments among one command's events, in order."""
+    """Return the isolated margin changes among one command's events, in order."""
+    items = list(events)
     rows: list[MarginChange] = []
-    for entry, after in pairwise(events):
+    for at, entry in enumerate(items):
         if type(entry) is not LedgerPosted or entry.kind is not EntryKind.ISOLATED_MARGIN:
             continue
-        if type(after) is not PositionChanged or not is_served(entry.account):
+        if not is_served(entry.account):
             continue
-        if (after.account, after.symbol) != (entry.account, entry.symbol):
-            continue
-        row = _change(entry, after)
-        if row is not None:
-            rows.append(row)
+        cause = _cause(entry, items[at + 1 : at + 3])
+        if cause is not None:
+            row = _change(entry, *cause)
+            if row is not None:
+                rows.append(row)
     return rows
 
 
-def _change(entry: LedgerPosted, position: PositionChanged) -> MarginChange | None:
-    """Return the row of an adjustment: the isolated wallet's side of the entry says which way."""
+def _cause(entry: LedgerPosted, following: list[Event]) -> tuple[str, str] | None:
+    """Return (deltaType, position side) of an isolated-margin entry, or None if neither.
+
+    The next event of the same account and symbol says why: ``PositionChanged`` a user's
+    adjustment; ``OrderTraded`` (after at most one more margin entry: a fill that closes and
+    opens) a fill's.
+    """
+    for event in following:
+        if (getattr(event, "account", None), getattr(event, "symbol", None)) != (
+            entry.account,
+            entry.symbol,
+        ):
+            return None
+        if type(event) is PositionChanged:
+            return USER_ADJUST, event.position_side.value
+        if type(event) is OrderTraded:
+            return TRADE, event.position_side.value
+        if type(event) is not LedgerPosted or event.kind is not EntryKind.ISOLATED_MARGIN:
+            return None
+    return None
+
+
+def _change(entry: LedgerPosted, delta_type: str, position_side: str) -> MarginChange | None:
+    """Return the row of a change: the isolated wallet's side of the entry says which way."""
     own = entry.account + "/"
     moved = sum(amount for name, amount in entry.postings if name.startswith(own))
     if moved == 0:
@@ -83,8 +106,9 @@ def _change(entry: LedgerPosted, position: PositionChanged) -> MarginChange | No
         ADD if moved > 0 else REDUCE,
         abs(moved),
         entry.asset,
-        position.position_side.value,
+        position_side,
         entry.ts_ms,
+        delta_type,
     )
 
 

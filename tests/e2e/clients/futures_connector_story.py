@@ -84,8 +84,8 @@ result["algo_cancelled"] = client.sign_request(
 client.modify_isolated_position_margin(symbol=SYMBOL, amount="5", type=1)
 client.modify_isolated_position_margin(symbol=SYMBOL, amount="2", type=2)
 margin_history = client.get_position_margin_history(symbol=SYMBOL, type=2)
-assert [(r["type"], r["amount"], r["positionSide"]) for r in margin_history] == [
-    (2, "2", "BOTH")
+assert [(r["type"], r["amount"], r["positionSide"], r["deltaType"]) for r in margin_history] == [
+    (2, "2", "BOTH", "USER_ADJUST")
 ], margin_history
 result["margin_history"] = margin_history
 result["position_before"] = client.get_position_risk(symbol=SYMBOL)

@@ -78,10 +78,11 @@ result["position_before"] = client.futures_position_information(symbol=SYMBOL)
 client.futures_change_position_margin(symbol=SYMBOL, amount="5", type=1)
 client.futures_change_position_margin(symbol=SYMBOL, amount="1.5", type=2)
 margin_history = client.futures_position_margin_history(symbol=SYMBOL)
-assert [(r["type"], r["amount"], r["deltaType"]) for r in margin_history] == [
+assert [(r["type"], r["amount"], r["deltaType"]) for r in margin_history][-2:] == [
     (1, "5", "USER_ADJUST"),
     (2, "1.5", "USER_ADJUST"),
 ], margin_history
+assert {r["deltaType"] for r in margin_history[:-2]} == {"TRADE"}, margin_history  # the fills
 result["margin_history"] = margin_history
 adl_risk = client.futures_symbol_adl_risk(symbol=SYMBOL)
 # a 1,000,000 USDT fund against a few thousand USDT of open interest
