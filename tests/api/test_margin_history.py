@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -178,3 +180,27 @@ def test_coinm_margin_history_has_coinm_rows(client: TestClient) -> None:
     assert rows[-1]["amount"] == "0.0001"
     assert all("deltaType" not in row for row in rows)  # COIN-M's rows name no deltaType
     assert linear["code"] == -1121
+
+
+def test_margin_history_added_to_older_histories_is_filled_from_the_journal(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "venue.sqlite"
+    venue, reference = Venue.on_file(path), Venue(MemoryJournal(), memory())
+    for each in (venue, reference):
+        each.run(setup())
+        each.run(_isolated_adjustments())
+    venue.live.close()
+    with closing(sqlite3.connect(path)) as connection, connection:  # as a file made before it
+        connection.execute("DROP TABLE history_margin_changes")
+        connection.execute("DELETE FROM history_migrations WHERE name LIKE '%margin_changes'")
+        connection.execute("DELETE FROM history_checkpoint WHERE name = 'margin_changes_before'")
+
+    upgraded = Venue.on_file(path)
+    filled = upgraded.live.histories.margin_changes.query("alice", BTC)
+    upgraded.live.close()
+    again = Venue.on_file(path).live.histories.margin_changes.query("alice", BTC)
+
+    assert upgraded.live.caught_up == 0  # the other histories read no record again
+    assert len(filled) == 3  # the opening fill's margin and the two adjustments
+    assert filled == reference.live.histories.margin_changes.query("alice", BTC) == again

@@ -33,7 +33,12 @@ from liquidator.core.exchange.orders import Order
 from liquidator.read.force_orders import ForceOrder, ForceOrders, ForceOrderStore
 from liquidator.read.income import IncomeHistory, IncomeRow, IncomeStore
 from liquidator.read.insurance_funds import FundHistory, FundLevel, FundMovement, FundStore
-from liquidator.read.margin_changes import MarginChange, MarginChangeHistory, MarginChangeStore
+from liquidator.read.margin_changes import (
+    MarginChange,
+    MarginChangeHistory,
+    MarginChangeStore,
+    margin_changes,
+)
 from liquidator.read.market_history import Bar, MarketHistory, MarketStore
 from liquidator.read.order_history import Fill, OrderHistory, OrderStore
 
@@ -188,6 +193,7 @@ class Histories:
                 f"{journal}: the histories hold record {self.applied_seq} but the journal ends"
                 f" at {last_seq} (the history tables are ahead of their source)"
             )
+        self._backfill_margin_changes(journal, min(self.store.margin_backfill_seq(), last_seq))
         first = self.applied_seq
         for record in journal.records_after(first):
             if record.seq > last_seq:
@@ -195,6 +201,19 @@ class Histories:
             self.apply(record.seq, journaled_events(record))
         self.write()
         return self.applied_seq - first
+
+    def _backfill_margin_changes(self, journal: Journal, until: int) -> None:
+        """Fill the margin changes of records ``1..until``: a table added to histories that
+        already stood there (``history_0002``) starts with the journal's past, not empty."""
+        if until <= 0:
+            return
+        changes: list[MarginChange] = []
+        for record in journal.records_after(0):
+            if record.seq > until:
+                break
+            changes.extend(margin_changes(journaled_events(record)))
+        self.store.backfill_margin_changes(changes)
+        log.info("margin changes of %d journal records filled in: %d rows", until, len(changes))
 
 
 def journaled_events(record: JournalRecord) -> list[Event]:

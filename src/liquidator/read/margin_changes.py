@@ -120,6 +120,16 @@ class MarginChangeStore(Protocol):
     ) -> list[MarginChange]:
         """Return the first ``window.limit`` matching rows of ``account``, oldest first."""
 
+    def margin_backfill_seq(self) -> int:
+        """Return the last journal record whose changes the store still lacks (0: none): the
+        records a table added to existing histories has to be filled from."""
+
+    def backfill_margin_changes(self, changes: list[MarginChange]) -> None:
+        """Add the changes of those records and forget the mark, all or nothing.
+
+        Raises ``HistoryWriteError`` if the store cannot be written.
+        """
+
 
 class MarginChangeHistory:
     """Margin changes of user accounts in a store; memory holds only the unwritten ones."""

@@ -192,6 +192,24 @@ class SqliteHistory:
         )
         return [rows.margin_change(row) for row in found]
 
+    def margin_backfill_seq(self) -> int:
+        row = self._one(
+            "SELECT applied_seq FROM history_checkpoint WHERE name = 'margin_changes_before'", ()
+        )
+        return 0 if row is None else int(row[0])
+
+    def backfill_margin_changes(self, changes: list[MarginChange]) -> None:
+        try:
+            with _transaction(self._live()) as connection:
+                connection.executemany(
+                    rows.MARGIN_CHANGE_INSERT, [rows.margin_change_row(c) for c in changes]
+                )
+                connection.execute(
+                    "DELETE FROM history_checkpoint WHERE name = 'margin_changes_before'"
+                )
+        except sqlite3.Error as error:
+            raise HistoryWriteError(f"{self._where}: {error}") from error
+
     def force_orders_in_progress(self) -> list[ForceOrder]:
         found = self._all(f"SELECT {rows.FORCE_COLUMNS} FROM history_force_in_progress", ())
         return [rows.force_order(row) for row in found]

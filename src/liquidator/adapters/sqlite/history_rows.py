@@ -48,6 +48,9 @@ def _insert(table: str, columns: str, *, replace: bool = False) -> str:
     return f"{verb} INTO {table} ({columns}) VALUES ({marks})"
 
 
+MARGIN_CHANGE_INSERT = _insert("history_margin_changes", MARGIN_CHANGE_COLUMNS)
+
+
 def statements(batch: HistoryBatch) -> Iterator[tuple[str, list[Row]]]:
     """Yield each insert of a batch's write with its rows (the forced orders in progress apart)."""
     yield (
@@ -78,10 +81,7 @@ def statements(batch: HistoryBatch) -> Iterator[tuple[str, list[Row]]]:
         _insert("history_fund_levels", "fund, asset, balance, low", replace=True),
         [(v.fund, v.asset, str(v.balance), str(v.low)) for v in batch.fund_levels],
     )
-    yield (
-        _insert("history_margin_changes", MARGIN_CHANGE_COLUMNS),
-        [margin_change_row(c) for c in batch.margin_changes],
-    )
+    yield MARGIN_CHANGE_INSERT, [margin_change_row(c) for c in batch.margin_changes]
 
 
 def in_progress(batch: HistoryBatch) -> Iterator[tuple[str, list[Row]]]:

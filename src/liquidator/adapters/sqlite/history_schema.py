@@ -15,8 +15,9 @@ id), ``income`` (account, time), ``forceOrders`` (account, time), ``trades``/``a
 (symbol, kind: book prints in rowid order), klines (symbol, price, minute: the key itself),
 ``fundingRate`` (symbol, funding time), the funds' history (fund, asset) and
 ``positionMargin/history`` (account, symbol, time). A table added by a later migration to a
-file whose histories already stand at a checkpoint holds the rows from that checkpoint on
-(the margin changes of ``history_0002``: adjustments made before the upgrade are not listed).
+file whose histories already stand at a checkpoint is filled from the journal's records up to
+that checkpoint on the next start (``history_0002``'s margin changes: the checkpoint row
+``margin_changes_before``, removed with the rows' write).
 """
 
 from __future__ import annotations
@@ -95,6 +96,9 @@ HISTORY_MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             " delta_type TEXT NOT NULL)",
             "CREATE INDEX history_margin_changes_by_account ON history_margin_changes"
             " (account, symbol, time_ms)",
+            # the journal records whose margin changes the table must still take (0: none)
+            "INSERT INTO history_checkpoint (name, applied_seq) SELECT 'margin_changes_before',"
+            " applied_seq FROM history_checkpoint WHERE name = 'histories'",
         ),
     ),
 )
