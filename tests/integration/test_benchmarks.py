@@ -34,6 +34,26 @@ def test_risk_sweep_liquidates_what_a_full_scan_finds() -> None:
     assert headline["crash_left_breached"] == 0
 
 
+def test_risk_sweep_coinm_variant_liquidates_what_a_full_scan_finds() -> None:
+    headline = run(
+        "risk_sweep.py",
+        "--symbol",
+        "BTCUSD_PERP",
+        "--positions",
+        "3000",
+        "--ticks",
+        "20",
+        "--naive-ticks",
+        "1",
+    )
+
+    assert headline["symbols"] == "BTCUSD_PERP"
+    assert headline["crash_liquidations"] == headline["crash_breached_by_full_scan"]
+    assert isinstance(headline["crash_liquidations"], int)
+    assert headline["crash_liquidations"] > 0
+    assert headline["crash_left_breached"] == 0
+
+
 def test_matching_benchmark_runs_its_workload_without_rejections() -> None:
     headline = run("matching.py", "--commands", "3000", "--accounts", "200", "--prefill", "200")
 
