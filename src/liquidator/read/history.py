@@ -1,9 +1,10 @@
 """The histories behind a server: read models projected from the journal into a store beside it.
 
 The journal is the source of truth; the histories (orders and fills, market data, income,
-forced orders, the insurance funds) are a projection of its records, kept in a store
-(:class:`HistoryStore`: SQLite tables in the journal's file, or an in-memory database) with a
-checkpoint, ``applied_seq``: the last journal record whose events the store holds.
+forced orders, the insurance funds, isolated margin changes) are a projection of its records,
+kept in a store (:class:`HistoryStore`: SQLite tables in the journal's file, or an in-memory
+database) with a checkpoint, ``applied_seq``: the last journal record whose events the store
+holds.
 
 * **Write after the journal.** :meth:`Histories.apply` takes the events of a command already
   journaled; they are written in one transaction with the checkpoint every ``write_every``
