@@ -32,9 +32,9 @@ def test_an_amended_order_rests_at_its_new_price_and_quantity(alice: Account) ->
     body = amended.json()
     assert amended.status_code == 200, body
     assert (body["price"], body["origQty"], body["status"]) == ("58500.00", "0.020", "NEW")
-    assert body["clientOrderId"] == "mine-1"
+    assert (body["orderId"], body["clientOrderId"]) == (placed["orderId"], "mine-1")  # kept
     (resting,) = open_orders(alice)
-    assert (resting["orderId"], resting["price"]) == (body["orderId"], "58500.00")
+    assert (resting["orderId"], resting["price"]) == (placed["orderId"], "58500.00")
 
 
 def test_an_amendment_changing_nothing_or_of_another_type_is_refused(alice: Account) -> None:
@@ -163,3 +163,28 @@ def test_an_amended_order_goes_behind_the_orders_resting_at_its_price(
     (bob_fill,) = bob.signed("GET", "/fapi/v1/userTrades", symbol="BTCUSDT").json()
     assert bob_fill["qty"] == "0.010"  # Binance: amended orders are reordered in the queue
     assert alice.signed("GET", "/fapi/v1/userTrades", symbol="BTCUSDT").json() == []
+
+
+def test_an_amendment_reaches_the_user_stream_as_amendment_of_the_same_order(
+    client: TestClient, alice: Account
+) -> None:
+    placed = limit_order(alice).json()
+    listen_key = client.post("/fapi/v1/listenKey", headers={"X-MBX-APIKEY": alice.key}).json()[
+        "listenKey"
+    ]
+
+    with client.websocket_connect(f"/private/ws?listenKey={listen_key}") as socket:
+        alice.signed(
+            "PUT",
+            "/fapi/v1/order",
+            symbol="BTCUSDT",
+            orderId=placed["orderId"],
+            side="BUY",
+            quantity="0.02",
+            price="58500",
+        )
+        update = json.loads(socket.receive_text())
+
+    order = update["o"]
+    assert (update["e"], order["x"], order["X"]) == ("ORDER_TRADE_UPDATE", "AMENDMENT", "NEW")
+    assert (order["i"], order["p"], order["q"]) == (placed["orderId"], "58500", "0.02")

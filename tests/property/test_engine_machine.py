@@ -34,6 +34,7 @@ from liquidator.core.engine import Engine, Outcome
 from liquidator.core.exchange.codec import decode_event, record_type
 from liquidator.core.exchange.commands import (
     AdvanceTime,
+    AmendOrder,
     CancelAllOrders,
     CancelOrder,
     Command,
@@ -649,6 +650,31 @@ class EngineMachine(RuleBasedStateMachine):
             "nothing": CancelOrder(account, symbol),
         }[how]
         self.submit(command, wait)
+
+    @rule(
+        account=TRADERS,
+        symbol=SYMBOL,
+        pick=st.integers(0, 10**6),
+        bps=st.integers(-300, 300),
+        scale=st.sampled_from((0, 1, 2, 5)),
+        wait=WAITS,
+    )
+    def amend(self, account: str, symbol: str, pick: int, bps: int, scale: int, wait: int) -> None:
+        """Amend a known order (any account's) to a price ``bps`` off the index and a quantity
+        of ``scale`` tenths of its own (0: none; at or below the executed part cancels it)."""
+        if not self.order_ids:
+            return
+        known = self.order_ids[pick % len(self.order_ids)]
+        venue = self.engine.venue
+        state = venue.symbols[symbol]
+        holder = venue.accounts.get(account)
+        found = venue.order(holder, symbol, known) if holder is not None else None
+        index = state.index_price or START_INDEX[symbol]
+        step = state.instrument.step_size.raw
+        quantity = (found.quantity * scale // 10) // step * step if found is not None else step
+        raw_price = offset(index, bps)
+        price = Price(raw_price - raw_price % state.instrument.tick_size.raw)
+        self.submit(AmendOrder(account, symbol, price, Qty(quantity), order_id=known), wait)
 
     @rule(account=TRADERS, symbol=SYMBOL, wait=WAITS)
     def cancel_all(self, account: str, symbol: str, wait: int) -> None:

@@ -16,9 +16,10 @@ from typing import Any, Final
 from mypy_extensions import mypyc_attr
 
 from liquidator.core.contracts.market import Market
-from liquidator.core.exchange import account_commands, order_entry
+from liquidator.core.exchange import account_commands, order_amendment, order_entry
 from liquidator.core.exchange.commands import (
     AdvanceTime,
+    AmendOrder,
     CancelAllOrders,
     CancelOrder,
     Command,
@@ -120,9 +121,20 @@ class Engine:
 
 
 def _place(venue: Venue, command: PlaceOrder, out: list[Event]) -> None:
-    state = venue.symbols.get(command.symbol)
+    _then_settle(venue, command.symbol, out, lambda: order_entry.place_order(venue, command, out))
+
+
+def _amend(venue: Venue, command: AmendOrder, out: list[Event]) -> None:
+    _then_settle(
+        venue, command.symbol, out, lambda: order_amendment.amend_order(venue, command, out)
+    )
+
+
+def _then_settle(venue: Venue, symbol: str, out: list[Event], act: Callable[[], object]) -> None:
+    """Run an order command; if it traded, settle the prices its last trade moved."""
+    state = venue.symbols.get(symbol)
     last, mark = (state.last_price, state.mark_price) if state else (0, 0)
-    order_entry.place_order(venue, command, out)
+    act()
     # Without a trade no price input moved: the mark follows the clock only at the sample
     # ticks (``updates.advance``), as Binance publishes it on a schedule, not per order.
     if state is not None and state.last_price != last:
@@ -192,6 +204,7 @@ _HANDLERS: Final[dict[type, Callable[[Venue, Any, list[Event]], object]]] = {
     ModifyIsolatedMargin: account_commands.modify_isolated_margin,
     PlaceOrder: _place,
     CancelOrder: order_entry.cancel_order,
+    AmendOrder: _amend,
     CancelAllOrders: order_entry.cancel_all,
     SetIndexPrice: _set_index,
     SetMarkPrice: _set_mark,

@@ -2,7 +2,8 @@
 
 ``GET /fapi/v1/order``, ``allOrders``, ``openAlgoOrders``, ``algoOrder`` and ``userTrades``
 answer from here. An order record is a copy of the engine's :class:`Order`, rebuilt from
-``OrderAccepted`` and moved on by ``OrderTraded``, ``OrderTriggered`` and ``OrderClosed``.
+``OrderAccepted`` and moved on by ``OrderTraded``, ``OrderTriggered``, ``OrderAmended`` and
+``OrderClosed``.
 
 The records live in a store beside the journal (:class:`OrderStore`); memory holds only the
 orders still open that were touched since the process started, and what changed since the
@@ -20,6 +21,7 @@ from typing import Protocol
 from liquidator.core.exchange.events import (
     Event,
     OrderAccepted,
+    OrderAmended,
     OrderClosed,
     OrderTraded,
     OrderTriggered,
@@ -67,7 +69,7 @@ class OrderStore(Protocol):
         """Return the last ``window.limit`` fills in the window, oldest first."""
 
 
-ORDER_EVENTS = frozenset({OrderAccepted, OrderTraded, OrderClosed, OrderTriggered})
+ORDER_EVENTS = frozenset({OrderAccepted, OrderTraded, OrderClosed, OrderTriggered, OrderAmended})
 
 
 def is_triggered(order: Order) -> bool:
@@ -98,6 +100,8 @@ class OrderHistory:
                 self._closed(event)  # type: ignore[arg-type]
             elif kind is OrderTriggered:
                 self._triggered(event)  # type: ignore[arg-type]
+            elif kind is OrderAmended:
+                self._amended(event)  # type: ignore[arg-type]
 
     def written(self) -> None:
         """Forget what was written, and the finished orders among it."""
@@ -146,6 +150,13 @@ class OrderHistory:
         if order is not None:
             order.status = OrderStatus(event.status)
             order.expiry_reason = ExpiryReason(event.expiry_reason)
+            order.updated_ms = event.ts_ms
+
+    def _amended(self, event: OrderAmended) -> None:
+        order = self._changing(event.account, event.order_id)
+        if order is not None:
+            amended = Order.from_state(list(event.fields))
+            order.price, order.quantity = amended.price, amended.quantity
             order.updated_ms = event.ts_ms
 
     def _triggered(self, event: OrderTriggered) -> None:

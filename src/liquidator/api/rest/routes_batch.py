@@ -1,13 +1,11 @@
 """Order amendment (``PUT /fapi/v1/order``) and batches (``POST/PUT/DELETE batchOrders``).
 
 An amendment changes a resting LIMIT order's price and quantity (both sent, as Binance's USDⓈ-M
-asks). The engine has no amend command, so it is a cancel and a replace through the engine's
-own commands: the replacement keeps the side, position side, time in force, flags and
-``clientOrderId``, and takes the remaining quantity (the new one less what was executed); it
-loses its place in the queue, as Binance's amended orders do ("reordered in the match queue").
-Unlike Binance, its ``orderId`` is a new one (keeping it needs an amend command in the core). A
-new quantity at or below what was executed cancels the order, as on Binance; an unchanged price
-and quantity is -5027.
+asks) through the engine's ``AmendOrder``: the order keeps its ``orderId`` and
+``clientOrderId`` and goes to the back of the queue at its price, as Binance's amended orders do
+("reordered in the match queue"); the user stream says ``x: AMENDMENT``. A new quantity at or
+below what was executed cancels the order, as on Binance, and so does a price at which a GTX
+order would trade at once; an unchanged price and quantity is -5027.
 
 A batch runs its orders one by one (at most 5, or 10 cancels) and answers a list in the same
 order, each the order or ``{"code", "msg"}``.
@@ -24,7 +22,7 @@ from liquidator.api.params import Params, load_json
 from liquidator.api.rest import order_checks, routes_trade
 from liquidator.api.rest.routes_market import SYMBOL, symbol_state
 from liquidator.api.rest.routing import Call, Param, Route, Security
-from liquidator.core.exchange.commands import CancelOrder, PlaceOrder
+from liquidator.core.exchange.commands import AmendOrder
 from liquidator.core.exchange.orders import Order, OrderType
 from liquidator.core.money.fixed import Price, Qty
 
@@ -58,34 +56,16 @@ def amend_order(call: Call) -> dict[str, Any]:
         raise BinanceError(-4001, "Price less than 0.")
     if price.raw == order.price and quantity.raw == order.quantity:
         raise BinanceError(NO_CHANGE, "No need to modify the order.")
-    call.server.submit(CancelOrder(call.account, order.symbol, order_id=order.order_id))
-    if quantity.raw <= order.executed:
-        return views.order_json(_latest(call, order.order_id))
-    return views.order_json(_replace(call, order, price, quantity))
+    call.server.submit(
+        AmendOrder(call.account, order.symbol, price, quantity, order_id=order.order_id)
+    )
+    return views.order_json(_latest(call, order.order_id))
 
 
 def _latest(call: Call, order_id: int) -> Order:
     found = call.server.live.orders.order(call.account, order_id)
     assert found is not None
     return found
-
-
-def _replace(call: Call, order: Order, price: Price, quantity: Qty) -> Order:
-    command = PlaceOrder(
-        account=call.account,
-        symbol=order.symbol,
-        side=order.side,
-        order_type=OrderType.LIMIT,
-        quantity=Qty(quantity.raw - order.executed),
-        price=price,
-        time_in_force=order.time_in_force,
-        reduce_only=order.reduce_only,
-        position_side=order.position_side,
-        client_order_id=order.client_order_id,
-        self_trade_prevention=order.stp,
-        price_protect=order.price_protect,
-    )
-    return routes_trade.placed(call, command)
 
 
 def _items(call: Call, name: str, limit: int) -> list[Any]:

@@ -8,6 +8,7 @@ from liquidator.api.views import d, d16
 from liquidator.core.exchange.events import (
     Event,
     OrderAccepted,
+    OrderAmended,
     OrderClosed,
     OrderTraded,
     TradeExecuted,
@@ -66,6 +67,9 @@ def order_update(
         status = "FILLED" if executed >= order.quantity else "PARTIALLY_FILLED"
         last_qty, last_price, commission = event.quantity, event.price, event.commission
         realized, trade_id, maker = event.realized_pnl, event.trade_id, event.maker
+    elif isinstance(event, OrderAmended):  # Binance: x AMENDMENT, X the order's status
+        execution = "AMENDMENT"
+        status = "PARTIALLY_FILLED" if executed else "NEW"
     else:
         assert isinstance(event, OrderClosed)
         status = event.status

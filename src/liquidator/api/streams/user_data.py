@@ -21,6 +21,7 @@ from liquidator.core.exchange.events import (
     Event,
     MarginCallIssued,
     OrderAccepted,
+    OrderAmended,
     OrderClosed,
     OrderTraded,
     OrderTriggered,
@@ -68,7 +69,9 @@ class UserStream:
         messages: list[dict[str, Any]] = []
         touched = False
         for event in events:
-            if isinstance(event, OrderAccepted | OrderTraded | OrderClosed | OrderTriggered):
+            if isinstance(
+                event, OrderAccepted | OrderTraded | OrderClosed | OrderTriggered | OrderAmended
+            ):
                 messages += self._order_messages(account, event)
             elif isinstance(event, MarginCallIssued):
                 call = self._margin_call(event)

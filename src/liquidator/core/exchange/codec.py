@@ -36,6 +36,7 @@ _EVENTS: Final[dict[str, type]] = {
         events.OrderAccepted,
         events.OrderTriggered,
         events.OrderTraded,
+        events.OrderAmended,
         events.OrderClosed,
         events.TradeExecuted,
         events.PositionChanged,

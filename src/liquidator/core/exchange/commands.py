@@ -110,6 +110,22 @@ class CancelOrder:
 
 
 @dataclass(frozen=True, slots=True)
+class AmendOrder:
+    """Change a resting LIMIT order's price and quantity (Binance's ``PUT /fapi/v1/order``).
+
+    ``quantity`` is the order's whole quantity, its executed part included. The order keeps its
+    id and joins the back of the queue at its new price (Binance: "reordered in the match
+    queue"); a new quantity at or below what it executed cancels it."""
+
+    account: str
+    symbol: str
+    price: Price
+    quantity: Qty
+    order_id: int | None = None
+    client_order_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CancelAllOrders:
     account: str
     symbol: str
@@ -152,6 +168,7 @@ Command = (
     | ModifyIsolatedMargin
     | PlaceOrder
     | CancelOrder
+    | AmendOrder
     | CancelAllOrders
     | SetIndexPrice
     | SetMarkPrice
@@ -183,6 +200,7 @@ COMMAND_TYPES: Final[tuple[type, ...]] = (
     ModifyIsolatedMargin,
     PlaceOrder,
     CancelOrder,
+    AmendOrder,
     CancelAllOrders,
     SetIndexPrice,
     SetMarkPrice,

@@ -263,6 +263,21 @@ class OrderTraded:
 
 
 @mypyc_attr(acyclic=True)
+@dataclass(frozen=True, slots=True)
+class OrderAmended:
+    """A resting LIMIT order's price and quantity changed; it keeps its id and waits at the
+    back of its new price's queue (``fields`` is :meth:`Order.to_state` after the change;
+    ``previous_price`` the price it left)."""
+
+    account: str
+    symbol: str
+    order_id: int
+    previous_price: int
+    fields: tuple[object, ...]
+    ts_ms: int
+
+
+@mypyc_attr(acyclic=True)
 @dataclass(slots=True, init=False)
 class OrderClosed:
     """An order left the book or the trigger list: canceled, expired or filled."""
@@ -569,6 +584,7 @@ Event = (
     | OrderAccepted
     | OrderTriggered
     | OrderTraded
+    | OrderAmended
     | OrderClosed
     | TradeExecuted
     | PositionChanged

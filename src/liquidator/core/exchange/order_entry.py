@@ -329,17 +329,25 @@ def cancel_order(venue: Venue, command: CancelOrder, out: list[Event]) -> Order:
         raise reject(
             RejectReason.MISSING_PARAMETER, "Either orderId or origClientOrderId must be sent."
         )
-    orders = account.symbols.get(command.symbol)
-    found = None
-    if orders is not None:
-        if command.order_id is not None:
-            found = orders.orders.get(command.order_id)
-        elif command.client_order_id is not None:
-            found = orders.by_client_id(command.client_order_id)
+    found = find_open_order(account, command.symbol, command.order_id, command.client_order_id)
     if found is None:
         raise reject(RejectReason.UNKNOWN_ORDER, "Unknown order sent.")
     close_resting(venue, account, found, OrderStatus.CANCELED, ExpiryReason.NONE, out)
     return found
+
+
+def find_open_order(
+    account: AccountState, symbol: str, order_id: int | None, client_order_id: str | None
+) -> Order | None:
+    """Return the account's open order in ``symbol`` by id (first) or client id, or None."""
+    orders = account.symbols.get(symbol)
+    if orders is None:
+        return None
+    if order_id is not None:
+        return orders.orders.get(order_id)
+    if client_order_id is not None:
+        return orders.by_client_id(client_order_id)
+    return None
 
 
 def cancel_all(venue: Venue, command: CancelAllOrders, out: list[Event]) -> int:
