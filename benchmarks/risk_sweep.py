@@ -15,6 +15,10 @@ come from a feed; the book is empty, so every liquidation order goes unfilled an
 fund (seeded large enough) takes it over at the bankruptcy price: the full waterfall runs (cancel,
 partial check, IOC, fee, takeover, wallet settlement, events).
 
+``--symbol BTCUSD_PERP`` runs the COIN-M variant: every position in BTCUSD_PERP (whole contracts
+of 100 USD, 100 to 50,000 USD each, BTC wallets; no two-symbol units, the market lists one
+inverse symbol), and the crash is BTC's 10% fall there.
+
 Baseline: the naive engine, which checks every unit exactly at every tick (``units.unit`` and
 ``unit_figures`` over all of them). It is timed on a few ticks (it is slow) and on the crash
 tick's detection alone. Prints tables and, last, one JSON line with the headline figures.
