@@ -75,7 +75,7 @@ def income(call: Call) -> list[dict[str, Any]]:
         end_ms=p.integer("endTime"),
         limit=limit(call, 100, 1000),
     )
-    return [row.to_binance() for row in rows]
+    return of_family(call, [row.to_binance() for row in rows])
 
 
 def force_orders(call: Call) -> list[dict[str, Any]]:
@@ -92,7 +92,21 @@ def force_orders(call: Call) -> list[dict[str, Any]]:
         end_ms=p.integer("endTime"),
         limit=limit(call, 50, 100),
     )
-    return [row.to_binance() for row in rows]
+    return of_family(call, [row.to_binance() for row in rows])
+
+
+def of_family(call: Call, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of the route's family only (Binance keeps USDⓈ-M and COIN-M apart): its symbols'
+    rows, and a row without a symbol by its asset (a USDT transfer is USDⓈ-M's)."""
+    venue = call.server.live.venue
+    states = [s for s in venue.symbols.values() if call.family.lists(s.instrument)]
+    symbols = {s.instrument.symbol for s in states}
+    assets = {s.instrument.margin_asset for s in states}
+    return [
+        row
+        for row in rows
+        if row.get("symbol") in symbols or (not row.get("symbol") and row.get("asset") in assets)
+    ]
 
 
 def adl_quantile(call: Call) -> list[dict[str, Any]]:
