@@ -3,20 +3,26 @@
 A unit is a cross wallet with every cross position margined in its asset (one account, one
 asset), or one isolated position with its isolated wallet. It is named by its wallet's ledger
 account (``alice`` or ``alice/BTCUSDT/LONG``) and asset. All values are raw ints (10**-8);
-``*16`` values are exact ``qty * price`` products (10**-16). Rounding goes against the account:
+``*16`` values are 10**-16 units of the margin asset. Each symbol's contract and brackets are an
+:class:`IntTiers`, which defines the notional, a fill's cost and the PnL once for linear
+(``qty * price``) and inverse (``qty * contract_size / price`` coin) contracts. Rounding goes
+against the account:
 
-* unrealized PnL  = ``floor((qty * mark - cost) / 10**8)`` per position;
-* maintenance     = ``ceil(|qty| * mark * rate / 10**16) - cum`` per position, with the bracket
-                    holding the notional ``|qty| * mark`` (Binance: ``notional * mmr - cum``);
+* unrealized PnL  = ``floor(pnl16 / 10**8)`` per position: linear ``qty * mark - cost``,
+                    inverse ``cost - ceil(qty * CS / mark)``;
+* maintenance     = ``ceil(N * rate / 10**16) - cum`` per position, with the bracket holding the
+                    notional ``N`` (``|qty| * mark``, or ``ceil(|qty| * CS / mark)`` coin;
+                    Binance: ``notional * mmr - cum``);
 * margin balance  = wallet + the sum of unrealized PnL;
 * breached        = the unit holds a position and margin balance <= maintenance (margin ratio
                     ``maintenance / margin balance`` at or above 100%, or no balance at all).
 
 The trigger price of a one-position unit (the liquidation price, or the margin-call price at a
 lower threshold) solves ``wallet + (q * P - C) / 10**8 = t * (|q| * P * r / 10**16 - cum)``
-bracket by bracket; the engine only uses it to index units, and confirms every breach with
-:func:`figures`. The bankruptcy price of a position is where the unit's margin balance is zero
-with every other position at its mark.
+bracket by bracket (inverse: the exact check bisected, the figures not being linear in P); the
+engine only uses it to index units, and confirms every breach with :func:`figures`. The
+bankruptcy price of a position is where the unit's margin balance is zero with every other
+position at its mark.
 """
 
 from __future__ import annotations
