@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from liquidator.api import precision, views
 from liquidator.api.errors import BAD_SYMBOL, BinanceError, invalid
 from liquidator.api.rest.routing import Call, Family, Param, Route, Security
 from liquidator.api.views import d16
+from liquidator.app.live_exchange import LiveExchange
 from liquidator.core.exchange.venue import SymbolState
 from liquidator.read.adl_risk import symbol_adl_risk
 from liquidator.read.insurance_funds import insurance_balance as insurance_fund_balance
@@ -123,6 +125,14 @@ def agg_trades(call: Call) -> list[dict[str, Any]]:
     ]
 
 
+#: Closed candles as Binance writes them, per server: a closed candle never changes, and
+#: writing 1,500 of them (``limit=1500``, what bots ask at start) was most of the request.
+_FORMATTED: WeakKeyDictionary[LiveExchange, dict[tuple[str, int, int, int], list[Any]]] = (
+    WeakKeyDictionary()
+)
+MAX_FORMATTED = 50_000  # rows kept per server (about 1 KB each); all dropped when passed
+
+
 def kline_rows(call: Call, symbol_param: str = "symbol", *, kind: int) -> list[list[Any]]:
     """Klines as Binance bounds them: only candles opening at or after ``startTime`` and at or
     before ``endTime`` (a ``startTime`` inside a candle starts at the next one)."""
@@ -139,10 +149,22 @@ def kline_rows(call: Call, symbol_param: str = "symbol", *, kind: int) -> list[l
     if start is not None and end is not None and end < start:
         return []
     symbol = state.instrument.symbol
-    bars = call.server.live.market.klines(
-        symbol, interval, mark=kind, start_ms=start, end_ms=end, limit=size
-    )
-    return [views.kline_row(bar, interval, symbol, mark=kind != LAST) for bar in bars]
+    live = call.server.live
+    bars = live.market.klines(symbol, interval, mark=kind, start_ms=start, end_ms=end, limit=size)
+    rows = _FORMATTED.setdefault(live, {})
+    if len(rows) > MAX_FORMATTED:
+        rows.clear()
+    now = live.now_ms()
+    found = []
+    for bar in bars:
+        key = (symbol, interval, kind, bar.open_ms)
+        row = rows.get(key)
+        if row is None:
+            row = views.kline_row(bar, interval, symbol, mark=kind != LAST)
+            if bar.open_ms + interval <= now:  # closed: it never changes again
+                rows[key] = row
+        found.append(row)
+    return found
 
 
 def klines(call: Call) -> list[list[Any]]:
