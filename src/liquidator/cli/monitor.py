@@ -94,18 +94,11 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(error))
     window = _window_name(args.volatility_window)
     encode = LineEncoder(window)  # one encoding a tick for --json and --web
-    web = None
-    if args.web:
-        feed = MonitorFeed(encode)
-        try:
-            web = MonitorWeb(feed, _mark_klines(args.market, args.base_url), *args.web_address)
-        except OSError as error:
-            host, port = args.web_address
-            return _fail(f"--web-address {host}:{port}: cannot listen ({error.strerror})")
-        web.start()
-        status_line(f"dashboard at {web.url}")
-        if not _is_loopback(args.web_address[0]):
-            status_line("the dashboard is open to other machines: it shows the account's positions")
+    try:
+        web = _web(args, encode) if args.web else None
+    except OSError as error:
+        host, port = args.web_address
+        return _fail(f"--web-address {host}:{port}: cannot listen ({error.strerror})")
     dispatcher = Dispatcher(channels, status_line)
     view: Output = JsonOutput(window, encode=encode) if args.json else TableOutput(window)
     session = MonitorSession(
@@ -128,12 +121,28 @@ def run(args: argparse.Namespace) -> int:
     except (AccessDeniedError, ExchangeDataError, InputError) as error:
         return _fail(str(error))
     finally:
-        if isinstance(view, TableOutput):
-            view.close()
-        dispatcher.close()
-        if web is not None:
-            web.close()
+        _close(view, dispatcher, web)
     return 0
+
+
+def _web(args: argparse.Namespace, encode: LineEncoder) -> MonitorWeb:
+    """Start the ``--web`` page's server (``OSError``: the address cannot be listened on)."""
+    web = MonitorWeb(
+        MonitorFeed(encode), _mark_klines(args.market, args.base_url), *args.web_address
+    )
+    web.start()
+    status_line(f"dashboard at {web.url}")
+    if not _is_loopback(args.web_address[0]):
+        status_line("the dashboard is open to other machines: it shows the account's positions")
+    return web
+
+
+def _close(view: Output, dispatcher: Dispatcher, web: MonitorWeb | None) -> None:
+    if isinstance(view, TableOutput):
+        view.close()
+    dispatcher.close()
+    if web is not None:
+        web.close()
 
 
 class _Fanout:

@@ -23,8 +23,9 @@ import mimetypes
 import queue
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 from liquidator.web.monitor_feed import MonitorFeed
@@ -62,99 +63,130 @@ class MonitorWeb:
         self.server.server_close()
 
 
+@dataclass(frozen=True)
+class PageSources:
+    """What one server's pages read: the feed, the mark klines, and when to stop."""
+
+    feed: MonitorFeed
+    klines: Klines
+    stopping: threading.Event
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """The page, its files and its feed (``sources``, set on the subclass :func:`_handler`
+    makes for a server)."""
+
+    sources: ClassVar[PageSources]
+    server_version = "liquidator-monitor"
+    protocol_version = "HTTP/1.1"
+    timeout = 30  # seconds a read or a write may block: a page that stopped reading goes
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Say nothing: the terminal belongs to the monitor's view."""
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        path = parts.path
+        if path.startswith("/static/"):
+            self._file(path.removeprefix("/static/"))
+            return
+        serve = _PAGES.get(path)
+        if serve is None:
+            self._json(404, {"code": -1, "msg": "Not found."})
+            return
+        serve(self, parts.query)
+
+    def _page(self, _query: str) -> None:
+        self._file("monitor.html")
+
+    def _state(self, _query: str) -> None:
+        self._json(200, self.sources.feed.current())
+
+    def _symbol_klines(self, query: str) -> None:
+        self._klines(parse_qs(query).get("symbol", [""])[0].upper())
+
+    def _stream(self, _query: str) -> None:
+        self._events()
+
+    def do_POST(self) -> None:
+        self._json(405, {"code": -1, "msg": "Only GET is served."})
+
+    do_PUT = do_DELETE = do_POST  # noqa: N815
+
+    def _file(self, name: str) -> None:
+        root = STATIC.resolve()
+        path = (root / name).resolve()
+        if not path.is_relative_to(root) or not path.is_file():
+            self._json(404, {"code": -1, "msg": "Not found."})
+            return
+        body = path.read_bytes()
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        self._send(200, body, f"{kind}; charset=utf-8" if kind.startswith("text") else kind)
+
+    def _klines(self, symbol: str) -> None:
+        if symbol not in self.sources.feed.held():
+            self._json(400, {"code": -1121, "msg": "Invalid symbol."})
+            return
+        try:
+            rows = self.sources.klines(symbol)
+        except Exception as error:
+            self._json(200, {"symbol": symbol, "klines": [], "msg": str(error)[:200]})
+            return
+        self._json(200, {"symbol": symbol, "klines": rows})
+
+    def _events(self) -> None:
+        listener = self.sources.feed.listen()
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-cache")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self._event("hello", json.dumps(self.sources.feed.current()), retry=True)
+            while not self.sources.stopping.is_set():
+                try:
+                    message = listener.get(timeout=KEEP_ALIVE_S)
+                except queue.Empty:
+                    self.wfile.write(b": keep-alive\n\n")
+                    self.wfile.flush()
+                    continue
+                if message is None:
+                    break
+                self._event(*message)
+        except OSError:
+            pass  # the page went away, or stopped reading for ``timeout`` seconds
+        finally:
+            self.sources.feed.leave(listener)
+            self.close_connection = True
+
+    def _event(self, name: str, data: str, *, retry: bool = False) -> None:
+        head = "retry: 1000\n" if retry else ""
+        self.wfile.write(f"{head}event: {name}\ndata: {data}\n\n".encode())
+        self.wfile.flush()
+
+    def _json(self, status: int, body: dict[str, Any]) -> None:
+        self._send(status, json.dumps(body).encode(), "application/json")
+
+    def _send(self, status: int, body: bytes, kind: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in HEADERS.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+
+_PAGES: dict[str, Callable[[_Handler, str], None]] = {
+    "/": _Handler._page,
+    "/monitor/v1/state": _Handler._state,
+    "/monitor/v1/klines": _Handler._symbol_klines,
+    "/monitor/v1/events": _Handler._stream,
+}
+
+
 def _handler(
     feed: MonitorFeed, klines: Klines, stopping: threading.Event
 ) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        server_version = "liquidator-monitor"
-        protocol_version = "HTTP/1.1"
-        timeout = 30  # seconds a read or a write may block: a page that stopped reading goes
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Say nothing: the terminal belongs to the monitor's view."""
-
-        def do_GET(self) -> None:
-            parts = urlsplit(self.path)
-            path = parts.path
-            if path == "/":
-                self._file("monitor.html")
-            elif path.startswith("/static/"):
-                self._file(path.removeprefix("/static/"))
-            elif path == "/monitor/v1/state":
-                self._json(200, feed.current())
-            elif path == "/monitor/v1/klines":
-                self._klines(parse_qs(parts.query).get("symbol", [""])[0].upper())
-            elif path == "/monitor/v1/events":
-                self._events()
-            else:
-                self._json(404, {"code": -1, "msg": "Not found."})
-
-        def do_POST(self) -> None:
-            self._json(405, {"code": -1, "msg": "Only GET is served."})
-
-        do_PUT = do_DELETE = do_POST  # noqa: N815
-
-        def _file(self, name: str) -> None:
-            root = STATIC.resolve()
-            path = (root / name).resolve()
-            if not path.is_relative_to(root) or not path.is_file():
-                self._json(404, {"code": -1, "msg": "Not found."})
-                return
-            body = path.read_bytes()
-            kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            self._send(200, body, f"{kind}; charset=utf-8" if kind.startswith("text") else kind)
-
-        def _klines(self, symbol: str) -> None:
-            if symbol not in feed.held():
-                self._json(400, {"code": -1121, "msg": "Invalid symbol."})
-                return
-            try:
-                rows = klines(symbol)
-            except Exception as error:
-                self._json(200, {"symbol": symbol, "klines": [], "msg": str(error)[:200]})
-                return
-            self._json(200, {"symbol": symbol, "klines": rows})
-
-        def _events(self) -> None:
-            listener = feed.listen()
-            try:
-                self.send_response(200)
-                self.send_header("Content-Type", "text/event-stream")
-                self.send_header("Cache-Control", "no-cache")
-                self.send_header("Connection", "close")
-                self.end_headers()
-                self._event("hello", json.dumps(feed.current()), retry=True)
-                while not stopping.is_set():
-                    try:
-                        message = listener.get(timeout=KEEP_ALIVE_S)
-                    except queue.Empty:
-                        self.wfile.write(b": keep-alive\n\n")
-                        self.wfile.flush()
-                        continue
-                    if message is None:
-                        break
-                    self._event(*message)
-            except OSError:
-                pass  # the page went away, or stopped reading for ``timeout`` seconds
-            finally:
-                feed.leave(listener)
-                self.close_connection = True
-
-        def _event(self, name: str, data: str, *, retry: bool = False) -> None:
-            head = "retry: 1000\n" if retry else ""
-            self.wfile.write(f"{head}event: {name}\ndata: {data}\n\n".encode())
-            self.wfile.flush()
-
-        def _json(self, status: int, body: dict[str, Any]) -> None:
-            self._send(status, json.dumps(body).encode(), "application/json")
-
-        def _send(self, status: int, body: bytes, kind: str) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            for name, value in HEADERS.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
-
-    return Handler
+    """Return :class:`_Handler` bound to one server's feed, klines and stop flag."""
+    return type("Handler", (_Handler,), {"sources": PageSources(feed, klines, stopping)})
