@@ -22,6 +22,9 @@ from liquidator.simulation.feeds import trade_ticks
 from liquidator.simulation.population import PopulationConfig
 from liquidator.simulation.replay import Replay, ReplayConfig
 from liquidator.simulation.replay_sources import add_companions, read_feed
+from liquidator.simulation.sweep.grid import RunSpec
+from liquidator.simulation.sweep.run import execute, replay_config
+from liquidator.simulation.sweep.sources import window
 from tests.conftest import SHARED
 from tests.simulation.test_sweep_cli import parse
 
@@ -228,3 +231,20 @@ def test_a_capture_replays_from_the_command_line(
     summary = json.loads(capsys.readouterr().out)
     assert summary["opened"] == 30
     assert summary["ticks"] > 50  # a mark and an index a second
+
+
+def test_the_runs_row_sums_every_fund_while_the_summary_shows_each() -> None:
+    spec = RunSpec(
+        "window", "2021-05-19", "BTCUSDT", 0.0, 5, "binance", 1_000, 7, 0, 100, 0.6, 0.5, 0.2, 0,
+        5_000, 5_000_000,
+    )  # fmt: skip
+    source = window(CRASH, "2021-05-19", minutes=5)
+
+    outcome = execute(spec, source)
+    replay = Replay(bundled_market(), replay_config(spec))
+    summary = replay.run(iter(source.ticks), ["BTCUSDT"]).summary()
+
+    ledger = replay.engine.venue.ledger
+    every_fund = sum(ledger.balance(name, "USDT") for name in replay.fund_names)
+    assert outcome.row["fund_end"] == every_fund > 1_000 * SCALE  # not BTCUSDT's fund alone
+    assert summary["fund_end"] == {"BTCUSDT": "1000.00"}

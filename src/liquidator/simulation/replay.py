@@ -423,7 +423,7 @@ class Replay:
             series = self.result.funds.get(name, [])
             self.result.fund_ends[name] = end
             self.result.fund_lows[name] = min([end, *(balance for _, balance in series)])
-        self.result.fund_end = sum(self.result.fund_ends.values())
+        self.result.fund_end = sum(self._fund_balance(name) for name in self.fund_names)
         lows = [balance for _, balance in self.result.fund]
         self.result.fund_low = min(lows) if lows else self.result.fund_end
         self.result.state_hash = self.engine.state_hash()
