@@ -76,6 +76,9 @@ def replay_config(
         adl_policy=venue.adl_policy,
         crowd=crowd,
         market_maker=maker,
+        # a window's index follows its walk (the maker centres its ladder on the index: a
+        # minute-old index during a fall would leave its bids above the market)
+        index_every_ms=spec.step_ms if spec.source == "window" else 60_000,
     )
 
 
