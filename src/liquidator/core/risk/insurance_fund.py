@@ -27,14 +27,16 @@ from liquidator.core.money.scaled import SCALE, ceil_scaled, ceil_to, floor_to
 
 
 def open_funds(venue: Venue, out: list[Event]) -> None:
-    """Create every fund account of the venue's symbols and deposit its seed."""
+    """Create every fund account of the venue's symbols and deposit its seed, once in each
+    margin asset of its group (a shared fund holding USDT and BTC is seeded in both)."""
     config = venue.config.insurance
     funds = sorted({(config.fund_of(s), venue.assets[s]) for s in venue.symbols})
+    opened: set[str] = set()
     for name, asset in funds:
-        if name in venue.accounts:
-            continue
-        venue.accounts[name] = AccountState(name, is_system=True)
-        if config.seed:
+        if name not in venue.accounts:
+            venue.accounts[name] = AccountState(name, is_system=True)
+            opened.add(name)
+        if name in opened and config.seed:
             out.append(
                 venue.ledger.transfer(
                     EntryKind.DEPOSIT,
