@@ -213,18 +213,21 @@ HOSTILE: dict[str, tuple[Build, str]] = {
         lambda folder: ["probability", "--entry", "1", "--volatility", "nan"],
         "--volatility: 'nan' is not a finite number",
     ),
-    "replay: an empty file": (replay_of(""), "holds no klines"),
+    "replay: an empty file": (replay_of(""), "klines.csv: is empty"),
     "replay: a header alone": (replay_of(KLINE_HEADER), "holds no klines"),
-    "replay: a file that is not klines": (replay_of("hello\nworld\n"), "1 fields, expected 12"),
-    "replay: a CSV field over 128 KiB": (replay_of(BIG_FIELD), "longer than 128 KiB"),
+    "replay: a file that is not klines": (
+        replay_of("hello\nworld\n"),
+        "is not a Binance market-data file (a first row of 1 fields: klines have 12",
+    ),
+    "replay: a CSV field over 128 KiB": (replay_of(BIG_FIELD), "a first row of 2 fields"),
     "replay: a binary file": (replay_of(BINARY), "is not UTF-8 text"),
     "replay: a directory": (
         lambda folder: ["replay", str(folder), "--report", str(folder / "r.html")],
-        "is a directory",
+        "cannot be read (Is a directory)",
     ),
     "replay: a 5000-digit open time": (
         replay_of("9" * 5000 + ",1,2,0.5,1,1,1\n"),
-        "open time '9999",
+        "row 1: is too large (at most 18 digits)",
     ),
     "replay: microsecond times": (
         replay_of(klines_text(2, 1_620_000_000_000_000)),
@@ -232,13 +235,13 @@ HOSTILE: dict[str, tuple[Build, str]] = {
     ),
     "replay: a negative price": (
         replay_of("1620000000000,-1,1,1,1,1,1620000059999\n"),
-        "prices must be positive",
+        "row 1: price '-1' must be positive",
     ),
     "replay: an unparseable --funding file": (
         replay_funding("garbage\nmore garbage\n"),
-        "funding.csv: row 2: 1 fields, expected 3",
+        "funding.csv: is not a Binance market-data file",
     ),
-    "replay: an empty --funding file": (replay_funding(""), "holds no funding rates"),
+    "replay: an empty --funding file": (replay_funding(""), "funding.csv: is empty"),
     "replay: a --funding rate of 5": (
         replay_funding("1620000000000,8,5\n"),
         "rate '5' is not a funding rate",
@@ -378,9 +381,7 @@ def test_replay_of_an_empty_file_in_a_real_process_is_one_line(tmp_path: Path) -
 
     assert result.returncode == 2
     assert result.stdout == b""
-    assert result.stderr == f"liquidator: error: {empty}: holds no klines".encode() + (
-        b" (expected Binance 1m kline CSV rows)\n"
-    )
+    assert result.stderr == f"liquidator: error: {empty}: is empty\n".encode()
     assert not (tmp_path / "replay-report.html").exists()
 
 
