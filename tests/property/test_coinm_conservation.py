@@ -95,20 +95,8 @@ def test_coinm_crash_conserves_btc_and_leaves_nobody_breached(
         venue.handle(OpenAccount(name))
         venue.handle(Deposit(name, Amount.of(amount, BTC)))
         deposited += Amount.of(amount, BTC).raw
-    for number, (long, contracts, leverage, isolated, hedge, deposit) in enumerate(traders):
-        name = f"t{number}"
-        venue.handle(OpenAccount(name))
-        venue.handle(Deposit(name, Amount(deposit * SCALE // 1000, BTC)))
-        deposited += deposit * SCALE // 1000
-        if hedge:
-            venue.handle(SetPositionMode(name, hedge=True))
-        venue.handle(SetLeverage(name, PERP, leverage))
-        if isolated:
-            venue.handle(SetMarginType(name, PERP, MarginType.ISOLATED))
-        side = Side.BUY if long else Side.SELL
-        mine = (PositionSide.LONG if long else PositionSide.SHORT) if hedge else PositionSide.BOTH
-        place(venue, "house", side.opposite, contracts, "50000", PositionSide.BOTH)
-        place(venue, name, side, contracts, "50000", mine)
+    for number, trader in enumerate(traders):
+        deposited += open_trader(venue, f"t{number}", trader)
     if bid:
         place(venue, "bidder", Side.BUY, bid, f"{bid_price}", PositionSide.BOTH)
         place(venue, "bidder", Side.SELL, bid, f"{100_000 - bid_price}", PositionSide.BOTH)
@@ -122,11 +110,36 @@ def test_coinm_crash_conserves_btc_and_leaves_nobody_breached(
         event("taken over" if done.taken_over else "no takeover")
         event("deleveraged" if done.deleveraged else "no ADL")
 
-    state = venue.engine.venue
     assert btc_inside(venue) == deposited  # every BTC moved inside the venue
-    for (ledger_account, asset), balance in state.ledger.items():
+    assert_funds_not_negative(venue)
+    assert_nobody_breached(venue)
+
+
+def open_trader(venue: Exchange, name: str, trader: tuple[bool, int, int, bool, bool, int]) -> int:
+    """Open, fund and set ``name`` up, then trade its position against the house; its deposit."""
+    long, contracts, leverage, isolated, hedge, deposit = trader
+    venue.handle(OpenAccount(name))
+    venue.handle(Deposit(name, Amount(deposit * SCALE // 1000, BTC)))
+    if hedge:
+        venue.handle(SetPositionMode(name, hedge=True))
+    venue.handle(SetLeverage(name, PERP, leverage))
+    if isolated:
+        venue.handle(SetMarginType(name, PERP, MarginType.ISOLATED))
+    side = Side.BUY if long else Side.SELL
+    mine = (PositionSide.LONG if long else PositionSide.SHORT) if hedge else PositionSide.BOTH
+    place(venue, "house", side.opposite, contracts, "50000", PositionSide.BOTH)
+    place(venue, name, side, contracts, "50000", mine)
+    return deposit * SCALE // 1000
+
+
+def assert_funds_not_negative(venue: Exchange) -> None:
+    for (ledger_account, asset), balance in venue.engine.venue.ledger.items():
         if ledger_account.startswith(FUND_PREFIX):
             assert balance >= 0, (ledger_account, asset, balance)
+
+
+def assert_nobody_breached(venue: Exchange) -> None:
+    state = venue.engine.venue
     for account in state.accounts.values():
         for position in account.open_positions():
             target = unit(state, unit_key(state, account, position))

@@ -151,20 +151,9 @@ class Replay:
         for the symbols they price, the mark and the index otherwise taken from ``ticks``.
         """
         rates = sorted(funding)
-        symbols = sorted(s for s in symbols if s in self.engine.venue.symbols)
-        if not symbols:
-            raise ValueError("none of the price sources is a symbol of the market")
-        self.shown_funds = sorted({self.config.insurance.fund_of(s) for s in symbols})
+        pending = self._start(symbols)
         marked = {symbol for _, symbol, _ in marks}
         indexed = {symbol for _, symbol, _ in indexes}
-        self.symbols = symbols
-        if self.config.crowd is not None:
-            self.crowd = Crowd(self.config.population, self.config.crowd, symbols, self.market)
-            traders: list[Trader] = []
-        else:
-            traders = draw(self.config.population, symbols)
-            self.result.traders = traders
-        pending = sorted(traders, key=lambda t: (t.entry_offset_ms, t.name))
         started = False
         for now, role, symbol, price in _feed(ticks, marks, indexes):
             if symbol not in self.engine.venue.symbols:
@@ -172,22 +161,41 @@ class Replay:
             if not started:
                 started = True
                 self.result.start_ms = now
-                for command in house_commands(symbols):
+                for command in house_commands(self.symbols):
                     self.handle(command, now)
             while rates and rates[0][0] <= now:
                 self._set_funding(rates.pop(0), now)
-            if not self._price(now, role, symbol, price, marked, indexed):
-                continue
-            if pending and self.result.start_ms + pending[0].entry_offset_ms <= now:
-                pending = self._open_due(pending, now)
-            if self.crowd is not None and now - now % MINUTE_MS != self.crowd_minute:
-                self._crowd_batch(now)
-            self.result.ticks += 1
-            self.result.end_ms = now
-            if progress is not None:
-                progress(now)
+            if self._price(now, role, symbol, price, marked, indexed):
+                pending = self._after_price(pending, now)
+                if progress is not None:
+                    progress(now)
         self._finish()
         return self.result
+
+    def _start(self, symbols: list[str]) -> list[Trader]:
+        """Keep the market's symbols among ``symbols``; return the traders to open, in order."""
+        symbols = sorted(s for s in symbols if s in self.engine.venue.symbols)
+        if not symbols:
+            raise ValueError("none of the price sources is a symbol of the market")
+        self.shown_funds = sorted({self.config.insurance.fund_of(s) for s in symbols})
+        self.symbols = symbols
+        if self.config.crowd is not None:
+            self.crowd = Crowd(self.config.population, self.config.crowd, symbols, self.market)
+            traders: list[Trader] = []
+        else:
+            traders = draw(self.config.population, symbols)
+            self.result.traders = traders
+        return sorted(traders, key=lambda t: (t.entry_offset_ms, t.name))
+
+    def _after_price(self, pending: list[Trader], now: int) -> list[Trader]:
+        """Open the traders due, run the crowd's minute, count the tick; the traders left."""
+        if pending and self.result.start_ms + pending[0].entry_offset_ms <= now:
+            pending = self._open_due(pending, now)
+        if self.crowd is not None and now - now % MINUTE_MS != self.crowd_minute:
+            self._crowd_batch(now)
+        self.result.ticks += 1
+        self.result.end_ms = now
+        return pending
 
     def _price(
         self, now: int, role: int, symbol: str, price: int, marked: set[str], indexed: set[str]
@@ -291,34 +299,20 @@ class Replay:
     def _record(self, events: list[Event], now: int) -> None:
         priced = False
         closed: list[str] = []
+        result = self.result
         for event in events:
             if isinstance(event, PositionLiquidated):
-                side = "LONG" if event.side == "SELL" else "SHORT"
-                self.result.liquidations.append(
-                    Liquidation(
-                        now,
-                        event.account,
-                        event.symbol,
-                        side,
-                        event.quantity,
-                        event.quantity * event.bankruptcy_price // SCALE,
-                        event.bankruptcy_price,
-                        event.clearance_fee,
-                        event.taken_over,
-                        event.deleveraged,
-                        event.partial,
-                    )
-                )
+                result.liquidations.append(_liquidation(event, now))
             elif isinstance(event, AutoDeleveraged):
-                self.result.adl.append(event)
+                result.adl.append(event)
             elif isinstance(event, LiquidationTriggered):
-                self.result.triggered.append(event)
+                result.triggered.append(event)
             elif isinstance(event, FundingSettled):
-                self.result.funding.append(event)
-            elif isinstance(event, TradeExecuted | PricesUpdated):
-                priced = True
+                result.funding.append(event)
             elif isinstance(event, PositionChanged):
                 self._position_changed(event, closed)
+            else:
+                priced = priced or isinstance(event, TradeExecuted | PricesUpdated)
         self.funds.apply(events)
         if closed and self.crowd is not None:
             self._crowd_closed(closed, events, now)
@@ -326,7 +320,7 @@ class Replay:
             self._record_prices(now)
         if now - self.last_sample >= self.config.sample_every_ms:
             self.last_sample = now
-            self.result.samples.append(self._sample(now))
+            result.samples.append(self._sample(now))
 
     def _record_prices(self, now: int) -> None:
         for symbol, state in self.engine.venue.symbols.items():
@@ -438,4 +432,21 @@ def _feed(
         ((ms, MARK, symbol, price) for ms, symbol, price in marks),
         ((ms, LAST, symbol, price) for ms, symbol, price in ticks),
         key=lambda item: item[0],
+    )
+
+
+def _liquidation(event: PositionLiquidated, now: int) -> Liquidation:
+    """One liquidation as the result keeps it (the long's side is the forced SELL's)."""
+    return Liquidation(
+        now,
+        event.account,
+        event.symbol,
+        "LONG" if event.side == "SELL" else "SHORT",
+        event.quantity,
+        event.quantity * event.bankruptcy_price // SCALE,
+        event.bankruptcy_price,
+        event.clearance_fee,
+        event.taken_over,
+        event.deleveraged,
+        event.partial,
     )
