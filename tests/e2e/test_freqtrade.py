@@ -10,15 +10,11 @@ exchange or closed by freqtrade's liquidation stop.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import shutil
 import sqlite3
 import subprocess
 import time
-import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from decimal import Decimal
@@ -28,7 +24,8 @@ from typing import IO, Any, TypeVar
 import pytest
 
 from tests.conftest import REPO
-from tests.e2e.conftest import LiveServer, start_server
+from tests.e2e.busy_market import admin, busy_market, signed
+from tests.e2e.conftest import LiveServer
 
 FREQTRADE = REPO / ".venv-frameworks" / "freqtrade" / "bin" / "freqtrade"
 STRATEGY = Path(__file__).parent / "frameworks" / "freqtrade" / "candle_long.py"
@@ -39,34 +36,8 @@ T = TypeVar("T")
 
 @pytest.fixture
 def market(tmp_path: Path) -> Iterator[LiveServer]:
-    live = start_server(tmp_path / "exchange.sqlite", "--flow", "busy", "--history", "1")
-    try:
+    with busy_market(tmp_path) as live:
         yield live
-    finally:
-        live.process.terminate()
-        live.process.wait(timeout=20)
-        if live.process.stderr is not None:
-            live.process.stderr.close()
-
-
-def admin(live: LiveServer, path: str, **params: str) -> Any:
-    request = urllib.request.Request(
-        live.url + path, data=urllib.parse.urlencode(params).encode(), method="POST"
-    )
-    request.add_header("X-ADMIN-KEY", live.admin_key)
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        return json.loads(answer.read())
-
-
-def signed(live: LiveServer, key: dict[str, str], path: str, **params: str) -> Any:
-    query = urllib.parse.urlencode({**params, "timestamp": int(time.time() * 1000)})
-    signature = hmac.new(key["secretKey"].encode(), query.encode(), hashlib.sha256).hexdigest()
-    request = urllib.request.Request(
-        f"{live.url}{path}?{query}&signature={signature}",
-        headers={"X-MBX-APIKEY": key["apiKey"]},
-    )
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        return json.loads(answer.read())
 
 
 def config(live: LiveServer, key: dict[str, str]) -> dict[str, Any]:

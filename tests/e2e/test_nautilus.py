@@ -10,23 +10,18 @@ from a market nobody else trades in (``--flow busy``), buys 0.01 BTC at 20x isol
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import os
 import subprocess
-import time
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.conftest import REPO
-from tests.e2e.conftest import LiveServer, start_server
+from tests.e2e.busy_market import admin, busy_market, signed
+from tests.e2e.conftest import LiveServer
 
 PYTHON = REPO / ".venv-frameworks" / "nautilus" / "bin" / "python"
 NODE = Path(__file__).parent / "frameworks" / "nautilus" / "node.py"
@@ -34,34 +29,8 @@ NODE = Path(__file__).parent / "frameworks" / "nautilus" / "node.py"
 
 @pytest.fixture
 def market(tmp_path: Path) -> Iterator[LiveServer]:
-    live = start_server(tmp_path / "exchange.sqlite", "--flow", "busy", "--history", "1")
-    try:
+    with busy_market(tmp_path) as live:
         yield live
-    finally:
-        live.process.terminate()
-        live.process.wait(timeout=20)
-        if live.process.stderr is not None:
-            live.process.stderr.close()
-
-
-def admin(live: LiveServer, path: str, **params: str) -> Any:
-    request = urllib.request.Request(
-        live.url + path, data=urllib.parse.urlencode(params).encode(), method="POST"
-    )
-    request.add_header("X-ADMIN-KEY", live.admin_key)
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        return json.loads(answer.read())
-
-
-def signed(live: LiveServer, key: dict[str, str], path: str, **params: str) -> Any:
-    query = urllib.parse.urlencode({**params, "timestamp": int(time.time() * 1000)})
-    signature = hmac.new(key["secretKey"].encode(), query.encode(), hashlib.sha256).hexdigest()
-    request = urllib.request.Request(
-        f"{live.url}{path}?{query}&signature={signature}",
-        headers={"X-MBX-APIKEY": key["apiKey"]},
-    )
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        return json.loads(answer.read())
 
 
 def test_a_nautilus_node_trades_and_is_liquidated_as_the_server_says(
