@@ -46,6 +46,7 @@ from liquidator.core.money.fixed import SCALE, Price, Rate
 from liquidator.core.risk.adl_ranking import AdlPolicy
 from liquidator.core.risk.insurance_groups import InsuranceConfig
 from liquidator.core.risk.venue_units import unit, unit_figures, unit_key
+from liquidator.read.account_figures import pnl_and_maintenance
 from liquidator.read.insurance_funds import FundHistory
 from liquidator.simulation.crowd import (
     MINUTE_MS,
@@ -408,9 +409,8 @@ class Replay:
             equity = venue.ledger.balance(trader.name, "USDT")
             for position in account.held_positions():
                 equity += venue.ledger.balance(position.ledger_key, "USDT")
-                if position.quantity:
-                    mark = venue.symbols[position.symbol].mark_price
-                    equity += (position.quantity * mark - position.cost) // SCALE
+                if position.quantity:  # its PnL at the mark, from the read model's one rule
+                    equity += pnl_and_maintenance(venue, position)[0]
             self.result.equity_end[trader.name] = equity
         for name in self.shown_funds:
             end = self._fund_balance(name)
