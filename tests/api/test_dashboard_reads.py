@@ -42,3 +42,15 @@ def test_the_callers_chart_levels_of_an_inverse_position(client: TestClient) -> 
     )
     # the long's margin unit is empty at its bankruptcy price: below the liquidation price
     assert 0 < Decimal(level["bankruptcyPrice"]) < Decimal(level["liquidationPrice"])
+
+
+def test_inverse_open_interest_counts_contracts_valued_in_the_coin(client: TestClient) -> None:
+    trade_ten_contracts(client)
+
+    rows = client.get("/liquidator/v1/openInterest").json()["symbols"]
+
+    (perp,) = [row for row in rows if row["symbol"] == SYMBOL]
+    (linear,) = [row for row in rows if row["symbol"] == "BTCUSDT"]
+    assert (perp["openInterest"], perp["unit"], perp["notionalAsset"]) == ("10", "Cont", "BTC")
+    assert perp["notional"] == "0.01666666"  # 10 x 100 / 60,000 BTC
+    assert (linear["unit"], linear["notionalAsset"]) == ("BTC", "USDT")

@@ -88,6 +88,9 @@ def open_interest(call: Call) -> dict[str, Any]:
             {
                 "symbol": s.instrument.symbol,
                 "baseAsset": s.instrument.base_asset,
+                # what the open interest counts, and the asset its notional is in
+                "unit": "Cont" if s.instrument.is_inverse else s.instrument.base_asset,
+                "notionalAsset": s.instrument.margin_asset,
                 "openInterest": d(totals.get(s.instrument.symbol, 0)),
                 "notional": d(notional(s, totals.get(s.instrument.symbol, 0), s.mark_price)),
                 "markPrice": d(s.mark_price),

@@ -343,7 +343,7 @@
     },
     oi() {
       $("open-interest").tBodies[0].innerHTML = (state.openInterest || []).map((s) =>
-        `<tr data-symbol="${s.symbol}"><td>${s.symbol}</td><td>${fmt(s.openInterest, 3)} ${s.baseAsset}</td><td>${compact(s.notional)} USDT</td></tr>`).join("");
+        `<tr data-symbol="${s.symbol}"><td>${s.symbol}</td><td>${fmt(s.openInterest, 3)} ${s.unit}</td><td>${compact(s.notional)} ${s.notionalAsset}</td></tr>`).join("");
     },
     heatmap: renderHeatmap,
   };
