@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import subprocess
 import time
 import urllib.parse
 import urllib.request
@@ -22,7 +21,7 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 from tests.browser.chromium import FLAGS, chromium
-from tests.e2e.conftest import LiveServer, start_server
+from tests.e2e.conftest import LiveServer, served
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
@@ -71,18 +70,8 @@ def watched(browser: Browser) -> Iterator[Watched]:
 
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[LiveServer]:
-    server = start_server(tmp_path / "exchange.sqlite")
-    try:
+    with served(tmp_path / "exchange.sqlite") as server:
         yield server
-    finally:
-        server.process.terminate()
-        try:
-            server.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.process.kill()
-            server.process.wait(timeout=10)
-        if server.process.stderr is not None:
-            server.process.stderr.close()
 
 
 def call(url: str, method: str = "GET", headers: dict[str, str] | None = None) -> Any:

@@ -12,7 +12,6 @@ move, the long leave the positions panel and the short shrink, with no console e
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -22,25 +21,15 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Watched, admin, call, signed
-from tests.e2e.conftest import LiveServer, start_server
+from tests.e2e.conftest import LiveServer, served
 
 BTC = "BTCUSDT"
 
 
 @pytest.fixture
 def bare(tmp_path: Path) -> Iterator[LiveServer]:
-    server = start_server(tmp_path / "bare.sqlite", "--no-market-maker")
-    try:
+    with served(tmp_path / "bare.sqlite", "--no-market-maker") as server:
         yield server
-    finally:
-        server.process.terminate()
-        try:
-            server.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.process.kill()
-            server.process.wait(timeout=10)
-        if server.process.stderr is not None:
-            server.process.stderr.close()
 
 
 def trader(server: LiveServer, account: str, deposit: str) -> dict[str, str]:

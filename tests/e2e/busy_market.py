@@ -9,25 +9,16 @@ import json
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.conftest import LiveServer, start_server
+from tests.e2e.conftest import LiveServer, served
 
 
-@contextmanager
-def busy_market(folder: Path) -> Iterator[LiveServer]:
+def busy_market(folder: Path) -> AbstractContextManager[LiveServer]:
     """Serve a journal in ``folder`` with ``--flow busy --history 1``; stop it afterwards."""
-    live = start_server(folder / "exchange.sqlite", "--flow", "busy", "--history", "1")
-    try:
-        yield live
-    finally:
-        live.process.terminate()
-        live.process.wait(timeout=20)
-        if live.process.stderr is not None:
-            live.process.stderr.close()
+    return served(folder / "exchange.sqlite", "--flow", "busy", "--history", "1", stop_s=20)
 
 
 def admin(live: LiveServer, path: str, **params: str) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -79,20 +80,32 @@ def start_server(database: Path, *extra: str) -> LiveServer:
     raise RuntimeError("the server did not answer within 30 s")
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[LiveServer]:
-    live = start_server(tmp_path / "exchange.sqlite")
+@contextlib.contextmanager
+def served(database: Path, *extra: str, stop_s: float = 10) -> Iterator[LiveServer]:
+    """Serve ``database`` (``start_server``'s flags) for the block; stop it afterwards."""
+    live = start_server(database, *extra)
     try:
         yield live
     finally:
-        live.process.terminate()
-        try:
-            live.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            live.process.kill()
-            live.process.wait(timeout=10)
-        if live.process.stderr is not None:
-            live.process.stderr.close()
+        stop_server(live, stop_s)
+
+
+def stop_server(live: LiveServer, timeout_s: float = 10) -> None:
+    """Stop a server as a user would (SIGTERM: a clean shutdown), killing it if it hangs."""
+    live.process.terminate()
+    try:
+        live.process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        live.process.kill()
+        live.process.wait(timeout=timeout_s)
+    if live.process.stderr is not None:
+        live.process.stderr.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[LiveServer]:
+    with served(tmp_path / "exchange.sqlite") as live:
+        yield live
 
 
 def run_story(client: str, script: str, server: LiveServer) -> dict[str, Any]:

@@ -123,6 +123,17 @@ def json_of(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
 # --- stories -------------------------------------------------------------------------------------
 
 
+def explained(venue: Venue, account: str) -> dict[str, Any]:
+    """Return ``explain --json`` of the server's own journal (read while it runs)."""
+    return json_of(liquidator("explain", str(venue.database), "--account", account, "--json"))
+
+
+def only(report: dict[str, Any]) -> dict[str, Any]:
+    (liquidation,) = report["liquidations"]
+    assert isinstance(liquidation, dict)
+    return liquidation
+
+
 def isolated_long(venue: Venue) -> None:
     """0.5 BTC long at 10x isolated; a 12% crash in 60 steps liquidates it."""
     venue.price(BTC, "60000")

@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.conftest import LiveServer, start_server
+from tests.e2e.conftest import LiveServer, start_server, stop_server
 
 FLAGS = ("--flow", "busy", "--history", "2")
 LIQUIDATOR = Path(sys.executable).parent / "liquidator"
@@ -23,10 +23,7 @@ def get(live: LiveServer, path: str) -> Any:
 
 
 def stop(live: LiveServer) -> None:
-    live.process.terminate()
-    live.process.wait(timeout=30)
-    if live.process.stderr is not None:
-        live.process.stderr.close()
+    stop_server(live, 30)
 
 
 def trades_within(live: LiveServer, seconds: float) -> list[dict[str, Any]]:

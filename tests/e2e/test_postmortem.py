@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -20,10 +19,12 @@ from tests.e2e.postmortem_venue import (
     Venue,
     cross_two_symbols,
     deleveraged,
+    explained,
     hedge_pair,
     isolated_long,
     json_of,
     liquidator,
+    only,
     raw,
     thirty_days,
     whale_partial,
@@ -39,17 +40,6 @@ def venue(tmp_path: Path) -> Iterator[Venue]:
         yield live
     finally:
         live.close()
-
-
-def explained(venue: Venue, account: str) -> dict[str, Any]:
-    """Return ``explain --json`` of the server's own journal (read while it runs)."""
-    return json_of(liquidator("explain", str(venue.database), "--account", account, "--json"))
-
-
-def only(report: dict[str, Any]) -> dict[str, Any]:
-    (liquidation,) = report["liquidations"]
-    assert isinstance(liquidation, dict)
-    return liquidation
 
 
 def test_postmortem_from_the_api_splits_the_loss_as_the_journal_and_the_ledger(

@@ -24,8 +24,10 @@ from tests.e2e.postmortem_venue import (
     coin_cross_short,
     coin_hedge_pair,
     coin_isolated_long,
+    explained,
     json_of,
     liquidator,
+    only,
     raw,
 )
 
@@ -37,16 +39,6 @@ def venue(tmp_path: Path) -> Iterator[Venue]:
         yield live
     finally:
         live.close()
-
-
-def explained(venue: Venue, account: str) -> dict[str, Any]:
-    return json_of(liquidator("explain", str(venue.database), "--account", account, "--json"))
-
-
-def only(report: dict[str, Any]) -> dict[str, Any]:
-    (liquidation,) = report["liquidations"]
-    assert isinstance(liquidation, dict)
-    return liquidation
 
 
 def coin_postmortem(venue: Venue, account: str, *argv: str) -> dict[str, Any]:
