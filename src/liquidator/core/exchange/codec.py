@@ -41,6 +41,7 @@ _EVENTS: Final[dict[str, type]] = {
         events.TradeExecuted,
         events.PositionChanged,
         events.PricesUpdated,
+        events.PremiumSampled,
         events.FundingSettled,
         LedgerPosted,
         events.MarginCallIssued,

@@ -467,6 +467,20 @@ class PricesUpdated:
 
 @mypyc_attr(acyclic=True)
 @dataclass(frozen=True, slots=True)
+class PremiumSampled:
+    """A premium index sample was taken (every ``sample_interval_ms`` with a two-sided book).
+
+    ``premium_index`` is ``premium_index_raw``: a rate at 10**-8, signed, half-even; the
+    funding interval's average of these makes the funding rate.
+    """
+
+    symbol: str
+    premium_index: int
+    ts_ms: int
+
+
+@mypyc_attr(acyclic=True)
+@dataclass(frozen=True, slots=True)
 class FundingSettled:
     """A funding settlement: every open position paid or received ``notional * rate``."""
 
@@ -589,6 +603,7 @@ Event = (
     | TradeExecuted
     | PositionChanged
     | PricesUpdated
+    | PremiumSampled
     | FundingSettled
     | LedgerPosted
     | MarginCallIssued

@@ -3,7 +3,8 @@
 The mark price is either fed (``SetMarkPrice``) or computed Binance's way (``mark_price``):
 ``median(index * (1 + rate * time to funding / interval), index + MA(basis), last price)``.
 Every ``sample_interval`` the basis ``mid - index`` and the premium index from the book's impact
-bid and ask are sampled. At each funding time every open position pays
+bid and ask are sampled; each premium sample is published (``PremiumSampled``: the premium
+index klines are built from these). At each funding time every open position pays
 ``funding_payment_raw(qty, mark, rate)``, in the coin ``inverse_funding_payment_raw(qty, CS,
 mark, rate)`` for an inverse contract (payments rounded up, receipts down; the dust stays in
 ``@funding``), from its cross wallet or its isolated wallet.
@@ -14,7 +15,7 @@ from __future__ import annotations
 from typing import Final
 
 from liquidator.core.exchange import conditional_orders, maker_account
-from liquidator.core.exchange.events import Event, FundingSettled, PricesUpdated
+from liquidator.core.exchange.events import Event, FundingSettled, PremiumSampled, PricesUpdated
 from liquidator.core.exchange.ledger import FUNDING, EntryKind
 from liquidator.core.exchange.settlement import position_event
 from liquidator.core.exchange.venue import PriceSource, SymbolState, Venue
@@ -106,7 +107,7 @@ def advance(venue: Venue, now_ms: int, out: list[Event]) -> None:
             settle_funding(venue, state, state.next_funding_ms, out)
             state.next_funding_ms += interval
         if now_ms - state.last_sample_ms >= venue.config.funding.sample_interval_ms:
-            _sample(venue, state, now_ms)
+            _sample(venue, state, now_ms, out)
             settle_prices(
                 venue, state, out, mark_before=state.mark_price, last_before=state.last_price
             )
@@ -130,7 +131,8 @@ def _next_due(venue: Venue) -> int:
     return due
 
 
-def _sample(venue: Venue, state: SymbolState, now_ms: int) -> None:
+def _sample(venue: Venue, state: SymbolState, now_ms: int, out: list[Event]) -> None:
+    """Take the basis and premium samples due at ``now_ms``; publish the premium one."""
     step = venue.config.funding.sample_interval_ms
     state.last_sample_ms = now_ms - now_ms % step
     bid, ask, index = state.book.best_bid(), state.book.best_ask(), state.index_price
@@ -146,7 +148,9 @@ def _sample(venue: Venue, state: SymbolState, now_ms: int) -> None:
     impact_bid = impact_price_raw(bids, notional)
     impact_ask = impact_price_raw(asks, notional)
     if impact_bid is not None and impact_ask is not None:
-        state.premium.add(premium_index_raw(impact_bid, impact_ask, index))
+        premium = premium_index_raw(impact_bid, impact_ask, index)
+        state.premium.add(premium)
+        out.append(PremiumSampled(state.instrument.symbol, premium, now_ms))
 
 
 def _payment(state: SymbolState, quantity: int, mark: int, rate: int) -> int:
