@@ -18,7 +18,7 @@ from liquidator.core.exchange.maker_quotes import MarketMakerConfig
 from liquidator.core.exchange.venue import FeeSchedule, PriceSource, VenueConfig
 from liquidator.core.money.fixed import SCALE, Price
 from liquidator.core.risk.adl_ranking import AdlPolicy
-from liquidator.core.risk.insurance_groups import InsuranceConfig
+from liquidator.core.risk.insurance_groups import LEGACY_SEED_PRICES, InsuranceConfig
 
 SERVE = VenueConfig(mark_source=PriceSource.FEED)
 CUSTOM = VenueConfig(
@@ -45,6 +45,9 @@ def test_a_configuration_survives_its_text(config: VenueConfig) -> None:
         encode_venue_config(SERVE).replace('"adl_interval_ms":30000', '"adl_interval_ms":"30000"'),
         encode_venue_config(SERVE).replace('"maker_rate":20000', '"maker_rate":-1'),
         encode_venue_config(SERVE).replace(',"adl_interval_ms":30000', ""),
+        encode_venue_config(SERVE).replace('[["BTC",', '[["BTC", "1",'),
+        encode_venue_config(SERVE).replace('[["BTC",6000000000000]', '[["BTC",6e12]'),
+        encode_venue_config(SERVE).replace('[["BTC",6000000000000]', '[["BTC",0]'),
     ],
 )
 def test_a_damaged_configuration_text_is_refused(text: str) -> None:
@@ -85,3 +88,29 @@ def test_opening_a_journal_with_another_configuration_is_refused_in_one_line() -
 def test_a_journal_without_a_configuration_needs_one_given() -> None:
     with pytest.raises(JournalError, match="does not record the venue configuration"):
         venue_config_of(MemoryJournal(), None)
+
+
+def _older(config: VenueConfig) -> str:
+    """``config``'s text as journals wrote it before the funds' seed prices were recorded."""
+    text = encode_venue_config(config)
+    older = text.replace(',"seed_prices":[["BTC",6000000000000],["ETH",300000000000]]', "")
+    assert older != text
+    return older
+
+
+def test_an_older_journal_s_configuration_reads_as_the_legacy_seeding_it_ran_with() -> None:
+    decoded = decode_venue_config(_older(SERVE))
+
+    assert decoded.insurance.seed_prices == LEGACY_SEED_PRICES  # every coin seeded 1:1, raw
+    assert decoded == VenueConfig(
+        mark_source=PriceSource.FEED, insurance=InsuranceConfig(seed_prices=LEGACY_SEED_PRICES)
+    )
+
+
+def test_an_older_journal_opens_with_today_s_options_and_goes_on_as_it_was_written() -> None:
+    journal = MemoryJournal()
+    journal.record_venue_config(_older(SERVE))
+
+    assert venue_config_of(journal, SERVE).insurance.seed_prices == LEGACY_SEED_PRICES
+    with pytest.raises(JournalError, match="mark_source differ"):
+        venue_config_of(journal, VenueConfig())  # what the older journal records, still checked

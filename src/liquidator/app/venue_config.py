@@ -7,7 +7,9 @@ there, and a writer opening the journal with another configuration is refused in
 
 The text is every field of :class:`~liquidator.core.exchange.venue.VenueConfig`, nested
 configurations as objects, enums as their values, tuples as lists; decoding is strict (every
-field present, of its type), so an edited or truncated text is refused rather than guessed at.
+field present, of its type), so an edited or truncated text is refused rather than guessed at;
+only a field added since older journals were written may be absent, read as what they ran with
+(``_ADDED``).
 """
 
 from __future__ import annotations
@@ -21,10 +23,13 @@ from liquidator.app.journal import JournalError
 from liquidator.app.json_text import compact
 from liquidator.core.exchange.maker_quotes import MarketMakerConfig
 from liquidator.core.exchange.venue import VenueConfig
+from liquidator.core.risk.insurance_groups import LEGACY_SEED_PRICES
 
 T = TypeVar("T")
 # Fields whose default is None: the type they hold when set.
 _OPTIONAL: dict[str, type[Any]] = {"market_maker": MarketMakerConfig}
+# Fields older journals do not record, with the value those journals ran with.
+_ADDED: dict[str, object] = {"config.insurance.seed_prices": LEGACY_SEED_PRICES}
 
 
 def encode_venue_config(config: VenueConfig) -> str:
@@ -80,6 +85,8 @@ def venue_config_of(journal: RecordsVenue, given: VenueConfig | None) -> VenueCo
             f"{journal}: its recorded venue configuration is damaged ({error})"
             " (tampered or corrupt)"
         ) from None
+    if given is not None:
+        given = _as_recorded(given, stored, text)
     if given is not None and given != stored:
         fields = ", ".join(differences(given, stored)) or "the configuration"
         raise JournalError(
@@ -87,6 +94,29 @@ def venue_config_of(journal: RecordsVenue, given: VenueConfig | None) -> VenueCo
             " open it with the options it was written with"
         )
     return stored
+
+
+def _as_recorded(given: VenueConfig, stored: VenueConfig, text: str) -> VenueConfig:
+    """Return ``given`` with the fields ``text`` predates taken from ``stored``: an older
+    journal goes on as it was written (its funds were seeded the older way)."""
+    data = json.loads(text)
+    for path in _ADDED:
+        *parents, name = path.split(".")[1:]
+        recorded = data
+        for parent in parents:
+            recorded = recorded[parent]
+        if name not in recorded:
+            given = _replaced(given, [*parents, name], stored)
+    return given
+
+
+def _replaced(config: T, path: list[str], source: object) -> T:
+    """Return ``config`` with the field at ``path`` set to ``source``'s."""
+    head, *rest = path
+    value = getattr(source, head)
+    if rest:
+        value = _replaced(getattr(config, head), rest, value)
+    return dataclasses.replace(config, **{head: value})  # type: ignore[type-var]
 
 
 def _encode(value: object) -> object:
@@ -104,6 +134,8 @@ def _decode(kind: type[T], data: object, where: str) -> T:
     if not isinstance(data, dict):
         raise ValueError(f"{where} is not an object")
     names = [f.name for f in dataclasses.fields(kind)]  # type: ignore[arg-type]
+    added = {n: _encode(_ADDED[f"{where}.{n}"]) for n in names if f"{where}.{n}" in _ADDED}
+    data = {**added, **data}
     if sorted(data) != sorted(names):
         raise ValueError(f"{where} has the fields {sorted(data)}, not {sorted(names)}")
     defaults = kind()
@@ -127,12 +159,27 @@ def _field(default: object, name: str, raw: object, where: str) -> object:
         except ValueError:
             raise ValueError(f"{where} is not one of its values") from None
     if isinstance(default, tuple):
-        if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
-            raise ValueError(f"{where} is not a list of names")
-        return tuple(raw)
+        if all(isinstance(item, str) for item in default):
+            if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+                raise ValueError(f"{where} is not a list of names")
+            return tuple(raw)
+        return _pairs(raw, where)
     if type(raw) is not type(default):
         raise ValueError(f"{where} is not a {type(default).__name__}")
     return raw
+
+
+def _pairs(raw: object, where: str) -> tuple[tuple[str, int], ...]:
+    """Read a list of ``[name, whole number]`` pairs (``InsuranceConfig.seed_prices``)."""
+    if not isinstance(raw, list) or not all(
+        isinstance(item, list)
+        and len(item) == 2
+        and isinstance(item[0], str)
+        and type(item[1]) is int
+        for item in raw
+    ):
+        raise ValueError(f"{where} is not a list of [name, whole number] pairs")
+    return tuple((item[0], item[1]) for item in raw)
 
 
 def _differences(given: object, stored: object, prefix: str) -> list[str]:
