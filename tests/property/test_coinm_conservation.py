@@ -84,9 +84,11 @@ def test_coinm_crash_conserves_btc_and_leaves_nobody_breached(
     bid_price: int,
     move: int,
 ) -> None:
-    config = VenueConfig(
-        mark_source=PriceSource.FEED, insurance=InsuranceConfig(seed=Price.of(seed).raw)
+    # a fund of ``seed`` BTC: worth seed x 50,000 USDT at 50,000 USDT per BTC
+    insurance = InsuranceConfig(
+        seed=Price.of(seed).raw * 50_000, seed_prices=((BTC, Price.of("50000").raw),)
     )
+    config = VenueConfig(mark_source=PriceSource.FEED, insurance=insurance)
     venue = Exchange(config)
     venue.handle(SetIndexPrice(PERP, Price.of("50000")))
     venue.handle(SetMarkPrice(PERP, Price.of("50000")))

@@ -39,7 +39,10 @@ WALLET = "trader/BTCUSD_PERP/BOTH"
 
 
 def coin_venue(seed: str = "10") -> Exchange:
-    config = VenueConfig(mark_source=PriceSource.FEED, insurance=InsuranceConfig(seed=raw(seed)))
+    """A BTCUSD_PERP venue at 50,000 whose fund opens with ``seed`` BTC: worth ``seed`` x 50,000
+    USDT at a reference price of 50,000 USDT per BTC."""
+    insurance = InsuranceConfig(seed=raw(seed) * 50_000, seed_prices=((BTC, raw("50000")),))
+    config = VenueConfig(mark_source=PriceSource.FEED, insurance=insurance)
     venue = Exchange(config)
     venue.accept(SetIndexPrice(PERP, Price.of("50000")))
     mark(venue, "50000")

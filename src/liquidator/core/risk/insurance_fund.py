@@ -28,22 +28,27 @@ from liquidator.core.money.scaled import SCALE, ceil_scaled, ceil_to, floor_to
 
 def open_funds(venue: Venue, out: list[Event]) -> None:
     """Create every fund account of the venue's symbols and deposit its seed, once in each
-    margin asset of its group (a shared fund holding USDT and BTC is seeded in both)."""
+    margin asset of its group (a shared fund holding USDT and BTC is seeded in both), each
+    worth ``seed`` USDT (``InsuranceConfig.seed_in``)."""
     config = venue.config.insurance
-    funds = sorted({(config.fund_of(s), venue.assets[s]) for s in venue.symbols})
+    funds = {
+        (config.fund_of(s), venue.assets[s]): st.instrument.is_inverse
+        for s, st in venue.symbols.items()
+    }
     opened: set[str] = set()
-    for name, asset in funds:
+    for (name, asset), coin_margined in sorted(funds.items()):
         if name not in venue.accounts:
             venue.accounts[name] = AccountState(name, is_system=True)
             opened.add(name)
-        if name in opened and config.seed:
+        amount = config.seed_in(asset, coin_margined=coin_margined)
+        if name in opened and amount:
             out.append(
                 venue.ledger.transfer(
                     EntryKind.DEPOSIT,
                     asset,
                     EXTERNAL,
                     name,
-                    config.seed,
+                    amount,
                     account=name,
                     ts_ms=venue.now_ms,
                 )
