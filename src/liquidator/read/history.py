@@ -54,6 +54,7 @@ PROJECTED = frozenset(
         "OrderTriggered",
         "TradeExecuted",
         "PricesUpdated",
+        "PremiumSampled",
         "FundingSettled",
         "LedgerPosted",
         "PositionLiquidated",
