@@ -4,7 +4,9 @@
 transfers are kept apart, as Binance keeps them out of klines); 1-minute klines of the last
 price, of the mark and of the index (``PricesUpdated``) are kept and aggregated on request
 (``mark``: ``LAST``, ``MARK`` or ``INDEX``; a journal's index bars begin with the first history
-write after this was added); funding
+write after this was added), and of the premium index (``PREMIUM``: one ``PremiumSampled`` per
+sample, a raw 1e-8 rate, signed; a bar's ``trades`` counts its samples, as Binance's premium
+index klines do); funding
 settlements (``FundingSettled``) give ``/fapi/v1/fundingRate``.
 
 Everything lives in a store beside the journal (:class:`MarketStore`). Memory holds the minute
@@ -19,7 +21,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from liquidator.core.exchange.events import Event, FundingSettled, PricesUpdated, TradeExecuted
+from liquidator.core.exchange.events import (
+    Event,
+    FundingSettled,
+    PremiumSampled,
+    PricesUpdated,
+    TradeExecuted,
+)
 from liquidator.core.money.fixed import SCALE
 
 MINUTE_MS = 60_000
@@ -41,7 +49,8 @@ INTERVALS_MS = {
     "1w": 7 * 1440 * MINUTE_MS,
 }
 BOOK = "MARKET"  # the kind of a book trade (TradeExecuted.kind)
-LAST, MARK, INDEX = 0, 1, 2  # the price a bar follows (``mark`` in the store; a bool before)
+# the price a bar follows (``mark`` in the store; a bool before)
+LAST, MARK, INDEX, PREMIUM = 0, 1, 2, 3
 PAGE = 1440  # 1-minute bars read from the store per query
 
 
@@ -123,7 +132,7 @@ class MarketStore(Protocol):
 
 
 class MarketHistory:
-    """Per symbol: trades, 1-minute bars of last and mark price, funding settlements."""
+    """Per symbol: trades, 1-minute bars of last, mark, index and premium, funding settlements."""
 
     def __init__(self, store: MarketStore, sync: Callable[[], None] = lambda: None) -> None:
         self.store = store
@@ -148,6 +157,11 @@ class MarketHistory:
                     self._bar(event.symbol, MARK, event.ts_ms, event.mark_price, 0, False)
                 if event.index_price:
                     self._bar(event.symbol, INDEX, event.ts_ms, event.index_price, 0, False)
+            elif isinstance(event, PremiumSampled):
+                sampled = self._bar(
+                    event.symbol, PREMIUM, event.ts_ms, event.premium_index, 0, False
+                )
+                sampled.trades += 1  # a premium bar counts its samples
             elif isinstance(event, FundingSettled):
                 self.new_funding.append(event)
 
@@ -158,7 +172,8 @@ class MarketHistory:
 
     def _bar(
         self, symbol: str, mark: int, ts_ms: int, price: int, quantity: int, taker_buys: bool
-    ) -> None:
+    ) -> Bar:
+        """Add ``price`` (and a trade of ``quantity``) to its minute; return that minute."""
         start = ts_ms - ts_ms % MINUTE_MS
         bar = self._building(symbol, mark)
         if bar is None or bar.open_ms != start:  # times never go back: a new minute
@@ -170,6 +185,7 @@ class MarketHistory:
         else:
             bar.high, bar.low, bar.close = max(bar.high, price), min(bar.low, price), price
         self.changed[(symbol, mark, start)] = bar
+        return bar
 
     def _building(self, symbol: str, mark: int) -> Bar | None:
         """Return the minute being built, read from the store the first time after a start."""

@@ -102,6 +102,7 @@ SHARED: tuple[tuple[str, str, Reshape | None], ...] = (
     ("GET", "/fapi/v1/markPriceKlines", None),
     ("GET", "/fapi/v1/indexPriceKlines", None),  # by pair: BTCUSD, its perpetual's index
     ("GET", "/fapi/v1/continuousKlines", None),
+    ("GET", "/fapi/v1/premiumIndexKlines", None),  # by symbol: BTCUSD_PERP
     ("GET", "/fapi/v1/ticker/24hr", ticker_24hr),
     ("GET", "/fapi/v1/ticker/price", ticker_price),
     ("GET", "/fapi/v1/ticker/bookTicker", rows_with_pair),

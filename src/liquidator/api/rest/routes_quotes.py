@@ -1,10 +1,14 @@
-"""Public quotes beside the book: bookTicker, openInterest, historicalTrades, continuous and
-index klines, fundingInfo.
+"""Public quotes beside the book: bookTicker, openInterest, historicalTrades, continuous, index
+and premium index klines, fundingInfo.
 
 Open interest is the venue's own: the sum of every long position (system accounts included),
 read from the engine's position holders at request time, which equals the sum of the shorts.
 ``historicalTrades`` pages (``fromId``) within the trades the market history keeps in memory
-(the last 1,000 of a symbol).
+(the last 1,000 of a symbol). ``premiumIndexKlines`` are the engine's own premium samples
+(``PremiumSampled``, every ``sample_interval_ms`` with a book deep enough on both sides for the
+impact notional): open, high, low and close of the rate with 8 decimals, and the number of
+samples where Binance writes it (12 in a 1-minute candle sampled every 5 s); a minute without a
+sample has no candle.
 """
 
 from __future__ import annotations
@@ -27,9 +31,10 @@ from liquidator.api.rest.routes_market import (
 )
 from liquidator.api.rest.routing import Call, Param, Route, Security
 from liquidator.core.exchange.venue import SymbolState
-from liquidator.read.market_history import INDEX, LAST
+from liquidator.read.market_history import INDEX, INTERVALS_MS, LAST, PREMIUM, Bar
 
 RECENT = 1000
+RATE_PLACES = 8  # a premium index rate, as Binance writes it
 
 
 def book_ticker(call: Call) -> Any:
@@ -125,6 +130,42 @@ def index_price_klines(call: Call) -> list[list[Any]]:
     return kline_rows(call, "pair", kind=INDEX)
 
 
+def premium_index_klines(call: Call) -> list[list[Any]]:
+    """The premium index's klines, bounded as ``klines`` are (``routes_market.kline_rows``)."""
+    state = symbol_state(call)
+    interval = INTERVALS_MS.get(call.params.need("interval"))
+    if interval is None:
+        raise BinanceError(-1120, "Invalid interval.")
+    size = limit(call, 500, 1500)
+    start = call.params.integer("startTime")
+    if start is not None and start % interval:
+        start += interval - start % interval  # the first candle opening at or after it
+    end = call.params.integer("endTime")
+    if start is not None and end is not None and end < start:
+        return []
+    market = call.server.live.market
+    bars = market.klines(
+        state.instrument.symbol, interval, mark=PREMIUM, start_ms=start, end_ms=end, limit=size
+    )
+    return [premium_row(bar, interval) for bar in bars]
+
+
+def premium_row(bar: Bar, interval_ms: int) -> list[Any]:
+    """A premium index kline as Binance writes it: rates with 8 decimals, the sample count."""
+    rates = [precision.fixed(raw, RATE_PLACES) for raw in (bar.open, bar.high, bar.low, bar.close)]
+    return [
+        bar.open_ms,
+        *rates,
+        "0",
+        bar.open_ms + interval_ms - 1,
+        "0",
+        bar.trades,
+        "0",
+        "0",
+        "0",
+    ]
+
+
 PAIR = Param("pair", required=True)
 CONTRACT = Param("contractType", required=True, enum=("PERPETUAL",))
 ROUTES = (
@@ -152,5 +193,12 @@ ROUTES = (
         index_price_klines,
         weight=2,
         params=(PAIR, INTERVAL, LIMIT, *RANGE),
+    ),
+    Route(
+        "GET",
+        "/fapi/v1/premiumIndexKlines",
+        premium_index_klines,
+        weight=2,
+        params=(SYMBOL, INTERVAL, LIMIT, *RANGE),
     ),
 )
