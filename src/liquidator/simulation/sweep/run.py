@@ -90,10 +90,22 @@ def execute(spec: RunSpec, source: Source) -> RunOutcome:
     replay = Replay(market, replay_config(spec))
     result = replay.run(iter(source.ticks), list(source.symbols), source.funding)
     row = summary_row(spec, result)
-    row["fund_seeded"] = len(replay.fund_names) * spec.fund_usdt * SCALE
+    row["fund_seeded"] = usdt_seeded(replay)
     row["seconds"] = round(time.perf_counter() - started, 3)
     row["pid"] = os.getpid()
     return RunOutcome(spec.run_id, row, event_rows(result))
+
+
+def usdt_seeded(replay: Replay) -> int:
+    """Return the USDT the funds were seeded with (raw): what ``fund_end`` is compared with.
+
+    The replay measures its funds' USDT margin balances; a COIN-M fund (seeded in its coin,
+    worth the same at its reference price) holds no USDT and is left out of both.
+    """
+    venue = replay.engine.venue
+    insurance = venue.config.insurance
+    funds = {insurance.fund_of(s) for s, asset in venue.assets.items() if asset == "USDT"}
+    return len(funds) * insurance.seed_in("USDT", coin_margined=False)
 
 
 def summary_row(spec: RunSpec, result: ReplayResult) -> dict[str, object]:
