@@ -8,6 +8,9 @@ import json
 import os
 import sys
 import time
+from dataclasses import replace
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,8 @@ from liquidator.bootstrap import bundled_market
 from liquidator.cli.args import real, whole
 from liquidator.core.money.fixed import SCALE, trim_raw
 from liquidator.simulation import scenarios
+from liquidator.simulation.book_liquidity import DEFAULT_LEVELS, BookLiquidity
+from liquidator.simulation.captured_book import MAX_LEVELS
 from liquidator.simulation.feeds import STEP_MS, Feed
 from liquidator.simulation.population import PopulationConfig
 from liquidator.simulation.replay import Replay, ReplayResult
@@ -120,6 +125,22 @@ def _population_options(replay: Any) -> None:
         help="the market maker's quantity at its best level (base asset)",
     )
     replay.add_argument(
+        "--liquidity",
+        choices=("maker", "book"),
+        help="maker: the built-in market maker; book: a capture's own book (the default when "
+        "a price file carries one)",
+    )
+    replay.add_argument(
+        "--book-levels",
+        type=whole(1, MAX_LEVELS),
+        help=f"--liquidity book: the best N captured levels a side (default {DEFAULT_LEVELS})",
+    )
+    replay.add_argument(
+        "--book-scale",
+        type=_scale,
+        help="--liquidity book: each captured quantity times this share (default 1)",
+    )
+    replay.add_argument(
         "--step-ms",
         type=whole(1, 15_000),
         default=STEP_MS,
@@ -132,6 +153,17 @@ def _population_options(replay: Any) -> None:
         default=[],
         help="a Binance metrics CSV or openInterestHist JSON: the open-interest path to follow",
     )
+
+
+def _scale(text: str) -> Decimal:
+    """Parse ``--book-scale``: an exact decimal in (0, 1000] (no float on the way)."""
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite() or not 0 < value <= 1_000:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a decimal share in (0, 1000]")
+    return value
 
 
 def _depth(text: str) -> str:
@@ -147,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         feed, title = _source(args)
         spec = _spec(args, feed)
-        result = _replay(feed, spec, args)
+        result, liquidity = _replay(feed, spec, args)
     except (ValueError, OSError) as error:
         print(f"liquidator: error: {error}", file=sys.stderr)
         return 2
@@ -161,6 +193,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"liquidator: error: cannot write the report: {error}", file=sys.stderr)
         return 2
     summary = result.summary()
+    summary["liquidity"] = liquidity
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
@@ -225,16 +258,47 @@ def _source(args: argparse.Namespace) -> tuple[Feed, str]:
         return Feed(symbols, list(scenarios.ticks(args.scenario, config))), title
     if not args.file:
         raise ValueError("give a price file or --scenario NAME (see liquidator scenarios)")
-    feed = read_feed(args.file, args.symbol, args.step_ms)
+    levels = args.book_levels or DEFAULT_LEVELS
+    feed = read_feed(
+        args.file, args.symbol, args.step_ms, 0 if args.liquidity == "maker" else levels
+    )
     add_companions(feed, args.mark, args.index, args.funding, args.step_ms)
     feed.open_interest = open_interest_paths(args.open_interest, feed.symbols)
     names = ", ".join(printable(path.name) for path in args.file)
     return feed, f"{', '.join(feed.symbols)} replay of {names}"
 
 
-def _replay(feed: Feed, spec: RunSpec, args: argparse.Namespace) -> ReplayResult:
+def book_liquidity(args: argparse.Namespace, feed: Feed) -> BookLiquidity | None:
+    """Return the captured book's liquidity the options ask for (None: the market maker).
+
+    The book is the default when a price file carries one; ``--liquidity book`` without one,
+    or ``--book-levels``/``--book-scale`` with the market maker, is refused (ValueError)."""
+    chosen = args.liquidity or ("book" if feed.books else "maker")
+    if chosen == "maker":
+        if args.book_levels is not None or args.book_scale is not None:
+            raise ValueError("--book-levels and --book-scale apply to --liquidity book")
+        return None
+    if not feed.books:
+        source = (
+            "the scenario" if args.scenario else ", ".join(printable(p.name) for p in args.file)
+        )
+        raise ValueError(
+            f"--liquidity book needs a capture with depthUpdate messages; {source} "
+            "carries no book (use --liquidity maker)"
+        )
+    return BookLiquidity(args.book_levels or DEFAULT_LEVELS, Fraction(args.book_scale or 1))
+
+
+def _replay(
+    feed: Feed, spec: RunSpec, args: argparse.Namespace
+) -> tuple[ReplayResult, dict[str, Any]]:
+    """Run the replay; return its result and what its liquidity was (the summary's)."""
     market = profile(spec.profile).market(bundled_market())
-    replay = Replay(market, replay_config(spec, feed.open_interest))
+    config = replay_config(spec, feed.open_interest)
+    book = book_liquidity(args, feed)
+    if book is not None:
+        config = replace(config, market_maker=None, book=book)
+    replay = Replay(market, config)
     console = Console(stderr=True)
     pace = Pace(args.speed)
     tune_collector()
@@ -245,14 +309,24 @@ def _replay(feed: Feed, spec: RunSpec, args: argparse.Namespace) -> ReplayResult
             bar.advance(task)
             pace.wait(now_ms)
 
-        return replay.run(
+        result = replay.run(
             feed.ticks,
             feed.symbols,
             feed.funding,
             progress=progress,
             marks=feed.marks,
             indexes=feed.indexes,
+            books=feed.books,
         )
+    if replay.book is None:
+        return result, {"model": "maker", "best_level": spec.maker_depth}
+    return result, {
+        "model": "book",
+        "levels": replay.book.config.levels,
+        "scale": str(args.book_scale or 1),
+        "frames": replay.book.frames,
+        "refused": replay.book.refused,
+    }
 
 
 class Pace:
@@ -360,12 +434,22 @@ def _print(summary: dict[str, Any], title: str, args: argparse.Namespace) -> Non
         (f"P&L of {bucket} traders ({n})", loss)
         for bucket, (n, loss) in summary["loss_by_leverage"].items()
     ]
+    rows.append(("Liquidity", _liquidity_text(summary["liquidity"])))
     rows.append(("State hash", str(summary["state_hash"])[:16]))
     for key, value in rows:
         table.add_row(key, value)
     console.print(table)
     events = f"; events: {printable(args.events)}" if args.events else ""
     console.print(f"report: {printable(args.report)}{events}")
+
+
+def _liquidity_text(liquidity: dict[str, Any]) -> str:
+    if liquidity["model"] == "maker":
+        return f"market maker (best level {liquidity['best_level']})"
+    return (
+        f"captured book: {liquidity['levels']} levels a side x {liquidity['scale']}, "
+        f"{liquidity['frames']} frames ({liquidity['refused']} orders refused)"
+    )
 
 
 def _list(args: argparse.Namespace) -> int:

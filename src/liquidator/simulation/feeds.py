@@ -8,7 +8,9 @@
   resolution;
 * a capture's ``markPriceUpdate`` (every second): the mark and the index, and the funding rate
   it announces (set when it changes);
-* ``markPriceKlines`` / ``indexPriceKlines`` files: a mark or index path (kline layout).
+* ``markPriceKlines`` / ``indexPriceKlines`` files: a mark or index path (kline layout);
+* a capture's ``depthUpdate`` diffs: its book, one frame a second (``simulation/captured_book``),
+  the liquidity of a replay with ``--liquidity book``.
 """
 
 from __future__ import annotations
@@ -18,10 +20,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from liquidator.adapters.marketdata.capture import MarkPrice, Trade, read_capture
+from liquidator.adapters.marketdata.capture import (
+    DepthSnapshot,
+    DepthUpdate,
+    MarkPrice,
+    Trade,
+    read_capture,
+)
 from liquidator.adapters.marketdata.klines import Kline, read_klines
 from liquidator.adapters.marketdata.trades_file import read_trades
 from liquidator.core.pricing.kline_path import kline_path
+from liquidator.simulation.captured_book import MAX_LEVELS, BookFrame, FrameRecorder
 
 Tick = tuple[int, str, int]  # (ms, symbol, price raw)
 #: A replay's default walk along a kline's path: one mark a second (15,000: the path's 4 points).
@@ -31,7 +40,7 @@ STEP_MS = 1_000
 @dataclass(slots=True)
 class Feed:
     """Everything a replay takes from its files: last-price paths, mark and index paths,
-    funding rates, each in time order."""
+    funding rates, captured books, each in time order."""
 
     symbols: list[str] = field(default_factory=list)
     ticks: list[Tick] = field(default_factory=list)
@@ -40,6 +49,7 @@ class Feed:
     funding: list[tuple[int, str, int]] = field(default_factory=list)
     # (symbol, ((ms, open interest raw), ...)): open-interest paths the population follows
     open_interest: tuple[tuple[str, tuple[tuple[int, int], ...]], ...] = ()
+    books: list[BookFrame] = field(default_factory=list)  # a capture's book, second by second
 
     def add(self, other: Feed) -> None:
         """Take ``other``'s prices too (several symbols replayed together)."""
@@ -52,6 +62,8 @@ class Feed:
             mine.extend(theirs)
             mine.sort(key=lambda tick: (tick[0], tick[1]))
         self.funding = sorted([*self.funding, *other.funding])
+        self.books.extend(other.books)
+        self.books.sort(key=lambda frame: (frame.ms, frame.symbol))
 
 
 def kline_ticks(bars: Iterable[Kline], symbol: str, step_ms: int = 15_000) -> list[Tick]:
@@ -121,13 +133,18 @@ def trades_feed(path: Path, symbol: str) -> Feed:
     return Feed([symbol], trade_ticks(read_trades(path, symbol)))
 
 
-def capture_feed(path: Path) -> Feed:
-    """Return a capture's trades (one-second bars), marks, indexes and funding rates."""
+def capture_feed(path: Path, book_levels: int = MAX_LEVELS) -> Feed:
+    """Return a capture's trades (one-second bars), marks, indexes, funding rates and book
+    (its ``book_levels`` best levels a side each second; 0: the book is not read)."""
     trades: list[Trade] = []
     feed = Feed()
     rates: dict[str, int] = {}
+    recorder = FrameRecorder(book_levels) if book_levels else None
     for message in read_capture(path):
-        if isinstance(message, Trade):
+        if isinstance(message, DepthUpdate | DepthSnapshot):
+            if recorder is not None:
+                recorder.add(message)
+        elif isinstance(message, Trade):
             trades.append(message)
         elif isinstance(message, MarkPrice):
             symbol = message.symbol
@@ -138,6 +155,7 @@ def capture_feed(path: Path) -> Feed:
                 rates[symbol] = message.funding_rate
                 feed.funding.append((message.ts_ms, symbol, message.funding_rate))
     feed.ticks = trade_ticks(trades)
+    feed.books = recorder.finish() if recorder is not None else []
     feed.symbols = sorted({s for _, s, _ in feed.ticks} | {s for _, s, _ in feed.marks})
     for series in (feed.marks, feed.indexes, feed.funding):
         series.sort(key=lambda item: (item[0], item[1]))

@@ -48,6 +48,8 @@ from liquidator.core.risk.insurance_groups import InsuranceConfig
 from liquidator.core.risk.venue_units import unit, unit_figures, unit_key
 from liquidator.read.account_figures import pnl_and_maintenance
 from liquidator.read.insurance_funds import FundHistory
+from liquidator.simulation.book_liquidity import BookLiquidity, BookMirror, book_account_commands
+from liquidator.simulation.captured_book import BookFrame
 from liquidator.simulation.crowd import (
     MINUTE_MS,
     Batch,
@@ -98,6 +100,7 @@ class ReplayConfig:
     fees: FeeSchedule = field(default_factory=FeeSchedule)  # a venue profile's (Binance's)
     adl_policy: AdlPolicy = AdlPolicy.RANKED
     crowd: CrowdConfig | None = None  # a population living through time (None: opened once)
+    book: BookLiquidity | None = None  # a capture's book as the liquidity (``run``'s ``books``)
 
     def venue(self) -> VenueConfig:
         return VenueConfig(
@@ -129,12 +132,17 @@ class Replay:
         self.symbols: list[str] = []
         self.crowd: Crowd | None = None  # the living population (None: opened once, as drawn)
         self.crowd_minute = -1
+        self.book = BookMirror(config.book) if config.book is not None else None
 
     def handle(self, command: Command, now_ms: int) -> list[Event]:
+        return self._apply(command, now_ms)[0]
+
+    def _apply(self, command: Command, now_ms: int) -> tuple[list[Event], bool]:
+        """Hand ``command`` to the engine and record its events; also whether it was accepted."""
         outcome = self.engine.handle(command, now_ms)
         self.result.commands += 1
         self._record(outcome.events, now_ms)
-        return outcome.events
+        return outcome.events, outcome.rejection is None
 
     def run(
         self,
@@ -144,34 +152,69 @@ class Replay:
         progress: Callable[[int], None] | None = None,
         marks: Sequence[Tick] = (),
         indexes: Sequence[Tick] = (),
+        books: Sequence[BookFrame] = (),
     ) -> ReplayResult:
         """Replay ``ticks`` (prices of ``symbols``); return what happened.
 
         ``marks`` and ``indexes`` (a mark-price and an index-price path, e.g. from Binance's
         ``markPriceKlines`` and ``indexPriceKlines``, or a capture's ``markPriceUpdate``) replace,
         for the symbols they price, the mark and the index otherwise taken from ``ticks``.
+        ``books`` (a capture's frames, in time order) are the liquidity when the configuration
+        has ``book``: each frame is mirrored by ``@book`` before the prices of its time.
         """
         rates = sorted(funding)
         pending = self._start(symbols)
         marked = {symbol for _, symbol, _ in marks}
         indexed = {symbol for _, symbol, _ in indexes}
+        frames = iter(books if self.book is not None else ())
+        frame = next(frames, None)
+        due: dict[str, BookFrame] = {}  # the latest frame of each symbol not yet mirrored
         started = False
         for now, role, symbol, price in _feed(ticks, marks, indexes):
             if symbol not in self.engine.venue.symbols:
                 continue
             if not started:
                 started = True
-                self.result.start_ms = now
-                for command in house_commands(self.symbols):
-                    self.handle(command, now)
+                self._open_venue_accounts(now)
             while rates and rates[0][0] <= now:
                 self._set_funding(rates.pop(0), now)
+            while frame is not None and frame.ms <= now:
+                due[frame.symbol] = frame
+                frame = next(frames, None)
+            self._mirror(due, now)
             if self._price(now, role, symbol, price, marked, indexed):
+                self._mirror(due, now)  # a symbol's first frame waits for its first mark
                 pending = self._after_price(pending, now)
                 if progress is not None:
                     progress(now)
         self._finish()
         return self.result
+
+    def _open_venue_accounts(self, now: int) -> None:
+        """Open the house (and ``@book`` when the captured book is the liquidity)."""
+        self.result.start_ms = now
+        for command in house_commands(self.symbols):
+            self.handle(command, now)
+        if self.book is not None:
+            venue = self.engine.venue
+            assets = sorted({venue.symbols[s].instrument.margin_asset for s in self.symbols})
+            for command in book_account_commands(assets):
+                self.handle(command, now)
+
+    def _mirror(self, due: dict[str, BookFrame], now: int) -> None:
+        """Bring ``@book`` to the due frames of the symbols that have a mark (others wait)."""
+        if not due or self.book is None:
+            return
+        for symbol in sorted(due):
+            state = self.engine.venue.symbols.get(symbol)
+            if state is None:
+                del due[symbol]
+                continue
+            if state.mark_price <= 0:
+                continue
+            for command in self.book.commands(self.engine.venue, due.pop(symbol)):
+                if not self._apply(command, now)[1]:
+                    self.book.refused += 1
 
     def _start(self, symbols: list[str]) -> list[Trader]:
         """Keep the market's symbols among ``symbols``; return the traders to open, in order."""
@@ -315,13 +358,19 @@ class Replay:
             else:
                 priced = priced or isinstance(event, TradeExecuted | PricesUpdated)
         self.funds.apply(events)
-        if closed and self.crowd is not None:
-            self._crowd_closed(closed, events, now)
+        self._follow(events, closed, now)
         if priced:
             self._record_prices(now)
         if now - self.last_sample >= self.config.sample_every_ms:
             self.last_sample = now
             result.samples.append(self._sample(now))
+
+    def _follow(self, events: list[Event], closed: list[str], now: int) -> None:
+        """Tell the captured book its fills and the crowd whose positions are gone."""
+        if self.book is not None:
+            self.book.record(events)
+        if closed and self.crowd is not None:
+            self._crowd_closed(closed, events, now)
 
     def _record_prices(self, now: int) -> None:
         for symbol, state in self.engine.venue.symbols.items():

@@ -17,6 +17,7 @@ from liquidator.adapters.marketdata.file_kind import PRICE_KINDS, FileKind, chec
 from liquidator.adapters.marketdata.funding_file import read_funding
 from liquidator.adapters.marketdata.open_interest import read_open_interest
 from liquidator.bootstrap import bundled_market
+from liquidator.simulation.captured_book import MAX_LEVELS
 from liquidator.simulation.feeds import (
     STEP_MS,
     Feed,
@@ -29,8 +30,11 @@ from liquidator.simulation.feeds import (
 DEFAULT_SYMBOL = "BTCUSDT"
 
 
-def read_feed(paths: list[Path], symbol: str | None, step_ms: int = STEP_MS) -> Feed:
-    """Read the price files of ``paths`` into one feed (several symbols replayed together)."""
+def read_feed(
+    paths: list[Path], symbol: str | None, step_ms: int = STEP_MS, book_levels: int = MAX_LEVELS
+) -> Feed:
+    """Read the price files of ``paths`` into one feed (several symbols replayed together);
+    a capture's book to its ``book_levels`` best levels a side (0: not read)."""
     wanted = symbol.upper() if symbol else None
     listed = bundled_market().instruments
     feed = Feed()
@@ -46,18 +50,18 @@ def read_feed(paths: list[Path], symbol: str | None, step_ms: int = STEP_MS) -> 
                 f"{printable(own)}: give one price file per symbol"
             )
         priced[own] = path
-        part = _read(path, found.kind, own, step_ms)
+        part = _read(path, found.kind, own, step_ms, book_levels)
         if not part.ticks and not part.marks:
             raise ValueError(f"{printable(path.name)}: holds no {own} prices")
         feed.add(part)
     return feed
 
 
-def _read(path: Path, kind: str, symbol: str, step_ms: int) -> Feed:
+def _read(path: Path, kind: str, symbol: str, step_ms: int, book_levels: int) -> Feed:
     if kind == "klines":
         return kline_feed(path, symbol, step_ms)
     if kind == "capture":
-        part = capture_feed(path)
+        part = capture_feed(path, book_levels)
         others = [s for s in part.symbols if s != symbol]
         if others:
             raise ValueError(
