@@ -326,6 +326,8 @@ def _replay(
         "scale": str(args.book_scale or 1),
         "frames": replay.book.frames,
         "refused": replay.book.refused,
+        "fills": len(replay.book.fills),
+        "liquidation_fills": sum(fill.liquidation for fill in replay.book.fills),
     }
 
 
@@ -448,7 +450,8 @@ def _liquidity_text(liquidity: dict[str, Any]) -> str:
         return f"market maker (best level {liquidity['best_level']})"
     return (
         f"captured book: {liquidity['levels']} levels a side x {liquidity['scale']}, "
-        f"{liquidity['frames']} frames ({liquidity['refused']} orders refused)"
+        f"{liquidity['frames']} frames, {liquidity['fills']} fills "
+        f"({liquidity['liquidation_fills']} of liquidations), {liquidity['refused']} refused"
     )
 
 

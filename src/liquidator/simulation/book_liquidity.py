@@ -36,7 +36,7 @@ from liquidator.core.exchange.commands import (
     OpenAccount,
     PlaceOrder,
 )
-from liquidator.core.exchange.events import Event, OrderTraded
+from liquidator.core.exchange.events import Event, OrderTraded, PositionLiquidated
 from liquidator.core.exchange.orders import Order, OrderType, Side, TimeInForce
 from liquidator.core.exchange.venue import Venue
 from liquidator.core.money.fixed import SCALE, Amount, Price, Qty
@@ -102,7 +102,8 @@ def target_levels(
 
 @dataclass(frozen=True, slots=True)
 class BookFill:
-    """One fill of a ``@book`` order: who took it (``taker``), at what price and quantity."""
+    """One fill of a ``@book`` order: who took it (``taker``), at what price and quantity;
+    ``liquidation``: the taker was liquidated by the same command (its forced order's fill)."""
 
     ts_ms: int
     symbol: str
@@ -110,6 +111,7 @@ class BookFill:
     price: int
     quantity: int
     taker: str
+    liquidation: bool
 
 
 class BookMirror:
@@ -125,16 +127,21 @@ class BookMirror:
         """Keep the fills of ``@book``'s orders among ``events``, each with its taker."""
         ours: list[OrderTraded] = []
         takers: dict[int, str] = {}
+        liquidated: set[str] = set()
         for event in events:
             if isinstance(event, OrderTraded):
                 if event.account == BOOK:
                     ours.append(event)
                 else:
                     takers[event.trade_id] = event.account
-        self.fills += [
-            BookFill(e.ts_ms, e.symbol, e.side, e.price, e.quantity, takers.get(e.trade_id, ""))
-            for e in ours
-        ]
+            elif isinstance(event, PositionLiquidated):
+                liquidated.add(event.account)
+        for e in ours:
+            taker = takers.get(e.trade_id, "")
+            fill = BookFill(
+                e.ts_ms, e.symbol, e.side, e.price, e.quantity, taker, taker in liquidated
+            )
+            self.fills.append(fill)
 
     def commands(self, venue: Venue, frame: BookFrame) -> list[Command]:
         """Return the cancels, amendments and placements that bring ``@book`` to ``frame``."""

@@ -96,7 +96,8 @@ def add_companions(
     funding: list[Path],
     step_ms: int = STEP_MS,
 ) -> None:
-    """Add the ``--mark``, ``--index`` and ``--funding`` files of the replayed symbols."""
+    """Add the ``--mark``, ``--index`` and ``--funding`` files of the replayed symbols (a
+    ``--mark`` or ``--index`` file replaces the marks or indexes a capture of its symbol gave)."""
     for paths, series, role in ((marks, feed.marks, "mark"), (indexes, feed.indexes, "index")):
         for path in paths:
             symbol = _companion_symbol(path, feed, role, ("klines",))
@@ -106,6 +107,7 @@ def add_companions(
                 raise ValueError(
                     f"{printable(path.name)} covers another time than {printable(symbol)}'s prices"
                 )
+            series[:] = [item for item in series if item[1] != symbol]  # a capture's own
             series.extend(added)
     for path in funding:
         symbol = _companion_symbol(path, feed, "funding", ("fundingRate",))
