@@ -5,7 +5,8 @@ path, or a synthetic scenario), funding rates ``(ms, symbol, rate)``, a populati
 takes its mark and index from the ticks (the mark *is* the path's price: Binance's mark klines
 are not in the data, see ``../shared/data``), its funding rates from the file (settled at
 00:00/08:00/16:00 UTC by the engine), and its liquidity from the built-in market maker, quoting
-around the mark; liquidation orders hit that book and move the last price.
+around the mark, or from a capture's own book mirrored each second by the ``@book`` account
+(``simulation/book_liquidity``); liquidation orders hit that book and move the last price.
 
 Everything is deterministic: the same ticks, funding, population and configuration give the same
 state hash and the same numbers. The run keeps what a report needs: the prices, the liquidations,
