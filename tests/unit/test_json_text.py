@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from liquidator.app.json_text import compact
+from liquidator.app.json_text import compact, compact_record
 
 scalars = (
     st.none()
@@ -32,4 +32,10 @@ def test_compact_is_json_dumps_with_compact_separators(value: Any) -> None:
 def test_compact_escapes_to_ascii_and_keeps_big_integers_exact() -> None:
     assert compact({"név": ["ü", 2**70, -1.5, None, True]}) == (
         '{"n\\u00e9v":["\\u00fc",1180591620717411303424,-1.5,null,true]}'
+    )
+
+
+def test_compact_record_escapes_as_json_does_and_keeps_big_integers_exact() -> None:
+    assert compact_record(["é", "\x7f", 2**64, -(2**63) - 1, ("a", None, True), {"k": -1}]) == (
+        '["\\u00e9","\\u007f",18446744073709551616,-9223372036854775809,["a",null,true],{"k":-1}]'
     )

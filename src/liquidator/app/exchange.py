@@ -34,7 +34,7 @@ from liquidator.app.journal import (
     JournalWriteError,
     Snapshot,
 )
-from liquidator.app.json_text import compact
+from liquidator.app.json_text import compact, compact_record
 from liquidator.app.venue_config import venue_config_of
 from liquidator.core.contracts.market import Market
 from liquidator.core.engine import Engine, Outcome
@@ -48,7 +48,9 @@ REFUSAL_WINDOW_S = 1.0
 
 def journal_record(seq: int, now_ms: int, command: Command, outcome: Outcome) -> JournalRecord:
     """Return the journal record of ``command`` handled at ``now_ms`` with ``outcome``."""
-    return JournalRecord(seq, now_ms, compact(encode(command)), compact(outcome_record(outcome)))
+    return JournalRecord(
+        seq, now_ms, compact_record(encode(command)), compact_record(outcome_record(outcome))
+    )
 
 
 def outcome_record(outcome: Outcome) -> list[Any]:

@@ -19,11 +19,13 @@ import struct
 from collections.abc import Iterator, Sequence
 from hashlib import sha256
 from itertools import islice
+from operator import itemgetter
 from typing import NamedTuple, Protocol
 
 #: The chain value before record 1.
 GENESIS_CHAIN = bytes(32)
 _LINK_HEADER = struct.Struct(">qqII")
+_SEQ = itemgetter(0)  # a JournalRecord's seq
 
 
 class JournalError(Exception):
@@ -101,6 +103,28 @@ def chain_link_utf8(previous: bytes, seq: int, ts_ms: int, command: bytes, event
     return sha256(previous + header + command + events).digest()
 
 
+def chained_rows(
+    previous: bytes, records: Sequence[JournalRecord]
+) -> tuple[list[tuple[int, int, str, str, bytes]], bytes]:
+    """Return each record as a row ``(seq, ts_ms, command, events, chain)``, and the last chain.
+
+    The chain values are :func:`chain_link`'s, from ``previous`` on; one loop with no call per
+    record but the encoding and the hash (a third of the cost of calling ``chain_link``).
+    """
+    rows: list[tuple[int, int, str, str, bytes]] = []
+    add, pack, digest = rows.append, _LINK_HEADER.pack, sha256
+    try:
+        for seq, ts_ms, command, events in records:
+            command_utf8, events_utf8 = command.encode(), events.encode()
+            header = pack(seq, ts_ms, len(command_utf8), len(events_utf8))
+            previous = digest(previous + header + command_utf8 + events_utf8).digest()
+            add((seq, ts_ms, command, events, previous))
+    except struct.error as error:
+        failed = records[len(rows)].seq
+        raise JournalError(f"record {failed} cannot be chained: {error}") from None
+    return rows, previous
+
+
 class Journal(Protocol):
     """Where the engine's commands and snapshots are kept."""
 
@@ -135,6 +159,9 @@ class Journal(Protocol):
 
 def check_continuation(last_seq: int, records: Sequence[JournalRecord]) -> None:
     """Raise ``JournalError`` unless the records' seqs are ``last_seq + 1``, ``+ 2``, ... ."""
+    expected_seqs = range(last_seq + 1, last_seq + 1 + len(records))
+    if list(map(_SEQ, records)) == list(expected_seqs):  # no Python bytecode per record
+        return
     for expected, record in enumerate(records, start=last_seq + 1):
         if record.seq != expected:
             raise JournalError(

@@ -1,14 +1,26 @@
-"""Compact JSON text, as the journal writes it, from one C encoder built once.
+"""Compact JSON text as the journal writes it: exactly ``json.dumps`` with compact separators.
 
-``json.dumps(value, separators=(",", ":"))`` builds a new C encoder on every call, about 0.8 µs
-of each journal record's two texts. This builds CPython's encoder once, with the same settings
-(ASCII output, no circular check: the journal's values are trees of lists, dicts and scalars),
-and falls back to ``json`` where the C encoder is missing. The text is the same either way.
+:func:`compact` takes any JSON value. ``json.dumps`` builds a new C encoder on every call, about
+0.8 µs of each journal record's two texts; this builds CPython's encoder once, with the same
+settings (ASCII output, no circular check: the journal's values are trees of lists, dicts and
+scalars), and falls back to ``json`` where the C encoder is missing. The text is the same.
+
+:func:`compact_record` takes the journal's own values (commands and events as the codec writes
+them: lists, tuples, dicts with string keys, strings, integers, booleans, None; never a float,
+since money never is one) and, where orjson is installed, encodes them with it, about five times
+faster. It keeps orjson's text only when that text is what ``json`` writes: orjson refuses
+integers beyond 64 bits, dict keys that are not strings and lone surrogates, and writes
+non-ASCII characters and DEL (0x7f) raw where ``json`` escapes them; any of these sends the value
+to :func:`compact`. Every other character both escape alike (``\\n``, ``\\u001f``, ``\\"``), so
+the journal's bytes do not depend on whether orjson is there (``tests/property/
+test_json_text.py``).
 """
 
 from __future__ import annotations
 
+import importlib
 import json
+from collections.abc import Callable
 from json import encoder as _encoder
 from typing import Any
 
@@ -28,3 +40,45 @@ def compact(value: Any) -> str:
     if _C_ENCODE is None or isinstance(value, str):
         return _PLAIN.encode(value)
     return "".join(_C_ENCODE(value, 0))
+
+
+def _orjson_dumps() -> tuple[Callable[[Any], bytes], type[Exception]] | None:
+    """Return orjson's ``dumps`` (subclasses, dataclasses and dates left to ``json``), or None."""
+    try:
+        orjson = importlib.import_module("orjson")
+    except ImportError:
+        return None
+    # Passed through to default=None, which refuses them: json writes a str subclass's text, not
+    # its value, and refuses dataclasses and dates; compact() then does exactly what json does.
+    options = (
+        orjson.OPT_PASSTHROUGH_SUBCLASS
+        | orjson.OPT_PASSTHROUGH_DATACLASS
+        | orjson.OPT_PASSTHROUGH_DATETIME
+    )
+    dumps = orjson.dumps
+
+    def encode(value: Any) -> bytes:
+        return dumps(value, None, options)  # type: ignore[no-any-return]
+
+    return encode, orjson.JSONEncodeError
+
+
+_FAST = _orjson_dumps()
+#: Whether :func:`compact_record` has orjson to encode with.
+HAS_ORJSON = _FAST is not None
+
+
+def compact_record(value: Any) -> str:
+    """Return ``compact(value)`` for a journal value (no floats), with orjson where it can."""
+    if _FAST is None:
+        return compact(value)
+    dumps, refused = _FAST
+    try:
+        text = dumps(value).decode()  # orjson writes UTF-8
+    except refused:  # a big integer, a key that is not a string, a lone surrogate, ...
+        return compact(value)
+    # Printable ASCII only: json escapes every other character as \uXXXX, orjson not all.
+    # (A str knows whether it is ASCII: isascii() reads a flag, and "in" is a memchr.)
+    if text.isascii() and "\x7f" not in text:
+        return text
+    return compact(value)

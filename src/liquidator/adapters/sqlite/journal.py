@@ -41,7 +41,7 @@ from liquidator.app.journal import (
     JournalRecord,
     JournalWriteError,
     Snapshot,
-    chain_link,
+    chained_rows,
     check_continuation,
     check_snapshot_seq,
 )
@@ -120,10 +120,7 @@ class SqliteJournal:
         with self._writing("append to"):
             head = self._head if self._head is not None else self._read_head()
             self._head = None  # unknown until the transaction's fate is
-            rows = []
-            for record in records:
-                head = chain_link(head, *record)
-                rows.append((*record, head))
+            rows, head = chained_rows(head, records)
             staged, self._staged = self._staged, []
             with _transaction(connection):
                 check_continuation(_last_seq(connection), records)
