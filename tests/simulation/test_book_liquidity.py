@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Iterator
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -41,31 +42,32 @@ def raw(text: str) -> int:
     return int(Decimal(text) * RAW)
 
 
-def rebuilt_top(before_ms: int, levels: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    """The capture's book from its snapshot and every later depthUpdate with
+def rebuilt_top(
+    before_ms: int, levels: int, captures: tuple[Path, ...] = (CAPTURE,)
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The captures' book from the snapshot and every later depthUpdate with
     ``E < before_ms``, its best levels."""
     bids: dict[int, int] = {}
     asks: dict[int, int] = {}
     snapshot_id = 0
-    with gzip.open(CAPTURE, "rt", encoding="utf-8") as lines:
-        for line in lines:
-            document = json.loads(line.split(" ", 1)[1])
-            if "lastUpdateId" in document:  # the REST snapshot the capture opens with
-                snapshot_id = document["lastUpdateId"]
-                bids = {raw(p): raw(q) for p, q in document["bids"]}
-                asks = {raw(p): raw(q) for p, q in document["asks"]}
-                continue
-            data = document["data"]
-            if data.get("e") != "depthUpdate" or data["E"] >= before_ms:
-                continue
-            if data["u"] < snapshot_id:  # Binance: drop the diffs the snapshot holds
-                continue
-            for side, key in ((bids, "b"), (asks, "a")):
-                for price, quantity in data[key]:
-                    if Decimal(quantity) == 0:
-                        side.pop(raw(price), None)
-                    else:
-                        side[raw(price)] = raw(quantity)
+    for line in _lines(captures):
+        document = json.loads(line.split(" ", 1)[1])
+        if "lastUpdateId" in document:  # the REST snapshot the capture opens with
+            snapshot_id = document["lastUpdateId"]
+            bids = {raw(p): raw(q) for p, q in document["bids"]}
+            asks = {raw(p): raw(q) for p, q in document["asks"]}
+            continue
+        data = document["data"]
+        if data.get("e") != "depthUpdate" or data["E"] >= before_ms:
+            continue
+        if data["u"] < snapshot_id:  # Binance: drop the diffs the snapshot holds
+            continue
+        for side, key in ((bids, "b"), (asks, "a")):
+            for price, quantity in data[key]:
+                if Decimal(quantity) == 0:
+                    side.pop(raw(price), None)
+                else:
+                    side[raw(price)] = raw(quantity)
     best_bids = sorted(bids.items(), reverse=True)[:levels]
     best_asks = sorted(asks.items())[:levels]
     return best_bids, best_asks
@@ -95,6 +97,12 @@ def placeable(levels: list[tuple[int, int]]) -> dict[int, int]:
         for price, quantity in levels
         if Decimal(price) * Decimal(quantity) / RAW**2 >= MIN_NOTIONAL
     }
+
+
+def _lines(captures: tuple[Path, ...]) -> Iterator[str]:
+    for capture in captures:
+        with gzip.open(capture, "rt", encoding="utf-8") as lines:
+            yield from lines
 
 
 def test_each_frame_is_the_capture_book_of_the_messages_before_its_second(feed: Feed) -> None:
@@ -224,15 +232,48 @@ def test_a_replay_with_the_book_liquidates_against_it(
     assert summary["liquidity"]["liquidation_fills"] > 0
 
 
+def test_an_earlier_capture_warms_a_capture_of_diffs_alone() -> None:
+    later = CAPTURE.with_name("hftbacktest_usdm_btcusdt_20230405.dat.gz")
+
+    warmed = read_feed([later], None, book_levels=20, warmups=[CAPTURE]).books
+    cold = read_feed([later], None, book_levels=20).books
+
+    first = warmed[1].ms  # warmed[0]: the warm-up's last frame, in force when the capture opens
+    assert warmed[0].ms <= cold[0].ms
+    bids, asks = rebuilt_top(first, 20, (CAPTURE, later))
+    assert list(warmed[1].bids) == bids
+    assert list(warmed[1].asks) == asks
+    cold_first = frame_at(cold, "BTCUSDT", first)
+    assert cold_first is not None
+    assert list(cold_first.bids) != bids  # diffs alone miss the levels they never touched
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
+        (
+            ["EXCERPT", "--book-warmup", "EXCERPT"],
+            "btcusdt_20230404.gz does not lead into btcusdt_20230404.gz: its BTCUSDT depth ends",
+        ),
+        (["EXCERPT", "--book-warmup", "KLINES"], "is a klines file, not capture (--book-warmup)"),
+        (
+            ["EXCERPT", "--liquidity", "maker", "--book-warmup", "EXCERPT"],
+            "--book-warmup apply to --liquidity book",
+        ),
         (["KLINES", "--liquidity", "book"], "BTCUSDT-1m-2021-05.csv carries no book"),
         (["--scenario", "flash", "--liquidity", "book"], "the scenario carries no book"),
         (["TRADES", "--liquidity", "book"], "trades_only.gz carries no book"),
         (["EXCERPT", "--liquidity", "maker", "--book-levels", "5"], "apply to --liquidity book"),
     ],
-    ids=["klines", "scenario", "capture-without-depth", "book-option-with-maker"],
+    ids=[
+        "warmup-not-before",
+        "warmup-not-a-capture",
+        "warmup-with-maker",
+        "klines",
+        "scenario",
+        "capture-without-depth",
+        "book-option-with-maker",
+    ],
 )
 def test_book_liquidity_without_a_book_is_one_line_and_exit_2(
     capsys: pytest.CaptureFixture[str],

@@ -141,6 +141,13 @@ def _population_options(replay: Any) -> None:
         help="--liquidity book: each captured quantity times this share (default 1)",
     )
     replay.add_argument(
+        "--book-warmup",
+        type=Path,
+        action="append",
+        default=[],
+        help="--liquidity book: an earlier capture of the same stream whose depth warms the book",
+    )
+    replay.add_argument(
         "--step-ms",
         type=whole(1, 15_000),
         default=STEP_MS,
@@ -259,9 +266,8 @@ def _source(args: argparse.Namespace) -> tuple[Feed, str]:
     if not args.file:
         raise ValueError("give a price file or --scenario NAME (see liquidator scenarios)")
     levels = args.book_levels or DEFAULT_LEVELS
-    feed = read_feed(
-        args.file, args.symbol, args.step_ms, 0 if args.liquidity == "maker" else levels
-    )
+    book_levels = 0 if args.liquidity == "maker" else levels
+    feed = read_feed(args.file, args.symbol, args.step_ms, book_levels, args.book_warmup)
     add_companions(feed, args.mark, args.index, args.funding, args.step_ms)
     feed.open_interest = open_interest_paths(args.open_interest, feed.symbols)
     names = ", ".join(printable(path.name) for path in args.file)
@@ -275,8 +281,10 @@ def book_liquidity(args: argparse.Namespace, feed: Feed) -> BookLiquidity | None
     or ``--book-levels``/``--book-scale`` with the market maker, is refused (ValueError)."""
     chosen = args.liquidity or ("book" if feed.books else "maker")
     if chosen == "maker":
-        if args.book_levels is not None or args.book_scale is not None:
-            raise ValueError("--book-levels and --book-scale apply to --liquidity book")
+        if args.book_levels is not None or args.book_scale is not None or args.book_warmup:
+            raise ValueError(
+                "--book-levels, --book-scale and --book-warmup apply to --liquidity book"
+            )
         return None
     if not feed.books:
         source = (

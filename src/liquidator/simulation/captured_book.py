@@ -11,14 +11,27 @@ A capture of diffs alone (no snapshot, as in ``../shared/data/binance-usdm``) ho
 levels that changed since it began: each level held is the real one, but a level untouched
 since the start is missing, so the first seconds are thin. A gap in the update ids (``pu`` not
 the previous ``u``) is counted in :attr:`FrameRecorder.gaps` (none in the shared captures).
+
+An earlier capture of the same stream can warm the book (``--book-warmup``: the 2023-04-04
+file, which opens with a REST snapshot, ends where the 2023-04-05 file's diffs begin): its depth
+messages are folded in first, the capture's first diff must follow its last one (its ``pu`` is
+the warm-up's last ``u``: no gap, no overlap), and of its frames only the last before the
+capture begins is kept.
 """
 
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from liquidator.adapters.marketdata.capture import DepthBook, DepthSnapshot, DepthUpdate, Level
+from liquidator.adapters.marketdata.capture import (
+    DepthBook,
+    DepthSnapshot,
+    DepthUpdate,
+    Level,
+    Message,
+)
 
 SECOND_MS = 1_000
 #: The most levels per side a frame keeps (Binance's MAX_NUM_ORDERS is 200 a symbol).
@@ -54,6 +67,17 @@ class FrameRecorder:
         self.gaps = 0
         self._books: dict[str, _SymbolBook] = {}
         self._snapshot: DepthSnapshot | None = None  # one before any diff says its symbol
+        self._warmed: dict[str, int] = {}  # symbol -> the warm-up's last update id, unchecked
+        self._warm_name = self._into = ""
+        self._start_ms: int | None = None  # the capture's first message (after any warm-up)
+
+    def warm(self, messages: Iterable[Message], name: str, into: str = "the capture") -> None:
+        """Fold an earlier capture's (``name``) depth messages in before those of ``into``."""
+        for message in messages:
+            if isinstance(message, DepthUpdate | DepthSnapshot):
+                self.add(message)
+        self._warmed = {symbol: state.book.last_id for symbol, state in self._books.items()}
+        self._warm_name, self._into = name, into
 
     def add(self, message: DepthUpdate | DepthSnapshot) -> None:
         """Apply one message; first close the seconds it starts (their frames before it)."""
@@ -65,6 +89,9 @@ class FrameRecorder:
                 state.book.reset(message)
                 state.previous_id = None  # the next diff straddles the snapshot's id
             return
+        if self._start_ms is None and self._warm_name:
+            self._start_ms = message.ts_ms
+        self._check_follows(message)
         if message.symbol not in self._books:
             self._books[message.symbol] = _SymbolBook()
             if self._snapshot is not None:
@@ -77,12 +104,29 @@ class FrameRecorder:
         state.book.apply(message)
         state.previous_id = state.book.last_id
 
+    def _check_follows(self, message: DepthUpdate) -> None:
+        """Refuse (ValueError) a capture whose first diff does not follow the warm-up's last."""
+        last = self._warmed.pop(message.symbol, None)
+        if last is None:
+            return
+        if message.previous_id != last:
+            raise ValueError(
+                f"{self._warm_name} does not lead into {self._into}: its {message.symbol} depth "
+                f"ends at update {last}, {self._into}'s next diff follows {message.previous_id}"
+            )
+
     def finish(self) -> list[BookFrame]:
-        """Close the last second of each symbol; return every frame in time order."""
+        """Close the last second of each symbol; return every frame in time order (of a
+        warm-up's, only the last before the capture begins)."""
         for symbol, state in sorted(self._books.items()):
             if state.second >= 0:
                 self._emit(state, symbol, state.second + SECOND_MS)
         self.frames.sort(key=lambda frame: (frame.ms, frame.symbol))
+        start = self._start_ms
+        if start is not None:
+            before = {frame.symbol: frame for frame in self.frames if frame.ms <= start}
+            after = [frame for frame in self.frames if frame.ms > start]
+            self.frames = sorted([*before.values(), *after], key=lambda f: (f.ms, f.symbol))
         return self.frames
 
     def _advance(self, state: _SymbolBook, ts_ms: int, symbol: str) -> None:

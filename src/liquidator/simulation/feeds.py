@@ -16,10 +16,11 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from liquidator.adapters.input_files import printable
 from liquidator.adapters.marketdata.capture import (
     DepthSnapshot,
     DepthUpdate,
@@ -133,13 +134,17 @@ def trades_feed(path: Path, symbol: str) -> Feed:
     return Feed([symbol], trade_ticks(read_trades(path, symbol)))
 
 
-def capture_feed(path: Path, book_levels: int = MAX_LEVELS) -> Feed:
+def capture_feed(path: Path, book_levels: int = MAX_LEVELS, warmups: Sequence[Path] = ()) -> Feed:
     """Return a capture's trades (one-second bars), marks, indexes, funding rates and book
-    (its ``book_levels`` best levels a side each second; 0: the book is not read)."""
+    (its ``book_levels`` best levels a side each second, warmed by the depth of the earlier
+    captures ``warmups``; 0: the book is not read)."""
     trades: list[Trade] = []
     feed = Feed()
     rates: dict[str, int] = {}
     recorder = FrameRecorder(book_levels) if book_levels else None
+    if recorder is not None:
+        for warmup in warmups:
+            recorder.warm(read_capture(warmup), printable(warmup.name), printable(path.name))
     for message in read_capture(path):
         if isinstance(message, DepthUpdate | DepthSnapshot):
             if recorder is not None:
@@ -147,19 +152,24 @@ def capture_feed(path: Path, book_levels: int = MAX_LEVELS) -> Feed:
         elif isinstance(message, Trade):
             trades.append(message)
         elif isinstance(message, MarkPrice):
-            symbol = message.symbol
-            feed.marks.append((message.ts_ms, symbol, message.mark))
-            if message.index > 0:
-                feed.indexes.append((message.ts_ms, symbol, message.index))
-            if rates.get(symbol) != message.funding_rate:
-                rates[symbol] = message.funding_rate
-                feed.funding.append((message.ts_ms, symbol, message.funding_rate))
+            _take_mark(feed, rates, message)
     feed.ticks = trade_ticks(trades)
     feed.books = recorder.finish() if recorder is not None else []
     feed.symbols = sorted({s for _, s, _ in feed.ticks} | {s for _, s, _ in feed.marks})
     for series in (feed.marks, feed.indexes, feed.funding):
         series.sort(key=lambda item: (item[0], item[1]))
     return feed
+
+
+def _take_mark(feed: Feed, rates: dict[str, int], message: MarkPrice) -> None:
+    """Add a ``markPriceUpdate``'s mark, index, and funding rate when it changed."""
+    symbol = message.symbol
+    feed.marks.append((message.ts_ms, symbol, message.mark))
+    if message.index > 0:
+        feed.indexes.append((message.ts_ms, symbol, message.index))
+    if rates.get(symbol) != message.funding_rate:
+        rates[symbol] = message.funding_rate
+        feed.funding.append((message.ts_ms, symbol, message.funding_rate))
 
 
 def path_of(path: Path, symbol: str, step_ms: int = STEP_MS) -> list[Tick]:

@@ -10,6 +10,7 @@ that names the file), before the replay starts.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from liquidator.adapters.input_files import printable
@@ -31,14 +32,20 @@ DEFAULT_SYMBOL = "BTCUSDT"
 
 
 def read_feed(
-    paths: list[Path], symbol: str | None, step_ms: int = STEP_MS, book_levels: int = MAX_LEVELS
+    paths: list[Path],
+    symbol: str | None,
+    step_ms: int = STEP_MS,
+    book_levels: int = MAX_LEVELS,
+    warmups: Sequence[Path] = (),
 ) -> Feed:
     """Read the price files of ``paths`` into one feed (several symbols replayed together);
-    a capture's book to its ``book_levels`` best levels a side (0: not read)."""
+    a capture's book to its ``book_levels`` best levels a side (0: not read), warmed by the
+    earlier captures of its symbol among ``warmups``."""
     wanted = symbol.upper() if symbol else None
     listed = bundled_market().instruments
     feed = Feed()
     priced: dict[str, Path] = {}
+    warming = _warmups_by_symbol(warmups) if book_levels else {}
     for path in paths:
         found = check_kind(path, PRICE_KINDS, "a price file")
         own = _symbol_of(path, found, wanted, len(paths))
@@ -50,18 +57,38 @@ def read_feed(
                 f"{printable(own)}: give one price file per symbol"
             )
         priced[own] = path
-        part = _read(path, found.kind, own, step_ms, book_levels)
+        if found.kind != "capture" and own in warming:
+            raise ValueError(f"{printable(path.name)} is no capture: --book-warmup needs one")
+        part = _read(path, found.kind, own, step_ms, book_levels, warming.pop(own, []))
         if not part.ticks and not part.marks:
             raise ValueError(f"{printable(path.name)}: holds no {own} prices")
         feed.add(part)
+    for own, files in warming.items():
+        raise ValueError(
+            f"{printable(files[0].name)} is {printable(own)}'s capture: no price file of "
+            f"{printable(own)} is replayed"
+        )
     return feed
 
 
-def _read(path: Path, kind: str, symbol: str, step_ms: int, book_levels: int) -> Feed:
+def _warmups_by_symbol(paths: Sequence[Path]) -> dict[str, list[Path]]:
+    """Return the ``--book-warmup`` captures by the symbol their content gives."""
+    found: dict[str, list[Path]] = {}
+    for path in paths:
+        kind = check_kind(path, ("capture",), "--book-warmup")
+        if kind.symbol is None:
+            raise ValueError(f"{printable(path.name)}: its messages do not say their symbol")
+        found.setdefault(kind.symbol, []).append(path)
+    return found
+
+
+def _read(
+    path: Path, kind: str, symbol: str, step_ms: int, book_levels: int, warmups: list[Path]
+) -> Feed:
     if kind == "klines":
         return kline_feed(path, symbol, step_ms)
     if kind == "capture":
-        part = capture_feed(path, book_levels)
+        part = capture_feed(path, book_levels, warmups)
         others = [s for s in part.symbols if s != symbol]
         if others:
             raise ValueError(
