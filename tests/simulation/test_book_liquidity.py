@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from liquidator.bootstrap import bundled_market
 from liquidator.cli import build_parser
@@ -189,6 +191,38 @@ def test_captured_levels_become_orders_by_the_stated_rules() -> None:
     # 0.0015 x 2 = 0.003 BTC at 28150.3 (up) is 84 USDT: left out; 4000 BTC is capped at maxQty
     assert sells == {raw("28150.3"): btc.filters.max_qty}
     assert top == {raw("28150.1"): raw("1")}
+
+
+@given(
+    cents=st.lists(st.integers(2_000_000, 3_000_000), min_size=1, max_size=40, unique=True),
+    quantities=st.lists(st.integers(1, 5_000), min_size=40, max_size=40),
+    scale=st.fractions(min_value=Fraction(1, 100), max_value=Fraction(10)),
+    side=st.sampled_from([Side.BUY, Side.SELL]),
+)
+def test_orders_are_on_the_tick_never_better_nor_more_than_captured(
+    cents: list[int], quantities: list[int], scale: Fraction, side: Side
+) -> None:
+    btc = bundled_market().instruments["BTCUSDT"]
+    tick = btc.tick_size.raw
+    prices = sorted((c * 10**6 for c in cents), reverse=side is Side.BUY)  # best first, 0.01
+    levels = tuple((p, q * 10**5) for p, q in zip(prices, quantities, strict=False))  # 0.001s
+    config = BookLiquidity(levels=20, scale=scale)
+
+    orders = target_levels(levels, side, btc, config, 100 * RAW * RAW)
+
+    kept = levels[:20]
+    for price, quantity in orders.items():
+        assert price % tick == 0
+        assert quantity % btc.step_size.raw == 0
+        assert price * quantity >= 100 * RAW * RAW
+        sources = [
+            q
+            for p, q in kept
+            if (p - p % tick if side is Side.BUY else -(-p // tick) * tick) == price
+        ]
+        assert sources  # from captured levels within the tick, never a better price
+        assert quantity <= sum(sources) * scale
+    assert sum(orders.values()) <= sum(q for _, q in kept) * scale
 
 
 def test_the_same_capture_gives_the_same_state_hash_and_the_book_changes_it(
