@@ -80,6 +80,56 @@ def peer_address(transport: Transport) -> str:
     return str(peer or "unknown")
 
 
+class CoalescingTransport:
+    """A transport whose writes in one turn of the event loop leave in one ``send``.
+
+    uvicorn writes an HTTP answer's head and body, and every WebSocket frame, with a
+    ``transport.write`` each, and each is a system call on a socket that has room. Here a
+    write is appended to a buffer and the buffer goes out, joined, at the end of the loop's
+    current turn (``call_soon``): the answers to requests that arrived together, and the
+    frames of one connection, share one system call. Order is kept; ``close`` sends what
+    is buffered first; everything else is the wrapped transport's.
+    """
+
+    __slots__ = ("_buffer", "_loop", "raw")
+
+    def __init__(self, raw: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self.raw = raw
+        self._loop = loop
+        self._buffer: list[bytes] = []
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if not data:
+            return
+        if not self._buffer:
+            self._loop.call_soon(self.flush)
+        self._buffer.append(bytes(data))
+
+    def writelines(self, chunks: Any) -> None:
+        for chunk in chunks:
+            self.write(chunk)
+
+    def flush(self) -> None:
+        """Hand what is buffered to the wrapped transport now."""
+        if not self._buffer:
+            return
+        data = self._buffer[0] if len(self._buffer) == 1 else b"".join(self._buffer)
+        self._buffer.clear()
+        if not self.raw.is_closing():
+            self.raw.write(data)
+
+    def close(self) -> None:
+        self.flush()
+        self.raw.close()
+
+    def abort(self) -> None:
+        self._buffer.clear()
+        self.raw.abort()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.raw, name)
+
+
 class GuardedHttpProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with the limits above (``limits`` and ``table`` are set on
     the subclass :func:`guarded_http_protocol` makes for a server)."""
@@ -92,14 +142,17 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self.raw_transport = transport
         if not self.table.admit(transport):
             transport.close()
             return
+        # answers (and, after an upgrade, WebSocket frames) leave once per loop turn
+        self.transport = CoalescingTransport(transport, self.loop)  # type: ignore[assignment]
         self.arm()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.disarm()
-        self.table.release(self.transport)
+        self.table.release(self.raw_transport)
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -125,7 +178,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def handle_websocket_upgrade(self) -> None:
         self.disarm()
-        transport = self.transport
+        transport = self.raw_transport
         super().handle_websocket_upgrade()
         _release_on_loss(transport, self.table)
         # This protocol is done (the WebSocket protocol has the socket) and never hears of
