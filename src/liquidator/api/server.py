@@ -9,10 +9,18 @@ the exchange undid it), the request gets Binance's -1001 with HTTP 503 and ``Ret
 and the server goes on. Any other journal failure is a broken invariant: the server writes one
 line and stops at once (:func:`stop_process`), without a snapshot or another answer, since its
 live state may be ahead of its disk; a restart recovers from the journal.
+
+Group commit: inside the event loop, the commands handled in one turn of the loop are journaled
+together at its end (:meth:`Server.submit` schedules :meth:`Server.group_flush` with
+``call_soon``), and every answer waits for that write (:meth:`Server.durable`): nothing is
+shown before it is on disk, and one SQLite commit serves all the requests that arrived
+together. If that write fails, the batch's commands are undone and every request waiting on it
+gets -1001 (HTTP 503). Outside a running loop (start-up, tests) each command is written at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import secrets
@@ -128,6 +136,8 @@ class Server:
         self.hub = Hub(self)
         self.on_fatal = on_fatal
         self.halted: str | None = None  # why the server stopped serving, once it has
+        self._flush_due = False  # a group flush is scheduled on the loop
+        self._flushed: asyncio.Future[None] | None = None  # what waiting answers await
         live.listeners.append(self.hub.publish)
 
     def wall_ms(self) -> int:
@@ -150,9 +160,59 @@ class Server:
         except Exception as error:  # the engine refuses by value: a raise is a broken invariant
             self.halt(f"the engine failed on {type(command).__name__}: {error!r}")
             raise unavailable() from error
+        if self.live.pending:
+            self._schedule_flush()
         if outcome.rejection is not None:
             raise rejected(outcome.rejection)
         return outcome
+
+    def _schedule_flush(self) -> None:
+        if self._flush_due:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop: nobody can wait, write now
+            self.group_flush()
+            return
+        self._flush_due = True
+        loop.call_soon(self.group_flush)
+
+    def group_flush(self) -> BinanceError | None:
+        """Journal the commands handled since the last flush, then release their answers;
+        return the error their requests get if that failed (the commands were undone)."""
+        self._flush_due = False
+        waiting, self._flushed = self._flushed, None
+        failure: BinanceError | None = None
+        try:
+            if self.halted is not None:
+                raise JournalUnavailable(self.halted)  # stopped: nothing more is written
+            self.live.flush()
+        except JournalUnavailable as error:
+            if self.halted is None:
+                log.warning("a batch of commands refused, the journal cannot be written: %s", error)
+            failure = unavailable()
+        except JournalError as error:
+            self.halt(f"the journal failed: {error}")
+            failure = unavailable()
+        if waiting is not None:
+            if failure is None:
+                waiting.set_result(None)
+            else:
+                waiting.set_exception(failure)
+        return failure
+
+    async def durable(self) -> None:
+        """Wait until everything handled so far is journaled (an answer may then be sent);
+        raise Binance's -1001 if it could not be, and was undone. A request awaits this in
+        the same step as its commands (no other await between), as the routes do."""
+        if not self._flush_due:
+            failure = self.group_flush() if self.live.pending else None
+            if failure is not None:  # handled outside the loop's schedule, written now
+                raise failure
+            return
+        if self._flushed is None:
+            self._flushed = asyncio.get_running_loop().create_future()
+        await asyncio.shield(self._flushed)
 
     def feed(self, command: Command) -> Outcome | None:
         """Submit a background command (time, prices): a refusal is logged, not raised.
@@ -168,6 +228,8 @@ class Server:
 
     def halt(self, reason: str) -> None:
         """Stop serving for good: every later request is -1001; ``on_fatal`` ends the process."""
+        if self.halted is not None:
+            return
         self.halted = reason
         self.on_fatal(reason)
 

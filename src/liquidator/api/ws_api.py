@@ -204,6 +204,10 @@ def ws_api_endpoint(
             while True:
                 text = await websocket.receive_text()
                 reply = api.answer(session, text)
+                try:
+                    await server.durable()  # nothing is shown before it is journaled
+                except BinanceError as error:  # the batch was undone: so was this request
+                    reply = {"id": reply.get("id"), "status": error.status, "error": error.body()}
                 await websocket.send_text(json.dumps(reply, separators=(",", ":")))
 
     return serve

@@ -15,6 +15,11 @@ the restore took, so that a full disk costs the loop at most a fifth of its time
 tried again. If the journal cannot even be read back, or a batch of several records fails, the
 exchange stops (``JournalError`` on this and every later call). A snapshot that cannot be saved
 is logged and skipped.
+
+Group commit (``group_commit=True``, a server's mode): the caller holds every answer until
+:meth:`Exchange.flush` has written the commands' records (``pending`` tells whether any wait),
+so a failed write of a whole batch can be undone like one record: the engine is restored from
+the journal and every command of the batch is refused.
 """
 
 from __future__ import annotations
@@ -133,6 +138,7 @@ class Exchange:
         *,
         snapshot_every: int = 10_000,
         batch: int = 1,
+        group_commit: bool = False,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if snapshot_every < 1 or batch < 1:
@@ -141,6 +147,7 @@ class Exchange:
         self.journal = journal
         self.snapshot_every = snapshot_every
         self.batch = batch
+        self.group_commit = group_commit  # answers wait for the flush: a batch can be undone
         self.seq = journal.last_seq()
         self._pending: list[JournalRecord] = []
         self._stopped: str | None = None  # why the exchange stopped, once it has
@@ -157,11 +164,19 @@ class Exchange:
         *,
         snapshot_every: int = 10_000,
         batch: int = 1,
+        group_commit: bool = False,
         verify: bool = True,
     ) -> Exchange:
         """Restore the latest snapshot, replay the journal after it, and return the exchange."""
         engine, _ = restore_engine(market, config, journal, verify=verify)
-        return cls(engine, journal, snapshot_every=snapshot_every, batch=batch)
+        return cls(
+            engine, journal, snapshot_every=snapshot_every, batch=batch, group_commit=group_commit
+        )
+
+    @property
+    def pending(self) -> int:
+        """How many handled commands wait for their records to be written."""
+        return len(self._pending)
 
     def submit(self, command: Command, now_ms: int) -> Outcome:
         """Handle ``command`` at ``now_ms`` and journal it (flushed per ``batch``).
@@ -213,12 +228,13 @@ class Exchange:
     def _recover(self, count: int, error: Exception) -> None:
         """Make the live state what the journal holds after a failed write of ``count`` records.
 
-        One record (batch 1): restore from the journal; the command stands if its record
-        reached the disk after all, else it is refused. Records of a larger batch (their
-        commands were answered already), or a journal that cannot be read back: stop.
+        One record (batch 1), or a group commit's batch (no command of it answered yet):
+        restore from the journal; the commands stand if their records reached the disk after
+        all, else they are all refused. Records of a batch whose commands were answered
+        already, or a journal that cannot be read back: stop.
         """
         refused = self.seq
-        if count > 1 or self.batch > 1:  # answered before they were durable: cannot be undone
+        if not self.group_commit and (count > 1 or self.batch > 1):  # answered: cannot undo
             records = "a record" if count == 1 else f"{count} records"
             self._stop(f"{records} of a batch could not be journaled ({error})", error)
         started = self._clock()
@@ -227,11 +243,11 @@ class Exchange:
             engine, seq = restore_engine(venue.market, venue.config, self.journal)
         except Exception as failure:  # a journal that cannot be read back: stop
             self._stop(f"journaling failed ({error}) and restoring failed ({failure})", failure)
-        if seq not in (refused, refused - 1):
+        if seq not in (refused, refused - count):
             self._stop(f"journaling failed ({error}) and the journal ends at seq {seq}", error)
         self.engine.venue = engine.venue
         self.seq = seq
-        if seq == refused - 1:
+        if seq == refused - count:
             window = max(REFUSAL_WINDOW_S, 4 * (self._clock() - started))
             self._refusing_until = self._clock() + window
             self._refusal = (
@@ -239,8 +255,9 @@ class Exchange:
                 " commands are refused until it can be; retry later"
             )
             raise JournalUnavailable(
-                f"the journal {self.journal} could not be written ({error}): command {refused}"
-                " was refused and nothing changed",
+                f"the journal {self.journal} could not be written ({error}): "
+                + (f"command {refused} was" if count == 1 else f"commands {seq + 1}-{refused} were")
+                + " refused and nothing changed",
                 window,
             ) from error
 

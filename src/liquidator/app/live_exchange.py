@@ -6,25 +6,35 @@ history, market history, income, forced orders, insurance funds: :class:`Histori
 events, and every listener (the WebSocket streams) hears them. Readers look at ``venue`` and the
 read models; only ``submit`` changes anything. On start the read models catch up from the
 journal records after their store's checkpoint (none after a clean shutdown).
+
+Durable before visible: the listeners hear a command's events only once its record is written.
+With an exchange in group-commit mode the records of the commands handled in one turn of a
+server's loop are written together by :meth:`LiveExchange.flush`, and the server holds every
+answer until then. A failed write undoes the batch: its events are never told, and the read
+models (which took them at once, for the handlers' own reads) are rebuilt from their store and
+the journal.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from liquidator.app.clock import Clock
 from liquidator.app.exchange import Exchange
+from liquidator.app.journal import JournalUnavailable
 from liquidator.core.engine import Outcome
 from liquidator.core.exchange.commands import Command
 from liquidator.core.exchange.events import Event
 from liquidator.core.exchange.venue import Venue
 from liquidator.read.force_orders import ForceOrders
-from liquidator.read.history import Histories, HistoryStore
+from liquidator.read.history import Histories, HistoryStore, HistoryWriteError
 from liquidator.read.income import IncomeHistory
 from liquidator.read.insurance_funds import FundHistory
 from liquidator.read.market_history import MarketHistory
 from liquidator.read.order_history import OrderHistory
 
+log = logging.getLogger("liquidator.live")
 Listener = Callable[[list[Event]], None]
 
 
@@ -39,6 +49,8 @@ class LiveExchange:
         self.histories = Histories(store, write_every=write_every)
         self.histories.before_write = exchange.flush
         self.listeners: list[Listener] = []
+        self._unheard: list[tuple[int, list[Event]]] = []  # (seq, events) not yet told
+        self.told_seq = exchange.seq  # the record whose events the listeners heard last
         self.last_ms = exchange.engine.venue.now_ms
         self.caught_up = self.histories.catch_up(exchange.journal, exchange.seq)
 
@@ -70,19 +82,67 @@ class LiveExchange:
         """The time the next command would run at."""
         return max(self.clock.now_ms(), self.last_ms)
 
+    @property
+    def pending(self) -> bool:
+        """Whether handled commands wait for :meth:`flush` (their records, or their events)."""
+        return bool(self._unheard)
+
     def submit(self, command: Command) -> Outcome:
-        """Run ``command`` now, journal it, update the read models and tell the listeners."""
+        """Run ``command`` now, journal it and update the read models; the listeners hear its
+        events once its record is written (at once, unless the exchange holds records for a
+        group commit). A read in the meantime sees it: the answer that shows it waits too."""
         now = self.now_ms()
-        outcome = self.exchange.submit(command, now)
-        self.last_ms = now
-        self.histories.apply(self.exchange.seq, outcome.events)
-        for listener in list(self.listeners):
-            listener(outcome.events)
+        try:
+            outcome = self.exchange.submit(command, now)
+            self.last_ms = now
+            self.histories.apply(self.exchange.seq, outcome.events)
+        except JournalUnavailable:
+            self._undo()
+            raise
+        self._unheard.append((self.exchange.seq, outcome.events))
+        if not self.exchange.pending:
+            self._tell()
         return outcome
+
+    def flush(self) -> None:
+        """Write the pending records in one transaction, then tell the listeners.
+
+        Raises :class:`JournalUnavailable` if they could not be written: the exchange undid
+        their commands, the read models are rebuilt from what is on disk, and the listeners
+        never hear of them."""
+        try:
+            self.exchange.flush()
+        except JournalUnavailable:
+            self._undo()
+            raise
+        self._tell()
+
+    def _tell(self) -> None:
+        heard, self._unheard = self._unheard, []
+        for seq, events in heard:
+            self.told_seq = seq  # a listener numbers what it sends by the record it hears
+            for listener in list(self.listeners):
+                listener(events)
+
+    def _undo(self) -> None:
+        """After a failed write undid commands: forget their events, and rebuild the read
+        models from their store and the journal if they had taken them."""
+        written = self.exchange.seq
+        self._unheard = [item for item in self._unheard if item[0] <= written]
+        self._tell()
+        if self.histories.applied_seq > written:
+            store, every = self.histories.store, self.histories.write_every
+            self.histories = Histories(store, write_every=every)
+            self.histories.before_write = self.exchange.flush
+            try:
+                self.histories.catch_up(self.exchange.journal, written)
+            except HistoryWriteError as error:  # caught up in memory; written next time
+                log.warning("the histories could not be written after an undo: %s", error)
 
     def close(self) -> None:
         """Write the histories, then close the journal (its pending records first)."""
         try:
+            self.flush()
             self.histories.write()
         finally:
             self.exchange.close()

@@ -38,6 +38,7 @@ from liquidator.read.seeded_history import (
     seed_history,
 )
 
+GROUP_COMMIT_MAX = 1024  # records one loop turn may hold back before they are written anyway
 MAX_HISTORY_MINUTES = MAX_DAYS * 1440  # the most of a history file kept in memory
 
 
@@ -57,8 +58,13 @@ def open_server(settings: Settings, keys: KeyStore | None = None) -> Server:
         store = keys or SqliteKeyStore(settings.database)
         if isinstance(store, SqliteKeyStore):  # a spent signature commits with its command
             store.stage_signatures_with(journal.stage)
-    exchange = Exchange.open(
-        settings.market, settings.venue, journal, snapshot_every=settings.snapshot_every
+    exchange = Exchange.open(  # the server holds answers until the loop's turn is journaled
+        settings.market,
+        settings.venue,
+        journal,
+        snapshot_every=settings.snapshot_every,
+        batch=GROUP_COMMIT_MAX,
+        group_commit=True,
     )
     wall = WallClock()
     clock: Clock = (

@@ -9,6 +9,7 @@ by :class:`Params` from the query and the body alike, whatever the Content-Type.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -179,7 +180,11 @@ def endpoint(server: Server, route: Route, limits: RequestLimits) -> Callable[[R
             if places_orders and call.caller is not None:
                 headers |= limits.orders.spend(call.caller.account, now_ms)
             result = route.handler(call)
+            await server.durable()  # nothing is shown before it is journaled
         except BinanceError as error:
+            if server.live.pending:  # a refusal may follow commands (an account opened)
+                with contextlib.suppress(BinanceError):
+                    await server.durable()
             return JSONResponse(
                 error.body(), status_code=error.status, headers=headers | error.headers
             )

@@ -182,7 +182,7 @@ class Hub:
         for key, name in streams.items():
             if key not in subscriber.streams:
                 subscriber.streams.add(key)
-                self.depth.track(key, self.server.live.exchange.seq)
+                self.depth.track(key, self.server.live.told_seq)
                 self.by_stream.setdefault(key, set()).add(subscriber)
             subscriber.names[key] = name
 
@@ -231,7 +231,7 @@ class Hub:
                         users[owner].append(event)
         live = self.server.live
         symbols &= live.venue.symbols.keys()
-        seq, now = live.exchange.seq, live.now_ms()
+        seq, now = live.told_seq, live.now_ms()
         for symbol in symbols:
             self.market.book_ticker(symbol, seq, now)
         self.depth.after_command(symbols, seq, now, self.emit)

@@ -1,0 +1,156 @@
+"""Group commit: the commands of one loop turn are journaled together, and nothing is shown first.
+
+Inside the server's event loop :meth:`Server.submit` only schedules the journal write
+(``call_soon``); every answer waits on :meth:`Server.durable`. These tests drive a real
+``Server`` (the one ``serve`` builds, on a memory journal) from an event loop, as uvicorn's
+requests do, and look at the journal's appends, the listeners and the read models.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import pytest
+
+from liquidator.api.errors import BinanceError
+from liquidator.api.server import Server
+from liquidator.api.settings import Settings
+from liquidator.app.journal import JournalRecord, JournalWriteError, MemoryJournal
+from liquidator.bootstrap import bundled_market
+from liquidator.bootstrap.server import open_server
+from liquidator.core.exchange.commands import Deposit, OpenAccount, PlaceOrder
+from liquidator.core.exchange.events import Event, OrderAccepted
+from liquidator.core.exchange.orders import OrderType, Side, TimeInForce
+from liquidator.core.exchange.venue import PriceSource, VenueConfig
+from liquidator.core.money.fixed import Amount, Price, Qty
+
+
+class CountingJournal(MemoryJournal):
+    """A memory journal that counts its appends, and fails them while ``failing`` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.appends: list[int] = []
+        self.failing = False
+
+    def append(self, records: Sequence[JournalRecord]) -> None:
+        if self.failing:
+            raise JournalWriteError("disk I/O error")
+        self.appends.append(len(records))
+        super().append(records)
+
+
+def serving() -> tuple[Server, CountingJournal, list[list[Event]]]:
+    """A server on a counting journal, three funded accounts, and what its listeners hear."""
+    settings = Settings(
+        market=bundled_market(),
+        venue=VenueConfig(mark_source=PriceSource.FEED),
+        admin_key="test-admin-key-0123456789",
+        price_walk=False,
+        heartbeat_ms=0,
+        flow_per_minute=0,
+    )
+    server = open_server(settings)
+    journal = CountingJournal()
+    journal.append(list(server.live.exchange.journal.records_after(0)))
+    server.live.exchange.journal = journal
+    for name in ("alice", "bob", "carol"):
+        server.submit(OpenAccount(name))
+        server.submit(Deposit(name, Amount.of(100_000, "USDT")))
+    journal.appends.clear()
+    heard: list[list[Event]] = []
+    server.live.listeners.append(heard.append)
+    return server, journal, heard
+
+
+def bid(account: str, price: int) -> PlaceOrder:
+    return PlaceOrder(
+        account,
+        "BTCUSDT",
+        Side.BUY,
+        OrderType.LIMIT,
+        quantity=Qty.of("0.01"),
+        price=Price.of(price),
+        time_in_force=TimeInForce.GTC,
+    )
+
+
+def accepted_ids(heard: list[list[Event]]) -> list[int]:
+    return [e.order_id for events in heard for e in events if isinstance(e, OrderAccepted)]
+
+
+def test_the_commands_of_one_loop_turn_share_one_journal_write_and_are_heard_after_it() -> None:
+    server, journal, heard = serving()
+
+    async def requests() -> tuple[list[int], list[int], int]:
+        orders = [server.submit(bid(name, 50_000 + i)) for i, name in enumerate(("alice", "bob"))]
+        heard_before = accepted_ids(heard)
+        appends_before = list(journal.appends)
+        await server.durable()
+        ids = [e.order_id for o in orders for e in o.events if isinstance(e, OrderAccepted)]
+        assert accepted_ids(heard) == ids
+        return heard_before, appends_before, len(ids)
+
+    heard_before, appends_before, placed = asyncio.run(requests())
+
+    assert placed == 2
+    assert heard_before == []  # not told before the journal holds them
+    assert appends_before == []
+    assert journal.appends == [2]  # one transaction for both
+    assert server.live.venue.accounts["alice"].has_open_orders("BTCUSDT")
+
+
+def test_a_failed_group_write_refuses_every_command_of_the_turn_and_shows_none() -> None:
+    server, journal, heard = serving()
+    placed: list[tuple[str, int]] = []
+
+    async def request(name: str) -> str:  # as a route: submit, then wait before answering
+        outcome = server.submit(bid(name, 50_000))
+        ids = [e.order_id for e in outcome.events if isinstance(e, OrderAccepted)]
+        placed.extend((name, order_id) for order_id in ids)
+        assert server.live.orders.order(name, ids[0]) is not None  # the handler's own read
+        try:
+            await server.durable()
+        except BinanceError as error:
+            return f"{error.code} {error.status}"
+        return "answered"
+
+    async def requests() -> list[str]:
+        journal.failing = True
+        return list(await asyncio.gather(request("alice"), request("bob")))
+
+    answers = asyncio.run(requests())
+
+    assert answers == ["-1001 503", "-1001 503"]
+    assert len(placed) == 2
+    assert heard == []
+    assert not server.live.venue.accounts["alice"].has_open_orders()
+    assert not server.live.venue.accounts["bob"].has_open_orders()
+    assert [server.live.orders.order(name, order_id) for name, order_id in placed] == [None, None]
+    assert server.live.histories.applied_seq == server.live.exchange.seq
+    assert server.halted is None
+
+
+def test_after_a_refused_turn_the_next_commands_are_journaled_and_heard() -> None:
+    server, journal, heard = serving()
+    journal.failing = True
+
+    async def refused() -> None:
+        server.submit(bid("alice", 50_000))
+        with pytest.raises(BinanceError):
+            await server.durable()
+
+    asyncio.run(refused())
+    journal.failing = False
+    server.live.exchange._refusing_until = 0.0  # the refusal window waited out
+
+    async def later() -> None:
+        server.submit(bid("carol", 50_100))
+        await server.durable()
+
+    asyncio.run(later())
+
+    assert len(accepted_ids(heard)) == 1
+    assert server.live.venue.accounts["carol"].has_open_orders("BTCUSDT")
+    assert server.live.histories.applied_seq == server.live.exchange.seq == journal.last_seq()
