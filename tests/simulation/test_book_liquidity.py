@@ -168,6 +168,10 @@ def test_a_liquidation_fills_at_a_captured_bid(feed: Feed) -> None:
         assert fill.price in {price for price, _ in frame.bids}
     liquidated = {item.account for item in result.liquidations}
     assert {fill.taker for fill in forced} <= liquidated
+    levels_hit: dict[int, set[int]] = {}
+    for fill in forced:
+        levels_hit.setdefault(fill.ts_ms // 1_000, set()).add(fill.price)
+    assert max(map(len, levels_hit.values())) >= 2  # a cascade eats through the levels
 
 
 def test_captured_levels_become_orders_by_the_stated_rules() -> None:
