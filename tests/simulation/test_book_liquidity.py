@@ -286,6 +286,25 @@ def test_an_earlier_capture_warms_a_capture_of_diffs_alone() -> None:
     assert list(cold_first.bids) != bids  # diffs alone miss the levels they never touched
 
 
+def test_runs_parquet_names_the_captured_book_liquidity(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, excerpt: Path
+) -> None:
+    from liquidator.simulation.sweep.parquet import read_runs  # noqa: PLC0415 (pyarrow)
+
+    book = _summary(capsys, tmp_path, excerpt, "--parquet", str(tmp_path / "book"))
+    maker = _summary(
+        capsys, tmp_path, excerpt, "--liquidity", "maker", "--parquet", str(tmp_path / "maker")
+    )
+
+    (book_row,) = read_runs(tmp_path / "book" / "runs.parquet")
+    (maker_row,) = read_runs(tmp_path / "maker" / "runs.parquet")
+    assert book_row["name"] == "btcusdt_20230404.gz (book: 20 levels x 1)"
+    assert maker_row["name"] == "btcusdt_20230404.gz"
+    assert book_row["run_id"] != maker_row["run_id"]
+    assert book_row["state_hash"] == book["state_hash"]
+    assert maker_row["state_hash"] == maker["state_hash"]
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

@@ -185,8 +185,9 @@ def run(args: argparse.Namespace) -> int:
         return _list(args)
     try:
         feed, title = _source(args)
-        spec = _spec(args, feed)
-        result, liquidity = _replay(feed, spec, args)
+        book = book_liquidity(args, feed)
+        spec = _spec(args, feed, book)
+        result, liquidity = _replay(feed, spec, args, book)
     except (ValueError, OSError) as error:
         print(f"liquidator: error: {error}", file=sys.stderr)
         return 2
@@ -208,10 +209,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _spec(args: argparse.Namespace, feed: Feed) -> RunSpec:
-    """Return the run the options describe, as a sweep would name it."""
+def _spec(args: argparse.Namespace, feed: Feed, book: BookLiquidity | None) -> RunSpec:
+    """Return the run the options describe, as a sweep would name it (a captured book's
+    liquidity named after the files: runs.parquet has no column of its own for it)."""
     source = "scenario" if args.scenario else "window"
     name = args.scenario or ",".join(printable(path.name) for path in args.file)
+    if book is not None:
+        name += f" (book: {book.levels} levels x {args.book_scale or 1})"
     return RunSpec(
         source=source,
         name=name,
@@ -298,12 +302,11 @@ def book_liquidity(args: argparse.Namespace, feed: Feed) -> BookLiquidity | None
 
 
 def _replay(
-    feed: Feed, spec: RunSpec, args: argparse.Namespace
+    feed: Feed, spec: RunSpec, args: argparse.Namespace, book: BookLiquidity | None
 ) -> tuple[ReplayResult, dict[str, Any]]:
     """Run the replay; return its result and what its liquidity was (the summary's)."""
     market = profile(spec.profile).market(bundled_market())
     config = replay_config(spec, feed.open_interest)
-    book = book_liquidity(args, feed)
     if book is not None:
         config = replace(config, market_maker=None, book=book)
     replay = Replay(market, config)
