@@ -102,6 +102,7 @@ def test_the_monitor_s_page_follows_a_real_account_to_its_liquidation(
     (shown,) = signed(live, key, "GET", "/fapi/v3/positionRisk")
     expect(row.locator("td.liq")).to_have_text(f"{float(shown['liquidationPrice']):,.2f}")
     expect(row.locator("td.break-even")).to_have_text(f"{float(shown['breakEvenPrice']):,.2f}")
+    assert Decimal(shown["breakEvenPrice"]) > Decimal(shown["entryPrice"])  # the fees it paid
     expect(page.locator("#gauge-value")).not_to_have_text("–")
     expect(page.locator("#mark")).to_have_text("60,000.00")
     watched.shot("monitor-1-position")

@@ -17,6 +17,7 @@ from liquidator.core.exchange.venue import SymbolState, Venue
 from liquidator.core.margin.position import PositionSide
 from liquidator.read import account_figures
 from liquidator.read.account_figures import AssetFigures, PositionFigures
+from liquidator.read.break_even import break_even_price
 
 
 def _cross_wallet(f: AssetFigures, live: LiveExchange) -> dict[str, Any]:
@@ -68,7 +69,7 @@ def _position_row(
         "positionSide": p.side.value,
         "positionAmt": precision.quantity(symbol, p.quantity),
         "entryPrice": d(account_figures.entry_price(live.venue, p)),
-        "breakEvenPrice": d(account_figures.entry_price(live.venue, p)),
+        "breakEvenPrice": d(break_even_price(live.venue, live.orders, account.account, p)),
         "markPrice": precision.mark(f.mark),
         "unRealizedProfit": d(f.unrealized),
         "liquidationPrice": d(f.liquidation_price),

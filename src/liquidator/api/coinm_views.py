@@ -22,6 +22,7 @@ from liquidator.core.margin.position import PositionSide
 from liquidator.core.money.scaled import SCALE
 from liquidator.read import account_figures
 from liquidator.read.account_figures import AssetFigures, PositionFigures
+from liquidator.read.break_even import break_even_price
 
 COIN_PLACES = Decimal("0.00000001")
 
@@ -130,12 +131,12 @@ def position_rows(
     """``GET /dapi/v1/positionRisk``: every contract's positions."""
     venue = live.venue
     return [
-        _position_row(live, account_figures.position_figures(venue, account, p))
+        _position_row(live, account, account_figures.position_figures(venue, account, p))
         for p in _held(account, states)
     ]
 
 
-def _position_row(live: LiveExchange, f: PositionFigures) -> dict[str, Any]:
+def _position_row(live: LiveExchange, account: AccountState, f: PositionFigures) -> dict[str, Any]:
     state = live.venue.symbols[f.symbol]
     p = f.position
     entry = account_figures.entry_price(live.venue, p)
@@ -143,7 +144,7 @@ def _position_row(live: LiveExchange, f: PositionFigures) -> dict[str, Any]:
         "symbol": f.symbol,
         "positionAmt": precision.quantity(f.symbol, p.quantity),
         "entryPrice": d(entry),
-        "breakEvenPrice": d(entry),
+        "breakEvenPrice": d(break_even_price(live.venue, live.orders, account.account, p)),
         "markPrice": precision.mark(f.mark),
         "unRealizedProfit": d(f.unrealized),
         "liquidationPrice": d(f.liquidation_price),
