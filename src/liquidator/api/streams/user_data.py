@@ -31,6 +31,7 @@ from liquidator.core.exchange.ledger import EntryKind, LedgerPosted
 from liquidator.core.exchange.orders import OrderType
 from liquidator.core.margin.position import MarginType
 from liquidator.read.account_figures import entry_price, isolated_wallets, pnl_and_maintenance
+from liquidator.read.break_even import break_even_price
 
 if TYPE_CHECKING:
     from liquidator.api.server import Server
@@ -162,7 +163,7 @@ class UserStream:
                     "s": symbol,
                     "pa": d(p.quantity),
                     "ep": d(entry_price(venue, p)),
-                    "bep": d(entry_price(venue, p)),
+                    "bep": d(break_even_price(venue, self.server.live.orders, account, p)),
                     "cr": "0",
                     "up": d(pnl_and_maintenance(venue, p)[0]) if p.quantity else "0",
                     "mt": "isolated" if isolated else "cross",
