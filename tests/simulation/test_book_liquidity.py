@@ -270,6 +270,18 @@ def test_a_replay_with_the_book_liquidates_against_it(
     assert summary["liquidity"]["liquidation_fills"] > 0
 
 
+def test_a_lost_depth_diff_is_counted_as_a_gap(tmp_path: Path, excerpt: Path) -> None:
+    with gzip.open(excerpt, "rt", encoding="utf-8") as source:
+        lines = source.readlines()
+    diffs = [n for n, line in enumerate(lines) if '"e":"depthUpdate"' in line]
+    gapped = tmp_path / "gapped.gz"
+    with gzip.open(gapped, "wt", encoding="utf-8") as target:
+        target.writelines(line for n, line in enumerate(lines) if n != diffs[len(diffs) // 2])
+
+    assert read_feed([excerpt], None, book_levels=5).book_gaps == 0
+    assert read_feed([gapped], None, book_levels=5).book_gaps == 1
+
+
 def test_an_earlier_capture_warms_a_capture_of_diffs_alone() -> None:
     later = CAPTURE.with_name("hftbacktest_usdm_btcusdt_20230405.dat.gz")
 

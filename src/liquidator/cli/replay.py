@@ -336,6 +336,7 @@ def _replay(
         "levels": replay.book.config.levels,
         "scale": str(args.book_scale or 1),
         "frames": replay.book.frames,
+        "gaps": feed.book_gaps,
         "refused": replay.book.refused,
         "fills": len(replay.book.fills),
         "liquidation_fills": sum(fill.liquidation for fill in replay.book.fills),
@@ -461,7 +462,7 @@ def _liquidity_text(liquidity: dict[str, Any]) -> str:
         return f"market maker (best level {liquidity['best_level']})"
     return (
         f"captured book: {liquidity['levels']} levels a side x {liquidity['scale']}, "
-        f"{liquidity['frames']} frames, {liquidity['fills']} fills "
+        f"{liquidity['frames']} frames ({liquidity['gaps']} gaps), {liquidity['fills']} fills "
         f"({liquidity['liquidation_fills']} of liquidations), {liquidity['refused']} refused"
     )
 

@@ -51,6 +51,7 @@ class Feed:
     # (symbol, ((ms, open interest raw), ...)): open-interest paths the population follows
     open_interest: tuple[tuple[str, tuple[tuple[int, int], ...]], ...] = ()
     books: list[BookFrame] = field(default_factory=list)  # a capture's book, second by second
+    book_gaps: int = 0  # depth diffs that did not follow the one before (``pu`` != ``u``)
 
     def add(self, other: Feed) -> None:
         """Take ``other``'s prices too (several symbols replayed together)."""
@@ -64,6 +65,7 @@ class Feed:
             mine.sort(key=lambda tick: (tick[0], tick[1]))
         self.funding = sorted([*self.funding, *other.funding])
         self.books.extend(other.books)
+        self.book_gaps += other.book_gaps
         self.books.sort(key=lambda frame: (frame.ms, frame.symbol))
 
 
@@ -154,7 +156,8 @@ def capture_feed(path: Path, book_levels: int = MAX_LEVELS, warmups: Sequence[Pa
         elif isinstance(message, MarkPrice):
             _take_mark(feed, rates, message)
     feed.ticks = trade_ticks(trades)
-    feed.books = recorder.finish() if recorder is not None else []
+    if recorder is not None:
+        feed.books, feed.book_gaps = recorder.finish(), recorder.gaps
     feed.symbols = sorted({s for _, s, _ in feed.ticks} | {s for _, s, _ in feed.marks})
     for series in (feed.marks, feed.indexes, feed.funding):
         series.sort(key=lambda item: (item[0], item[1]))
