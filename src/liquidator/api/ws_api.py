@@ -28,6 +28,7 @@ from liquidator.api.errors import BinanceError
 from liquidator.api.limits import RequestLimits
 from liquidator.api.params import Params
 from liquidator.api.rest.routing import Call, Route
+from liquidator.app.json_text import compact_record
 from liquidator.app.keys import KeyKind
 
 if TYPE_CHECKING:
@@ -208,6 +209,6 @@ def ws_api_endpoint(
                     await server.durable()  # nothing is shown before it is journaled
                 except BinanceError as error:  # the batch was undone: so was this request
                     reply = {"id": reply.get("id"), "status": error.status, "error": error.body()}
-                await websocket.send_text(json.dumps(reply, separators=(",", ":")))
+                await websocket.send_text(compact_record(reply))  # orjson where it can
 
     return serve
