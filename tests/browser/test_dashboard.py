@@ -177,3 +177,37 @@ def test_a_crash_reaches_the_header_and_the_chart_within_a_second(
     assert from_page_ms < 1000
     assert from_elsewhere_ms < 1500  # the @markPrice@1s stream: one period, the way, a busy CI
     assert watched.errors == []
+
+
+OI_FIT = """() => {
+  const panel = document.querySelector(".oi-panel");
+  const style = getComputedStyle(panel);
+  const inside = panel.getBoundingClientRect().right - parseFloat(style.borderRightWidth)
+    - parseFloat(style.paddingRight);
+  const table = document.querySelector("#open-interest");
+  const cells = [...table.querySelectorAll("td, th")];
+  return { inside, table: table.getBoundingClientRect().right,
+           cells: Math.max(...cells.map((c) => c.getBoundingClientRect().right)),
+           cut: cells.filter((c) => c.scrollWidth > c.clientWidth).map((c) => c.textContent) };
+}"""
+
+
+def test_the_open_interest_table_stays_inside_its_panel_at_1280_wide(
+    live: LiveServer, watched: Watched
+) -> None:
+    seed_long(live)  # open interest on BTCUSDT; the server's COIN-M contract listed beside it
+    page = watched.page
+    page.set_viewport_size({"width": 1280, "height": 860})
+    page.goto(live.url + "/")
+    expect(page.locator("#connection")).to_have_text("live")
+    symbols = call(live.url + "/liquidator/v1/openInterest")["symbols"]
+    expect(page.locator("#open-interest tbody tr")).to_have_count(len(symbols))
+    expect(page.locator('#open-interest tr[data-symbol="BTCUSDT"]')).not_to_contain_text("0.000")
+    watched.shot("dashboard-1280")
+
+    fit = page.evaluate(OI_FIT)
+
+    assert fit["table"] <= fit["inside"], fit  # the notional column no longer spills over
+    assert fit["cells"] <= fit["inside"], fit
+    assert fit["cut"] == [], fit  # and nothing in it is cut short
+    assert watched.errors == []

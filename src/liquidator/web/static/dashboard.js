@@ -341,9 +341,14 @@
       $("trades").tBodies[0].innerHTML = state.trades.map((t) =>
         `<tr><td class="${t.m ? "sell" : "buy"}">${price(t.s, t.p)}</td><td>${fmt(t.q, 3)}</td><td>${clock(t.T)}</td></tr>`).join("");
     },
-    oi() {
+    oi() {  // compact above 1,000 and small units: the table fits its narrow panel (the CSS)
+      const amount = (value) => (Math.abs(Number(value)) >= 1000 ? compact(value) : fmt(value, 3));
+      const cell = (value, shown, unit) =>
+        `<td title="${value} ${unit}">${shown} <span class="unit">${unit}</span></td>`;
       $("open-interest").tBodies[0].innerHTML = (state.openInterest || []).map((s) =>
-        `<tr data-symbol="${s.symbol}"><td>${s.symbol}</td><td>${fmt(s.openInterest, 3)} ${s.unit}</td><td>${compact(s.notional)} ${s.notionalAsset}</td></tr>`).join("");
+        `<tr data-symbol="${s.symbol}"><td title="${s.symbol}">${s.symbol}</td>` +
+        cell(s.openInterest, amount(s.openInterest), s.unit) +
+        cell(s.notional, compact(s.notional), s.notionalAsset) + "</tr>").join("");
     },
     heatmap: renderHeatmap,
   };
