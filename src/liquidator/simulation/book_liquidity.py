@@ -146,43 +146,43 @@ class BookMirror:
     def commands(self, venue: Venue, frame: BookFrame) -> list[Command]:
         """Return the cancels, amendments and placements that bring ``@book`` to ``frame``."""
         state = venue.symbols[frame.symbol]
-        symbol, instrument = frame.symbol, state.instrument
         wanted = {
-            Side.BUY: target_levels(
-                frame.bids, Side.BUY, instrument, self.config, state.min_notional16
-            ),
-            Side.SELL: target_levels(
-                frame.asks, Side.SELL, instrument, self.config, state.min_notional16
-            ),
+            side: target_levels(levels, side, state.instrument, self.config, state.min_notional16)
+            for side, levels in ((Side.BUY, frame.bids), (Side.SELL, frame.asks))
         }
-        held = venue.accounts[BOOK].symbols.get(symbol)
+        held = venue.accounts[BOOK].symbols.get(frame.symbol)
         orders = sorted(held.orders.values(), key=_order_id) if held is not None else []
-        cancels: list[Command] = []
-        amends: list[Command] = []
-        kept: set[tuple[Side, int]] = set()
-        for order in orders:
-            quantity = wanted[order.side].get(order.price)
-            if quantity is None or (order.side, order.price) in kept:
-                cancels.append(CancelOrder(BOOK, symbol, order.order_id))
-                continue
-            kept.add((order.side, order.price))
-            if order.remaining == quantity:
-                continue
-            if order.executed:  # taken from since: a fresh order at the captured quantity
-                cancels.append(CancelOrder(BOOK, symbol, order.order_id))
-                kept.discard((order.side, order.price))
-                continue
+        self.frames += 1
+        return _reconcile(frame.symbol, orders, wanted)
+
+
+def _reconcile(
+    symbol: str, orders: list[Order], wanted: dict[Side, dict[int, int]]
+) -> list[Command]:
+    """Return what turns ``orders`` into one order per wanted level: cancels (a price no longer
+    wanted, a second order at a price, one partly filled whose quantity changed), then amends
+    (a quantity changed), then placements (a new price), best price first."""
+    cancels: list[Command] = []
+    amends: list[Command] = []
+    kept: set[tuple[Side, int]] = set()
+    for order in orders:
+        key = (order.side, order.price)
+        quantity = wanted[order.side].get(order.price)
+        if quantity is None or key in kept or (order.executed and order.remaining != quantity):
+            cancels.append(CancelOrder(BOOK, symbol, order.order_id))
+            continue
+        kept.add(key)
+        if order.remaining != quantity:
             amends.append(
                 AmendOrder(BOOK, symbol, Price(order.price), Qty(quantity), order.order_id)
             )
-        places: list[Command] = [
-            _limit(symbol, side, price, quantity)
-            for side in (Side.BUY, Side.SELL)
-            for price, quantity in sorted(wanted[side].items(), reverse=side is Side.BUY)
-            if (side, price) not in kept
-        ]
-        self.frames += 1
-        return cancels + amends + places
+    places: list[Command] = [
+        _limit(symbol, side, price, quantity)
+        for side in (Side.BUY, Side.SELL)
+        for price, quantity in sorted(wanted[side].items(), reverse=side is Side.BUY)
+        if (side, price) not in kept
+    ]
+    return cancels + amends + places
 
 
 def _order_id(order: Order) -> int:
