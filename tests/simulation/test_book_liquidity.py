@@ -172,6 +172,7 @@ def test_a_liquidation_fills_at_a_captured_bid(feed: Feed) -> None:
     for fill in forced:
         levels_hit.setdefault(fill.ts_ms // 1_000, set()).add(fill.price)
     assert max(map(len, levels_hit.values())) >= 2  # a cascade eats through the levels
+    assert all(total == 0 for total in replay.engine.venue.ledger.totals().values())
 
 
 def test_captured_levels_become_orders_by_the_stated_rules() -> None:
