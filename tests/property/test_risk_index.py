@@ -168,9 +168,8 @@ def test_heaps_are_compacted_and_keep_every_live_entry() -> None:
 
     heap = index.falling["BTCUSDT"]
     assert len(heap) <= COMPACT_GROWTH * 1 + COMPACT_SLACK + 1
-    assert index.live_entries("BTCUSDT", falling=True) == [(key, Hit.MARGIN_CALL)]
-    hits = index.reached("BTCUSDT", 1)  # a mark far below: the live entry comes out
-    assert [(p[3], p[4]) for p in hits] == [(key, Hit.MARGIN_CALL)]
+    hits = index.reached("BTCUSDT", 1)  # a mark far below: the one live entry comes out alone
+    assert [(hit.unit, hit.hit) for hit in hits] == [(key, Hit.MARGIN_CALL)]
     assert index.falling["BTCUSDT"] == []
 
 
@@ -185,12 +184,20 @@ def test_a_unit_banded_in_many_symbols_is_forgotten_whole() -> None:
     index = RiskIndex(dict.fromkeys(symbols, btc_tiers()))
     key = ("alice", "USDT")
     index.add_bands(key, [(symbol, 1_000 * SCALE, 10 * SCALE, 0) for symbol in symbols])
-    assert sum(len(index.live_entries(s, f)) for s in symbols for f in (True, False)) == 12
-    assert index.reached("S5USDT", 989 * SCALE) != []  # a fall past the lower edge
-    index.drop(key)
-    assert all(
-        index.live_entries(symbol, falling) == [] for symbol in symbols for falling in (True, False)
+    # a fall past each lower edge and a rise past each upper one reach the unit: 12 entries
+    hits = [hit for symbol in symbols for mark in EDGES for hit in index.reached(symbol, mark)]
+    assert sorted((hit.symbol, hit.falling) for hit in hits) == sorted(
+        (symbol, falling) for symbol in symbols for falling in (True, False)
     )
+    assert {hit.unit for hit in hits} == {key}
+    index.restore(hits)  # not confirmed by the exact check: back on their heaps
+
+    index.drop(key)
+
+    assert all(index.reached(symbol, mark) == [] for symbol in symbols for mark in EDGES)
+
+
+EDGES = (989 * SCALE, 1_011 * SCALE)  # just past the bands' edges (1,000 +- 10)
 
 
 @settings(max_examples=400, deadline=None)

@@ -256,15 +256,6 @@ class RiskIndex:
         caps[symbol] = COMPACT_GROWTH * len(live) + COMPACT_SLACK
         return live
 
-    def live_entries(self, symbol: str, falling: bool) -> list[tuple[UnitKey, int]]:
-        """Return the unit and hit of each live entry of one heap (for tests and reports)."""
-        heap = (self.falling if falling else self.rising)[symbol]
-        return [
-            (self.unit_keys[((entry & LOW_MASK) >> UNIT_SHIFT) & UNIT_MASK], entry & HIT_MASK)
-            for entry in heap
-            if self._live(entry)
-        ]
-
     def restore(self, popped: list[Popped]) -> None:
         """Put back entries popped by :meth:`reached` that the exact check did not confirm."""
         for hit in popped:
