@@ -11,7 +11,8 @@ reading, checks the file (``journal_file``), its tables, that its rows run 1..la
 kept snapshot's anchor, and the chain over the rows after the latest snapshot (all of them if
 there is none); :meth:`SqliteJournal.verify_chain` checks the whole chain. A new journal is made
 only where no file exists. One process writes a journal at a time (``WriterLock``); readers may
-open it meanwhile. Every SQLite error becomes a ``JournalError`` of one line.
+open it meanwhile. Every SQLite error becomes a ``JournalError`` of one line. A writer copies
+its log into the file on a thread of its own (``checkpointer``), not inside its commits.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Self
 
+from liquidator.adapters.sqlite.checkpointer import BACKSTOP_PAGES, Checkpointer
 from liquidator.adapters.sqlite.journal_file import WriterLock, check_file, create_if_absent
 from liquidator.adapters.sqlite.journal_integrity import (
     chain_at,
@@ -74,6 +76,7 @@ class SqliteJournal:
         self._connection: sqlite3.Connection | None = None
         self._lock: WriterLock | None = None
         self._staged: list[tuple[str, tuple[object, ...]]] = []
+        self._checkpointer: Checkpointer | None = None
         create_if_absent(self._path, _build)
         check_file(self._path)
         self._lock = WriterLock(self._path)
@@ -82,6 +85,9 @@ class SqliteJournal:
                 self._path, lambda connection: _prepare(connection, self._path, level)
             )
             self._head = self._verify_on_open()
+            # Checkpoints run on their own thread; the writer's own only if that one lags.
+            self._connection.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP_PAGES}")
+            self._checkpointer = Checkpointer(self._path)
         except BaseException:
             self.close()
             raise
@@ -99,6 +105,7 @@ class SqliteJournal:
         journal._lock = None
         journal._connection = None
         journal._staged = []
+        journal._checkpointer = None
         if not _exists(journal._path):
             raise JournalError(f"no journal at {journal._path}: the file does not exist")
         check_file(journal._path)
@@ -128,6 +135,8 @@ class SqliteJournal:
                     connection.execute(statement, parameters)
                 connection.executemany(_INSERT, rows)
             self._head = head
+        if self._checkpointer is not None:
+            self._checkpointer.appended(len(rows))
 
     def stage(self, statement: str, parameters: tuple[object, ...]) -> None:
         """Run ``statement`` in the next append's transaction, before its records.
@@ -183,6 +192,8 @@ class SqliteJournal:
                 " (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT ?)",
                 (self._keep_snapshots,),
             )
+        if self._checkpointer is not None:
+            self._checkpointer.nudge()  # a snapshot is megabytes of log
 
     def latest_snapshot(self) -> Snapshot | None:
         """Return the snapshot with the highest seq, None if there is none."""
@@ -239,6 +250,9 @@ class SqliteJournal:
 
     def close(self) -> None:
         """Close the database and release the writer lock; any later call raises."""
+        if self._checkpointer is not None:
+            self._checkpointer.close()
+            self._checkpointer = None
         if self._connection is not None:
             self._connection.close()
             self._connection = None
