@@ -82,7 +82,7 @@ def feed() -> Feed:
 
 @pytest.fixture(scope="module")
 def excerpt(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The capture's depth snapshot, depth and trade messages, gzip (about 150 KB)."""
+    """The capture's depth snapshot, depth and trade messages, gzip (about 460 KB)."""
     path = tmp_path_factory.mktemp("capture") / "btcusdt_20230404.gz"
     with (
         gzip.open(CAPTURE, "rt", encoding="utf-8") as source,
