@@ -29,7 +29,10 @@ T = TypeVar("T")
 # Fields whose default is None: the type they hold when set.
 _OPTIONAL: dict[str, type[Any]] = {"market_maker": MarketMakerConfig}
 # Fields older journals do not record, with the value those journals ran with.
-_ADDED: dict[str, object] = {"config.insurance.seed_prices": LEGACY_SEED_PRICES}
+_ADDED: dict[str, object] = {
+    "config.insurance.seed_prices": LEGACY_SEED_PRICES,
+    "config.publish_premium_samples": False,  # its records carry no PremiumSampled
+}
 
 
 def encode_venue_config(config: VenueConfig) -> str:

@@ -65,6 +65,9 @@ class VenueConfig:
     margin_call_threshold: int = 80 * 10**6  # margin ratio (raw; 80%) that issues MARGIN_CALL
     adl_policy: AdlPolicy = AdlPolicy.RANKED
     adl_interval_ms: int = 30_000  # how often ADL quantiles are recomputed (0: never)
+    # Each premium sample as an event (PremiumSampled: the premium index klines). False only
+    # for a journal written before samples were events: it replays as it was written.
+    publish_premium_samples: bool = True
 
 
 class SymbolState:
