@@ -4,10 +4,11 @@ The mark price is either fed (``SetMarkPrice``) or computed Binance's way (``mar
 ``median(index * (1 + rate * time to funding / interval), index + MA(basis), last price)``.
 Every ``sample_interval`` the basis ``mid - index`` and the premium index from the book's impact
 bid and ask are sampled; each premium sample is published (``PremiumSampled``: the premium
-index klines are built from these). At each funding time every open position pays
-``funding_payment_raw(qty, mark, rate)``, in the coin ``inverse_funding_payment_raw(qty, CS,
-mark, rate)`` for an inverse contract (payments rounded up, receipts down; the dust stays in
-``@funding``), from its cross wallet or its isolated wallet.
+index klines are built from these; not on a journal written before they were, so that it
+replays as written: ``VenueConfig.publish_premium_samples``). At each funding time every
+open position pays ``funding_payment_raw(qty, mark, rate)``, in the coin
+``inverse_funding_payment_raw(qty, CS, mark, rate)`` for an inverse contract (payments rounded
+up, receipts down; the dust stays in ``@funding``), from its cross wallet or its isolated wallet.
 """
 
 from __future__ import annotations
@@ -150,7 +151,8 @@ def _sample(venue: Venue, state: SymbolState, now_ms: int, out: list[Event]) -> 
     if impact_bid is not None and impact_ask is not None:
         premium = premium_index_raw(impact_bid, impact_ask, index)
         state.premium.add(premium)
-        out.append(PremiumSampled(state.instrument.symbol, premium, now_ms))
+        if venue.config.publish_premium_samples:
+            out.append(PremiumSampled(state.instrument.symbol, premium, now_ms))
 
 
 def _payment(state: SymbolState, quantity: int, mark: int, rate: int) -> int:
