@@ -7,13 +7,14 @@ scalars), and falls back to ``json`` where the C encoder is missing. The text is
 
 :func:`compact_record` takes the journal's own values (commands and events as the codec writes
 them: lists, tuples, dicts with string keys, strings, integers, booleans, None; never a float,
-since money never is one) and, where orjson is installed, encodes them with it, about five times
-faster. It keeps orjson's text only when that text is what ``json`` writes: orjson refuses
-integers beyond 64 bits, dict keys that are not strings and lone surrogates, and writes
-non-ASCII characters and DEL (0x7f) raw where ``json`` escapes them; any of these sends the value
-to :func:`compact`. Every other character both escape alike (``\\n``, ``\\u001f``, ``\\"``), so
-the journal's bytes do not depend on whether orjson is there (``tests/property/
-test_json_text.py``).
+since money never is one) and, where orjson is installed, encodes them with it: twice as fast
+on a record's texts (1.8 against 4.0 µs for a matching workload's events). It keeps orjson's
+text only when that text is what ``json`` writes: orjson refuses integers beyond 64 bits, dict
+keys that are not strings and lone surrogates, and writes non-ASCII characters and DEL (0x7f)
+raw where ``json`` escapes them; any of these sends the value to :func:`compact` (3% of the
+matching workload's records: PnL figures beyond 64 bits). Every other character both escape
+alike (``\\n``, ``\\u001f``, ``\\"``), so the journal's bytes do not depend on whether orjson
+is there (``tests/property/test_journal_encoding.py``).
 """
 
 from __future__ import annotations
