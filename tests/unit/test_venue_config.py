@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from liquidator.app.exchange import Exchange
@@ -114,3 +116,37 @@ def test_an_older_journal_opens_with_today_s_options_and_goes_on_as_it_was_writt
     assert venue_config_of(journal, SERVE).insurance.seed_prices == LEGACY_SEED_PRICES
     with pytest.raises(JournalError, match="mark_source differ"):
         venue_config_of(journal, VenueConfig())  # what the older journal records, still checked
+
+
+class Unrecorded(MemoryJournal):
+    """A journal as they were before they recorded their venue configuration."""
+
+    recorded: str | None = None
+
+    def venue_config(self) -> str | None:
+        return self.recorded
+
+    def record_venue_config(self, text: str) -> None:
+        self.recorded = text
+
+
+def test_a_journal_of_before_configurations_were_recorded_goes_on_as_it_was_written() -> None:
+    older = replace(
+        SERVE,
+        insurance=InsuranceConfig(seed_prices=LEGACY_SEED_PRICES),
+        publish_premium_samples=False,
+    )  # what it ran with: every field added since at its older value
+    journal = Unrecorded()
+    written = Exchange.open(bundled_market(), older, journal)
+    written.submit(SetMarkPrice("BTCUSDT", Price(60_000 * SCALE)), 1_700_000_000_000)
+    written.submit(OpenAccount("alice"), 1_700_000_000_001)
+    written.flush()
+    journal.recorded = None
+
+    reopened = Exchange.open(bundled_market(), SERVE, journal)  # today's options
+
+    assert reopened.engine.state_hash() == written.engine.state_hash()
+    recorded = journal.venue_config()  # in the format of its time
+    assert recorded is not None
+    assert "seed_prices" not in recorded
+    assert venue_config_of(journal, SERVE) == older  # and so on every later opening

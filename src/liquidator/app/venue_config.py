@@ -64,6 +64,8 @@ class RecordsVenue(Protocol):
 
     def record_venue_config(self, text: str) -> None: ...
 
+    def last_seq(self) -> int: ...
+
 
 def venue_config_of(journal: RecordsVenue, given: VenueConfig | None) -> VenueConfig:
     """Return the configuration to replay ``journal`` with, recording ``given`` on a new one.
@@ -78,6 +80,11 @@ def venue_config_of(journal: RecordsVenue, given: VenueConfig | None) -> VenueCo
                 f"{journal} does not record the venue configuration it was written with"
                 " (an older journal): give the options it was written with"
             )
+        if journal.last_seq() > 0:  # written before journals recorded it: before _ADDED too
+            given = _older(given)
+            if not journal.readonly:  # in the format of its time, so today's options match it
+                journal.record_venue_config(compact(_without_added(_encode(given))))
+            return given
         if not journal.readonly:
             journal.record_venue_config(encode_venue_config(given))
         return given
@@ -101,7 +108,7 @@ def venue_config_of(journal: RecordsVenue, given: VenueConfig | None) -> VenueCo
 
 def _as_recorded(given: VenueConfig, stored: VenueConfig, text: str) -> VenueConfig:
     """Return ``given`` with the fields ``text`` predates taken from ``stored``: an older
-    journal goes on as it was written (its funds were seeded the older way)."""
+    journal goes on as it was written (its funds seeded, its premium samples, the older way)."""
     data = json.loads(text)
     for path in _ADDED:
         *parents, name = path.split(".")[1:]
@@ -109,14 +116,35 @@ def _as_recorded(given: VenueConfig, stored: VenueConfig, text: str) -> VenueCon
         for parent in parents:
             recorded = recorded[parent]
         if name not in recorded:
-            given = _replaced(given, [*parents, name], stored)
+            value: object = stored
+            for part in [*parents, name]:
+                value = getattr(value, part)
+            given = _replaced(given, [*parents, name], value)
     return given
 
 
-def _replaced(config: T, path: list[str], source: object) -> T:
-    """Return ``config`` with the field at ``path`` set to ``source``'s."""
+def _older(config: VenueConfig) -> VenueConfig:
+    """Return ``config`` with every field added since journals recorded none at its older value."""
+    for path, value in _ADDED.items():
+        config = _replaced(config, path.split(".")[1:], value)
+    return config
+
+
+def _without_added(data: object) -> object:
+    """Return the encoded configuration ``data`` without the fields of ``_ADDED``."""
+    assert isinstance(data, dict)
+    for path in _ADDED:
+        *parents, name = path.split(".")[1:]
+        recorded = data
+        for parent in parents:
+            recorded = recorded[parent]
+        del recorded[name]
+    return data
+
+
+def _replaced(config: T, path: list[str], value: object) -> T:
+    """Return ``config`` with the field at ``path`` set to ``value``."""
     head, *rest = path
-    value = getattr(source, head)
     if rest:
         value = _replaced(getattr(config, head), rest, value)
     return dataclasses.replace(config, **{head: value})  # type: ignore[type-var]
