@@ -30,7 +30,8 @@ def test_the_seeded_figure_counts_the_usdt_funds_and_the_btc_fund_holds_its_wort
     ledger = replay.engine.venue.ledger
     funds = replay.fund_names
 
-    assert usdt_seeded(replay) == usdt_funds * 300_000 * SCALE
-    assert usdt_seeded(replay) == sum(ledger.balance(fund, "USDT") for fund in funds)
+    seeded = usdt_seeded(replay.market, replay.config.insurance)
+    assert seeded == usdt_funds * 300_000 * SCALE
+    assert seeded == sum(ledger.balance(fund, "USDT") for fund in funds)
     # 300,000 USDT at 60,000 USDT per BTC: 5 BTC in the fund backing BTCUSD_PERP
     assert sum(ledger.balance(fund, "BTC") for fund in funds) == 5 * SCALE

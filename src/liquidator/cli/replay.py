@@ -22,7 +22,7 @@ from liquidator.adapters.input_files import printable
 from liquidator.app.collector import tune_collector
 from liquidator.bootstrap import bundled_market
 from liquidator.cli.args import real, whole
-from liquidator.core.money.fixed import SCALE, trim_raw
+from liquidator.core.money.fixed import trim_raw
 from liquidator.simulation import scenarios
 from liquidator.simulation.book_liquidity import DEFAULT_LEVELS, BookLiquidity
 from liquidator.simulation.captured_book import MAX_LEVELS
@@ -32,7 +32,7 @@ from liquidator.simulation.replay import Replay, ReplayResult
 from liquidator.simulation.replay_sources import add_companions, open_interest_paths, read_feed
 from liquidator.simulation.sweep.grid import MODELS, RunSpec, depth_text
 from liquidator.simulation.sweep.profiles import PROFILES, profile
-from liquidator.simulation.sweep.run import event_rows, replay_config, summary_row
+from liquidator.simulation.sweep.run import event_rows, replay_config, summary_row, usdt_seeded
 from liquidator.web.replay_report import render
 
 MAX_TRADERS = 1_000_000
@@ -254,9 +254,8 @@ def _write_parquet(spec: RunSpec, result: ReplayResult, out: Path) -> None:
 
 
 def _funds_seeded(spec: RunSpec) -> int:
-    venue = replay_config(spec).venue()
-    funds = {venue.insurance.fund_of(symbol) for symbol in bundled_market().instruments}
-    return len(funds) * spec.fund_usdt * SCALE
+    market = profile(spec.profile).market(bundled_market())
+    return usdt_seeded(market, replay_config(spec).insurance)
 
 
 def _source(args: argparse.Namespace) -> tuple[Feed, str]:

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, replace
 from liquidator.adapters.input_files import fixed_raw
 from liquidator.app.collector import tune_collector
 from liquidator.bootstrap import bundled_market
+from liquidator.core.contracts.market import Market
 from liquidator.core.exchange.maker_quotes import MarketMakerConfig
 from liquidator.core.money.fixed import SCALE
 from liquidator.core.risk.insurance_groups import InsuranceConfig
@@ -90,21 +91,23 @@ def execute(spec: RunSpec, source: Source) -> RunOutcome:
     replay = Replay(market, replay_config(spec))
     result = replay.run(iter(source.ticks), list(source.symbols), source.funding)
     row = summary_row(spec, result)
-    row["fund_seeded"] = usdt_seeded(replay)
+    row["fund_seeded"] = usdt_seeded(market, replay.config.insurance)
     row["seconds"] = round(time.perf_counter() - started, 3)
     row["pid"] = os.getpid()
     return RunOutcome(spec.run_id, row, event_rows(result))
 
 
-def usdt_seeded(replay: Replay) -> int:
+def usdt_seeded(market: Market, insurance: InsuranceConfig) -> int:
     """Return the USDT the funds were seeded with (raw): what ``fund_end`` is compared with.
 
     The replay measures its funds' USDT margin balances; a COIN-M fund (seeded in its coin,
     worth the same at its reference price) holds no USDT and is left out of both.
     """
-    venue = replay.engine.venue
-    insurance = venue.config.insurance
-    funds = {insurance.fund_of(s) for s, asset in venue.assets.items() if asset == "USDT"}
+    funds = {
+        insurance.fund_of(symbol)
+        for symbol, instrument in market.instruments.items()
+        if instrument.margin_asset == "USDT"
+    }
     return len(funds) * insurance.seed_in("USDT", coin_margined=False)
 
 
