@@ -31,7 +31,7 @@ from liquidator.core.money.scaled import SCALE, Rounding, ceil_div, divide_signe
 from liquidator.read.history_filter import Window
 from liquidator.read.order_history import Fill, OrderHistory
 
-_FIRST_PAGE = 256  # fills read at first; each further read takes 16 times as many
+_FIRST_PAGE = 32  # fills read at first (most positions have fewer); then 16 times as many
 
 
 def break_even_price(venue: Venue, orders: OrderHistory, account: str, p: PositionState) -> int:
