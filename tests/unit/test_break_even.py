@@ -9,7 +9,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from liquidator.core.money.scaled import SCALE
-from liquidator.read.break_even import life_costs, price_of
+from liquidator.read.break_even import Life, life_costs, price_of, walk
 from liquidator.read.order_history import Fill
 
 COIN16 = 100 * SCALE * SCALE  # a 100 USD contract (IntTiers.coin16)
@@ -85,3 +85,34 @@ def test_a_flip_counts_its_opening_share_and_another_side_s_fills_are_not_counte
     ]
     assert life_costs(newest_first, "BOTH", -2) == (60, 0)
     assert life_costs([fill("SELL", 3, 91)], "BOTH", -2) == (61, 0)  # 60.67 -> up
+
+
+SIDE = st.sampled_from(["BUY", "SELL"])
+
+
+@given(
+    trades=st.lists(st.tuples(SIDE, st.integers(1, 5), st.integers(0, 99)), min_size=2),
+    cut=st.integers(1, 50),
+)
+def test_a_life_walked_from_its_last_answer_is_the_life_walked_whole(
+    trades: list[tuple[str, int, int]], cut: int
+) -> None:
+    fills = [
+        Fill("a", "BTCUSDT", n, n, side, "BOTH", 0, qty, fee, "USDT", fee - 50, False, 0)
+        for n, (side, qty, fee) in enumerate(trades)
+    ]
+    held = [sum(q if s == "BUY" else -q for s, q, _ in trades[: n + 1]) for n in range(len(trades))]
+    cut = min(cut, len(fills) - 1)  # the last answer was given after fill ``cut - 1``
+    assume(held[cut - 1] != 0 and held[-1] != 0)
+    before = walk(reversed(fills[:cut]), "BOTH", held[cut - 1], None)
+
+    assert walk(reversed(fills), "BOTH", held[-1], before) == walk(
+        reversed(fills), "BOTH", held[-1], None
+    )
+
+
+def test_a_last_answer_whose_position_differs_is_not_trusted() -> None:
+    fills = [fill("BUY", 10, 30), fill("SELL", 4, 12, realized=400)]  # oldest first
+    stale = Life((1, 1), 99, 10**9, 0)  # a position of 99 after that fill: not this history's
+
+    assert walk(reversed(fills), "BOTH", 6, stale) == Life((1, 1), 6, 42, 400)

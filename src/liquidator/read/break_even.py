@@ -18,12 +18,15 @@ short's beyond its entry value). Worked example: docs/formulas.md, "Break-even p
 
 The fills are the order history's (:class:`OrderHistory`): the unwritten ones in memory, then
 the store's, newest first, until the fill that opened the position (from flat, or the share of
-a fill that flipped it, its commission pro rata, rounded up).
+a fill that flipped it, its commission pro rata, rounded up), or until the fill its last answer
+ended at (``Life``, kept per order history): a long life is walked once, then only its news.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import NamedTuple
+from weakref import WeakKeyDictionary
 
 from liquidator.core.exchange.account_state import PositionState
 from liquidator.core.exchange.venue import Venue
@@ -34,12 +37,30 @@ from liquidator.read.order_history import Fill, OrderHistory
 _FIRST_PAGE = 32  # fills read at first (most positions have fewer); then 16 times as many
 
 
+class Life(NamedTuple):
+    """A position's life up to one of its fills: that fill, the position after it, its costs."""
+
+    fill: tuple[int, int]  # (trade id, order id)
+    held: int
+    fees: int
+    realized: int
+
+
+_KNOWN: WeakKeyDictionary[OrderHistory, dict[tuple[str, str, str], Life]] = WeakKeyDictionary()
+
+
 def break_even_price(venue: Venue, orders: OrderHistory, account: str, p: PositionState) -> int:
     """Return ``p``'s break-even price (raw; 0 when flat or when no price breaks even)."""
     if not p.quantity:
         return 0
-    fills = _newest_first(orders, account, p.symbol)
-    fees, realized = life_costs(fills, p.side.value, p.quantity)
+    known = _KNOWN.setdefault(orders, {})
+    key = (account, p.symbol, p.side.value)
+    life = walk(_newest_first(orders, account, p.symbol), p.side.value, p.quantity, known.get(key))
+    if life is None:
+        fees = realized = 0
+    else:
+        known[key] = life
+        fees, realized = life.fees, life.realized
     tiers = venue.symbols[p.symbol].tiers
     return price_of(p.quantity, p.cost, fees - realized, venue.config.fees.taker_rate, tiers.coin16)
 
@@ -66,18 +87,35 @@ def price_of(quantity: int, cost16: int, net_cost: int, taker_rate: int, coin16:
 def life_costs(fills_newest_first: Iterable[Fill], side: str, quantity: int) -> tuple[int, int]:
     """Return the commissions and the realized PnL (raw) of the position now ``quantity`` on
     ``side``, from its fills (newest first) back to the one that opened it."""
+    life = walk(fills_newest_first, side, quantity, None)
+    return (0, 0) if life is None else (life.fees, life.realized)
+
+
+def walk(
+    fills_newest_first: Iterable[Fill], side: str, quantity: int, known: Life | None
+) -> Life | None:
+    """Return the life of the position now ``quantity`` on ``side``, its fills walked newest
+    first back to its opening, or to ``known``'s fill if the position after it was ``known``'s
+    (its costs then taken from there); None if it has no fill."""
     fees = realized = 0
     held = quantity  # the position after the fill looked at
+    newest: tuple[int, int] | None = None
     for fill in fills_newest_first:
         if fill.position_side != side:
             continue
+        marker = (fill.trade_id, fill.order_id)
+        newest = newest or marker
+        if known is not None and marker == known.fill and held == known.held:
+            return Life(newest, quantity, fees + known.fees, realized + known.realized)
         before = held - (fill.quantity if fill.side == "BUY" else -fill.quantity)
         if before == 0 or (before > 0) != (held > 0):  # it opened the position, or flipped it
-            return fees + ceil_div(fill.commission * abs(held), fill.quantity), realized
+            share = ceil_div(fill.commission * abs(held), fill.quantity)
+            return Life(newest, quantity, fees + share, realized)
         fees += fill.commission
         realized += fill.realized_pnl
         held = before
-    return fees, realized  # a history that does not reach the opening: what it holds
+    # a history that does not reach the opening: what it holds
+    return None if newest is None else Life(newest, quantity, fees, realized)
 
 
 def _newest_first(orders: OrderHistory, account: str, symbol: str) -> Iterator[Fill]:
