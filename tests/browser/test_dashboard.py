@@ -203,6 +203,8 @@ def test_the_open_interest_table_stays_inside_its_panel_at_1280_wide(
     symbols = call(live.url + "/liquidator/v1/openInterest")["symbols"]
     expect(page.locator("#open-interest tbody tr")).to_have_count(len(symbols))
     expect(page.locator('#open-interest tr[data-symbol="BTCUSDT"]')).not_to_contain_text("0.000")
+    # the COIN-M fund: 1,000,000 USDT's worth at 60,000 USDT per BTC (16.66666666 BTC)
+    expect(page.locator("#fund-latest")).to_contain_text("fund:shared 16.67 BTC")
     watched.shot("dashboard-1280")
 
     fit = page.evaluate(OI_FIT)
