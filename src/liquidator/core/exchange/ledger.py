@@ -37,7 +37,7 @@ class EntryKind(Enum):
 
 
 @mypyc_attr(acyclic=True)
-@dataclass(slots=True, init=False)
+@dataclass(frozen=True, slots=True, init=False)
 class LedgerPosted:
     """Event: one balanced ledger entry.
 
@@ -65,14 +65,14 @@ class LedgerPosted:
         ref: int,
         ts_ms: int,
     ) -> None:
-        self.entry_id = entry_id
-        self.kind = kind
-        self.asset = asset
-        self.postings = postings
-        self.account = account
-        self.symbol = symbol
-        self.ref = ref
-        self.ts_ms = ts_ms
+        object.__setattr__(self, "entry_id", entry_id)
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "asset", asset)
+        object.__setattr__(self, "postings", postings)
+        object.__setattr__(self, "account", account)
+        object.__setattr__(self, "symbol", symbol)
+        object.__setattr__(self, "ref", ref)
+        object.__setattr__(self, "ts_ms", ts_ms)
 
     def row(self) -> list[object]:
         """Return the journal row: the type name, then every field in order (see ``codec``)."""
