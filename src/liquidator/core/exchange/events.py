@@ -1,9 +1,16 @@
 """Events: what happened, in the past tense. Raw ints at the fixed scale (10**-8).
 
-Events are never changed once made. The rare ones are frozen dataclasses; the ones every order
-makes (accepted, traded, closed, trades, positions, prices) spell out their ``__init__``, which
-the compiled core (mypyc) turns into a native constructor some thirty times faster than a
-frozen dataclass's (that one sets each field through ``object.__setattr__``).
+Events are never changed once made: every one is a frozen dataclass, so assigning or deleting a
+field raises ``FrozenInstanceError`` (compiled or not) and mypy --strict reports it as a write
+to a read-only property. The rare ones take the dataclass's own ``__init__``; the ones every
+order makes (accepted, triggered, traded, closed, trades, positions, prices, margin calls; and
+``LedgerPosted``) spell theirs out, storing each field with ``object.__setattr__(self, "name",
+value)``. The compiled core (mypyc) turns that call, naming one of the class's own attributes
+by a literal, into a plain store into the native object: the same C as ``self.name = value``,
+a native constructor some thirty times faster than the dataclass's generated one (Python code
+calling ``object.__setattr__`` per field, which cut the compiled matching rate by a quarter).
+As plain Python the call is what the generated ``__init__`` does (benchmarks in
+docs/performance.md, "Frozen hot events").
 
 Money movements are :class:`~liquidator.core.exchange.ledger.LedgerPosted` events; the rest describe
 orders, trades, positions, settings and prices. Projections (order history, income, the API's
@@ -123,7 +130,7 @@ class PositionModeChanged:
 
 
 @mypyc_attr(acyclic=True)
-@dataclass(slots=True, init=False)
+@dataclass(frozen=True, slots=True, init=False)
 class OrderAccepted:
     """A new order entered the engine (``fields`` is :meth:`Order.to_state`)."""
 
@@ -141,11 +148,11 @@ class OrderAccepted:
         fields: tuple[object, ...],
         ts_ms: int,
     ) -> None:
-        self.account = account
-        self.symbol = symbol
-        self.order_id = order_id
-        self.fields = fields
-        self.ts_ms = ts_ms
+        object.__setattr__(self, "account", account)
+        object.__setattr__(self, "symbol", symbol)
+        object.__setattr__(self, "order_id", order_id)
+        object.__setattr__(self, "fields", fields)
+        object.__setattr__(self, "ts_ms", ts_ms)
 
     def row(self) -> list[object]:
         """Return the journal row: the type name, then every field in order (see ``codec``)."""
@@ -160,7 +167,7 @@ class OrderAccepted:
 
 
 @mypyc_attr(acyclic=True)
-@dataclass(slots=True, init=False)
+@dataclass(frozen=True, slots=True, init=False)
 class OrderTriggered:
     """A conditional order's trigger fired; it now works as a LIMIT or MARKET order."""
 
@@ -178,15 +185,15 @@ class OrderTriggered:
         trigger_price: int,
         ts_ms: int,
     ) -> None:
-        self.account = account
-        self.symbol = symbol
-        self.order_id = order_id
-        self.trigger_price = trigger_price
-        self.ts_ms = ts_ms
+        object.__setattr__(self, "account", account)
+        object.__setattr__(self, "symbol", symbol)
+        object.__setattr__(self, "order_id", order_id)
+        object.__setattr__(self, "trigger_price", trigger_price)
+        object.__setattr__(self, "ts_ms", ts_ms)
 
 
 @mypyc_attr(acyclic=True)
-@dataclass(slots=True, init=False)
+@dataclass(frozen=True, slots=True, init=False)
 class OrderTraded:
     """One side of one fill: the order, the quantity, the price and the money it moved."""
 
@@ -224,21 +231,21 @@ class OrderTraded:
         cum_quote: int,
         ts_ms: int,
     ) -> None:
-        self.account = account
-        self.symbol = symbol
-        self.order_id = order_id
-        self.trade_id = trade_id
-        self.side = side
-        self.position_side = position_side
-        self.price = price
-        self.quantity = quantity
-        self.commission = commission
-        self.commission_asset = commission_asset
-        self.realized_pnl = realized_pnl
-        self.maker = maker
-        self.executed = executed
-        self.cum_quote = cum_quote
-        self.ts_ms = ts_ms
+        object.__setattr__(self, "account", account)
+        object.__setattr__(self, "symbol", symbol)
+        object.__setattr__(self, "order_id", order_id)
+        object.__setattr__(self, "trade_id", trade_id)
+        object.__setattr__(self, "side", side)
+        object.__setattr__(self, "position_side", position_side)
+        object.__setattr__(self, "price", price)
+        object.__setattr__(self, "quantity", quantity)
+        object.__setattr__(self, "commission", commission)
+        object.__setattr__(self, "commission_asset", commission_asset)
+        object.__setattr__(self, "realized_pnl", realized_pnl)
+        object.__setattr__(self, "maker", maker)
+        object.__setattr__(self, "executed", executed)
+        object.__setattr__(self, "cum_quote", cum_quote)
+        object.__setattr__(self, "ts_ms", ts_ms)
 
     def row(self) -> list[object]:
         """Return the journal row: the type name, then every field in order (see ``codec``)."""
@@ -278,7 +285,7 @@ class OrderAmended:
 
 
 @mypyc_attr(acyclic=True)
-@dataclass(slots=True, init=False)
+@dataclass(frozen=True, slots=True, init=False)
 class OrderClosed:
     """An order left the book or the trigger list: canceled, expired or filled."""
 
@@ -298,12 +305,12 @@ class OrderClosed:
         expiry_reason: ExpiryReason,
         ts_ms: int,
     ) -> None:
-        self.account = account
-        self.symbol = symbol
-        self.order_id = order_id
-        self.status = status
-        self.expiry_reason = expiry_reason
-        self.ts_ms = ts_ms
+        object.__setattr__(self, "account", account)
+        object.__setattr__(self, "symbol", symbol)
+        object.__setattr__(self, "order_id", order_id)
+        object.__setattr__(self, "status", status)
+        object.__setattr__(self, "expiry_reason", expiry_reason)
+        object.__setattr__(self, "ts_ms", ts_ms)
 
     def row(self) -> list[object]:
         """Return the journal row: the type name, then every field in order (see ``codec``)."""
@@ -319,7 +326,7 @@ class OrderClosed:
 
 
 @mypyc_attr(acyclic=True)
-@dataclass(slots=True, init=False)
+@dataclass(frozen=True, slots=True, init=False)
 class TradeExecuted:
     """The public print of a fill (trades, aggTrades and klines are built from it).
 
@@ -345,13 +352,13 @@ class TradeExecuted:
         ts_ms: int,
         kind: str = "MARKET",
     ) -> None:
-        self.symbol = symbol
-        self.trade_id = trade_id
-        self.price = price
-        self.quantity = quantity
-        self.buyer_is_maker = buyer_is_maker
-        self.ts_ms = ts_ms
-        self.kind = kind
+        object.__setattr__(self, "symbol", symbol)
+        object.__setattr__(self, "trade_id", trade_id)
+        object.__setattr__(self, "price", price)
+        object.__setattr__(self, "quantity", quantity)
+        object.__setattr__(self, "buyer_is_maker", buyer_is_maker)
+        object.__setattr__(self, "ts_ms", ts_ms)
+        object.__setattr__(self, "kind", kind)
 
     def row(self) -> list[object]:
         """Return the journal row: the type name, then every field in order (see ``codec``)."""
@@ -368,7 +375,7 @@ class TradeExecuted:
 
 
 @mypyc_attr(acyclic=True)
-@dataclass(slots=True, init=False)
+@dataclass(frozen=True, slots=True, init=False)
 class PositionChanged:
     """A position after a fill, a funding payment or a margin change.
 
@@ -396,14 +403,14 @@ class PositionChanged:
         margin_type: MarginType,
         ts_ms: int,
     ) -> None:
-        self.account = account
-        self.symbol = symbol
-        self.position_side = position_side
-        self.quantity = quantity
-        self.cost = cost
-        self.isolated_wallet = isolated_wallet
-        self.margin_type = margin_type
-        self.ts_ms = ts_ms
+        object.__setattr__(self, "account", account)
+        object.__setattr__(self, "symbol", symbol)
+        object.__setattr__(self, "position_side", position_side)
+        object.__setattr__(self, "quantity", quantity)
+        object.__setattr__(self, "cost", cost)
+        object.__setattr__(self, "isolated_wallet", isolated_wallet)
+        object.__setattr__(self, "margin_type", margin_type)
+        object.__setattr__(self, "ts_ms", ts_ms)
 
     def row(self) -> list[object]:
         """Return the journal row: the type name, then every field in order (see ``codec``)."""
@@ -421,7 +428,7 @@ class PositionChanged:
 
 
 @mypyc_attr(acyclic=True)
-@dataclass(slots=True, init=False)
+@dataclass(frozen=True, slots=True, init=False)
 class PricesUpdated:
     """The index, mark and last price of a symbol after a change."""
 
@@ -443,13 +450,13 @@ class PricesUpdated:
         next_funding_ms: int,
         ts_ms: int,
     ) -> None:
-        self.symbol = symbol
-        self.index_price = index_price
-        self.mark_price = mark_price
-        self.last_price = last_price
-        self.funding_rate = funding_rate
-        self.next_funding_ms = next_funding_ms
-        self.ts_ms = ts_ms
+        object.__setattr__(self, "symbol", symbol)
+        object.__setattr__(self, "index_price", index_price)
+        object.__setattr__(self, "mark_price", mark_price)
+        object.__setattr__(self, "last_price", last_price)
+        object.__setattr__(self, "funding_rate", funding_rate)
+        object.__setattr__(self, "next_funding_ms", next_funding_ms)
+        object.__setattr__(self, "ts_ms", ts_ms)
 
     def row(self) -> list[object]:
         """Return the journal row: the type name, then every field in order (see ``codec``)."""
@@ -493,7 +500,7 @@ class FundingSettled:
 
 
 @mypyc_attr(acyclic=True)
-@dataclass(slots=True, init=False)
+@dataclass(frozen=True, slots=True, init=False)
 class MarginCallIssued:
     """A margin unit's margin ratio crossed the margin-call threshold (Binance MARGIN_CALL).
 
@@ -516,12 +523,12 @@ class MarginCallIssued:
         maintenance_margin: int,
         ts_ms: int,
     ) -> None:
-        self.account = account
-        self.wallet = wallet
-        self.asset = asset
-        self.margin_balance = margin_balance
-        self.maintenance_margin = maintenance_margin
-        self.ts_ms = ts_ms
+        object.__setattr__(self, "account", account)
+        object.__setattr__(self, "wallet", wallet)
+        object.__setattr__(self, "asset", asset)
+        object.__setattr__(self, "margin_balance", margin_balance)
+        object.__setattr__(self, "maintenance_margin", maintenance_margin)
+        object.__setattr__(self, "ts_ms", ts_ms)
 
 
 @mypyc_attr(acyclic=True)
