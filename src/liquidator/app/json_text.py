@@ -43,8 +43,8 @@ def compact(value: Any) -> str:
     return "".join(_C_ENCODE(value, 0))
 
 
-def _orjson_dumps() -> tuple[Callable[[Any], bytes], type[Exception]] | None:
-    """Return orjson's ``dumps`` (subclasses, dataclasses and dates left to ``json``), or None."""
+def _orjson_dumps() -> tuple[Callable[..., bytes], int, type[Exception]] | None:
+    """Return orjson's ``dumps``, its options and its error type; None without orjson."""
     try:
         orjson = importlib.import_module("orjson")
     except ImportError:
@@ -56,12 +56,7 @@ def _orjson_dumps() -> tuple[Callable[[Any], bytes], type[Exception]] | None:
         | orjson.OPT_PASSTHROUGH_DATACLASS
         | orjson.OPT_PASSTHROUGH_DATETIME
     )
-    dumps = orjson.dumps
-
-    def encode(value: Any) -> bytes:
-        return dumps(value, None, options)  # type: ignore[no-any-return]
-
-    return encode, orjson.JSONEncodeError
+    return orjson.dumps, options, orjson.JSONEncodeError
 
 
 _FAST = _orjson_dumps()
@@ -73,9 +68,9 @@ def compact_record(value: Any) -> str:
     """Return ``compact(value)`` for a journal value (no floats), with orjson where it can."""
     if _FAST is None:
         return compact(value)
-    dumps, refused = _FAST
+    dumps, options, refused = _FAST
     try:
-        text = dumps(value).decode()  # orjson writes UTF-8
+        text = dumps(value, None, options).decode()  # orjson writes UTF-8
     except refused:  # a big integer, a key that is not a string, a lone surrogate, ...
         return compact(value)
     # Printable ASCII only: json escapes every other character as \uXXXX, orjson not all.
