@@ -213,7 +213,8 @@ def test_the_read_models_figures_are_the_engines_on_random_accounts(
 
 def assert_boundary(state: Any, target: Any, symbol: str, f: Any) -> None:
     """The liquidation price is the boundary of the engine's own check: breached at it, not one
-    raw unit toward the mark (the symbol's positions in the unit all at the trial mark)."""
+    raw unit toward the mark (the symbol's positions in the unit all at the trial mark); and
+    no mark between it and the mark breaches (sampled: the nearest boundary is the one shown)."""
     price = f.liquidation_price
     net = sum(p.quantity for p in target.positions if p.symbol == symbol)
     if price == 0 or net == 0:
@@ -224,6 +225,11 @@ def assert_boundary(state: Any, target: Any, symbol: str, f: Any) -> None:
     def breached(mark: int) -> bool:
         return unit_check(wallet, target.positions, {symbol: mark}, tiers).is_breached
 
-    safer = price + 1 if net > 0 else price - 1
+    mark = state.symbols[symbol].mark_price
+    if price == mark:  # breached at the mark already
+        assert breached(price)
+        return
+    safer = price + 1 if price < mark else price - 1
     assert breached(price)
     assert not breached(safer)
+    assert not any(breached(price + (mark - price) * k // 16) for k in range(1, 16))

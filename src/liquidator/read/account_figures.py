@@ -20,6 +20,7 @@ An asset's figures add up its positions (cross and isolated) and the cross walle
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from liquidator.core.exchange.account_state import AccountState, PositionState
@@ -159,10 +160,15 @@ def liquidation_price(venue: Venue, account: AccountState, position: PositionSta
 def pair_boundary(venue: Venue, target: Unit, symbol: str) -> int:
     """The boundary mark of ``symbol`` for a unit holding both sides of it (hedge mode, cross).
 
-    By bisection over the engine's exact check (``unit.figures(...).is_breached``, the check the
-    risk sweep confirms a multi-position unit with), every position of ``symbol`` at the trial
-    mark and the others at theirs: net long, the last mark at which the unit is breached; net
-    short, the first; 0 when the pair is flat net (no mark of its own breaches it alone).
+    Every position of ``symbol`` at the trial mark and the others at theirs, the unit's margin
+    balance less its maintenance is concave in the mark (linear PnL of the net, minus the two
+    legs' tiered maintenance, convex), so the marks that breach it are those below one edge and
+    those above another. By bisection over the engine's exact check (``unit.figures(...)
+    .is_breached``, the check the risk sweep confirms a multi-position unit with) from the
+    symbol's mark: the last breached mark below it and the first above it; the nearer of the
+    two is the price shown (a nearly flat pair's maintenance can outgrow its PnL, so a net long
+    may be liquidated by a rise). The mark itself if it breaches already; 0 when the pair is
+    flat net (no mark of its own breaches it alone) or nothing breaches it.
     """
     net = sum(p.quantity for p in target.positions if p.symbol == symbol)
     if net == 0:
@@ -175,16 +181,30 @@ def pair_boundary(venue: Venue, target: Unit, symbol: str) -> int:
         at = marks | {symbol: price}
         return unit_figures(wallet, target.positions, at, tiers).is_breached
 
-    low, high = 0, MAX_PRICE
-    if net > 0:  # the last breached mark: breached at and below it
-        while low < high:
-            middle = (low + high + 1) // 2
-            low, high = (middle, high) if breached(middle) else (low, middle - 1)
-        return low
-    while low < high:  # net short: the first breached mark
+    mark = marks[symbol]
+    if breached(mark):
+        return mark
+    below = _last_breached(breached, 0, mark) if breached(0) else None
+    above = _first_breached(breached, mark, MAX_PRICE) if breached(MAX_PRICE) else None
+    if below is None or above is None:
+        return below or above or 0
+    return below if mark - below <= above - mark else above
+
+
+def _last_breached(breached: Callable[[int], bool], low: int, high: int) -> int:
+    """The last price in ``[low, high]`` that breaches, ``low`` breaching and ``high`` not."""
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if breached(middle) else (low, middle - 1)
+    return low
+
+
+def _first_breached(breached: Callable[[int], bool], low: int, high: int) -> int:
+    """The first price in ``[low, high]`` that breaches, ``high`` breaching and ``low`` not."""
+    while low < high:
         middle = (low + high) // 2
         low, high = (low, middle) if breached(middle) else (middle + 1, high)
-    return low if breached(low) else 0
+    return low
 
 
 def pnl_and_maintenance(venue: Venue, position: PositionState) -> tuple[int, int]:
