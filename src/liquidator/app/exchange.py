@@ -40,7 +40,7 @@ from liquidator.app.journal import (
     Snapshot,
 )
 from liquidator.app.json_text import compact, compact_record
-from liquidator.app.venue_config import venue_config_of
+from liquidator.app.venue_config import encode_venue_config, venue_config_of
 from liquidator.core.contracts.market import Market
 from liquidator.core.engine import Engine, Outcome
 from liquidator.core.exchange.codec import decode_command, encode, encode_events
@@ -148,6 +148,9 @@ class Exchange:
         self.snapshot_every = snapshot_every
         self.batch = batch
         self.group_commit = group_commit  # answers wait for the flush: a batch can be undone
+        if journal.last_seq() == 0 and journal.venue_config() is None and not journal.readonly:
+            # a new journal records what it is written with (``open`` does it before this)
+            journal.record_venue_config(encode_venue_config(engine.venue.config))
         self.seq = journal.last_seq()
         self._pending: list[JournalRecord] = []
         self._stopped: str | None = None  # why the exchange stopped, once it has
