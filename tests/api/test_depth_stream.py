@@ -61,21 +61,14 @@ def run_orders(
 
 
 def submit_orders(server: Server, rng: random.Random, count: int, speed_ms: int) -> None:
-    """Commands as requests do: handled, then journaled by a group commit (after one to a few
-    commands, as a loop turn takes them), which is when the streams hear of them; the clock's
-    ticks fall anywhere, journaled or not."""
     hub = server.hub
-    turns = random.Random(count)  # where the loop's turns end, apart from the commands' rng
     for number in range(count):
         command = random_command(rng, server, rng.choice(("alice", "bob")))
         with contextlib.suppress(BinanceError):  # a refusal changes nothing
             server.submit(command)  # type: ignore[arg-type]
-        if turns.random() < 0.4:
-            server.group_flush()
         if number % 7 == 0:
-            hub.depth.tick(speed_ms, server.live.told_seq, server.live.now_ms(), hub.emit)
-    server.group_flush()
-    hub.depth.tick(speed_ms, server.live.told_seq, server.live.now_ms(), hub.emit)
+            hub.depth.tick(speed_ms, server.live.exchange.seq, server.live.now_ms(), hub.emit)
+    hub.depth.tick(speed_ms, server.live.exchange.seq, server.live.now_ms(), hub.emit)
 
 
 def rest_book(client: TestClient) -> tuple[int, Book]:

@@ -16,6 +16,8 @@ import pytest
 from liquidator.api.errors import BinanceError
 from liquidator.api.server import Server
 from liquidator.api.settings import Settings
+from liquidator.api.streams.connection import _send
+from liquidator.api.streams.hub import Subscriber
 from liquidator.app.journal import JournalRecord, JournalWriteError, MemoryJournal
 from liquidator.bootstrap import bundled_market
 from liquidator.bootstrap.server import open_server
@@ -80,29 +82,95 @@ def accepted_ids(heard: list[list[Event]]) -> list[int]:
     return [e.order_id for events in heard for e in events if isinstance(e, OrderAccepted)]
 
 
-def test_the_commands_of_one_loop_turn_share_one_journal_write_and_are_heard_after_it() -> None:
+def test_the_commands_of_one_loop_turn_share_one_journal_write() -> None:
     server, journal, heard = serving()
 
-    async def requests() -> tuple[list[int], list[int], int]:
+    async def requests() -> tuple[list[int], int]:
         orders = [server.submit(bid(name, 50_000 + i)) for i, name in enumerate(("alice", "bob"))]
-        heard_before = accepted_ids(heard)
         appends_before = list(journal.appends)
         await server.durable()
         ids = [e.order_id for o in orders for e in o.events if isinstance(e, OrderAccepted)]
-        assert accepted_ids(heard) == ids
-        return heard_before, appends_before, len(ids)
+        assert accepted_ids(heard) == ids  # each heard as it happened, in order
+        return appends_before, len(ids)
 
-    heard_before, appends_before, placed = asyncio.run(requests())
+    appends_before, placed = asyncio.run(requests())
 
     assert placed == 2
-    assert heard_before == []  # not told before the journal holds them
-    assert appends_before == []
+    assert appends_before == []  # nothing written before the turn ends
     assert journal.appends == [2]  # one transaction for both
     assert server.live.venue.accounts["alice"].has_open_orders("BTCUSDT")
 
 
+class Socket:
+    """What a stream connection's writer sends to."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    async def send_text(self, text: str) -> None:
+        self.sent.append(text)
+
+
+def watching(server: Server) -> tuple[Subscriber, Socket]:
+    subscriber = Subscriber(combined=False, buffer_bytes=0)
+    server.hub.add(subscriber)
+    server.hub.subscribe(subscriber, ["btcusdt@bookTicker"])
+    return subscriber, Socket()
+
+
+def test_a_stream_message_leaves_only_once_its_command_is_journaled() -> None:
+    server, journal, _ = serving()
+    subscriber, socket = watching(server)
+    sent_at_write: list[int] = []
+    write = journal.append
+
+    def noting_write(records: Sequence[JournalRecord]) -> None:
+        sent_at_write.append(len(socket.sent))
+        write(records)
+
+    journal.append = noting_write  # type: ignore[method-assign]
+
+    async def scenario() -> int:
+        writer = asyncio.create_task(_send(socket, subscriber, server))  # type: ignore[arg-type]
+        await asyncio.sleep(0)
+        server.submit(bid("alice", 50_000))
+        queued = subscriber.queue.qsize()
+        for _ in range(20):  # a few turns of the loop
+            await asyncio.sleep(0)
+        subscriber.drop()
+        await writer
+        return queued
+
+    queued = asyncio.run(scenario())
+
+    assert queued == 1
+    assert sent_at_write == [0]  # the message waited for the write
+    assert len(socket.sent) == 1  # and left after it
+
+
+def test_a_failed_group_write_closes_the_streams_before_they_tell_of_it() -> None:
+    server, journal, _ = serving()
+
+    async def scenario() -> tuple[int, bool, list[str]]:
+        subscriber, socket = watching(server)
+        writer = asyncio.create_task(_send(socket, subscriber, server))  # type: ignore[arg-type]
+        await asyncio.sleep(0)
+        journal.failing = True
+        server.submit(bid("alice", 50_000))
+        queued = subscriber.queue.qsize()
+        await writer  # ends: what it held told of an undone command
+        return queued, subscriber.closed, socket.sent
+
+    queued, closed, sent = asyncio.run(scenario())
+
+    assert queued == 1
+    assert sent == []
+    assert closed
+    assert server.hub.depth.venue is server.live.venue  # the restored venue's books watched
+
+
 def test_a_failed_group_write_refuses_every_command_of_the_turn_and_shows_none() -> None:
-    server, journal, heard = serving()
+    server, journal, _ = serving()
     placed: list[tuple[str, int]] = []
 
     async def request(name: str) -> str:  # as a route: submit, then wait before answering
@@ -124,7 +192,6 @@ def test_a_failed_group_write_refuses_every_command_of_the_turn_and_shows_none()
 
     assert answers == ["-1001 503", "-1001 503"]
     assert len(placed) == 2
-    assert heard == []
     assert not server.live.venue.accounts["alice"].has_open_orders()
     assert not server.live.venue.accounts["bob"].has_open_orders()
     assert [server.live.orders.order(name, order_id) for name, order_id in placed] == [None, None]
@@ -133,7 +200,7 @@ def test_a_failed_group_write_refuses_every_command_of_the_turn_and_shows_none()
 
 
 def test_after_a_refused_turn_the_next_commands_are_journaled_and_heard() -> None:
-    server, journal, heard = serving()
+    server, journal, _ = serving()
     journal.failing = True
 
     async def refused() -> None:
@@ -151,6 +218,5 @@ def test_after_a_refused_turn_the_next_commands_are_journaled_and_heard() -> Non
 
     asyncio.run(later())
 
-    assert len(accepted_ids(heard)) == 1
     assert server.live.venue.accounts["carol"].has_open_orders("BTCUSDT")
     assert server.live.histories.applied_seq == server.live.exchange.seq == journal.last_seq()

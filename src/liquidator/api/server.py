@@ -12,10 +12,12 @@ live state may be ahead of its disk; a restart recovers from the journal.
 
 Group commit: inside the event loop, the commands handled in one turn of the loop are journaled
 together at its end (:meth:`Server.submit` schedules :meth:`Server.group_flush` with
-``call_soon``), and every answer waits for that write (:meth:`Server.durable`): nothing is
-shown before it is on disk, and one SQLite commit serves all the requests that arrived
-together. If that write fails, the batch's commands are undone and every request waiting on it
-gets -1001 (HTTP 503). Outside a running loop (start-up, tests) each command is written at once.
+``call_soon``), and every answer and every stream message waits for that write
+(:meth:`Server.durable`): nothing is shown before it is on disk, and one SQLite commit serves
+all the requests that arrived together. If that write fails, the batch's commands are undone,
+every request waiting on it gets -1001 (HTTP 503), and the stream connections are closed (their
+queued messages may tell of undone commands; clients reconnect, as after any outage). Outside a
+running loop (start-up, tests) each command is written at once.
 """
 
 from __future__ import annotations
@@ -153,6 +155,7 @@ class Server:
             log.warning(
                 "%s refused, the journal cannot be written: %s", type(command).__name__, error
             )
+            self.hub.follow_venue()
             raise unavailable() from error
         except JournalError as error:
             self.halt(f"the journal failed: {error}")
@@ -190,6 +193,7 @@ class Server:
         except JournalUnavailable as error:
             if self.halted is None:
                 log.warning("a batch of commands refused, the journal cannot be written: %s", error)
+                self.hub.follow_venue()
             failure = unavailable()
         except JournalError as error:
             self.halt(f"the journal failed: {error}")

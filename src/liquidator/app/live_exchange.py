@@ -7,12 +7,11 @@ events, and every listener (the WebSocket streams) hears them. Readers look at `
 read models; only ``submit`` changes anything. On start the read models catch up from the
 journal records after their store's checkpoint (none after a clean shutdown).
 
-Durable before visible: the listeners hear a command's events only once its record is written.
-With an exchange in group-commit mode the records of the commands handled in one turn of a
-server's loop are written together by :meth:`LiveExchange.flush`, and the server holds every
-answer until then. A failed write undoes the batch: its events are never told, and the read
-models (which took them at once, for the handlers' own reads) are rebuilt from their store and
-the journal.
+Durable before visible: with an exchange in group-commit mode the records of the commands
+handled in one turn of a server's loop are written together by :meth:`LiveExchange.flush`, and
+the server holds every answer and every stream message until then. A failed write undoes the
+batch: the read models (which took its events at once, for the handlers' own reads) are rebuilt
+from their store and the journal.
 """
 
 from __future__ import annotations
@@ -49,8 +48,6 @@ class LiveExchange:
         self.histories = Histories(store, write_every=write_every)
         self.histories.before_write = exchange.flush
         self.listeners: list[Listener] = []
-        self._unheard: list[tuple[int, list[Event]]] = []  # (seq, events) not yet told
-        self.told_seq = exchange.seq  # the record whose events the listeners heard last
         self.last_ms = exchange.engine.venue.now_ms
         self.caught_up = self.histories.catch_up(exchange.journal, exchange.seq)
 
@@ -84,13 +81,15 @@ class LiveExchange:
 
     @property
     def pending(self) -> bool:
-        """Whether handled commands wait for :meth:`flush` (their records, or their events)."""
-        return bool(self._unheard)
+        """Whether handled commands wait for :meth:`flush` to write their records."""
+        return self.exchange.pending > 0
 
     def submit(self, command: Command) -> Outcome:
-        """Run ``command`` now, journal it and update the read models; the listeners hear its
-        events once its record is written (at once, unless the exchange holds records for a
-        group commit). A read in the meantime sees it: the answer that shows it waits too."""
+        """Run ``command`` now, journal it, update the read models and tell the listeners.
+
+        With an exchange in group-commit mode the record waits for :meth:`flush`: the read
+        models and the listeners see the command at once (the streams' messages then describe
+        the state right after it), and whoever shows any of it waits for the flush."""
         now = self.now_ms()
         try:
             outcome = self.exchange.submit(command, now)
@@ -99,37 +98,25 @@ class LiveExchange:
         except JournalUnavailable:
             self._undo()
             raise
-        self._unheard.append((self.exchange.seq, outcome.events))
-        if not self.exchange.pending:
-            self._tell()
+        for listener in list(self.listeners):
+            listener(outcome.events)
         return outcome
 
     def flush(self) -> None:
-        """Write the pending records in one transaction, then tell the listeners.
+        """Write the pending records in one transaction.
 
         Raises :class:`JournalUnavailable` if they could not be written: the exchange undid
-        their commands, the read models are rebuilt from what is on disk, and the listeners
-        never hear of them."""
+        their commands and the read models are rebuilt from what is on disk."""
         try:
             self.exchange.flush()
         except JournalUnavailable:
             self._undo()
             raise
-        self._tell()
-
-    def _tell(self) -> None:
-        heard, self._unheard = self._unheard, []
-        for seq, events in heard:
-            self.told_seq = seq  # a listener numbers what it sends by the record it hears
-            for listener in list(self.listeners):
-                listener(events)
 
     def _undo(self) -> None:
-        """After a failed write undid commands: forget their events, and rebuild the read
-        models from their store and the journal if they had taken them."""
+        """After a failed write undid commands: rebuild the read models from their store and
+        the journal if they had taken the events of commands the journal does not hold."""
         written = self.exchange.seq
-        self._unheard = [item for item in self._unheard if item[0] <= written]
-        self._tell()
         if self.histories.applied_seq > written:
             store, every = self.histories.store, self.histories.write_every
             self.histories = Histories(store, write_every=every)

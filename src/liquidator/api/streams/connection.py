@@ -90,7 +90,7 @@ async def _converse(
 ) -> None:
     """Send and receive until the client leaves, breaks a limit or is dropped as too slow."""
     tasks = {
-        asyncio.create_task(_send(websocket, subscriber)),
+        asyncio.create_task(_send(websocket, subscriber, hub.server)),
         asyncio.create_task(_receive(websocket, hub, subscriber, messages_per_s)),
         asyncio.create_task(subscriber.dropped.wait()),
     }
@@ -102,9 +102,11 @@ async def _converse(
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def _send(websocket: WebSocket, subscriber: Subscriber) -> None:
+async def _send(websocket: WebSocket, subscriber: Subscriber, server: Server) -> None:
+    """Send the queued messages, each once the commands it tells of are journaled."""
     with contextlib.suppress(Exception):
         while (message := await subscriber.next_message()) is not None:
+            await server.durable()  # raises if they were undone: the connection ends
             await websocket.send_text(message)
 
 

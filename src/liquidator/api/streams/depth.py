@@ -6,8 +6,7 @@ start at the event with ``U`` <= ``lastUpdateId`` <= ``u``, then check that each
 is the previous event's ``u``. Every level whose total quantity changed is sent, ``"0.000"``
 for one that left the book.
 
-The ids are the journal's command sequence (the record the stream last heard of,
-``LiveExchange.told_seq``: a command is heard once journaled), which the REST snapshot also
+The ids are the journal's command sequence (``exchange.seq``), which the REST snapshot also
 gives: an event covers the commands after its ``pu`` up to its ``u``. Its ``U`` is its ``pu``
 (not ``pu + 1``): on a quiet book a snapshot's ``lastUpdateId`` can equal the last event's
 ``u`` with no later command changing the book, and the next event must still pass the

@@ -182,7 +182,7 @@ class Hub:
         for key, name in streams.items():
             if key not in subscriber.streams:
                 subscriber.streams.add(key)
-                self.depth.track(key, self.server.live.told_seq)
+                self.depth.track(key, self.server.live.exchange.seq)
                 self.by_stream.setdefault(key, set()).add(subscriber)
             subscriber.names[key] = name
 
@@ -209,6 +209,16 @@ class Hub:
                         del subscriber.accounts[account]
                         _forget(self.by_account, account, subscriber)
 
+    def follow_venue(self) -> None:
+        """After the engine was restored from the journal (a failed write undone): close every
+        stream connection, whose queued messages may tell of undone commands (clients
+        reconnect, as after any outage), and watch the restored venue's books from now on."""
+        if self.depth.venue is self.server.live.venue:
+            return
+        for subscriber in list(self.subscribers):
+            subscriber.drop()
+        self.depth = DepthPublisher(self.server.live.venue)
+
     # --- publishing -------------------------------------------------------------------------------
 
     def publish(self, events: list[Event]) -> None:
@@ -231,7 +241,7 @@ class Hub:
                         users[owner].append(event)
         live = self.server.live
         symbols &= live.venue.symbols.keys()
-        seq, now = live.told_seq, live.now_ms()
+        seq, now = live.exchange.seq, live.now_ms()
         for symbol in symbols:
             self.market.book_ticker(symbol, seq, now)
         self.depth.after_command(symbols, seq, now, self.emit)

@@ -53,7 +53,7 @@ class StreamSchedule:
 
     def tick(self, now: float) -> None:
         hub, live = self.hub, self.hub.server.live
-        seq, now_ms = live.told_seq, live.now_ms()
+        seq, now_ms = live.exchange.seq, live.now_ms()
         for speed in DEPTH_SPEEDS_MS:
             if self.due(speed, speed, now):
                 hub.depth.tick(speed, seq, now_ms, hub.emit)
