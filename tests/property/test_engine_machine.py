@@ -881,7 +881,10 @@ class EngineMachine(RuleBasedStateMachine):
 
     def check_replay_from_zero(self) -> None:
         self.exchange.flush()
-        bare = MemoryJournal()
+        bare = MemoryJournal()  # the records and the configuration they were written with
+        recorded = self.journal.venue_config()
+        assert recorded is not None
+        bare.record_venue_config(recorded)
         bare.append(list(self.journal.records_after(0)))
         assert replay_hash(self.config, bare) == self.engine.state_hash()
 
