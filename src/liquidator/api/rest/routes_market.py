@@ -13,7 +13,7 @@ from liquidator.app.live_exchange import LiveExchange
 from liquidator.core.exchange.venue import SymbolState
 from liquidator.read.adl_risk import symbol_adl_risk
 from liquidator.read.insurance_funds import insurance_balance as insurance_fund_balance
-from liquidator.read.market_history import INTERVALS_MS, LAST, MARK, weighted_average
+from liquidator.read.market_history import INTERVALS_MS, LAST, MARK, Bar, weighted_average
 
 SYMBOL = Param("symbol", required=True)
 OPTIONAL_SYMBOL = Param("symbol")
@@ -133,12 +133,14 @@ _FORMATTED: WeakKeyDictionary[LiveExchange, dict[tuple[str, int, int, int], list
 MAX_FORMATTED = 50_000  # rows kept per server (about 1 KB each); all dropped when passed
 
 
-def kline_rows(call: Call, symbol_param: str = "symbol", *, kind: int) -> list[list[Any]]:
-    """Klines as Binance bounds them: only candles opening at or after ``startTime`` and at or
-    before ``endTime`` (a ``startTime`` inside a candle starts at the next one)."""
+def kline_bars(
+    call: Call, symbol_param: str = "symbol", *, kind: int
+) -> tuple[str, int, list[Bar]]:
+    """The symbol, interval and bars a klines request asks for, bounded as Binance bounds them:
+    only candles opening at or after ``startTime`` and at or before ``endTime`` (a
+    ``startTime`` inside a candle starts at the next one)."""
     state = symbol_state(call, symbol_param)
-    name = call.params.need("interval")
-    interval = INTERVALS_MS.get(name)
+    interval = INTERVALS_MS.get(call.params.need("interval"))
     if interval is None:
         raise BinanceError(-1120, "Invalid interval.")
     size = limit(call, 500, 1500)
@@ -146,11 +148,18 @@ def kline_rows(call: Call, symbol_param: str = "symbol", *, kind: int) -> list[l
     if start is not None and start % interval:
         start += interval - start % interval  # the first candle opening at or after it
     end = call.params.integer("endTime")
-    if start is not None and end is not None and end < start:
-        return []
     symbol = state.instrument.symbol
+    if start is not None and end is not None and end < start:
+        return symbol, interval, []
+    market = call.server.live.market
+    bars = market.klines(symbol, interval, mark=kind, start_ms=start, end_ms=end, limit=size)
+    return symbol, interval, bars
+
+
+def kline_rows(call: Call, symbol_param: str = "symbol", *, kind: int) -> list[list[Any]]:
+    """Klines (``kline_bars``) as Binance writes them; a closed candle's row is kept."""
+    symbol, interval, bars = kline_bars(call, symbol_param, kind=kind)
     live = call.server.live
-    bars = live.market.klines(symbol, interval, mark=kind, start_ms=start, end_ms=end, limit=size)
     rows = _FORMATTED.setdefault(live, {})
     if len(rows) > MAX_FORMATTED:
         rows.clear()

@@ -24,6 +24,7 @@ from liquidator.api.rest.routes_market import (
     RANGE,
     SYMBOL,
     family_states,
+    kline_bars,
     kline_rows,
     limit,
     optional_states,
@@ -31,7 +32,7 @@ from liquidator.api.rest.routes_market import (
 )
 from liquidator.api.rest.routing import Call, Param, Route, Security
 from liquidator.core.exchange.venue import SymbolState
-from liquidator.read.market_history import INDEX, INTERVALS_MS, LAST, PREMIUM, Bar
+from liquidator.read.market_history import INDEX, LAST, PREMIUM, Bar
 
 RECENT = 1000
 RATE_PLACES = 8  # a premium index rate, as Binance writes it
@@ -131,22 +132,8 @@ def index_price_klines(call: Call) -> list[list[Any]]:
 
 
 def premium_index_klines(call: Call) -> list[list[Any]]:
-    """The premium index's klines, bounded as ``klines`` are (``routes_market.kline_rows``)."""
-    state = symbol_state(call)
-    interval = INTERVALS_MS.get(call.params.need("interval"))
-    if interval is None:
-        raise BinanceError(-1120, "Invalid interval.")
-    size = limit(call, 500, 1500)
-    start = call.params.integer("startTime")
-    if start is not None and start % interval:
-        start += interval - start % interval  # the first candle opening at or after it
-    end = call.params.integer("endTime")
-    if start is not None and end is not None and end < start:
-        return []
-    market = call.server.live.market
-    bars = market.klines(
-        state.instrument.symbol, interval, mark=PREMIUM, start_ms=start, end_ms=end, limit=size
-    )
+    """The premium index's klines, bounded as ``klines`` are (``routes_market.kline_bars``)."""
+    _, interval, bars = kline_bars(call, kind=PREMIUM)
     return [premium_row(bar, interval) for bar in bars]
 
 
