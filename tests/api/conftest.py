@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import time
@@ -41,15 +42,22 @@ class Account:
         return self.client.request(method, f"{path}?{text}&signature={signature}", headers=headers)
 
 
-@pytest.fixture
-def client() -> Iterator[TestClient]:
-    settings = Settings(
+def quiet_settings(**changes: Any) -> Settings:
+    """A test venue: fed marks, no price walk, no heartbeat, the tests' admin key; ``changes``
+    on top (any other ``Settings`` field)."""
+    base = Settings(
         market=bundled_market(),
         venue=VenueConfig(mark_source=PriceSource.FEED),
         admin_key=ADMIN["X-ADMIN-KEY"],
         price_walk=False,
         heartbeat_ms=0,
     )
+    return dataclasses.replace(base, **changes)
+
+
+@pytest.fixture
+def client() -> Iterator[TestClient]:
+    settings = quiet_settings()
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 

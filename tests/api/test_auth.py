@@ -21,12 +21,9 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from fastapi.testclient import TestClient
 
 from liquidator.api.server import Server
-from liquidator.api.settings import Settings
 from liquidator.app.journal import JournalError, JournalRecord, JournalWriteError, MemoryJournal
-from liquidator.bootstrap import bundled_market
 from liquidator.bootstrap.server import create_app
-from liquidator.core.exchange.venue import PriceSource, VenueConfig
-from tests.api.conftest import ADMIN, Account, open_account
+from tests.api.conftest import ADMIN, Account, open_account, quiet_settings
 
 ORDER: dict[str, Any] = {
     "symbol": "BTCUSDT",
@@ -271,13 +268,7 @@ def test_an_unwritable_journal_answers_1001_with_503_and_retry_after(
 
 
 def test_a_journal_that_can_be_neither_written_nor_read_stops_the_server() -> None:
-    settings = Settings(
-        market=bundled_market(),
-        venue=VenueConfig(mark_source=PriceSource.FEED),
-        admin_key=ADMIN["X-ADMIN-KEY"],
-        price_walk=False,
-        heartbeat_ms=0,
-    )
+    settings = quiet_settings()
     client = TestClient(create_app(settings))
     client.__enter__()
     try:

@@ -12,11 +12,8 @@ from fastapi.testclient import TestClient
 
 from liquidator.api import background
 from liquidator.api.server import Server
-from liquidator.api.settings import Settings
-from liquidator.bootstrap import bundled_market
 from liquidator.bootstrap.server import create_app
-from liquidator.core.exchange.venue import PriceSource, VenueConfig
-from tests.api.conftest import ADMIN, limit_order, open_account
+from tests.api.conftest import limit_order, open_account, quiet_settings
 
 
 @dataclass
@@ -86,13 +83,7 @@ class BrokenExchange:
 
 
 def test_an_engine_that_raises_halts_the_server_and_answers_1001() -> None:
-    settings = Settings(
-        market=bundled_market(),
-        venue=VenueConfig(mark_source=PriceSource.FEED),
-        admin_key=ADMIN["X-ADMIN-KEY"],
-        price_walk=False,
-        heartbeat_ms=0,
-    )
+    settings = quiet_settings()
     with TestClient(create_app(settings)) as client:
         alice = open_account(client, "alice")
         server: Server = client.app.state.server  # type: ignore[attr-defined]

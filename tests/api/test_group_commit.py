@@ -15,17 +15,15 @@ import pytest
 
 from liquidator.api.errors import BinanceError
 from liquidator.api.server import Server
-from liquidator.api.settings import Settings
 from liquidator.api.streams.connection import _send
 from liquidator.api.streams.hub import Subscriber
 from liquidator.app.journal import JournalRecord, JournalWriteError, MemoryJournal
-from liquidator.bootstrap import bundled_market
 from liquidator.bootstrap.server import open_server
 from liquidator.core.exchange.commands import Deposit, OpenAccount, PlaceOrder
 from liquidator.core.exchange.events import Event, OrderAccepted
 from liquidator.core.exchange.orders import OrderType, Side, TimeInForce
-from liquidator.core.exchange.venue import PriceSource, VenueConfig
 from liquidator.core.money.fixed import Amount, Price, Qty
+from tests.api.conftest import quiet_settings
 
 
 class CountingJournal(MemoryJournal):
@@ -45,14 +43,7 @@ class CountingJournal(MemoryJournal):
 
 def serving() -> tuple[Server, CountingJournal, list[list[Event]]]:
     """A server on a counting journal, three funded accounts, and what its listeners hear."""
-    settings = Settings(
-        market=bundled_market(),
-        venue=VenueConfig(mark_source=PriceSource.FEED),
-        admin_key="test-admin-key-0123456789",
-        price_walk=False,
-        heartbeat_ms=0,
-        flow_per_minute=0,
-    )
+    settings = quiet_settings(flow_per_minute=0)
     server = open_server(settings)
     journal = CountingJournal()
     journal.append(list(server.live.exchange.journal.records_after(0)))

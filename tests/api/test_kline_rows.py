@@ -8,23 +8,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from liquidator.api.settings import Settings
-from liquidator.bootstrap import bundled_market
 from liquidator.bootstrap.server import create_app
-from liquidator.core.exchange.venue import PriceSource, VenueConfig
-from tests.api.conftest import ADMIN, limit_order, open_account
+from tests.api.conftest import limit_order, open_account, quiet_settings
 
 
 @pytest.fixture
 def with_history() -> Iterator[TestClient]:
-    settings = Settings(
-        market=bundled_market(),
-        venue=VenueConfig(mark_source=PriceSource.FEED),
-        admin_key=ADMIN["X-ADMIN-KEY"],
-        price_walk=False,
-        heartbeat_ms=0,
-        history_days=0.01,  # 14 past minutes
-    )
+    settings = quiet_settings(history_days=0.01)  # 14 past minutes
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 

@@ -11,25 +11,15 @@ from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from liquidator.api.limits import ServerLimits
-from liquidator.api.settings import Settings
 from liquidator.api.streams.hub import Subscriber
-from liquidator.bootstrap import bundled_market
 from liquidator.bootstrap.server import create_app
-from liquidator.core.exchange.venue import PriceSource, VenueConfig
-from tests.api.conftest import ADMIN, limit_order, open_account
+from tests.api.conftest import ADMIN, limit_order, open_account, quiet_settings
 
 PROXY = "10.0.0.9"
 
 
 def make_client(limits: ServerLimits, address: str = "10.0.0.1") -> TestClient:
-    settings = Settings(
-        market=bundled_market(),
-        venue=VenueConfig(mark_source=PriceSource.FEED),
-        admin_key=ADMIN["X-ADMIN-KEY"],
-        price_walk=False,
-        heartbeat_ms=0,
-        limits=limits,
-    )
+    settings = quiet_settings(limits=limits)
     return TestClient(create_app(settings), client=(address, 50000))
 
 

@@ -14,11 +14,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from liquidator.api.settings import Settings
-from liquidator.bootstrap import bundled_market
 from liquidator.bootstrap.server import create_app
-from liquidator.core.exchange.venue import PriceSource, VenueConfig
-from tests.api.conftest import ADMIN, Account, limit_order, open_account
+from tests.api.conftest import ADMIN, Account, limit_order, open_account, quiet_settings
 
 STREAMS = [
     "BTCUSDT@ticker",
@@ -55,14 +52,7 @@ def collect(
 @pytest.fixture
 def simulated() -> Iterator[TestClient]:
     """A venue on simulated time, one second into a minute (``/admin/time`` moves it)."""
-    settings = Settings(
-        market=bundled_market(),
-        venue=VenueConfig(mark_source=PriceSource.FEED),
-        admin_key=ADMIN["X-ADMIN-KEY"],
-        price_walk=False,
-        heartbeat_ms=0,
-        simulated_start_ms=1_767_225_601_000,
-    )
+    settings = quiet_settings(simulated_start_ms=1_767_225_601_000)
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 

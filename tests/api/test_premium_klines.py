@@ -19,11 +19,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from liquidator.api.settings import Settings
-from liquidator.bootstrap import bundled_market
 from liquidator.bootstrap.server import create_app
-from liquidator.core.exchange.venue import PriceSource, VenueConfig
-from tests.api.conftest import ADMIN, Account, limit_order, open_account
+from tests.api.conftest import ADMIN, Account, limit_order, open_account, quiet_settings
 
 MINUTE_MS = 60_000
 START_MS = 1_767_225_600_000  # 2026-01-01 00:00 UTC; the server starts one second later
@@ -33,14 +30,7 @@ ILLEGAL = "Illegal characters found in parameter '{}'; legal range is '^-?[0-9]{
 
 @pytest.fixture
 def simulated() -> Iterator[TestClient]:
-    settings = Settings(
-        market=bundled_market(),
-        venue=VenueConfig(mark_source=PriceSource.FEED),
-        admin_key=ADMIN["X-ADMIN-KEY"],
-        price_walk=False,
-        heartbeat_ms=0,
-        simulated_start_ms=START_MS + 1_000,
-    )
+    settings = quiet_settings(simulated_start_ms=START_MS + 1_000)
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 
