@@ -185,25 +185,26 @@ class Server:
         return the error their requests get if that failed (the commands were undone)."""
         self._flush_due = False
         waiting, self._flushed = self._flushed, None
-        failure: BinanceError | None = None
-        try:
-            if self.halted is not None:
-                raise JournalUnavailable(self.halted)  # stopped: nothing more is written
-            self.live.flush()
-        except JournalUnavailable as error:
-            if self.halted is None:
-                log.warning("a batch of commands refused, the journal cannot be written: %s", error)
-                self.hub.follow_venue()
-            failure = unavailable()
-        except JournalError as error:
-            self.halt(f"the journal failed: {error}")
-            failure = unavailable()
+        failure = unavailable() if self.halted is not None else self._write()
         if waiting is not None:
             if failure is None:
                 waiting.set_result(None)
             else:
                 waiting.set_exception(failure)
         return failure
+
+    def _write(self) -> BinanceError | None:
+        """Write what is pending; the error its requests get if it could not be."""
+        try:
+            self.live.flush()
+        except JournalUnavailable as error:
+            log.warning("a batch of commands refused, the journal cannot be written: %s", error)
+            self.hub.follow_venue()
+            return unavailable()
+        except JournalError as error:
+            self.halt(f"the journal failed: {error}")
+            return unavailable()
+        return None
 
     async def durable(self) -> None:
         """Wait until everything handled so far is journaled (an answer may then be sent);

@@ -45,8 +45,7 @@ class LiveExchange:
     ) -> None:
         self.exchange = exchange
         self.clock = clock
-        self.histories = Histories(store, write_every=write_every)
-        self.histories.before_write = exchange.flush
+        self.histories = self._histories(store, write_every)
         self.listeners: list[Listener] = []
         self.last_ms = exchange.engine.venue.now_ms
         self.caught_up = self.histories.catch_up(exchange.journal, exchange.seq)
@@ -118,18 +117,21 @@ class LiveExchange:
         the journal if they had taken the events of commands the journal does not hold."""
         written = self.exchange.seq
         if self.histories.applied_seq > written:
-            store, every = self.histories.store, self.histories.write_every
-            self.histories = Histories(store, write_every=every)
-            self.histories.before_write = self.exchange.flush
+            self.histories = self._histories(self.histories.store, self.histories.write_every)
             try:
                 self.histories.catch_up(self.exchange.journal, written)
             except HistoryWriteError as error:  # caught up in memory; written next time
                 log.warning("the histories could not be written after an undo: %s", error)
 
+    def _histories(self, store: HistoryStore, write_every: int) -> Histories:
+        """Read models over ``store``, each write of theirs after the journal's pending records."""
+        histories = Histories(store, write_every=write_every)
+        histories.before_write = self.exchange.flush
+        return histories
+
     def close(self) -> None:
         """Write the histories, then close the journal (its pending records first)."""
         try:
-            self.flush()
             self.histories.write()
         finally:
             self.exchange.close()

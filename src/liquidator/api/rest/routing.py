@@ -182,9 +182,8 @@ def endpoint(server: Server, route: Route, limits: RequestLimits) -> Callable[[R
             result = route.handler(call)
             await server.durable()  # nothing is shown before it is journaled
         except BinanceError as error:
-            if server.live.pending:  # a refusal may follow commands (an account opened)
-                with contextlib.suppress(BinanceError):
-                    await server.durable()
+            with contextlib.suppress(BinanceError):  # a refusal may follow commands (an account)
+                await server.durable()
             return JSONResponse(
                 error.body(), status_code=error.status, headers=headers | error.headers
             )
