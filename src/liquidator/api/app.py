@@ -14,13 +14,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+from starlette.types import Receive, Scope, Send
 
 from liquidator.api import background
 from liquidator.api.background import PriceTicks
@@ -34,6 +35,7 @@ from liquidator.api.rest import (
     routes_trade,
     routes_venue,
 )
+from liquidator.api.rest.dispatch import Endpoint, RouteTable, unexpected_answer
 from liquidator.api.rest.routing import Family, Route, endpoint
 from liquidator.api.server import Server
 from liquidator.api.settings import Settings
@@ -90,7 +92,7 @@ def build_app(
                 server.live.exchange.snapshot()
             server.live.close()
 
-    app = FastAPI(
+    app = BinanceApp(
         title="liquidator: a local Binance USDⓈ-M and COIN-M futures exchange",
         version="0.1.0",
         lifespan=lifespan,
@@ -101,10 +103,14 @@ def build_app(
         family: tuple(sorted(s for s, i in settings.market.instruments.items() if family.lists(i)))
         for family in Family
     }
+    endpoints = {
+        (route.method, route.path): endpoint(proxy, route, shared)  # type: ignore[arg-type]
+        for route in ROUTES
+    }
     for route in ROUTES:
         app.add_api_route(
             route.path,
-            endpoint(proxy, route, shared),  # type: ignore[arg-type]
+            endpoints[route.method, route.path],
             methods=[route.method],
             openapi_extra=route.openapi_extra(symbols[route.family]),
             summary=route.summary or f"{route.method} {route.path}",
@@ -116,7 +122,24 @@ def build_app(
     pages.mount(app)  # the dashboard at / and its files at /static
     app.add_middleware(BodyLimit, max_bytes=settings.limits.max_body_bytes)
     _error_handlers(app)
+    app.serve_first(endpoints, settings.limits.max_body_bytes)
     return app
+
+
+class BinanceApp(FastAPI):
+    """FastAPI, with Binance's REST paths served first by an exact lookup (``rest.dispatch``)."""
+
+    _table: RouteTable | None = None
+
+    def serve_first(self, endpoints: Mapping[tuple[str, str], Endpoint], max_body: int) -> None:
+        """Serve ``endpoints`` ahead of the router, their bodies capped at ``max_body``."""
+        self._table = RouteTable(super().__call__, endpoints, max_body)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._table is None:
+            await super().__call__(scope, receive, send)
+        else:
+            await self._table(scope, receive, send)
 
 
 class _Proxy:
@@ -144,10 +167,7 @@ def _error_handlers(app: FastAPI) -> None:
 
     async def unexpected(request: Request, error: Exception) -> JSONResponse:  # noqa: ARG001
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return JSONResponse(
-            {"code": -1000, "msg": "An unknown error occurred while processing the request."},
-            status_code=500,
-        )
+        return unexpected_answer()
 
     app.add_exception_handler(HTTPException, not_found)
     app.add_exception_handler(Exception, unexpected)

@@ -16,12 +16,13 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from liquidator.api.auth import Caller
 from liquidator.api.errors import BinanceError
 from liquidator.api.limits import RequestLimits, client_address
 from liquidator.api.params import Params
+from liquidator.app.json_text import compact_record
 from liquidator.core.contracts.instrument import Instrument
 
 if TYPE_CHECKING:
@@ -170,11 +171,11 @@ def endpoint(server: Server, route: Route, limits: RequestLimits) -> Callable[[R
         try:
             used = server.limiter.spend(address, route.weight, now_ms)
         except BinanceError as error:
-            return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
+            return answer(error.body(), error.status, error.headers)
         headers = {"X-MBX-USED-WEIGHT-1M": str(used)}
         try:
             body = await request.body()
-            params = Params(request.url.query, body)
+            params = Params(query_of(request), body)
             call = Call(server, params, server.live.now_ms(), family=family)
             call.caller = server.authorize(route.security, request, params)
             if places_orders and call.caller is not None:
@@ -184,10 +185,20 @@ def endpoint(server: Server, route: Route, limits: RequestLimits) -> Callable[[R
         except BinanceError as error:
             with contextlib.suppress(BinanceError):  # a refusal may follow commands (an account)
                 await server.durable()
-            return JSONResponse(
-                error.body(), status_code=error.status, headers=headers | error.headers
-            )
-        return JSONResponse(result, headers=headers)
+            return answer(error.body(), error.status, headers | error.headers)
+        return answer(result, 200, headers)
 
     serve.__name__ = f"{route.method.lower()}_{route.path.strip('/').replace('/', '_')}"
     return serve
+
+
+def query_of(request: Request) -> str:
+    """The request's query string as text (what ``request.url.query`` gives, without building
+    the whole URL)."""
+    raw: bytes = request.scope.get("query_string", b"")
+    return raw.decode()
+
+
+def answer(content: Any, status: int, headers: dict[str, str]) -> Response:
+    """A JSON answer, encoded with orjson where it can (``json_text.compact_record``)."""
+    return Response(compact_record(content), status, headers, media_type="application/json")
