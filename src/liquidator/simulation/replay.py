@@ -127,6 +127,8 @@ class Replay:
         self.last_sample = -1
         self.last_index: dict[str, int] = {}
         self.held: dict[tuple[str, str, str], int] = {}  # open quantity per position
+        self.held_by: dict[str, list[tuple[int, tuple[str, str, str]]]] = {}  # an account's
+        # positions, each with its place in ``held`` (the order of a batch's exits)
         self.open_interest = 0
         self.fund_names = sorted({config.insurance.fund_of(s) for s in self.engine.venue.symbols})
         self.shown_funds: list[str] = []  # the funds backing the replayed symbols
@@ -281,6 +283,7 @@ class Replay:
             batch = Batch(self.crowd.first(), [])
         else:
             batch = self.crowd.minute(now, self.result.start_ms, prices)
+        leaving = self._leaving(batch.exits)
         for symbol in self.symbols:
             instrument = venue.symbols[symbol].instrument
             step, tick = instrument.step_size.raw, instrument.tick_size.raw
@@ -290,21 +293,43 @@ class Replay:
                 if t.symbol == symbol and t.name not in venue.accounts
             ]
             arrivals = [(t, q) for t, q in arrivals if q > 0]
-            exits = [
-                (name, quantity > 0, abs(quantity))
-                for (name, held_symbol, _), quantity in self.held.items()
-                if held_symbol == symbol and quantity and name in batch.exits
-            ]
+            exits = self._exiting(leaving, symbol)
             if not arrivals and not exits:
                 continue
             for command in batch_commands(arrivals, exits, symbol, prices[symbol], tick):
-                self.handle(command, now)
+                if not isinstance(command, CancelAllOrders) or self._resting(command):
+                    self.handle(command, now)
             for trader, _ in arrivals:
                 account = venue.accounts.get(trader.name)
                 if account is not None and account.open_positions():
                     self.crowd.opened(trader)
                     self.result.traders.append(trader)
                     self.result.opened += 1
+
+    def _resting(self, cancel: CancelAllOrders) -> bool:
+        """Tell whether ``cancel`` has orders to cancel (a cancel of none changes nothing)."""
+        account = self.engine.venue.accounts.get(cancel.account)
+        held = account.symbols.get(cancel.symbol) if account is not None else None
+        return held is not None and bool(held.orders)
+
+    def _leaving(self, names: list[str]) -> list[tuple[int, tuple[str, str, str]]]:
+        """Return the positions of ``names`` in the order ``held`` first saw them, numbered.
+
+        Each position's number is its place in ``held`` (a dictionary keeps the order of first
+        insertion), so the batch looks up its exits rather than walking every position ever held.
+        """
+        return sorted(item for name in set(names) for item in self.held_by.get(name, ()))
+
+    def _exiting(
+        self, leaving: list[tuple[int, tuple[str, str, str]]], symbol: str
+    ) -> list[tuple[str, bool, int]]:
+        """Return the open positions in ``symbol`` among ``leaving``: (name, long, quantity)."""
+        exits = []
+        for _, key in leaving:
+            quantity = self.held[key]
+            if key[1] == symbol and quantity:
+                exits.append((key[0], quantity > 0, abs(quantity)))
+        return exits
 
     def _open_due(self, pending: list[Trader], now: int) -> list[Trader]:
         """Open the traders whose time has come and whose symbol has a price; keep the rest."""
@@ -384,7 +409,10 @@ class Replay:
 
     def _position_changed(self, event: PositionChanged, closed: list[str]) -> None:
         key = (event.account, event.symbol, event.position_side.value)
-        before = self.held.get(key, 0)
+        before = self.held.get(key)
+        if before is None:
+            before = 0
+            self.held_by.setdefault(event.account, []).append((len(self.held), key))
         self.held[key] = event.quantity
         self.open_interest += max(0, event.quantity) - max(0, before)
         if before and not event.quantity:
