@@ -20,6 +20,7 @@ import heapq
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from liquidator.core.contracts.market import Market
 from liquidator.core.engine import Engine
@@ -40,15 +41,15 @@ from liquidator.core.exchange.events import (
     PricesUpdated,
     TradeExecuted,
 )
+from liquidator.core.exchange.ledger import LedgerPosted
 from liquidator.core.exchange.maker_quotes import MarketMakerConfig
 from liquidator.core.exchange.venue import FeeSchedule, PriceSource, VenueConfig
 from liquidator.core.margin.unit import trigger_price
 from liquidator.core.money.fixed import SCALE, Price, Rate
 from liquidator.core.risk.adl_ranking import AdlPolicy
-from liquidator.core.risk.insurance_groups import InsuranceConfig
+from liquidator.core.risk.insurance_groups import InsuranceConfig, is_fund
 from liquidator.core.risk.venue_units import unit, unit_figures, unit_key
 from liquidator.read.account_figures import pnl_and_maintenance
-from liquidator.read.insurance_funds import FundHistory
 from liquidator.simulation.book_liquidity import BookLiquidity, BookMirror, book_account_commands
 from liquidator.simulation.captured_book import BookFrame
 from liquidator.simulation.crowd import (
@@ -75,6 +76,7 @@ from liquidator.simulation.replay_result import (
     Sample,
 )
 
+_KEPT = frozenset({PositionLiquidated, AutoDeleveraged, LiquidationTriggered, FundingSettled})
 INDEX, MARK, LAST = 0, 1, 2  # what a feed item prices (at one ms: index, then mark, then last)
 __all__ = [
     "LEVERAGE_BUCKETS",
@@ -123,13 +125,15 @@ class Replay:
         self.config = config
         self.engine = Engine(market, config.venue())
         self.result = ReplayResult()
-        self.funds = FundHistory()
         self.last_sample = -1
         self.last_index: dict[str, int] = {}
         self.held: dict[tuple[str, str, str], int] = {}  # open quantity per position
         self.held_by: dict[str, list[tuple[int, tuple[str, str, str]]]] = {}  # an account's
         # positions, each with its place in ``held`` (the order of a batch's exits)
         self.open_interest = 0
+        self.fund_balances: dict[str, int] = {}  # each fund's margin balance, when last moved
+        self.funds_moved = True  # a posting to a fund since (or never computed)
+        self.fund_positions = 0  # the funds' open positions (their balance follows the marks)
         self.fund_names = sorted({config.insurance.fund_of(s) for s in self.engine.venue.symbols})
         self.shown_funds: list[str] = []  # the funds backing the replayed symbols
         self.symbols: list[str] = []
@@ -371,25 +375,33 @@ class Replay:
         closed: list[str] = []
         result = self.result
         for event in events:
-            if isinstance(event, PositionLiquidated):
-                result.liquidations.append(_liquidation(event, now))
-            elif isinstance(event, AutoDeleveraged):
-                result.adl.append(event)
-            elif isinstance(event, LiquidationTriggered):
-                result.triggered.append(event)
-            elif isinstance(event, FundingSettled):
-                result.funding.append(event)
-            elif isinstance(event, PositionChanged):
-                self._position_changed(event, closed)
-            else:
-                priced = priced or isinstance(event, TradeExecuted | PricesUpdated)
-        self.funds.apply(events)
+            kind = type(event)  # events are final classes: one identity test each
+            if kind is PricesUpdated or kind is TradeExecuted:
+                priced = True
+            elif kind is PositionChanged:
+                self._position_changed(cast(PositionChanged, event), closed)
+            elif kind is LedgerPosted:
+                self._posted(cast(LedgerPosted, event))
+            elif kind in _KEPT:
+                self._keep(event, now)
         self._follow(events, closed, now)
         if priced:
             self._record_prices(now)
         if now - self.last_sample >= self.config.sample_every_ms:
             self.last_sample = now
             result.samples.append(self._sample(now))
+
+    def _keep(self, event: Event, now: int) -> None:
+        """Keep a liquidation, an ADL close, a trigger or a funding settlement in the result."""
+        result = self.result
+        if isinstance(event, PositionLiquidated):
+            result.liquidations.append(_liquidation(event, now))
+        elif isinstance(event, AutoDeleveraged):
+            result.adl.append(event)
+        elif isinstance(event, LiquidationTriggered):
+            result.triggered.append(event)
+        elif isinstance(event, FundingSettled):
+            result.funding.append(event)
 
     def _follow(self, events: list[Event], closed: list[str], now: int) -> None:
         """Tell the captured book its fills and the crowd whose positions are gone."""
@@ -414,6 +426,8 @@ class Replay:
             before = 0
             self.held_by.setdefault(event.account, []).append((len(self.held), key))
         self.held[key] = event.quantity
+        if is_fund(event.account):
+            self.fund_positions += bool(event.quantity) - bool(before)
         self.open_interest += max(0, event.quantity) - max(0, before)
         if before and not event.quantity:
             closed.append(event.account)
@@ -426,16 +440,28 @@ class Replay:
             self.crowd.closed(name, name in liquidated, now)
 
     def _record_funds(self, now: int) -> None:
-        total = 0
-        for name in self.fund_names:
-            balance = self._fund_balance(name)
-            total += balance
-            if name not in self.shown_funds:
-                continue
+        balances = self._fund_balances()
+        for name in self.shown_funds:
+            balance = balances[name]
             series = self.result.funds.setdefault(name, [])
             if not series or series[-1][1] != balance:
                 series.append((now, balance))
-        self.result.fund.append((now, total))
+        self.result.fund.append((now, sum(balances.values())))
+
+    def _fund_balances(self) -> dict[str, int]:
+        """Every fund's margin balance, computed again only when it may have moved.
+
+        A fund's balance moves with a ledger posting to its wallet (``_posted``), or with the
+        marks while it holds a position (``_position_changed`` counts them).
+        """
+        if self.funds_moved or self.fund_positions:
+            self.fund_balances = {name: self._fund_balance(name) for name in self.fund_names}
+            self.funds_moved = False
+        return self.fund_balances
+
+    def _posted(self, event: LedgerPosted) -> None:
+        if not self.funds_moved:
+            self.funds_moved = any(is_fund(name) for name, _ in event.postings)
 
     def _fund_balance(self, name: str) -> int:
         """A fund's margin balance: its wallet and what its positions are worth at the mark."""
@@ -502,9 +528,11 @@ class Replay:
 
 
 def _feed(
-    ticks: Iterable[Tick], marks: Iterable[Tick], indexes: Iterable[Tick]
+    ticks: Iterable[Tick], marks: Sequence[Tick], indexes: Sequence[Tick]
 ) -> Iterator[tuple[int, int, str, int]]:
     """Merge the price paths in time order: ``(ms, INDEX | MARK | LAST, symbol, price)``."""
+    if not marks and not indexes:  # one path: nothing to merge
+        return ((ms, LAST, symbol, price) for ms, symbol, price in ticks)
     return heapq.merge(
         ((ms, INDEX, symbol, price) for ms, symbol, price in indexes),
         ((ms, MARK, symbol, price) for ms, symbol, price in marks),
