@@ -10,8 +10,9 @@ with a stop-loss): with ``--population static`` all open at the start against th
 ``living`` (simulation/crowd.py) 100,000 are open at the start and others arrive, leave, buy the
 dip and come back through the day, trading with each other. The market maker quotes around the
 mark and refreshes its ladder when the mark is 5 bps off its middle. The insurance funds are
-seeded with ``--fund`` USDT each; everything else runs as in any replay. Baseline in the same
-run: the same day with no traders (the engine, the market maker and the price feed alone).
+seeded with ``--fund`` USDT each; everything else runs as in any replay, with the garbage
+collector tuned as ``liquidator replay`` tunes it (``app.collector``). Baseline in the same run:
+the same day with no traders (the engine, the market maker and the price feed alone).
 Prints a table and, last, one JSON line.
 """
 
@@ -24,6 +25,7 @@ import time
 from rich.console import Console
 from rich.table import Table
 
+from liquidator.app.collector import tune_collector
 from liquidator.bootstrap import bundled_market
 from liquidator.core.money.fixed import SCALE
 from liquidator.core.risk.insurance_groups import InsuranceConfig
@@ -73,6 +75,7 @@ def main() -> None:
     args = parser.parse_args()
     console = Console(width=110)
     target = TARGETS_S[args.population]
+    tune_collector()  # the collector's policy of ``liquidator replay`` and ``sweep``
     baseline_seconds, baseline = run(args, 0)
     seconds, result = run(args, args.traders)
     summary = result.summary()
