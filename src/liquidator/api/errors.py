@@ -22,7 +22,21 @@ class BinanceError(Exception):
         return {"code": self.code, "msg": self.msg}
 
 
+RETRY_AFTER_S = 1
+
+
+def unavailable() -> BinanceError:
+    """Binance's answer when it cannot process a request now: -1001, HTTP 503, retry later."""
+    return BinanceError(
+        -1001,
+        "Internal error; unable to process your request. Please try again.",
+        503,
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
+
+
 UNKNOWN = -1000
+INTERNAL_ERROR = -1001
 UNAUTHORIZED = -1002
 TOO_MANY_REQUESTS = -1003
 INVALID_TIMESTAMP = -1021

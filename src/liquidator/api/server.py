@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from starlette.requests import Request
 
 from liquidator.api.auth import Authenticator, Caller
-from liquidator.api.errors import INVALID_LISTEN_KEY, BinanceError, rejected
+from liquidator.api.errors import INVALID_LISTEN_KEY, BinanceError, rejected, unavailable
 from liquidator.api.limits import WeightLimiter
 from liquidator.api.params import Params
 from liquidator.api.rest.routing import Security
@@ -48,19 +48,7 @@ from liquidator.core.exchange.commands import Command, OpenAccount
 
 log = logging.getLogger("liquidator.api")
 
-INTERNAL_ERROR = -1001
-RETRY_AFTER_S = 1
 HALT_EXIT_CODE = 70  # EX_SOFTWARE: an internal invariant broke
-
-
-def unavailable() -> BinanceError:
-    """Binance's answer when it cannot process a request now: -1001, HTTP 503, retry later."""
-    return BinanceError(
-        INTERNAL_ERROR,
-        "Internal error; unable to process your request. Please try again.",
-        503,
-        headers={"Retry-After": str(RETRY_AFTER_S)},
-    )
 
 
 def stop_process(reason: str) -> None:
