@@ -11,7 +11,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
+from liquidator.api.errors import BinanceError
 from liquidator.api.rest.dispatch import RouteTable
+from liquidator.api.rest.routing import Call, Route, Security
+from liquidator.read.history import HistoryWriteError
 from tests.api.conftest import limit_order, open_account
 
 
@@ -78,3 +81,16 @@ def test_the_server_answers_binance_paths_first_and_leaves_the_rest_to_fastapi(
     assert unknown.status_code == 404
     assert unknown.json() == {"code": -5000, "msg": "Path /fapi/v1/nothing, Method GET is invalid"}
     assert "/fapi/v1/order" in client.get("/openapi.json").json()["paths"]
+
+
+def test_a_history_that_cannot_be_written_now_is_a_503_to_retry() -> None:
+    def needs_history(call: Call) -> object:
+        raise HistoryWriteError("venue.sqlite: database or disk is full")
+
+    route = Route("GET", "/fapi/v1/userTrades", needs_history, Security.SIGNED)
+
+    with pytest.raises(BinanceError) as refused:
+        route.run(None)  # type: ignore[arg-type]
+
+    assert (refused.value.code, refused.value.status) == (-1001, 503)
+    assert refused.value.headers == {"Retry-After": "1"}

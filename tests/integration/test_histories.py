@@ -94,9 +94,11 @@ class Venue:
         self.live = LiveExchange(exchange, self.clock, store, write_every=write_every)
 
     @classmethod
-    def on_file(cls, path: Path, *, write_every: int = 256) -> Venue:
+    def on_file(cls, path: Path, *, write_every: int = 256, background: bool = True) -> Venue:
+        """A venue on one file, its histories written in the background as a server's are."""
         journal = SqliteJournal(path, synchronous="OFF")
-        return cls(journal, SqliteHistory.open(path, synchronous="OFF"), write_every=write_every)
+        store = SqliteHistory.open(path, synchronous="OFF", background=background)
+        return cls(journal, store, write_every=write_every)
 
     def run(self, commands: Sequence[Command]) -> None:
         for command in commands:

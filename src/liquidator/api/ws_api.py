@@ -143,7 +143,7 @@ class WsApi:
         self.server.ensure_account(call.caller.account)
         if method in ORDER_METHODS:
             self.limits.orders.spend(call.caller.account, now)
-        return route.handler(call), used
+        return route.run(call), used
 
     @staticmethod
     def _params(params: dict[str, Any]) -> Params:

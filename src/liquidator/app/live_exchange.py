@@ -117,6 +117,7 @@ class LiveExchange:
         the journal if they had taken the events of commands the journal does not hold."""
         written = self.exchange.seq
         if self.histories.applied_seq > written:
+            self.histories.store.discard_pending()  # what they held comes again from the journal
             self.histories = self._histories(self.histories.store, self.histories.write_every)
             try:
                 self.histories.catch_up(self.exchange.journal, written)

@@ -75,7 +75,9 @@ def open_server(settings: Settings, keys: KeyStore | None = None) -> Server:
     histories = (  # beside the journal: in its file, or in memory with it
         SqliteHistory.memory()
         if settings.database is None
-        else SqliteHistory.open(settings.database, synchronous=settings.synchronous)
+        else SqliteHistory.open(
+            settings.database, synchronous=settings.synchronous, background=True
+        )
     )
     live = LiveExchange(exchange, clock, histories)
     server = Server(

@@ -109,8 +109,13 @@ class HistoryStore(
     def write(self, batch: HistoryBatch) -> None:
         """Add ``batch`` and move the checkpoint to ``batch.applied_seq``, all or nothing.
 
-        Raises :class:`HistoryWriteError` if the store cannot be written.
+        Raises :class:`HistoryWriteError` if the store cannot be written (a store that writes
+        in the background keeps the write, retries it, and raises at the next read instead).
         """
+
+    def discard_pending(self) -> None:
+        """Drop the writes not yet written, if the store writes in the background (the
+        histories are then caught up again from its checkpoint)."""
 
     def close(self) -> None:
         """Release the store."""

@@ -5,19 +5,24 @@ left it) and keeps its tables by its own migrations (``history_schema``). Writes
 transaction per batch, checkpoint included; reads are single statements read to the end, so
 the connection never holds a read transaction open while the journal writes.
 :meth:`SqliteHistory.memory` is the same store in an in-memory database (tests, a server
-without ``--db``): one implementation of every query, whatever the durability.
+without ``--db``): one implementation of every query, whatever the durability. A server's
+store writes in the background (``open(..., background=True)``, ``history_writer``): each
+write's rows are built at once and run on a thread and a connection of their own, and every
+read waits for what was handed over before it.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
 
 from liquidator.adapters.sqlite import history_rows as rows
+from liquidator.adapters.sqlite.checkpointer import BACKSTOP_PAGES
 from liquidator.adapters.sqlite.history_schema import migrate
+from liquidator.adapters.sqlite.history_writer import HistoryWriter, PreparedWrite
 from liquidator.app.journal import JournalError
 from liquidator.core.exchange.events import FundingSettled, TradeExecuted
 from liquidator.core.exchange.orders import Order
@@ -36,9 +41,17 @@ SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
 class SqliteHistory:
     """The histories' tables in one SQLite database."""
 
-    def __init__(self, connection: sqlite3.Connection, where: str | Path) -> None:
+    def __init__(
+        self,
+        connection: sqlite3.Connection,
+        where: str | Path,
+        connect: Callable[[], sqlite3.Connection] | None = None,
+    ) -> None:
+        """Use the tables over ``connection``; with ``connect`` (how to open another
+        connection to the same file), write on a thread of their own."""
         self._connection: sqlite3.Connection | None = connection
         self._where = where
+        self._writer: HistoryWriter | None = None
         try:
             with _transaction(connection):
                 migrate(connection, where)
@@ -46,23 +59,40 @@ class SqliteHistory:
             connection.close()
             raise JournalError(f"{where}: the history tables cannot be used: {error}") from error
         self._in_progress = bool(self.force_orders_in_progress())  # rows a write must replace
+        if connect is not None:
+            self._writer = HistoryWriter(connect, self._run, str(where))
 
     @classmethod
-    def open(cls, path: str | Path, *, synchronous: str = "NORMAL") -> Self:
-        """Open the history tables in the journal's file at ``path`` (made if absent).
+    def open(
+        cls, path: str | Path, *, synchronous: str = "NORMAL", background: bool = False
+    ) -> Self:
+        """Open the history tables in the journal's file at ``path`` (made if absent); with
+        ``background``, write them on a thread of their own (``history_writer``).
 
         ``NORMAL`` is enough: a write lost on a power cut comes back from the journal.
         """
         level = synchronous.upper()
         if level not in SYNCHRONOUS_LEVELS:
             raise ValueError(f"synchronous must be one of {SYNCHRONOUS_LEVELS}, got {synchronous}")
-        try:
+
+        def connect() -> sqlite3.Connection:
             connection = sqlite3.connect(str(path), isolation_level=None)
-            connection.execute("PRAGMA busy_timeout = 5000")
-            connection.execute(f"PRAGMA synchronous = {level}")
+            try:
+                connection.execute("PRAGMA busy_timeout = 5000")
+                connection.execute(f"PRAGMA synchronous = {level}")
+                # The log is the journal's: its checkpointer thread copies it back, not a commit
+                # of the histories (16 ms of a write when it fell to one).
+                connection.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP_PAGES}")
+            except sqlite3.Error:
+                connection.close()
+                raise
+            return connection
+
+        try:
+            connection = connect()
         except sqlite3.Error as error:
             raise JournalError(f"cannot open the history tables in {path}: {error}") from error
-        return cls(connection, path)
+        return cls(connection, path, connect if background else None)
 
     @classmethod
     def memory(cls) -> Self:
@@ -84,30 +114,48 @@ class SqliteHistory:
         return seq
 
     def write(self, batch: HistoryBatch) -> None:
-        """Add ``batch`` and move the checkpoint to ``batch.applied_seq``, in one transaction."""
-        try:
-            self._write(batch)
-        except sqlite3.Error as error:
-            raise HistoryWriteError(f"{self._where}: {error}") from error
+        """Add ``batch`` and move the checkpoint to ``batch.applied_seq``, in one transaction
+        (in the background: handed over, its rows built from ``batch`` as it is now)."""
+        replaced = rows.in_progress(batch) if batch.force_in_progress or self._in_progress else ()
+        statements = tuple((sql, values) for sql, values in (*rows.statements(batch), *replaced))
+        prepared = PreparedWrite(batch.applied_seq, statements)
+        if self._writer is not None:
+            self._writer.submit(prepared)  # retried until written: the next one may count on it
+        else:
+            try:
+                self._run(self._live(), prepared)
+            except sqlite3.Error as error:
+                raise HistoryWriteError(f"{self._where}: {error}") from error
+        self._in_progress = bool(batch.force_in_progress)
 
-    def _write(self, batch: HistoryBatch) -> None:
-        with _transaction(self._live()) as connection:
+    def _run(self, connection: sqlite3.Connection, write: PreparedWrite) -> None:
+        with _transaction(connection):
             applied = connection.execute(
                 "UPDATE history_checkpoint SET applied_seq = ? WHERE name = 'histories'"
                 " AND applied_seq <= ? RETURNING applied_seq",
-                (batch.applied_seq, batch.applied_seq),
+                (write.applied_seq, write.applied_seq),
             ).fetchall()
             if not applied:
                 raise JournalError(f"{self._where}: the history checkpoint would go back")
-            replaced = (
-                rows.in_progress(batch) if batch.force_in_progress or self._in_progress else ()
-            )
-            for sql, values in (*rows.statements(batch), *replaced):
+            for sql, values in write.statements:
                 if values:
                     connection.executemany(sql, values)
-        self._in_progress = bool(batch.force_in_progress)
+
+    def discard_pending(self) -> None:
+        """Drop the writes handed over and not yet written (the store stays at its checkpoint)."""
+        if self._writer is not None:
+            self._writer.discard()
+            self._in_progress = bool(self.force_orders_in_progress())
+
+    def settle(self) -> None:
+        """Wait for the writes handed over to be written (raise what stops one)."""
+        if self._writer is not None:
+            self._writer.settle()
 
     def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
         if self._connection is not None:
             self._connection.close()
             self._connection = None
@@ -290,8 +338,11 @@ class SqliteHistory:
         return found
 
     def _live(self) -> sqlite3.Connection:
+        """The reading connection, once every write handed over is written."""
         if self._connection is None:
             raise JournalError(f"the history store {self._where} is closed")
+        if self._writer is not None:
+            self._writer.settle()
         return self._connection
 
 

@@ -10,6 +10,7 @@ by :class:`Params` from the query and the body alike, whatever the Content-Type.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -19,15 +20,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from liquidator.api.auth import Caller
-from liquidator.api.errors import BinanceError
+from liquidator.api.errors import BinanceError, unavailable
 from liquidator.api.limits import RequestLimits, client_address
 from liquidator.api.params import Params
 from liquidator.app.json_text import compact_record
 from liquidator.core.contracts.instrument import Instrument
+from liquidator.read.history import HistoryWriteError
 
 if TYPE_CHECKING:
     from liquidator.api.server import Server
 
+log = logging.getLogger("liquidator.api")
 
 ORDER_ROUTES = frozenset(  # counted by the per-account order limits (a batch counts once)
     (method, f"/{prefix}/v1/{path}")
@@ -125,6 +128,15 @@ class Route:
     def family(self) -> Family:
         return Family.of_path(self.path)
 
+    def run(self, call: Call) -> Any:
+        """Run the handler; a history it reads that cannot be written now (a full disk: the
+        write is kept and retried) is Binance's -1001, 503, retry later."""
+        try:
+            return self.handler(call)
+        except HistoryWriteError as error:
+            log.warning("%s %s: %s", self.method, self.path, error)
+            raise unavailable() from error
+
     def openapi_extra(self, symbols: tuple[str, ...] = ()) -> dict[str, Any]:
         parameters = [p.schema(symbols) for p in self.params]
         if self.security is Security.SIGNED:
@@ -180,7 +192,7 @@ def endpoint(server: Server, route: Route, limits: RequestLimits) -> Callable[[R
             call.caller = server.authorize(route.security, request, params)
             if places_orders and call.caller is not None:
                 headers |= limits.orders.spend(call.caller.account, now_ms)
-            result = route.handler(call)
+            result = route.run(call)
             await server.durable()  # nothing is shown before it is journaled
         except BinanceError as error:
             with contextlib.suppress(BinanceError):  # a refusal may follow commands (an account)
