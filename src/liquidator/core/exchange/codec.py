@@ -21,7 +21,10 @@ from functools import cache
 from typing import Any, Final
 
 from liquidator.core.exchange import commands, events
+from liquidator.core.exchange.commands import CancelOrder, PlaceOrder
 from liquidator.core.exchange.ledger import LedgerPosted
+from liquidator.core.exchange.orders import SelfTradePrevention, WorkingType
+from liquidator.core.margin.position import PositionSide
 from liquidator.core.money.fixed import Amount, Fixed
 from liquidator.core.money.scaled import trim_raw
 
@@ -63,11 +66,86 @@ def encode(obj: object) -> dict[str, Any]:
     A field left at its declared default (None, False, a default enum member) is left out; it
     reads back as that default.
     """
+    if type(obj) is PlaceOrder:
+        return encode_place_order(obj)
+    if type(obj) is CancelOrder:
+        return encode_cancel_order(obj)
+    return encode_generic(obj)
+
+
+def encode_generic(obj: object) -> dict[str, Any]:
+    """Return :func:`encode` of any command, read field by field from its declaration."""
     result: dict[str, Any] = {"type": type(obj).__name__}
     for name, default in _field_defaults(type(obj)):
         value = getattr(obj, name)
         if value is not default:
             result[name] = _value(value)
+    return result
+
+
+def encode_place_order(command: PlaceOrder) -> dict[str, Any]:
+    """Return :func:`encode_generic` of a ``PlaceOrder``, written out field by field.
+
+    Most of a journal's commands are orders, and the generic loop (a lookup by name and type
+    tests per field, 17 fields) takes twice as long. The same keys in the same order, each left
+    out when it *is* its declared default (``tests/property/test_codec_fast_paths.py`` checks
+    it for every order).
+    """
+    result: dict[str, Any] = {
+        "type": "PlaceOrder",
+        "account": command.account,
+        "symbol": command.symbol,
+        "side": command.side._value_,
+        "order_type": command.order_type._value_,
+    }
+    if command.quantity is not None:
+        result["quantity"] = trim_raw(command.quantity.raw)
+    if command.price is not None:
+        result["price"] = trim_raw(command.price.raw)
+    if command.time_in_force is not None:
+        result["time_in_force"] = command.time_in_force._value_
+    if command.stop_price is not None:
+        result["stop_price"] = trim_raw(command.stop_price.raw)
+    _encode_order_options(command, result)
+    _encode_trigger_options(command, result)
+    return result
+
+
+def _encode_order_options(command: PlaceOrder, result: dict[str, Any]) -> None:
+    if command.reduce_only is not False:
+        result["reduce_only"] = command.reduce_only
+    if command.close_position is not False:
+        result["close_position"] = command.close_position
+    if command.position_side is not PositionSide.BOTH:
+        result["position_side"] = command.position_side._value_
+    if command.client_order_id is not None:
+        result["client_order_id"] = command.client_order_id
+    if command.working_type is not WorkingType.CONTRACT_PRICE:
+        result["working_type"] = command.working_type._value_
+
+
+def _encode_trigger_options(command: PlaceOrder, result: dict[str, Any]) -> None:
+    if command.activation_price is not None:
+        result["activation_price"] = trim_raw(command.activation_price.raw)
+    if command.callback_rate is not None:
+        result["callback_rate"] = trim_raw(command.callback_rate.raw)
+    if command.self_trade_prevention is not SelfTradePrevention.NONE:
+        result["self_trade_prevention"] = command.self_trade_prevention._value_
+    if command.price_protect is not False:
+        result["price_protect"] = command.price_protect
+
+
+def encode_cancel_order(command: CancelOrder) -> dict[str, Any]:
+    """Return :func:`encode_generic` of a ``CancelOrder``, written out (see the one above)."""
+    result: dict[str, Any] = {
+        "type": "CancelOrder",
+        "account": command.account,
+        "symbol": command.symbol,
+    }
+    if command.order_id is not None:
+        result["order_id"] = command.order_id
+    if command.client_order_id is not None:
+        result["client_order_id"] = command.client_order_id
     return result
 
 

@@ -97,8 +97,16 @@ def format_raw(raw: int, places: int = DECIMALS) -> str:
 
 def trim_raw(raw: int) -> str:
     """Return ``raw`` as the shortest exact decimal string ("60000", "0.004")."""
-    sign = "-" if raw < 0 else ""
-    whole, fraction = divmod(abs(raw), SCALE)
+    if raw < 0:
+        return "-" + _trim_magnitude(-raw)
+    return _trim_magnitude(raw)
+
+
+def _trim_magnitude(raw: int) -> str:
+    # ``//`` and a product, not divmod and an f-string: compiled, these stay on machine words
+    # (every price and quantity of a journaled command is written through here)
+    whole = raw // SCALE
+    fraction = raw - whole * SCALE
     if fraction == 0:
-        return f"{sign}{whole}"
-    return f"{sign}{whole}.{str(SCALE + fraction)[1:].rstrip('0')}"
+        return str(whole)
+    return str(whole) + "." + str(SCALE + fraction)[1:].rstrip("0")
