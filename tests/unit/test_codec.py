@@ -56,6 +56,14 @@ def test_native_rows_equal_the_rows_built_from_the_declared_fields(
         )
 
 
+def test_the_hot_events_and_only_they_build_their_own_row(session_events: list[Event]) -> None:
+    for event in session_events:
+        native = codec._native_row(event)
+
+        assert (native is not None) == (type(event) in codec._ROWS)
+        assert native is None or native == event.row()  # type: ignore[union-attr]
+
+
 def test_every_event_reads_back_equal_from_its_json_row(session_events: list[Event]) -> None:
     for event in session_events:
         row = json.loads(json.dumps(encode_event(event)))

@@ -38,6 +38,7 @@ from liquidator.app.journal import (
     JournalUnavailable,
     JournalWriteError,
     Snapshot,
+    new_record,
 )
 from liquidator.app.json_text import compact, compact_record
 from liquidator.app.venue_config import encode_venue_config, venue_config_of
@@ -53,8 +54,8 @@ REFUSAL_WINDOW_S = 1.0
 
 def journal_record(seq: int, now_ms: int, command: Command, outcome: Outcome) -> JournalRecord:
     """Return the journal record of ``command`` handled at ``now_ms`` with ``outcome``."""
-    return JournalRecord(
-        seq, now_ms, compact_record(encode(command)), compact_record(outcome_record(outcome))
+    return new_record(
+        (seq, now_ms, compact_record(encode(command)), compact_record(outcome_record(outcome)))
     )
 
 

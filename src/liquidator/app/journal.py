@@ -16,11 +16,12 @@ library users who need no durability. ``adapters/sqlite`` holds the durable one.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from hashlib import sha256
 from itertools import islice
 from operator import itemgetter
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, Protocol, cast
 
 #: The chain value before record 1.
 GENESIS_CHAIN = bytes(32)
@@ -72,6 +73,14 @@ class JournalRecord(NamedTuple):
     ts_ms: int
     command: str
     events: str
+
+
+#: ``new_record((seq, ts_ms, command, events))`` is ``JournalRecord(seq, ts_ms, command, events)``
+#: without the Python-level ``__new__`` a named tuple runs when called (a record is made per
+#: command: 120 against 220 ns).
+new_record = cast(
+    Callable[[tuple[int, int, str, str]], JournalRecord], partial(tuple.__new__, JournalRecord)
+)
 
 
 class Snapshot(NamedTuple):
