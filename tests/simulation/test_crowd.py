@@ -10,6 +10,7 @@ followed; whales stay within their bracket's leverage.
 from __future__ import annotations
 
 import json
+import random
 from fractions import Fraction
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from liquidator.adapters.marketdata.klines import read_klines
 from liquidator.adapters.marketdata.open_interest import read_open_interest
 from liquidator.bootstrap import bundled_market
 from liquidator.core.money.fixed import SCALE
-from liquidator.simulation.crowd import Crowd, CrowdConfig
+from liquidator.simulation.crowd import Crowd, CrowdConfig, Roster, _poisson
 from liquidator.simulation.feeds import kline_ticks
 from liquidator.simulation.population import HOUSE, PopulationConfig
 from liquidator.simulation.replay import Replay, ReplayConfig, ReplayResult
@@ -173,3 +174,51 @@ def test_open_interest_from_a_metrics_file_and_an_open_interest_history(tmp_path
     assert read_open_interest(history, "BTCUSDT") == [(1_722_816_000_000, 81_000_50_000_000)]
     with pytest.raises(InputFileError, match="is a klines file, not metrics"):
         read_open_interest(KLINES, "BTCUSDT")
+
+
+def test_the_roster_finds_the_names_a_list_of_the_open_traders_would_give() -> None:
+    roster, names = Roster(), []
+    rng = random.Random(5)
+    for number in range(3 * Roster.BLOCK):
+        roster.add(f"t{number}")
+        names.append(f"t{number}")
+        if number % 3 == 0:  # removals in every block
+            roster.remove(names.pop(rng.randrange(len(names))))
+    for name in [name for name in names if roster.block_of[name] == 1]:  # a block emptied
+        roster.remove(name)
+        names.remove(name)
+
+    assert roster.at(list(range(len(names)))) == names
+    places = rng.sample(range(len(names)), 50)
+    assert roster.at(places) == [names[place] for place in sorted(places)]
+
+
+def test_exits_are_the_draw_from_the_list_of_open_traders() -> None:
+    crowd = Crowd(
+        PopulationConfig(count=6_000, seed=3), CrowdConfig(), ["BTCUSDT"], bundled_market()
+    )
+    for trader in crowd.first():
+        crowd.opened(trader)
+    for name in list(crowd.open)[::7]:
+        crowd.closed(name, liquidated=False, now=0)
+    twin = random.Random()
+    twin.setstate(crowd.rng.getstate())
+    names = list(crowd.open)
+    count = _poisson(twin, len(names) * CrowdConfig().exit_per_hour / 60)
+
+    exits = crowd.minute(60_000, 0, {"BTCUSDT": 60_000 * SCALE}).exits
+
+    assert count > 0
+    assert exits == sorted(twin.sample(names, count))
+
+
+def test_the_leverage_cap_of_an_arrival_is_its_brackets() -> None:
+    market = bundled_market()
+    crowd = Crowd(PopulationConfig(count=1), CrowdConfig(), ["BTCUSDT", "ETHUSDT"], market)
+    for symbol in ("BTCUSDT", "ETHUSDT"):
+        table = market.bracket_table(symbol)
+        assert table is not None
+        floors = [b.floor.raw // SCALE for b in table.brackets]
+        for notional in {n + d for n in floors for d in (-1, 0, 1) if n + d >= 0} | {10**12}:
+            expected = table.max_leverage_at(Fraction(notional))
+            assert crowd._max_leverage(symbol, notional) == expected

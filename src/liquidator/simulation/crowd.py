@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import math
 import random
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from fractions import Fraction
 
 from liquidator.core.contracts.market import Market
 from liquidator.core.exchange.commands import (
@@ -98,10 +98,12 @@ class Crowd:
         self.rng = random.Random(f"crowd-{population.seed}")
         self.drawn = 0
         self.open: dict[str, Trader] = {}  # name -> trader, in order of opening
+        self.roster = Roster()  # the same names, found by their place in that order
         self.returning: list[tuple[int, Trader]] = []  # (due ms, trader who will re-enter)
         self.highs: dict[str, list[tuple[int, int]]] = {s: [] for s in symbols}
         self.paths = {symbol: list(points) for symbol, points in config.open_interest}
         self.reentries = 0
+        self.brackets: dict[str, tuple[list[int], list[int]]] = {}  # symbol: floors, leverages
 
     def first(self) -> list[Trader]:
         """Return the traders open at the start: ``count`` survivors of earlier entries."""
@@ -147,11 +149,15 @@ class Crowd:
         return Batch(arrivals + due, exits)
 
     def opened(self, trader: Trader) -> None:
+        if trader.name not in self.open:
+            self.roster.add(trader.name)
         self.open[trader.name] = trader
 
     def closed(self, name: str, liquidated: bool, now: int) -> None:
         """A position is gone: an exit, a stop or a full liquidation (maybe to come back)."""
         trader = self.open.pop(name, None)
+        if trader is not None:
+            self.roster.remove(name)
         if trader is None or not liquidated or self.rng.random() >= self.config.reentry_share:
             return
         self.reentries += 1
@@ -162,11 +168,13 @@ class Crowd:
         self.returning.append((due, again))
 
     def _exits(self, now: int, start: int) -> list[str]:
-        names = list(self.open)
-        count = _poisson(self.rng, len(names) * self.config.exit_per_hour / 60)
+        size = len(self.open)
+        count = _poisson(self.rng, size * self.config.exit_per_hour / 60)
         above = sum(max(0, len(self._open_of(s)) - self._target(s, now, start)) for s in self.paths)
-        count = min(len(names), max(count, above))
-        return sorted(self.rng.sample(names, count)) if count else []
+        count = min(size, max(count, above))
+        # the draw of ``sample(list(self.open), count)`` (it reads only the length and the
+        # places it draws), without copying every open name each minute
+        return sorted(self.roster.at(self.rng.sample(range(size), count))) if count else []
 
     def _arrivals(self, now: int, start: int) -> list[Trader]:
         if self.paths:
@@ -221,16 +229,68 @@ class Crowd:
             trader = replace(trader, notional=notional, deposit=deposit)
         return self._capped(trader)
 
+    def _max_leverage(self, symbol: str, notional: int) -> int | None:
+        """``max_leverage_at(notional)`` of the symbol's table (None: no table), in integers.
+
+        The bracket is the highest whose floor is at or below the notional, the floors compared
+        raw (``floor.raw <= notional x 10^8``, exact): no ``Fraction`` per arrival.
+        """
+        brackets = self.brackets.get(symbol)
+        if brackets is None:
+            table = self.market.bracket_table(symbol)
+            floors = [b.floor.raw for b in table.brackets] if table is not None else []
+            leverages = [b.initial_leverage for b in table.brackets] if table is not None else []
+            brackets = self.brackets[symbol] = (floors, leverages)
+        floors, leverages = brackets
+        if not floors:
+            return None
+        return leverages[max(0, bisect_right(floors, notional * SCALE) - 1)]
+
     def _capped(self, trader: Trader) -> Trader:
         """Bring the leverage down to what the bracket of the notional allows."""
-        table = self.market.bracket_table(trader.symbol)
-        if table is None:
+        allowed = self._max_leverage(trader.symbol, trader.notional)
+        if allowed is None:
             return trader
-        allowed = table.max_leverage_at(Fraction(trader.notional))
         if trader.leverage <= allowed:
             return trader
         deposit = int(trader.notional / allowed * self.rng.uniform(1.05, 1.6)) + 10
         return replace(trader, leverage=allowed, deposit=max(deposit, trader.deposit))
+
+
+class Roster:
+    """Names in order of arrival, removable, each found by its place in that order.
+
+    Blocks of at most ``BLOCK`` names in order: a removal edits one block, a lookup of sorted
+    places walks the blocks once (a day's few hundred), where a list of every name would be
+    copied, or shifted on each removal.
+    """
+
+    BLOCK = 1024
+
+    def __init__(self) -> None:
+        self.blocks: list[list[str]] = []
+        self.block_of: dict[str, int] = {}
+
+    def add(self, name: str) -> None:
+        if not self.blocks or len(self.blocks[-1]) >= self.BLOCK:
+            self.blocks.append([])
+        self.blocks[-1].append(name)
+        self.block_of[name] = len(self.blocks) - 1
+
+    def remove(self, name: str) -> None:
+        self.blocks[self.block_of.pop(name)].remove(name)
+
+    def at(self, places: list[int]) -> list[str]:
+        """Return the names at ``places`` (0-based, each below the number of names)."""
+        names, first = [], 0  # ``first``: the place of the current block's first name
+        blocks = iter(self.blocks)
+        block: list[str] = []
+        for place in sorted(places):
+            while place >= first + len(block):
+                first += len(block)
+                block = next(blocks)
+            names.append(block[place - first])
+        return names
 
 
 def _at(path: list[tuple[int, int]], now: int) -> int:

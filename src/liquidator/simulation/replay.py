@@ -44,6 +44,7 @@ from liquidator.core.exchange.events import (
 from liquidator.core.exchange.ledger import LedgerPosted
 from liquidator.core.exchange.maker_quotes import MarketMakerConfig
 from liquidator.core.exchange.venue import FeeSchedule, PriceSource, VenueConfig
+from liquidator.core.margin.position import PositionSide
 from liquidator.core.margin.unit import trigger_price
 from liquidator.core.money.fixed import SCALE, Price, Rate
 from liquidator.core.risk.adl_ranking import AdlPolicy
@@ -76,6 +77,7 @@ from liquidator.simulation.replay_result import (
     Sample,
 )
 
+Held = tuple[str, str, PositionSide]  # a position: account, symbol, side
 _KEPT = frozenset({PositionLiquidated, AutoDeleveraged, LiquidationTriggered, FundingSettled})
 INDEX, MARK, LAST = 0, 1, 2  # what a feed item prices (at one ms: index, then mark, then last)
 __all__ = [
@@ -127,9 +129,9 @@ class Replay:
         self.result = ReplayResult()
         self.last_sample = -1
         self.last_index: dict[str, int] = {}
-        self.held: dict[tuple[str, str, str], int] = {}  # open quantity per position
-        self.held_by: dict[str, list[tuple[int, tuple[str, str, str]]]] = {}  # an account's
-        # positions, each with its place in ``held`` (the order of a batch's exits)
+        self.held: dict[Held, int] = {}  # open quantity per position
+        self.held_by: dict[str, list[tuple[int, Held]]] = {}  # an account's positions, each
+        # with its place in ``held`` (the order of a batch's exits)
         self.open_interest = 0
         self.fund_balances: dict[str, int] = {}  # each fund's margin balance, when last moved
         self.funds_moved = True  # a posting to a fund since (or never computed)
@@ -316,7 +318,7 @@ class Replay:
         held = account.symbols.get(cancel.symbol) if account is not None else None
         return held is not None and bool(held.orders)
 
-    def _leaving(self, names: list[str]) -> list[tuple[int, tuple[str, str, str]]]:
+    def _leaving(self, names: list[str]) -> list[tuple[int, Held]]:
         """Return the positions of ``names`` in the order ``held`` first saw them, numbered.
 
         Each position's number is its place in ``held`` (a dictionary keeps the order of first
@@ -324,9 +326,7 @@ class Replay:
         """
         return sorted(item for name in set(names) for item in self.held_by.get(name, ()))
 
-    def _exiting(
-        self, leaving: list[tuple[int, tuple[str, str, str]]], symbol: str
-    ) -> list[tuple[str, bool, int]]:
+    def _exiting(self, leaving: list[tuple[int, Held]], symbol: str) -> list[tuple[str, bool, int]]:
         """Return the open positions in ``symbol`` among ``leaving``: (name, long, quantity)."""
         exits = []
         for _, key in leaving:
@@ -420,7 +420,7 @@ class Replay:
         self.result.open_interest.append((now, self.open_interest))
 
     def _position_changed(self, event: PositionChanged, closed: list[str]) -> None:
-        key = (event.account, event.symbol, event.position_side.value)
+        key = (event.account, event.symbol, event.position_side)
         before = self.held.get(key)
         if before is None:
             before = 0
@@ -460,8 +460,12 @@ class Replay:
         return self.fund_balances
 
     def _posted(self, event: LedgerPosted) -> None:
-        if not self.funds_moved:
-            self.funds_moved = any(is_fund(name) for name, _ in event.postings)
+        if self.funds_moved:
+            return
+        for name, _ in event.postings:
+            if is_fund(name):
+                self.funds_moved = True
+                return
 
     def _fund_balance(self, name: str) -> int:
         """A fund's margin balance: its wallet and what its positions are worth at the mark."""
@@ -478,9 +482,9 @@ class Replay:
         prices: dict[str, list[int]] = {}
         seen = set()
         adl: Counter[int] = Counter()
-        names = [t.name for t in self.result.traders]
-        stride = max(1, len(names) // self.config.sample_units)
-        for name in names[::stride]:
+        traders = self.result.traders
+        for trader in traders[:: max(1, len(traders) // self.config.sample_units)]:
+            name = trader.name
             account = venue.accounts.get(name)
             if account is None:
                 continue
