@@ -9,14 +9,22 @@ requests do, and look at the journal's appends, the listeners and the read model
 from __future__ import annotations
 
 import asyncio
+import hmac
+import json
+import time
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
+from starlette.websockets import WebSocketDisconnect
 
+from liquidator.api.app import ROUTES
 from liquidator.api.errors import BinanceError
+from liquidator.api.limits import RequestLimits, ServerLimits
 from liquidator.api.server import Server
 from liquidator.api.streams.connection import _send
 from liquidator.api.streams.hub import Subscriber
+from liquidator.api.ws_api import payload_text, ws_api_endpoint
 from liquidator.app.journal import JournalRecord, JournalWriteError, MemoryJournal
 from liquidator.bootstrap.server import open_server
 from liquidator.core.exchange.commands import Deposit, OpenAccount, PlaceOrder
@@ -211,3 +219,78 @@ def test_after_a_refused_turn_the_next_commands_are_journaled_and_heard() -> Non
 
     assert server.live.venue.accounts["carol"].has_open_orders("BTCUSDT")
     assert server.live.histories.applied_seq == server.live.exchange.seq == journal.last_seq()
+
+
+class QueuedFrames:
+    """A WebSocket whose client sent ``frames`` at once; it disconnects once every frame is
+    answered (or ``disconnect_after`` replies were sent)."""
+
+    def __init__(self, frames: list[str], disconnect_after: int | None = None) -> None:
+        self.frames = list(frames)
+        self.sent: list[dict[str, Any]] = []
+        self.client = None
+        self.done = asyncio.Event()
+        self.disconnect_after = len(frames) if disconnect_after is None else disconnect_after
+
+    async def accept(self) -> None:
+        return None
+
+    async def receive_text(self) -> str:
+        if self.frames:
+            return self.frames.pop(0)
+        await self.done.wait()
+        raise WebSocketDisconnect(1000)
+
+    async def send_text(self, text: str) -> None:
+        self.sent.append(json.loads(text))
+        if len(self.sent) >= self.disconnect_after:
+            self.done.set()
+
+
+def order_frames(server: Server, account: str, count: int) -> list[str]:
+    key = server.keys.create(account)
+    frames = []
+    for number in range(count):
+        params: dict[str, Any] = {
+            "apiKey": key.key,
+            "symbol": "BTCUSDT",
+            "side": "BUY",
+            "type": "LIMIT",
+            "timeInForce": "GTC",
+            "quantity": "0.010",
+            "price": f"{59_000 + number}.00",
+            "timestamp": int(time.time() * 1000),
+        }
+        text = payload_text(params)
+        params["signature"] = hmac.new(key.secret.encode(), text.encode(), "sha256").hexdigest()
+        frames.append(json.dumps({"id": f"o{number}", "method": "order.place", "params": params}))
+    return frames
+
+
+def test_websocket_api_frames_received_together_share_one_write_and_answer_in_order() -> None:
+    server, journal, heard = serving()
+    socket = QueuedFrames(order_frames(server, "alice", 5))
+    serve = ws_api_endpoint({"server": server}, ROUTES, RequestLimits.of(ServerLimits()))
+
+    asyncio.run(serve(socket))  # type: ignore[arg-type]
+
+    assert [reply["id"] for reply in socket.sent] == ["o0", "o1", "o2", "o3", "o4"]
+    assert {reply["status"] for reply in socket.sent} == {200}
+    assert [r["result"]["price"] for r in socket.sent] == [f"{59_000 + n}.00" for n in range(5)]
+    assert journal.appends == [5]  # the five orders in one transaction, answered after it
+    assert len(accepted_ids(heard)) == 5
+
+
+def test_websocket_api_replies_of_a_refused_write_all_say_so() -> None:
+    server, journal, _ = serving()
+    socket = QueuedFrames(order_frames(server, "alice", 3))
+    serve = ws_api_endpoint({"server": server}, ROUTES, RequestLimits.of(ServerLimits()))
+    seq = server.live.exchange.seq
+    journal.failing = True
+
+    asyncio.run(serve(socket))  # type: ignore[arg-type]
+
+    assert [reply["id"] for reply in socket.sent] == ["o0", "o1", "o2"]
+    assert [reply["error"]["code"] for reply in socket.sent] == [-1001] * 3
+    assert server.live.exchange.seq == seq  # every one undone
+    assert journal.appends == []

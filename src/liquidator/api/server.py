@@ -198,14 +198,22 @@ class Server:
         """Wait until everything handled so far is journaled (an answer may then be sent);
         raise Binance's -1001 if it could not be, and was undone. A request awaits this in
         the same step as its commands (no other await between), as the routes do."""
+        written = self.written()
+        if written is not None:
+            await asyncio.shield(written)
+
+    def written(self) -> asyncio.Future[None] | None:
+        """The write of everything handled so far: a future set when it is journaled (its
+        exception Binance's -1001 if it could not be, and was undone), or None if it already
+        is. Taken in the same step as the commands (no await between), as :meth:`durable`."""
         if not self._flush_due:
             failure = self.group_flush() if self.live.pending else None
             if failure is not None:  # handled outside the loop's schedule, written now
                 raise failure
-            return
+            return None
         if self._flushed is None:
             self._flushed = asyncio.get_running_loop().create_future()
-        await asyncio.shield(self._flushed)
+        return self._flushed
 
     def feed(self, command: Command) -> Outcome | None:
         """Submit a background command (time, prices): a refusal is logged, not raised.

@@ -15,6 +15,7 @@ REST (``auth``): its replay is -1022 and changes nothing.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections.abc import Awaitable, Callable
@@ -201,14 +202,43 @@ def ws_api_endpoint(
         address = websocket.client.host if websocket.client else "unknown"
         session = Session(address, server.wall_ms())
         await websocket.accept()
-        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
-            while True:
-                text = await websocket.receive_text()
-                reply = api.answer(session, text)
-                try:
-                    await server.durable()  # nothing is shown before it is journaled
-                except BinanceError as error:  # the batch was undone: so was this request
-                    reply = {"id": reply.get("id"), "status": error.status, "error": error.body()}
-                await websocket.send_text(compact_record(reply))  # orjson where it can
+        replies: asyncio.Queue[Reply] = asyncio.Queue()
+        sender = asyncio.create_task(_send_replies(websocket, replies))
+        try:
+            with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+                while not sender.done():
+                    text = await websocket.receive_text()  # at once while frames are queued
+                    reply = api.answer(session, text)
+                    try:
+                        replies.put_nowait((reply, server.written()))
+                    except BinanceError as error:  # written at once, and refused: undone
+                        replies.put_nowait((_refused(reply, error), None))
+        finally:
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+                await sender
 
     return serve
+
+
+Reply = tuple[dict[str, Any], "asyncio.Future[None] | None"]
+
+
+async def _send_replies(websocket: WebSocket, replies: asyncio.Queue[Reply]) -> None:
+    """Send each reply, in the order of the requests, once its commands are journaled.
+
+    The connection reads on meanwhile: every frame already received is answered in the same
+    turn of the loop, so the requests of a busy connection share one journal write and one
+    send, instead of one turn each."""
+    while True:
+        reply, written = await replies.get()
+        if written is not None:
+            try:
+                await asyncio.shield(written)  # nothing is shown before it is journaled
+            except BinanceError as error:  # the batch was undone: so was this request
+                reply = _refused(reply, error)
+        await websocket.send_text(compact_record(reply))  # orjson where it can
+
+
+def _refused(reply: dict[str, Any], error: BinanceError) -> dict[str, Any]:
+    return {"id": reply.get("id"), "status": error.status, "error": error.body()}
