@@ -179,7 +179,7 @@ def test_open_interest_from_a_metrics_file_and_an_open_interest_history(tmp_path
 def test_the_roster_finds_the_names_a_list_of_the_open_traders_would_give() -> None:
     roster, names = Roster(), []
     rng = random.Random(5)
-    for number in range(3 * Roster.BLOCK):
+    for number in range(20 * Roster.BLOCK):
         roster.add(f"t{number}")
         names.append(f"t{number}")
         if number % 3 == 0:  # removals in every block
