@@ -103,10 +103,19 @@ def trim_raw(raw: int) -> str:
 
 
 def _trim_magnitude(raw: int) -> str:
-    # ``//`` and a product, not divmod and an f-string: compiled, these stay on machine words
-    # (every price and quantity of a journaled command is written through here)
+    # Every price and quantity of a journaled command is written through here. ``//`` and a
+    # product, not divmod: compiled, they stay on machine words; the fraction's trailing zeros
+    # counted on the integer, and one decimal text of ``raw`` cut, not two texts and a strip.
     whole = raw // SCALE
     fraction = raw - whole * SCALE
     if fraction == 0:
         return str(whole)
-    return str(whole) + "." + str(SCALE + fraction)[1:].rstrip("0")
+    end = DECIMALS  # the fraction's digits up to its last non-zero one
+    while fraction % 10 == 0:
+        fraction //= 10
+        end -= 1
+    if whole == 0:  # SCALE + raw: "1" and the fraction's 8 digits, zero-padded
+        return "0." + str(SCALE + raw)[1 : end + 1]
+    text = str(raw)
+    cut = len(text) - DECIMALS
+    return text[:cut] + "." + text[cut : cut + end]
