@@ -185,6 +185,7 @@ class Venue:
         "now_ms",
         "order_id",
         "risk",
+        "symbol_states",
         "symbols",
     )
 
@@ -200,6 +201,9 @@ class Venue:
             table = market.bracket_table(symbol)
             if table is not None:
                 self.symbols[symbol] = SymbolState(instrument, table, config)
+        # the same states in symbol order, for the loops that visit every symbol on every
+        # command (a tuple walks natively; a dict's values through its iterator protocol)
+        self.symbol_states = tuple(self.symbols.values())
         self.assets = {s: state.instrument.margin_asset for s, state in self.symbols.items()}
         self.risk = RiskIndex({s: state.tiers for s, state in self.symbols.items()})  # derived
         self.margin_called: set[tuple[str, str]] = set()  # units past the margin-call threshold

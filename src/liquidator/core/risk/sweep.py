@@ -81,17 +81,15 @@ def _put_back(index: RiskIndex, popped: list[Popped], unconfirmed: set[UnitKey])
 
 def _marks(venue: Venue) -> tuple[int, ...]:
     """Return every symbol's mark, in symbol order."""
-    return tuple([state.mark_price for state in venue.symbols.values()])
+    return tuple([state.mark_price for state in venue.symbol_states])
 
 
 def _marks_are(venue: Venue, marks: tuple[int, ...]) -> bool:
     """Tell whether every symbol's mark is ``marks`` (in symbol order), building nothing."""
-    if len(marks) != len(venue.symbols):
+    states = venue.symbol_states
+    if len(marks) != len(states):
         return False
-    for position, state in enumerate(venue.symbols.values()):
-        if state.mark_price != marks[position]:
-            return False
-    return True
+    return all(state.mark_price == marks[position] for position, state in enumerate(states))
 
 
 def _act(venue: Venue, keys: list[UnitKey], out: list[Event]) -> tuple[bool, set[UnitKey]]:
