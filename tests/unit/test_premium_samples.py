@@ -8,6 +8,8 @@ funding interval's average (the state) and, as an event, into the journal and th
 
 from __future__ import annotations
 
+import dataclasses
+
 from liquidator.adapters.sqlite.history import SqliteHistory
 from liquidator.core.engine import Outcome
 from liquidator.core.exchange.codec import decode_event, encode_event
@@ -146,4 +148,18 @@ def test_written_premium_bars_read_back_from_the_store_and_go_on() -> None:
 
     assert restarted.klines(BTC, MINUTE_MS, mark=PREMIUM) == [
         Bar(START_MS, 10, 50, -3, 50, trades=3)
+    ]
+
+
+def test_reading_klines_leaves_the_minutes_being_built_as_they_are() -> None:
+    market = history(sample(65_000, 10), sample(125_000, -30), sample(185_000, 25))
+    building = {key: dataclasses.replace(bar) for key, bar in market.changed.items()}
+
+    for interval in (MINUTE_MS, 5 * MINUTE_MS, 3 * MINUTE_MS, MINUTE_MS):
+        market.klines(BTC, interval, mark=PREMIUM)
+        market.klines(BTC, interval, mark=PREMIUM, start_ms=START_MS)
+
+    assert market.changed == building  # a read merged copies, never the live bars
+    assert market.klines(BTC, 5 * MINUTE_MS, mark=PREMIUM) == [
+        Bar(START_MS, 10, 25, -30, 25, trades=3)
     ]

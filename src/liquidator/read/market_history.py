@@ -230,7 +230,8 @@ class MarketHistory:
         descending: bool,
         page: int,
     ) -> Iterator[Bar]:
-        """Yield the 1-minute bars in ``[lo, hi)``: written ones, then (or first) changed ones."""
+        """Yield the 1-minute bars in ``[lo, hi)``: written ones, then (or first) changed ones;
+        each is the caller's own to change (a bar being built is copied, a stored one read anew)."""
         changed = sorted(
             (bar for (s, m, _), bar in self.changed.items() if s == symbol and m == mark),
             key=lambda bar: bar.open_ms,
@@ -241,7 +242,9 @@ class MarketHistory:
             hi if not changed else changed[0].open_ms if hi is None else min(hi, changed[0].open_ms)
         )
         fresh = [
-            b for b in changed if (lo is None or b.open_ms >= lo) and (hi is None or b.open_ms < hi)
+            b.copy(b.open_ms)
+            for b in changed
+            if (lo is None or b.open_ms >= lo) and (hi is None or b.open_ms < hi)
         ]
         stored = self.store.minute_bars(symbol, mark, lo, top, descending=descending, page=page)
         if descending:
@@ -303,7 +306,8 @@ def _first_buckets(minutes: Iterable[Bar], interval_ms: int, limit: int) -> list
         elif len(rows) == limit:
             break
         else:
-            rows.append(minute.copy(key))
+            minute.open_ms = key  # the caller's own (``_minutes``): it becomes the bucket
+            rows.append(minute)
     return rows
 
 
@@ -324,9 +328,10 @@ def _latest_buckets(minutes: Iterable[Bar], interval_ms: int, limit: int) -> lis
 
 
 def _merged(descending: list[Bar], interval_ms: int) -> Bar:
-    """Merge one bucket's minutes (newest first) into a new bar, oldest first."""
-    oldest = descending[-1]
-    bar = oldest.copy(oldest.open_ms - oldest.open_ms % interval_ms)
+    """Merge one bucket's minutes (newest first, the caller's own: ``_minutes``) into the
+    oldest, which becomes the bucket's bar."""
+    bar = descending[-1]
+    bar.open_ms -= bar.open_ms % interval_ms
     for minute in reversed(descending[:-1]):
         bar.merge(minute)
     return bar
