@@ -7,7 +7,7 @@ import itertools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from liquidator.core.risk.adl_ranking import QUANTILES, Candidate, quantiles, ranked
+from liquidator.core.risk.adl_ranking import QUANTILES, Candidate, Ranking, quantiles, ranked
 
 amounts = st.integers(min_value=-(10**14), max_value=10**14)
 candidates = st.lists(
@@ -45,3 +45,16 @@ def test_the_integer_key_sorts_like_the_exact_score(group: list[Candidate]) -> N
         for other in group:
             if one.score > other.score:
                 assert one.score_key() >= other.score_key()
+
+
+@given(candidates, st.lists(st.integers(min_value=0, max_value=45), max_size=8))
+def test_the_lazy_ranking_reads_in_the_sorted_order(
+    group: list[Candidate], reads: list[int]
+) -> None:
+    expected = [c.sort_key() for c in ranked(group)]
+    ranking = Ranking([c.sort_key() for c in group])
+
+    for place in reads:  # read out of order, past the end too: the same place, the same key
+        assert ranking.at(place) == (expected[place] if place < len(expected) else None)
+    assert [ranking.at(place) for place in range(len(group))] == expected
+    assert ranking.at(len(group)) is None

@@ -9,7 +9,7 @@ insurance fund below zero balance is deleveraged the same way at its bankruptcy 
 
 from __future__ import annotations
 
-from liquidator.core.exchange.account_state import AccountState
+from liquidator.core.exchange.account_state import AccountState, PositionState
 from liquidator.core.exchange.events import AutoDeleveraged, Event
 from liquidator.core.exchange.order_entry import cancel_all_of
 from liquidator.core.exchange.orders import ExpiryReason, Order, OrderType, Side, TimeInForce
@@ -35,13 +35,15 @@ def deleverage(
     else:
         candidates = _candidates(venue, state, account.account, want_short=selling)
         step = state.instrument.step_size.raw
-        allocation = adl_ranking.allocate(
-            candidates, order.remaining, step, venue.config.adl_policy
-        )
+        allocation = [
+            (candidate.account, PositionSide(candidate.side), quantity)
+            for candidate, quantity in adl_ranking.allocate(
+                candidates, order.remaining, step, venue.config.adl_policy
+            )
+        ]
     done = 0
-    for candidate, quantity in allocation:
-        other = venue.accounts[candidate.account]
-        side = PositionSide(candidate.side)
+    for name, side, quantity in allocation:
+        other = venue.accounts[name]
         cancel_all_of(venue, other, symbol, ExpiryReason.NONE, out)
         closing = venue_order(
             venue,
@@ -84,34 +86,80 @@ def deleverage(
 
 def _ranked_allocation(
     venue: Venue, state: SymbolState, excluded: str, quantity: int, selling: bool
-) -> list[tuple[adl_ranking.Candidate, int]]:
+) -> list[tuple[str, PositionSide, int]]:
     """Walk the side's ranking (taken once per sweep) down to ``quantity``, at current sizes.
 
-    Ranking every opposite position costs a pass over the symbol's holders; a crash that
-    deleverages thousands of bankruptcies in one tick ranks once and walks the same list, each
-    position at its current size (our reading: Binance too ranks on a schedule, not per fill).
+    Returns (account, position side, quantity) in ranking order. Ranking every opposite
+    position costs a pass over the symbol's holders; a crash that deleverages thousands of
+    bankruptcies in one tick ranks once and walks the same ranking, each position at its current
+    size (our reading: Binance too ranks on a schedule, not per fill).
     """
     symbol = state.instrument.symbol
     cache = venue.risk.adl_rankings
     ranking = cache.get((symbol, selling))
     if ranking is None:
-        ranking = cache[(symbol, selling)] = adl_ranking.ranked(
-            _candidates(venue, state, "", want_short=selling)
+        ranking = cache[(symbol, selling)] = adl_ranking.Ranking(
+            _rank_keys(venue, state, want_short=selling)
         )
     result = []
     left = quantity
-    for candidate in ranking:
-        if left <= 0:
+    place = 0
+    while left > 0:
+        key = ranking.at(place)
+        if key is None:
             break
-        if candidate.account == excluded:
+        place += 1
+        name = key[2]
+        if name == excluded:
             continue
-        held = state.holders.get((candidate.account, PositionSide(candidate.side)), 0)
+        side = PositionSide(key[3])
+        held = state.holders.get((name, side), 0)
         size = -held if selling else held
         if size > 0:
             take = min(size, left)
-            result.append((candidate, take))
+            result.append((name, side, take))
             left -= take
     return result
+
+
+def _rank_keys(venue: Venue, state: SymbolState, *, want_short: bool) -> list[adl_ranking.RankKey]:
+    """Return the sort keys (``Candidate.sort_key``) of the symbol's positions on one side.
+
+    The same figures as ``_candidates``, read once per position, without a ``Candidate`` each
+    (tens of thousands at a crash).
+    """
+    symbol, mark, tiers = state.instrument.symbol, state.mark_price, state.tiers
+    asset = venue.assets[symbol]
+    accounts = venue.accounts
+    balances: dict[UnitKey, int] = {}
+    keys: list[adl_ranking.RankKey] = []
+    for (name, side), quantity in state.holders.items():
+        if (quantity < 0) != want_short:
+            continue
+        account = accounts[name]
+        position = _position(account, symbol, side)
+        key = (position.ledger_key, asset) if account.is_isolated(symbol) else (name, asset)
+        balance = balances.get(key)
+        if balance is None:
+            balance = balances[key] = margin_balance(venue, account, key)
+        size = abs(quantity)
+        score = adl_ranking.score_key(
+            floor_scaled(tiers.pnl16(quantity, position.cost, mark)),
+            floor_scaled(tiers.notional16(size, mark)),
+            balance,
+        )
+        keys.append((-score, -size, name, side.value))
+    return keys
+
+
+def _position(account: AccountState, symbol: str, side: PositionSide) -> PositionState:
+    """Return the position a holder of ``symbol`` holds (a holder without one: stop)."""
+    position = account.find_position(symbol, side)
+    if position is None:  # a holder without its position: the state is broken, stop
+        raise RuntimeError(
+            f"{account.account} holds {symbol} {side.value} but has no such position"
+        )
+    return position
 
 
 def _candidates(
@@ -128,9 +176,7 @@ def _candidates(
         if name == excluded or (quantity < 0) != want_short:
             continue
         account = venue.accounts[name]
-        position = account.find_position(symbol, side)
-        if position is None:  # a holder without its position: the state is broken, stop
-            raise RuntimeError(f"{name} holds {symbol} {side.value} but has no such position")
+        position = _position(account, symbol, side)
         key = unit_key(venue, account, position)
         balance = balances.get(key)
         if balance is None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
+from heapq import heapify, heappop
 from typing import Final
 
 from liquidator.core.money.scaled import ceil_div
@@ -42,7 +43,7 @@ class AdlPolicy(Enum):
     PRO_RATA = "PRO_RATA"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Candidate:
     """An opposite position that can be deleveraged, with what ranks it."""
 
@@ -52,6 +53,16 @@ class Candidate:
     unrealized: int  # at its mark (raw)
     notional: int  # |quantity| x mark (raw)
     unit_balance: int  # wallet + unrealized PnL of its margin unit (raw)
+
+    def __init__(  # explicit: a compiled dataclass's generated __init__ runs interpreted
+        self, account: str, side: str, size: int, unrealized: int, notional: int, unit_balance: int
+    ) -> None:
+        object.__setattr__(self, "account", account)
+        object.__setattr__(self, "side", side)
+        object.__setattr__(self, "size", size)
+        object.__setattr__(self, "unrealized", unrealized)
+        object.__setattr__(self, "notional", notional)
+        object.__setattr__(self, "unit_balance", unit_balance)
 
     @property
     def score(self) -> Fraction:
@@ -137,6 +148,30 @@ def _pro_rata(
 
 
 RankKey = tuple[int, int, str, str]  # Candidate.sort_key: (-score key, -size, account, side)
+
+
+class Ranking:
+    """One side's positions in deleveraging order, sorted only as far as a walk reads it.
+
+    Built from the positions' sort keys (``Candidate.sort_key``, unique per account and side):
+    a heap in linear time, then popped in order on demand, so that the deleveraging of one
+    bankruptcy, which reads the first few of tens of thousands, does not sort them all. The
+    order read is the sorted order of the keys (``ranked``'s).
+    """
+
+    def __init__(self, keys: list[RankKey]) -> None:
+        heapify(keys)
+        self.rest = keys  # a heap of the keys not read yet
+        self.order: list[RankKey] = []  # the keys read so far, best first
+
+    def at(self, place: int) -> RankKey | None:
+        """Return the key at ``place`` (0: the first to be deleveraged); None past the end."""
+        order, rest = self.order, self.rest
+        while len(order) <= place:
+            if not rest:
+                return None
+            order.append(heappop(rest))
+        return order[place]
 
 
 def quantiles(keys: list[RankKey]) -> dict[tuple[str, str], int]:
