@@ -94,6 +94,27 @@ def start_server(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("the server did not start")
 
 
+def cpu_seconds(pid: int, *, thread: int | None = None) -> float:
+    """CPU time (user + system) of process ``pid``, or of its thread ``thread``, from /proc."""
+    where = f"/proc/{pid}/task/{thread}/stat" if thread is not None else f"/proc/{pid}/stat"
+    fields = Path(where).read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class ServerCpu:
+    """The server's CPU per request over a stretch of load: the whole process, and its event
+    loop's thread (the main one), which is what one core must hold."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.start = (cpu_seconds(pid), cpu_seconds(pid, thread=pid))
+
+    def per_request_us(self, requests: int) -> tuple[float, float]:
+        total, loop = cpu_seconds(self.pid), cpu_seconds(self.pid, thread=self.pid)
+        count = max(1, requests)
+        return (total - self.start[0]) * 1e6 / count, (loop - self.start[1]) * 1e6 / count
+
+
 def admin(url: str, path: str, **params: str) -> Any:
     request = urllib.request.Request(
         f"{url}{path}?{urllib.parse.urlencode(params)}",
@@ -424,7 +445,9 @@ def main() -> None:
                 args=(port, args.half_open, args.floods, args.seconds, attack_results),
             )
             attacker.start()
+            cpu = ServerCpu(server.pid)
             orders = load(port, keys, args.rate, args.seconds, args, "order")
+            orders["cpu_us"], orders["loop_cpu_us"] = cpu.per_request_us(int(orders["requests"]))
             attack = attack_results.get()
             attacker.join()
             stream = asyncio.run(subscribers(url, args.subscribers, args.updates))
@@ -470,6 +493,10 @@ def report(
         )
     console.print(table)
     console.print(
+        f"Server CPU a signed order (the attack's share included): {orders['cpu_us']:.0f} µs,"
+        f" of which its event loop's thread {orders['loop_cpu_us']:.0f} µs"
+    )
+    console.print(
         f"WebSocket: {stream['complete']:,.0f} of {stream['subscribers']:,.0f} subscribers saw all "
         f"{stream['updates']:,.0f} trades ({stream['messages']:,.0f} messages); delivery "
         f"p50 {stream['delivery_p50_ms']:.1f} ms, p99 {stream['delivery_p99_ms']:.1f} ms"
@@ -491,6 +518,8 @@ def report(
                 "p50_ms": round(orders["p50_ms"], 2),
                 "p99_ms": round(orders["p99_ms"], 2),
                 "p999_ms": round(orders["p999_ms"], 2),
+                "server_cpu_us_per_order": round(orders["cpu_us"]),
+                "server_loop_cpu_us_per_order": round(orders["loop_cpu_us"]),
                 "ping_per_s": round(baseline["rate"]),
                 "ping_p99_ms": round(baseline["p99_ms"], 2),
                 "ws_subscribers": stream["subscribers"],

@@ -30,7 +30,7 @@ from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).parent))
-from api_orders import make_accounts, start_server
+from api_orders import ServerCpu, make_accounts, start_server
 
 TARGET_RATE = 5_000
 TARGET_P99_MS = 20.0
@@ -158,7 +158,9 @@ def main() -> None:
         try:
             keys = make_accounts(url, args.accounts)
             ws_url = url.replace("http://", "ws://") + "/ws-fapi/v1"
+            cpu = ServerCpu(process.pid)
             result = measure(ws_url, keys, args)
+            result["cpu_us"], result["loop_cpu_us"] = cpu.per_request_us(int(result["requests"]))
         finally:
             process.terminate()
             process.wait(timeout=30)
@@ -180,6 +182,10 @@ def report(console: Console, args: argparse.Namespace, row: dict[str, float]) ->
         f"{row['max_ms']:.1f}",
     )
     console.print(table)
+    console.print(
+        f"Server CPU an order: {row['cpu_us']:.0f} µs, of which its event loop's thread"
+        f" {row['loop_cpu_us']:.0f} µs"
+    )
     met = row["rate"] >= TARGET_RATE * 0.98 and row["p99_ms"] < TARGET_P99_MS and not row["errors"]
     print(
         json.dumps(
@@ -192,6 +198,8 @@ def report(console: Console, args: argparse.Namespace, row: dict[str, float]) ->
                 "p50_ms": round(row["p50_ms"], 2),
                 "p99_ms": round(row["p99_ms"], 2),
                 "p999_ms": round(row["p999_ms"], 2),
+                "server_cpu_us_per_order": round(row["cpu_us"]),
+                "server_loop_cpu_us_per_order": round(row["loop_cpu_us"]),
                 "target_met": met,
             }
         )
