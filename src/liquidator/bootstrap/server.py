@@ -76,7 +76,10 @@ def open_server(settings: Settings, keys: KeyStore | None = None) -> Server:
         SqliteHistory.memory()
         if settings.database is None
         else SqliteHistory.open(
-            settings.database, synchronous=settings.synchronous, background=True
+            settings.database,
+            synchronous=settings.synchronous,
+            background=True,
+            lock=journal.write_lock if isinstance(journal, SqliteJournal) else None,
         )
     )
     live = LiveExchange(exchange, clock, histories)
