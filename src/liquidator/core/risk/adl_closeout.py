@@ -14,7 +14,7 @@ from liquidator.core.exchange.events import AutoDeleveraged, Event
 from liquidator.core.exchange.order_entry import cancel_all_of
 from liquidator.core.exchange.orders import ExpiryReason, Order, OrderType, Side, TimeInForce
 from liquidator.core.exchange.venue import SymbolState, Venue
-from liquidator.core.margin.position import PositionSide
+from liquidator.core.margin.position import MarginType, PositionSide
 from liquidator.core.margin.unit import Unit, bankruptcy_price
 from liquidator.core.money.scaled import floor_scaled
 from liquidator.core.risk import adl_ranking
@@ -126,29 +126,31 @@ def _rank_keys(venue: Venue, state: SymbolState, *, want_short: bool) -> list[ad
     """Return the sort keys (``Candidate.sort_key``) of the symbol's positions on one side.
 
     The same figures as ``_candidates``, read once per position, without a ``Candidate`` each
-    (tens of thousands at a crash).
+    (tens of thousands at a crash). Each unit's balance is read without a cache: a unit has at
+    most one position on one side of a symbol (hits were ~never), and a second read is the same.
     """
     symbol, mark, tiers = state.instrument.symbol, state.mark_price, state.tiers
     asset = venue.assets[symbol]
     accounts = venue.accounts
-    balances: dict[UnitKey, int] = {}
     keys: list[adl_ranking.RankKey] = []
     for (name, side), quantity in state.holders.items():
         if (quantity < 0) != want_short:
             continue
         account = accounts[name]
-        position = _position(account, symbol, side)
-        key = (position.ledger_key, asset) if account.is_isolated(symbol) else (name, asset)
-        balance = balances.get(key)
-        if balance is None:
-            balance = balances[key] = margin_balance(venue, account, key)
+        held = account.symbols.get(symbol)
+        position = held.position(side) if held is not None else None
+        if held is None or position is None:  # a holder without its position: the state is broken
+            raise RuntimeError(f"{name} holds {symbol} {side.value} but has no such position")
+        isolated = held.margin_type is MarginType.ISOLATED  # AccountState.is_isolated
+        key = (position.ledger_key, asset) if isolated else (name, asset)
+        balance = margin_balance(venue, account, key)
         size = abs(quantity)
         score = adl_ranking.score_key(
             floor_scaled(tiers.pnl16(quantity, position.cost, mark)),
             floor_scaled(tiers.notional16(size, mark)),
             balance,
         )
-        keys.append((-score, -size, name, side.value))
+        keys.append((-score, -size, name, side._value_))  # _value_: Enum.value is a slow property
     return keys
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from liquidator.core.exchange.account_state import AccountState, PositionState
 from liquidator.core.exchange.venue import Venue
-from liquidator.core.margin.position import PositionSide
+from liquidator.core.margin.position import MarginType, PositionSide
 from liquidator.core.margin.unit import (
     Figures,
     Unit,
@@ -58,20 +58,24 @@ def margin_balance(venue: Venue, account: AccountState, key: UnitKey) -> int:
     """Return the margin balance (wallet + unrealized PnL) of ``account``'s unit ``key`` fast.
 
     The same figure as ``unit_figures(...).margin_balance``, without building the unit or its
-    maintenance margin (ADL ranks thousands of positions at once).
+    maintenance margin (ADL ranks thousands of positions at once): one pass over the account's
+    symbols, those of other assets or the other margin type skipped whole.
     """
     wallet, asset = key
-    total = venue.ledger.balance_of(key)
+    total = venue.ledger.balance(wallet, asset)
     isolated = wallet != account.account
-    for position in account.held_positions():
-        symbol = position.symbol
-        if not position.quantity or venue.assets[symbol] != asset:
+    for symbol, held in account.symbols.items():
+        if (held.margin_type is MarginType.ISOLATED) != isolated or venue.assets[symbol] != asset:
             continue
-        is_isolated = account.is_isolated(symbol)
-        if is_isolated != isolated or (isolated and position.ledger_key != wallet):
-            continue
-        state = venue.symbols[symbol]
-        total += floor_scaled(state.tiers.pnl16(position.quantity, position.cost, state.mark_price))
+        for position in (held.both, held.long, held.short):
+            if position is None or not position.quantity:
+                continue
+            if isolated and position.ledger_key != wallet:
+                continue
+            state = venue.symbols[symbol]
+            total += floor_scaled(
+                state.tiers.pnl16(position.quantity, position.cost, state.mark_price)
+            )
     return total
 
 
