@@ -20,7 +20,7 @@ from liquidator.core.margin.position import MarginType, PositionSide
 from liquidator.core.money.fixed import Amount, Price, Qty, Rate
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class OpenAccount:
     """Open an account. ``system``: one of the venue's own (named ``@...``, like the market
     maker): no margin check, no commission, never liquidated nor ranked for ADL; what the
@@ -29,11 +29,27 @@ class OpenAccount:
     account: str
     system: bool = False
 
+    def __init__(  # explicit: a compiled dataclass's generated __init__ runs interpreted
+        self,
+        account: str,
+        system: bool = False,
+    ) -> None:
+        object.__setattr__(self, "account", account)
+        object.__setattr__(self, "system", system)
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(frozen=True, slots=True, init=False)
 class Deposit:
     account: str
     amount: Amount
+
+    def __init__(  # explicit: a compiled dataclass's generated __init__ runs interpreted
+        self,
+        account: str,
+        amount: Amount,
+    ) -> None:
+        object.__setattr__(self, "account", account)
+        object.__setattr__(self, "amount", amount)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,18 +58,38 @@ class Withdraw:
     amount: Amount
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class SetLeverage:
     account: str
     symbol: str
     leverage: int
 
+    def __init__(  # explicit: a compiled dataclass's generated __init__ runs interpreted
+        self,
+        account: str,
+        symbol: str,
+        leverage: int,
+    ) -> None:
+        object.__setattr__(self, "account", account)
+        object.__setattr__(self, "symbol", symbol)
+        object.__setattr__(self, "leverage", leverage)
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(frozen=True, slots=True, init=False)
 class SetMarginType:
     account: str
     symbol: str
     margin_type: MarginType
+
+    def __init__(  # explicit: a compiled dataclass's generated __init__ runs interpreted
+        self,
+        account: str,
+        symbol: str,
+        margin_type: MarginType,
+    ) -> None:
+        object.__setattr__(self, "account", account)
+        object.__setattr__(self, "symbol", symbol)
+        object.__setattr__(self, "margin_type", margin_type)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +109,7 @@ class ModifyIsolatedMargin:
     add: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class PlaceOrder:
     """A new order with Binance's ``POST /fapi/v1/order`` parameters.
 
@@ -97,6 +133,44 @@ class PlaceOrder:
     callback_rate: Rate | None = None
     self_trade_prevention: SelfTradePrevention = SelfTradePrevention.NONE
     price_protect: bool = False
+
+    def __init__(  # explicit: a compiled dataclass's generated __init__ runs interpreted
+        self,
+        account: str,
+        symbol: str,
+        side: Side,
+        order_type: OrderType,
+        quantity: Qty | None = None,
+        price: Price | None = None,
+        time_in_force: TimeInForce | None = None,
+        stop_price: Price | None = None,
+        reduce_only: bool = False,
+        close_position: bool = False,
+        position_side: PositionSide = PositionSide.BOTH,
+        client_order_id: str | None = None,
+        working_type: WorkingType = WorkingType.CONTRACT_PRICE,
+        activation_price: Price | None = None,
+        callback_rate: Rate | None = None,
+        self_trade_prevention: SelfTradePrevention = SelfTradePrevention.NONE,
+        price_protect: bool = False,
+    ) -> None:
+        object.__setattr__(self, "account", account)
+        object.__setattr__(self, "symbol", symbol)
+        object.__setattr__(self, "side", side)
+        object.__setattr__(self, "order_type", order_type)
+        object.__setattr__(self, "quantity", quantity)
+        object.__setattr__(self, "price", price)
+        object.__setattr__(self, "time_in_force", time_in_force)
+        object.__setattr__(self, "stop_price", stop_price)
+        object.__setattr__(self, "reduce_only", reduce_only)
+        object.__setattr__(self, "close_position", close_position)
+        object.__setattr__(self, "position_side", position_side)
+        object.__setattr__(self, "client_order_id", client_order_id)
+        object.__setattr__(self, "working_type", working_type)
+        object.__setattr__(self, "activation_price", activation_price)
+        object.__setattr__(self, "callback_rate", callback_rate)
+        object.__setattr__(self, "self_trade_prevention", self_trade_prevention)
+        object.__setattr__(self, "price_protect", price_protect)
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,14 +96,22 @@ class Rejected(Exception):  # noqa: N818 - a business outcome carried out of dee
 
 
 @mypyc_attr(acyclic=True)
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class AccountOpened:
     account: str
     ts_ms: int
 
+    def __init__(  # explicit: a compiled dataclass's generated __init__ runs interpreted
+        self,
+        account: str,
+        ts_ms: int,
+    ) -> None:
+        object.__setattr__(self, "account", account)
+        object.__setattr__(self, "ts_ms", ts_ms)
+
 
 @mypyc_attr(acyclic=True)
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class LeverageChanged:
     account: str
     symbol: str
@@ -111,14 +119,40 @@ class LeverageChanged:
     max_notional: int
     ts_ms: int
 
+    def __init__(  # explicit: a compiled dataclass's generated __init__ runs interpreted
+        self,
+        account: str,
+        symbol: str,
+        leverage: int,
+        max_notional: int,
+        ts_ms: int,
+    ) -> None:
+        object.__setattr__(self, "account", account)
+        object.__setattr__(self, "symbol", symbol)
+        object.__setattr__(self, "leverage", leverage)
+        object.__setattr__(self, "max_notional", max_notional)
+        object.__setattr__(self, "ts_ms", ts_ms)
+
 
 @mypyc_attr(acyclic=True)
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class MarginTypeChanged:
     account: str
     symbol: str
     margin_type: MarginType
     ts_ms: int
+
+    def __init__(  # explicit: a compiled dataclass's generated __init__ runs interpreted
+        self,
+        account: str,
+        symbol: str,
+        margin_type: MarginType,
+        ts_ms: int,
+    ) -> None:
+        object.__setattr__(self, "account", account)
+        object.__setattr__(self, "symbol", symbol)
+        object.__setattr__(self, "margin_type", margin_type)
+        object.__setattr__(self, "ts_ms", ts_ms)
 
 
 @mypyc_attr(acyclic=True)
