@@ -143,13 +143,10 @@ def _rank_keys(venue: Venue, state: SymbolState, *, want_short: bool) -> list[ad
             raise RuntimeError(f"{name} holds {symbol} {side.value} but has no such position")
         isolated = held.margin_type is MarginType.ISOLATED  # AccountState.is_isolated
         key = (position.ledger_key, asset) if isolated else (name, asset)
-        balance = margin_balance(venue, account, key)
+        pnl = floor_scaled(tiers.pnl16(quantity, position.cost, mark))
+        balance = margin_balance(venue, account, key, position, pnl)  # pnl not computed twice
         size = abs(quantity)
-        score = adl_ranking.score_key(
-            floor_scaled(tiers.pnl16(quantity, position.cost, mark)),
-            floor_scaled(tiers.notional16(size, mark)),
-            balance,
-        )
+        score = adl_ranking.score_key(pnl, floor_scaled(tiers.notional16(size, mark)), balance)
         keys.append((-score, -size, name, side._value_))  # _value_: Enum.value is a slow property
     return keys
 

@@ -54,12 +54,19 @@ def unit_figures(venue: Venue, target: Unit) -> Figures:
     return figures(wallet, target.positions, marks, tiers)
 
 
-def margin_balance(venue: Venue, account: AccountState, key: UnitKey) -> int:
+def margin_balance(
+    venue: Venue,
+    account: AccountState,
+    key: UnitKey,
+    known: PositionState | None = None,
+    known_pnl: int = 0,
+) -> int:
     """Return the margin balance (wallet + unrealized PnL) of ``account``'s unit ``key`` fast.
 
     The same figure as ``unit_figures(...).margin_balance``, without building the unit or its
     maintenance margin (ADL ranks thousands of positions at once): one pass over the account's
-    symbols, those of other assets or the other margin type skipped whole.
+    symbols, those of other assets or the other margin type skipped whole. ``known_pnl`` is
+    ``known``'s unrealized PnL at its mark (raw, floored), when the caller has it already.
     """
     wallet, asset = key
     total = venue.ledger.balance(wallet, asset)
@@ -71,6 +78,9 @@ def margin_balance(venue: Venue, account: AccountState, key: UnitKey) -> int:
             if position is None or not position.quantity:
                 continue
             if isolated and position.ledger_key != wallet:
+                continue
+            if position is known:
+                total += known_pnl
                 continue
             state = venue.symbols[symbol]
             total += floor_scaled(
