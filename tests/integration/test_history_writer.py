@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
-from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -120,22 +118,3 @@ def test_writes_not_yet_written_can_be_dropped_and_caught_up_from_the_journal(
     store.refusing = False
 
     assert store.applied_seq() == committed  # nothing of the dropped writes reached the file
-
-
-def test_a_history_write_waits_for_the_journals_append_to_end(tmp_path: Path) -> None:
-    path = tmp_path / "venue.sqlite"
-    journal = SqliteJournal(path, synchronous="OFF")
-    store = SqliteHistory.open(path, synchronous="OFF", background=True, lock=journal.write_lock)
-    venue = Venue(journal, store, write_every=4)
-    venue.run(setup())
-    store.applied_seq()
-    written = store.applied_seq()
-
-    with journal.write_lock:  # an append under way: the write is handed over but waits
-        venue.live.histories.write()
-        time.sleep(0.2)
-        with closing(sqlite3.connect(path)) as reader:
-            (during,) = reader.execute("SELECT applied_seq FROM history_checkpoint").fetchone()
-
-    assert during == written < venue.live.exchange.seq
-    assert store.applied_seq() == venue.live.exchange.seq  # then it goes through

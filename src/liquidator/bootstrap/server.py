@@ -76,10 +76,7 @@ def open_server(settings: Settings, keys: KeyStore | None = None) -> Server:
         SqliteHistory.memory()
         if settings.database is None
         else SqliteHistory.open(
-            settings.database,
-            synchronous=settings.synchronous,
-            background=True,
-            lock=journal.write_lock if isinstance(journal, SqliteJournal) else None,
+            settings.database, synchronous=settings.synchronous, background=True
         )
     )
     live = LiveExchange(exchange, clock, histories)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
 
@@ -46,11 +46,9 @@ class SqliteHistory:
         connection: sqlite3.Connection,
         where: str | Path,
         connect: Callable[[], sqlite3.Connection] | None = None,
-        lock: AbstractContextManager[object] | None = None,
     ) -> None:
         """Use the tables over ``connection``; with ``connect`` (how to open another
-        connection to the same file), write on a thread of their own, each write inside
-        ``lock`` if given (the journal's ``write_lock``)."""
+        connection to the same file), write on a thread of their own."""
         self._connection: sqlite3.Connection | None = connection
         self._where = where
         self._writer: HistoryWriter | None = None
@@ -62,20 +60,14 @@ class SqliteHistory:
             raise JournalError(f"{where}: the history tables cannot be used: {error}") from error
         self._in_progress = bool(self.force_orders_in_progress())  # rows a write must replace
         if connect is not None:
-            self._writer = HistoryWriter(connect, self._run, str(where), lock)
+            self._writer = HistoryWriter(connect, self._run, str(where))
 
     @classmethod
     def open(
-        cls,
-        path: str | Path,
-        *,
-        synchronous: str = "NORMAL",
-        background: bool = False,
-        lock: AbstractContextManager[object] | None = None,
+        cls, path: str | Path, *, synchronous: str = "NORMAL", background: bool = False
     ) -> Self:
         """Open the history tables in the journal's file at ``path`` (made if absent); with
-        ``background``, write them on a thread of their own (``history_writer``), each write
-        inside ``lock`` (the journal's ``write_lock``) if given.
+        ``background``, write them on a thread of their own (``history_writer``).
 
         ``NORMAL`` is enough: a write lost on a power cut comes back from the journal.
         """
@@ -100,7 +92,7 @@ class SqliteHistory:
             connection = connect()
         except sqlite3.Error as error:
             raise JournalError(f"cannot open the history tables in {path}: {error}") from error
-        return cls(connection, path, connect if background else None, lock)
+        return cls(connection, path, connect if background else None)
 
     @classmethod
     def memory(cls) -> Self:

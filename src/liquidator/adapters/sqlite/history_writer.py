@@ -23,13 +23,11 @@ What the histories promise does not change:
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import sqlite3
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,14 +55,10 @@ class HistoryWriter:
         connect: Callable[[], sqlite3.Connection],
         run: Callable[[sqlite3.Connection, PreparedWrite], None],
         where: str,
-        lock: AbstractContextManager[object] | None = None,
     ) -> None:
-        """Run writes with ``run`` on a connection from ``connect``, each inside ``lock`` (the
-        journal's ``write_lock``: the other writer of the same file) if given."""
         self._connect = connect
         self._run = run
         self._where = where
-        self._lock = lock if lock is not None else contextlib.nullcontext()
         self._queue: deque[PreparedWrite] = deque()
         self._busy = False  # a write is being run
         self._attempt = 0  # hand-overs and reads so far: each one retries a refused write
@@ -157,8 +151,7 @@ class HistoryWriter:
         try:
             if connection is None:
                 connection = self._connect()
-            with self._lock:
-                self._run(connection, write)
+            self._run(connection, write)
         except sqlite3.Error as error:
             refused = HistoryWriteError(f"{self._where}: {error}")
             log.warning("the histories could not be written (%s): retried at the next write", error)

@@ -18,7 +18,6 @@ its log into the file on a thread of its own (``checkpointer``), not inside its 
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -78,11 +77,6 @@ class SqliteJournal:
         self._lock: WriterLock | None = None
         self._staged: list[tuple[str, tuple[object, ...]]] = []
         self._checkpointer: Checkpointer | None = None
-        #: Held around each append's transaction. Another writer of this file in this process
-        #: (the histories' thread: ``history_writer``) takes it too, so an append waits exactly
-        #: for that writer's transaction to end, woken at once, instead of SQLite's busy
-        #: handler polling (sleeps of 1, 2, 5, 10 ms..., rounded up to 4 ms ticks on this VM).
-        self.write_lock = threading.Lock()
         create_if_absent(self._path, _build)
         check_file(self._path)
         self._lock = WriterLock(self._path)
@@ -135,7 +129,7 @@ class SqliteJournal:
             self._head = None  # unknown until the transaction's fate is
             rows, head = chained_rows(head, records)
             staged, self._staged = self._staged, []
-            with self.write_lock, _transaction(connection):
+            with _transaction(connection):
                 check_continuation(_last_seq(connection), records)
                 for statement, parameters in staged:
                     connection.execute(statement, parameters)
