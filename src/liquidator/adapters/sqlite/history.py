@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, Self
 
 from liquidator.adapters.sqlite import history_rows as rows
-from liquidator.adapters.sqlite.checkpointer import BACKSTOP_PAGES
 from liquidator.adapters.sqlite.history_schema import migrate
 from liquidator.adapters.sqlite.history_writer import HistoryWriter, PreparedWrite
 from liquidator.app.journal import JournalError
@@ -80,9 +79,6 @@ class SqliteHistory:
             try:
                 connection.execute("PRAGMA busy_timeout = 5000")
                 connection.execute(f"PRAGMA synchronous = {level}")
-                # The log is the journal's: its checkpointer thread copies it back, not a commit
-                # of the histories (16 ms of a write when it fell to one).
-                connection.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP_PAGES}")
             except sqlite3.Error:
                 connection.close()
                 raise
