@@ -176,3 +176,16 @@ def test_funding_info_gives_the_venues_cap_floor_and_interval(client: TestClient
     assert btc["adjustedFundingRateFloor"] == "-0.00300000"
     assert btc["fundingIntervalHours"] == 8
     assert "BTCUSD_PERP" not in {r["symbol"] for r in rows}
+
+
+def test_the_24hr_ticker_gives_the_last_trades_quantity(
+    client: TestClient, alice: Account, bob: Account
+) -> None:
+    before = client.get("/fapi/v1/ticker/24hr", params={"symbol": "BTCUSDT"}).json()
+    trade(bob, alice, "0.01")
+    trade(bob, alice, "0.036")
+
+    ticker = client.get("/fapi/v1/ticker/24hr", params={"symbol": "BTCUSDT"}).json()
+
+    assert before["lastQty"] == "0.000"
+    assert (ticker["lastPrice"], ticker["lastQty"]) == ("60000.00", "0.036")

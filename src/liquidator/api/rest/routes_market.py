@@ -192,8 +192,10 @@ def ticker_24hr(call: Call) -> Any:
 
 def _ticker(call: Call, state: SymbolState) -> dict[str, Any]:
     symbol = state.instrument.symbol
-    day = call.server.live.market.day(symbol, call.now_ms)
+    market = call.server.live.market
+    day = market.day(symbol, call.now_ms)
     last = state.last_price or state.mark_price
+    latest = market.recent_trades(symbol, 1)
     open_price = day.open if day else last
     change = last - open_price
     percent = f"{change * 100 / open_price:.3f}" if open_price else "0.000"
@@ -204,7 +206,7 @@ def _ticker(call: Call, state: SymbolState) -> dict[str, Any]:
         "priceChangePercent": percent,
         "weightedAvgPrice": price(symbol, weighted_average(day) if day else last),
         "lastPrice": price(symbol, last),
-        "lastQty": precision.quantity(symbol, 0),
+        "lastQty": precision.quantity(symbol, latest[-1].quantity if latest else 0),
         "openPrice": price(symbol, open_price),
         "highPrice": price(symbol, day.high if day else last),
         "lowPrice": price(symbol, day.low if day else last),
