@@ -12,6 +12,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from liquidator.core.exchange.venue import CommissionRate
 from liquidator.core.margin.pretrade import fee
 from liquidator.core.money.scaled import SCALE, SCALE2, ceil_div
 
@@ -35,6 +36,11 @@ def test_ceil_div_is_the_ceiling_for_every_sign(numerator: int, denominator: int
 @given(st.integers(min_value=-(10**36), max_value=10**36), RATES)
 def test_fee_is_the_ceiling_of_notional_times_rate(cost16: int, rate: int) -> None:
     assert fee(cost16, rate) == textbook_ceil(cost16 * rate, SCALE2)
+
+
+@given(st.integers(min_value=-(10**36), max_value=10**36), RATES)
+def test_the_venues_commission_rate_is_the_fee(cost16: int, rate: int) -> None:
+    assert CommissionRate(rate).of(cost16) == fee(cost16, rate)
 
 
 @given(

@@ -10,7 +10,7 @@ the account's leverage bracket.
 
 from __future__ import annotations
 
-from liquidator.core.exchange.account_state import GENERATED_PREFIX, AccountState
+from liquidator.core.exchange.account_state import GENERATED_PREFIX, AccountState, AccountSymbol
 from liquidator.core.exchange.commands import CancelAllOrders, CancelOrder, PlaceOrder
 from liquidator.core.exchange.events import Event, OrderAccepted, OrderClosed, RejectReason
 from liquidator.core.exchange.matching import close_resting, fillable, match, walk_cost
@@ -41,7 +41,6 @@ from liquidator.core.exchange.venue import SymbolState, Venue
 from liquidator.core.margin.pretrade import (
     cross_figures,
     exposure,
-    fee,
     open_order_margin,
 )
 from liquidator.core.money.scaled import SCALE, ceil_div
@@ -160,7 +159,7 @@ def _validated(
     _check_min_notional(state, order)
     if not is_conditional(kind):
         _check_liquidity(venue, state, order)
-        check_margin(venue, account, state, order)
+        check_margin(venue, account, state, order, orders)
     return order
 
 
@@ -230,8 +229,17 @@ def market_limit(state: SymbolState, side: Side) -> int | None:
     return state.market_buy if side is Side.BUY else state.market_sell
 
 
-def check_margin(venue: Venue, account: AccountState, state: SymbolState, order: Order) -> None:
-    """Refuse an opening order the available balance cannot carry (see the module docstring)."""
+def check_margin(
+    venue: Venue,
+    account: AccountState,
+    state: SymbolState,
+    order: Order,
+    seat: AccountSymbol | None = None,
+) -> None:
+    """Refuse an opening order the available balance cannot carry (see the module docstring).
+
+    ``seat``: the account's ``AccountSymbol`` of the order's symbol, when the caller has it.
+    """
     if account.is_system or not order.is_opening:
         return
     symbol, mark = order.symbol, state.mark_price
@@ -246,7 +254,7 @@ def check_margin(venue: Venue, account: AccountState, state: SymbolState, order:
         )
         if quantity == 0:
             return
-    orders = account.symbol(symbol)
+    orders = seat if seat is not None else account.symbol(symbol)
     leverage = orders.leverage_or_default()
     others = cross_figures(venue, account, state.instrument.margin_asset, orders_except=symbol)
     held = open_order_margin(account, orders) if orders.buy_qty or orders.sell_qty else 0
@@ -257,7 +265,7 @@ def check_margin(venue: Venue, account: AccountState, state: SymbolState, order:
         open_loss = tiers.loss16(quantity, cost, mark, order.side is Side.BUY)
     else:  # ``IntTiers.loss16``, linear, inline
         open_loss = cost - quantity * mark if order.side is Side.BUY else quantity * mark - cost
-    charge = extra + max(0, ceil_div(open_loss, SCALE)) + fee(cost, venue.config.fees.taker_rate)
+    charge = extra + max(0, ceil_div(open_loss, SCALE)) + venue.taker_fee.of(cost)  # ``fee``
     if charge > 0 and available - charge < 0:
         raise reject(RejectReason.INSUFFICIENT_MARGIN, "Margin is insufficient.")
     cap16 = state.max_notional16_at(leverage)

@@ -29,7 +29,6 @@ from liquidator.core.exchange.ledger import FEES, SETTLEMENT, EntryKind
 from liquidator.core.exchange.orders import Order, OrderType, Side, is_venue_only, value
 from liquidator.core.exchange.venue import SymbolState, Venue
 from liquidator.core.margin.position import MarginType
-from liquidator.core.margin.pretrade import fee
 from liquidator.core.margin.unit import IntTiers
 from liquidator.core.money.scaled import SCALE, ceil_div, floor_scaled
 
@@ -47,8 +46,11 @@ def settle_fill(
 ) -> None:
     """Apply ``quantity`` of ``order`` filled at ``price`` to the account; append the events."""
     state = venue.symbols[order.symbol]
-    position = account.position(order.symbol, order.position_side)
-    isolated = account.is_isolated(order.symbol)
+    seat = account.symbol(order.symbol)  # one lookup: the position and the margin type
+    position = seat.position(order.position_side)
+    if position is None:
+        position = account.position(order.symbol, order.position_side)  # the first fill
+    isolated = seat.margin_type is MarginType.ISOLATED  # ``account.is_isolated``
     delta = quantity if order.side is Side.BUY else -quantity  # not ``side.sign``: a property call
     before = position.quantity
     tiers = state.tiers
@@ -59,11 +61,10 @@ def settle_fill(
     order.executed += quantity
     order.cum_quote += quantity * price  # sum(qty * price), inverse too (``Order.cum_quote``)
     order.updated_ms = venue.now_ms
-    rates = venue.config.fees
-    commission = (
+    commission = (  # ``pretrade.fee`` at the venue's rate
         0
         if account.is_system or is_venue_only(order.type)
-        else fee(notional16, rates.maker_rate if maker else rates.taker_rate)
+        else (venue.maker_fee if maker else venue.taker_fee).of(notional16)
     )
     asset = state.instrument.margin_asset
     ledger, now, name, symbol = venue.ledger, venue.now_ms, account.account, order.symbol
@@ -118,7 +119,7 @@ def settle_fill(
             now,
         )
     )
-    out.append(_position_event(venue, account, position, isolated))
+    out.append(_position_event(venue, account, position, isolated, asset))
 
 
 def _apply(position: PositionState, delta: int, price: int, tiers: IntTiers) -> tuple[int, int]:
@@ -223,9 +224,8 @@ def _track_holder(state: SymbolState, account: AccountState, position: PositionS
 
 
 def _position_event(
-    venue: Venue, account: AccountState, position: PositionState, isolated: bool
+    venue: Venue, account: AccountState, position: PositionState, isolated: bool, asset: str
 ) -> PositionChanged:
-    asset = venue.symbols[position.symbol].instrument.margin_asset
     wallet = venue.ledger.balance(position.ledger_key, asset) if isolated else 0
     margin_type = MarginType.ISOLATED if isolated else MarginType.CROSS
     return PositionChanged(
@@ -243,4 +243,5 @@ def _position_event(
 def position_event(venue: Venue, account: AccountState, position: PositionState) -> PositionChanged:
     """Return the event describing ``position`` as it is now."""
     isolated = account.is_isolated(position.symbol)
-    return _position_event(venue, account, position, isolated)
+    asset = venue.symbols[position.symbol].instrument.margin_asset
+    return _position_event(venue, account, position, isolated, asset)

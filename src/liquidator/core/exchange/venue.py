@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from math import gcd
 from typing import Final
+
+from mypy_extensions import mypyc_attr
 
 from liquidator.core.contracts.brackets import BracketTable
 from liquidator.core.contracts.instrument import Instrument
@@ -21,7 +24,7 @@ from liquidator.core.exchange.orders import Order
 from liquidator.core.exchange.trigger_index import TriggerIndex
 from liquidator.core.margin.position import PositionSide
 from liquidator.core.margin.unit import IntTiers
-from liquidator.core.money.scaled import SCALE
+from liquidator.core.money.scaled import SCALE, SCALE2
 from liquidator.core.pricing.funding import FundingConfig, PremiumAverage
 from liquidator.core.pricing.mark_price import BasisAverage, MarkPriceConfig
 from liquidator.core.risk.adl_ranking import AdlPolicy
@@ -48,6 +51,31 @@ class FeeSchedule:
     def __post_init__(self) -> None:
         if self.maker_rate < 0 or self.taker_rate < 0:
             raise ValueError("fee rates must not be negative")
+
+
+@mypyc_attr(acyclic=True)
+class CommissionRate:
+    """A commission rate (raw) as the fraction ``rate / 10**16`` in lowest terms, worked out once.
+
+    ``of(notional16)`` is ``ceil(notional16 * rate / 10**16)``, the commission on a notional in
+    10**-16 units (``pretrade.fee``): for Binance's rates (0.02%, 0.05%: 1 / 5e11, 1 / 2e11)
+    there is no big product, and a fill reads the fraction from the venue, not from a table.
+    """
+
+    __slots__ = ("divisor", "numerator", "rate")
+
+    def __init__(self, rate: int) -> None:
+        common = gcd(rate, SCALE2)
+        self.rate = rate
+        self.numerator = rate // common
+        self.divisor = SCALE2 // common
+
+    def of(self, notional16: int) -> int:
+        """Return ``ceil(notional16 * rate / 10**16)`` (raw)."""
+        divisor = self.divisor
+        if self.numerator == 1:
+            return (notional16 + (divisor - 1)) // divisor
+        return (notional16 * self.numerator + (divisor - 1)) // divisor
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +206,7 @@ class Venue:
         "assets",
         "config",
         "ledger",
+        "maker_fee",
         "margin_called",
         "market",
         "next_adl_ms",
@@ -187,11 +216,14 @@ class Venue:
         "risk",
         "symbol_states",
         "symbols",
+        "taker_fee",
     )
 
     def __init__(self, market: Market, config: VenueConfig) -> None:
         self.market = market
         self.config = config
+        self.maker_fee = CommissionRate(config.fees.maker_rate)  # derived from ``config``
+        self.taker_fee = CommissionRate(config.fees.taker_rate)
         self.accounts: dict[str, AccountState] = {}
         self.ledger = Ledger()
         self.order_id = 0

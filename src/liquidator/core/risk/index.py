@@ -66,6 +66,8 @@ UNIT_MASK: Final = (1 << 28) - 1
 MAX_UNITS: Final = 1 << 28
 FALLING_FLIP: Final = 1 << 80  # a falling heap's price is stored as FALLING_FLIP - price (min-heap)
 HIT_MASK: Final = (1 << UNIT_SHIFT) - 1  # an entry's low bits: its ``Hit``
+FLIPPED: Final = FALLING_FLIP << PRICE_SHIFT  # a falling entry is FLIPPED - (price << 62) + low
+WORD_PRICE: Final = (1 << 61) - 1  # prices up to this are compared as machine words
 
 
 class Popped(NamedTuple):
@@ -231,13 +233,16 @@ class RiskIndex:
 
     def _push(self, symbol: str, falling: bool, price: int, unit: int, hit: int) -> None:
         """Push an entry of ``unit`` (the low bits ``_begin`` returned) at ``price``."""
-        heaps, caps = (
-            (self.falling, self.falling_cap) if falling else (self.rising, self.rising_cap)
-        )
-        heap = heaps[symbol]
-        heappush(heap, _entry(price, falling, unit | hit))
-        if len(heap) > caps[symbol]:
-            heaps[symbol] = self._compacted(heap, caps, symbol)
+        if falling:  # written out: no tuple of the two maps built per push
+            heap = self.falling[symbol]
+            heappush(heap, _entry(price, True, unit | hit))
+            if len(heap) > self.falling_cap[symbol]:
+                self.falling[symbol] = self._compacted(heap, self.falling_cap, symbol)
+        else:
+            heap = self.rising[symbol]
+            heappush(heap, _entry(price, False, unit | hit))
+            if len(heap) > self.rising_cap[symbol]:
+                self.rising[symbol] = self._compacted(heap, self.rising_cap, symbol)
 
     def _live(self, entry: int) -> bool:
         """Tell whether ``entry`` belongs to its unit's current indexing."""
@@ -296,9 +301,21 @@ class RiskIndex:
 
 
 def _entry(price: int, falling: bool, low: int) -> int:
-    """Encode one heap entry: ordered by price (a falling heap's highest first), then ``low``."""
-    stored = FALLING_FLIP - min(max(price, 0), FALLING_FLIP - 1) if falling else max(price, 0)
-    return (stored << PRICE_SHIFT) | low
+    """Encode one heap entry: ordered by price (a falling heap's highest first), then ``low``.
+
+    The stored price is ``max(price, 0)``, for a falling heap ``FALLING_FLIP - min(max(price,
+    0), FALLING_FLIP - 1)``. A price within a machine word (every real one) is compared and
+    shifted as one: ``(FALLING_FLIP - p) << 62 | low`` is ``FLIPPED - (p << 62) + low``, two
+    big-integer operations instead of four.
+    """
+    if price <= 0:
+        price = 0
+    elif price > WORD_PRICE:  # past any real price: the exact clamp, as big integers
+        stored = FALLING_FLIP - min(price, FALLING_FLIP - 1) if falling else price
+        return (stored << PRICE_SHIFT) | low
+    if falling:
+        return FLIPPED - ((price << PRICE_SHIFT) - low)
+    return (price << PRICE_SHIFT) | low
 
 
 def _unwiden(price: int, long: bool) -> int:
