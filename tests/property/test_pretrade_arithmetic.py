@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from liquidator.core.exchange.venue import CommissionRate
 from liquidator.core.margin.pretrade import fee
-from liquidator.core.money.scaled import SCALE, SCALE2, ceil_div
+from liquidator.core.money.scaled import SCALE, SCALE2, ceil_div, ceil_scaled_div
 
 BIG = st.integers(min_value=-(10**40), max_value=10**40)
 POSITIVE = st.integers(min_value=1, max_value=10**30)
@@ -31,6 +31,11 @@ def textbook_ceil(numerator: int, denominator: int) -> int:
 @given(BIG, POSITIVE)
 def test_ceil_div_is_the_ceiling_for_every_sign(numerator: int, denominator: int) -> None:
     assert ceil_div(numerator, denominator) == textbook_ceil(numerator, denominator)
+
+
+@given(BIG, st.integers(min_value=1, max_value=10**6))
+def test_ceil_scaled_div_is_the_ceiling_of_a_margin(value16: int, leverage: int) -> None:
+    assert ceil_scaled_div(value16, leverage) == textbook_ceil(value16, SCALE * leverage)
 
 
 @given(st.integers(min_value=-(10**36), max_value=10**36), RATES)

@@ -8,7 +8,7 @@ trade more than the position they close; a resting one with nothing left to clos
 
 from __future__ import annotations
 
-from liquidator.core.exchange.account_state import AccountState
+from liquidator.core.exchange.account_state import AccountState, AccountSymbol
 from liquidator.core.exchange.events import Event, OrderClosed, TradeExecuted
 from liquidator.core.exchange.orders import (
     ExpiryReason,
@@ -157,8 +157,12 @@ def expire_stranded(venue: Venue, account: AccountState, symbol: str, out: list[
 
 def _unlink(state: SymbolState, account: AccountState, order: Order) -> None:
     """Take a resting order out of the book and the account's open orders."""
+    _unlink_from(state, account.symbols[order.symbol], order)
+
+
+def _unlink_from(state: SymbolState, orders: AccountSymbol, order: Order) -> None:
+    """``_unlink``, given the account's open orders of the symbol (``orders``)."""
     state.book.side_of(order.side).remove(order)
-    orders = account.symbols[order.symbol]
     orders.take(order)
     if not order.is_opening:
         orders.closing -= 1
@@ -186,7 +190,7 @@ def close_resting(
                 tiers.order_value16(left, order.price) if tiers.coin16 else left * order.price
             )
             orders.add_exposure(order, -order.remaining, released)
-        _unlink(state, account, order)
+        _unlink_from(state, orders, order)
     order.status = status
     order.expiry_reason = reason
     order.updated_ms = venue.now_ms

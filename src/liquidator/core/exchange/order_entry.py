@@ -43,7 +43,7 @@ from liquidator.core.margin.pretrade import (
     exposure,
     open_order_margin,
 )
-from liquidator.core.money.scaled import SCALE, ceil_div
+from liquidator.core.money.scaled import SCALE, ceil_div, ceil_scaled_div
 
 
 def require_account(venue: Venue, name: str) -> AccountState:
@@ -260,7 +260,7 @@ def check_margin(
     held = open_order_margin(account, orders) if orders.buy_qty or orders.sell_qty else 0
     available = others.available - held
     order_cost, projected = exposure(account, orders, mark, tiers, order.side, quantity, cost)
-    extra = (ceil_div(order_cost, SCALE * leverage) if order_cost else 0) - held
+    extra = (ceil_scaled_div(order_cost, leverage) if order_cost else 0) - held
     if tiers.coin16:
         open_loss = tiers.loss16(quantity, cost, mark, order.side is Side.BUY)
     else:  # ``IntTiers.loss16``, linear, inline

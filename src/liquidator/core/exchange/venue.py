@@ -62,20 +62,25 @@ class CommissionRate:
     there is no big product, and a fill reads the fraction from the venue, not from a table.
     """
 
-    __slots__ = ("divisor", "numerator", "rate")
+    __slots__ = ("divisor", "first", "numerator", "rate", "second")
 
     def __init__(self, rate: int) -> None:
         common = gcd(rate, SCALE2)
         self.rate = rate
         self.numerator = rate // common
         self.divisor = SCALE2 // common
+        # ``ceil(x / (a * b)) == ceil(ceil(x / a) / b)``: by SCALE (one big-integer digit) first,
+        # then by the rest (within a machine word for real notionals), when SCALE divides it
+        split = self.divisor % SCALE == 0
+        self.first = SCALE if split else self.divisor
+        self.second = self.divisor // SCALE if split else 1
 
     def of(self, notional16: int) -> int:
         """Return ``ceil(notional16 * rate / 10**16)`` (raw)."""
-        divisor = self.divisor
-        if self.numerator == 1:
-            return (notional16 + (divisor - 1)) // divisor
-        return (notional16 * self.numerator + (divisor - 1)) // divisor
+        first, second = self.first, self.second
+        value = notional16 if self.numerator == 1 else notional16 * self.numerator
+        value = (value + (first - 1)) // first
+        return (value + (second - 1)) // second if second != 1 else value
 
 
 @dataclass(frozen=True, slots=True)

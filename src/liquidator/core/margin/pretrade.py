@@ -25,7 +25,7 @@ from liquidator.core.exchange.orders import Side
 from liquidator.core.exchange.venue import Venue
 from liquidator.core.margin.position import MarginType
 from liquidator.core.margin.unit import IntTiers
-from liquidator.core.money.scaled import SCALE, SCALE2, ceil_div, floor_scaled
+from liquidator.core.money.scaled import SCALE2, ceil_div, ceil_scaled_div, floor_scaled
 
 
 def fee(cost16: int, rate: int) -> int:
@@ -62,7 +62,7 @@ def position_initial_margin(
 
 def _margin(notional16: int, leverage: int) -> int:
     """``position_initial_margin`` from the position's notional at the mark (10**-16)."""
-    return ceil_div(notional16, SCALE * leverage)
+    return ceil_scaled_div(notional16, leverage)
 
 
 def _notional16(tiers: IntTiers, size: int, mark: int) -> int:
@@ -103,7 +103,7 @@ def _excess(total_qty: int, total_cost: int, absorbed: int) -> int:
 def open_order_margin(account: AccountState, orders: AccountSymbol) -> int:
     """Return the initial margin held by the open ``orders`` of a symbol (raw, rounded up)."""
     cost = open_order_cost(account, orders)
-    return ceil_div(cost, SCALE * orders.leverage_or_default()) if cost else 0
+    return ceil_scaled_div(cost, orders.leverage_or_default()) if cost else 0
 
 
 @mypyc_attr(acyclic=True, free_list_len=1)

@@ -67,6 +67,17 @@ def ceil_scaled(value16: int) -> int:
     return ceil_div(value16, SCALE)
 
 
+def ceil_scaled_div(value16: int, divisor: int) -> int:
+    """Return ``ceil(value16 / (SCALE * divisor))`` (``divisor > 0``, a leverage): a 10**-16
+    value at the fixed scale, divided, rounded up (initial margins).
+
+    As ``ceil(ceil(value16 / SCALE) / divisor)``: the same integer (nested ceilings by positive
+    integers compose), by a one-digit divisor and then, most often, within a machine word, not
+    one long division by the two-digit big integer ``SCALE * divisor``.
+    """
+    return (ceil_scaled(value16) + (divisor - 1)) // divisor
+
+
 def floor_to(value: int, unit: int) -> int:
     """Return ``value`` down to a whole multiple of ``unit`` (a tick or a step; unit > 0)."""
     return value - value % unit
