@@ -8,7 +8,7 @@ is reported as an event. Quantities and prices are raw ints at the fixed scale (
 from __future__ import annotations
 
 from enum import Enum, IntEnum
-from typing import Final
+from typing import Final, cast
 
 from mypy_extensions import mypyc_attr
 
@@ -193,6 +193,23 @@ def _text(table: EnumTable, member: Enum) -> str:
     raise KeyError(member)  # not a member of that enum
 
 
+def _member(table: EnumTable, text: object) -> Enum:
+    """Return the member of ``table``'s enum whose value is ``text`` (``Kind(text)``, without
+    Enum's Python-level call: an order's state is read back for every accepted order)."""
+    members, values = table
+    for index in range(len(values)):
+        if values[index] == text or members[index] is text:  # as Kind(member) is member
+            return members[index]
+    raise ValueError(f"{text!r} is not a valid value in an order state")
+
+
+def _expiry_of(code: int) -> ExpiryReason:
+    """Return ``ExpiryReason(code)`` (a scan-free index: the values are 0, 1, 2...)."""
+    if not 0 <= code < len(_EXPIRY):
+        raise ValueError(f"{code!r} is not a valid ExpiryReason")
+    return _EXPIRY[code]
+
+
 def _expiry_code(reason: ExpiryReason) -> int:
     """Return ``int(reason)`` without calling ``int`` on an ``IntEnum`` (a generic call)."""
     for code in range(len(_EXPIRY)):
@@ -371,28 +388,29 @@ class Order:
             account=str(account),
             symbol=str(symbol),
             client_order_id=str(cid),
-            side=Side(side),
-            position_side=PositionSide(pside),
-            order_type=OrderType(otype),
-            time_in_force=TimeInForce(tif),
+            side=cast(Side, _member(_SIDE, side)),
+            position_side=cast(PositionSide, _member(_POSITION_SIDE, pside)),
+            order_type=cast(OrderType, _member(_ORDER_TYPE, otype)),
+            time_in_force=cast(TimeInForce, _member(_TIF, tif)),
             quantity=_int(qty),
             price=_int(price),
             stop_price=_int(stop),
-            working_type=WorkingType(wt),
+            working_type=cast(WorkingType, _member(_WORKING, wt)),
         )
-        order.orig_type = OrderType(orig)
+        order.orig_type = cast(OrderType, _member(_ORDER_TYPE, orig))
         (ro, cp, act, cb, stp, protect, status, executed, cum, er, activated, extreme) = state[
             13:25
         ]
         order.reduce_only, order.close_position = bool(ro), bool(cp)
         order.activation_price, order.callback_rate = _int(act), _int(cb)
-        order.stp, order.price_protect = SelfTradePrevention(stp), bool(protect)
+        order.stp = cast(SelfTradePrevention, _member(_STP, stp))
+        order.price_protect = bool(protect)
         order.status, order.executed, order.cum_quote = (
-            OrderStatus(status),
+            cast(OrderStatus, _member(_STATUS, status)),
             _int(executed),
             _int(cum),
         )
-        order.expiry_reason = ExpiryReason(_int(er))
+        order.expiry_reason = _expiry_of(_int(er))
         order.activated, order.trail_extreme = bool(activated), _int(extreme)
         order.created_ms, order.updated_ms = _int(state[25]), _int(state[26])
         return order
