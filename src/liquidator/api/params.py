@@ -46,6 +46,7 @@ class Params:
     def __init__(self, query: str, body: bytes) -> None:
         self.query = query
         self.body = body
+        self.signed_payload: bytes | None = None  # what was signed, when not query + body
         self.values: dict[str, str] = {}
         pairs = _pairs(query) + _body_pairs(body)
         if len(pairs) > MAX_PARAMETERS:

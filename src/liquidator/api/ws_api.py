@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from liquidator.api.auth import Caller
@@ -65,9 +66,36 @@ class Session:
 
 def payload_text(params: dict[str, Any]) -> str:
     """The signed text: every parameter but ``signature``, sorted, ``k=v`` joined by ``&``."""
-    return "&".join(
-        f"{name}={_text(value)}" for name, value in sorted(params.items()) if name != "signature"
-    )
+    return _payload_of({name: _text(value) for name, value in params.items()})
+
+
+def _payload_of(values: dict[str, str]) -> str:
+    return "&".join(f"{name}={values[name]}" for name in sorted(values) if name != "signature")
+
+
+def _request_of(text: str) -> Any:
+    """The frame's JSON value, as ``json.loads`` reads it.
+
+    orjson reads a request of text, integer, boolean and null values (what clients send) the
+    same way, three times faster; it reads an integer past 64 bits as a float, refuses ``NaN``
+    and stops at a shallower nesting, so any other request goes to ``json``."""
+    try:
+        request = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+    if type(request) is dict and all(
+        type(value) in _SCALARS or (name == "params" and _flat(value))
+        for name, value in request.items()
+    ):
+        return request
+    return json.loads(text)
+
+
+_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+def _flat(params: Any) -> bool:
+    return type(params) is dict and all(type(value) in _SCALARS for value in params.values())
 
 
 def _text(value: Any) -> str:
@@ -94,7 +122,7 @@ class WsApi:
         ident: Any = None
         rate_limits = True
         try:
-            request = json.loads(text)
+            request = _request_of(text)
             if not isinstance(request, dict):
                 raise BinanceError(-1000, "Invalid request: not a JSON object.")
             ident, method = request.get("id"), request.get("method")
@@ -107,7 +135,7 @@ class WsApi:
         except BinanceError as error:
             body = {"id": ident, "status": error.status, "error": error.body()}
             used = self._used(session.address)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # RecursionError: nested too deep
             body = {"id": None, "status": 400, "error": {"code": -1000, "msg": "Invalid JSON."}}
             used = 0
         if rate_limits:
@@ -149,12 +177,15 @@ class WsApi:
     @staticmethod
     def _params(params: dict[str, Any]) -> Params:
         """The request's parameters as a handler reads them; ``query`` is the signed text."""
-        query = payload_text(params)
-        if "signature" in params:
-            query += f"&signature={params['signature']}"
+        values = {
+            name: value if type(value) is str else _text(value) for name, value in params.items()
+        }
+        payload = _payload_of(values)
         merged = Params("", b"")  # filled directly: the JSON is already parsed
-        merged.query = query
-        merged.values = {name: _text(value) for name, value in params.items()}
+        merged.values = values
+        merged.signed_payload = payload.encode()
+        signature = values.get("signature")
+        merged.query = payload if signature is None else f"{payload}&signature={signature}"
         return merged
 
     def _caller(self, session: Session, params: Params, *, mutating: bool) -> Caller:

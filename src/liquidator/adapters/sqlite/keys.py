@@ -134,7 +134,7 @@ class SqliteSignatureLog:
         if signature in self._expiry:
             return False
         expires = wall_ms + REPLAY_WINDOW_MS
-        with _store_errors():
+        try:  # as _store_errors(), without a generator per signed request
             self._stage(
                 "INSERT OR IGNORE INTO seen_signatures (expires_ms, signature) VALUES (?, ?)",
                 (expires, signature),
@@ -143,6 +143,8 @@ class SqliteSignatureLog:
             if wall_ms >= self._next_prune_ms:
                 self._stage("DELETE FROM seen_signatures WHERE expires_ms <= ?", (wall_ms,))
                 self._next_prune_ms = wall_ms + PRUNE_EVERY_MS
+        except sqlite3.Error as error:
+            raise KeyStoreError(str(error)) from error
         return True
 
 
