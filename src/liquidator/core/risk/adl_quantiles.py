@@ -4,12 +4,14 @@ Each position's place among its side's positions in the symbol by ``adl_ranking.
 (0: the last to be deleveraged, 4: the first). Held in the state (``SymbolState.adl_quantiles``)
 so that ``/fapi/v1/adlQuantile`` and positionRisk's ``adl`` show the last computed values.
 
-One pass over the accounts gives every margin unit's balance (wallet plus unrealized PnL at the
-marks), then each symbol's positions are ranked.
+One pass over the accounts that hold a position (the symbols' holders: not every account ever
+opened, most of them flat by the end of a long replay) gives every margin unit's balance (wallet
+plus unrealized PnL at the marks), then each symbol's positions are ranked.
 """
 
 from __future__ import annotations
 
+from liquidator.core.exchange.account_state import AccountState
 from liquidator.core.exchange.events import AdlQuantilesUpdated, Event
 from liquidator.core.exchange.venue import Venue
 from liquidator.core.money.scaled import floor_scaled
@@ -23,12 +25,8 @@ def update_quantiles(venue: Venue, out: list[Event]) -> None:
     sides: dict[str, tuple[list[adl_ranking.RankKey], list[adl_ranking.RankKey]]] = {
         symbol: ([], []) for symbol in venue.symbols
     }
-    for account in venue.accounts.values():
-        if account.is_system:
-            continue
+    for account in _holding_accounts(venue):
         held = account.open_positions()
-        if not held:
-            continue
         cross: dict[str, int] = {}  # margin asset -> cross unrealized PnL
         unrealized = {}
         for position in held:
@@ -57,3 +55,18 @@ def update_quantiles(venue: Venue, out: list[Event]) -> None:
         state.adl_quantiles = {**adl_ranking.quantiles(longs), **adl_ranking.quantiles(shorts)}
         if state.adl_quantiles:
             out.append(AdlQuantilesUpdated(symbol, len(state.adl_quantiles), venue.now_ms))
+
+
+def _holding_accounts(venue: Venue) -> list[AccountState]:
+    """Return each non-system account holding a position in some symbol, once (any order)."""
+    seen: set[str] = set()
+    found = []
+    for state in venue.symbols.values():
+        for name, _ in state.holders:
+            if name in seen:
+                continue
+            seen.add(name)
+            account = venue.accounts[name]
+            if not account.is_system:
+                found.append(account)
+    return found
