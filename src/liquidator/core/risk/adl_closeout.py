@@ -9,7 +9,9 @@ insurance fund below zero balance is deleveraged the same way at its bankruptcy 
 
 from __future__ import annotations
 
-from liquidator.core.exchange.account_state import AccountState, PositionState
+from typing import Final
+
+from liquidator.core.exchange.account_state import AccountState, AccountSymbol, PositionState
 from liquidator.core.exchange.events import AutoDeleveraged, Event
 from liquidator.core.exchange.order_entry import cancel_all_of
 from liquidator.core.exchange.orders import ExpiryReason, Order, OrderType, Side, TimeInForce
@@ -22,6 +24,8 @@ from liquidator.core.risk.adl_ranking import AdlPolicy
 from liquidator.core.risk.index import UnitKey
 from liquidator.core.risk.insurance_fund import transfer_fill, venue_order
 from liquidator.core.risk.venue_units import balance_without, margin_balance, unit_key
+
+_SIDES: Final = {side.value: side for side in PositionSide}  # a key's side back to the enum
 
 
 def deleverage(
@@ -112,7 +116,7 @@ def _ranked_allocation(
         name = key[2]
         if name == excluded:
             continue
-        side = PositionSide(key[3])
+        side = _SIDES[key[3]]  # a dictionary, not the enum's slower call by value
         held = state.holders.get((name, side), 0)
         size = -held if selling else held
         if size > 0:
@@ -126,12 +130,14 @@ def _rank_keys(venue: Venue, state: SymbolState, *, want_short: bool) -> list[ad
     """Return the sort keys (``Candidate.sort_key``) of the symbol's positions on one side.
 
     The same figures as ``_candidates``, read once per position, without a ``Candidate`` each
-    (tens of thousands at a crash). Each unit's balance is read without a cache: a unit has at
-    most one position on one side of a symbol (hits were ~never), and a second read is the same.
+    (tens of thousands at a crash). A unit's balance is its wallet plus the position's PnL when
+    the position is alone in its unit (isolated, or the account's only open position), else
+    ``margin_balance``'s pass over the account (``_alone``). A unit has at most one position on
+    one side of a symbol, so no balance is read twice.
     """
     symbol, mark, tiers = state.instrument.symbol, state.mark_price, state.tiers
     asset = venue.assets[symbol]
-    accounts = venue.accounts
+    accounts, ledger = venue.accounts, venue.ledger
     keys: list[adl_ranking.RankKey] = []
     for (name, side), quantity in state.holders.items():
         if (quantity < 0) != want_short:
@@ -141,14 +147,25 @@ def _rank_keys(venue: Venue, state: SymbolState, *, want_short: bool) -> list[ad
         position = held.position(side) if held is not None else None
         if held is None or position is None:  # a holder without its position: the state is broken
             raise RuntimeError(f"{name} holds {symbol} {side.value} but has no such position")
-        isolated = held.margin_type is MarginType.ISOLATED  # AccountState.is_isolated
-        key = (position.ledger_key, asset) if isolated else (name, asset)
         pnl = floor_scaled(tiers.pnl16(quantity, position.cost, mark))
-        balance = margin_balance(venue, account, key, position, pnl)  # pnl not computed twice
+        if held.margin_type is MarginType.ISOLATED:  # AccountState.is_isolated
+            balance = ledger.balance(position.ledger_key, asset) + pnl
+        elif len(account.symbols) == 1 and _alone(held, position):
+            balance = ledger.balance(name, asset) + pnl
+        else:  # pnl not computed twice
+            balance = margin_balance(venue, account, (name, asset), position, pnl)
         size = abs(quantity)
         score = adl_ranking.score_key(pnl, floor_scaled(tiers.notional16(size, mark)), balance)
         keys.append((-score, -size, name, side._value_))  # _value_: Enum.value is a slow property
     return keys
+
+
+def _alone(held: AccountSymbol, position: PositionState) -> bool:
+    """Tell whether ``position`` is the only open one of its symbol's (hedge mode has two)."""
+    for other in (held.both, held.long, held.short):
+        if other is not None and other is not position and other.quantity:
+            return False
+    return True
 
 
 def _position(account: AccountState, symbol: str, side: PositionSide) -> PositionState:
