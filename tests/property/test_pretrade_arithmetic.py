@@ -14,7 +14,14 @@ from hypothesis import strategies as st
 
 from liquidator.core.exchange.venue import CommissionRate
 from liquidator.core.margin.pretrade import fee
-from liquidator.core.money.scaled import SCALE, SCALE2, ceil_div, ceil_scaled_div
+from liquidator.core.money.scaled import (
+    SCALE,
+    SCALE2,
+    ceil_div,
+    ceil_scaled_div,
+    ceil_scaled_product,
+    floor_scaled_product,
+)
 
 BIG = st.integers(min_value=-(10**40), max_value=10**40)
 POSITIVE = st.integers(min_value=1, max_value=10**30)
@@ -36,6 +43,12 @@ def test_ceil_div_is_the_ceiling_for_every_sign(numerator: int, denominator: int
 @given(BIG, st.integers(min_value=1, max_value=10**6))
 def test_ceil_scaled_div_is_the_ceiling_of_a_margin(value16: int, leverage: int) -> None:
     assert ceil_scaled_div(value16, leverage) == textbook_ceil(value16, SCALE * leverage)
+
+
+@given(BIG, st.integers(min_value=-(10**20), max_value=10**20))
+def test_scaled_products_are_the_floor_and_ceiling(value: int, rate: int) -> None:
+    assert floor_scaled_product(value, rate) == (value * rate) // SCALE
+    assert ceil_scaled_product(value, rate) == textbook_ceil(value * rate, SCALE)
 
 
 @given(st.integers(min_value=-(10**36), max_value=10**36), RATES)

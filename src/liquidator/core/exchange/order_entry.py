@@ -263,6 +263,9 @@ def check_margin(
     extra = (ceil_scaled_div(order_cost, leverage) if order_cost else 0) - held
     if tiers.coin16:
         open_loss = tiers.loss16(quantity, cost, mark, order.side is Side.BUY)
+    elif order.type is OrderType.LIMIT:  # ``cost`` is ``quantity * price``: one small product
+        gap = order.price - mark if order.side is Side.BUY else mark - order.price
+        open_loss = quantity * gap
     else:  # ``IntTiers.loss16``, linear, inline
         open_loss = cost - quantity * mark if order.side is Side.BUY else quantity * mark - cost
     charge = extra + max(0, ceil_div(open_loss, SCALE)) + venue.taker_fee.of(cost)  # ``fee``

@@ -15,7 +15,12 @@ from liquidator.core.exchange.events import Rejected, RejectReason
 from liquidator.core.exchange.orders import OrderType, Side, TimeInForce, WorkingType, is_venue_only
 from liquidator.core.exchange.venue import SymbolState
 from liquidator.core.margin.position import PositionSide
-from liquidator.core.money.scaled import SCALE, ceil_scaled, floor_scaled, trim_raw
+from liquidator.core.money.scaled import (
+    SCALE,
+    ceil_scaled_product,
+    floor_scaled_product,
+    trim_raw,
+)
 
 CLIENT_ORDER_ID: Final = re.compile(r"^[\.A-Z\:/a-z0-9_-]{1,36}$")
 MIN_CALLBACK: Final = 10_000_000  # 0.1 (%)
@@ -205,11 +210,11 @@ def price_limits(state: SymbolState) -> None:
     if state.bounds_mark == mark:
         return
     filters = state.instrument.filters
-    state.max_buy = floor_scaled(mark * filters.percent_up)
-    state.min_sell = ceil_scaled(mark * filters.percent_down)
+    state.max_buy = floor_scaled_product(mark, filters.percent_up)
+    state.min_sell = ceil_scaled_product(mark, filters.percent_down)
     bound = filters.market_take_bound
-    state.market_buy = floor_scaled(mark * (SCALE + bound))
-    state.market_sell = ceil_scaled(mark * (SCALE - bound))
+    state.market_buy = floor_scaled_product(mark, SCALE + bound)
+    state.market_sell = ceil_scaled_product(mark, SCALE - bound)
     state.bounds_mark = mark
 
 

@@ -54,12 +54,13 @@ def settle_fill(
     delta = quantity if order.side is Side.BUY else -quantity  # not ``side.sign``: a property call
     before = position.quantity
     tiers = state.tiers
-    closed, realized16 = _apply(position, delta, price, tiers)
+    traded16 = quantity * price  # one big product, read three times for a linear contract
+    closed, realized16 = _apply(position, delta, price, tiers, traded16)
     realized = floor_scaled(realized16)
     opened = quantity - closed
-    notional16 = quantity * price if tiers.coin16 == 0 else tiers.notional16(quantity, price)
+    notional16 = traded16 if tiers.coin16 == 0 else tiers.notional16(quantity, price)
     order.executed += quantity
-    order.cum_quote += quantity * price  # sum(qty * price), inverse too (``Order.cum_quote``)
+    order.cum_quote += traded16  # sum(qty * price), inverse too (``Order.cum_quote``)
     order.updated_ms = venue.now_ms
     commission = (  # ``pretrade.fee`` at the venue's rate
         0
@@ -122,14 +123,24 @@ def settle_fill(
     out.append(_position_event(venue, account, position, isolated, asset))
 
 
-def _apply(position: PositionState, delta: int, price: int, tiers: IntTiers) -> tuple[int, int]:
-    """Apply a signed fill to ``position``; return (closed quantity, realized PnL in 10**-16)."""
+def _apply(
+    position: PositionState, delta: int, price: int, tiers: IntTiers, traded16: int = -1
+) -> tuple[int, int]:
+    """Apply a signed fill to ``position``; return (closed quantity, realized PnL in 10**-16).
+
+    ``traded16``: ``|delta| * price`` when the caller has it (-1: worked out here).
+    """
     if tiers.coin16:
         return _apply_inverse(position, delta, price, tiers)
     quantity = position.quantity
     if quantity == 0 or (quantity > 0) == (delta > 0):
         position.quantity = quantity + delta
-        position.cost += delta * price
+        if traded16 < 0:
+            traded16 = abs(delta) * price
+        if delta > 0:  # ``cost += delta * price``
+            position.cost += traded16
+        else:
+            position.cost -= traded16
         return 0, 0
     size = abs(quantity)
     closed = min(abs(delta), size)

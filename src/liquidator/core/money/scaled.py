@@ -78,6 +78,23 @@ def ceil_scaled_div(value16: int, divisor: int) -> int:
     return (ceil_scaled(value16) + (divisor - 1)) // divisor
 
 
+def floor_scaled_product(value: int, rate: int) -> int:
+    """Return ``floor(value * rate / SCALE)``: a raw value times a raw rate, rounded down.
+
+    With ``value = a * SCALE + b`` (``0 <= b < SCALE``), as ``a * rate + floor(b * rate /
+    SCALE)``: the same integer (``a * rate`` is whole), with no product past a machine word
+    for a price and a rate near one.
+    """
+    whole, part = divmod(value, SCALE)
+    return whole * rate + part * rate // SCALE
+
+
+def ceil_scaled_product(value: int, rate: int) -> int:
+    """Return ``ceil(value * rate / SCALE)`` (``floor_scaled_product``, rounded up)."""
+    whole, part = divmod(value, SCALE)
+    return whole * rate + ceil_div(part * rate, SCALE)
+
+
 def floor_to(value: int, unit: int) -> int:
     """Return ``value`` down to a whole multiple of ``unit`` (a tick or a step; unit > 0)."""
     return value - value % unit
