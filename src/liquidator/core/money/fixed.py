@@ -58,6 +58,35 @@ class PrecisionError(ValueError):
 
 def parse_raw(value: Number) -> int:
     """Return the raw integer for an exact decimal ``value``; raise if it does not fit the scale."""
+    if type(value) is str:
+        raw = _plain_raw(value)
+        if raw is not None:
+            return raw
+    return _decimal_raw(value)
+
+
+def _plain_raw(text: str) -> int | None:
+    """``_decimal_raw(text)`` for the plain ASCII ``-ddd.ddd`` that clients send, in integers
+    (no Decimal, no digit tuple); None for any other text, which goes to Decimal's reading."""
+    negative = text.startswith("-")
+    whole, dot, fraction = (text[1:] if negative else text).partition(".")
+    if not (whole.isascii() and whole.isdigit()) or (
+        dot and not (fraction.isascii() and fraction.isdigit())
+    ):
+        return None
+    units = int(whole)
+    if units >= MAX_MAGNITUDE:
+        raise ValueError(f"{text!r} is out of range (magnitude must be below 1e20)")
+    if len(fraction) > DECIMALS:
+        if fraction[DECIMALS:].strip("0"):
+            raise PrecisionError(f"{text!r} has more than {DECIMALS} decimal places")
+        fraction = fraction[:DECIMALS]
+    raw = units * SCALE + (int(fraction) * 10 ** (DECIMALS - len(fraction)) if fraction else 0)
+    return -raw if negative else raw
+
+
+def _decimal_raw(value: Number) -> int:
+    """``parse_raw`` through Decimal: any text Decimal reads, an int or a Decimal."""
     if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
         kind = type(value).__name__
         raise TypeError(f"fixed-point values are built from str, int or Decimal, not {kind}")
