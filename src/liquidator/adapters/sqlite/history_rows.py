@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from liquidator.app.json_text import compact_record
 from liquidator.core.exchange.events import FundingSettled, TradeExecuted
 from liquidator.core.exchange.orders import Order
 from liquidator.read.force_orders import ForceOrder
@@ -97,7 +98,7 @@ def order_row(order: Order) -> Row:
         order.symbol,
         order.client_order_id,
         order.created_ms,
-        json.dumps(order.to_state(), separators=(",", ":")),
+        compact_record(order.to_state()),  # json.dumps's compact text, by orjson
     )
 
 

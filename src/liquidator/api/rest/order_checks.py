@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from functools import cache
 from typing import TypeVar
 
 from liquidator.api.errors import BinanceError
@@ -46,10 +47,18 @@ def time_in_force_of(params: Params) -> TimeInForce | None:
 
 def _member(params: Params, name: str, kind: type[E], code: int, msg: str) -> E:
     value = params.need(name)
-    try:
-        return kind(value.upper() if value.upper() in kind.__members__ else value)
-    except ValueError:
-        raise BinanceError(code, msg) from None
+    by_value = _by_value(kind)
+    upper = value.upper()  # a member's name in any case reads as that name: Kind(NAME)
+    member: E | None = by_value.get(upper if upper in kind.__members__ else value)
+    if member is None:
+        raise BinanceError(code, msg)
+    return member
+
+
+@cache
+def _by_value(kind: type[E]) -> dict[object, E]:
+    """``kind``'s members by value: ``Kind(value)`` by one lookup instead of Enum's call."""
+    return {member.value: member for member in kind}
 
 
 def check_precision(params: Params, instrument: Instrument) -> None:
