@@ -11,7 +11,7 @@ from typing import Any
 from liquidator.api import precision
 from liquidator.app.live_exchange import LiveExchange
 from liquidator.core.contracts.instrument import Instrument
-from liquidator.core.exchange.orders import Order, OrderType
+from liquidator.core.exchange.orders import Order, OrderType, value
 from liquidator.core.exchange.venue import SymbolState
 from liquidator.core.money.fixed import SCALE, trim_raw
 from liquidator.core.pricing.updates import funding_rate
@@ -181,13 +181,16 @@ def kline_row(bar: Bar, interval_ms: int, symbol: str, *, mark: bool = False) ->
 
 
 def order_json(order: Order) -> dict[str, Any]:
-    """An order as ``GET /fapi/v1/order`` shows it (the venue's own types as LIMIT)."""
-    kind = "LIMIT" if order.type.is_venue_only else order.type.value
-    orig = "LIMIT" if order.orig_type.is_venue_only else order.orig_type.value
+    """An order as ``GET /fapi/v1/order`` shows it (the venue's own types as LIMIT).
+
+    Its enums' texts come from ``orders.value`` (a scan of a few members, compiled), not Enum's
+    ``.value`` property: this is written for every order placed, queried or cancelled."""
+    kind = "LIMIT" if order.type.is_venue_only else value(order.type)
+    orig = "LIMIT" if order.orig_type.is_venue_only else value(order.orig_type)
     return {
         "orderId": order.order_id,
         "symbol": order.symbol,
-        "status": order.status.value,
+        "status": value(order.status),
         "clientOrderId": order.client_order_id,
         "price": precision.price(order.symbol, order.price),
         "avgPrice": precision.price(order.symbol, order.average_price),
@@ -197,18 +200,18 @@ def order_json(order: Order) -> dict[str, Any]:
         "cumQuote": precision.fixed(
             order.cum_quote_raw, sum(precision.symbol_places(order.symbol))
         ),
-        "timeInForce": order.time_in_force.value,
+        "timeInForce": value(order.time_in_force),
         "type": kind,
         "reduceOnly": order.reduce_only,
         "closePosition": order.close_position,
-        "side": order.side.value,
-        "positionSide": order.position_side.value,
+        "side": value(order.side),
+        "positionSide": value(order.position_side),
         "stopPrice": precision.price(order.symbol, order.stop_price),
-        "workingType": order.working_type.value,
+        "workingType": value(order.working_type),
         "priceProtect": order.price_protect,
         "origType": orig,
         "priceMatch": "NONE",
-        "selfTradePreventionMode": order.stp.value,
+        "selfTradePreventionMode": value(order.stp),
         "goodTillDate": 0,
         "time": order.created_ms,
         "updateTime": order.updated_ms,
