@@ -20,6 +20,7 @@ from liquidator.core.margin.position import MarginType, PositionSide
 from liquidator.core.margin.unit import Unit, bankruptcy_price
 from liquidator.core.money.scaled import floor_scaled
 from liquidator.core.risk import adl_ranking
+from liquidator.core.risk.adl_book import AdlBook, LazyRanking
 from liquidator.core.risk.adl_ranking import AdlPolicy
 from liquidator.core.risk.index import UnitKey
 from liquidator.core.risk.insurance_fund import transfer_fill, venue_order
@@ -35,7 +36,9 @@ def deleverage(
     symbol = state.instrument.symbol
     selling = order.side is Side.SELL  # the bankrupt side is long: shorts are closed
     if venue.config.adl_policy is AdlPolicy.RANKED:
-        allocation = _ranked_allocation(venue, state, account.account, order.remaining, selling)
+        allocation = _ranked_allocation(
+            venue, state, account.account, order.remaining, selling, out
+        )
     else:
         candidates = _candidates(venue, state, account.account, want_short=selling)
         step = state.instrument.step_size.raw
@@ -89,22 +92,26 @@ def deleverage(
 
 
 def _ranked_allocation(
-    venue: Venue, state: SymbolState, excluded: str, quantity: int, selling: bool
+    venue: Venue,
+    state: SymbolState,
+    excluded: str,
+    quantity: int,
+    selling: bool,
+    out: list[Event],
 ) -> list[tuple[str, PositionSide, int]]:
     """Walk the side's ranking (taken once per sweep) down to ``quantity``, at current sizes.
 
     Returns (account, position side, quantity) in ranking order. Ranking every opposite
     position costs a pass over the symbol's holders; a crash that deleverages thousands of
     bankruptcies in one tick ranks once and walks the same ranking, each position at its current
-    size (our reading: Binance too ranks on a schedule, not per fill).
+    size (our reading: Binance too ranks on a schedule, not per fill). The ranking is read from
+    the side's book (``adl_book``): exact keys only as far as the walks read.
     """
     symbol = state.instrument.symbol
     cache = venue.risk.adl_rankings
     ranking = cache.get((symbol, selling))
     if ranking is None:
-        ranking = cache[(symbol, selling)] = adl_ranking.Ranking(
-            _rank_keys(venue, state, want_short=selling)
-        )
+        ranking = cache[(symbol, selling)] = _ranking(venue, state, selling, out)
     result = []
     left = quantity
     place = 0
@@ -126,46 +133,97 @@ def _ranked_allocation(
     return result
 
 
-def _rank_keys(venue: Venue, state: SymbolState, *, want_short: bool) -> list[adl_ranking.RankKey]:
-    """Return the sort keys (``Candidate.sort_key``) of the symbol's positions on one side.
+def _ranking(venue: Venue, state: SymbolState, short: bool, out: list[Event]) -> LazyRanking:
+    """Return one side's ranking at the mark, its book brought to the state now.
 
-    The same figures as ``_candidates``, read once per position, without a ``Candidate`` each
-    (tens of thousands at a crash). A unit's balance is its wallet plus the position's PnL when
-    the position is alone in its unit (isolated, or the account's only open position), else
-    ``margin_balance``'s pass over the account (``_alone``). A unit has at most one position on
-    one side of a symbol, so no balance is read twice.
+    The events of this sweep round so far are absorbed first (the accounts they changed are read
+    again); a new book reads every holder of the symbol.
     """
+    index = venue.risk
+    index.absorb(out, venue.assets)  # marks their units dirty too, as the round's end would
     symbol, mark, tiers = state.instrument.symbol, state.mark_price, state.tiers
-    asset = venue.assets[symbol]
-    accounts, ledger = venue.accounts, venue.ledger
-    keys: list[adl_ranking.RankKey] = []
-    for (name, side), quantity in state.holders.items():
-        if (quantity < 0) != want_short:
+    book = index.adl_books.get((symbol, short))
+    if book is None:
+        book = index.adl_books[(symbol, short)] = AdlBook(short)
+        book.touched = {name for name, _ in state.holders}
+    touched = book.touched
+    touched.update(wallet.partition("/")[0] for wallet, _ in index.dirty)
+    book.put_back()
+    valid = book.valid_at(mark)
+    for name in touched:
+        _read_holder(venue, state, book, name, bound=valid)
+    touched.clear()
+    if not valid:
+        book.rebuild(tiers, mark)
+    volatile = []
+    for holder in book.volatile:
+        quantity = state.holders.get(holder, 0)
+        if quantity and (quantity < 0) == short:
+            volatile.append(_live_key(venue, state, holder[0], holder[1], quantity))
+    return book.ranking(tiers, mark, volatile)
+
+
+def _read_holder(venue: Venue, state: SymbolState, book: AdlBook, name: str, bound: bool) -> None:
+    """Keep the inputs of ``name``'s positions on the book's side, or make them volatile."""
+    symbol = state.instrument.symbol
+    account = venue.accounts.get(name)
+    held = account.symbols.get(symbol) if account is not None else None
+    for side in _SIDES.values():
+        holder = (name, side)
+        quantity = state.holders.get(holder, 0)
+        if account is None or held is None or not quantity or (quantity < 0) != book.short:
+            book.drop(holder)
             continue
-        account = accounts[name]
-        held = account.symbols.get(symbol)
-        position = held.position(side) if held is not None else None
-        if held is None or position is None:  # a holder without its position: the state is broken
+        position = held.position(side)
+        if position is None:  # a holder without its position: the state is broken, stop
             raise RuntimeError(f"{name} holds {symbol} {side.value} but has no such position")
-        pnl = floor_scaled(tiers.pnl16(quantity, position.cost, mark))
-        if held.margin_type is MarginType.ISOLATED:  # AccountState.is_isolated
-            balance = ledger.balance(position.ledger_key, asset) + pnl
-        elif len(account.symbols) == 1 and _alone(held, position):
-            balance = ledger.balance(name, asset) + pnl
-        else:  # pnl not computed twice
-            balance = margin_balance(venue, account, (name, asset), position, pnl)
-        size = abs(quantity)
-        score = adl_ranking.score_key(pnl, floor_scaled(tiers.notional16(size, mark)), balance)
-        keys.append((-score, -size, name, side._value_))  # _value_: Enum.value is a slow property
-    return keys
+        venue_account = account.is_system or name[0] == "@"  # its postings are not tracked
+        wallet = None if venue_account else _alone_wallet(venue, account, held, position)
+        if wallet is None or wallet <= 0:
+            book.drop(holder)
+            book.volatile.add(holder)
+            continue
+        kept = book.inputs.get(holder)
+        if kept is not None and kept[1:] == (quantity, position.cost, wallet):
+            continue
+        inputs = book.keep(holder, quantity, position.cost, wallet)
+        if bound:
+            book.add_bound(state.tiers, holder, inputs)
 
 
-def _alone(held: AccountSymbol, position: PositionState) -> bool:
-    """Tell whether ``position`` is the only open one of its symbol's (hedge mode has two)."""
-    for other in (held.both, held.long, held.short):
-        if other is not None and other is not position and other.quantity:
-            return False
-    return True
+def _alone_wallet(
+    venue: Venue, account: AccountState, held: AccountSymbol, position: PositionState
+) -> int | None:
+    """Return the wallet of ``position``'s margin unit if it is the unit's only open position.
+
+    Its balance is then the wallet plus its PnL (``margin_balance``'s sum of one); None when
+    the unit has other open positions (cross: any of the account's in the margin asset).
+    """
+    asset = venue.assets[position.symbol]
+    if held.margin_type is MarginType.ISOLATED:  # AccountState.is_isolated
+        return venue.ledger.balance(position.ledger_key, asset)
+    for symbol, other in account.symbols.items():
+        if other.margin_type is MarginType.ISOLATED or venue.assets[symbol] != asset:
+            continue
+        for each in (other.both, other.long, other.short):
+            if each is not None and each is not position and each.quantity:
+                return None
+    return venue.ledger.balance(account.account, asset)
+
+
+def _live_key(
+    venue: Venue, state: SymbolState, name: str, side: PositionSide, quantity: int
+) -> adl_ranking.RankKey:
+    """Return the sort key (``Candidate.sort_key``) of a holder, read from the state now."""
+    symbol, mark, tiers = state.instrument.symbol, state.mark_price, state.tiers
+    account = venue.accounts[name]
+    position = _position(account, symbol, side)
+    pnl = floor_scaled(tiers.pnl16(quantity, position.cost, mark))
+    key = unit_key(venue, account, position)
+    balance = margin_balance(venue, account, key, position, pnl)  # pnl not computed twice
+    size = abs(quantity)
+    score = adl_ranking.score_key(pnl, floor_scaled(tiers.notional16(size, mark)), balance)
+    return (-score, -size, name, side._value_)  # _value_: Enum.value is a slow property
 
 
 def _position(account: AccountState, symbol: str, side: PositionSide) -> PositionState:

@@ -37,7 +37,7 @@ from liquidator.core.exchange.ledger import LedgerPosted
 from liquidator.core.margin.position import MarginType
 from liquidator.core.margin.unit import IntTiers, trigger_price
 from liquidator.core.money.scaled import SCALE
-from liquidator.core.risk.adl_ranking import Ranking
+from liquidator.core.risk.adl_book import AdlBook, LazyRanking
 from liquidator.core.risk.insurance_groups import is_fund
 from liquidator.core.risk.screen import FloatTiers, screen_price
 
@@ -87,6 +87,7 @@ class RiskIndex:
     """The per-symbol heaps, the multi-position units and the dirty set (all derived state)."""
 
     __slots__ = (
+        "adl_books",
         "adl_rankings",
         "cursor",
         "dirty",
@@ -113,7 +114,8 @@ class RiskIndex:
         self.rising_cap = dict.fromkeys(symbols, COMPACT_SLACK)
         self.hot: dict[str, set[UnitKey]] = {s: set() for s in symbols}
         self.hot_symbols: dict[UnitKey, tuple[str, ...]] = {}
-        self.adl_rankings: dict[tuple[str, bool], Ranking] = {}  # per sweep
+        self.adl_rankings: dict[tuple[str, bool], LazyRanking] = {}  # per sweep
+        self.adl_books: dict[tuple[str, bool], AdlBook] = {}  # kept between sweeps (adl_book)
         self.unit_ids: dict[UnitKey, int] = {}  # each unit ever indexed: its number
         self.unit_keys: list[UnitKey] = []  # by number
         self.gens: list[int] = []  # by number: the generation of the unit's live entries

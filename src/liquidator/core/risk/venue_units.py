@@ -128,6 +128,10 @@ def refresh(venue: Venue) -> list[UnitKey]:
             call_threshold=threshold,
             called=called,
         )
+    if index.adl_books:  # the ADL books read these accounts again (adl_book: ``touched``)
+        names = {wallet.partition("/")[0] for wallet, _ in index.dirty}
+        for book in index.adl_books.values():
+            book.touched |= names
     index.dirty.clear()
     return checks
 
