@@ -383,7 +383,9 @@ class Order:
         (oid, account, symbol, cid, side, pside, otype, orig, tif, qty, price, stop, wt) = state[
             :13
         ]
-        order = cls(
+        # Order(...), not cls(...): the compiled constructor is called directly; through the
+        # class object it is a generic call that parses keywords (half the cost of a rebuild).
+        order = Order(
             order_id=_int(oid),
             account=str(account),
             symbol=str(symbol),
