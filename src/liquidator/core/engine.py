@@ -136,7 +136,7 @@ def _dispatch(venue: Venue, command: Command, out: list[Event]) -> None:
 def _place(venue: Venue, command: PlaceOrder, out: list[Event]) -> None:
     state = venue.symbols.get(command.symbol)
     last, mark = _prices(state)
-    order_entry.place_order(venue, command, out)
+    order_entry.place_order(venue, command, out, state)
     _settle_if_traded(venue, state, out, mark, last)
 
 

@@ -60,10 +60,16 @@ def require_symbol(venue: Venue, symbol: str) -> SymbolState:
     return state
 
 
-def place_order(venue: Venue, command: PlaceOrder, out: list[Event]) -> Order:
-    """Validate ``command``, then accept the order and work it; return it."""
+def place_order(
+    venue: Venue, command: PlaceOrder, out: list[Event], state: SymbolState | None = None
+) -> Order:
+    """Validate ``command``, then accept the order and work it; return it.
+
+    ``state``: the command's symbol's state, when the caller has looked it up already.
+    """
     account = require_account(venue, command.account)
-    state = require_symbol(venue, command.symbol)
+    if state is None:
+        state = require_symbol(venue, command.symbol)
     order = _validated(venue, account, state, command)
     order.order_id = venue.next_order_id()
     generated = False  # the plain liq-<orderId>: open orders find it without a map

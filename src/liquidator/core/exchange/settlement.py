@@ -26,7 +26,7 @@ from __future__ import annotations
 from liquidator.core.exchange.account_state import AccountState, PositionState
 from liquidator.core.exchange.events import Event, OrderTraded, PositionChanged
 from liquidator.core.exchange.ledger import FEES, SETTLEMENT, EntryKind
-from liquidator.core.exchange.orders import Order, OrderType, Side, is_venue_only, value
+from liquidator.core.exchange.orders import Order, OrderType, Side, is_venue_only
 from liquidator.core.exchange.venue import SymbolState, Venue
 from liquidator.core.margin.position import MarginType
 from liquidator.core.margin.unit import IntTiers
@@ -107,7 +107,7 @@ def settle_fill(
             symbol,
             order.order_id,
             trade_id,
-            value(order.side),
+            "BUY" if order.side is Side.BUY else "SELL",  # ``value(order.side)``
             order.position_side,
             price,
             quantity,
