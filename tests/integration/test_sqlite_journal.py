@@ -17,11 +17,13 @@ import pytest
 
 from liquidator.adapters.sqlite.journal import MIGRATIONS, SqliteJournal
 from liquidator.app.journal import (
+    GENESIS_CHAIN,
     Journal,
     JournalError,
     JournalRecord,
     JournalWriteError,
     MemoryJournal,
+    chain_link,
 )
 
 
@@ -215,6 +217,22 @@ def test_a_batch_failing_inside_sqlite_is_rolled_back_whole(tmp_path: Path) -> N
         journal.append(records(3, 4))
         assert journal.last_seq() == 4
         assert journal.verify_chain() == journal.chain_head()
+
+
+def test_each_row_stores_its_chain_value_as_a_32_byte_blob(tmp_path: Path) -> None:
+    path = tmp_path / "j.db"
+    with SqliteJournal(path) as journal:
+        journal.append(records(1, 3))
+        head = journal.chain_head()
+
+    stored = raw_rows(path, "SELECT seq, typeof(chain), chain FROM journal ORDER BY seq")
+    chain = GENESIS_CHAIN
+    for seq, kind, value in stored:
+        assert isinstance(seq, int)
+        chain = chain_link(chain, *record(seq))
+        assert (kind, value) == ("blob", chain)
+    assert type(head) is bytes
+    assert head == chain
 
 
 def test_a_reopened_file_reads_every_record_and_snapshot_back(tmp_path: Path) -> None:
