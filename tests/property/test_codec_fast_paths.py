@@ -3,17 +3,21 @@
 ``encode`` takes ``PlaceOrder`` and ``CancelOrder`` through field-by-field encoders; for every
 such command, with any field set or left at its default, the dict is the generic encoder's: the
 same keys in the same order and the same values, so a journal's bytes do not depend on the path.
+``command_text`` writes their JSON text directly: byte for byte the generic dict's compact JSON,
+or None (then the journal encodes the dict).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from liquidator.core.exchange.codec import decode_command, encode, encode_generic
-from liquidator.core.exchange.commands import CancelOrder, PlaceOrder
+from liquidator.core.exchange.command_text import command_text, quoted
+from liquidator.core.exchange.commands import CancelOrder, OpenAccount, PlaceOrder
 from liquidator.core.exchange.orders import (
     OrderType,
     SelfTradePrevention,
@@ -98,3 +102,74 @@ def test_an_order_at_its_defaults_writes_only_what_it_must() -> None:
         "side": "BUY",
         "order_type": "MARKET",
     }
+
+
+JSON_TEXTS = st.text(max_size=12) | st.text(st.characters(max_codepoint=0x7F), max_size=12)
+
+
+@st.composite
+def orders_with_any_strings(draw: st.DrawFn) -> PlaceOrder:
+    """Any ``PlaceOrder`` whose strings may hold quotes, backslashes, controls or non-ASCII."""
+    order = draw(place_orders())
+    return PlaceOrder(
+        draw(JSON_TEXTS),
+        draw(JSON_TEXTS),
+        order.side,
+        order.order_type,
+        order.quantity,
+        order.price,
+        order.time_in_force,
+        order.stop_price,
+        order.reduce_only,
+        order.close_position,
+        order.position_side,
+        draw(optional(JSON_TEXTS)),
+        order.working_type,
+        order.activation_price,
+        order.callback_rate,
+        order.self_trade_prevention,
+        order.price_protect,
+    )
+
+
+def compact_text(command: object) -> str:
+    """What the journal wrote before ``command_text``: the generic dict as compact JSON."""
+    return json.dumps(encode_generic(command), separators=(",", ":"))
+
+
+@given(orders_with_any_strings())
+def test_a_place_order_text_is_the_generic_encoders_byte_for_byte(command: PlaceOrder) -> None:
+    text = command_text(command)
+
+    assert text is None or text == compact_text(command)
+    assert text is not None or not all(
+        quoted(field) for field in (command.account, command.symbol, command.client_order_id or "")
+    )
+
+
+@given(
+    st.builds(
+        CancelOrder,
+        JSON_TEXTS,
+        JSON_TEXTS,
+        optional(st.integers(-(2**70), 2**70)),
+        optional(JSON_TEXTS),
+    )
+)
+def test_a_cancel_order_text_is_the_generic_encoders_byte_for_byte(command: CancelOrder) -> None:
+    text = command_text(command)
+
+    assert text is None or text == compact_text(command)
+    assert text is not None or not all(
+        quoted(field) for field in (command.account, command.symbol, command.client_order_id or "")
+    )
+
+
+def test_an_order_with_a_string_json_escapes_is_left_to_the_generic_encoder() -> None:
+    for account in ('al"ice', "al\\ice", "al\nice", "al\x7fice", "alïce"):
+        assert command_text(PlaceOrder(account, "BTCUSDT", Side.BUY, OrderType.MARKET)) is None
+        assert command_text(CancelOrder(account, "BTCUSDT", 7)) is None
+
+
+def test_other_commands_have_no_direct_text() -> None:
+    assert command_text(OpenAccount("alice")) is None
