@@ -3,27 +3,28 @@
 Most of a journal's commands are ``PlaceOrder`` and ``CancelOrder``. Their text is the compact
 JSON of the codec's dict (``codec.encode``), ``json.dumps(encode(command), separators=(",",
 ":"))``: the same keys in the same order, each left out at its default. Building that dict and
-handing it to a JSON encoder costs about three times what writing the text does, so the text
-is written here field by field. Only strings that JSON writes as they are (printable ASCII
-without ``"`` or ``\\``) are written; a command holding any other string gets None, and its
-caller encodes the dict as before. Enum values, numbers' decimal texts and booleans never need
-escaping. ``tests/property/test_codec_fast_paths.py`` checks the text equals the generic
-encoder's, byte for byte, for every order.
+handing it to a JSON encoder costs more than writing the text does, so the text is written
+here field by field. The free strings (account, symbol, client order id) are written by
+``json``'s own string encoder, the one ``json.dumps`` uses (ASCII output); enum values, numbers'
+decimal texts and booleans never need escaping. ``tests/property/test_codec_fast_paths.py``
+checks the text equals the generic encoder's, byte for byte, for every order.
 """
 
 from __future__ import annotations
+
+from json.encoder import encode_basestring_ascii
 
 from liquidator.core.exchange.commands import CancelOrder, PlaceOrder
 from liquidator.core.exchange.orders import SelfTradePrevention, WorkingType, value
 from liquidator.core.margin.position import PositionSide
 from liquidator.core.money.scaled import trim_raw
 
+#: ``json.dumps``'s writer of a string (ASCII output): the quoted, escaped text.
+quoted = encode_basestring_ascii
+
 
 def command_text(command: object) -> str | None:
-    """Return the compact JSON text of ``codec.encode(command)`` for a hot command, else None.
-
-    None for any other command, and for a hot one with a string JSON would escape.
-    """
+    """Return the compact JSON text of ``codec.encode(command)`` for a hot command, else None."""
     if type(command) is PlaceOrder:
         return place_order_text(command)
     if type(command) is CancelOrder:
@@ -31,16 +32,13 @@ def command_text(command: object) -> str | None:
     return None
 
 
-def place_order_text(command: PlaceOrder) -> str | None:
-    """Return ``codec.encode_place_order(command)`` as compact JSON text (None: see above)."""
-    account, symbol = quoted(command.account), quoted(command.symbol)
-    if account is None or symbol is None:
-        return None
+def place_order_text(command: PlaceOrder) -> str:
+    """Return ``codec.encode_place_order(command)`` as compact JSON text."""
     parts = [
         '{"type":"PlaceOrder","account":',
-        account,
+        quoted(command.account),
         ',"symbol":',
-        symbol,
+        quoted(command.symbol),
         ',"side":"',
         value(command.side),
         '","order_type":"',
@@ -55,15 +53,13 @@ def place_order_text(command: PlaceOrder) -> str | None:
         parts += (',"time_in_force":"', value(command.time_in_force), '"')
     if command.stop_price is not None:
         parts += (',"stop_price":"', trim_raw(command.stop_price.raw), '"')
-    if not _add_order_options(command, parts):
-        return None
+    _add_order_options(command, parts)
     _add_trigger_options(command, parts)
     parts.append("}")
     return "".join(parts)
 
 
-def _add_order_options(command: PlaceOrder, parts: list[str]) -> bool:
-    """Add the order's flags and client id to ``parts``; False if the id needs escaping."""
+def _add_order_options(command: PlaceOrder, parts: list[str]) -> None:
     if command.reduce_only:
         parts.append(',"reduce_only":true')
     if command.close_position:
@@ -71,13 +67,9 @@ def _add_order_options(command: PlaceOrder, parts: list[str]) -> bool:
     if command.position_side is not PositionSide.BOTH:
         parts += (',"position_side":"', value(command.position_side), '"')
     if command.client_order_id is not None:
-        client_order_id = quoted(command.client_order_id)
-        if client_order_id is None:
-            return False
-        parts += (',"client_order_id":', client_order_id)
+        parts += (',"client_order_id":', quoted(command.client_order_id))
     if command.working_type is not WorkingType.CONTRACT_PRICE:
         parts += (',"working_type":"', value(command.working_type), '"')
-    return True
 
 
 def _add_trigger_options(command: PlaceOrder, parts: list[str]) -> None:
@@ -92,30 +84,18 @@ def _add_trigger_options(command: PlaceOrder, parts: list[str]) -> None:
 
 
 def cancel_order_text(command: CancelOrder) -> str | None:
-    """Return ``codec.encode_cancel_order(command)`` as compact JSON text (None: see above)."""
-    account, symbol = quoted(command.account), quoted(command.symbol)
-    if account is None or symbol is None:
-        return None
-    parts = ['{"type":"CancelOrder","account":', account, ',"symbol":', symbol]
+    """Return ``codec.encode_cancel_order(command)`` as compact JSON text (None: a bool id)."""
+    parts = [
+        '{"type":"CancelOrder","account":',
+        quoted(command.account),
+        ',"symbol":',
+        quoted(command.symbol),
+    ]
     if command.order_id is not None:
-        if type(command.order_id) is not int:  # a bool: JSON writes ``true``
+        if type(command.order_id) is not int:  # a bool, which JSON writes ``true``
             return None
         parts += (',"order_id":', str(command.order_id))
     if command.client_order_id is not None:
-        client_order_id = quoted(command.client_order_id)
-        if client_order_id is None:
-            return None
-        parts += (',"client_order_id":', client_order_id)
+        parts += (',"client_order_id":', quoted(command.client_order_id))
     parts.append("}")
     return "".join(parts)
-
-
-def quoted(text: str) -> str | None:
-    """Return ``text`` as a JSON string if JSON writes it unescaped, else None.
-
-    ``json.dumps`` (ASCII output) escapes ``"``, ``\\``, every control character, DEL and every
-    non-ASCII character; the rest of ASCII, the printable characters, it writes as they are.
-    """
-    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
-        return '"' + text + '"'
-    return None
