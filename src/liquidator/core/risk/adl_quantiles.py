@@ -26,29 +26,30 @@ def update_quantiles(venue: Venue, out: list[Event]) -> None:
         symbol: ([], []) for symbol in venue.symbols
     }
     for account in _holding_accounts(venue):
-        held = account.open_positions()
+        name = account.account
         cross: dict[str, int] = {}  # margin asset -> cross unrealized PnL
-        unrealized = {}
-        for position in held:
-            tiers = venue.symbols[position.symbol].tiers
+        figures = []  # (position, isolated, unrealized PnL)
+        for position in account.open_positions():
+            symbol = position.symbol
             pnl = floor_scaled(
-                tiers.pnl16(position.quantity, position.cost, marks[position.symbol])
+                venue.symbols[symbol].tiers.pnl16(position.quantity, position.cost, marks[symbol])
             )
-            unrealized[id(position)] = pnl
-            if not account.is_isolated(position.symbol):
-                asset = venue.assets[position.symbol]
+            isolated = account.is_isolated(symbol)
+            if not isolated:
+                asset = venue.assets[symbol]
                 cross[asset] = cross.get(asset, 0) + pnl
-        for position in held:
-            symbol, pnl = position.symbol, unrealized[id(position)]
+            figures.append((position, isolated, pnl))
+        for position, isolated, pnl in figures:
+            symbol = position.symbol
             asset = venue.assets[symbol]
-            if account.is_isolated(symbol):
+            if isolated:
                 balance = ledger.balance(position.ledger_key, asset) + pnl
             else:
-                balance = ledger.balance(account.account, asset) + cross[asset]
+                balance = ledger.balance(name, asset) + cross[asset]
             size = abs(position.quantity)
             notional = floor_scaled(venue.symbols[symbol].tiers.notional16(size, marks[symbol]))
             score = adl_ranking.score_key(pnl, notional, balance)
-            key = (-score, -size, account.account, position.side.value)  # Candidate.sort_key
+            key = (-score, -size, name, position.side._value_)  # Candidate.sort_key
             sides[symbol][0 if position.quantity > 0 else 1].append(key)
     for symbol, (longs, shorts) in sides.items():
         state = venue.symbols[symbol]
