@@ -420,17 +420,19 @@ class Replay:
         self.result.open_interest.append((now, self.open_interest))
 
     def _position_changed(self, event: PositionChanged, closed: list[str]) -> None:
-        key = (event.account, event.symbol, event.position_side)
-        before = self.held.get(key)
+        account, quantity = event.account, event.quantity  # each field read once (compiled)
+        key = (account, event.symbol, event.position_side)
+        held = self.held
+        before = held.get(key)
         if before is None:
             before = 0
-            self.held_by.setdefault(event.account, []).append((len(self.held), key))
-        self.held[key] = event.quantity
-        if is_fund(event.account):
-            self.fund_positions += bool(event.quantity) - bool(before)
-        self.open_interest += max(0, event.quantity) - max(0, before)
-        if before and not event.quantity:
-            closed.append(event.account)
+            self.held_by.setdefault(account, []).append((len(held), key))
+        held[key] = quantity
+        if is_fund(account):
+            self.fund_positions += bool(quantity) - bool(before)
+        self.open_interest += max(0, quantity) - max(0, before)
+        if before and not quantity:
+            closed.append(account)
 
     def _crowd_closed(self, closed: list[str], events: list[Event], now: int) -> None:
         """Tell the crowd whose positions are gone, and whether by a full liquidation."""
