@@ -27,6 +27,9 @@ from typing import NamedTuple, Protocol, cast
 GENESIS_CHAIN = bytes(32)
 _LINK_HEADER = struct.Struct(">qqII")
 _SEQ = itemgetter(0)  # a JournalRecord's seq
+# ``_NO_BYTES + value`` is ``bytearray(value)`` without the constructor's argument parsing
+# (700 against 1,200 instructions); never changed in place.
+_NO_BYTES = bytearray()
 
 
 class JournalError(Exception):
@@ -125,13 +128,13 @@ def chained_rows(
     insert's instructions (``tests/integration/test_sqlite_journal.py`` checks the blob).
     """
     rows: list[tuple[int, int, str, str, bytearray]] = []
-    add, pack, digest, blob = rows.append, _LINK_HEADER.pack, sha256, bytearray
+    add, pack, digest = rows.append, _LINK_HEADER.pack, sha256
     try:
         for seq, ts_ms, command, events in records:
             command_utf8, events_utf8 = command.encode(), events.encode()
             header = pack(seq, ts_ms, len(command_utf8), len(events_utf8))
             previous = digest(previous + header + command_utf8 + events_utf8).digest()
-            add((seq, ts_ms, command, events, blob(previous)))
+            add((seq, ts_ms, command, events, _NO_BYTES + previous))
     except struct.error as error:
         failed = records[len(rows)].seq
         raise JournalError(f"record {failed} cannot be chained: {error}") from None
