@@ -3,14 +3,42 @@
 Each side maps a price to the resting orders at that price in arrival order (a dict keeps
 insertion order, and removes an order in O(1)); the prices of a side are kept sorted for the
 best-price lookups. The book holds only resting limit orders; conditional orders wait elsewhere.
+
+A dict keeps the slot of a removed order until it next grows, and finding a level's oldest order
+steps over the slots of the orders that left its front (filled, mostly): a level that never
+empties would make each lookup of its oldest order longer. A level counts its removals since its
+dict was built, and rebuilds the dict (the same orders, in the same order) once they outnumber
+half its orders: ``O(1)`` amortized per removal.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections.abc import Iterator
+from typing import Final
 
 from liquidator.core.exchange.orders import Order, Side
+
+GAP_SLACK: Final = 8  # removals a level takes before a rebuild, past half its orders
+
+
+class Level:
+    """The resting orders at one price, oldest first (``orders``: order id -> order)."""
+
+    __slots__ = ("gaps", "orders")
+
+    def __init__(self) -> None:
+        self.orders: dict[int, Order] = {}
+        self.gaps = 0  # orders removed since ``orders`` was built (the slots it still keeps)
+
+    def remove(self, order_id: int) -> None:
+        """Remove an order; rebuild ``orders`` when its removed slots outnumber half of it."""
+        orders = self.orders
+        del orders[order_id]
+        self.gaps += 1
+        if self.gaps > GAP_SLACK + (len(orders) >> 1):
+            self.orders = dict(orders)  # the same orders in the same order, no removed slots
+            self.gaps = 0
 
 
 class BookSide:
@@ -20,20 +48,20 @@ class BookSide:
 
     def __init__(self, is_bid: bool) -> None:
         self.is_bid = is_bid
-        self.levels: dict[int, dict[int, Order]] = {}
+        self.levels: dict[int, Level] = {}
         self.prices: list[int] = []  # ascending
 
     def add(self, order: Order) -> None:
         level = self.levels.get(order.price)
         if level is None:
-            level = self.levels[order.price] = {}
+            level = self.levels[order.price] = Level()
             insort(self.prices, order.price)
-        level[order.order_id] = order
+        level.orders[order.order_id] = order
 
     def remove(self, order: Order) -> None:
         level = self.levels[order.price]
-        del level[order.order_id]
-        if not level:
+        level.remove(order.order_id)
+        if not level.orders:
             self.drop_level(order.price)
 
     def drop_level(self, price: int) -> None:
@@ -54,17 +82,17 @@ class BookSide:
         for price in self.prices_best_first():
             if limit is not None and len(result) >= limit:
                 break
-            result.append((price, sum(o.remaining for o in self.levels[price].values())))
+            result.append((price, sum(o.remaining for o in self.levels[price].orders.values())))
         return result
 
     def levels_best_first(self) -> Iterator[tuple[int, int]]:
         """Yield ``(price, total remaining quantity)`` per level, best first, lazily."""
         for price in self.prices_best_first():
-            yield price, sum(o.remaining for o in self.levels[price].values())
+            yield price, sum(o.remaining for o in self.levels[price].orders.values())
 
     def orders(self) -> Iterator[Order]:
         for price in self.prices_best_first():
-            yield from self.levels[price].values()
+            yield from self.levels[price].orders.values()
 
 
 class Book:

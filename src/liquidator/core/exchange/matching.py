@@ -51,9 +51,9 @@ def match(
         best = prices[0] if is_buy else prices[-1]
         if limit is not None and (best > limit if is_buy else best < limit):
             break
-        level = opposite.levels[best]
-        while level and taker.remaining > 0:
-            maker = _first(level)
+        level = opposite.levels[best]  # its ``orders`` read each time: a removal may rebuild it
+        while level.orders and taker.remaining > 0:
+            maker = _first(level.orders)
             maker_account = accounts[maker.account]
             if maker.account == taker.account and taker.stp is not SelfTradePrevention.NONE:
                 if _prevent_self_trade(venue, maker_account, maker, taker, out):
@@ -219,7 +219,7 @@ def fillable(venue: Venue, state: SymbolState, taker: Order, limit: int | None) 
     for price in opposite.prices_best_first():
         if limit is not None and (price > limit if is_buy else price < limit):
             break
-        for maker in opposite.levels[price].values():
+        for maker in opposite.levels[price].orders.values():
             if maker.account == taker.account and taker.stp is not SelfTradePrevention.NONE:
                 if taker.stp is not SelfTradePrevention.EXPIRE_MAKER:
                     return total
@@ -257,7 +257,7 @@ def walk_cost(state: SymbolState, side: Side, quantity: int, limit: int | None) 
             limit is not None and (price > limit if is_buy else price < limit)
         ):
             break
-        for maker in opposite.levels[price].values():
+        for maker in opposite.levels[price].orders.values():
             take = min(maker.remaining, quantity - taken)
             taken += take
             cost += tiers.order_value16(take, price) if tiers.coin16 else take * price
