@@ -177,8 +177,21 @@ def close_resting(
     out: list[Event],
 ) -> None:
     """Cancel or expire an open order, resting in the book or waiting for its trigger."""
-    state = venue.symbols[order.symbol]
-    orders = account.symbols[order.symbol]
+    state, orders = venue.symbols[order.symbol], account.symbols[order.symbol]
+    close_resting_in(venue, state, orders, account, order, status, reason, out)
+
+
+def close_resting_in(
+    venue: Venue,
+    state: SymbolState,
+    orders: AccountSymbol,
+    account: AccountState,
+    order: Order,
+    status: OrderStatus,
+    reason: ExpiryReason,
+    out: list[Event],
+) -> None:
+    """``close_resting``, given the order's symbol state and the account's open orders there."""
     if order.order_id in state.triggers:
         del state.triggers[order.order_id]
         orders.take(order)

@@ -13,7 +13,13 @@ from __future__ import annotations
 from liquidator.core.exchange.account_state import GENERATED_PREFIX, AccountState, AccountSymbol
 from liquidator.core.exchange.commands import CancelAllOrders, CancelOrder, PlaceOrder
 from liquidator.core.exchange.events import Event, OrderAccepted, OrderClosed, RejectReason
-from liquidator.core.exchange.matching import close_resting, fillable, match, walk_cost
+from liquidator.core.exchange.matching import (
+    close_resting,
+    close_resting_in,
+    fillable,
+    match,
+    walk_cost,
+)
 from liquidator.core.exchange.order_rules import (
     check_callback,
     check_client_order_id,
@@ -72,9 +78,10 @@ def place_order(
         state = require_symbol(venue, command.symbol)
     order = _validated(venue, account, state, command)
     order.order_id = venue.next_order_id()
+    seat = account.symbols.get(order.symbol)  # looked up once (never removed once there)
     generated = False  # the plain liq-<orderId>: open orders find it without a map
     if not order.client_order_id:
-        order.client_order_id, generated = _generated_id(account, order)
+        order.client_order_id, generated = _generated_id(order, seat)
     out.append(
         OrderAccepted(account.account, order.symbol, order.order_id, order.fields(), venue.now_ms)
     )
@@ -88,17 +95,17 @@ def place_order(
             order.activated = True
             order.trail_extreme = watched_price(state, order.working_type)
     else:
-        work(venue, state, account, order, out, generated=generated)
+        work(venue, state, account, order, out, generated=generated, seat=seat)
     return order
 
 
-def _generated_id(account: AccountState, order: Order) -> tuple[str, bool]:
+def _generated_id(order: Order, orders: AccountSymbol | None) -> tuple[str, bool]:
     """Return ``liq-<orderId>``, suffixed if an open order already uses it.
 
+    ``orders``: the account's ``AccountSymbol`` of the order's symbol, None if it has none.
     Only an id a client chose can be taken (``by_client``): another generated one names
     another order id. Also return whether it is the plain ``liq-<orderId>`` (no suffix).
     """
-    orders = account.symbols.get(order.symbol)
     name, suffix = f"{GENERATED_PREFIX}{order.order_id}", 0
     if orders is None or not orders.by_client:
         return name, True
@@ -293,10 +300,12 @@ def work(
     out: list[Event],
     *,
     generated: bool = False,
+    seat: AccountSymbol | None = None,
 ) -> None:
     """Match an accepted LIMIT or MARKET order, then rest what is left or expire it.
 
     ``generated``: its client order id is the plain ``liq-<orderId>`` (``AccountSymbol.put``).
+    ``seat``: the account's ``AccountSymbol`` of the order's symbol, when the caller has it.
     """
     is_market = order.type is OrderType.MARKET
     limit = market_limit(state, order.side) if is_market else order.price
@@ -313,7 +322,7 @@ def work(
         elif order.time_in_force is TimeInForce.FOK:
             stopped = ExpiryReason.FOK_UNFILLED
         else:
-            rest(state, account, order, generated=generated)
+            rest(state, account, order, generated=generated, seat=seat)
             return
     order.status = OrderStatus.EXPIRED
     order.expiry_reason = stopped
@@ -323,9 +332,15 @@ def work(
 
 
 def rest(
-    state: SymbolState, account: AccountState, order: Order, *, generated: bool = False
+    state: SymbolState,
+    account: AccountState,
+    order: Order,
+    *,
+    generated: bool = False,
+    seat: AccountSymbol | None = None,
 ) -> None:
-    orders = account.symbol(order.symbol)
+    """Rest ``order`` in the book (``seat``: as in :func:`work`)."""
+    orders = seat if seat is not None else account.symbol(order.symbol)
     orders.put(order, generated=generated)
     if order.is_opening:
         tiers, remaining = state.tiers, order.remaining
@@ -341,15 +356,18 @@ def rest(
 def cancel_order(venue: Venue, command: CancelOrder, out: list[Event]) -> Order:
     """Cancel one open order found by id or client id."""
     account = require_account(venue, command.account)
-    require_symbol(venue, command.symbol)
+    state = require_symbol(venue, command.symbol)
     if command.order_id is None and command.client_order_id is None:
         raise reject(
             RejectReason.MISSING_PARAMETER, "Either orderId or origClientOrderId must be sent."
         )
-    found = find_open_order(account, command.symbol, command.order_id, command.client_order_id)
-    if found is None:
+    orders = account.symbols.get(command.symbol)
+    found = _find_in(orders, command.order_id, command.client_order_id)
+    if orders is None or found is None:
         raise reject(RejectReason.UNKNOWN_ORDER, "Unknown order sent.")
-    close_resting(venue, account, found, OrderStatus.CANCELED, ExpiryReason.NONE, out)
+    close_resting_in(
+        venue, state, orders, account, found, OrderStatus.CANCELED, ExpiryReason.NONE, out
+    )
     return found
 
 
@@ -357,7 +375,13 @@ def find_open_order(
     account: AccountState, symbol: str, order_id: int | None, client_order_id: str | None
 ) -> Order | None:
     """Return the account's open order in ``symbol`` by id (first) or client id, or None."""
-    orders = account.symbols.get(symbol)
+    return _find_in(account.symbols.get(symbol), order_id, client_order_id)
+
+
+def _find_in(
+    orders: AccountSymbol | None, order_id: int | None, client_order_id: str | None
+) -> Order | None:
+    """``find_open_order``, given the account's open orders of the symbol (None: it has none)."""
     if orders is None:
         return None
     if order_id is not None:
