@@ -111,12 +111,13 @@ def _fill(
 ) -> None:
     state.trade_id += 1
     trade_id = state.trade_id
+    maker_orders = maker_account.symbols[maker.symbol]  # the maker rests: its seat is there
     if maker.is_opening:
         tiers = state.tiers  # linear inline: the hot path (``IntTiers.order_value16``)
         released = (
             tiers.order_value16(-quantity, maker.price) if tiers.coin16 else -quantity * maker.price
         )
-        maker_account.symbol(maker.symbol).add_exposure(maker, -quantity, released)
+        maker_orders.add_exposure(maker, -quantity, released)
     settle_fill(
         venue, maker_account, maker, quantity, price, maker=True, trade_id=trade_id, out=out
     )
@@ -125,7 +126,7 @@ def _fill(
     )
     if maker.remaining == 0:
         maker.status = OrderStatus.FILLED
-        _unlink(state, maker_account, maker)
+        _unlink_from(state, maker_orders, maker)
     else:
         maker.status = OrderStatus.PARTIALLY_FILLED
     taker.status = OrderStatus.FILLED if taker.remaining == 0 else OrderStatus.PARTIALLY_FILLED
@@ -155,13 +156,8 @@ def expire_stranded(venue: Venue, account: AccountState, symbol: str, out: list[
         close_resting(venue, account, order, OrderStatus.EXPIRED, ExpiryReason.REDUCE_ONLY, out)
 
 
-def _unlink(state: SymbolState, account: AccountState, order: Order) -> None:
-    """Take a resting order out of the book and the account's open orders."""
-    _unlink_from(state, account.symbols[order.symbol], order)
-
-
 def _unlink_from(state: SymbolState, orders: AccountSymbol, order: Order) -> None:
-    """``_unlink``, given the account's open orders of the symbol (``orders``)."""
+    """Take a resting order out of the book and the account's open orders of its symbol."""
     state.book.side_of(order.side).remove(order)
     orders.take(order)
     if not order.is_opening:
