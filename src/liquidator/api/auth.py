@@ -57,6 +57,7 @@ SIGNATURE_PATTERN = re.compile(r"(?:^|&)signature=([^&]*)")
 DEFAULT_RECV_WINDOW = 5_000
 MAX_RECV_WINDOW = 60_000
 FUTURE_TOLERANCE_MS = 1_000
+MAX_KEYED_MACS = 10_000
 ED25519_SIGNATURE_BYTES = 64
 
 
@@ -79,6 +80,7 @@ class Authenticator:
         self.check_timestamp = check_timestamp
         self.spent = keys.signatures()  # loaded now: the first request does not pay for it
         self._verifiers: dict[str, Ed25519PublicKey] = {}  # key -> its parsed public key
+        self._macs: dict[str, hmac.HMAC] = {}  # an HMAC key's secret -> HMAC-SHA256 keyed by it
 
     def api_key(self, header: str | None) -> ApiKey:
         """Return the key named by the ``X-MBX-APIKEY`` header."""
@@ -125,7 +127,14 @@ class Authenticator:
     def _verify(self, key: ApiKey, payload: bytes, signature: str) -> str | None:
         """Return the signature's canonical form if it signs ``payload`` for ``key``."""
         if key.kind is KeyKind.HMAC:
-            expected = hmac.digest(key.secret.encode(), payload, "sha256").hex()  # one C call
+            mac = self._macs.get(key.secret)
+            if mac is None:  # keyed once: a copy of it is half the cost of keying anew
+                if len(self._macs) >= MAX_KEYED_MACS:  # revoked keys' secrets do not pile up
+                    self._macs.clear()
+                mac = self._macs[key.secret] = hmac.new(key.secret.encode(), digestmod="sha256")
+            signing = mac.copy()
+            signing.update(payload)
+            expected = signing.hexdigest()
             given = signature.lower()
             return given if given.isascii() and hmac.compare_digest(expected, given) else None
         raw = _base64(signature)
