@@ -125,6 +125,9 @@ class SqliteHistory:
         self._in_progress = bool(batch.force_in_progress)
 
     def _run(self, connection: sqlite3.Connection, write: PreparedWrite) -> None:
+        plan = [  # made before the write lock is taken (rows.grouped)
+            part for sql, values in write.statements if values for part in rows.grouped(sql, values)
+        ]
         with _transaction(connection):
             applied = connection.execute(
                 "UPDATE history_checkpoint SET applied_seq = ? WHERE name = 'histories'"
@@ -133,9 +136,11 @@ class SqliteHistory:
             ).fetchall()
             if not applied:
                 raise JournalError(f"{self._where}: the history checkpoint would go back")
-            for sql, values in write.statements:
-                if values:
+            for sql, values, many in plan:
+                if many:
                     connection.executemany(sql, values)
+                else:
+                    connection.execute(sql, values[0])
 
     def discard_pending(self) -> None:
         """Drop the writes handed over and not yet written (the store stays at its checkpoint)."""

@@ -50,6 +50,32 @@ def _insert(table: str, columns: str, *, replace: bool = False) -> str:
 
 
 MARGIN_CHANGE_INSERT = _insert("history_margin_changes", MARGIN_CHANGE_COLUMNS)
+MAX_GROUP_ROWS = 256  # rows in one multi-row INSERT
+MAX_GROUP_VALUES = 30_000  # its bound values: under SQLite's limit of 32,766
+
+
+Grouped = tuple[str, Sequence[Row], bool]  # a statement, its rows, and whether it takes many
+
+
+def grouped(sql: str, values: Sequence[Row]) -> Iterator[Grouped]:
+    """``executemany(sql, values)`` as statements that insert up to ``MAX_GROUP_ROWS`` rows
+    each (``VALUES (...), (...)``): SQLite inserts them in order, as it would one at a time.
+
+    A writer thread needs the GIL between statements, never inside one: on a busy server it
+    waits for it, and with one row a statement it held the file's write lock through hundreds
+    of those waits, while the journal's appends waited on the lock (``docs/performance.md``).
+    Yields ``(sql, [row], False)`` to ``execute``, or ``(sql, values, True)`` to
+    ``executemany`` when it is not a single-row ``INSERT ... VALUES (...)``."""
+    head, marker, marks = sql.partition(" VALUES ")
+    if not marker or not head.startswith("INSERT") or len(values) < 2:
+        yield sql, values, True
+        return
+    width = marks.count("?") or 1
+    size = max(1, min(MAX_GROUP_ROWS, MAX_GROUP_VALUES // width))
+    for start in range(0, len(values), size):
+        part = values[start : start + size]
+        flat = tuple(value for row in part for value in row)
+        yield f"{head} VALUES {', '.join([marks] * len(part))}", [flat], False
 
 
 def statements(batch: HistoryBatch) -> Iterator[tuple[str, list[Row]]]:
