@@ -100,3 +100,17 @@ def test_an_ed25519_session_logs_on_once_and_trades_without_signatures(
     assert "totalWalletBalance" in account["result"]
     assert isinstance(positions["result"], list)
     assert "rateLimits" not in positions
+
+
+def test_a_lone_surrogate_in_a_parameter_is_a_bad_signature_not_a_dropped_connection(
+    client: TestClient, alice: Account
+) -> None:
+    with client.websocket_connect("/ws-fapi/v1") as socket:
+        request = {"apiKey": alice.key, "timestamp": int(time.time() * 1000), **ORDER}
+        request |= {"newClientOrderId": "\ud800", "signature": "0" * 64}
+        socket.send_text(json.dumps({"id": "s", "method": "order.place", "params": request}))
+        refused = json.loads(socket.receive_text())
+        still = ask(socket, "t", "order.place", signed(alice, **ORDER))
+
+    assert (refused["id"], refused["status"], refused["error"]["code"]) == ("s", 400, -1022)
+    assert still["status"] == 200

@@ -183,7 +183,9 @@ class WsApi:
         payload = _payload_of(values)
         merged = Params("", b"")  # filled directly: the JSON is already parsed
         merged.values = values
-        merged.signed_payload = payload.encode()
+        # A lone surrogate (JSON's "\ud800") has no UTF-8: written as "?", it signs nothing
+        # a client could have signed, so the request is -1022 instead of a dropped connection.
+        merged.signed_payload = payload.encode("utf-8", "replace")
         signature = values.get("signature")
         merged.query = payload if signature is None else f"{payload}&signature={signature}"
         return merged
